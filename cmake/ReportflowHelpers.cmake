@@ -1,0 +1,46 @@
+# Small helpers that keep every component's CMakeLists.txt to a few lines.
+#
+#   reportflow_cc_library(NAME SRCS ... DEPS ...)
+#       -> static library reportflow_<name> plus alias reportflow::<name>,
+#          include root = repository root (so includes read "common/base/status.h").
+#   reportflow_cc_binary(NAME SRCS ... DEPS ...)
+#       -> executable <name> in build/bin.
+#   reportflow_cc_test(NAME SRCS ... DEPS ... [LABELS ...])
+#       -> GoogleTest executable registered with gtest_discover_tests.
+
+set(REPORTFLOW_WARNINGS -Wall -Wextra -Wno-unused-parameter)
+if(REPORTFLOW_WERROR)
+  list(APPEND REPORTFLOW_WARNINGS -Werror)
+endif()
+
+function(reportflow_cc_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_library(reportflow_${ARG_NAME} STATIC ${ARG_SRCS})
+  add_library(reportflow::${ARG_NAME} ALIAS reportflow_${ARG_NAME})
+  target_include_directories(reportflow_${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_compile_options(reportflow_${ARG_NAME} PRIVATE ${REPORTFLOW_WARNINGS})
+  target_link_libraries(reportflow_${ARG_NAME} PUBLIC ${ARG_DEPS})
+endfunction()
+
+function(reportflow_cc_binary)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_compile_options(${ARG_NAME} PRIVATE ${REPORTFLOW_WARNINGS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+endfunction()
+
+function(reportflow_cc_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_compile_options(${ARG_NAME} PRIVATE ${REPORTFLOW_WARNINGS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} reportflow::testing GTest::gtest GTest::gmock GTest::gtest_main)
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  gtest_discover_tests(${ARG_NAME}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    PROPERTIES LABELS "${ARG_LABELS}"
+               ENVIRONMENT "REPORTFLOW_SOURCE_DIR=${PROJECT_SOURCE_DIR};REPORTFLOW_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

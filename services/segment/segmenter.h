@@ -1,0 +1,42 @@
+// Segmenter: pure logic that turns a report's stored UTF-8 text into its
+// structure (title, headings, sections with kinds, blocks, sentences) and its
+// metadata (township, county, year, date, document numbers, cited laws).
+//
+// No ZeroMQ, no RocksDB: protos in, protos out, tested directly.
+// Every span in the output is a UTF-8 byte range into the text passed in,
+// which is never modified (normalisation happens only for matching).
+//
+// Thread-safety: a Segmenter owns ICU iterators and is not thread-safe; use one
+// per thread. Create() is the only fallible step.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "common/base/result.h"
+#include "reportflow/segment/v1/segment.pb.h"
+
+namespace reportflow::segment {
+
+class Segmenter {
+ public:
+  static Result<std::unique_ptr<Segmenter>> Create();
+  ~Segmenter();
+  Segmenter(const Segmenter&) = delete;
+  Segmenter& operator=(const Segmenter&) = delete;
+
+  // Segments `text` (valid UTF-8) into `out`, replacing its text, metadata,
+  // sections, blocks, sentences and processing_version. `out->source` is left
+  // as the caller set it.
+  Status Segment(std::string_view text, segment::v1::SegmentedDocument* out);
+
+  // Changes whenever the output for the same input may change.
+  static std::string_view Version();
+
+ private:
+  struct Impl;
+  explicit Segmenter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reportflow::segment

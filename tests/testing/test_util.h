@@ -1,0 +1,53 @@
+// Test helpers: Status assertions, hermetic temp dirs, repository paths.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "common/base/macros.h"
+#include "common/base/result.h"
+#include "common/base/status.h"
+
+#define ASSERT_OK(expr)                                   \
+  do {                                                    \
+    ::reportflow::Status rf_s_ = (expr);                  \
+    ASSERT_TRUE(rf_s_.ok()) << rf_s_.ToString();          \
+  } while (0)
+#define EXPECT_OK(expr)                                   \
+  do {                                                    \
+    ::reportflow::Status rf_s_ = (expr);                  \
+    EXPECT_TRUE(rf_s_.ok()) << rf_s_.ToString();          \
+  } while (0)
+#define RF_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, rexpr)     \
+  auto tmp = (rexpr);                                     \
+  ASSERT_TRUE(tmp.ok()) << tmp.status().ToString();       \
+  lhs = std::move(tmp).value()
+#define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
+  RF_ASSERT_OK_AND_ASSIGN_IMPL(RF_CONCAT(rf_test_result_, __COUNTER__), lhs, rexpr)
+
+namespace reportflow::testing {
+
+// The repository root (REPORTFLOW_SOURCE_DIR, set by ctest; else the cwd).
+std::filesystem::path SourceDir();
+// build/bin with the executables (REPORTFLOW_BIN_DIR, set by ctest).
+std::filesystem::path BinDir();
+// Reads a whole file; fails the test if it cannot.
+std::string ReadFileOrDie(const std::filesystem::path& path);
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace reportflow::testing

@@ -1,0 +1,1162 @@
+// Extraction grammar (see extractor.h and README.md in this directory):
+//
+//   claim    := [prefix-qualifier] number [range] [suffix-qualifier] unit [post-qualifier]
+//   number   := arabic (full-width, thousands separators, decimals, 万/亿 multipliers)
+//             | chinese (零〇一二两三…十百千万亿, financial forms) | 百分之 number
+//   unit     := measure word | % | money | a single unknown measure word after an
+//               arabic number at a clause end (kind other)
+//
+// Exclusions are grammatical, not lists of phrases: a number needs a unit
+// (so list markers, document numbers, names like 12345热线 and slogans such as
+// 法律七进 fall out); ordinals (第, 每, 最后) and years/dates (4-digit year + 年,
+// 月/日) are rejected; Chinese numerals must not be bound in a word (统一,
+// 进一步), in a numeric compound abbreviation (三会一课, 一村一法律顾问, 五位一体),
+// in a short quoted name (“八五”, “三项制度”), as an article (一个良好的…), or
+// as a numeric abbreviation of abstract concepts (四个意识, 两个维护).
+#include "services/extract/extractor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/base/macros.h"
+
+namespace reportflow::extract {
+
+namespace {
+
+namespace pb = ::reportflow::extract::v1;
+namespace cpb = ::reportflow::common::v1;
+
+// Bump whenever the output for the same input and taxonomy may change.
+constexpr std::string_view kLogicVersion = "extract-logic-1";
+
+using U32 = std::u32string_view;
+
+// ----------------------------------------------------------------------------
+// Character classes
+// ----------------------------------------------------------------------------
+
+inline int ArabicDigit(char32_t c) {
+  if (c >= U'0' && c <= U'9') return static_cast<int>(c - U'0');
+  if (c >= U'０' && c <= U'９') return static_cast<int>(c - U'０');
+  return -1;
+}
+
+inline int ChineseDigit(char32_t c) {
+  switch (c) {
+    case U'零': case U'〇': return 0;
+    case U'一': case U'壹': return 1;
+    case U'二': case U'两': case U'贰': return 2;
+    case U'三': case U'叁': return 3;
+    case U'四': case U'肆': return 4;
+    case U'五': case U'伍': return 5;
+    case U'六': case U'陆': return 6;
+    case U'七': case U'柒': return 7;
+    case U'八': case U'捌': return 8;
+    case U'九': case U'玖': return 9;
+    default: return -1;
+  }
+}
+
+inline int64_t ChinesePower(char32_t c) {
+  switch (c) {
+    case U'十': case U'拾': return 10;
+    case U'百': case U'佰': return 100;
+    case U'千': case U'仟': return 1000;
+    case U'万': return 10000;
+    case U'亿': return 100000000;
+    default: return 0;
+  }
+}
+
+inline bool IsChineseNumeral(char32_t c) { return ChineseDigit(c) >= 0 || ChinesePower(c) > 0; }
+
+// Clause boundaries: a subject never crosses them.
+inline bool IsClauseBoundary(char32_t c) {
+  switch (c) {
+    case U'，': case U',': case U'。': case U'；': case U';': case U'：': case U':':
+    case U'！': case U'!': case U'？': case U'?': case U'\n': case U'\r': case U'\t':
+    case U'（': case U'）': case U'(': case U')': case U'【': case U'】':
+      return true;
+    default:
+      return false;
+  }
+}
+
+inline bool IsOpenQuote(char32_t c) {
+  return c == U'“' || c == U'‘' || c == U'「' || c == U'『' || c == U'《';
+}
+inline bool IsCloseQuote(char32_t c) {
+  return c == U'”' || c == U'’' || c == U'」' || c == U'』' || c == U'》';
+}
+
+inline bool IsAsciiLetter(char32_t c) {
+  return (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || (c >= U'ａ' && c <= U'ｚ') ||
+         (c >= U'Ａ' && c <= U'Ｚ');
+}
+
+inline bool IsHan(char32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
+
+inline bool IsSpace(char32_t c) { return c == U' ' || c == U'\u3000' || c == U'\u00A0'; }
+
+// ----------------------------------------------------------------------------
+// Units
+// ----------------------------------------------------------------------------
+
+struct UnitDef {
+  U32 text;
+  cpb::QuantityKind kind;
+  bool time;  // a duration: 年, 个月, 天 ... (time adverbials like 三年来 are excluded)
+};
+
+constexpr cpb::QuantityKind kCount = cpb::QUANTITY_KIND_COUNT;
+constexpr cpb::QuantityKind kOther = cpb::QUANTITY_KIND_OTHER;
+constexpr cpb::QuantityKind kMoney = cpb::QUANTITY_KIND_MONEY;
+constexpr cpb::QuantityKind kPercent = cpb::QUANTITY_KIND_PERCENT;
+
+// Longest match wins; the table is scanned in order of decreasing length.
+constexpr UnitDef kUnits[] = {
+    // three code points
+    {U"个工作日", kOther, true},
+    {U"平方公里", kOther, false},
+    {U"平方米", kOther, false},
+    {U"个小时", kOther, true},
+    // two code points
+    {U"件次", kCount, false}, {U"人次", kCount, false}, {U"场次", kCount, false},
+    {U"户次", kCount, false}, {U"批次", kCount, false}, {U"车次", kCount, false},
+    {U"班次", kCount, false}, {U"架次", kCount, false}, {U"课时", kCount, false},
+    {U"万元", kMoney, false}, {U"亿元", kMoney, false}, {U"千元", kMoney, false},
+    {U"个月", kOther, true}, {U"小时", kOther, true}, {U"分钟", kOther, true},
+    {U"公里", kOther, false}, {U"千米", kOther, false}, {U"公顷", kOther, false},
+    {U"公斤", kOther, false}, {U"千克", kOther, false},
+    // one code point: counting measure words
+    {U"件", kCount, false}, {U"次", kCount, false}, {U"场", kCount, false},
+    {U"人", kCount, false}, {U"名", kCount, false}, {U"个", kCount, false},
+    {U"份", kCount, false}, {U"册", kCount, false}, {U"起", kCount, false},
+    {U"家", kCount, false}, {U"户", kCount, false}, {U"项", kCount, false},
+    {U"期", kCount, false}, {U"条", kCount, false}, {U"篇", kCount, false},
+    {U"部", kCount, false}, {U"所", kCount, false}, {U"村", kCount, false},
+    {U"位", kCount, false}, {U"支", kCount, false}, {U"批", kCount, false},
+    {U"轮", kCount, false}, {U"处", kCount, false}, {U"座", kCount, false},
+    {U"间", kCount, false}, {U"台", kCount, false}, {U"辆", kCount, false},
+    {U"本", kCount, false}, {U"张", kCount, false}, {U"套", kCount, false},
+    {U"幅", kCount, false}, {U"块", kCount, false}, {U"宗", kCount, false},
+    {U"例", kCount, false}, {U"封", kCount, false}, {U"组", kCount, false},
+    {U"队", kCount, false}, {U"堂", kCount, false}, {U"节", kCount, false},
+    {U"类", kCount, false}, {U"种", kCount, false}, {U"笔", kCount, false},
+    {U"面", kCount, false}, {U"首", kCount, false},
+    {U"趟", kCount, false}, {U"遍", kCount, false},
+    {U"元", kMoney, false},
+    // one code point: other measures
+    {U"年", kOther, true}, {U"天", kOther, true}, {U"周", kOther, true},
+    {U"岁", kOther, false}, {U"米", kOther, false}, {U"亩", kOther, false},
+    {U"吨", kOther, false}, {U"倍", kOther, false}, {U"斤", kOther, false},
+};
+
+// Characters that, directly after a one-character unit, turn it into a
+// different noun (项目, 人员, 部门 ...): then there is no measure word.
+bool FormsNounWithNext(char32_t unit, char32_t next) {
+  switch (unit) {
+    case U'项': return next == U'目';
+    case U'人': return next == U'员' || next == U'民' || next == U'口' || next == U'才' || next == U'大' || next == U'士';
+    case U'部': return next == U'门' || next == U'署' || next == U'分' || next == U'队';
+    case U'期': return next == U'间' || next == U'限' || next == U'望';
+    case U'条': return next == U'件' || next == U'例' || next == U'款' || next == U'幅';
+    case U'名': return next == U'单' || next == U'称' || next == U'义';
+    case U'所': return next == U'有' || next == U'在' || next == U'属' || next == U'长';
+    case U'家': return next == U'庭' || next == U'长' || next == U'属' || next == U'园';
+    case U'村': return next == U'民' || next == U'级' || next == U'委' || next == U'庄' || next == U'干';
+    case U'次': return next == U'数' || next == U'要';
+    case U'个': return next == U'人' || next == U'别' || next == U'体' || next == U'性';
+    case U'本': return next == U'领' || next == U'地' || next == U'级' || next == U'职';
+    case U'处': return next == U'理' || next == U'置' || next == U'罚' || next == U'分';
+    case U'组': return next == U'织' || next == U'长' || next == U'成';
+    case U'台': return next == U'账';
+    case U'面': return next == U'积' || next == U'对';
+    case U'起': return next == U'草' || next == U'诉' || next == U'来';
+    case U'种': return next == U'植';
+    case U'年': return next == U'度' || next == U'底' || next == U'初' || next == U'末' || next == U'终';
+    case U'周': return next == U'年' || next == U'边' || next == U'岁';
+    default: return false;
+  }
+}
+
+// ----------------------------------------------------------------------------
+// Per-sentence code point buffer
+// ----------------------------------------------------------------------------
+
+struct Buffer {
+  std::vector<char32_t> cp;
+  std::vector<uint32_t> off;  // byte offset of cp[i] in the document; off[n] = end
+  std::vector<std::pair<uint32_t, uint32_t>> quotes;  // [open, close] indices, closed only
+
+  size_t size() const { return cp.size(); }
+  char32_t at(size_t i) const { return i < cp.size() ? cp[i] : U'\0'; }
+  bool Has(size_t i, U32 s) const {
+    if (i + s.size() > cp.size()) return false;
+    for (size_t k = 0; k < s.size(); ++k) {
+      if (cp[i + k] != s[k]) return false;
+    }
+    return true;
+  }
+  // True if cp[..end) ends with s, not crossing `floor`.
+  bool EndsWith(size_t end, U32 s, size_t floor = 0) const {
+    if (end < s.size() || end - s.size() < floor) return false;
+    return Has(end - s.size(), s);
+  }
+};
+
+void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf) {
+  buf->cp.clear();
+  buf->off.clear();
+  buf->quotes.clear();
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  uint32_t i = begin;
+  std::vector<uint32_t> open;  // small; quotes rarely nest deeper than 2
+  while (i < end) {
+    const unsigned char b = s[i];
+    char32_t c;
+    uint32_t len;
+    if (b < 0x80) {
+      c = b;
+      len = 1;
+    } else if ((b & 0xE0) == 0xC0 && i + 1 < end) {
+      c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F);
+      len = 2;
+    } else if ((b & 0xF0) == 0xE0 && i + 2 < end) {
+      c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+      len = 3;
+    } else if ((b & 0xF8) == 0xF0 && i + 3 < end) {
+      c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
+      len = 4;
+    } else {
+      c = 0xFFFD;
+      len = 1;
+    }
+    const uint32_t idx = static_cast<uint32_t>(buf->cp.size());
+    if (IsOpenQuote(c)) {
+      open.push_back(idx);
+    } else if (IsCloseQuote(c) && !open.empty()) {
+      buf->quotes.emplace_back(open.back(), idx);
+      open.pop_back();
+    } else if (c == U'"') {  // ASCII quotes alternate
+      if (!open.empty() && buf->cp[open.back()] == U'"') {
+        buf->quotes.emplace_back(open.back(), idx);
+        open.pop_back();
+      } else {
+        open.push_back(idx);
+      }
+    }
+    buf->cp.push_back(c);
+    buf->off.push_back(i);
+    i += len;
+  }
+  buf->off.push_back(end);
+}
+
+// ----------------------------------------------------------------------------
+// Numbers
+// ----------------------------------------------------------------------------
+
+struct Number {
+  size_t begin = 0, end = 0;  // code point indices
+  double value = 0;
+  bool arabic = false;
+  bool positional = false;    // Chinese digits without powers (二〇二三)
+  int int_digits = 0;         // arabic: digits before the decimal point
+  bool has_fraction = false;
+  bool has_multiplier = false;
+  bool single_yi = false;     // exactly 一
+  bool approx_pair = false;   // 三四 (3 to 4)
+  double pair_max = 0;
+};
+
+// Arabic: digits, optional ',ddd' groups, optional decimal part, then optional
+// 十/百/千/万/亿 multipliers (5万, 1.2万, 3千万). A multiplier directly followed by
+// 元 is left for the money unit (5万元 = 5 万元).
+bool ParseArabic(const Buffer& b, size_t i, Number* out) {
+  const size_t n = b.size();
+  size_t j = i;
+  uint64_t mantissa = 0;
+  int digits = 0;
+  while (j < n && ArabicDigit(b.cp[j]) >= 0) {
+    if (digits < 18) mantissa = mantissa * 10 + static_cast<uint64_t>(ArabicDigit(b.cp[j]));
+    ++digits;
+    ++j;
+    // Thousands separator: ',' followed by exactly three digits.
+    if (j + 3 < n + 1 && b.at(j) == U',' && ArabicDigit(b.at(j + 1)) >= 0 && ArabicDigit(b.at(j + 2)) >= 0 &&
+        ArabicDigit(b.at(j + 3)) >= 0 && ArabicDigit(b.at(j + 4)) < 0) {
+      ++j;
+    }
+  }
+  if (digits == 0) return false;
+  int frac = 0;
+  out->int_digits = digits;
+  if ((b.at(j) == U'.' || b.at(j) == U'．') && ArabicDigit(b.at(j + 1)) >= 0) {
+    ++j;
+    while (j < n && ArabicDigit(b.cp[j]) >= 0) {
+      if (digits < 18) {
+        mantissa = mantissa * 10 + static_cast<uint64_t>(ArabicDigit(b.cp[j]));
+        ++frac;
+      }
+      ++digits;
+      ++j;
+    }
+    out->has_fraction = true;
+  }
+  double value = static_cast<double>(mantissa);
+  // Multipliers; divide last so 1.2万 is exactly 12000.
+  double mult = 1;
+  while (j < n && ChinesePower(b.cp[j]) >= 100 && b.at(j + 1) != U'元') {
+    mult *= static_cast<double>(ChinesePower(b.cp[j]));
+    out->has_multiplier = true;
+    ++j;
+  }
+  value *= mult;
+  for (int k = 0; k < frac; ++k) value /= 10;
+  out->begin = i;
+  out->end = j;
+  out->value = value;
+  out->arabic = true;
+  return true;
+}
+
+// The end of the run of Chinese numeral characters starting at i.
+size_t ChineseRunEnd(const Buffer& b, size_t i) {
+  size_t j = i;
+  while (j < b.size() && IsChineseNumeral(b.cp[j])) ++j;
+  return j;
+}
+
+// Chinese numerals with 十/百/千/万/亿 (一百二十, 两万, 十, 一千二), or a plain
+// digit string (二〇二三), or two consecutive digits (三四 = 3 to 4).
+bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out) {
+  const size_t len = run_end - i;
+  if (len == 0) return false;
+  bool has_power = false, all_zero = true;
+  for (size_t k = i; k < run_end; ++k) {
+    if (ChinesePower(b.cp[k]) > 0) has_power = true;
+    const int d = ChineseDigit(b.cp[k]);
+    if (d != 0) all_zero = false;
+  }
+  if (all_zero) return false;  // 零件, 〇
+  out->begin = i;
+  out->end = run_end;
+  out->arabic = false;
+  if (!has_power) {
+    if (len == 1) {
+      out->value = ChineseDigit(b.cp[i]);
+      out->single_yi = b.cp[i] == U'一';
+      return true;
+    }
+    const int d0 = ChineseDigit(b.cp[i]), d1 = ChineseDigit(b.cp[i + 1]);
+    if (len == 2 && d0 > 0 && d1 == d0 + 1) {  // 三四个: three or four
+      out->value = d0;
+      out->approx_pair = true;
+      out->pair_max = d1;
+      return true;
+    }
+    bool has_zero_glyph = false;
+    double v = 0;
+    for (size_t k = i; k < run_end; ++k) {
+      if (b.cp[k] == U'〇' || b.cp[k] == U'零') has_zero_glyph = true;
+      v = v * 10 + ChineseDigit(b.cp[k]);
+    }
+    if (len >= 3 || has_zero_glyph) {  // 二〇二三, 一九九八: only ever years/codes
+      out->value = v;
+      out->positional = true;
+      return true;
+    }
+    return false;  // 八五, 一一: not a quantity
+  }
+  // Powers: total = sum of sections split by 万/亿.
+  if (ChinesePower(b.cp[i]) >= 100) return false;  // 百姓, 千方百计, 万一
+  double total = 0, section = 0;
+  int digit = -1;          // pending digit
+  int64_t last_power = 0;  // last power seen in this section
+  bool prev_digit = false;
+  bool zero_seen = false;
+  for (size_t k = i; k < run_end; ++k) {
+    const char32_t c = b.cp[k];
+    const int d = ChineseDigit(c);
+    if (d >= 0) {
+      if (prev_digit && !(digit == 0)) return false;  // 十四五, 一二: two digits in a row
+      if (d == 0) zero_seen = true;
+      digit = d;
+      prev_digit = true;
+      continue;
+    }
+    const int64_t p = ChinesePower(c);
+    prev_digit = false;
+    if (p >= 10000) {
+      section += (digit > 0 ? digit : 0);
+      if (section == 0 && total == 0) return false;
+      total = (total + section) * static_cast<double>(p);
+      section = 0;
+      last_power = p;
+    } else {
+      if (digit == 0) return false;  // 零百
+      if (last_power != 0 && last_power < 10000 && p >= last_power) return false;  // 十百
+      section += (digit > 0 ? digit : 1) * static_cast<double>(p);
+      last_power = p;
+    }
+    digit = -1;
+    zero_seen = false;
+  }
+  if (digit > 0) {
+    // 一千二 = 1200, 两万五 = 25000 (an abbreviated next power), unless 零 came before.
+    if (!zero_seen && last_power >= 100) {
+      section += digit * static_cast<double>(last_power >= 10000 ? last_power / 10 : last_power / 10);
+    } else {
+      section += digit;
+    }
+  }
+  out->value = total + section;
+  return out->value > 0;
+}
+
+// ----------------------------------------------------------------------------
+// Small matching helpers over code points
+// ----------------------------------------------------------------------------
+
+// Returns the length of the first element of `list` that occurs at i, or 0.
+size_t MatchAny(const Buffer& b, size_t i, std::initializer_list<U32> list) {
+  for (U32 s : list) {
+    if (b.Has(i, s)) return s.size();
+  }
+  return 0;
+}
+// Returns the length of the first element of `list` that ends at `end`, or 0.
+size_t MatchAnyBefore(const Buffer& b, size_t end, size_t floor, std::initializer_list<U32> list) {
+  for (U32 s : list) {
+    if (b.EndsWith(end, s, floor)) return s.size();
+  }
+  return 0;
+}
+
+// Abstract heads of numeric abbreviations (四个意识, 两个维护, 三项制度, 五大理念).
+// Concrete counted nouns (村, 家庭, 律师, 活动) never appear here.
+constexpr U32 kAbstractHeads[] = {
+    U"意识", U"自信", U"维护", U"制度", U"原则", U"机制", U"理念", U"精神", U"方针",
+    U"战略", U"全面", U"坚持", U"代表", U"务必", U"服从", U"确立", U"基本", U"统筹",
+    U"必须", U"作风", U"优先", U"禁止", U"严禁", U"不准", U"规定", U"清单", U"目录",
+    U"责任", U"体系", U"工程", U"行动", U"模式", U"文明", U"建设", U"结合", U"到位",
+};
+
+// Characters that bind a following 一 into an ordinary word (统一, 进一步, 唯一 ...).
+bool BindsFollowingYi(char32_t c) {
+  switch (c) {
+    case U'统': case U'唯': case U'单': case U'逐': case U'划': case U'归': case U'合':
+    case U'如': case U'之': case U'专': case U'同': case U'万': case U'进': case U'整':
+    case U'某': case U'其': case U'另': case U'初': case U'周': case U'期': case U'第':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ----------------------------------------------------------------------------
+// Quantities
+// ----------------------------------------------------------------------------
+
+struct Quantity {
+  size_t begin = 0, end = 0;            // surface span (qualifiers included)
+  size_t num_begin = 0, num_end = 0;    // the number(s)
+  size_t unit_begin = 0, unit_end = 0;  // the unit ([unit_begin, unit_end) may be empty)
+  size_t claim_end = 0;                 // after post-qualifiers
+  double value = 0;
+  std::optional<double> value_max;
+  cpb::Approx approx = cpb::APPROX_EXACT;
+  cpb::QuantityKind kind = kCount;
+  std::string unit;
+  bool chinese = false;
+  bool single_yi = false;
+  bool explicit_count_marker = false;   // 共/仅/累计 ... directly before
+  bool time_unit = false;
+};
+
+bool IsRangeConnector(char32_t c) {
+  return c == U'至' || c == U'到' || c == U'-' || c == U'－' || c == U'~' || c == U'～' || c == U'〜' ||
+         c == U'—' || c == U'–';
+}
+
+class SentenceParser {
+ public:
+  explicit SentenceParser(const Buffer& b) : b_(b) {}
+
+  // Tries to read a quantity starting at i. On failure returns false and sets
+  // *next past the numeral run so it is not re-read from its middle.
+  bool Parse(size_t i, Quantity* q, size_t* next) const {
+    bool percent_word = false;
+    size_t start = i;
+    if (b_.Has(i, U"百分之")) {
+      percent_word = true;
+      i += 3;
+    }
+    Number a;
+    if (!ReadNumber(i, &a)) {
+      *next = std::max(i, SkipRun(start)) ;
+      if (*next <= start) *next = start + 1;
+      return false;
+    }
+    size_t j = a.end;
+    q->num_begin = start;
+    q->value = a.value;
+    q->chinese = !a.arabic;
+    q->single_yi = a.single_yi;
+    if (a.approx_pair) {
+      q->value_max = a.pair_max;
+      q->approx = cpb::APPROX_ABOUT;
+    }
+    // 90%-95%: a percent sign before the connector.
+    if (!percent_word && (b_.at(j) == U'%' || b_.at(j) == U'％') && IsRangeConnector(b_.at(j + 1))) {
+      Number m;
+      if (ReadNumber(j + 2, &m) && m.arabic == a.arabic && m.value > a.value &&
+          (b_.at(m.end) == U'%' || b_.at(m.end) == U'％')) {
+        q->value_max = m.value;
+        j = m.end;
+      }
+    }
+    // Ranges: 3至5场, 3-5次, 三到五名.
+    if (!q->value_max && IsRangeConnector(b_.at(j))) {
+      Number m;
+      const bool ascii_dash = b_.at(j) == U'-' || b_.at(j) == U'－';
+      if (ReadNumber(j + 1, &m) && m.arabic == a.arabic && (!ascii_dash || a.arabic) && m.value > a.value &&
+          !m.approx_pair) {
+        q->value_max = m.value;
+        j = m.end;
+        a.int_digits = std::max(a.int_digits, m.int_digits);
+      }
+    }
+    q->num_end = j;
+    // Suffix qualifiers between number and unit: 90余件, 十多场, 十来个.
+    cpb::Approx suffix = cpb::APPROX_UNSPECIFIED;
+    if (b_.at(j) == U'余' || b_.at(j) == U'多') {
+      suffix = cpb::APPROX_MORE_THAN;
+      ++j;
+    } else if (b_.at(j) == U'来' && !a.arabic) {
+      suffix = cpb::APPROX_ABOUT;
+      ++j;
+    }
+    // 20余万人 / 两万余人: a multiplier after the qualifier.
+    if (suffix != cpb::APPROX_UNSPECIFIED && ChinesePower(b_.at(j)) >= 10000 && b_.at(j + 1) != U'元') {
+      const double p = static_cast<double>(ChinesePower(b_.at(j)));
+      q->value *= p;
+      if (q->value_max) *q->value_max *= p;
+      ++j;
+    }
+    // Units.
+    q->unit_begin = j;
+    if (percent_word) {
+      q->kind = kPercent;
+      q->unit = "%";
+    } else if (b_.at(j) == U'%' || b_.at(j) == U'％') {
+      q->kind = kPercent;
+      q->unit = "%";
+      ++j;
+    } else {
+      // A Chinese numeral ending in 万/亿 before 元 is a money unit: 五万元 = 5 万元.
+      if (!a.arabic && j == a.end && b_.at(j) == U'元' && a.end - a.begin >= 2 &&
+          (b_.at(j - 1) == U'万' || b_.at(j - 1) == U'亿')) {
+        Number shorter;
+        if (ParseChinese(b_, a.begin, a.end - 1, &shorter)) {
+          q->value = shorter.value;
+          q->unit_begin = j - 1;
+          q->unit = b_.at(j - 1) == U'万' ? "万元" : "亿元";
+          q->kind = kMoney;
+          ++j;
+        }
+      }
+      if (q->unit.empty()) {
+        const UnitDef* unit = MatchUnit(j);
+        if (unit != nullptr) {
+          q->kind = unit->kind;
+          q->time_unit = unit->time;
+          j += unit->text.size();
+        } else if (a.arabic && IsHan(b_.at(j)) && !IsChineseNumeral(b_.at(j)) && IsUnknownMeasureEnd(j + 1) &&
+                   !IsTimeOrCodeChar(b_.at(j))) {
+          // An unknown measure word at a clause end (奖牌3枚，): kept as `other`.
+          q->kind = kOther;
+          ++j;
+        } else {
+          *next = std::max(SkipRun(start), start + 1);
+          return false;
+        }
+      }
+    }
+    q->unit_end = j;
+    if (q->unit.empty()) q->unit = Utf8(q->unit_begin, q->unit_end);
+    // Post-qualifiers: 100人以上, 3次左右, 1年多.
+    size_t k;
+    if ((k = MatchAny(b_, j, {U"以上"})) != 0) {
+      suffix = cpb::APPROX_MORE_THAN;
+      j += k;
+    } else if ((k = MatchAny(b_, j, {U"左右"})) != 0) {
+      if (suffix == cpb::APPROX_UNSPECIFIED) suffix = cpb::APPROX_ABOUT;
+      j += k;
+    } else if ((k = MatchAny(b_, j, {U"以下", U"以内"})) != 0) {
+      if (suffix == cpb::APPROX_UNSPECIFIED) suffix = cpb::APPROX_LESS_THAN;
+      j += k;
+    } else if (q->time_unit && b_.at(j) == U'多') {
+      suffix = cpb::APPROX_MORE_THAN;
+      ++j;
+    }
+    q->claim_end = j;
+    q->end = j;
+    // Prefix qualifiers directly before the number.
+    q->begin = start;
+    cpb::Approx prefix = cpb::APPROX_UNSPECIFIED;
+    if ((k = MatchAnyBefore(b_, start, 0, {U"不少于", U"不低于", U"至少"})) != 0) {
+      prefix = cpb::APPROX_AT_LEAST;
+    } else if ((k = MatchAnyBefore(b_, start, 0, {U"超过", U"多于", U"高于", U"逾"})) != 0) {
+      prefix = cpb::APPROX_MORE_THAN;
+    } else if ((k = MatchAnyBefore(b_, start, 0, {U"大约", U"约为", U"约"})) != 0) {
+      prefix = cpb::APPROX_ABOUT;
+    } else if ((k = MatchAnyBefore(b_, start, 0, {U"将近", U"接近", U"不到", U"不足", U"不满", U"不超过"})) != 0) {
+      prefix = cpb::APPROX_LESS_THAN;
+    } else if (b_.at(start - 1) == U'近' && start >= 1) {
+      const char32_t before = start >= 2 ? b_.cp[start - 2] : U'\0';
+      if (before != U'最' && before != U'附' && before != U'邻' && before != U'靠' && before != U'就') {
+        prefix = cpb::APPROX_LESS_THAN;
+        k = 1;
+      }
+    }
+    if (prefix != cpb::APPROX_UNSPECIFIED) q->begin = start - k;
+    if (suffix != cpb::APPROX_UNSPECIFIED) {
+      q->approx = suffix;
+    } else if (prefix != cpb::APPROX_UNSPECIFIED) {
+      q->approx = prefix;
+    }
+    q->explicit_count_marker =
+        prefix != cpb::APPROX_UNSPECIFIED ||
+        MatchAnyBefore(b_, q->begin, 0, {U"共计", U"合计", U"累计", U"总计", U"共", U"仅", U"只", U"达", U"计"}) != 0;
+    *next = q->end;
+    // Number-level facts needed by the exclusion rules.
+    number_ = a;
+    return true;
+  }
+
+  // True if the quantity read last by Parse() is not a claim (see file comment).
+  bool Excluded(const Quantity& q) const {
+    const Number& a = number_;
+    const char32_t before = q.num_begin > 0 ? b_.cp[q.num_begin - 1] : U'\0';
+    const char32_t after_unit = b_.at(q.unit_end);
+    // Ordinals, distributives, codes: 第3次, 每人, 最后一公里, G20, 5G.
+    if (before == U'第' || before == U'每' || before == U'逐' || IsAsciiLetter(before) || before == U'#' ||
+        before == U'.' || before == U'/') {
+      return true;
+    }
+    if (b_.EndsWith(q.num_begin, U"最后") || b_.EndsWith(q.num_begin, U"倒数") ||
+        b_.EndsWith(q.num_begin, U"星期")) {
+      return true;
+    }
+    if (IsAsciiLetter(b_.at(q.num_end))) return true;
+    // Inside a short quoted name: “八五”普法, “6.26”, “三项制度”, “只跑一次路”.
+    for (const auto& [open, close] : b_.quotes) {
+      if (open < q.num_begin && close >= q.unit_end && close - open <= 16) {
+        bool plain = true;
+        for (size_t k = open + 1; k < close; ++k) {
+          if (IsClauseBoundary(b_.cp[k])) plain = false;
+        }
+        if (plain) return true;
+      }
+    }
+    // Years and dates: 2023年, 二〇二三年, 2023年度; a time adverbial: 三年来, 近3年以来.
+    if (q.unit == "年") {
+      if (a.positional) return true;
+      if (a.arabic && a.int_digits == 4 && !a.has_fraction && !a.has_multiplier) return true;
+    }
+    if (q.time_unit) {
+      if (MatchAny(b_, q.claim_end, {U"以来", U"来", U"内", U"前", U"后", U"间", U"里", U"中"}) != 0) return true;
+    }
+    if (FormsNounWithNext(b_.at(q.unit_end - 1), after_unit) && q.unit_end - q.unit_begin == 1) return true;
+    if (a.positional) return true;  // only years and codes are written that way
+    if (!q.chinese) return false;
+
+    // --- Chinese numerals only ---
+    // Bound in an ordinary word: 统一, 进一步, 唯一, 之一, 初一, 周一.
+    if (a.single_yi && BindsFollowingYi(before)) return true;
+    if (b_.EndsWith(q.num_begin, U"星期") || b_.EndsWith(q.num_begin, U"礼拜")) return true;
+    // Numeric compound abbreviations: 三会一课, 一村一法律顾问, 五位一体, 一户一策.
+    for (size_t k = q.unit_end; k < std::min(b_.size(), q.unit_end + 4); ++k) {
+      const char32_t c = b_.cp[k];
+      if (IsClauseBoundary(c) || c == U'、' || ArabicDigit(c) >= 0 || IsOpenQuote(c) || IsCloseQuote(c)) break;
+      if (ChineseDigit(c) > 0 && !BindsFollowingYi(b_.cp[k - 1])) return true;
+    }
+    for (size_t k = q.num_begin; k > 0 && k + 4 > q.num_begin; --k) {
+      const char32_t c = b_.cp[k - 1];
+      if (IsClauseBoundary(c) || c == U'、' || ArabicDigit(c) >= 0 || IsOpenQuote(c) || IsCloseQuote(c)) break;
+      if (ChineseDigit(c) > 0 && (k < 2 || !BindsFollowingYi(b_.cp[k - 2])) &&
+          !MatchAnyBefore(b_, k, 0, {U"一是", U"二是", U"三是"})) {
+        // The numeral before us must itself be followed by a non-unit (会, 学): a compound.
+        if (MatchUnit(k) == nullptr || k + 1 <= q.num_begin) return true;
+      }
+    }
+    const bool pre_nominal = q.claim_end < b_.size() && !IsClauseBoundary(after_unit) && after_unit != U'、' &&
+                             !IsCloseQuote(after_unit) && after_unit != U'的';
+    // Numeric abbreviations of abstract concepts: 四个意识, 两个维护, 三项制度.
+    if (pre_nominal) {
+      for (U32 head : kAbstractHeads) {
+        if (b_.Has(q.claim_end, head)) return true;
+      }
+      if (after_unit == U'大' || after_unit == U'化') return true;  // 五大理念, 三化
+    }
+    // 一 as an article: 一个良好的…, 一项长期的…, 只跑一次路, 一支笔, 一次性.
+    if (a.single_yi && !q.value_max) {
+      if (q.unit == "起") return !q.explicit_count_marker;  // 一起 = together
+      if (pre_nominal && !q.explicit_count_marker) return true;
+      if (before == U'在' || before == U'成' || before == U'为' || before == U'是') return true;
+    }
+    return false;
+  }
+
+  std::string Utf8(size_t from, size_t to) const { return text_->substr(b_.off[from], b_.off[to] - b_.off[from]); }
+  void set_text(const std::string* text) { text_ = text; }
+
+  const UnitDef* MatchUnit(size_t j) const {
+    const char32_t c = b_.at(j);
+    if (c == U'\0') return nullptr;
+    for (const UnitDef& u : kUnits) {
+      if (u.text[0] == c && b_.Has(j, u.text)) return &u;
+    }
+    return nullptr;
+  }
+
+ private:
+  bool ReadNumber(size_t i, Number* out) const {
+    const char32_t c = b_.at(i);
+    if (ArabicDigit(c) >= 0) return ParseArabic(b_, i, out);
+    if (IsChineseNumeral(c)) return ParseChinese(b_, i, ChineseRunEnd(b_, i), out);
+    return false;
+  }
+  size_t SkipRun(size_t i) const {
+    size_t j = i;
+    if (b_.Has(j, U"百分之")) j += 3;
+    while (j < b_.size() && (ArabicDigit(b_.cp[j]) >= 0 || IsChineseNumeral(b_.cp[j]) || b_.cp[j] == U'.' ||
+                             b_.cp[j] == U',' || b_.cp[j] == U'．')) {
+      ++j;
+    }
+    return j;
+  }
+  bool IsUnknownMeasureEnd(size_t j) const {
+    const char32_t c = b_.at(j);
+    return c == U'\0' || IsClauseBoundary(c) || c == U'、' || c == U'。';
+  }
+  static bool IsTimeOrCodeChar(char32_t c) {
+    switch (c) {
+      case U'月': case U'日': case U'号': case U'时': case U'点': case U'分': case U'秒':
+      case U'届': case U'级': case U'楼': case U'层': case U'室': case U'栋': case U'路': case U'版':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  const Buffer& b_;
+  const std::string* text_ = nullptr;
+  mutable Number number_;
+};
+
+// ----------------------------------------------------------------------------
+// Subjects
+// ----------------------------------------------------------------------------
+
+// Leading words that are not part of what is counted.
+constexpr U32 kLeadingNoise[] = {
+    U"截至目前", U"截至", U"与此同时", U"同时", U"其中", U"此外", U"另外", U"目前", U"全年", U"今年",
+    U"年内", U"去年", U"当年", U"首先", U"其次", U"再次", U"最后", U"先后", U"已经", U"已", U"并",
+    U"还", U"共计", U"合计", U"累计", U"总计", U"共", U"全部", U"均",
+};
+// Trailing predicate markers between the subject and the number.
+constexpr U32 kTrailingNoise[] = {
+    U"分别达到", U"分别为", U"分别达", U"均达到", U"都达到", U"均为", U"均达", U"都为", U"都是", U"达到",
+    U"共计", U"合计", U"累计", U"总计", U"共有", U"约为", U"多达", U"高达", U"不少于", U"不低于",
+    U"不超过", U"超过", U"至少", U"不到", U"不足", U"大约", U"将近", U"接近", U"共", U"达", U"为",
+    U"约", U"近", U"有", U"是", U"计", U"均", U"都", U"逾", U"仅", U"只", U"了",
+};
+
+bool IsListMarkerAt(const Buffer& b, size_t i, size_t end, size_t* len) {
+  // 一是/二要/三是, （一）, (1), 1. 1、 一、
+  if (i + 1 < end && ChineseDigit(b.cp[i]) > 0 && (b.cp[i + 1] == U'是' || b.cp[i + 1] == U'要')) {
+    *len = 2;
+    return true;
+  }
+  if (i + 1 < end && (ChineseDigit(b.cp[i]) > 0 || ArabicDigit(b.cp[i]) >= 0)) {
+    size_t j = i;
+    while (j < end && (ChineseDigit(b.cp[j]) > 0 || ChinesePower(b.cp[j]) == 10 || ArabicDigit(b.cp[j]) >= 0)) ++j;
+    if (j < end && (b.cp[j] == U'、' || b.cp[j] == U'.' || b.cp[j] == U'．')) {
+      *len = j + 1 - i;
+      return true;
+    }
+  }
+  return false;
+}
+
+void TrimSubject(const Buffer& b, size_t* from, size_t* to) {
+  bool changed = true;
+  while (changed && *from < *to) {
+    changed = false;
+    while (*from < *to && (IsSpace(b.cp[*from]) || b.cp[*from] == U'、' || IsClauseBoundary(b.cp[*from]))) {
+      ++*from;
+      changed = true;
+    }
+    size_t len = 0;
+    if (IsListMarkerAt(b, *from, *to, &len)) {
+      *from += len;
+      changed = true;
+      continue;
+    }
+    for (U32 w : kLeadingNoise) {
+      if (*from + w.size() < *to && b.Has(*from, w)) {
+        *from += w.size();
+        changed = true;
+        break;
+      }
+    }
+    // Scope: 本乡/全乡/我镇/该县 ...
+    if (*from + 2 < *to && (b.cp[*from] == U'本' || b.cp[*from] == U'全' || b.cp[*from] == U'我' ||
+                            b.cp[*from] == U'该')) {
+      const char32_t c = b.cp[*from + 1];
+      if (c == U'乡' || c == U'镇' || c == U'县' || c == U'区' || c == U'村' || c == U'市') {
+        *from += 2;
+        changed = true;
+      }
+    }
+    // Leading year/time phrase: 2023年(度)(以来|来).
+    if (*from < *to && (ArabicDigit(b.cp[*from]) >= 0 || ChineseDigit(b.cp[*from]) >= 0)) {
+      size_t j = *from;
+      while (j < *to && (ArabicDigit(b.cp[j]) >= 0 || ChineseDigit(b.cp[j]) >= 0)) ++j;
+      if (j - *from == 4 && j < *to && b.cp[j] == U'年') {
+        ++j;
+        if (j < *to && b.cp[j] == U'度') ++j;
+        if (b.Has(j, U"以来")) j += 2;
+        else if (j < *to && b.cp[j] == U'来') ++j;
+        if (j < *to) {
+          *from = j;
+          changed = true;
+        }
+      }
+    }
+  }
+  changed = true;
+  while (changed && *from < *to) {
+    changed = false;
+    while (*to > *from && (IsSpace(b.cp[*to - 1]) || b.cp[*to - 1] == U'、')) {
+      --*to;
+      changed = true;
+    }
+    for (U32 w : kTrailingNoise) {
+      if (b.EndsWith(*to, w, *from)) {
+        *to -= w.size();
+        changed = true;
+        break;
+      }
+    }
+  }
+}
+
+size_t ClauseStart(const Buffer& b, size_t i) {
+  while (i > 0 && !IsClauseBoundary(b.cp[i - 1])) --i;
+  return i;
+}
+size_t ClauseEnd(const Buffer& b, size_t i) {
+  while (i < b.size() && !IsClauseBoundary(b.cp[i])) ++i;
+  return i;
+}
+
+// ----------------------------------------------------------------------------
+// Findings
+// ----------------------------------------------------------------------------
+
+bool Contains(const std::string& s, std::string_view w) { return s.find(w) != std::string::npos; }
+
+bool IsSuccessSubject(const std::string& s) {
+  return Contains(s, "成功") || Contains(s, "化解") || Contains(s, "办结") || Contains(s, "调结") ||
+         Contains(s, "结案") || Contains(s, "解决");
+}
+bool IsSuccessRate(const std::string& s) {
+  return Contains(s, "成功率") || Contains(s, "化解率") || Contains(s, "办结率") || Contains(s, "调结率") ||
+         Contains(s, "结案率") || Contains(s, "解决率");
+}
+bool IsBoundedRate(const std::string& s) {
+  return Contains(s, "率") && !Contains(s, "增长") && !Contains(s, "增幅") && !Contains(s, "上升") &&
+         !Contains(s, "提高") && !Contains(s, "同比") && !Contains(s, "环比") && !Contains(s, "增加");
+}
+
+std::string FormatNumber(double v) {
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2f", v);
+  }
+  return buf;
+}
+
+// A metric under construction plus what the checks need.
+struct Pending {
+  pb::Metric metric;
+  std::string context;  // classification context (subject, or previous clause + subject)
+};
+
+void AddFinding(pb::ExtractionResult* out, std::string code, pb::Severity sev, std::string msg,
+                std::initializer_list<uint32_t> idx) {
+  pb::Finding* f = out->add_findings();
+  f->set_code(std::move(code));
+  f->set_severity(sev);
+  f->set_message(std::move(msg));
+  for (uint32_t i : idx) f->add_metric_indexes(i);
+}
+
+// Checks the metrics of one sentence, [first, last) in out->metrics().
+void CheckSentence(pb::ExtractionResult* out, const std::vector<std::string>& contexts, int first, int last) {
+  const auto& ms = out->metrics();
+  for (int r = first; r < last; ++r) {
+    const pb::Metric& rate = ms[r];
+    if (rate.kind() != kPercent) continue;
+    const std::string& ctx = contexts[r - first];
+    if (IsBoundedRate(ctx) && rate.value() > 100) {
+      AddFinding(out, "rate_above_100", pb::SEVERITY_WARNING,
+                 rate.subject() + " = " + FormatNumber(rate.value()) + "% exceeds 100%",
+                 {static_cast<uint32_t>(r)});
+    }
+  }
+  // Total → success (→ rate) in one sentence: 受理50件次，成功48件，化解率达96%.
+  for (int s = first; s < last; ++s) {
+    const pb::Metric& success = ms[s];
+    if (success.kind() != kCount || !IsSuccessSubject(success.subject())) continue;
+    int total = -1;
+    for (int t = s - 1; t >= first; --t) {
+      if (ms[t].kind() == kCount && !IsSuccessSubject(ms[t].subject())) {
+        total = t;
+        break;
+      }
+      if (ms[t].kind() == kCount) break;
+    }
+    if (total < 0) continue;
+    const pb::Metric& tot = ms[total];
+    if (success.value() > tot.value() && success.approx() == cpb::APPROX_EXACT) {
+      AddFinding(out, "success_exceeds_total", pb::SEVERITY_ERROR,
+                 success.subject() + " " + FormatNumber(success.value()) + success.unit() + " exceeds " +
+                     tot.subject() + " " + FormatNumber(tot.value()) + tot.unit(),
+                 {static_cast<uint32_t>(total), static_cast<uint32_t>(s)});
+      continue;
+    }
+    int rate = -1;
+    for (int r = s + 1; r < last; ++r) {
+      if (ms[r].kind() == kPercent && IsSuccessRate(ms[r].subject())) {
+        rate = r;
+        break;
+      }
+      if (ms[r].kind() == kCount) break;
+    }
+    if (rate < 0 || tot.value() <= 0) continue;
+    const pb::Metric& rm = ms[rate];
+    const double computed = 100.0 * success.value() / tot.value();
+    const auto idx = {static_cast<uint32_t>(total), static_cast<uint32_t>(s), static_cast<uint32_t>(rate)};
+    const std::string detail = FormatNumber(success.value()) + "/" + FormatNumber(tot.value()) + " = " +
+                               FormatNumber(computed) + "%, reported " + FormatNumber(rm.value()) + "%";
+    if (tot.approx() != cpb::APPROX_EXACT || success.approx() != cpb::APPROX_EXACT ||
+        rm.approx() != cpb::APPROX_EXACT) {
+      AddFinding(out, "rate_unverifiable", pb::SEVERITY_INFO, "approximate counts: " + detail, idx);
+    } else if (std::fabs(computed - rm.value()) < 1.0) {
+      AddFinding(out, "rate_consistent", pb::SEVERITY_INFO, detail, idx);
+    } else {
+      AddFinding(out, "rate_mismatch", pb::SEVERITY_WARNING, detail, idx);
+    }
+  }
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// Extractor
+// ----------------------------------------------------------------------------
+
+struct Extractor::Impl {
+  std::shared_ptr<const Taxonomy> taxonomy;
+  std::string version;
+};
+
+Extractor::Extractor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Extractor::~Extractor() = default;
+
+Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxonomy> taxonomy) {
+  if (taxonomy == nullptr) return Status::InvalidArgument("extractor: taxonomy is required");
+  auto impl = std::make_unique<Impl>();
+  impl->version = std::string(kLogicVersion) + "+taxonomy-" + taxonomy->version();
+  impl->taxonomy = std::move(taxonomy);
+  return std::unique_ptr<Extractor>(new Extractor(std::move(impl)));
+}
+
+std::string Extractor::Version() const { return impl_->version; }
+
+Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::ExtractionResult* out) const {
+  out->Clear();
+  out->set_source(doc.source());
+  *out->mutable_metadata() = doc.metadata();
+  out->set_processing_version(impl_->version);
+  out->set_sentences(static_cast<uint32_t>(doc.sentences_size()));
+  out->set_text_bytes(static_cast<uint32_t>(doc.text().size()));
+  const std::string& text = doc.text();
+  const uint32_t text_size = static_cast<uint32_t>(text.size());
+
+  // Section paths, computed once per section.
+  const int nsec = doc.sections_size();
+  std::vector<std::vector<std::string>> paths(nsec);
+  for (int s = 0; s < nsec; ++s) {
+    int cur = s;
+    int guard = 0;
+    while (cur >= 0 && cur < nsec && guard++ <= nsec) {
+      paths[s].push_back(doc.sections(cur).heading());
+      cur = doc.sections(cur).parent();
+    }
+    std::reverse(paths[s].begin(), paths[s].end());
+  }
+
+  Buffer buf;
+  buf.cp.reserve(1024);
+  buf.off.reserve(1025);
+  std::vector<Quantity> quantities;
+  std::vector<std::string> contexts;
+
+  auto process = [&](uint32_t begin, uint32_t end, int section) -> Status {
+    if (begin > end || end > text_size) {
+      return Status::InvalidArgument("extractor: sentence span [" + std::to_string(begin) + ", " +
+                                     std::to_string(end) + ") outside the text of " + doc.source());
+    }
+    // Fast path: a sentence without any digit or Chinese numeral lead byte.
+    DecodeInto(text, begin, end, &buf);
+    SentenceParser parser(buf);
+    parser.set_text(&text);
+    quantities.clear();
+    const size_t n = buf.size();
+    size_t i = 0;
+    while (i < n) {
+      const char32_t c = buf.cp[i];
+      if (ArabicDigit(c) < 0 && !IsChineseNumeral(c)) {
+        ++i;
+        continue;
+      }
+      Quantity q;
+      size_t next = i + 1;
+      if (parser.Parse(i, &q, &next)) {
+        if (!parser.Excluded(q)) quantities.push_back(std::move(q));
+      }
+      i = std::max(next, i + 1);
+    }
+    if (quantities.empty()) return Status::OK();
+
+    const int first = out->metrics_size();
+    contexts.clear();
+    size_t prev_end = 0;
+    for (size_t qi = 0; qi < quantities.size(); ++qi) {
+      const Quantity& q = quantities[qi];
+      const size_t clause_start = ClauseStart(buf, q.begin);
+      size_t from = std::max(clause_start, prev_end);
+      size_t to = q.begin;
+      TrimSubject(buf, &from, &to);
+      // Shared values: 办结率、满意率均为100% → one metric per named item.
+      std::vector<std::pair<size_t, size_t>> items;
+      bool shared = false;
+      if (to > from) {
+        const bool distributive = MatchAnyBefore(buf, q.begin, from, {U"均为", U"均达到", U"均达", U"都为",
+                                                                         U"都达到", U"均", U"都"}) != 0;
+        size_t s = from;
+        for (size_t k = from; k <= to; ++k) {
+          if (k == to || buf.cp[k] == U'、') {
+            if (k > s) items.emplace_back(s, k);
+            s = k + 1;
+          }
+        }
+        bool all_rates = items.size() >= 2;
+        for (const auto& [a, b2] : items) {
+          if (buf.cp[b2 - 1] != U'率' && buf.cp[b2 - 1] != U'度') all_rates = false;
+        }
+        shared = items.size() >= 2 && (distributive || (q.kind == kPercent && all_rates));
+      }
+      if (!shared) {
+        items.clear();
+        items.emplace_back(from, to);
+      }
+      // Pre-nominal quantities (为4个村提供…, 开展3次讲座): the counted noun follows.
+      const size_t clause_end = ClauseEnd(buf, q.claim_end);
+      size_t follow_end = q.claim_end;
+      while (follow_end < clause_end && ArabicDigit(buf.cp[follow_end]) < 0 &&
+             !(IsChineseNumeral(buf.cp[follow_end]) && follow_end > q.claim_end) &&
+             buf.cp[follow_end] != U'、' && follow_end - q.claim_end < 16) {
+        ++follow_end;
+      }
+      const bool pre_nominal = follow_end > q.claim_end && buf.cp[q.claim_end] != U'的';
+      // Context for classifying bare subjects (成功48件, 覆盖率100%): the clause before.
+      std::string prev_clause;
+      if (clause_start > 0) {
+        const size_t pc_end = clause_start - 1;
+        const size_t pc_start = ClauseStart(buf, pc_end);
+        prev_clause = parser.Utf8(pc_start, pc_end);
+      }
+      for (const auto& [sf, st] : items) {
+        pb::Metric* m = out->add_metrics();
+        std::string subject = parser.Utf8(sf, st);
+        if (pre_nominal && (!shared)) {
+          subject += parser.Utf8(q.claim_end, follow_end);
+          m->mutable_subject_span()->set_begin(buf.off[sf < st ? sf : q.claim_end]);
+          m->mutable_subject_span()->set_end(buf.off[follow_end]);
+        } else {
+          m->mutable_subject_span()->set_begin(buf.off[sf]);
+          m->mutable_subject_span()->set_end(buf.off[st]);
+        }
+        m->set_subject(subject);
+        m->set_value(q.value);
+        if (q.value_max) m->set_value_max(*q.value_max);
+        m->set_unit(q.unit);
+        m->set_approx(q.approx);
+        m->set_kind(q.kind);
+        m->set_text(parser.Utf8(q.begin, q.end));
+        m->mutable_span()->set_begin(buf.off[q.begin]);
+        m->mutable_span()->set_end(buf.off[q.end]);
+        m->mutable_sentence_span()->set_begin(begin);
+        m->mutable_sentence_span()->set_end(end);
+        m->set_section(section);
+        if (section >= 0 && section < nsec) {
+          for (const std::string& h : paths[section]) m->add_section_path(h);
+        }
+        // A subject that matches nothing on its own (成功48件, 覆盖率100%) is
+        // classified with the clause before it.
+        std::string context = subject;
+        const TaxonomyEntry* entry = impl_->taxonomy->Classify(subject, q.kind, q.unit);
+        if (entry == nullptr && !prev_clause.empty()) {
+          context = prev_clause + subject;
+          entry = impl_->taxonomy->Classify(context, q.kind, q.unit);
+        }
+        if (entry != nullptr) {
+          m->set_metric_id(entry->metric_id);
+          m->set_label_zh(entry->label_zh);
+          m->set_label_en(entry->label_en);
+        } else {
+          m->set_metric_id("unclassified");
+        }
+        contexts.push_back(std::move(context));
+      }
+      prev_end = q.claim_end;
+    }
+    CheckSentence(out, contexts, first, out->metrics_size());
+    return Status::OK();
+  };
+
+  if (doc.sentences_size() == 0) {
+    if (!text.empty()) RETURN_IF_ERROR(process(0, text_size, -1));
+    return Status::OK();
+  }
+  for (const auto& sentence : doc.sentences()) {
+    RETURN_IF_ERROR(process(sentence.span().begin(), sentence.span().end(), sentence.section()));
+  }
+  return Status::OK();
+}
+
+}  // namespace reportflow::extract

@@ -1,0 +1,627 @@
+#include "services/segment/segmenter.h"
+
+#include <unicode/brkiter.h>
+#include <unicode/utext.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/segment/heading_classifier.h"
+#include "services/segment/layout.h"
+#include "services/segment/metadata_extractor.h"
+#include "services/segment/text_normalizer.h"
+
+namespace reportflow::segment {
+namespace {
+
+namespace pb = ::reportflow::segment::v1;
+using U32View = std::u32string_view;
+
+constexpr size_t kNpos = std::u32string_view::npos;
+constexpr int kStyles = 6;
+
+// Longest line that can still be a title, issuer or addressee line.
+constexpr size_t kMaxTitleChars = 80;
+constexpr size_t kMaxAddresseeChars = 40;
+constexpr size_t kMaxSignatureChars = 60;
+
+int Rank(MarkerStyle s) { return static_cast<int>(s); }
+
+bool StartsWith(U32View s, size_t i, U32View w) {
+  return i + w.size() <= s.size() && s.substr(i, w.size()) == w;
+}
+
+// Sentence punctuation that rules out a title/issuer/addressee line.
+bool HasClausePunct(U32View s) {
+  for (char32_t c : s) {
+    if (c == U'。' || c == ',' || c == ';' || c == '!' || c == '?' || c == ':') return true;
+  }
+  return false;
+}
+
+bool EndsClause(char32_t c) {
+  return c == U'。' || c == '!' || c == '?' || c == ';' || c == ':' || c == '.' ||
+         c == U'”' || c == U'’' || c == ')' || c == U'」';
+}
+
+struct Line {
+  uint32_t begin;
+  uint32_t end;
+  bool blank_before;
+};
+
+struct HeadingExtra {
+  MarkerStyle style;
+  uint32_t marker_end;
+};
+
+// Builds the Layout of one document; single use.
+class LayoutBuilder {
+ public:
+  explicit LayoutBuilder(U32View s) : s_(s) {}
+
+  Layout Build() {
+    SplitLines();
+    run_together_ = true;
+    for (const Line& l : lines_) {
+      auto hm = MatchHeadingMarker(s_.substr(l.begin, l.end - l.begin));
+      if (hm && Rank(hm->style) <= Rank(MarkerStyle::kParenChinese)) {
+        run_together_ = false;
+        break;
+      }
+    }
+    for (const Line& l : lines_) ProcessLine(l);
+    MarkTrailingSignature();
+    BuildSections();
+    return std::move(layout_);
+  }
+
+  const std::vector<HeadingExtra>& extras() const { return extras_; }
+
+ private:
+  void SplitLines() {
+    bool blank = false;
+    uint32_t b = 0;
+    const auto n = static_cast<uint32_t>(s_.size());
+    for (uint32_t i = 0; i <= n; ++i) {
+      if (i < n && s_[i] != '\n') continue;
+      uint32_t lb = b, le = i;
+      while (lb < le && IsSpace(s_[lb])) ++lb;
+      while (le > lb && IsSpace(s_[le - 1])) --le;
+      if (lb == le) {
+        blank = true;
+      } else {
+        lines_.push_back({lb, le, blank});
+        blank = false;
+      }
+      b = i + 1;
+    }
+  }
+
+  void Emit(pb::BlockKind kind, uint32_t b, uint32_t e, HeadingExtra extra = {}) {
+    while (b < e && IsSpace(s_[b])) ++b;
+    while (e > b && IsSpace(s_[e - 1])) --e;
+    if (b >= e) return;
+    layout_.pieces.push_back({kind, b, e, -1});
+    extras_.push_back(extra);
+  }
+
+  bool ClauseStart(uint32_t k, uint32_t piece_begin) const {
+    if (k == piece_begin) return true;
+    uint32_t j = k;
+    while (j > piece_begin && IsSpace(s_[j - 1])) --j;
+    if (j == piece_begin) return true;
+    return IsTerminatorAt(s_, j - 1) || s_[j - 1] == ':';
+  }
+
+  bool Consistent(const HeadingMarker& hm) const {
+    return hm.number == last_num_[Rank(hm.style)] + 1;
+  }
+
+  void AcceptHeading(const HeadingMarker& hm) {
+    const int r = Rank(hm.style);
+    last_num_[r] = hm.number;
+    for (int d = r + 1; d < kStyles; ++d) last_num_[d] = 0;
+    cur_rank_ = r;
+    list_last_ = 0;
+  }
+
+  // End of a heading that starts at `b` (marker of `len` chars): the line end,
+  // the first sentence terminator or colon (kept in the heading), or the start
+  // of a nested first sub-heading or first list item run into it.
+  uint32_t HeadingEnd(uint32_t b, uint32_t len, uint32_t e, int rank) const {
+    for (uint32_t k = b + len; k < e; ++k) {
+      if (k >= b + len + 2) {
+        const U32View rest = s_.substr(k, e - k);
+        if (s_[k] == '(' || (s_[k] >= 0x2460 && s_[k] <= 0x2473)) {
+          auto hm = MatchHeadingMarker(rest);
+          if (hm && hm->number == 1 && Rank(hm->style) > rank) return k;
+        }
+        if (run_together_) {
+          auto lm = MatchListMarker(rest);
+          if (lm && lm->number == 1) return k;
+          auto hm = MatchHeadingMarker(rest);
+          if (hm && hm->number == 1 && Rank(hm->style) == rank + 1) return k;
+        }
+      }
+      if (IsTerminatorAt(s_, k) || s_[k] == ':') {
+        uint32_t end = k + 1;
+        while (end < e && (s_[end] == U'”' || s_[end] == U'’')) ++end;
+        return end;
+      }
+    }
+    return e;
+  }
+
+  // End of a paragraph or list item that starts at `b`: the next clause start
+  // (after a terminator or colon) that begins a list item in sequence, the
+  // copy-to line, or (in a run-together report) a heading in sequence.
+  uint32_t BodyEnd(uint32_t b, uint32_t e) const {
+    for (uint32_t k = b + 1; k < e; ++k) {
+      const char32_t prev = s_[k - 1];
+      if (!(IsTerminatorAt(s_, k - 1) || prev == ':')) continue;
+      uint32_t k2 = k;
+      while (k2 < e && IsSpace(s_[k2])) ++k2;
+      if (k2 >= e) break;
+      const U32View rest = s_.substr(k2, e - k2);
+      if (StartsWith(rest, 0, U"抄送") && rest.size() > 2 && rest[2] == ':') return k2;
+      if (auto lm = MatchListMarker(rest); lm && (lm->number == 1 || lm->number == list_last_ + 1)) {
+        return k2;
+      }
+      if (run_together_) {
+        auto hm = MatchHeadingMarker(rest);
+        if (hm && Rank(hm->style) <= Rank(MarkerStyle::kParenChinese) && Consistent(*hm)) return k2;
+      }
+    }
+    return e;
+  }
+
+  bool IsAddressee(uint32_t b, uint32_t e) const {
+    if (e - b < 3 || e - b > kMaxAddresseeChars || s_[e - 1] != ':') return false;
+    const U32View v = s_.substr(b, e - b - 1);
+    if (HasClausePunct(v) || v.find(U"如下") != kNpos) return false;
+    return true;
+  }
+
+  // Splits the trailing signature + date off a line; returns the body end.
+  uint32_t SplitTail(uint32_t b, uint32_t e, std::vector<std::array<uint32_t, 3>>* tail) {
+    const U32View line = s_.substr(b, e - b);
+    const size_t d = FindTrailingDate(line);
+    if (d == kNpos || d == 0) return e;
+    const uint32_t date_begin = b + static_cast<uint32_t>(d);
+    uint32_t sig_begin = date_begin;
+    while (sig_begin > b && !IsTerminatorAt(s_, sig_begin - 1) && s_[sig_begin - 1] != ':') {
+      --sig_begin;
+    }
+    U32View sig = s_.substr(sig_begin, date_begin - sig_begin);
+    while (!sig.empty() && IsSpace(sig.back())) sig.remove_suffix(1);
+    while (!sig.empty() && IsSpace(sig.front())) {
+      sig.remove_prefix(1);
+      ++sig_begin;
+    }
+    if (!sig.empty() &&
+        (sig.size() > kMaxSignatureChars || HasClausePunct(sig) || !EndsWithOrganSuffix(sig))) {
+      // Not a signature: the date ends a sentence only if a terminator
+      // precedes it; otherwise it belongs to the text.
+      if (!sig.empty()) return e;
+    }
+    if (!sig.empty()) {
+      // Several issuing bodies may be run together: split at organ suffixes
+      // when the remainder is itself an organ name.
+      uint32_t cur = sig_begin;
+      const uint32_t sig_end = sig_begin + static_cast<uint32_t>(sig.size());
+      for (uint32_t k = cur + 4; k + 6 <= sig_end; ++k) {
+        const U32View rest = s_.substr(k, sig_end - k);
+        if (EndsWithOrganSuffix(s_.substr(cur, k - cur)) && EndsWithOrganSuffix(rest) &&
+            !StartsWith(rest, 0, U"办") && !StartsWith(rest, 0, U"党") &&
+            !StartsWith(rest, 0, U"委") && !StartsWith(rest, 0, U"人大")) {
+          tail->push_back({pb::BLOCK_KIND_SIGNATURE, cur, k});
+          cur = k;
+        }
+      }
+      tail->push_back({pb::BLOCK_KIND_SIGNATURE, cur, sig_end});
+    }
+    tail->push_back({pb::BLOCK_KIND_DATE, date_begin, e});
+    return sig.empty() ? date_begin : sig_begin;
+  }
+
+  // Front matter of a line that carries sentences: splits a title (and an
+  // issuer before 关于) and an addressee off its start. Returns where the
+  // body starts.
+  uint32_t SplitFront(uint32_t b, uint32_t e) {
+    uint32_t pos = b;
+    if (!has_title_) {
+      uint32_t clause_end = b;
+      while (clause_end < e && !IsTerminatorAt(s_, clause_end) && s_[clause_end] != ',' &&
+             s_[clause_end] != ':' && s_[clause_end] != U'、') {
+        ++clause_end;
+      }
+      const U32View clause = s_.substr(b, clause_end - b);
+      size_t head = kNpos;
+      for (U32View w : {U32View(U"报告"), U32View(U"总结")}) {
+        const size_t at = clause.find(w);
+        if (at != kNpos && at < head) head = at;
+      }
+      if (head != kNpos && head >= 6 && head + 2 <= kMaxTitleChars) {
+        uint32_t tend = b + static_cast<uint32_t>(head) + 2;
+        const char32_t next = tend < e ? s_[tend] : U' ';
+        static constexpr U32View kCompoundNext = U"如会制工书单表人期厅中时后了的";
+        if (kCompoundNext.find(next) == kNpos) {
+          // A parenthesised year after the title belongs to it.
+          if (tend < e && s_[tend] == '(') {
+            const size_t close = s_.find(')', tend);
+            if (close != kNpos && close < e && close - tend <= 12) tend = close + 1;
+          }
+          const U32View title = s_.substr(b, tend - b);
+          const size_t about = title.find(U"关于");
+          if (about != kNpos && about > 0 && EndsWithOrganSuffix(title.substr(0, about))) {
+            Emit(pb::BLOCK_KIND_ISSUER, b, b + static_cast<uint32_t>(about));
+            Emit(pb::BLOCK_KIND_TITLE, b + static_cast<uint32_t>(about), tend);
+          } else {
+            Emit(pb::BLOCK_KIND_TITLE, b, tend);
+          }
+          has_title_ = true;
+          pos = tend;
+        }
+      }
+    }
+    // Addressee: a short run ending in a colon.
+    while (pos < e && IsSpace(s_[pos])) ++pos;
+    for (uint32_t q = pos; q < e && q - pos <= kMaxAddresseeChars; ++q) {
+      if (s_[q] == ':') {
+        if (IsAddressee(pos, q + 1)) {
+          Emit(pb::BLOCK_KIND_ADDRESSEE, pos, q + 1);
+          pos = q + 1;
+        }
+        break;
+      }
+      if (s_[q] == ',' || IsTerminatorAt(s_, q)) break;
+    }
+    return pos;
+  }
+
+  void ProcessLine(const Line& line) {
+    const uint32_t b = line.begin;
+    uint32_t e = line.end;
+    const U32View whole = s_.substr(b, e - b);
+
+    if (ParseDate(whole)) {
+      Emit(pb::BLOCK_KIND_DATE, b, e);
+      return;
+    }
+    // Copy-to: 抄送: at the line start or at a clause start inside it.
+    uint32_t copy_to = e;
+    for (uint32_t k = b; k + 2 < e; ++k) {
+      if (s_[k] == U'抄' && s_[k + 1] == U'送' && s_[k + 2] == ':' && ClauseStart(k, b)) {
+        copy_to = k;
+        break;
+      }
+    }
+    std::vector<std::array<uint32_t, 3>> tail;
+    uint32_t body_end = copy_to;
+    if (copy_to > b) body_end = SplitTail(b, copy_to, &tail);
+
+    uint32_t pos = b;
+    bool at_line_start = true;
+    if (in_front_ && pos < body_end) {
+      const U32View v = s_.substr(b, body_end - b);
+      const bool heading = MatchHeadingMarker(v).has_value();
+      if (!heading) {
+        if (IsAddressee(b, body_end)) {
+          Emit(pb::BLOCK_KIND_ADDRESSEE, b, body_end);
+          in_front_ = false;
+          pos = body_end;
+        } else if (v.size() <= kMaxTitleChars && !HasClausePunct(v)) {
+          const bool titleish = v.find(U"报告") != kNpos || v.find(U"总结") != kNpos ||
+                                v.find(U"情况") != kNpos;
+          if (EndsWithOrganSuffix(v) && !titleish) {
+            Emit(pb::BLOCK_KIND_ISSUER, b, body_end);
+          } else {
+            Emit(pb::BLOCK_KIND_TITLE, b, body_end);
+            has_title_ = true;
+          }
+          pos = body_end;
+        } else {
+          pos = SplitFront(b, body_end);
+          at_line_start = pos == b;
+          in_front_ = false;
+        }
+      } else {
+        in_front_ = false;
+      }
+    }
+
+    while (pos < body_end) {
+      while (pos < body_end && IsSpace(s_[pos])) ++pos;
+      if (pos >= body_end) break;
+      const U32View rest = s_.substr(pos, body_end - pos);
+      auto hm = MatchHeadingMarker(rest);
+      if (hm && (at_line_start || (run_together_ && Rank(hm->style) <= Rank(MarkerStyle::kParenChinese) &&
+                                   Consistent(*hm) && ClauseStart(pos, b)))) {
+        in_front_ = false;
+        AcceptHeading(*hm);
+        const uint32_t he = HeadingEnd(pos, static_cast<uint32_t>(hm->length), body_end, Rank(hm->style));
+        Emit(pb::BLOCK_KIND_HEADING, pos, he,
+             HeadingExtra{hm->style, pos + static_cast<uint32_t>(hm->length)});
+        pos = he;
+        at_line_start = false;
+        continue;
+      }
+      in_front_ = false;
+      pb::BlockKind kind = pb::BLOCK_KIND_PARAGRAPH;
+      if (ClauseStart(pos, b) || at_line_start) {
+        if (auto lm = MatchListMarker(rest)) {
+          kind = pb::BLOCK_KIND_LIST_ITEM;
+          list_last_ = lm->number;
+        }
+      }
+      const uint32_t end = BodyEnd(pos, body_end);
+      // A line that continues a sentence broken by a line feed joins the
+      // previous paragraph or item.
+      bool joined = false;
+      if (at_line_start && kind == pb::BLOCK_KIND_PARAGRAPH && !line.blank_before &&
+          !layout_.pieces.empty()) {
+        Piece& prev = layout_.pieces.back();
+        if ((prev.kind == pb::BLOCK_KIND_PARAGRAPH || prev.kind == pb::BLOCK_KIND_LIST_ITEM) &&
+            !EndsClause(s_[prev.end - 1])) {
+          uint32_t ee = end;
+          while (ee > pos && IsSpace(s_[ee - 1])) --ee;
+          prev.end = ee;
+          joined = true;
+        }
+      }
+      if (!joined) Emit(kind, pos, end);
+      pos = end;
+      at_line_start = false;
+    }
+    for (const auto& t : tail) Emit(static_cast<pb::BlockKind>(t[0]), t[1], t[2]);
+    if (copy_to < line.end) Emit(pb::BLOCK_KIND_COPY_TO, copy_to, line.end);
+  }
+
+  // Short organ-name lines at the very end (after the body, before or
+  // without a date) are the signature block.
+  void MarkTrailingSignature() {
+    auto& pieces = layout_.pieces;
+    size_t i = pieces.size();
+    while (i > 0 && (pieces[i - 1].kind == pb::BLOCK_KIND_DATE ||
+                     pieces[i - 1].kind == pb::BLOCK_KIND_COPY_TO ||
+                     pieces[i - 1].kind == pb::BLOCK_KIND_SIGNATURE)) {
+      --i;
+    }
+    while (i > 0 && pieces[i - 1].kind == pb::BLOCK_KIND_PARAGRAPH) {
+      Piece& p = pieces[i - 1];
+      const U32View v = s_.substr(p.begin, p.end - p.begin);
+      if (v.size() > kMaxSignatureChars || HasClausePunct(v) || !EndsWithOrganSuffix(v)) break;
+      p.kind = pb::BLOCK_KIND_SIGNATURE;
+      --i;
+    }
+  }
+
+  void BuildSections() {
+    auto& pieces = layout_.pieces;
+    auto& sections = layout_.sections;
+    struct Open {
+      int rank;
+      int id;
+    };
+    std::vector<Open> stack;
+    std::vector<int> parents;
+    int last_body = -1;  // index of the last body piece seen
+    std::vector<int> end_piece;
+    auto close_until = [&](int rank) {
+      while (!stack.empty() && stack.back().rank >= rank) {
+        end_piece[stack.back().id] = last_body;
+        stack.pop_back();
+      }
+    };
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      Piece& p = pieces[i];
+      if (p.kind == pb::BLOCK_KIND_HEADING) {
+        const int rank = Rank(extras_[i].style);
+        close_until(rank);
+        const int id = static_cast<int>(sections.size());
+        const int parent = stack.empty() ? -1 : stack.back().id;
+        SectionInfo info{p.begin, p.end, static_cast<int>(stack.size()) + 1,
+                         pb::SECTION_KIND_OTHER};
+        const U32View heading = s_.substr(p.begin, p.end - p.begin);
+        const pb::SectionKind own = ClassifySection(heading);
+        if (parent >= 0 && sections[parent].kind != pb::SECTION_KIND_OTHER) {
+          info.kind = sections[parent].kind;
+        } else {
+          info.kind = own;
+        }
+        sections.push_back(info);
+        parents.push_back(parent);
+        end_piece.push_back(static_cast<int>(i));
+        stack.push_back({rank, id});
+        p.section = id;
+        last_body = static_cast<int>(i);
+        continue;
+      }
+      const bool tail = p.kind == pb::BLOCK_KIND_SIGNATURE || p.kind == pb::BLOCK_KIND_DATE ||
+                        p.kind == pb::BLOCK_KIND_COPY_TO;
+      if (!tail && !stack.empty()) {
+        p.section = stack.back().id;
+        last_body = static_cast<int>(i);
+      }
+    }
+    close_until(-1);
+    parents_ = std::move(parents);
+    section_end_piece_ = std::move(end_piece);
+  }
+
+ public:
+  const std::vector<int>& parents() const { return parents_; }
+  const std::vector<int>& section_end_piece() const { return section_end_piece_; }
+
+ private:
+  U32View s_;
+  std::vector<Line> lines_;
+  Layout layout_;
+  std::vector<HeadingExtra> extras_;
+  std::vector<int> parents_;
+  std::vector<int> section_end_piece_;
+  bool run_together_ = false;
+  bool in_front_ = true;
+  bool has_title_ = false;
+  int last_num_[kStyles] = {};
+  int cur_rank_ = -1;
+  int list_last_ = 0;
+};
+
+void SetSpan(const MatchText& m, uint32_t b, uint32_t e, common::v1::Span* span) {
+  span->set_begin(m.ByteBegin(b));
+  span->set_end(m.ByteEnd(e));
+}
+
+}  // namespace
+
+struct Segmenter::Impl {
+  const TextNormalizer* normalizer = nullptr;
+  std::unique_ptr<icu::BreakIterator> sentences;
+  MatchText m;
+  std::vector<char16_t> u16;
+  std::vector<uint32_t> u16_char;  // normalised-char index of each UTF-16 unit
+};
+
+Segmenter::Segmenter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Segmenter::~Segmenter() = default;
+
+std::string_view Segmenter::Version() { return "segmenter-1.0.0"; }
+
+Result<std::unique_ptr<Segmenter>> Segmenter::Create() {
+  auto impl = std::make_unique<Impl>();
+  Result<const TextNormalizer*> normalizer = TextNormalizer::Get();
+  if (!normalizer.ok()) return normalizer.status();
+  impl->normalizer = *normalizer;
+  UErrorCode status = U_ZERO_ERROR;
+  impl->sentences.reset(icu::BreakIterator::createSentenceInstance(icu::Locale("zh"), status));
+  if (U_FAILURE(status) || impl->sentences == nullptr) {
+    return Status::Internal(std::string("ICU sentence BreakIterator: ") + u_errorName(status));
+  }
+  return std::unique_ptr<Segmenter>(new Segmenter(std::move(impl)));
+}
+
+Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
+  if (text.size() > UINT32_MAX / 2) {
+    return Status::InvalidArgument("text too large to segment: " + std::to_string(text.size()));
+  }
+  MatchText& m = impl_->m;
+  if (!impl_->normalizer->Normalize(text, &m)) {
+    return Status::InvalidArgument("text is not valid UTF-8");
+  }
+  out->set_text(std::string(text));
+  out->clear_sections();
+  out->clear_blocks();
+  out->clear_sentences();
+  out->set_processing_version(std::string(Version()));
+
+  const U32View s = m.chars;
+  LayoutBuilder builder(s);
+  Layout layout = builder.Build();
+
+  // Sections.
+  const std::vector<int>& parents = builder.parents();
+  const std::vector<int>& end_piece = builder.section_end_piece();
+  {
+    size_t sec = 0;
+    for (size_t i = 0; i < layout.pieces.size(); ++i) {
+      const Piece& p = layout.pieces[i];
+      if (p.kind != pb::BLOCK_KIND_HEADING) continue;
+      const SectionInfo& info = layout.sections[sec];
+      pb::Section* section = out->add_sections();
+      section->set_id(static_cast<uint32_t>(sec));
+      section->set_parent(parents[sec]);
+      section->set_level(static_cast<uint32_t>(info.level));
+      uint32_t marker_end = builder.extras()[i].marker_end;
+      while (marker_end > p.begin && IsSpace(s[marker_end - 1])) --marker_end;
+      if (marker_end > p.begin) {
+        section->set_marker(
+            std::string(text.substr(m.ByteBegin(p.begin), m.ByteEnd(marker_end) - m.ByteBegin(p.begin))));
+      }
+      section->set_heading(
+          std::string(text.substr(m.ByteBegin(p.begin), m.ByteEnd(p.end) - m.ByteBegin(p.begin))));
+      SetSpan(m, p.begin, p.end, section->mutable_heading_span());
+      const Piece& last = layout.pieces[std::max<int>(end_piece[sec], static_cast<int>(i))];
+      SetSpan(m, p.begin, last.end, section->mutable_span());
+      section->set_kind(info.kind);
+      ++sec;
+    }
+  }
+
+  // Blocks.
+  out->mutable_blocks()->Reserve(static_cast<int>(layout.pieces.size()));
+  for (const Piece& p : layout.pieces) {
+    pb::Block* block = out->add_blocks();
+    block->set_kind(p.kind);
+    SetSpan(m, p.begin, p.end, block->mutable_span());
+    block->set_section(p.section);
+  }
+
+  // Sentences: ICU's sentence BreakIterator over the body blocks, fed as one
+  // UTF-16 buffer of normalised characters in which line feeds inside a block
+  // are dropped (so a line break in mid-sentence does not split it) and each
+  // block ends with U+2029 (so no sentence spans two blocks).
+  std::vector<char16_t>& u16 = impl_->u16;
+  std::vector<uint32_t>& u16_char = impl_->u16_char;
+  u16.clear();
+  u16_char.clear();
+  std::vector<std::pair<uint32_t, int>> block_starts;  // u16 index, section
+  for (const Piece& p : layout.pieces) {
+    if (p.kind != pb::BLOCK_KIND_PARAGRAPH && p.kind != pb::BLOCK_KIND_LIST_ITEM) continue;
+    block_starts.emplace_back(static_cast<uint32_t>(u16.size()), p.section);
+    for (uint32_t k = p.begin; k < p.end; ++k) {
+      const char32_t c = s[k];
+      if (c == '\n') continue;
+      if (c < 0x10000) {
+        u16.push_back(static_cast<char16_t>(c));
+        u16_char.push_back(k);
+      } else {
+        u16.push_back(static_cast<char16_t>(0xD7C0 + (c >> 10)));
+        u16.push_back(static_cast<char16_t>(0xDC00 | (c & 0x3FF)));
+        u16_char.push_back(k);
+        u16_char.push_back(k);
+      }
+    }
+    u16.push_back(u'\u2029');
+    u16_char.push_back(p.end);
+  }
+  if (!u16.empty()) {
+    UErrorCode status = U_ZERO_ERROR;
+    UText* ut = utext_openUChars(nullptr, reinterpret_cast<const UChar*>(u16.data()),
+                                 static_cast<int64_t>(u16.size()), &status);
+    if (U_FAILURE(status)) {
+      return Status::Internal(std::string("utext_openUChars: ") + u_errorName(status));
+    }
+    icu::BreakIterator& bi = *impl_->sentences;
+    bi.setText(ut, status);
+    if (U_FAILURE(status)) {
+      utext_close(ut);
+      return Status::Internal(std::string("BreakIterator::setText: ") + u_errorName(status));
+    }
+    size_t blk = 0;
+    int32_t a = bi.first();
+    for (int32_t bnd = bi.next(); bnd != icu::BreakIterator::DONE; a = bnd, bnd = bi.next()) {
+      int32_t z = bnd;
+      while (z > a && (u16[z - 1] == u'\u2029' || u16[z - 1] == u' ')) --z;
+      int32_t y = a;
+      while (y < z && u16[y] == u' ') ++y;
+      if (y >= z) continue;
+      while (blk + 1 < block_starts.size() && block_starts[blk + 1].first <= static_cast<uint32_t>(y)) ++blk;
+      const uint32_t cb = u16_char[y];
+      const uint32_t ce = u16_char[z - 1] + 1;
+      pb::Sentence* sentence = out->add_sentences();
+      SetSpan(m, cb, ce, sentence->mutable_span());
+      sentence->set_section(block_starts[blk].second);
+    }
+    utext_close(ut);
+  }
+
+  ExtractMetadata(text, m, layout, out->mutable_metadata());
+  return Status::OK();
+}
+
+}  // namespace reportflow::segment

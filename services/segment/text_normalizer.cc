@@ -1,0 +1,209 @@
+#include "services/segment/text_normalizer.h"
+
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <memory>
+#include <mutex>
+
+#include "common/text/utf8.h"
+
+namespace reportflow::segment {
+namespace {
+
+// Ranges fed to the Traditional-Simplified transliterator: CJK punctuation,
+// CJK Extension A, CJK Unified Ideographs, compatibility ideographs and
+// vertical/compatibility forms. The transform maps characters one to one.
+constexpr char32_t kTransliteratedRanges[][2] = {
+    {0x3000, 0x303F}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF},
+    {0xF900, 0xFAFF}, {0xFE30, 0xFE4F},
+};
+
+// Decodes one code point at s[*pos]; fast path for ASCII and 3-byte forms.
+inline char32_t NextCodePoint(std::string_view s, size_t* pos, bool* valid) {
+  const auto b0 = static_cast<unsigned char>(s[*pos]);
+  if (b0 < 0x80) {
+    ++*pos;
+    return b0;
+  }
+  if ((b0 & 0xF0) == 0xE0 && *pos + 2 < s.size()) {
+    const auto b1 = static_cast<unsigned char>(s[*pos + 1]);
+    const auto b2 = static_cast<unsigned char>(s[*pos + 2]);
+    if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+      const char32_t cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+      if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+        *pos += 3;
+        return cp;
+      }
+    }
+  }
+  const size_t start = *pos;
+  const char32_t cp = text::DecodeUtf8(s, pos);
+  if (cp == 0xFFFD && *pos - start != 3) *valid = false;
+  return cp;
+}
+
+bool IsAsciiLower(char32_t c) { return c >= 'a' && c <= 'z'; }
+
+// Length in code points of Word/pandoc residue starting at chars[i] == '[':
+// "[" lowercase-word ":" anything-but-newline-or-brackets "]". 0 if none.
+size_t ResidueLength(const std::u32string& chars, size_t i) {
+  size_t j = i + 1;
+  while (j < chars.size() && IsAsciiLower(chars[j]) && j - i <= 12) ++j;
+  if (j == i + 1 || j >= chars.size() || chars[j] != ':') return 0;
+  for (size_t k = j + 1; k < chars.size() && k - i <= 256; ++k) {
+    const char32_t c = chars[k];
+    if (c == ']') return k + 1 - i;
+    if (c == '\n' || c == '[') return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<const TextNormalizer*> TextNormalizer::Get() {
+  static std::once_flag once;
+  static TextNormalizer* instance = nullptr;
+  static Status* init_status = nullptr;
+  std::call_once(once, [] {
+    auto* n = new TextNormalizer();
+    Status s = n->Init();
+    if (s.ok()) {
+      instance = n;
+    } else {
+      delete n;
+      init_status = new Status(std::move(s));
+    }
+  });
+  if (instance == nullptr) return *init_status;
+  return static_cast<const TextNormalizer*>(instance);
+}
+
+Status TextNormalizer::Init() {
+  table_.resize(0x10000);
+  for (char32_t c = 0; c < table_.size(); ++c) table_[c] = c;
+
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::Transliterator> translit(icu::Transliterator::createInstance(
+      "Traditional-Simplified", UTRANS_FORWARD, status));
+  if (U_FAILURE(status) || translit == nullptr) {
+    return Status::Internal(std::string("ICU Traditional-Simplified transliterator: ") +
+                            u_errorName(status));
+  }
+  for (const auto& range : kTransliteratedRanges) {
+    icu::UnicodeString in;
+    for (char32_t c = range[0]; c <= range[1]; ++c) in.append(static_cast<UChar32>(c));
+    icu::UnicodeString out = in;
+    translit->transliterate(out);
+    if (out.countChar32() == in.countChar32()) {
+      int32_t i = 0, o = 0;
+      while (i < in.length()) {
+        const UChar32 a = in.char32At(i);
+        const UChar32 b = out.char32At(o);
+        if (a != b) table_[static_cast<char32_t>(a)] = static_cast<char32_t>(b);
+        i = in.moveIndex32(i, 1);
+        o = out.moveIndex32(o, 1);
+      }
+    } else {
+      // Not one to one as a block: fall back to one code point at a time and
+      // keep only single-code-point results.
+      for (char32_t c = range[0]; c <= range[1]; ++c) {
+        icu::UnicodeString one(static_cast<UChar32>(c));
+        translit->transliterate(one);
+        if (one.countChar32() == 1 && one.char32At(0) != static_cast<UChar32>(c)) {
+          table_[c] = static_cast<char32_t>(one.char32At(0));
+        }
+      }
+    }
+  }
+
+  // Full-width ASCII variants -> ASCII.
+  for (char32_t c = 0xFF01; c <= 0xFF5E; ++c) table_[c] = c - 0xFEE0;
+  table_[0x3000] = ' ';   // ideographic space
+  table_[0x00A0] = ' ';   // no-break space
+  table_[0x2002] = ' ';
+  table_[0x2003] = ' ';
+  table_[0x2009] = ' ';
+  table_[0x202F] = ' ';
+  table_['\t'] = ' ';
+  table_['\f'] = '\n';
+  table_['\v'] = '\n';
+  table_[0x2028] = '\n';
+  table_[0x2029] = '\n';
+  table_[0x0085] = '\n';
+  for (char32_t c : {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD}) table_[c] = 0;
+  // Bracket variants used around document-number years.
+  table_[0xFE5D] = 0x3014;  // ﹝ -> 〔
+  table_[0xFE5E] = 0x3015;  // ﹞ -> 〕
+  table_[0xFF62] = 0x300C;  // half-width corner brackets
+  table_[0xFF63] = 0x300D;
+  table_[0xFF64] = 0x3001;  // half-width ideographic comma -> 、
+  table_[0xFF61] = 0x3002;  // half-width ideographic full stop -> 。
+  return Status::OK();
+}
+
+bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
+  bool valid = true;
+  out->chars.clear();
+  out->begin.clear();
+  out->end.clear();
+  out->chars.reserve(text.size() / 2 + 16);
+  out->begin.reserve(text.size() / 2 + 16);
+  out->end.reserve(text.size() / 2 + 16);
+  size_t pos = 0;
+  bool has_bracket = false;
+  while (pos < text.size()) {
+    const size_t start = pos;
+    char32_t c = NextCodePoint(text, &pos, &valid);
+    if (c == '\r') {
+      // CRLF -> one '\n' covering both bytes; lone CR -> '\n'.
+      if (pos < text.size() && text[pos] == '\n') ++pos;
+      c = '\n';
+    } else {
+      c = Map(c);
+      if (c == 0) continue;
+    }
+    if (c == '[') has_bracket = true;
+    out->chars.push_back(c);
+    out->begin.push_back(static_cast<uint32_t>(start));
+    out->end.push_back(static_cast<uint32_t>(pos));
+  }
+  if (!has_bracket) return valid;
+  // Drop conversion residue in place.
+  size_t w = 0;
+  for (size_t r = 0; r < out->chars.size();) {
+    if (out->chars[r] == '[') {
+      const size_t len = ResidueLength(out->chars, r);
+      if (len > 0) {
+        r += len;
+        continue;
+      }
+    }
+    out->chars[w] = out->chars[r];
+    out->begin[w] = out->begin[r];
+    out->end[w] = out->end[r];
+    ++w;
+    ++r;
+  }
+  out->chars.resize(w);
+  out->begin.resize(w);
+  out->end.resize(w);
+  return valid;
+}
+
+std::string ToUtf8(std::u32string_view s) {
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (char32_t c : s) text::AppendUtf8(c, &out);
+  return out;
+}
+
+std::u32string ToU32(std::string_view s) {
+  std::u32string out;
+  size_t pos = 0;
+  bool valid = true;
+  while (pos < s.size()) out.push_back(NextCodePoint(s, &pos, &valid));
+  return out;
+}
+
+}  // namespace reportflow::segment

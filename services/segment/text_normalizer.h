@@ -1,0 +1,71 @@
+// TextNormalizer: the matching view of a report's text.
+//
+// Matching never works on the stored bytes directly. The stored UTF-8 text is
+// decoded into one normalised code point per entry, each carrying the byte
+// range of the original code point(s) it came from, so every match maps back
+// to a span of the unchanged stored text.
+//
+// Normalisation (for matching only):
+//   * full-width ASCII variants (U+FF01..U+FF5E) -> ASCII: （一） == (一),
+//     ， == ',', ２０２３ == 2023; ideographic and no-break spaces -> ' ';
+//   * traditional -> simplified characters, using a code-point table built
+//     once from ICU's "Traditional-Simplified" transliterator;
+//   * line endings: CRLF, CR, U+2028, U+2029 -> '\n' (CR of CRLF dropped);
+//   * tabs -> ' '; zero-width characters, soft hyphens and BOMs dropped;
+//   * Word/pandoc conversion residue such as "[bookmark: _GoBack]" or
+//     "[image: ...]" dropped.
+//
+// Thread-safety: Get() is thread-safe; the normaliser is immutable after it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/result.h"
+
+namespace reportflow::segment {
+
+// Normalised code points with their byte ranges in the original text.
+// Invariants: chars, begin and end have equal sizes; begin[i] < end[i];
+// ranges are increasing and non-overlapping (dropped input leaves gaps).
+struct MatchText {
+  std::u32string chars;
+  std::vector<uint32_t> begin;
+  std::vector<uint32_t> end;
+
+  size_t size() const { return chars.size(); }
+  // Byte span in the original text of normalised chars [i, j), i < j.
+  uint32_t ByteBegin(size_t i) const { return begin[i]; }
+  uint32_t ByteEnd(size_t j) const { return end[j - 1]; }
+};
+
+class TextNormalizer {
+ public:
+  // The process-wide normaliser; builds the traditional->simplified table on
+  // first use (tens of milliseconds). Fails if ICU lacks the transliterator.
+  static Result<const TextNormalizer*> Get();
+
+  // Fills `out` with the matching view of `text`. Returns false if `text` is
+  // not valid UTF-8 (invalid bytes are then matched as U+FFFD).
+  bool Normalize(std::string_view text, MatchText* out) const;
+
+  // Maps one code point (no residue/line-ending handling). Returns 0 for
+  // characters that are dropped.
+  char32_t Map(char32_t c) const {
+    return c < table_.size() ? table_[c] : c;
+  }
+
+ private:
+  TextNormalizer() = default;
+  Status Init();
+  std::vector<char32_t> table_;  // BMP mapping
+};
+
+// Appends UTF-8 for a u32 string (helper for tests and metadata output).
+std::string ToUtf8(std::u32string_view s);
+// Decodes UTF-8 to code points without normalisation.
+std::u32string ToU32(std::string_view s);
+
+}  // namespace reportflow::segment

@@ -273,6 +273,7 @@ struct Number {
   bool has_multiplier = false;
   bool single_yi = false;     // exactly 一
   bool approx_pair = false;   // 三四 (3 to 4)
+  bool bare_power = false;    // 千 in 逾千人
   double pair_max = 0;
 };
 
@@ -335,7 +336,9 @@ size_t ChineseRunEnd(const Buffer& b, size_t i) {
 
 // Chinese numerals with 十/百/千/万/亿 (一百二十, 两万, 十, 一千二), or a plain
 // digit string (二〇二三), or two consecutive digits (三四 = 3 to 4).
-bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out) {
+// A bare power (千人, 万人) is a number only after an approximating word:
+// 逾千人, 近万人, 上千人, 数百人 (`allow_bare_power`).
+bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out, bool allow_bare_power = false) {
   const size_t len = run_end - i;
   if (len == 0) return false;
   bool has_power = false, all_zero = true;
@@ -375,7 +378,10 @@ bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out) {
     return false;  // 八五, 一一: not a quantity
   }
   // Powers: total = sum of sections split by 万/亿.
-  if (ChinesePower(b.cp[i]) >= 100) return false;  // 百姓, 千方百计, 万一
+  if (ChinesePower(b.cp[i]) >= 100) {
+    if (!allow_bare_power) return false;  // 百姓, 千方百计, 万一
+    out->bare_power = true;
+  }
   double total = 0, section = 0;
   int digit = -1;          // pending digit
   int64_t last_power = 0;  // last power seen in this section
@@ -402,6 +408,7 @@ bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out) {
     } else {
       if (digit == 0) return false;  // 零百
       if (last_power != 0 && last_power < 10000 && p >= last_power) return false;  // 十百
+      if (digit < 0 && k != i) return false;  // 十百, 千百
       section += (digit > 0 ? digit : 1) * static_cast<double>(p);
       last_power = p;
     }
@@ -619,7 +626,11 @@ class SentenceParser {
       prefix = cpb::APPROX_ABOUT;
     } else if ((k = MatchAnyBefore(b_, start, 0, {U"将近", U"接近", U"不到", U"不足", U"不满", U"不超过"})) != 0) {
       prefix = cpb::APPROX_LESS_THAN;
-    } else if (b_.at(start - 1) == U'近' && start >= 1) {
+    } else if (a.bare_power && (b_.at(start - 1) == U'上' || b_.at(start - 1) == U'数' ||
+                                b_.at(start - 1) == U'几')) {
+      prefix = cpb::APPROX_MORE_THAN;
+      k = 1;
+    } else if (start >= 1 && b_.at(start - 1) == U'近') {
       const char32_t before = start >= 2 ? b_.cp[start - 2] : U'\0';
       if (before != U'最' && before != U'附' && before != U'邻' && before != U'靠' && before != U'就') {
         prefix = cpb::APPROX_LESS_THAN;
@@ -672,7 +683,11 @@ class SentenceParser {
       if (a.arabic && a.int_digits == 4 && !a.has_fraction && !a.has_multiplier) return true;
     }
     if (q.time_unit) {
-      if (MatchAny(b_, q.claim_end, {U"以来", U"来", U"内", U"前", U"后", U"间", U"里", U"中"}) != 0) return true;
+      // A duration before a verb or noun is a time adverbial or modifier
+      // (近两年共处理…, 三年来, 为期3天的培训), not a claim; durations that are
+      // claimed stand at the clause end (整治行动持续45天。).
+      const char32_t c = b_.at(q.claim_end);
+      if (c != U'\0' && !IsClauseBoundary(c) && c != U'、' && c != U'。' && !IsCloseQuote(c)) return true;
     }
     if (FormsNounWithNext(b_.at(q.unit_end - 1), after_unit) && q.unit_end - q.unit_begin == 1) return true;
     if (a.positional) return true;  // only years and codes are written that way
@@ -731,7 +746,12 @@ class SentenceParser {
   bool ReadNumber(size_t i, Number* out) const {
     const char32_t c = b_.at(i);
     if (ArabicDigit(c) >= 0) return ParseArabic(b_, i, out);
-    if (IsChineseNumeral(c)) return ParseChinese(b_, i, ChineseRunEnd(b_, i), out);
+    if (IsChineseNumeral(c)) {
+      const char32_t p = i > 0 ? b_.cp[i - 1] : U'\0';
+      const bool approx_before = p == U'逾' || p == U'近' || p == U'上' || p == U'过' || p == U'约' ||
+                                 p == U'数' || p == U'几';
+      return ParseChinese(b_, i, ChineseRunEnd(b_, i), out, approx_before);
+    }
     return false;
   }
   size_t SkipRun(size_t i) const {
@@ -770,14 +790,16 @@ class SentenceParser {
 constexpr U32 kLeadingNoise[] = {
     U"截至目前", U"截至", U"与此同时", U"同时", U"其中", U"此外", U"另外", U"目前", U"全年", U"今年",
     U"年内", U"去年", U"当年", U"首先", U"其次", U"再次", U"最后", U"先后", U"已经", U"已", U"并",
-    U"还", U"共计", U"合计", U"累计", U"总计", U"共", U"全部", U"均",
+    U"还", U"共计", U"合计", U"累计", U"总计", U"共有", U"现有", U"共", U"全部", U"均", U"以及", U"和",
+    U"及", U"与", U"并",
 };
 // Trailing predicate markers between the subject and the number.
 constexpr U32 kTrailingNoise[] = {
     U"分别达到", U"分别为", U"分别达", U"均达到", U"都达到", U"均为", U"均达", U"都为", U"都是", U"达到",
     U"共计", U"合计", U"累计", U"总计", U"共有", U"约为", U"多达", U"高达", U"不少于", U"不低于",
     U"不超过", U"超过", U"至少", U"不到", U"不足", U"大约", U"将近", U"接近", U"共", U"达", U"为",
-    U"约", U"近", U"有", U"是", U"计", U"均", U"都", U"逾", U"仅", U"只", U"了",
+    U"约", U"近", U"有", U"是", U"计", U"均", U"都", U"逾", U"仅", U"只", U"了", U"和", U"及", U"与",
+    U"以及",
 };
 
 bool IsListMarkerAt(const Buffer& b, size_t i, size_t end, size_t* len) {
@@ -1103,10 +1125,14 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
       for (const auto& [sf, st] : items) {
         pb::Metric* m = out->add_metrics();
         std::string subject = parser.Utf8(sf, st);
+        size_t subject_cps = st - sf;
         if (pre_nominal && (!shared)) {
-          subject += parser.Utf8(q.claim_end, follow_end);
+          size_t fe = follow_end;
+          while (fe > q.claim_end && MatchAnyBefore(buf, fe, q.claim_end, {U"和", U"及", U"与", U"、"}) != 0) --fe;
+          subject += parser.Utf8(q.claim_end, fe);
+          subject_cps += fe - q.claim_end;
           m->mutable_subject_span()->set_begin(buf.off[sf < st ? sf : q.claim_end]);
-          m->mutable_subject_span()->set_end(buf.off[follow_end]);
+          m->mutable_subject_span()->set_end(buf.off[fe]);
         } else {
           m->mutable_subject_span()->set_begin(buf.off[sf]);
           m->mutable_subject_span()->set_end(buf.off[st]);
@@ -1130,7 +1156,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         // classified with the clause before it.
         std::string context = subject;
         const TaxonomyEntry* entry = impl_->taxonomy->Classify(subject, q.kind, q.unit);
-        if (entry == nullptr && !prev_clause.empty()) {
+        if (entry == nullptr && !prev_clause.empty() && subject_cps <= 3) {
           context = prev_clause + subject;
           entry = impl_->taxonomy->Classify(context, q.kind, q.unit);
         }
@@ -1143,7 +1169,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         }
         contexts.push_back(std::move(context));
       }
-      prev_end = q.claim_end;
+      prev_end = pre_nominal ? follow_end : q.claim_end;
     }
     CheckSentence(out, contexts, first, out->metrics_size());
     return Status::OK();

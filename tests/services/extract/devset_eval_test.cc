@@ -1,0 +1,57 @@
+// Acceptance gate: on the devset (samples/reports + tests/testdata/devset/gold.jsonl),
+// segmented by the real Segmenter, extraction must reach recall 1.0 and
+// precision >= 0.98 (doubtful gold items may go either way).
+#include <gtest/gtest.h>
+
+#include "services/extract/evaluation.h"
+#include "services/extract/extractor.h"
+#include "services/segment/segmenter.h"
+#include "tests/testing/test_util.h"
+
+namespace reportflow::extract {
+namespace {
+
+TEST(DevsetEvaluationTest, RecallOneAndPrecisionAtLeast098) {
+  const auto root = reportflow::testing::SourceDir();
+  ASSERT_OK_AND_ASSIGN(auto segmenter, segment::Segmenter::Create());
+  ASSERT_OK_AND_ASSIGN(auto taxonomy, Taxonomy::Default());
+  ASSERT_OK_AND_ASSIGN(auto extractor, Extractor::Create(taxonomy));
+  SegmentFn segment = [&](std::string_view text, segment::v1::SegmentedDocument* out) {
+    return segmenter->Segment(text, out);
+  };
+  ASSERT_OK_AND_ASSIGN(EvalReport report,
+                       EvaluateReports((root / "tests/testdata/devset/gold.jsonl").string(),
+                                       (root / "samples/reports").string(), segment, *extractor));
+  const std::string printed = report.ToString();
+  EXPECT_EQ(report.files.size(), 5u) << printed;
+  EXPECT_EQ(report.gold, 49) << printed;  // 50 lines, one doubtful
+  EXPECT_DOUBLE_EQ(report.recall, 1.0) << printed;
+  EXPECT_GE(report.precision, 0.98) << printed;
+  std::cout << printed;
+}
+
+TEST(DevsetEvaluationTest, MetricsCarrySectionPathsFromTheSegmenter) {
+  const auto root = reportflow::testing::SourceDir();
+  ASSERT_OK_AND_ASSIGN(auto segmenter, segment::Segmenter::Create());
+  ASSERT_OK_AND_ASSIGN(auto taxonomy, Taxonomy::Default());
+  ASSERT_OK_AND_ASSIGN(auto extractor, Extractor::Create(taxonomy));
+  const std::string text = reportflow::testing::ReadFileOrDie(root / "samples/reports/000_dcd7630493403724.txt");
+  segment::v1::SegmentedDocument doc;
+  doc.set_source("000_dcd7630493403724.txt");
+  ASSERT_OK(segmenter->Segment(text, &doc));
+  v1::ExtractionResult out;
+  ASSERT_OK(extractor->Extract(doc, &out));
+  ASSERT_GT(out.metrics_size(), 0);
+  for (const auto& m : out.metrics()) {
+    EXPECT_EQ(doc.text().substr(m.span().begin(), m.span().end() - m.span().begin()), m.text());
+    EXPECT_LE(m.sentence_span().begin(), m.span().begin());
+    EXPECT_GE(m.sentence_span().end(), m.span().end());
+    if (m.section() >= 0) {
+      ASSERT_FALSE(m.section_path().empty()) << m.text();
+      EXPECT_EQ(m.section_path(m.section_path_size() - 1), doc.sections(m.section()).heading());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace reportflow::extract

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "common/base/macros.h"
 #include "common/text/utf8.h"
 
 namespace reportflow::text {

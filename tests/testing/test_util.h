@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/base/macros.h"
 #include "common/base/result.h"
@@ -35,6 +36,12 @@ std::filesystem::path SourceDir();
 std::filesystem::path BinDir();
 // Reads a whole file; fails the test if it cannot.
 std::string ReadFileOrDie(const std::filesystem::path& path);
+
+// Runs a shell command; returns its exit status and stores stdout in *out.
+int RunCommand(const std::string& command, std::string* out);
+
+// Parses JSON-lines text: returns one string per non-empty line.
+std::vector<std::string> Lines(const std::string& text);
 
 // A fresh directory under the system temp dir, removed on destruction.
 class TempDir {

@@ -1,0 +1,41 @@
+# Entry points for people and CI. Everything real lives in CMake and scripts/.
+#   make demo   install missing Debian packages, build, run the pipeline on samples/, show results
+#   make test   same set-up, then every test through ctest
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+DEMO_DATA ?= $(BUILD_DIR)/demo-data
+CTEST_ARGS ?=
+
+.PHONY: all deps configure build demo test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	@rm -rf $(DEMO_DATA)
+	$(BUILD_DIR)/bin/reportflow run samples/reports --data $(DEMO_DATA)
+	@echo
+	@echo "== documents =="
+	@$(BUILD_DIR)/bin/reportflow docs --data $(DEMO_DATA)
+	@echo
+	@echo "== metrics per township =="
+	@$(BUILD_DIR)/bin/reportflow aggregates --data $(DEMO_DATA) --level township
+	@echo
+	@echo "Every quantity with its source: $(BUILD_DIR)/bin/reportflow metrics --data $(DEMO_DATA)"
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+bench: build
+	@scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,14 @@
+// The CLI's subcommands. Each Add*Command registers one subcommand on `app`;
+// when it runs, it stores its process exit code in *exit_code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace reportflow::cli {
+
+void AddRunCommand(CLI::App& app, int* exit_code);
+void AddDocsCommand(CLI::App& app, int* exit_code);
+void AddMetricsCommand(CLI::App& app, int* exit_code);
+void AddAggregatesCommand(CLI::App& app, int* exit_code);
+
+}  // namespace reportflow::cli

@@ -1,0 +1,43 @@
+// DataReader: read-only access to a data directory's stores for the query
+// commands (docs, metrics, aggregates, ...). Stores are opened without a lock,
+// so queries work while the pipeline runs (they see the state as of opening).
+// Store paths come from <data>/pipeline.yaml when `reportflow run` wrote one,
+// else from the defaults.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "reportflow/aggregate/v1/aggregate.pb.h"
+#include "reportflow/config/v1/config.pb.h"
+#include "reportflow/ingest/v1/ingest.pb.h"
+#include "services/aggregate/aggregator.h"
+#include "services/ingest/ingest_store.h"
+
+namespace reportflow::cli {
+
+class DataReader {
+ public:
+  static Result<std::unique_ptr<DataReader>> Open(const std::string& data_dir);
+
+  const config::v1::PipelineConfig& config() const { return config_; }
+  ingest::IngestStore& ingest() { return *ingest_; }
+  const aggregate::Aggregator& aggregator() const { return *aggregator_; }
+
+  // Every ledger document with its aggregate contribution (nullptr if none yet).
+  Status ForEachDocument(
+      const std::function<void(const ingest::v1::LedgerEntry&, const aggregate::v1::DocContribution*)>& fn);
+
+ private:
+  config::v1::PipelineConfig config_;
+  std::unique_ptr<ingest::IngestStore> ingest_;
+  std::unique_ptr<storage::Store> aggregate_store_;
+  std::unique_ptr<aggregate::Aggregator> aggregator_;
+};
+
+// "ingested", "segmented", "complete", "quarantined" ...
+std::string DocStateName(ingest::v1::DocState state);
+
+}  // namespace reportflow::cli

@@ -1,0 +1,20 @@
+// reportflow: the operator's command line.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"reportflow: structured, auditable metrics from township rule-of-law reports", "reportflow"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  reportflow::cli::AddRunCommand(app, &exit_code);
+  reportflow::cli::AddDocsCommand(app, &exit_code);
+  reportflow::cli::AddMetricsCommand(app, &exit_code);
+  reportflow::cli::AddAggregatesCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

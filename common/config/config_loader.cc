@@ -1,0 +1,306 @@
+#include "common/config/config_loader.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "common/base/macros.h"
+
+namespace reportflow::config {
+namespace {
+
+namespace gpb = ::google::protobuf;
+
+std::string Where(const YAML::Node& node, const std::string& path) {
+  return "'" + path + "' (line " + std::to_string(node.Mark().line + 1) + ")";
+}
+
+template <typename T>
+Status ParseNumber(const YAML::Node& node, const std::string& path, T* out) {
+  const std::string s = node.Scalar();
+  if constexpr (std::is_floating_point_v<T>) {
+    try {
+      size_t used = 0;
+      const double v = std::stod(s, &used);
+      if (used != s.size()) throw std::invalid_argument(s);
+      *out = static_cast<T>(v);
+      return Status::OK();
+    } catch (const std::exception&) {
+      return Status::InvalidArgument("config key " + Where(node, path) + ": '" + s + "' is not a number");
+    }
+  } else {
+    T v{};
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size()) {
+      return Status::InvalidArgument("config key " + Where(node, path) + ": '" + s +
+                                     "' is not a valid integer in range");
+    }
+    *out = v;
+    return Status::OK();
+  }
+}
+
+Status SetScalar(const YAML::Node& node, const std::string& path, gpb::Message* msg,
+                 const gpb::FieldDescriptor* field) {
+  if (!node.IsScalar()) return Status::InvalidArgument("config key " + Where(node, path) + " must be a scalar");
+  const gpb::Reflection* r = msg->GetReflection();
+  const bool rep = field->is_repeated();
+  switch (field->cpp_type()) {
+    case gpb::FieldDescriptor::CPPTYPE_STRING:
+      rep ? r->AddString(msg, field, node.Scalar()) : r->SetString(msg, field, node.Scalar());
+      return Status::OK();
+    case gpb::FieldDescriptor::CPPTYPE_BOOL: {
+      const std::string s = node.Scalar();
+      bool v;
+      if (s == "true") v = true;
+      else if (s == "false") v = false;
+      else return Status::InvalidArgument("config key " + Where(node, path) + ": '" + s + "' is not true/false");
+      rep ? r->AddBool(msg, field, v) : r->SetBool(msg, field, v);
+      return Status::OK();
+    }
+#define RF_NUM_CASE(CPPTYPE, T, Add, Set)                        \
+  case gpb::FieldDescriptor::CPPTYPE: {                          \
+    T v{};                                                       \
+    RETURN_IF_ERROR(ParseNumber<T>(node, path, &v));             \
+    rep ? r->Add(msg, field, v) : r->Set(msg, field, v);         \
+    return Status::OK();                                         \
+  }
+    RF_NUM_CASE(CPPTYPE_INT32, int32_t, AddInt32, SetInt32)
+    RF_NUM_CASE(CPPTYPE_INT64, int64_t, AddInt64, SetInt64)
+    RF_NUM_CASE(CPPTYPE_UINT32, uint32_t, AddUInt32, SetUInt32)
+    RF_NUM_CASE(CPPTYPE_UINT64, uint64_t, AddUInt64, SetUInt64)
+    RF_NUM_CASE(CPPTYPE_DOUBLE, double, AddDouble, SetDouble)
+    RF_NUM_CASE(CPPTYPE_FLOAT, float, AddFloat, SetFloat)
+#undef RF_NUM_CASE
+    case gpb::FieldDescriptor::CPPTYPE_ENUM: {
+      const gpb::EnumValueDescriptor* v = field->enum_type()->FindValueByName(node.Scalar());
+      if (v == nullptr) {
+        return Status::InvalidArgument("config key " + Where(node, path) + ": unknown value '" + node.Scalar() + "'");
+      }
+      rep ? r->AddEnum(msg, field, v) : r->SetEnum(msg, field, v);
+      return Status::OK();
+    }
+    case gpb::FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+  return Status::Internal("unhandled field type at " + path);
+}
+
+Status WalkMessage(const YAML::Node& node, const std::string& path, gpb::Message* msg) {
+  if (node.IsNull()) return Status::OK();
+  if (!node.IsMap()) return Status::InvalidArgument("config " + Where(node, path.empty() ? "<root>" : path) + " must be a mapping");
+  const gpb::Descriptor* desc = msg->GetDescriptor();
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string key_path = path.empty() ? key : path + "." + key;
+    const gpb::FieldDescriptor* field = desc->FindFieldByName(key);
+    if (field == nullptr) {
+      std::string known;
+      for (int i = 0; i < desc->field_count(); ++i) known += (i ? ", " : "") + desc->field(i)->name();
+      return Status::InvalidArgument("unknown config key " + Where(kv.first, key_path) + "; known keys here: " + known);
+    }
+    const YAML::Node& value = kv.second;
+    if (field->is_repeated()) {
+      if (!value.IsSequence()) return Status::InvalidArgument("config key " + Where(value, key_path) + " must be a list");
+      for (size_t i = 0; i < value.size(); ++i) {
+        const std::string item_path = key_path + "[" + std::to_string(i) + "]";
+        if (field->cpp_type() == gpb::FieldDescriptor::CPPTYPE_MESSAGE) {
+          RETURN_IF_ERROR(WalkMessage(value[i], item_path, msg->GetReflection()->AddMessage(msg, field)));
+        } else {
+          RETURN_IF_ERROR(SetScalar(value[i], item_path, msg, field));
+        }
+      }
+    } else if (field->cpp_type() == gpb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      RETURN_IF_ERROR(WalkMessage(value, key_path, msg->GetReflection()->MutableMessage(msg, field)));
+    } else {
+      RETURN_IF_ERROR(SetScalar(value, key_path, msg, field));
+    }
+  }
+  return Status::OK();
+}
+
+void EmitMessage(const gpb::Message& msg, YAML::Emitter* out) {
+  const gpb::Reflection* r = msg.GetReflection();
+  std::vector<const gpb::FieldDescriptor*> fields;
+  r->ListFields(msg, &fields);
+  *out << YAML::BeginMap;
+  for (const auto* f : fields) {
+    *out << YAML::Key << f->name() << YAML::Value;
+    auto emit_one = [&](int index) {
+      const bool rep = f->is_repeated();
+      switch (f->cpp_type()) {
+        case gpb::FieldDescriptor::CPPTYPE_STRING:
+          *out << YAML::DoubleQuoted << (rep ? r->GetRepeatedString(msg, f, index) : r->GetString(msg, f));
+          break;
+        case gpb::FieldDescriptor::CPPTYPE_BOOL: *out << (rep ? r->GetRepeatedBool(msg, f, index) : r->GetBool(msg, f)); break;
+        case gpb::FieldDescriptor::CPPTYPE_INT32: *out << (rep ? r->GetRepeatedInt32(msg, f, index) : r->GetInt32(msg, f)); break;
+        case gpb::FieldDescriptor::CPPTYPE_INT64: *out << (rep ? r->GetRepeatedInt64(msg, f, index) : r->GetInt64(msg, f)); break;
+        case gpb::FieldDescriptor::CPPTYPE_UINT32: *out << (rep ? r->GetRepeatedUInt32(msg, f, index) : r->GetUInt32(msg, f)); break;
+        case gpb::FieldDescriptor::CPPTYPE_UINT64: *out << (rep ? r->GetRepeatedUInt64(msg, f, index) : r->GetUInt64(msg, f)); break;
+        case gpb::FieldDescriptor::CPPTYPE_DOUBLE: *out << (rep ? r->GetRepeatedDouble(msg, f, index) : r->GetDouble(msg, f)); break;
+        case gpb::FieldDescriptor::CPPTYPE_FLOAT: *out << (rep ? r->GetRepeatedFloat(msg, f, index) : r->GetFloat(msg, f)); break;
+        case gpb::FieldDescriptor::CPPTYPE_ENUM: *out << (rep ? r->GetRepeatedEnum(msg, f, index) : r->GetEnum(msg, f))->name(); break;
+        case gpb::FieldDescriptor::CPPTYPE_MESSAGE:
+          EmitMessage(rep ? r->GetRepeatedMessage(msg, f, index) : r->GetMessage(msg, f), out);
+          break;
+      }
+    };
+    if (f->is_repeated()) {
+      *out << YAML::BeginSeq;
+      for (int i = 0; i < r->FieldSize(msg, f); ++i) emit_one(i);
+      *out << YAML::EndSeq;
+    } else {
+      emit_one(0);
+    }
+  }
+  *out << YAML::EndMap;
+}
+
+bool ValidEndpoint(const std::string& e) {
+  return e.rfind("ipc://", 0) == 0 || e.rfind("tcp://", 0) == 0 || e.rfind("inproc://", 0) == 0;
+}
+
+}  // namespace
+
+Status ParseYamlInto(std::string_view yaml, google::protobuf::Message* msg) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(std::string("config is not valid YAML: ") + e.what());
+  }
+  return WalkMessage(root, "", msg);
+}
+
+std::string ToYaml(const google::protobuf::Message& msg) {
+  YAML::Emitter out;
+  EmitMessage(msg, &out);
+  return std::string(out.c_str()) + "\n";
+}
+
+PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
+  PipelineConfig cfg;
+  cfg.set_data_dir(data_dir);
+  const std::string run = "ipc://" + (std::filesystem::path(data_dir) / "run").string() + "/";
+  auto* e = cfg.mutable_endpoints();
+  e->set_ingest_control(run + "ingest-control.sock");
+  e->set_segment_work(run + "segment-work.sock");
+  e->set_extract_work(run + "extract-work.sock");
+  e->set_aggregate_input(run + "aggregate-input.sock");
+  e->set_ingest_acks(run + "ingest-acks.sock");
+  e->set_aggregate_publish(run + "aggregate-publish.sock");
+  e->set_aggregate_snapshot(run + "aggregate-snapshot.sock");
+  auto* l = cfg.mutable_limits();
+  l->set_max_message_bytes(64u << 20);
+  l->set_send_hwm(1000);
+  l->set_recv_hwm(1000);
+  l->set_linger_ms(1000);
+  l->set_max_file_bytes(16u << 20);
+  l->set_max_in_flight(256);
+  l->set_lease_ms(30000);
+  l->set_max_attempts(3);
+  l->set_worker_credits(16);
+  cfg.mutable_ingest()->set_store_path("ingest");
+  cfg.mutable_segment()->set_store_path("segment");
+  cfg.mutable_segment()->set_worker_id("segment-0");
+  cfg.mutable_extract()->set_store_path("extract");
+  cfg.mutable_extract()->set_worker_id("extract-0");
+  cfg.mutable_aggregate()->set_store_path("aggregate");
+  cfg.mutable_logging()->set_level("info");
+  return cfg;
+}
+
+void ApplyDefaults(PipelineConfig* cfg) {
+  PipelineConfig merged = DefaultPipelineConfig(cfg->data_dir());
+  // proto3 scalars: a set (non-default) value in cfg wins over the default.
+  merged.MergeFrom(*cfg);
+  *cfg = merged;
+  auto resolve = [&](std::string* p) {
+    if (!p->empty() && std::filesystem::path(*p).is_relative()) {
+      *p = (std::filesystem::path(cfg->data_dir()) / *p).string();
+    }
+  };
+  resolve(cfg->mutable_ingest()->mutable_store_path());
+  resolve(cfg->mutable_segment()->mutable_store_path());
+  resolve(cfg->mutable_extract()->mutable_store_path());
+  resolve(cfg->mutable_aggregate()->mutable_store_path());
+}
+
+Status Validate(const PipelineConfig& cfg) {
+  if (cfg.data_dir().empty()) return Status::InvalidArgument("config: data_dir is required");
+  const auto& e = cfg.endpoints();
+  const std::pair<const char*, const std::string*> endpoints[] = {
+      {"ingest_control", &e.ingest_control()}, {"segment_work", &e.segment_work()},
+      {"extract_work", &e.extract_work()},     {"aggregate_input", &e.aggregate_input()},
+      {"ingest_acks", &e.ingest_acks()},       {"aggregate_publish", &e.aggregate_publish()},
+      {"aggregate_snapshot", &e.aggregate_snapshot()}};
+  for (const auto& [name, value] : endpoints) {
+    if (!ValidEndpoint(*value)) {
+      return Status::InvalidArgument(std::string("config: endpoints.") + name + " '" + *value +
+                                     "' must start with ipc://, tcp:// or inproc://");
+    }
+  }
+  const auto& l = cfg.limits();
+  if (l.max_message_bytes() < 1024) return Status::InvalidArgument("config: limits.max_message_bytes must be >= 1024");
+  if (l.max_file_bytes() == 0) return Status::InvalidArgument("config: limits.max_file_bytes must be > 0");
+  if (l.max_file_bytes() * 3 > l.max_message_bytes() * 1ull) {
+    return Status::InvalidArgument("config: limits.max_message_bytes must be at least 3x limits.max_file_bytes "
+                                   "(a decoded document travels with its structure)");
+  }
+  if (l.max_in_flight() == 0) return Status::InvalidArgument("config: limits.max_in_flight must be > 0");
+  if (l.lease_ms() < 100) return Status::InvalidArgument("config: limits.lease_ms must be >= 100");
+  if (l.max_attempts() == 0) return Status::InvalidArgument("config: limits.max_attempts must be > 0");
+  if (l.worker_credits() == 0) return Status::InvalidArgument("config: limits.worker_credits must be > 0");
+  if (l.send_hwm() == 0 || l.recv_hwm() == 0) return Status::InvalidArgument("config: limits.send_hwm and recv_hwm must be > 0");
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool level_ok = false;
+  for (const char* lv : kLevels) level_ok |= cfg.logging().level() == lv;
+  if (!level_ok) return Status::InvalidArgument("config: logging.level '" + cfg.logging().level() + "' is not one of trace, debug, info, warn, error, critical, off");
+  return Status::OK();
+}
+
+Status ApplyOverride(const std::string& assignment, google::protobuf::Message* msg) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Status::InvalidArgument("override '" + assignment + "' must look like section.key=value");
+  }
+  // Build the nested YAML mapping {a: {b: value}} and parse it like the file.
+  std::string key = assignment.substr(0, eq);
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t dot = key.find('.', start);
+    parts.push_back(key.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Emitter out;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) out << YAML::BeginMap << YAML::Key << parts[i] << YAML::Value;
+  out << YAML::BeginMap << YAML::Key << parts.back() << YAML::Value << assignment.substr(eq + 1) << YAML::EndMap;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) out << YAML::EndMap;
+  return ParseYamlInto(out.c_str(), msg).WithContext("--set " + assignment);
+}
+
+Status LoadPipelineConfig(const std::string& path, const std::string& data_dir_override,
+                          const std::vector<std::string>& overrides, PipelineConfig* cfg) {
+  cfg->Clear();
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) return Status::IoError("cannot read config file " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    RETURN_IF_ERROR(ParseYamlInto(ss.str(), cfg).WithContext(path));
+  }
+  for (const auto& o : overrides) RETURN_IF_ERROR(ApplyOverride(o, cfg));
+  if (!data_dir_override.empty()) cfg->set_data_dir(data_dir_override);
+  if (cfg->data_dir().empty()) return Status::InvalidArgument("no data dir: set data_dir in the config or pass --data");
+  ApplyDefaults(cfg);
+  return Validate(*cfg);
+}
+
+}  // namespace reportflow::config

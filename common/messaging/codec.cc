@@ -1,0 +1,83 @@
+#include "common/messaging/codec.h"
+
+#include <zmq_addon.hpp>
+
+namespace reportflow::messaging {
+
+std::string EnvelopeHeader(const pipeline_pb::Envelope& envelope) {
+  const auto* field = pipeline_pb::Envelope::descriptor()->FindFieldByNumber(envelope.payload_case());
+  return std::string(kHeaderPrefix) + (field ? field->name() : "empty");
+}
+
+void AppendEnvelope(const pipeline_pb::Envelope& envelope, Frames* frames) {
+  AppendMessage(EnvelopeHeader(envelope), envelope, frames);
+}
+
+void AppendMessage(std::string_view header, const google::protobuf::MessageLite& msg, Frames* frames) {
+  frames->emplace_back(header.data(), header.size());
+  const size_t size = msg.ByteSizeLong();
+  zmq::message_t body(size);
+  msg.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(body.data()));
+  frames->push_back(std::move(body));
+}
+
+Status ParseMessage(const Frames& frames, size_t first, std::string_view expected_header,
+                    google::protobuf::MessageLite* msg, std::string* header_out) {
+  if (frames.size() != first + 2) {
+    return Status::Corruption("expected 2 frames after routing, got " + std::to_string(frames.size() - std::min(first, frames.size())));
+  }
+  const std::string_view header(static_cast<const char*>(frames[first].data()), frames[first].size());
+  if (header.substr(0, kHeaderPrefix.size()) != kHeaderPrefix && expected_header.empty()) {
+    return Status::Corruption("unknown frame header");
+  }
+  if (!expected_header.empty() && header != expected_header) {
+    return Status::Corruption("unexpected frame header '" + std::string(header.substr(0, 64)) + "'");
+  }
+  const auto& body = frames[first + 1];
+  if (body.size() > static_cast<size_t>(INT32_MAX) ||
+      !msg->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return Status::Corruption("unparsable " + msg->GetTypeName() + " body (" + std::to_string(body.size()) + " bytes)");
+  }
+  if (header_out) *header_out = std::string(header);
+  return Status::OK();
+}
+
+Status ParseEnvelope(const Frames& frames, size_t first, pipeline_pb::Envelope* envelope) {
+  std::string header;
+  Status s = ParseMessage(frames, first, "", envelope, &header);
+  if (!s.ok()) return s;
+  if (envelope->payload_case() == pipeline_pb::Envelope::PAYLOAD_NOT_SET) {
+    return Status::Corruption("envelope without payload");
+  }
+  if (header != EnvelopeHeader(*envelope)) return Status::Corruption("header does not match payload: " + header);
+  if (envelope->doc_id().size() > 128) return Status::Corruption("doc_id too long");
+  return Status::OK();
+}
+
+Status SendFrames(zmq::socket_t& socket, Frames& frames, bool dont_wait) {
+  try {
+    const auto flags = dont_wait ? zmq::send_flags::dontwait : zmq::send_flags::none;
+    auto sent = zmq::send_multipart(socket, frames, flags);
+    if (!sent) return Status::Unavailable("send would block");
+    return Status::OK();
+  } catch (const zmq::error_t& e) {
+    if (e.num() == ETERM) return Status::Cancelled("context terminated");
+    if (e.num() == EHOSTUNREACH) return Status::Unavailable("peer gone");
+    return Status::Unavailable(std::string("send failed: ") + e.what());
+  }
+}
+
+Result<Frames> RecvFrames(zmq::socket_t& socket, bool dont_wait) {
+  Frames frames;
+  try {
+    const auto flags = dont_wait ? zmq::recv_flags::dontwait : zmq::recv_flags::none;
+    auto got = zmq::recv_multipart(socket, std::back_inserter(frames), flags);
+    if (!got) frames.clear();
+    return frames;
+  } catch (const zmq::error_t& e) {
+    if (e.num() == ETERM) return Status::Cancelled("context terminated");
+    return Status::Unavailable(std::string("receive failed: ") + e.what());
+  }
+}
+
+}  // namespace reportflow::messaging

@@ -1,0 +1,56 @@
+// Codec: the one place where messages become frames and frames become messages.
+//
+// Wire layout (documented in proto/README.md):
+//   [routing frames...] [header] [body]
+//   header = "rf1." + payload kind (e.g. "rf1.raw_document") for pipeline
+//            Envelopes, or a topic for the aggregate stream; body = serialized proto.
+// ROUTER sockets prepend one identity frame; REQ adds an empty delimiter.
+// Parsing never trusts the peer: wrong frame counts, unknown headers and
+// unparsable bodies become a Corruption status that the caller counts and logs.
+// The codec moves Envelopes and never reads payload fields.
+#pragma once
+
+#include <google/protobuf/message_lite.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/base/result.h"
+#include "reportflow/pipeline/v1/envelope.pb.h"
+
+namespace reportflow::messaging {
+
+using Frames = std::vector<zmq::message_t>;
+namespace pipeline_pb = ::reportflow::pipeline::v1;
+
+inline constexpr std::string_view kHeaderPrefix = "rf1.";
+inline constexpr std::string_view kControlHeader = "rf1.control";
+
+// "rf1.<oneof case name>", e.g. "rf1.raw_document".
+std::string EnvelopeHeader(const pipeline_pb::Envelope& envelope);
+
+// Appends [header][body] for `envelope`.
+void AppendEnvelope(const pipeline_pb::Envelope& envelope, Frames* frames);
+// Parses frames[first..] which must be exactly [header][body].
+Status ParseEnvelope(const Frames& frames, size_t first, pipeline_pb::Envelope* envelope);
+
+// Generic [header][body] for other messages (control, stream events).
+void AppendMessage(std::string_view header, const google::protobuf::MessageLite& msg, Frames* frames);
+// Parses frames[first..] = [header][body]; the header must equal `expected_header`
+// when it is non-empty. `header_out` (optional) receives the header.
+Status ParseMessage(const Frames& frames, size_t first, std::string_view expected_header,
+                    google::protobuf::MessageLite* msg, std::string* header_out = nullptr);
+
+// Sends all frames as one multipart message. Unavailable when it would block
+// (dont_wait) or the peer is unknown (ROUTER_MANDATORY); Cancelled on context shutdown.
+Status SendFrames(zmq::socket_t& socket, Frames& frames, bool dont_wait = true);
+// Receives one multipart message; returns an empty vector if none is ready
+// (dont_wait). Cancelled on context shutdown.
+Result<Frames> RecvFrames(zmq::socket_t& socket, bool dont_wait = true);
+
+// A frame's bytes as a string.
+inline std::string FrameString(const zmq::message_t& frame) { return frame.to_string(); }
+
+}  // namespace reportflow::messaging

@@ -1,0 +1,62 @@
+// Service: the lifecycle every reportflow service follows (see STYLE.md habit 2):
+//   static Result<std::unique_ptr<X>> Create(const PipelineConfig&)
+//   Status Run()        blocks until shutdown; returns the reason it stopped
+//   void Shutdown()     idempotent, callable from any thread and from a signal handler
+//
+// Signals are events: the handler only wakes the service's poll loop through
+// its Waker (an eventfd); the loop stops intake, drains, flushes and returns.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "reportflow/config/v1/config.pb.h"
+
+namespace reportflow::service {
+
+// An eventfd the poll loop watches. Wake() is async-signal-safe.
+class Waker {
+ public:
+  static Result<std::unique_ptr<Waker>> Create();
+  ~Waker();
+  int fd() const { return fd_; }
+  void Wake();
+  // Clears the readable state; returns true if Wake() was called since the last Drain().
+  bool Drain();
+
+ private:
+  explicit Waker(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+  virtual Status Run() = 0;
+  // Asks Run() to stop (idempotent, async-signal-safe).
+  virtual void Shutdown() = 0;
+};
+
+using ServiceFactory = std::function<Result<std::unique_ptr<Service>>(const config::v1::PipelineConfig&)>;
+
+// A ServiceFactory for any T with `static Result<std::unique_ptr<T>> Create(const PipelineConfig&)`.
+template <typename T>
+ServiceFactory FactoryOf() {
+  return [](const config::v1::PipelineConfig& cfg) -> Result<std::unique_ptr<Service>> {
+    auto created = T::Create(cfg);
+    if (!created.ok()) return created.status();
+    return std::unique_ptr<Service>(std::move(created).value());
+  };
+}
+
+// The whole body of a service's main(): parses --config/--data/--log-level
+// (and --help), loads and validates the config, sets up logging, creates the
+// service, routes SIGINT/SIGTERM to Shutdown(), runs it, and maps the result
+// to an exit code (0 clean stop, 1 runtime failure, 2 usage/config error).
+int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
+                   const ServiceFactory& factory);
+
+}  // namespace reportflow::service

@@ -1,0 +1,157 @@
+#include "common/service/worker_runner.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <zmq.hpp>
+
+#include "common/base/clock.h"
+#include "common/base/macros.h"
+#include "common/logging/logging.h"
+#include "common/messaging/codec.h"
+#include "common/messaging/socket_factory.h"
+
+namespace reportflow::service {
+namespace {
+namespace ppb = ::reportflow::pipeline::v1;
+using messaging::Frames;
+constexpr int kHeartbeatMillis = 1000;
+}  // namespace
+
+struct WorkerRunner::Impl {
+  config::v1::PipelineConfig config;
+  WorkerOptions options;
+  WorkHandler handler;
+  std::shared_ptr<spdlog::logger> log;
+  std::unique_ptr<Waker> waker;
+  zmq::context_t context;
+  zmq::socket_t work, output;
+  std::atomic<bool> stopping{false};
+  uint64_t processed = 0, failed = 0, malformed = 0;
+
+  Status SendReady(uint32_t credits, bool replace) {
+    ppb::Envelope env;
+    env.set_producer(options.worker_id);
+    auto* ready = env.mutable_ready();
+    ready->set_stage(options.stage);
+    ready->set_worker_id(options.worker_id);
+    ready->set_credits(credits);
+    ready->set_replace(replace);
+    Frames frames;
+    messaging::AppendEnvelope(env, &frames);
+    return SendWhenWritable(work, frames);
+  }
+
+  // Sends, waiting (bounded by shutdown) while the peer applies backpressure.
+  Status SendWhenWritable(zmq::socket_t& socket, Frames& frames) {
+    while (!stopping) {
+      Status s = messaging::SendFrames(socket, frames, /*dont_wait=*/true);
+      if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
+      zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {socket.handle(), 0, ZMQ_POLLOUT, 0}};
+      try {
+        zmq::poll(items, 2, std::chrono::milliseconds(kHeartbeatMillis));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == ETERM) return Status::Cancelled("context terminated");
+      }
+      if (items[0].revents & ZMQ_POLLIN) return Status::Cancelled("shutting down");
+    }
+    return Status::Cancelled("shutting down");
+  }
+
+  Status HandleOne(Frames& frames) {
+    ppb::Envelope in;
+    Status s = messaging::ParseEnvelope(frames, 0, &in);
+    if (!s.ok()) {
+      ++malformed;
+      log->warn("dropped malformed work message: {}", s.ToString());
+      return SendReady(1, false);
+    }
+    if (in.payload_case() == ppb::Envelope::kReady || in.payload_case() == ppb::Envelope::kAck) return Status::OK();
+    ppb::Envelope out;
+    out.set_doc_id(in.doc_id());
+    out.set_batch_id(in.batch_id());
+    out.set_attempt(in.attempt());
+    out.set_trace_id(in.trace_id());
+    out.set_producer(options.worker_id);
+    const int64_t start = Clock::Real().MonotonicMillis();
+    Status hs = handler(in, &out);
+    *out.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
+    if (!hs.ok()) {
+      ++failed;
+      log->warn("doc={} trace={} failed: {}", in.doc_id(), in.trace_id(), hs.ToString());
+      out.clear_payload();
+      auto* f = out.mutable_failure();
+      f->set_stage(options.stage);
+      f->set_error(hs.ToString());
+      f->set_permanent(hs.code() == StatusCode::kInvalidArgument || hs.code() == StatusCode::kCorruption);
+      Frames reply;
+      messaging::AppendEnvelope(out, &reply);
+      return SendWhenWritable(work, reply);
+    }
+    ++processed;
+    log->debug("doc={} trace={} processed in {} ms", in.doc_id(), in.trace_id(), Clock::Real().MonotonicMillis() - start);
+    Frames result;
+    messaging::AppendEnvelope(out, &result);
+    if (options.output_endpoint.empty()) return SendWhenWritable(work, result);
+    RETURN_IF_ERROR(SendWhenWritable(output, result));
+    return SendReady(1, false);
+  }
+
+  Status Loop() {
+    RETURN_IF_ERROR(SendReady(config.limits().worker_credits(), true));
+    int64_t last_activity = Clock::Real().MonotonicMillis();
+    while (!stopping) {
+      zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {work.handle(), 0, ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(items, 2, std::chrono::milliseconds(kHeartbeatMillis));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        if (e.num() == ETERM) break;
+        return Status::Internal(std::string("poll: ") + e.what());
+      }
+      if (items[0].revents & ZMQ_POLLIN) break;
+      if (items[1].revents & ZMQ_POLLIN) {
+        for (int i = 0; i < 64 && !stopping; ++i) {
+          ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
+          if (frames.empty()) break;
+          Status s = HandleOne(frames);
+          if (s.code() == StatusCode::kCancelled) break;
+          RETURN_IF_ERROR(s);
+        }
+        last_activity = Clock::Real().MonotonicMillis();
+      } else if (Clock::Real().MonotonicMillis() - last_activity >= kHeartbeatMillis) {
+        // Idle: announce the whole free capacity again (a restarted ingest learns of us).
+        Status s = SendReady(config.limits().worker_credits(), true);
+        if (s.code() == StatusCode::kCancelled) break;
+        last_activity = Clock::Real().MonotonicMillis();
+      }
+    }
+    log->info("worker {} stopping: {} processed, {} failed, {} malformed", options.worker_id, processed, failed, malformed);
+    return Status::OK();
+  }
+};
+
+Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::PipelineConfig& config,
+                                                           WorkerOptions options, WorkHandler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->options = std::move(options);
+  impl->handler = std::move(handler);
+  impl->log = logging::GetLogger(impl->options.stage);
+  ASSIGN_OR_RETURN(impl->waker, Waker::Create());
+  messaging::SocketFactory factory(&impl->context, config.limits());
+  ASSIGN_OR_RETURN(impl->work, factory.Connect(zmq::socket_type::dealer, impl->options.work_endpoint));
+  if (!impl->options.output_endpoint.empty()) {
+    ASSIGN_OR_RETURN(impl->output, factory.Connect(zmq::socket_type::push, impl->options.output_endpoint));
+  }
+  return std::unique_ptr<WorkerRunner>(new WorkerRunner(std::move(impl)));
+}
+
+WorkerRunner::WorkerRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+WorkerRunner::~WorkerRunner() = default;
+Status WorkerRunner::Run() { return impl_->Loop(); }
+void WorkerRunner::Stop() {
+  impl_->stopping = true;
+  impl_->waker->Wake();
+}
+
+}  // namespace reportflow::service

@@ -1,0 +1,57 @@
+// WorkerRunner: the loop shared by every worker stage (segment, extract).
+//
+// A worker connects a DEALER to its stage's work endpoint on ingest and asks
+// for work by credit (WorkerReady with its free capacity, on connect and again
+// as a heartbeat whenever it has been idle for a second, so a restarted ingest
+// learns about it). For each envelope it receives it calls the handler, then:
+//   - with no output endpoint, sends the result back on the DEALER (which
+//     returns the credit: segment);
+//   - with an output endpoint, pushes the result there (PUSH, waiting while
+//     the peer is slow: backpressure) and returns the credit with a WorkerReady
+//     (extract -> aggregate).
+// A handler error becomes a StageFailure envelope (permanent for
+// InvalidArgument/Corruption: bad input that a retry cannot fix).
+//
+// Thread-safety: Run() owns its sockets on the calling thread; Stop() may be
+// called from any thread or a signal handler.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/service/service.h"
+#include "reportflow/config/v1/config.pb.h"
+#include "reportflow/pipeline/v1/envelope.pb.h"
+
+namespace reportflow::service {
+
+struct WorkerOptions {
+  std::string stage;            // "segment" or "extract"
+  std::string worker_id;
+  std::string work_endpoint;    // ingest's ROUTER for this stage
+  std::string output_endpoint;  // empty: reply on the work socket
+};
+
+// Processes `in` into `out` (payload and any fields to change; doc_id,
+// batch_id, attempt and trace_id are copied by the runner).
+using WorkHandler = std::function<Status(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out)>;
+
+class WorkerRunner {
+ public:
+  static Result<std::unique_ptr<WorkerRunner>> Create(const config::v1::PipelineConfig& config, WorkerOptions options,
+                                                      WorkHandler handler);
+  ~WorkerRunner();
+  // Blocks until Stop(); returns OK on a clean stop.
+  Status Run();
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit WorkerRunner(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reportflow::service

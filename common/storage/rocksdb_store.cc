@@ -1,0 +1,133 @@
+// RocksDbStore: the production Store. rocksdb::Status never leaves this file.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <map>
+
+#include "common/storage/store.h"
+
+namespace reportflow::storage {
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Unavailable(msg);
+  if (s.IsNoSpace()) return Status::ResourceExhausted(msg);
+  return Status::IoError(msg);
+}
+
+class RocksDbStore : public Store {
+ public:
+  RocksDbStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles, bool read_only)
+      : db_(std::move(db)), read_only_(read_only) {
+    for (auto* h : handles) handles_[h->GetName()] = h;
+  }
+  ~RocksDbStore() override {
+    for (auto& [name, h] : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+
+  Status Put(std::string_view cf, std::string_view key, std::string_view value) override {
+    WriteBatch b;
+    b.Put(cf, key, value);
+    return Write(b);
+  }
+  Status Get(std::string_view cf, std::string_view key, std::string* value) const override {
+    auto* h = Handle(cf);
+    if (!h) return UnknownCf(cf);
+    return FromRocks(db_->Get(rocksdb::ReadOptions(), h, rocksdb::Slice(key.data(), key.size()), value),
+                     "get " + std::string(cf));
+  }
+  Status Delete(std::string_view cf, std::string_view key) override {
+    WriteBatch b;
+    b.Delete(cf, key);
+    return Write(b);
+  }
+  Status Write(const WriteBatch& batch) override {
+    if (read_only_) return Status::InvalidArgument("store opened read-only");
+    rocksdb::WriteBatch wb;
+    for (const auto& op : batch.ops()) {
+      auto* h = Handle(op.cf);
+      if (!h) return UnknownCf(op.cf);
+      rocksdb::Status s = op.value ? wb.Put(h, op.key, *op.value) : wb.Delete(h, op.key);
+      if (!s.ok()) return FromRocks(s, "batch");
+    }
+    return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write");
+  }
+  Status Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn) const override {
+    auto* h = Handle(cf);
+    if (!h) return UnknownCf(cf);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), h));
+    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+      const rocksdb::Slice k = it->key();
+      if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+      const rocksdb::Slice v = it->value();
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+    }
+    return FromRocks(it->status(), "scan " + std::string(cf));
+  }
+  Status Flush() override {
+    if (read_only_) return Status::OK();
+    return FromRocks(db_->FlushWAL(/*sync=*/true), "flush");
+  }
+
+ private:
+  static Status UnknownCf(std::string_view cf) { return Status::InvalidArgument("unknown column family " + std::string(cf)); }
+  rocksdb::ColumnFamilyHandle* Handle(std::string_view cf) const {
+    auto it = handles_.find(std::string(cf));
+    return it == handles_.end() ? nullptr : it->second;
+  }
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> handles_;
+  bool read_only_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const std::vector<std::string>& column_families,
+                                                OpenMode mode) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_open_files = 256;
+  options.keep_log_file_num = 2;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 16u << 20;  // bounded memory per column family
+
+  std::vector<std::string> names = column_families;
+  if (mode == OpenMode::kReadOnly) {
+    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT")) {
+      return Status::NotFound("no store at " + path);
+    }
+    // Read-only opening must name every existing column family.
+    std::vector<std::string> existing;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path, &existing);
+    if (!s.ok()) return FromRocks(s, "list column families of " + path);
+    names = existing;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) return Status::IoError("cannot create store dir " + path + ": " + ec.message());
+    if (std::find(names.begin(), names.end(), rocksdb::kDefaultColumnFamilyName) == names.end()) {
+      names.insert(names.begin(), rocksdb::kDefaultColumnFamilyName);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& n : names) descriptors.emplace_back(n, cf_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = mode == OpenMode::kReadOnly
+                          ? rocksdb::DB::OpenForReadOnly(options, path, descriptors, &handles, &raw)
+                          : rocksdb::DB::Open(options, path, descriptors, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "open store " + path);
+  return std::unique_ptr<Store>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw), handles, mode == OpenMode::kReadOnly));
+}
+
+}  // namespace reportflow::storage

@@ -1,0 +1,82 @@
+// Store: the storage seam. Each service persists what it produces in its own
+// store before forwarding it, so a restarted stage resumes without loss.
+//
+// A store holds named column families of ordered key/value pairs. The key
+// layout of each service is documented in common/storage/README.md.
+// Implementations: RocksDbStore (production) and MemStore (tests).
+//
+// Thread-safety: implementations are safe for concurrent use.
+#pragma once
+
+#include <google/protobuf/message_lite.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/result.h"
+
+namespace reportflow::storage {
+
+// A set of writes applied atomically.
+class WriteBatch {
+ public:
+  struct Op {
+    std::string cf;
+    std::string key;
+    std::optional<std::string> value;  // nullopt = delete
+  };
+  void Put(std::string_view cf, std::string_view key, std::string_view value) {
+    ops_.push_back({std::string(cf), std::string(key), std::string(value)});
+  }
+  // Serialises `msg` as the value.
+  void PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& msg) {
+    ops_.push_back({std::string(cf), std::string(key), msg.SerializeAsString()});
+  }
+  void Delete(std::string_view cf, std::string_view key) {
+    ops_.push_back({std::string(cf), std::string(key), std::nullopt});
+  }
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+// Return false from a scan callback to stop early.
+using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status Put(std::string_view cf, std::string_view key, std::string_view value) = 0;
+  // NotFound if the key is absent.
+  virtual Status Get(std::string_view cf, std::string_view key, std::string* value) const = 0;
+  virtual Status Delete(std::string_view cf, std::string_view key) = 0;
+  virtual Status Write(const WriteBatch& batch) = 0;
+  // Visits keys starting with `prefix` in key order.
+  virtual Status Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn) const = 0;
+  // Makes every write so far durable in the store's files.
+  virtual Status Flush() = 0;
+
+  // Convenience: parse a stored proto. NotFound if absent, Corruption if unparsable.
+  Status GetProto(std::string_view cf, std::string_view key, google::protobuf::MessageLite* msg) const;
+  Status PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& msg);
+};
+
+enum class OpenMode { kReadWrite, kReadOnly };
+
+// Opens (creating if needed, in read-write mode) a RocksDB store at `path`
+// with the given column families. Read-only mode takes no lock, so a CLI can
+// read a store while its service runs (it sees the state as of opening).
+Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const std::vector<std::string>& column_families,
+                                                OpenMode mode = OpenMode::kReadWrite);
+
+// An in-memory store for tests.
+std::unique_ptr<Store> NewMemStore(const std::vector<std::string>& column_families);
+
+}  // namespace reportflow::storage

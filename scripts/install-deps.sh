@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages reportflow needs, calling apt-get only when
+# something is missing (idempotent; safe to run on every `make`).
+set -euo pipefail
+
+# Build and runtime dependencies (see README.md, "Dependencies", for why each is here).
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libzmq3-dev cppzmq-dev
+  libprotobuf-dev protobuf-compiler
+  librocksdb-dev
+  libicu-dev
+  libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  libxxhash-dev libarchive-dev
+  libcpp-httplib-dev
+)
+# Optional extras used by some tests and tools; installed when EXTRAS=1.
+EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba)
+
+want=("${PACKAGES[@]}")
+if [ "${EXTRAS:-0}" = "1" ]; then want+=("${EXTRA_PACKAGES[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

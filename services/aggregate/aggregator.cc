@@ -1,0 +1,305 @@
+#include "services/aggregate/aggregator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "common/base/macros.h"
+
+namespace reportflow::aggregate {
+namespace {
+
+namespace apb = ::reportflow::aggregate::v1;
+namespace cpb = ::reportflow::common::v1;
+namespace epb = ::reportflow::extract::v1;
+
+constexpr char kContributions[] = "contributions";
+constexpr char kRollups[] = "rollups";
+constexpr char kRegions[] = "regions";
+
+// One document's values under one rollup key.
+struct KeyValues {
+  apb::RollupKey key;
+  std::vector<const epb::Metric*> metrics;
+};
+
+struct RegionRef {
+  cpb::RegionLevel level;
+  std::string region;
+};
+
+std::vector<RegionRef> RegionsOf(const cpb::DocumentMetadata& m) {
+  return {{cpb::REGION_LEVEL_TOWNSHIP, m.township()},
+          {cpb::REGION_LEVEL_COUNTY, m.county()},
+          {cpb::REGION_LEVEL_CITY, m.city()},
+          {cpb::REGION_LEVEL_PROVINCE, m.province()}};
+}
+
+// Groups a contribution's metrics by rollup key (every region level).
+std::map<std::string, KeyValues> Keyify(const apb::DocContribution& c) {
+  std::map<std::string, KeyValues> out;
+  const int32_t year = c.metadata().has_year() ? c.metadata().year() : 0;
+  for (const auto& region : RegionsOf(c.metadata())) {
+    for (const auto& metric : c.metrics()) {
+      apb::RollupKey key;
+      key.set_level(region.level);
+      key.set_region(region.region);
+      key.set_year(year);
+      key.set_metric_id(metric.metric_id());
+      auto& kv = out[EncodeRollupKey(key)];
+      kv.key = key;
+      kv.metrics.push_back(&metric);
+    }
+  }
+  return out;
+}
+
+void AddToHistogram(apb::Rollup* r, double value, int64_t delta) {
+  auto* h = r->mutable_histogram();
+  auto it = std::lower_bound(h->begin(), h->end(), value,
+                             [](const apb::ValueCount& vc, double v) { return vc.value() < v; });
+  if (it != h->end() && it->value() == value) {
+    const int64_t n = static_cast<int64_t>(it->count()) + delta;
+    if (n <= 0) {
+      h->erase(it);
+    } else {
+      it->set_count(static_cast<uint64_t>(n));
+    }
+    return;
+  }
+  if (delta <= 0) return;  // removing a value that is not there: nothing to do
+  const int index = static_cast<int>(it - h->begin());
+  apb::ValueCount vc;
+  vc.set_value(value);
+  vc.set_count(static_cast<uint64_t>(delta));
+  h->Add(std::move(vc));
+  // Move the appended element into sorted position.
+  for (int i = h->size() - 1; i > index; --i) h->SwapElements(i, i - 1);
+}
+
+void Contribute(apb::Rollup* r, const KeyValues& kv, int sign) {
+  r->set_documents(static_cast<uint32_t>(static_cast<int64_t>(r->documents()) + sign));
+  for (const epb::Metric* m : kv.metrics) {
+    r->set_count(static_cast<uint64_t>(static_cast<int64_t>(r->count()) + sign));
+    r->set_sum(r->sum() + sign * m->value());
+    if (m->approx() != cpb::APPROX_EXACT && m->approx() != cpb::APPROX_UNSPECIFIED) {
+      r->set_approx_count(static_cast<uint64_t>(static_cast<int64_t>(r->approx_count()) + sign));
+    }
+    auto& units = *r->mutable_units();
+    const int64_t n = static_cast<int64_t>(units[m->unit()]) + sign;
+    if (n <= 0) {
+      units.erase(m->unit());
+    } else {
+      units[m->unit()] = static_cast<uint64_t>(n);
+    }
+    AddToHistogram(r, m->value(), sign);
+  }
+}
+
+// The value at quantile q of the histogram (nearest-rank, q in (0,1]).
+double Quantile(const apb::Rollup& r, double q) {
+  uint64_t total = 0;
+  for (const auto& vc : r.histogram()) total += vc.count();
+  if (total == 0) return 0;
+  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total))));
+  uint64_t seen = 0;
+  for (const auto& vc : r.histogram()) {
+    seen += vc.count();
+    if (seen >= rank) return vc.value();
+  }
+  return r.histogram().rbegin()->value();
+}
+
+template <typename Msg>
+Status ScanProtos(const storage::Store& store, const char* cf, const std::function<void(const Msg&)>& fn) {
+  Status inner;
+  Status s = store.Scan(cf, "", [&](std::string_view key, std::string_view value) {
+    Msg msg;
+    if (!msg.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = Status::Corruption(std::string("unparsable entry in ") + cf);
+      return false;
+    }
+    fn(msg);
+    return true;
+  });
+  return s.ok() ? inner : s;
+}
+
+}  // namespace
+
+std::string RegionLevelName(cpb::RegionLevel level) {
+  switch (level) {
+    case cpb::REGION_LEVEL_TOWNSHIP: return "township";
+    case cpb::REGION_LEVEL_COUNTY: return "county";
+    case cpb::REGION_LEVEL_CITY: return "city";
+    case cpb::REGION_LEVEL_PROVINCE: return "province";
+    default: return "unknown";
+  }
+}
+
+std::string EncodeRegionKey(cpb::RegionLevel level, const std::string& region, int32_t year) {
+  char y[8];
+  std::snprintf(y, sizeof(y), "%04d", std::clamp(year, 0, 9999));
+  return std::to_string(static_cast<int>(level)) + '\0' + region + '\0' + y;
+}
+
+std::string EncodeRollupKey(const apb::RollupKey& key) {
+  return EncodeRegionKey(key.level(), key.region(), key.year()) + '\0' + key.metric_id();
+}
+
+void FinishRollup(apb::Rollup* r) {
+  if (r->count() == 0 || r->histogram().empty()) {
+    r->set_mean(0);
+    r->set_median(0);
+    r->set_p90(0);
+    r->set_min(0);
+    r->set_max(0);
+    r->clear_unit();
+    return;
+  }
+  r->set_mean(r->sum() / static_cast<double>(r->count()));
+  r->set_median(Quantile(*r, 0.5));
+  r->set_p90(Quantile(*r, 0.9));
+  r->set_min(r->histogram().begin()->value());
+  r->set_max(r->histogram().rbegin()->value());
+  std::string best;
+  uint64_t best_n = 0;
+  for (const auto& [unit, n] : r->units()) {
+    if (n > best_n || (n == best_n && unit < best)) {
+      best = unit;
+      best_n = n;
+    }
+  }
+  r->set_unit(best);
+}
+
+const std::vector<std::string>& Aggregator::ColumnFamilies() {
+  static const std::vector<std::string> cfs = {kContributions, kRollups, kRegions};
+  return cfs;
+}
+
+Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::ExtractionResult& result) {
+  apb::DocContribution next;
+  next.set_doc_id(doc_id);
+  next.set_source(result.source());
+  *next.mutable_metadata() = result.metadata();
+  *next.mutable_metrics() = result.metrics();
+  *next.mutable_findings() = result.findings();
+  next.set_processing_version(result.processing_version());
+
+  apb::DocContribution prev;
+  Status got = store_->GetProto(kContributions, doc_id, &prev);
+  const bool had_prev = got.ok();
+  if (!had_prev && got.code() != StatusCode::kNotFound) return got;
+
+  AggregateChange change;
+  if (had_prev && prev.SerializeAsString() == next.SerializeAsString()) {
+    change.unchanged = true;
+    return change;
+  }
+
+  std::map<std::string, apb::Rollup> touched;
+  auto load = [&](const std::string& enc, const apb::RollupKey& key) -> Result<apb::Rollup*> {
+    auto it = touched.find(enc);
+    if (it != touched.end()) return &it->second;
+    apb::Rollup r;
+    Status s = store_->GetProto(kRollups, enc, &r);
+    if (s.code() == StatusCode::kNotFound) {
+      r.Clear();
+      *r.mutable_key() = key;
+    } else if (!s.ok()) {
+      return s;
+    }
+    return &touched.emplace(enc, std::move(r)).first->second;
+  };
+  if (had_prev) {
+    for (const auto& [enc, kv] : Keyify(prev)) {
+      ASSIGN_OR_RETURN(apb::Rollup * r, load(enc, kv.key));
+      Contribute(r, kv, -1);
+    }
+  }
+  for (const auto& [enc, kv] : Keyify(next)) {
+    ASSIGN_OR_RETURN(apb::Rollup * r, load(enc, kv.key));
+    Contribute(r, kv, +1);
+  }
+
+  // Region document counts.
+  std::map<std::string, apb::RegionCount> regions;
+  auto bump = [&](const apb::DocContribution& c, int sign) -> Status {
+    const int32_t year = c.metadata().has_year() ? c.metadata().year() : 0;
+    for (const auto& ref : RegionsOf(c.metadata())) {
+      const std::string enc = EncodeRegionKey(ref.level, ref.region, year);
+      auto it = regions.find(enc);
+      if (it == regions.end()) {
+        apb::RegionCount rc;
+        Status s = store_->GetProto(kRegions, enc, &rc);
+        if (s.code() == StatusCode::kNotFound) {
+          rc.Clear();
+          rc.set_level(ref.level);
+          rc.set_region(ref.region);
+          rc.set_year(year);
+        } else if (!s.ok()) {
+          return s;
+        }
+        it = regions.emplace(enc, std::move(rc)).first;
+      }
+      it->second.set_documents(static_cast<uint32_t>(static_cast<int64_t>(it->second.documents()) + sign));
+    }
+    return Status::OK();
+  };
+  if (had_prev) RETURN_IF_ERROR(bump(prev, -1));
+  RETURN_IF_ERROR(bump(next, +1));
+
+  storage::WriteBatch batch;
+  batch.PutProto(kContributions, doc_id, next);
+  for (auto& [enc, r] : touched) {
+    FinishRollup(&r);
+    if (r.count() == 0 && r.documents() == 0) {
+      batch.Delete(kRollups, enc);
+    } else {
+      batch.PutProto(kRollups, enc, r);
+    }
+    change.rollups.push_back(r);
+  }
+  for (auto& [enc, rc] : regions) {
+    if (rc.documents() == 0) {
+      batch.Delete(kRegions, enc);
+    } else {
+      batch.PutProto(kRegions, enc, rc);
+    }
+    change.regions.push_back(rc);
+  }
+  RETURN_IF_ERROR(store_->Write(batch));
+  return change;
+}
+
+Status Aggregator::GetContribution(const std::string& doc_id, apb::DocContribution* out) const {
+  return store_->GetProto(kContributions, doc_id, out);
+}
+
+Status Aggregator::ForEachContribution(const std::function<void(const apb::DocContribution&)>& fn) const {
+  return ScanProtos<apb::DocContribution>(*store_, kContributions, fn);
+}
+
+Status Aggregator::ForEachRegion(const std::function<void(const apb::RegionCount&)>& fn) const {
+  return ScanProtos<apb::RegionCount>(*store_, kRegions, fn);
+}
+
+Status Aggregator::ForEachRollup(const std::function<void(const apb::Rollup&)>& fn) const {
+  std::map<std::string, uint32_t> region_docs;
+  RETURN_IF_ERROR(ForEachRegion([&](const apb::RegionCount& rc) {
+    region_docs[EncodeRegionKey(rc.level(), rc.region(), rc.year())] = rc.documents();
+  }));
+  return ScanProtos<apb::Rollup>(*store_, kRollups, [&](const apb::Rollup& r) {
+    apb::Rollup out = r;
+    const auto it = region_docs.find(EncodeRegionKey(r.key().level(), r.key().region(), r.key().year()));
+    const uint32_t n = it == region_docs.end() ? 0 : it->second;
+    out.set_region_documents(n);
+    out.set_coverage(n ? static_cast<double>(r.documents()) / n : 0.0);
+    fn(out);
+  });
+}
+
+}  // namespace reportflow::aggregate

@@ -1,0 +1,37 @@
+#include "services/extract/extract_service.h"
+
+#include "common/base/macros.h"
+
+namespace reportflow::extract {
+
+Result<std::shared_ptr<const Taxonomy>> LoadConfiguredTaxonomy(const config::v1::PipelineConfig& config) {
+  if (config.extract().taxonomy_path().empty()) return Taxonomy::Default();
+  return Taxonomy::LoadFile(config.extract().taxonomy_path());
+}
+
+Result<std::unique_ptr<ExtractService>> ExtractService::Create(const config::v1::PipelineConfig& config) {
+  std::unique_ptr<ExtractService> svc(new ExtractService());
+  ASSIGN_OR_RETURN(auto taxonomy, LoadConfiguredTaxonomy(config));
+  ASSIGN_OR_RETURN(svc->extractor_, Extractor::Create(std::move(taxonomy)));
+  ASSIGN_OR_RETURN(svc->store_, storage::OpenRocksDbStore(config.extract().store_path(), {kExtractionsCf}));
+  service::WorkerOptions options{"extract", config.extract().worker_id(), config.endpoints().extract_work(),
+                                 config.endpoints().aggregate_input()};
+  ExtractService* self = svc.get();
+  ASSIGN_OR_RETURN(svc->runner_,
+                   service::WorkerRunner::Create(config, options, [self](const auto& in, auto* out) {
+                     return self->Handle(in, out);
+                   }));
+  return svc;
+}
+
+Status ExtractService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out) {
+  if (!in.has_segmented_document()) return Status::InvalidArgument("extract expects a segmented_document");
+  auto* result = out->mutable_extraction();
+  Status stored = store_->GetProto(kExtractionsCf, in.doc_id(), result);
+  if (stored.ok() && result->processing_version() == extractor_->Version()) return Status::OK();
+  RETURN_IF_ERROR(extractor_->Extract(in.segmented_document(), result));
+  // Persist before forwarding: a restarted stage resumes without loss.
+  return store_->PutProto(kExtractionsCf, in.doc_id(), *result);
+}
+
+}  // namespace reportflow::extract

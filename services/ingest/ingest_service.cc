@@ -1,0 +1,591 @@
+#include "services/ingest/ingest_service.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <deque>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <zmq.hpp>
+
+#include "common/base/clock.h"
+#include "common/base/macros.h"
+#include "common/logging/logging.h"
+#include "common/messaging/codec.h"
+#include "common/messaging/socket_factory.h"
+#include "common/storage/store.h"
+#include "common/text/doc_id.h"
+#include "reportflow/pipeline/v1/control.pb.h"
+#include "services/ingest/credit_pool.h"
+#include "services/ingest/document_decoder.h"
+#include "services/ingest/input_scanner.h"
+#include "services/ingest/ingest_store.h"
+
+namespace reportflow::ingest {
+namespace {
+
+namespace pb = ::reportflow::ingest::v1;
+namespace ppb = ::reportflow::pipeline::v1;
+using messaging::Frames;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kPollMillis = 100;
+constexpr int kScanStepItems = 64;
+constexpr int64_t kWorkerSilenceMillis = 5000;
+
+google::protobuf::Timestamp Now() { return TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis()); }
+
+}  // namespace
+
+struct IngestService::Impl {
+  // One operator batch while it runs.
+  struct Batch {
+    pb::BatchRecord record;
+    std::unique_ptr<InputScanner> scanner;
+    std::unordered_set<std::string> docs;  // distinct doc_ids
+    std::unordered_set<std::string> finished;  // complete or quarantined
+    uint32_t quarantined = 0;
+    uint64_t metrics = 0;
+    uint32_t rejection_seq = 0;
+    int64_t started_mono = 0;
+    int64_t finished_mono = 0;
+    bool done() const { return record.scan_done() && finished.size() == docs.size(); }
+  };
+  // A document dispatched and not yet acknowledged.
+  struct InFlight {
+    uint32_t attempt = 0;
+    int64_t deadline_mono = 0;
+    std::string trace_id;
+  };
+
+  config::v1::PipelineConfig config;
+  std::shared_ptr<spdlog::logger> log;
+  std::unique_ptr<service::Waker> waker;
+  std::unique_ptr<IngestStore> store;
+  zmq::context_t context;
+  std::unique_ptr<messaging::SocketFactory> factory;
+  zmq::socket_t control, segment_work, extract_work, acks;
+
+  std::map<std::string, Batch> batches;  // by batch_id
+  std::deque<std::string> scan_order;    // batches still scanning, FIFO
+  std::deque<std::string> segment_queue; // doc_ids awaiting a segment worker
+  std::deque<Frames> extract_queue;      // segmented envelopes awaiting an extract worker
+  std::unordered_map<std::string, InFlight> in_flight;
+  std::unordered_map<std::string, std::vector<std::string>> doc_batches;  // doc_id -> active batches
+  CreditPool segment_credits;
+  CreditPool extract_credits;
+  std::atomic<bool> stopping{false};
+
+  uint64_t bad_messages = 0;
+
+  // ---- ledger -------------------------------------------------------------
+
+  void AttachToBatch(const std::string& doc_id, Batch& batch) {
+    if (!batch.docs.insert(doc_id).second) return;
+    batch.record.set_documents(static_cast<uint32_t>(batch.docs.size()));
+    doc_batches[doc_id].push_back(batch.record.batch_id());
+  }
+
+  void FinishDoc(const std::string& doc_id, bool quarantined, uint32_t metrics) {
+    auto it = doc_batches.find(doc_id);
+    if (it == doc_batches.end()) return;
+    for (const auto& batch_id : it->second) {
+      auto bit = batches.find(batch_id);
+      if (bit == batches.end()) continue;
+      Batch& b = bit->second;
+      if (b.finished.insert(doc_id).second) {
+        if (quarantined) ++b.quarantined;
+        b.metrics += metrics;
+        MaybeFinishBatch(b);
+      }
+    }
+    doc_batches.erase(it);
+  }
+
+  void MaybeFinishBatch(Batch& b) {
+    if (!b.done() || b.finished_mono != 0) return;
+    b.finished_mono = Clock::Real().MonotonicMillis();
+    *b.record.mutable_finished_at() = Now();
+    Status s = store->PutBatch(b.record);
+    if (!s.ok()) log->error("cannot record batch {}: {}", b.record.batch_id(), s.ToString());
+    log->info("batch {} done: {} documents, {} rejected, {} quarantined", b.record.batch_id(), b.docs.size(),
+              b.record.rejected(), b.quarantined);
+  }
+
+  void Quarantine(const std::string& doc_id, pb::LedgerEntry entry, const std::string& stage, const std::string& error) {
+    entry.set_state(pb::DOC_STATE_QUARANTINED);
+    entry.set_last_error(error);
+    entry.set_last_error_stage(stage);
+    Status s = store->Quarantine(entry);
+    if (!s.ok()) log->error("doc={} cannot quarantine: {}", doc_id, s.ToString());
+    log->warn("doc={} quarantined after {} attempts at stage {}: {}", doc_id, entry.attempts(), stage, error);
+    in_flight.erase(doc_id);
+    FinishDoc(doc_id, /*quarantined=*/true, 0);
+  }
+
+  // ---- intake ---------------------------------------------------------------
+
+  size_t Outstanding() const { return in_flight.size() + segment_queue.size(); }
+
+  void Reject(Batch& b, pb::Rejection rejection) {
+    b.record.set_rejected(b.record.rejected() + 1);
+    if (rejection.code() == pb::REJECTION_CODE_DUPLICATE) b.record.set_duplicates(b.record.duplicates() + 1);
+    log->warn("rejected {}: {}", rejection.source(), rejection.reason());
+    Status s = store->PutRejection(b.record.batch_id(), b.rejection_seq++, rejection);
+    if (!s.ok()) log->error("cannot record rejection of {}: {}", rejection.source(), s.ToString());
+  }
+
+  void Admit(Batch& b, const std::string& source, std::string_view bytes) {
+    DecodeOutcome out = DecodeDocument(source, bytes);
+    if (!out.ok) {
+      Reject(b, std::move(out.rejection));
+      return;
+    }
+    const std::string& doc_id = out.doc_id;
+    if (b.docs.count(doc_id)) {
+      pb::Rejection dup;
+      dup.set_source(source);
+      dup.set_code(pb::REJECTION_CODE_DUPLICATE);
+      dup.set_duplicate_of(doc_id);
+      dup.set_reason("same text as another file of this batch (doc " + doc_id + ")");
+      Reject(b, std::move(dup));
+      return;
+    }
+    pb::LedgerEntry entry;
+    Status s = store->GetLedger(doc_id, &entry);
+    if (s.ok()) {
+      AttachToBatch(doc_id, b);
+      if (entry.state() == pb::DOC_STATE_COMPLETE || entry.state() == pb::DOC_STATE_QUARANTINED) {
+        if (entry.state() == pb::DOC_STATE_COMPLETE) b.record.set_already_complete(b.record.already_complete() + 1);
+        if (b.finished.insert(doc_id).second && entry.state() == pb::DOC_STATE_QUARANTINED) ++b.quarantined;
+        doc_batches[doc_id].pop_back();
+        if (doc_batches[doc_id].empty()) doc_batches.erase(doc_id);
+        return;
+      }
+      // Known but unfinished (e.g. before a crash): make sure it is queued.
+      if (!in_flight.count(doc_id) &&
+          std::find(segment_queue.begin(), segment_queue.end(), doc_id) == segment_queue.end()) {
+        segment_queue.push_back(doc_id);
+      }
+      return;
+    }
+    if (s.code() != StatusCode::kNotFound) {
+      log->error("ledger read failed for {}: {}", source, s.ToString());
+    }
+    entry.Clear();
+    entry.set_doc_id(doc_id);
+    entry.set_source(source);
+    entry.set_state(pb::DOC_STATE_INGESTED);
+    entry.set_batch_id(b.record.batch_id());
+    *entry.mutable_ingested_at() = Now();
+    s = store->PutNewDocument(doc_id, out.document, entry);
+    if (!s.ok()) {
+      pb::Rejection r;
+      r.set_source(source);
+      r.set_code(pb::REJECTION_CODE_UNREADABLE);
+      r.set_reason("cannot store document: " + s.ToString());
+      Reject(b, std::move(r));
+      return;
+    }
+    AttachToBatch(doc_id, b);
+    segment_queue.push_back(doc_id);
+  }
+
+  void ScanSome() {
+    int steps = 0;
+    while (!scan_order.empty() && steps < kScanStepItems && Outstanding() < config.limits().max_in_flight()) {
+      Batch& b = batches.at(scan_order.front());
+      ScanItem item;
+      if (!b.scanner->Next(&item)) {
+        b.record.set_scan_done(true);
+        b.record.set_files_found(static_cast<uint32_t>(b.scanner->items_seen()));
+        b.scanner.reset();
+        scan_order.pop_front();
+        Status s = store->PutBatch(b.record);
+        if (!s.ok()) log->error("cannot record batch: {}", s.ToString());
+        log->info("batch {} scanned: {} files, {} documents, {} rejected", b.record.batch_id(),
+                  b.record.files_found(), b.docs.size(), b.record.rejected());
+        MaybeFinishBatch(b);
+        continue;
+      }
+      ++steps;
+      b.record.set_files_found(static_cast<uint32_t>(b.scanner->items_seen()));
+      if (item.rejected) {
+        Reject(b, std::move(item.rejection));
+      } else {
+        Admit(b, item.source, item.bytes);
+      }
+    }
+  }
+
+  // ---- dispatch -----------------------------------------------------------
+
+  void DispatchSegments() {
+    while (segment_credits.total() > 0 && !segment_queue.empty()) {
+      const std::string doc_id = segment_queue.front();
+      pb::LedgerEntry entry;
+      pb::RawDocument doc;
+      Status s = store->GetLedger(doc_id, &entry);
+      if (s.ok()) s = store->GetDocument(doc_id, &doc);
+      if (!s.ok()) {
+        log->error("doc={} cannot load for dispatch: {}", doc_id, s.ToString());
+        segment_queue.pop_front();
+        entry.set_doc_id(doc_id);
+        Quarantine(doc_id, entry, "ingest", "cannot load stored document: " + s.ToString());
+        continue;
+      }
+      if (entry.attempts() >= config.limits().max_attempts()) {
+        segment_queue.pop_front();
+        Quarantine(doc_id, entry, entry.last_error_stage().empty() ? "pipeline" : entry.last_error_stage(),
+                   entry.last_error().empty() ? "not acknowledged within the lease, attempts exhausted" : entry.last_error());
+        continue;
+      }
+      ppb::Envelope env;
+      env.set_doc_id(doc_id);
+      env.set_batch_id(entry.batch_id());
+      env.set_attempt(entry.attempts() + 1);
+      env.set_trace_id(text::TraceIdFor(doc_id + "/" + std::to_string(env.attempt())));
+      *env.mutable_produced_at() = Now();
+      env.set_producer("ingest");
+      *env.mutable_raw_document() = std::move(doc);
+      const std::string worker = *segment_credits.Take();
+      Frames frames;
+      frames.emplace_back(worker.data(), worker.size());
+      messaging::AppendEnvelope(env, &frames);
+      s = messaging::SendFrames(segment_work, frames);
+      if (!s.ok()) {
+        // The worker is gone: drop all its credits and try another.
+        log->warn("segment worker {} unreachable: {}", worker, s.ToString());
+        segment_credits.Remove(worker);
+        continue;
+      }
+      segment_queue.pop_front();
+      entry.set_attempts(env.attempt());
+      *entry.mutable_dispatched_at() = env.produced_at();
+      s = store->PutLedger(entry);
+      if (!s.ok()) log->error("doc={} ledger write failed: {}", doc_id, s.ToString());
+      in_flight[doc_id] = InFlight{env.attempt(), Clock::Real().MonotonicMillis() + config.limits().lease_ms(),
+                                   env.trace_id()};
+      log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", doc_id, env.trace_id(), worker,
+                 env.attempt());
+    }
+  }
+
+  void DispatchExtracts() {
+    while (extract_credits.total() > 0 && !extract_queue.empty()) {
+      const std::string worker = *extract_credits.Take();
+      Frames frames;
+      frames.emplace_back(worker.data(), worker.size());
+      for (auto& f : extract_queue.front()) frames.emplace_back(f.data(), f.size());
+      Status s = messaging::SendFrames(extract_work, frames);
+      if (!s.ok()) {
+        log->warn("extract worker {} unreachable: {}", worker, s.ToString());
+        extract_credits.Remove(worker);
+        continue;
+      }
+      extract_queue.pop_front();
+    }
+  }
+
+  void CheckLeases() {
+    const int64_t now = Clock::Real().MonotonicMillis();
+    std::vector<std::string> expired;
+    for (const auto& [doc_id, f] : in_flight) {
+      if (f.deadline_mono <= now) expired.push_back(doc_id);
+    }
+    for (const auto& doc_id : expired) {
+      in_flight.erase(doc_id);
+      log->warn("doc={} not acknowledged within {} ms; re-dispatching", doc_id, config.limits().lease_ms());
+      segment_queue.push_back(doc_id);
+    }
+  }
+
+  // ---- handlers -------------------------------------------------------------
+
+  void CountBad(const std::string& where, const Status& s) {
+    ++bad_messages;
+    log->warn("dropped malformed message on {}: {}", where, s.ToString());
+  }
+
+  void HandleFailure(const ppb::Envelope& env) {
+    pb::LedgerEntry entry;
+    if (!store->GetLedger(env.doc_id(), &entry).ok()) return;
+    if (entry.state() == pb::DOC_STATE_COMPLETE || entry.state() == pb::DOC_STATE_QUARANTINED) return;
+    const auto& f = env.failure();
+    log->warn("doc={} trace={} failed at {} (attempt {}): {}", env.doc_id(), env.trace_id(), f.stage(), env.attempt(),
+              f.error());
+    entry.set_last_error(f.error());
+    entry.set_last_error_stage(f.stage());
+    if (f.permanent() || entry.attempts() >= config.limits().max_attempts()) {
+      Quarantine(env.doc_id(), entry, f.stage(), f.error());
+      return;
+    }
+    Status s = store->PutLedger(entry);
+    if (!s.ok()) log->error("doc={} ledger write failed: {}", env.doc_id(), s.ToString());
+    in_flight.erase(env.doc_id());
+    segment_queue.push_back(env.doc_id());
+  }
+
+  void OnReady(CreditPool& pool, const std::string& worker, const ppb::WorkerReady& ready) {
+    const uint32_t credits = std::min<uint32_t>(ready.credits(), 4096);
+    const int64_t now = Clock::Real().MonotonicMillis();
+    if (ready.replace()) {
+      pool.Set(worker, credits, now);
+    } else {
+      pool.Add(worker, credits, now);
+    }
+  }
+
+  void OnSegmentWork(Frames& frames) {
+    if (frames.size() < 3) return CountBad("segment_work", Status::Corruption("too few frames"));
+    const std::string worker = frames[0].to_string();
+    ppb::Envelope env;
+    Status s = messaging::ParseEnvelope(frames, 1, &env);
+    if (!s.ok()) return CountBad("segment_work", s);
+    switch (env.payload_case()) {
+      case ppb::Envelope::kReady:
+        OnReady(segment_credits, worker, env.ready());
+        return;
+      case ppb::Envelope::kSegmentedDocument: {
+        segment_credits.Add(worker, 1, Clock::Real().MonotonicMillis());  // a result returns its credit
+        auto it = in_flight.find(env.doc_id());
+        if (it == in_flight.end()) {
+          log->debug("doc={} late segment result ignored", env.doc_id());
+          return;
+        }
+        pb::LedgerEntry entry;
+        if (store->GetLedger(env.doc_id(), &entry).ok()) {
+          entry.set_state(pb::DOC_STATE_SEGMENTED);
+          *entry.mutable_segmented_at() = Now();
+          Status ws = store->PutLedger(entry);
+          if (!ws.ok()) log->error("doc={} ledger write failed: {}", env.doc_id(), ws.ToString());
+        }
+        Frames forward;
+        forward.push_back(std::move(frames[1]));
+        forward.push_back(std::move(frames[2]));
+        extract_queue.push_back(std::move(forward));
+        return;
+      }
+      case ppb::Envelope::kFailure:
+        segment_credits.Add(worker, 1, Clock::Real().MonotonicMillis());
+        HandleFailure(env);
+        return;
+      default:
+        return CountBad("segment_work", Status::Corruption("unexpected payload " + messaging::EnvelopeHeader(env)));
+    }
+  }
+
+  void OnExtractWork(Frames& frames) {
+    if (frames.size() < 3) return CountBad("extract_work", Status::Corruption("too few frames"));
+    const std::string worker = frames[0].to_string();
+    ppb::Envelope env;
+    Status s = messaging::ParseEnvelope(frames, 1, &env);
+    if (!s.ok()) return CountBad("extract_work", s);
+    switch (env.payload_case()) {
+      case ppb::Envelope::kReady:
+        OnReady(extract_credits, worker, env.ready());
+        return;
+      case ppb::Envelope::kFailure:
+        extract_credits.Add(worker, 1, Clock::Real().MonotonicMillis());
+        HandleFailure(env);
+        return;
+      default:
+        return CountBad("extract_work", Status::Corruption("unexpected payload " + messaging::EnvelopeHeader(env)));
+    }
+  }
+
+  void OnAck(Frames& frames) {
+    ppb::Envelope env;
+    Status s = messaging::ParseEnvelope(frames, 0, &env);
+    if (!s.ok() || env.payload_case() != ppb::Envelope::kAck) {
+      return CountBad("ingest_acks", s.ok() ? Status::Corruption("not an ack") : s);
+    }
+    pb::LedgerEntry entry;
+    if (!store->GetLedger(env.doc_id(), &entry).ok()) {
+      log->warn("doc={} ack for an unknown document", env.doc_id());
+      return;
+    }
+    in_flight.erase(env.doc_id());
+    if (entry.state() != pb::DOC_STATE_COMPLETE) {
+      entry.set_state(pb::DOC_STATE_COMPLETE);
+      entry.set_metrics(env.ack().metrics());
+      *entry.mutable_completed_at() = Now();
+      s = store->PutLedger(entry);
+      if (!s.ok()) log->error("doc={} ledger write failed: {}", env.doc_id(), s.ToString());
+      log->debug("doc={} trace={} complete: {} metrics", env.doc_id(), env.trace_id(), env.ack().metrics());
+    }
+    FinishDoc(env.doc_id(), false, env.ack().metrics());
+  }
+
+  ppb::BatchStatus StatusOf(const Batch& b, bool include_rejections) {
+    ppb::BatchStatus st;
+    st.set_batch_id(b.record.batch_id());
+    st.set_scan_done(b.record.scan_done());
+    st.set_files_found(b.record.files_found());
+    st.set_documents(static_cast<uint32_t>(b.docs.size()));
+    st.set_already_complete(b.record.already_complete());
+    st.set_completed(static_cast<uint32_t>(b.finished.size()) - b.quarantined);
+    st.set_quarantined(b.quarantined);
+    st.set_in_flight(static_cast<uint32_t>(b.docs.size() - b.finished.size()));
+    st.set_rejected(b.record.rejected());
+    st.set_duplicates(b.record.duplicates());
+    st.set_done(b.done());
+    st.set_metrics(b.metrics);
+    const int64_t end = b.finished_mono ? b.finished_mono : Clock::Real().MonotonicMillis();
+    st.set_elapsed_seconds(static_cast<double>(end - b.started_mono) / 1000.0);
+    if (include_rejections) {
+      Status s = store->ListRejections(b.record.batch_id(), st.mutable_rejections());
+      if (!s.ok()) log->error("cannot list rejections: {}", s.ToString());
+      if (b.quarantined > 0) {
+        for (const auto& doc_id : b.finished) {
+          pb::LedgerEntry e;
+          if (store->GetLedger(doc_id, &e).ok() && e.state() == pb::DOC_STATE_QUARANTINED) {
+            *st.add_quarantined_documents() = e;
+          }
+        }
+      }
+    }
+    return st;
+  }
+
+  void OnControl(Frames& frames) {
+    // REQ clients: [identity][empty][header][body]
+    if (frames.size() != 4 || frames[1].size() != 0) return CountBad("ingest_control", Status::Corruption("bad frames"));
+    ppb::ControlRequest req;
+    ppb::ControlResponse resp;
+    Status s = messaging::ParseMessage(frames, 2, messaging::kControlHeader, &req);
+    if (!s.ok()) {
+      CountBad("ingest_control", s);
+      resp.set_error("malformed request: " + s.message());
+    } else if (req.has_submit()) {
+      const auto& sub = req.submit();
+      auto it = batches.find(sub.batch_id());
+      if (sub.batch_id().empty() || sub.batch_id().size() > 128) {
+        resp.set_error("batch_id must be 1..128 bytes");
+      } else if (it == batches.end()) {
+        Batch b;
+        b.record.set_batch_id(sub.batch_id());
+        for (const auto& p : sub.paths()) b.record.add_paths(p);
+        *b.record.mutable_started_at() = Now();
+        b.started_mono = Clock::Real().MonotonicMillis();
+        ScanLimits limits;
+        limits.max_file_bytes = config.limits().max_file_bytes();
+        b.scanner = std::make_unique<InputScanner>(std::vector<std::string>(sub.paths().begin(), sub.paths().end()), limits);
+        log->info("batch {} submitted: {} paths", sub.batch_id(), sub.paths_size());
+        auto [ins, _] = batches.emplace(sub.batch_id(), std::move(b));
+        scan_order.push_back(sub.batch_id());
+        *resp.mutable_status() = StatusOf(ins->second, false);
+      } else {
+        *resp.mutable_status() = StatusOf(it->second, false);
+      }
+    } else if (req.has_status()) {
+      auto it = batches.find(req.status().batch_id());
+      if (it == batches.end()) {
+        resp.set_error("unknown batch " + req.status().batch_id());
+      } else {
+        *resp.mutable_status() = StatusOf(it->second, req.status().include_rejections());
+      }
+    } else if (req.has_shutdown()) {
+      stopping = true;
+    } else {
+      resp.set_error("empty request");
+    }
+    Frames reply;
+    reply.push_back(std::move(frames[0]));
+    reply.emplace_back();
+    messaging::AppendMessage(messaging::kControlHeader, resp, &reply);
+    Status ss = messaging::SendFrames(control, reply);
+    if (!ss.ok()) log->warn("cannot reply to control client: {}", ss.ToString());
+  }
+
+  // ---- loop -------------------------------------------------------------------
+
+  Status Recover() {
+    size_t resumed = 0;
+    Status s = store->ForEachUnfinished([&](const pb::LedgerEntry& e) {
+      segment_queue.push_back(e.doc_id());
+      ++resumed;
+    });
+    if (resumed) log->info("resuming {} unfinished documents from the ledger", resumed);
+    return s;
+  }
+
+  Status Loop() {
+    RETURN_IF_ERROR(Recover());
+    int64_t next_lease_check = 0;
+    while (!stopping) {
+      const bool busy = !scan_order.empty() && Outstanding() < config.limits().max_in_flight();
+      zmq::pollitem_t items[] = {
+          {nullptr, waker->fd(), ZMQ_POLLIN, 0},
+          {control.handle(), 0, ZMQ_POLLIN, 0},
+          {segment_work.handle(), 0, ZMQ_POLLIN, 0},
+          {extract_work.handle(), 0, ZMQ_POLLIN, 0},
+          {acks.handle(), 0, ZMQ_POLLIN, 0},
+      };
+      try {
+        zmq::poll(items, 5, std::chrono::milliseconds(busy ? 0 : kPollMillis));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        if (e.num() == ETERM) break;
+        return Status::Internal(std::string("poll: ") + e.what());
+      }
+      if (items[0].revents & ZMQ_POLLIN) {
+        waker->Drain();
+        break;
+      }
+      auto drain = [&](zmq::socket_t& sock, auto handler) -> Status {
+        for (int i = 0; i < 256; ++i) {
+          ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(sock));
+          if (frames.empty()) break;
+          (this->*handler)(frames);
+        }
+        return Status::OK();
+      };
+      if (items[1].revents & ZMQ_POLLIN) RETURN_IF_ERROR(drain(control, &Impl::OnControl));
+      if (items[2].revents & ZMQ_POLLIN) RETURN_IF_ERROR(drain(segment_work, &Impl::OnSegmentWork));
+      if (items[3].revents & ZMQ_POLLIN) RETURN_IF_ERROR(drain(extract_work, &Impl::OnExtractWork));
+      if (items[4].revents & ZMQ_POLLIN) RETURN_IF_ERROR(drain(acks, &Impl::OnAck));
+      ScanSome();
+      DispatchSegments();
+      DispatchExtracts();
+      const int64_t now = Clock::Real().MonotonicMillis();
+      if (now >= next_lease_check) {
+        CheckLeases();
+        // Workers heartbeat every second when idle and report after every document.
+        segment_credits.ExpireSilent(now - kWorkerSilenceMillis);
+        extract_credits.ExpireSilent(now - kWorkerSilenceMillis);
+        next_lease_check = now + kPollMillis;
+      }
+    }
+    log->info("stopping: {} documents in flight will be resumed on restart", in_flight.size());
+    return store->Flush();
+  }
+};
+
+Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::PipelineConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->log = logging::GetLogger("ingest");
+  ASSIGN_OR_RETURN(impl->waker, service::Waker::Create());
+  ASSIGN_OR_RETURN(impl->store, IngestStore::Open(config.ingest().store_path()));
+  impl->factory = std::make_unique<messaging::SocketFactory>(&impl->context, config.limits());
+  const auto& e = config.endpoints();
+  ASSIGN_OR_RETURN(impl->control, impl->factory->Bind(zmq::socket_type::router, e.ingest_control()));
+  ASSIGN_OR_RETURN(impl->segment_work, impl->factory->Bind(zmq::socket_type::router, e.segment_work()));
+  ASSIGN_OR_RETURN(impl->extract_work, impl->factory->Bind(zmq::socket_type::router, e.extract_work()));
+  ASSIGN_OR_RETURN(impl->acks, impl->factory->Bind(zmq::socket_type::pull, e.ingest_acks()));
+  return std::unique_ptr<IngestService>(new IngestService(std::move(impl)));
+}
+
+IngestService::IngestService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IngestService::~IngestService() = default;
+
+Status IngestService::Run() { return impl_->Loop(); }
+
+void IngestService::Shutdown() {
+  impl_->stopping = true;
+  impl_->waker->Wake();
+}
+
+}  // namespace reportflow::ingest

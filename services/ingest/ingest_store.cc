@@ -1,0 +1,118 @@
+#include "services/ingest/ingest_store.h"
+
+#include <cstdio>
+
+#include "common/base/macros.h"
+
+namespace reportflow::ingest {
+namespace pb = ::reportflow::ingest::v1;
+
+namespace {
+constexpr char kDocuments[] = "documents";
+constexpr char kLedger[] = "ledger";
+constexpr char kQuarantine[] = "quarantine";
+constexpr char kBatches[] = "batches";
+constexpr char kRejections[] = "rejections";
+
+std::string RejectionKey(const std::string& batch_id, uint32_t seq) {
+  char buf[9];
+  std::snprintf(buf, sizeof(buf), "%08x", seq);
+  return batch_id + '\0' + buf;
+}
+
+template <typename Msg>
+Status ForEachProto(const storage::Store& store, const char* cf, const std::string& prefix,
+                    const std::function<void(const Msg&)>& fn) {
+  Status inner;
+  Status s = store.Scan(cf, prefix, [&](std::string_view key, std::string_view value) {
+    Msg msg;
+    if (!msg.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = Status::Corruption(std::string("unparsable entry in ") + cf + ": " + std::string(key));
+      return false;
+    }
+    fn(msg);
+    return true;
+  });
+  return s.ok() ? inner : s;
+}
+}  // namespace
+
+const std::vector<std::string>& IngestStore::ColumnFamilies() {
+  static const std::vector<std::string> cfs = {kDocuments, kLedger, kQuarantine, kBatches, kRejections};
+  return cfs;
+}
+
+Result<std::unique_ptr<IngestStore>> IngestStore::Open(const std::string& path, storage::OpenMode mode) {
+  ASSIGN_OR_RETURN(auto store, storage::OpenRocksDbStore(path, ColumnFamilies(), mode));
+  return std::make_unique<IngestStore>(std::move(store));
+}
+
+Status IngestStore::PutNewDocument(const std::string& doc_id, const pb::RawDocument& doc, const pb::LedgerEntry& entry) {
+  storage::WriteBatch batch;
+  batch.PutProto(kDocuments, doc_id, doc);
+  batch.PutProto(kLedger, doc_id, entry);
+  return store_->Write(batch);
+}
+
+Status IngestStore::GetDocument(const std::string& doc_id, pb::RawDocument* doc) const {
+  return store_->GetProto(kDocuments, doc_id, doc);
+}
+
+Status IngestStore::GetLedger(const std::string& doc_id, pb::LedgerEntry* entry) const {
+  return store_->GetProto(kLedger, doc_id, entry);
+}
+
+Status IngestStore::PutLedger(const pb::LedgerEntry& entry) { return store_->PutProto(kLedger, entry.doc_id(), entry); }
+
+Status IngestStore::Quarantine(const pb::LedgerEntry& entry) {
+  storage::WriteBatch batch;
+  batch.PutProto(kLedger, entry.doc_id(), entry);
+  batch.PutProto(kQuarantine, entry.doc_id(), entry);
+  return store_->Write(batch);
+}
+
+Status IngestStore::Release(const std::string& doc_id) {
+  pb::LedgerEntry entry;
+  RETURN_IF_ERROR(GetLedger(doc_id, &entry));
+  if (entry.state() != pb::DOC_STATE_QUARANTINED) {
+    return Status::InvalidArgument("document " + doc_id + " is not quarantined");
+  }
+  entry.set_state(pb::DOC_STATE_INGESTED);
+  entry.set_attempts(0);
+  storage::WriteBatch batch;
+  batch.PutProto(kLedger, doc_id, entry);
+  batch.Delete(kQuarantine, doc_id);
+  return store_->Write(batch);
+}
+
+Status IngestStore::ForEachQuarantined(const std::function<void(const pb::LedgerEntry&)>& fn) const {
+  return ForEachProto<pb::LedgerEntry>(*store_, kQuarantine, "", fn);
+}
+
+Status IngestStore::ForEachLedger(const std::function<void(const pb::LedgerEntry&)>& fn) const {
+  return ForEachProto<pb::LedgerEntry>(*store_, kLedger, "", fn);
+}
+
+Status IngestStore::ForEachUnfinished(const std::function<void(const pb::LedgerEntry&)>& fn) const {
+  return ForEachLedger([&](const pb::LedgerEntry& e) {
+    if (e.state() != pb::DOC_STATE_COMPLETE && e.state() != pb::DOC_STATE_QUARANTINED) fn(e);
+  });
+}
+
+Status IngestStore::PutBatch(const pb::BatchRecord& batch) { return store_->PutProto(kBatches, batch.batch_id(), batch); }
+
+Status IngestStore::GetBatch(const std::string& batch_id, pb::BatchRecord* batch) const {
+  return store_->GetProto(kBatches, batch_id, batch);
+}
+
+Status IngestStore::PutRejection(const std::string& batch_id, uint32_t seq, const pb::Rejection& rejection) {
+  return store_->PutProto(kRejections, RejectionKey(batch_id, seq), rejection);
+}
+
+Status IngestStore::ListRejections(const std::string& batch_id,
+                                   google::protobuf::RepeatedPtrField<pb::Rejection>* out) const {
+  return ForEachProto<pb::Rejection>(*store_, kRejections, batch_id + '\0',
+                                     [&](const pb::Rejection& r) { *out->Add() = r; });
+}
+
+}  // namespace reportflow::ingest

@@ -1,0 +1,59 @@
+// IngestStore: the ingest service's persisted state, typed.
+//
+// Column families and keys (also in common/storage/README.md):
+//   documents   doc_id                      -> ingest.v1.RawDocument
+//   ledger      doc_id                      -> ingest.v1.LedgerEntry
+//   quarantine  doc_id                      -> ingest.v1.LedgerEntry (state QUARANTINED)
+//   batches     batch_id                    -> ingest.v1.BatchRecord
+//   rejections  batch_id \0 seq(8 hex)      -> ingest.v1.Rejection
+//
+// Thread-safety: as the underlying Store (safe for concurrent use).
+#pragma once
+
+#include <google/protobuf/repeated_ptr_field.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/storage/store.h"
+#include "reportflow/ingest/v1/ingest.pb.h"
+
+namespace reportflow::ingest {
+
+class IngestStore {
+ public:
+  static Result<std::unique_ptr<IngestStore>> Open(const std::string& path,
+                                                   storage::OpenMode mode = storage::OpenMode::kReadWrite);
+  explicit IngestStore(std::unique_ptr<storage::Store> store) : store_(std::move(store)) {}
+  static const std::vector<std::string>& ColumnFamilies();
+
+  // Stores a new document and its first ledger entry atomically.
+  Status PutNewDocument(const std::string& doc_id, const ingest::v1::RawDocument& doc,
+                        const ingest::v1::LedgerEntry& entry);
+  Status GetDocument(const std::string& doc_id, ingest::v1::RawDocument* doc) const;
+  Status GetLedger(const std::string& doc_id, ingest::v1::LedgerEntry* entry) const;
+  Status PutLedger(const ingest::v1::LedgerEntry& entry);
+  // Records the entry as quarantined in the ledger and the quarantine family.
+  Status Quarantine(const ingest::v1::LedgerEntry& entry);
+  // Removes a document from quarantine and resets its ledger entry to INGESTED with 0 attempts.
+  Status Release(const std::string& doc_id);
+  Status ForEachQuarantined(const std::function<void(const ingest::v1::LedgerEntry&)>& fn) const;
+  Status ForEachLedger(const std::function<void(const ingest::v1::LedgerEntry&)>& fn) const;
+  // Ledger entries that are neither complete nor quarantined.
+  Status ForEachUnfinished(const std::function<void(const ingest::v1::LedgerEntry&)>& fn) const;
+
+  Status PutBatch(const ingest::v1::BatchRecord& batch);
+  Status GetBatch(const std::string& batch_id, ingest::v1::BatchRecord* batch) const;
+  Status PutRejection(const std::string& batch_id, uint32_t seq, const ingest::v1::Rejection& rejection);
+  Status ListRejections(const std::string& batch_id,
+                        google::protobuf::RepeatedPtrField<ingest::v1::Rejection>* out) const;
+
+  Status Flush() { return store_->Flush(); }
+
+ private:
+  std::unique_ptr<storage::Store> store_;
+};
+
+}  // namespace reportflow::ingest

@@ -1,0 +1,296 @@
+#include "services/ingest/input_scanner.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+namespace reportflow::ingest {
+namespace fs = std::filesystem;
+namespace pb = ::reportflow::ingest::v1;
+
+namespace {
+
+ScanItem Reject(std::string source, pb::RejectionCode code, std::string reason) {
+  ScanItem item;
+  item.source = std::move(source);
+  item.rejected = true;
+  item.rejection.set_source(item.source);
+  item.rejection.set_code(code);
+  item.rejection.set_reason(std::move(reason));
+  return item;
+}
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+bool UnsafeEntryName(const std::string& name) {
+  if (name.empty() || name[0] == '/' || name.find('\\') != std::string::npos) return true;
+  for (const auto& part : fs::path(name)) {
+    if (part == "..") return true;
+  }
+  return false;
+}
+
+// Reads up to max+1 bytes of a file, so "too large" is detected without reading it all.
+bool ReadFileBounded(const fs::path& path, uint64_t max, std::string* out, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot open: permission denied or unreadable";
+    return false;
+  }
+  out->resize(max + 1);
+  in.read(out->data(), static_cast<std::streamsize>(max + 1));
+  out->resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) {
+    *error = "read error";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool LooksLikeArchive(std::string_view bytes) {
+  if (StartsWith(bytes, "PK\x03\x04")) return true;        // zip (docx is handled before)
+  if (StartsWith(bytes, "\x1F\x8B")) return true;          // gzip (tar.gz)
+  if (StartsWith(bytes, "BZh")) return true;               // bzip2
+  if (StartsWith(bytes, "\xFD" "7zXZ")) return true;       // xz
+  if (bytes.size() > 262 && bytes.substr(257, 5) == "ustar") return true;  // tar
+  return false;
+}
+
+struct InputScanner::Impl {
+  struct DirFrame {
+    fs::path dir;
+    std::vector<fs::path> entries;
+    size_t next = 0;
+    uint32_t depth = 0;
+  };
+  struct ArchiveState {
+    std::string source;
+    std::string bytes;          // the archive itself (bounded by max_file_bytes)
+    archive* a = nullptr;
+    uint64_t expanded = 0;
+    uint32_t entries = 0;
+    ~ArchiveState() {
+      if (a) archive_read_free(a);
+    }
+  };
+
+  ScanLimits limits;
+  std::deque<std::string> roots;
+  std::vector<DirFrame> dirs;
+  std::unique_ptr<ArchiveState> archive_state;
+
+  bool Next(ScanItem* item) {
+    while (true) {
+      if (archive_state) {
+        if (NextArchiveEntry(item)) return true;
+        archive_state.reset();
+        continue;
+      }
+      if (!dirs.empty()) {
+        DirFrame& top = dirs.back();
+        if (top.next >= top.entries.size()) {
+          dirs.pop_back();
+          continue;
+        }
+        const fs::path p = top.entries[top.next++];
+        if (VisitPath(p, top.depth + 1, item)) return true;
+        continue;
+      }
+      if (roots.empty()) return false;
+      const fs::path root = roots.front();
+      roots.pop_front();
+      std::error_code ec;
+      if (!fs::exists(fs::symlink_status(root, ec))) {
+        *item = Reject(root.string(), pb::REJECTION_CODE_UNREADABLE, "no such file or folder");
+        return true;
+      }
+      if (VisitPath(root, 0, item)) return true;
+    }
+  }
+
+  // Returns true if `item` was filled (file or rejection); folders are pushed.
+  bool VisitPath(const fs::path& p, uint32_t depth, ScanItem* item) {
+    std::error_code ec;
+    const fs::file_status lst = fs::symlink_status(p, ec);
+    if (ec) {
+      *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, "cannot stat: " + ec.message());
+      return true;
+    }
+    fs::file_status st = lst;
+    if (fs::is_symlink(lst)) {
+      st = fs::status(p, ec);
+      if (ec) {
+        *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE, "broken or looping symlink: " + ec.message());
+        return true;
+      }
+      if (fs::is_directory(st)) {
+        *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE, "symlinked folder not followed (loop protection)");
+        return true;
+      }
+    }
+    if (fs::is_directory(st)) {
+      if (depth > limits.max_depth) {
+        *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE,
+                       "folder nested deeper than " + std::to_string(limits.max_depth) + " levels");
+        return true;
+      }
+      DirFrame frame;
+      frame.dir = p;
+      frame.depth = depth;
+      fs::directory_iterator it(p, ec);
+      if (ec) {
+        *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, "cannot list folder: " + ec.message());
+        return true;
+      }
+      for (; it != fs::directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        frame.entries.push_back(it->path());
+      }
+      if (ec) {
+        *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, "error while listing folder: " + ec.message());
+        return true;
+      }
+      std::sort(frame.entries.begin(), frame.entries.end());
+      dirs.push_back(std::move(frame));
+      return false;
+    }
+    if (!fs::is_regular_file(st)) {
+      *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE, "not a regular file (device, socket or pipe)");
+      return true;
+    }
+    const uint64_t size = fs::file_size(p, ec);
+    if (!ec && size > limits.max_file_bytes) {
+      *item = Reject(p.string(), pb::REJECTION_CODE_TOO_LARGE,
+                     "file of " + std::to_string(size) + " bytes exceeds the limit of " +
+                         std::to_string(limits.max_file_bytes) + " bytes (limits.max_file_bytes)");
+      return true;
+    }
+    std::string bytes, error;
+    if (!ReadFileBounded(p, limits.max_file_bytes, &bytes, &error)) {
+      *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, error);
+      return true;
+    }
+    if (bytes.size() > limits.max_file_bytes) {
+      *item = Reject(p.string(), pb::REJECTION_CODE_TOO_LARGE, "file grew beyond the size limit while reading");
+      return true;
+    }
+    if (LooksLikeArchive(bytes) && !IsOfficeDocument(bytes)) {
+      return OpenArchive(p.string(), std::move(bytes), item);
+    }
+    item->source = p.string();
+    item->bytes = std::move(bytes);
+    item->rejected = false;
+    return true;
+  }
+
+  // OOXML (docx, xlsx...) is a zip whose first entry is [Content_Types].xml.
+  static bool IsOfficeDocument(std::string_view bytes) {
+    if (!StartsWith(bytes, "PK\x03\x04") || bytes.size() < 30) return false;
+    const auto name_len = static_cast<uint8_t>(bytes[26]) | (static_cast<uint8_t>(bytes[27]) << 8);
+    return bytes.size() >= 30u + name_len && bytes.substr(30, name_len) == "[Content_Types].xml";
+  }
+
+  bool OpenArchive(const std::string& source, std::string bytes, ScanItem* item) {
+    auto state = std::make_unique<ArchiveState>();
+    state->source = source;
+    state->bytes = std::move(bytes);
+    state->a = archive_read_new();
+    archive_read_support_filter_all(state->a);
+    archive_read_support_format_zip(state->a);
+    archive_read_support_format_tar(state->a);
+    archive_read_support_format_gnutar(state->a);
+    if (archive_read_open_memory(state->a, state->bytes.data(), state->bytes.size()) != ARCHIVE_OK) {
+      *item = Reject(source, pb::REJECTION_CODE_ARCHIVE,
+                     std::string("cannot open archive: ") + archive_error_string(state->a));
+      return true;
+    }
+    archive_state = std::move(state);
+    return false;
+  }
+
+  bool NextArchiveEntry(ScanItem* item) {
+    ArchiveState& st = *archive_state;
+    archive_entry* entry = nullptr;
+    while (true) {
+      const int r = archive_read_next_header(st.a, &entry);
+      if (r == ARCHIVE_EOF) return false;
+      if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+        *item = Reject(st.source, pb::REJECTION_CODE_ARCHIVE,
+                       std::string("corrupt archive: ") + archive_error_string(st.a) + " (remaining entries not read)");
+        archive_state.reset();
+        return true;
+      }
+      if (++st.entries > limits.max_archive_entries) {
+        *item = Reject(st.source, pb::REJECTION_CODE_ARCHIVE, "archive has more than " +
+                       std::to_string(limits.max_archive_entries) + " entries (remaining entries not read)");
+        archive_state.reset();
+        return true;
+      }
+      const char* raw_name = archive_entry_pathname(entry);
+      const std::string name = raw_name ? raw_name : "";
+      const std::string source = st.source + "!/" + name;
+      if (archive_entry_filetype(entry) == AE_IFDIR) continue;  // folders carry no content
+      if (UnsafeEntryName(name)) {
+        *item = Reject(source, pb::REJECTION_CODE_ARCHIVE, "unsafe entry name (absolute path or '..')");
+        return true;
+      }
+      if (archive_entry_filetype(entry) != AE_IFREG) {
+        *item = Reject(source, pb::REJECTION_CODE_NOT_A_FILE, "archive entry is not a regular file");
+        return true;
+      }
+      // Read with limits: per entry, per archive, and expansion ratio.
+      std::string data;
+      char buf[65536];
+      while (true) {
+        const la_ssize_t n = archive_read_data(st.a, buf, sizeof(buf));
+        if (n < 0) {
+          *item = Reject(source, pb::REJECTION_CODE_ARCHIVE, std::string("cannot read entry: ") + archive_error_string(st.a));
+          return true;
+        }
+        if (n == 0) break;
+        data.append(buf, static_cast<size_t>(n));
+        st.expanded += static_cast<uint64_t>(n);
+        if (data.size() > limits.max_file_bytes) {
+          *item = Reject(source, pb::REJECTION_CODE_TOO_LARGE, "archive entry exceeds the size limit of " +
+                         std::to_string(limits.max_file_bytes) + " bytes");
+          return true;
+        }
+        if (st.expanded > limits.max_archive_total_bytes ||
+            st.expanded > static_cast<uint64_t>(limits.max_archive_ratio) * std::max<uint64_t>(st.bytes.size(), 4096)) {
+          *item = Reject(st.source, pb::REJECTION_CODE_ARCHIVE,
+                         "archive bomb: expands beyond " + std::to_string(limits.max_archive_ratio) +
+                             "x its size or the total limit (remaining entries not read)");
+          archive_state.reset();
+          return true;
+        }
+      }
+      item->source = source;
+      item->bytes = std::move(data);
+      item->rejected = false;
+      return true;
+    }
+  }
+};
+
+InputScanner::InputScanner(std::vector<std::string> paths, ScanLimits limits) : impl_(std::make_unique<Impl>()) {
+  impl_->limits = limits;
+  for (auto& p : paths) impl_->roots.push_back(std::move(p));
+}
+
+InputScanner::~InputScanner() = default;
+
+bool InputScanner::Next(ScanItem* item) {
+  *item = ScanItem();
+  const bool got = impl_->Next(item);
+  if (got) ++items_seen_;
+  return got;
+}
+
+}  // namespace reportflow::ingest

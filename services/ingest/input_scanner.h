@@ -1,0 +1,58 @@
+// InputScanner: walks the operator's paths (files, folders, archives) one item
+// at a time, so ingest never holds the corpus in memory.
+//
+// Each call to Next() yields either a file's bytes or a rejection with its
+// reason: nothing is skipped silently. Folders are walked depth-first in
+// sorted order (deterministic); symlinked folders are not followed (loop
+// protection) and are reported. Archives (.zip, .tar, .tar.gz, .tgz, detected
+// from their bytes) are expanded through libarchive with per-entry size,
+// total size and compression-ratio limits; entry names with absolute paths or
+// ".." are rejected (path traversal). Office documents (.docx: a zip whose
+// first entry is [Content_Types].xml) are yielded whole, not expanded.
+//
+// Thread-safety: not thread-safe; one scanner per batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "reportflow/ingest/v1/ingest.pb.h"
+
+namespace reportflow::ingest {
+
+struct ScanLimits {
+  uint64_t max_file_bytes = 16u << 20;        // per file or archive entry
+  uint64_t max_archive_total_bytes = 1u << 30; // expanded bytes per archive
+  uint32_t max_archive_ratio = 200;           // expanded / compressed
+  uint32_t max_archive_entries = 100000;
+  uint32_t max_depth = 64;                    // folder nesting
+};
+
+struct ScanItem {
+  std::string source;   // path as found; archive entries: archive!/entry
+  std::string bytes;    // empty when rejected
+  bool rejected = false;
+  ingest::v1::Rejection rejection;
+};
+
+class InputScanner {
+ public:
+  InputScanner(std::vector<std::string> paths, ScanLimits limits);
+  ~InputScanner();
+  // Fills `item` with the next file or rejection; false when every path is done.
+  bool Next(ScanItem* item);
+  // Files and archive entries seen so far (documents + rejections).
+  uint64_t items_seen() const { return items_seen_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  uint64_t items_seen_ = 0;
+};
+
+// True if `bytes` start like an archive that InputScanner expands.
+bool LooksLikeArchive(std::string_view bytes);
+
+}  // namespace reportflow::ingest

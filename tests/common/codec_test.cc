@@ -1,0 +1,77 @@
+#include "common/messaging/codec.h"
+
+#include "common/messaging/socket_factory.h"
+#include "tests/testing/test_util.h"
+
+namespace reportflow::messaging {
+namespace {
+
+TEST(CodecTest, EnvelopeRoundTripsThroughFrames) {
+  pipeline_pb::Envelope env;
+  env.set_doc_id("abc");
+  env.set_attempt(2);
+  env.mutable_raw_document()->set_text("调解矛盾纠纷90余件");
+  Frames frames;
+  AppendEnvelope(env, &frames);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].to_string(), "rf1.raw_document");
+  pipeline_pb::Envelope back;
+  ASSERT_OK(ParseEnvelope(frames, 0, &back));
+  EXPECT_EQ(back.raw_document().text(), env.raw_document().text());
+  EXPECT_EQ(back.attempt(), 2u);
+}
+
+TEST(CodecTest, MalformedFramesAreCorruption) {
+  pipeline_pb::Envelope env;
+  Frames one;
+  one.emplace_back(std::string("rf1.raw_document"));
+  EXPECT_EQ(ParseEnvelope(one, 0, &env).code(), StatusCode::kCorruption);
+  Frames garbage;
+  garbage.emplace_back(std::string("rf1.raw_document"));
+  garbage.emplace_back(std::string("\xff\xff\xff\xff garbage"));
+  EXPECT_EQ(ParseEnvelope(garbage, 0, &env).code(), StatusCode::kCorruption);
+  // Header that lies about the payload.
+  pipeline_pb::Envelope ack;
+  ack.mutable_ack()->set_metrics(1);
+  Frames lying;
+  AppendMessage("rf1.raw_document", ack, &lying);
+  EXPECT_EQ(ParseEnvelope(lying, 0, &env).code(), StatusCode::kCorruption);
+}
+
+TEST(CodecTest, SendAndReceiveOverInproc) {
+  zmq::context_t ctx;
+  config::v1::Limits limits;
+  limits.set_linger_ms(0);
+  limits.set_send_hwm(10);
+  limits.set_recv_hwm(10);
+  limits.set_max_message_bytes(1 << 20);
+  SocketFactory factory(&ctx, limits);
+  ASSERT_OK_AND_ASSIGN(zmq::socket_t pull, factory.Bind(zmq::socket_type::pull, "inproc://codec-test"));
+  ASSERT_OK_AND_ASSIGN(zmq::socket_t push, factory.Connect(zmq::socket_type::push, "inproc://codec-test"));
+  pipeline_pb::Envelope env;
+  env.set_doc_id("d1");
+  env.mutable_ack()->set_metrics(5);
+  Frames out;
+  AppendEnvelope(env, &out);
+  ASSERT_OK(SendFrames(push, out, /*dont_wait=*/false));
+  ASSERT_OK_AND_ASSIGN(Frames in, RecvFrames(pull, /*dont_wait=*/false));
+  pipeline_pb::Envelope back;
+  ASSERT_OK(ParseEnvelope(in, 0, &back));
+  EXPECT_EQ(back.ack().metrics(), 5u);
+}
+
+TEST(SocketFactoryTest, BindsEphemeralTcpPort) {
+  zmq::context_t ctx;
+  config::v1::Limits limits;
+  limits.set_linger_ms(0);
+  limits.set_send_hwm(10);
+  limits.set_recv_hwm(10);
+  SocketFactory factory(&ctx, limits);
+  ASSERT_OK_AND_ASSIGN(zmq::socket_t s, factory.Bind(zmq::socket_type::pull, "tcp://127.0.0.1:*"));
+  ASSERT_OK_AND_ASSIGN(std::string ep, LastEndpoint(s));
+  EXPECT_EQ(ep.rfind("tcp://127.0.0.1:", 0), 0u);
+  EXPECT_FALSE(factory.Bind(zmq::socket_type::pull, "bogus://x").ok());
+}
+
+}  // namespace
+}  // namespace reportflow::messaging

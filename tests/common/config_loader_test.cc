@@ -1,0 +1,70 @@
+#include "common/config/config_loader.h"
+
+#include <fstream>
+
+#include "tests/testing/test_util.h"
+
+namespace reportflow::config {
+namespace {
+
+TEST(ConfigLoaderTest, DefaultsAreValid) {
+  PipelineConfig cfg = DefaultPipelineConfig("/data");
+  ApplyDefaults(&cfg);
+  EXPECT_OK(Validate(cfg));
+  EXPECT_EQ(cfg.ingest().store_path(), "/data/ingest");
+  EXPECT_EQ(cfg.endpoints().segment_work(), "ipc:///data/run/segment-work.sock");
+}
+
+TEST(ConfigLoaderTest, ParsesYamlAndKeepsUnsetDefaults) {
+  testing::TempDir dir;
+  const auto path = dir / "p.yaml";
+  std::ofstream(path) << "data_dir: " << dir.path().string() << "\nlimits:\n  max_attempts: 7\n  lease_ms: 500\n"
+                      << "endpoints:\n  ingest_control: tcp://127.0.0.1:5555\n";
+  PipelineConfig cfg;
+  ASSERT_OK(LoadPipelineConfig(path.string(), "", {"segment.worker_id=seg-9"}, &cfg));
+  EXPECT_EQ(cfg.limits().max_attempts(), 7u);
+  EXPECT_EQ(cfg.limits().lease_ms(), 500u);
+  EXPECT_EQ(cfg.limits().worker_credits(), 16u);  // default kept
+  EXPECT_EQ(cfg.endpoints().ingest_control(), "tcp://127.0.0.1:5555");
+  EXPECT_EQ(cfg.segment().worker_id(), "seg-9");
+}
+
+TEST(ConfigLoaderTest, UnknownKeyIsAnErrorNamingIt) {
+  PipelineConfig cfg;
+  Status s = ParseYamlInto("limits:\n  max_atempts: 3\n", &cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("limits.max_atempts"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("line 2"), std::string::npos) << s;
+}
+
+TEST(ConfigLoaderTest, BadValuesAreErrors) {
+  PipelineConfig cfg;
+  EXPECT_FALSE(ParseYamlInto("limits:\n  max_attempts: -1\n", &cfg).ok());
+  EXPECT_FALSE(ParseYamlInto("limits:\n  max_attempts: many\n", &cfg).ok());
+  EXPECT_FALSE(ParseYamlInto("limits: 3\n", &cfg).ok());
+  EXPECT_FALSE(ParseYamlInto("data_dir: [a, b]\n", &cfg).ok());
+  cfg = DefaultPipelineConfig("/d");
+  cfg.mutable_endpoints()->set_aggregate_input("http://x");
+  EXPECT_FALSE(Validate(cfg).ok());
+  cfg = DefaultPipelineConfig("/d");
+  cfg.mutable_logging()->set_level("loud");
+  EXPECT_FALSE(Validate(cfg).ok());
+  EXPECT_FALSE(ApplyOverride("novalue", &cfg).ok());
+  EXPECT_FALSE(ApplyOverride("segment.nope=1", &cfg).ok());
+}
+
+TEST(ConfigLoaderTest, SampleConfigInDeployIsValid) {
+  PipelineConfig cfg;
+  ASSERT_OK(LoadPipelineConfig((testing::SourceDir() / "deploy/config/pipeline.yaml").string(), "", {}, &cfg));
+  EXPECT_EQ(cfg.data_dir(), "/var/lib/reportflow");
+}
+
+TEST(ConfigLoaderTest, YamlRoundTrip) {
+  PipelineConfig cfg = DefaultPipelineConfig("/d");
+  PipelineConfig back;
+  ASSERT_OK(ParseYamlInto(ToYaml(cfg), &back));
+  EXPECT_EQ(back.SerializeAsString(), cfg.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace reportflow::config

@@ -1,0 +1,79 @@
+#include "common/storage/store.h"
+
+#include "reportflow/ingest/v1/ingest.pb.h"
+#include "tests/testing/test_util.h"
+
+namespace reportflow::storage {
+namespace {
+
+void ExerciseStore(Store& store) {
+  ASSERT_OK(store.Put("a", "k1", "v1"));
+  ASSERT_OK(store.Put("a", "k2", "v2"));
+  ASSERT_OK(store.Put("a", "x1", "v3"));
+  std::string v;
+  ASSERT_OK(store.Get("a", "k1", &v));
+  EXPECT_EQ(v, "v1");
+  EXPECT_EQ(store.Get("a", "nope", &v).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store.Get("b", "k1", &v).code(), StatusCode::kNotFound);
+  std::vector<std::string> keys;
+  ASSERT_OK(store.Scan("a", "k", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  }));
+  EXPECT_EQ(keys, (std::vector<std::string>{"k1", "k2"}));
+  WriteBatch batch;
+  batch.Put("b", "k1", "bv");
+  batch.Delete("a", "k1");
+  ASSERT_OK(store.Write(batch));
+  EXPECT_EQ(store.Get("a", "k1", &v).code(), StatusCode::kNotFound);
+  ASSERT_OK(store.Get("b", "k1", &v));
+  EXPECT_EQ(v, "bv");
+  WriteBatch bad;
+  bad.Put("zzz", "k", "v");
+  EXPECT_FALSE(store.Write(bad).ok());
+  ingest::v1::Rejection r;
+  r.set_reason("because");
+  ASSERT_OK(store.PutProto("a", "p", r));
+  ingest::v1::Rejection back;
+  ASSERT_OK(store.GetProto("a", "p", &back));
+  EXPECT_EQ(back.reason(), "because");
+  ASSERT_OK(store.Put("a", "garbage", "\xff\xff\xff"));
+  EXPECT_EQ(store.GetProto("a", "garbage", &back).code(), StatusCode::kCorruption);
+}
+
+TEST(StoreTest, MemStore) {
+  auto store = NewMemStore({"a", "b"});
+  ExerciseStore(*store);
+}
+
+TEST(StoreTest, RocksDbStorePersistsAcrossReopen) {
+  testing::TempDir dir;
+  const std::string path = (dir / "db").string();
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenRocksDbStore(path, {"a", "b"}));
+    ExerciseStore(*store);
+    ASSERT_OK(store->Flush());
+  }
+  ASSERT_OK_AND_ASSIGN(auto ro, OpenRocksDbStore(path, {"a", "b"}, OpenMode::kReadOnly));
+  std::string v;
+  ASSERT_OK(ro->Get("a", "k2", &v));
+  EXPECT_EQ(v, "v2");
+  EXPECT_FALSE(ro->Put("a", "k", "v").ok());
+  EXPECT_EQ(OpenRocksDbStore((dir / "none").string(), {"a"}, OpenMode::kReadOnly).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST(StoreTest, ReadOnlyOpenWorksWhileWriterHoldsTheStore) {
+  testing::TempDir dir;
+  const std::string path = (dir / "db").string();
+  ASSERT_OK_AND_ASSIGN(auto rw, OpenRocksDbStore(path, {"a"}));
+  ASSERT_OK(rw->Put("a", "k", "v"));
+  ASSERT_OK(rw->Flush());
+  ASSERT_OK_AND_ASSIGN(auto ro, OpenRocksDbStore(path, {"a"}, OpenMode::kReadOnly));
+  std::string v;
+  ASSERT_OK(ro->Get("a", "k", &v));
+  EXPECT_EQ(v, "v");
+}
+
+}  // namespace
+}  // namespace reportflow::storage

@@ -1,0 +1,106 @@
+#include "services/ingest/input_scanner.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/testing/test_util.h"
+
+namespace reportflow::ingest {
+namespace {
+namespace fs = std::filesystem;
+
+std::vector<ScanItem> ScanAll(std::vector<std::string> paths, ScanLimits limits = {}) {
+  InputScanner scanner(std::move(paths), limits);
+  std::vector<ScanItem> items;
+  ScanItem item;
+  while (scanner.Next(&item)) items.push_back(item);
+  return items;
+}
+
+void Write(const fs::path& p, const std::string& content) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << content;
+}
+
+// Writes a zip (or tar.gz) with the given entries through libarchive.
+void WriteArchive(const fs::path& p, const std::vector<std::pair<std::string, std::string>>& entries, bool zip) {
+  archive* a = archive_write_new();
+  if (zip) {
+    archive_write_set_format_zip(a);
+  } else {
+    archive_write_add_filter_gzip(a);
+    archive_write_set_format_pax_restricted(a);
+  }
+  ASSERT_EQ(archive_write_open_filename(a, p.c_str()), ARCHIVE_OK);
+  for (const auto& [name, data] : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_write_header(a, e);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+TEST(InputScannerTest, WalksFoldersInSortedOrder) {
+  testing::TempDir dir;
+  Write(dir / "b/2.txt", "two");
+  Write(dir / "a/1.txt", "one");
+  Write(dir / "a/sub/3.txt", "three");
+  auto items = ScanAll({dir.path().string()});
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].bytes, "one");
+  EXPECT_EQ(items[1].bytes, "three");
+  EXPECT_EQ(items[2].bytes, "two");
+}
+
+TEST(InputScannerTest, ReportsMissingTooLargeAndSymlinkedFolders) {
+  testing::TempDir dir;
+  Write(dir / "big.txt", std::string(2000, 'x'));
+  fs::create_directories(dir / "loop");
+  fs::create_directory_symlink(dir.path(), dir / "loop/back");
+  ScanLimits limits;
+  limits.max_file_bytes = 1000;
+  auto items = ScanAll({dir.path().string(), (dir / "missing.txt").string()}, limits);
+  ASSERT_EQ(items.size(), 3u);
+  for (const auto& item : items) EXPECT_TRUE(item.rejected) << item.source;
+  EXPECT_EQ(items[0].rejection.code(), v1::REJECTION_CODE_TOO_LARGE);
+  EXPECT_EQ(items[1].rejection.code(), v1::REJECTION_CODE_NOT_A_FILE);
+  EXPECT_EQ(items[2].rejection.code(), v1::REJECTION_CODE_UNREADABLE);
+}
+
+TEST(InputScannerTest, ExpandsZipAndTarGzAndRejectsTraversal) {
+  testing::TempDir dir;
+  WriteArchive(dir / "r.zip", {{"x/a.txt", "甲"}, {"../evil.txt", "bad"}, {"b.txt", "乙"}}, true);
+  WriteArchive(dir / "r.tar.gz", {{"c.txt", "丙"}}, false);
+  auto items = ScanAll({(dir / "r.zip").string(), (dir / "r.tar.gz").string()});
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[0].bytes, "甲");
+  EXPECT_EQ(items[0].source, (dir / "r.zip").string() + "!/x/a.txt");
+  EXPECT_TRUE(items[1].rejected);
+  EXPECT_NE(items[1].rejection.reason().find("unsafe"), std::string::npos);
+  EXPECT_EQ(items[2].bytes, "乙");
+  EXPECT_EQ(items[3].bytes, "丙");
+}
+
+TEST(InputScannerTest, StopsArchiveBombs) {
+  testing::TempDir dir;
+  WriteArchive(dir / "bomb.zip", {{"zeros.txt", std::string(8u << 20, '0')}}, true);
+  ScanLimits limits;
+  limits.max_file_bytes = 64u << 20;
+  limits.max_archive_ratio = 100;
+  auto items = ScanAll({(dir / "bomb.zip").string()}, limits);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(items[0].rejected);
+  EXPECT_NE(items[0].rejection.reason().find("bomb"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace reportflow::ingest

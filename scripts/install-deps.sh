@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Build and runtime dependencies (see README.md, "Dependencies", for why each is here).
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libzmq3-dev cppzmq-dev
   libprotobuf-dev protobuf-compiler
   librocksdb-dev

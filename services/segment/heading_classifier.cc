@@ -225,19 +225,4 @@ pb::SectionKind ClassifySection(std::u32string_view h) {
   return kind;
 }
 
-bool IsTerminatorAt(std::u32string_view s, size_t i) {
-  const char32_t c = s[i];
-  switch (c) {
-    case U'。': case U'！': case U'？': case '!': case '?': case ';': case U'；':
-      return true;
-    case '.':
-      if (i > 0 && IsAsciiDigit(s[i - 1]) && i + 1 < s.size() && IsAsciiDigit(s[i + 1])) {
-        return false;
-      }
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace reportflow::segment

@@ -61,7 +61,16 @@ segment::v1::SectionKind ClassifySection(std::u32string_view heading);
 
 // True for sentence-final punctuation in the matching text: 。！？!? ；; and
 // '.' unless it sits between two digits (s[i] must be the candidate).
-bool IsTerminatorAt(std::u32string_view s, size_t i);
+inline bool IsTerminatorAt(std::u32string_view s, size_t i) {
+  const char32_t c = s[i];
+  if (c == U'。' || c == '!' || c == '?' || c == ';' || c == U'！' || c == U'？' || c == U'；') {
+    return true;
+  }
+  if (c != '.') return false;
+  const bool digit_before = i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9';
+  const bool digit_after = i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9';
+  return !(digit_before && digit_after);
+}
 
 inline bool IsHan(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||

@@ -16,8 +16,12 @@ using U32View = std::u32string_view;
 
 constexpr size_t kNpos = std::u32string_view::npos;
 
-bool StartsWith(U32View s, size_t i, U32View w) {
-  return i + w.size() <= s.size() && s.substr(i, w.size()) == w;
+inline bool StartsWith(U32View s, size_t i, U32View w) {
+  if (i + w.size() > s.size()) return false;
+  for (size_t k = 0; k < w.size(); ++k) {
+    if (s[i + k] != w[k]) return false;
+  }
+  return true;
 }
 bool EndsWith(U32View s, U32View w) {
   return s.size() >= w.size() && s.substr(s.size() - w.size()) == w;
@@ -29,6 +33,20 @@ bool ContainsAny(U32View s, std::initializer_list<U32View> words) {
   return false;
 }
 bool IsOneOf(char32_t c, U32View set) { return set.find(c) != kNpos; }
+
+// A set of BMP characters with O(1) membership.
+class CharSet {
+ public:
+  explicit CharSet(U32View chars) : bits_(0x10000 / 64, 0) {
+    for (char32_t c : chars) {
+      if (c < 0x10000) bits_[c >> 6] |= uint64_t{1} << (c & 63);
+    }
+  }
+  bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1); }
+
+ private:
+  std::vector<uint64_t> bits_;
+};
 
 std::string Original(std::string_view text, const MatchText& m, size_t b, size_t e) {
   if (b >= e) return {};
@@ -148,12 +166,29 @@ constexpr U32View kNameStopChars =
 // Characters that do not start a place name (全乡, 各乡镇, 乡村, 镇党委 ...).
 constexpr U32View kNameStopStart = U"乡镇县区市省村街组社每两";
 
+const CharSet kNameStopCharSet(kNameStopChars);
+const CharSet kNameStopStartSet(kNameStopStart);
+inline const CharSet& NameStopChars() { return kNameStopCharSet; }
+inline const CharSet& NameStopStart() { return kNameStopStartSet; }
+
 bool IsTownship(UnitKind k) {
   return k == UnitKind::kXiang || k == UnitKind::kZhen || k == UnitKind::kJiedao;
 }
 
+// True for the last character of every unit suffix.
+inline bool IsSuffixEnd(char32_t c) {
+  switch (c) {
+    case U'区': case U'州': case U'县': case U'旗': case U'道': case U'省': case U'市':
+    case U'盟': case U'乡': case U'镇':
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Matches one unit (name of >= 2 chars + suffix) of length `len` at s[pos].
 std::optional<Unit> UnitAt(U32View s, size_t pos, size_t len) {
+  if (!IsSuffixEnd(s[pos + len - 1])) return std::nullopt;
   const U32View seg = s.substr(pos, len);
   for (const Suffix& suf : kSuffixes) {
     if (!EndsWith(seg, suf.text)) continue;
@@ -166,19 +201,19 @@ std::optional<Unit> UnitAt(U32View s, size_t pos, size_t len) {
 constexpr size_t kMaxUnitLen = 10;
 
 bool ParseChainFrom(U32View s, size_t pos, size_t limit, std::vector<Unit>* units) {
-  if (pos >= limit || !IsHan(s[pos]) || IsOneOf(s[pos], kNameStopStart)) return false;
+  if (pos >= limit || !IsHan(s[pos]) || NameStopStart().Has(s[pos])) return false;
   if (StartsWith(s, pos, U"中共")) return false;
   for (size_t len = 3; len <= kMaxUnitLen && pos + len <= limit; ++len) {
     const char32_t last = s[pos + len - 1];
     if (!IsHan(last)) break;
     // Every character but the suffix belongs to the name.
-    if (len >= 2 && IsOneOf(s[pos + len - 2], kNameStopChars)) break;
+    if (NameStopChars().Has(s[pos + len - 2])) break;
     const std::optional<Unit> u = UnitAt(s, pos, len);
     if (!u) continue;
     // The name part must be free of stop characters.
     bool clean = true;
     for (size_t k = pos; k < u->end - u->suffix_len; ++k) {
-      if (IsOneOf(s[k], kNameStopChars)) clean = false;
+      if (NameStopChars().Has(s[k])) clean = false;
     }
     if (!clean) break;
     units->push_back(*u);
@@ -193,6 +228,10 @@ bool IsChainBoundary(U32View s, size_t p, size_t range_begin) {
   if (p == range_begin) return true;
   const char32_t prev = s[p - 1];
   if (!IsHan(prev)) return true;
+  if (prev == U'在') return true;
+  if (prev != U'于' && prev != U'共' && prev != U'来' && prev != U'度' && prev != U'年') {
+    return false;
+  }
   if (p >= 2) {
     const U32View two = s.substr(p - 2, 2);
     if (two == U"关于" || two == U"中共" || two == U"以来" || two == U"年度") return true;
@@ -245,6 +284,8 @@ constexpr U32View kLawSuffixes[] = {U"法典", U"条例", U"规定", U"章程", 
 // (依法, 执法, 普法, 方法, 做法 ...).
 constexpr U32View kNotLawBeforeFa = U"依执普学守用立司违合非方做说想看手知懂护述尊犯枉变写算章办书语兵技疗打玩加减除吸";
 
+const CharSet kNotLawBeforeFaSet(kNotLawBeforeFa);
+
 // Length of the law suffix `name` ends with, or 0.
 size_t LawSuffixLength(U32View name) {
   for (U32View suf : kLawSuffixes) {
@@ -273,7 +314,7 @@ bool IsUnbracketedLawName(U32View item) {
   }
   if (suf == 1) {  // 法
     if (stem < 1) return false;
-    if (IsOneOf(item[stem - 1], kNotLawBeforeFa)) return false;
+    if (kNotLawBeforeFaSet.Has(item[stem - 1])) return false;
     return true;
   }
   return stem >= 2;
@@ -285,6 +326,15 @@ constexpr U32View kCitingVerbs[] = {U"贯彻落实", U"学习贯彻", U"执行",
                                     U"违反", U"普及", U"解读", U"对照"};
 
 size_t CitingVerbAt(U32View s, size_t p) {
+  if (p >= s.size()) return 0;
+  switch (s[p]) {
+    case U'贯': case U'学': case U'执': case U'落': case U'遵': case U'依': case U'根':
+    case U'按': case U'宣': case U'实': case U'施': case U'适': case U'违': case U'普':
+    case U'解': case U'对':
+      break;
+    default:
+      return 0;
+  }
   for (U32View v : kCitingVerbs) {
     if (StartsWith(s, p, v)) return v.size();
   }
@@ -344,15 +394,6 @@ std::optional<int> YearFromTitle(U32View s, size_t b, size_t e) {
   return ys.front().year;
 }
 
-int CountOccurrences(U32View s, U32View w, U32View bad_before) {
-  int n = 0;
-  for (size_t p = s.find(w); p != kNpos; p = s.find(w, p + 1)) {
-    if (p > 0 && IsOneOf(s[p - 1], bad_before)) continue;
-    ++n;
-  }
-  return n;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -366,10 +407,14 @@ std::optional<Date> ParseDate(std::u32string_view s) {
     --e;
   }
   // Spaces inside a date (2024年 2月 28日) are common in typed signatures.
-  std::u32string compact;
+  constexpr size_t kMaxDateChars = 32;
+  if (e - b > kMaxDateChars) return std::nullopt;
+  char32_t buf[kMaxDateChars];
+  size_t n = 0;
   for (size_t i = b; i < e; ++i) {
-    if (!IsSpace(s[i])) compact.push_back(s[i]);
+    if (!IsSpace(s[i])) buf[n++] = s[i];
   }
+  const U32View compact(buf, n);
   size_t end = 0;
   std::optional<Date> d = ParseDateAt(compact, 0, &end);
   if (!d || end != compact.size()) return std::nullopt;
@@ -405,11 +450,11 @@ bool EndsWithOrganSuffix(std::u32string_view s) {
 }
 
 std::vector<std::string> FindDocNumbers(std::string_view text, const MatchText& m) {
-  const U32View s = m.chars;
+  const U32View s = m.chars();
   std::vector<std::string> out;
   for (size_t p = 0; p + 7 < s.size(); ++p) {
     const char32_t open = s[p];
-    if (!IsOneOf(open, U"〔[【(")) continue;
+    if (open != U'〔' && open != '[' && open != U'【' && open != '(') continue;
     size_t j = p + 1;
     int digits = 0;
     while (j < s.size() && IsAsciiDigit(s[j])) ++j, ++digits;
@@ -442,7 +487,7 @@ std::vector<std::string> FindDocNumbers(std::string_view text, const MatchText& 
 }
 
 std::vector<std::string> FindCitedLaws(std::string_view text, const MatchText& m) {
-  const U32View s = m.chars;
+  const U32View s = m.chars();
   std::vector<LawHit> hits;
   std::vector<std::pair<size_t, size_t>> bracketed;  // [open, close]
   // 《…》
@@ -461,9 +506,34 @@ std::vector<std::string> FindCitedLaws(std::string_view text, const MatchText& m
     }
     p = q;
   }
-  // Unbracketed names listed after a citing verb.
+  // Unbracketed names listed after a citing verb. Verbs are only tried when a
+  // law-name ending (…法/条例/规定… before a delimiter) follows closely.
+  std::vector<size_t> endings;
+  for (size_t k = 1; k < s.size(); ++k) {
+    const char32_t c = s[k];
+    const bool delimiter = c == U'、' || c == ',' || c == U'。' || c == ';' || c == U'和' ||
+                          c == U'及' || c == U'与' || c == U'等' || c == ' ' || c == '\n' ||
+                          c == U'以' || c == ')';
+    if (!delimiter) continue;
+    if (k < 3) continue;
+    const char32_t e = s[k - 1];
+    const char32_t d = s[k - 2];
+    const bool ending = (e == U'法' && (d == U'办' || !kNotLawBeforeFaSet.Has(d))) || (e == U'典' && d == U'法') ||
+                        (e == U'例' && d == U'条') || (e == U'定' && d == U'规') ||
+                        (e == U'程' && d == U'章') ||
+                        (e == U'则' && (d == U'细' || d == U'规' || d == U'准'));
+    if (ending) endings.push_back(k);
+  }
+  if (!s.empty() && LawSuffixLength(s.substr(s.size() - 1)) > 0) endings.push_back(s.size());
+  size_t next_ending = 0;
   size_t next_bracket = 0;
-  for (size_t t = 0; t < s.size(); ++t) {
+  for (size_t t = 0; t < s.size() && next_ending < endings.size(); ++t) {
+    while (next_ending < endings.size() && endings[next_ending] <= t) ++next_ending;
+    if (next_ending >= endings.size()) break;
+    if (endings[next_ending] - t > 40) {
+      t = endings[next_ending] - 40;
+      continue;
+    }
     while (next_bracket < bracketed.size() && bracketed[next_bracket].second < t) ++next_bracket;
     if (next_bracket < bracketed.size() && bracketed[next_bracket].first <= t) {
       t = bracketed[next_bracket].second;
@@ -519,7 +589,7 @@ std::vector<std::string> FindCitedLaws(std::string_view text, const MatchText& m
 void ExtractMetadata(std::string_view text, const MatchText& m, const Layout& layout,
                      DocumentMetadata* meta) {
   meta->Clear();
-  const U32View s = m.chars;
+  const U32View s = m.chars();
 
   // Title.
   std::string title;
@@ -537,20 +607,14 @@ void ExtractMetadata(std::string_view text, const MatchText& m, const Layout& la
   }
   if (date) meta->set_report_date(FormatIsoDate(*date));
 
-  // Administrative chains by zone.
+  // Administrative chains: header zones first (title, issuer, signature).
   std::vector<Chain> chains;
-  for (int zone = 0; zone < 4; ++zone) {
+  for (int zone = 0; zone < 3; ++zone) {
     for (const Piece& p : layout.pieces) {
-      int z = -1;
-      switch (p.kind) {
-        case pb::BLOCK_KIND_TITLE: z = 0; break;
-        case pb::BLOCK_KIND_ISSUER: z = 1; break;
-        case pb::BLOCK_KIND_SIGNATURE: z = 2; break;
-        case pb::BLOCK_KIND_PARAGRAPH:
-        case pb::BLOCK_KIND_LIST_ITEM:
-        case pb::BLOCK_KIND_HEADING: z = 3; break;
-        default: break;
-      }
+      const int z = p.kind == pb::BLOCK_KIND_TITLE       ? 0
+                    : p.kind == pb::BLOCK_KIND_ISSUER    ? 1
+                    : p.kind == pb::BLOCK_KIND_SIGNATURE ? 2
+                                                         : -1;
       if (z == zone) FindChains(s, p.begin, p.end, zone, &chains);
     }
   }
@@ -559,13 +623,31 @@ void ExtractMetadata(std::string_view text, const MatchText& m, const Layout& la
     return std::u32string(s.substr(u.begin, u.end - u.begin));
   };
   const Chain* chosen = nullptr;
-  for (const Chain& c : chains) {
-    if (c.zone < 3) {
-      chosen = &c;
-      break;
+  if (!chains.empty()) {
+    // The body may still name the regions above this township
+    // (…巫溪县花台乡…): parse chains that end at its occurrences.
+    const std::u32string name = township_of(chains.front());
+    std::vector<Chain> more;
+    for (size_t q = s.find(name); q != kNpos; q = s.find(name, q + 1)) {
+      const size_t end = q + name.size();
+      for (size_t p = q > 30 ? q - 30 : 0; p < q; ++p) {
+        if (!IsHan(s[p]) || !IsChainBoundary(s, p, 0)) continue;
+        std::vector<Unit> units;
+        if (ParseChainFrom(s, p, end, &units) && units.back().end == end && units.size() > 1) {
+          more.push_back(Chain{std::move(units), 3, FollowedByOrgan(s, end)});
+          break;
+        }
+      }
     }
-  }
-  if (chosen == nullptr) {
+    for (Chain& c : more) chains.push_back(std::move(c));
+    chosen = &chains.front();
+  } else {
+    for (const Piece& p : layout.pieces) {
+      if (p.kind == pb::BLOCK_KIND_PARAGRAPH || p.kind == pb::BLOCK_KIND_LIST_ITEM ||
+          p.kind == pb::BLOCK_KIND_HEADING) {
+        FindChains(s, p.begin, p.end, 3, &chains);
+      }
+    }
     std::map<std::u32string, int> counts;
     for (const Chain& c : chains) ++counts[township_of(c)];
     int best = 0;
@@ -614,38 +696,55 @@ void ExtractMetadata(std::string_view text, const MatchText& m, const Layout& la
     }
   }
 
-  // County from a unique "<name>县委/区政府..." mention.
+  // County from a unique "<name>县委/区人民政府..." mention in the header,
+  // addressee or signature lines (巫溪县委、县政府：). Body text is not used:
+  // there the characters before 县委 are as often a verb (结合县委…) as a name.
   if (meta->county().empty()) {
-    std::vector<std::pair<size_t, size_t>> found;
+    std::pair<size_t, size_t> first{0, 0};
     std::unordered_set<std::u32string> names;
-    for (size_t p = 0; p < s.size(); ++p) {
-      if (!IsHan(s[p]) || !IsChainBoundary(s, p, 0) || IsOneOf(s[p], kNameStopStart)) continue;
-      for (size_t len = 3; len <= 8 && p + len <= s.size(); ++len) {
-        if (IsOneOf(s[p + len - 1], kNameStopChars) && len >= 2 &&
-            !IsOneOf(s[p + len - 1], U"县区旗")) {
-          break;
+    for (const Piece& piece : layout.pieces) {
+      if (piece.kind != pb::BLOCK_KIND_TITLE && piece.kind != pb::BLOCK_KIND_ISSUER &&
+          piece.kind != pb::BLOCK_KIND_SIGNATURE && piece.kind != pb::BLOCK_KIND_ADDRESSEE) {
+        continue;
+      }
+      for (size_t q = piece.begin + 2; q < piece.end; ++q) {
+        const char32_t c = s[q];
+        if (c != U'县' && c != U'区' && c != U'旗') continue;
+        if (!(StartsWith(s, q + 1, U"委") || FollowedByOrgan(s, q + 1))) continue;
+        // The name runs back to the piece start or a non-Han character.
+        size_t p = q;
+        while (p > piece.begin && IsHan(s[p - 1]) && q - p < 8) --p;
+        if (StartsWith(s, p, U"中共")) p += 2;
+        if (q - p < 2 || (p > piece.begin && IsHan(s[p - 1]))) continue;
+        bool clean = !NameStopStart().Has(s[p]);
+        for (size_t k = p; k < q && clean; ++k) clean = !NameStopChars().Has(s[k]);
+        if (!clean) continue;
+        if (names.insert(std::u32string(s.substr(p, q + 1 - p))).second && names.size() == 1) {
+          first = {p, q + 1};
         }
-        std::optional<Unit> u = UnitAt(s, p, len);
-        if (!u || u->kind != UnitKind::kCounty) continue;
-        if (StartsWith(s, u->end, U"委") || FollowedByOrgan(s, u->end)) {
-          found.emplace_back(u->begin, u->end);
-          names.insert(std::u32string(s.substr(u->begin, u->end - u->begin)));
-        }
-        break;
       }
     }
-    if (names.size() == 1) meta->set_county(Original(text, m, found[0].first, found[0].second));
+    if (names.size() == 1) meta->set_county(Original(text, m, first.first, first.second));
   }
 
   // Document numbers, and the county from their issuer code.
   for (std::string& dn : FindDocNumbers(text, m)) meta->add_doc_numbers(std::move(dn));
   if (meta->county().empty() && meta->doc_numbers_size() > 0) {
-    const int county_level = CountOccurrences(s, U"县委", U"") + CountOccurrences(s, U"县政府", U"") +
-                             CountOccurrences(s, U"县人民政府", U"") +
-                             CountOccurrences(s, U"全县", U"");
-    const int district_level =
-        CountOccurrences(s, U"区委", U"社园治") + CountOccurrences(s, U"区政府", U"社园治") +
-        CountOccurrences(s, U"区人民政府", U"社园治") + CountOccurrences(s, U"全区", U"");
+    // How the report names its superiors: 县委/县政府/县人民政府/全县 or the
+    // same with 区 (not 社区/园区/自治区).
+    int county_level = 0, district_level = 0;
+    for (size_t q = 0; q < s.size(); ++q) {
+      const char32_t c = s[q];
+      if (c != U'县' && c != U'区') continue;
+      const bool organ = StartsWith(s, q + 1, U"委") || StartsWith(s, q + 1, U"政府") ||
+                         StartsWith(s, q + 1, U"人民政府");
+      const char32_t before = q > 0 ? s[q - 1] : U' ';
+      const bool whole = before == U'全';
+      if (c == U'县' && (organ || whole)) ++county_level;
+      if (c == U'区' && (whole || (organ && before != U'社' && before != U'园' && before != U'治'))) {
+        ++district_level;
+      }
+    }
     std::unordered_set<std::u32string> places;
     for (const std::string& dn : meta->doc_numbers()) {
       const std::u32string code = ToU32(dn);

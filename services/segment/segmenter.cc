@@ -288,14 +288,15 @@ class LayoutBuilder {
     uint32_t e = line.end;
     const U32View whole = s_.substr(b, e - b);
 
-    if (ParseDate(whole)) {
+    if (whole.size() <= 32 && ParseDate(whole)) {
       Emit(pb::BLOCK_KIND_DATE, b, e);
       return;
     }
     // Copy-to: 抄送: at the line start or at a clause start inside it.
     uint32_t copy_to = e;
     for (uint32_t k = b; k + 2 < e; ++k) {
-      if (s_[k] == U'抄' && s_[k + 1] == U'送' && s_[k + 2] == ':' && ClauseStart(k, b)) {
+      if (s_[k] == U'抄' && s_[k + 1] == U'送' && s_[k + 2] == ':' &&
+          (ClauseStart(k, b) || s_[k - 1] == U'日' || EndsWithOrganSuffix(s_.substr(b, k - b)))) {
         copy_to = k;
         break;
       }
@@ -519,7 +520,7 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   out->clear_sentences();
   out->set_processing_version(std::string(Version()));
 
-  const U32View s = m.chars;
+  const U32View s = m.chars();
   LayoutBuilder builder(s);
   Layout layout = builder.Build();
 
@@ -561,7 +562,9 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
     block->set_section(p.section);
   }
 
-  // Sentences: ICU's sentence BreakIterator over the body blocks, fed as one
+  // Sentences: ICU's sentence BreakIterator over the body blocks (headings,
+  // paragraphs, list items; not title, issuer, addressee, signature, date or
+  // copy-to lines), fed as one
   // UTF-16 buffer of normalised characters in which line feeds inside a block
   // are dropped (so a line break in mid-sentence does not split it) and each
   // block ends with U+2029 (so no sentence spans two blocks).
@@ -571,7 +574,10 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   u16_char.clear();
   std::vector<std::pair<uint32_t, int>> block_starts;  // u16 index, section
   for (const Piece& p : layout.pieces) {
-    if (p.kind != pb::BLOCK_KIND_PARAGRAPH && p.kind != pb::BLOCK_KIND_LIST_ITEM) continue;
+    if (p.kind != pb::BLOCK_KIND_PARAGRAPH && p.kind != pb::BLOCK_KIND_LIST_ITEM &&
+        p.kind != pb::BLOCK_KIND_HEADING) {
+      continue;
+    }
     block_starts.emplace_back(static_cast<uint32_t>(u16.size()), p.section);
     for (uint32_t k = p.begin; k < p.end; ++k) {
       const char32_t c = s[k];

@@ -47,7 +47,7 @@ bool IsAsciiLower(char32_t c) { return c >= 'a' && c <= 'z'; }
 
 // Length in code points of Word/pandoc residue starting at chars[i] == '[':
 // "[" lowercase-word ":" anything-but-newline-or-brackets "]". 0 if none.
-size_t ResidueLength(const std::u32string& chars, size_t i) {
+size_t ResidueLength(std::u32string_view chars, size_t i) {
   size_t j = i + 1;
   while (j < chars.size() && IsAsciiLower(chars[j]) && j - i <= 12) ++j;
   if (j == i + 1 || j >= chars.size() || chars[j] != ':') return 0;
@@ -142,16 +142,25 @@ Status TextNormalizer::Init() {
   return Status::OK();
 }
 
+void MatchText::Reserve(size_t n) {
+  if (n <= capacity_) return;
+  chars_ = std::make_unique_for_overwrite<char32_t[]>(n);
+  begin_ = std::make_unique_for_overwrite<uint32_t[]>(n);
+  end_ = std::make_unique_for_overwrite<uint32_t[]>(n);
+  capacity_ = n;
+}
+
 bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
   bool valid = true;
-  out->chars.clear();
-  out->begin.clear();
-  out->end.clear();
-  out->chars.reserve(text.size() / 2 + 16);
-  out->begin.reserve(text.size() / 2 + 16);
-  out->end.reserve(text.size() / 2 + 16);
+  // At most one entry per input byte.
+  out->Reserve(text.size() + 1);
+  char32_t* chars = out->chars_.get();
+  uint32_t* begins = out->begin_.get();
+  uint32_t* ends = out->end_.get();
+  size_t n = 0;
   size_t pos = 0;
   bool has_bracket = false;
+  const char32_t* table = table_.data();
   while (pos < text.size()) {
     const size_t start = pos;
     char32_t c = NextCodePoint(text, &pos, &valid);
@@ -160,34 +169,35 @@ bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
       if (pos < text.size() && text[pos] == '\n') ++pos;
       c = '\n';
     } else {
-      c = Map(c);
+      if (c < 0x10000) c = table[c];
       if (c == 0) continue;
     }
-    if (c == '[') has_bracket = true;
-    out->chars.push_back(c);
-    out->begin.push_back(static_cast<uint32_t>(start));
-    out->end.push_back(static_cast<uint32_t>(pos));
+    has_bracket |= c == '[';
+    chars[n] = c;
+    begins[n] = static_cast<uint32_t>(start);
+    ends[n] = static_cast<uint32_t>(pos);
+    ++n;
   }
+  out->size_ = n;
   if (!has_bracket) return valid;
   // Drop conversion residue in place.
+  const std::u32string_view view(chars, n);
   size_t w = 0;
-  for (size_t r = 0; r < out->chars.size();) {
-    if (out->chars[r] == '[') {
-      const size_t len = ResidueLength(out->chars, r);
+  for (size_t r = 0; r < n;) {
+    if (chars[r] == '[') {
+      const size_t len = ResidueLength(view, r);
       if (len > 0) {
         r += len;
         continue;
       }
     }
-    out->chars[w] = out->chars[r];
-    out->begin[w] = out->begin[r];
-    out->end[w] = out->end[r];
+    chars[w] = chars[r];
+    begins[w] = begins[r];
+    ends[w] = ends[r];
     ++w;
     ++r;
   }
-  out->chars.resize(w);
-  out->begin.resize(w);
-  out->end.resize(w);
+  out->size_ = w;
   return valid;
 }
 

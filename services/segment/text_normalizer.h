@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,17 +29,30 @@
 namespace reportflow::segment {
 
 // Normalised code points with their byte ranges in the original text.
-// Invariants: chars, begin and end have equal sizes; begin[i] < end[i];
-// ranges are increasing and non-overlapping (dropped input leaves gaps).
-struct MatchText {
-  std::u32string chars;
-  std::vector<uint32_t> begin;
-  std::vector<uint32_t> end;
+// Invariants: begin < end for every entry; ranges are increasing and
+// non-overlapping (dropped input leaves gaps). Buffers are reused between
+// Normalize() calls on the same object.
+class MatchText {
+ public:
+  MatchText() = default;
+  MatchText(const MatchText&) = delete;
+  MatchText& operator=(const MatchText&) = delete;
 
-  size_t size() const { return chars.size(); }
+  std::u32string_view chars() const { return {chars_.get(), size_}; }
+  size_t size() const { return size_; }
   // Byte span in the original text of normalised chars [i, j), i < j.
-  uint32_t ByteBegin(size_t i) const { return begin[i]; }
-  uint32_t ByteEnd(size_t j) const { return end[j - 1]; }
+  uint32_t ByteBegin(size_t i) const { return begin_[i]; }
+  uint32_t ByteEnd(size_t j) const { return end_[j - 1]; }
+
+ private:
+  friend class TextNormalizer;
+  void Reserve(size_t n);
+
+  std::unique_ptr<char32_t[]> chars_;
+  std::unique_ptr<uint32_t[]> begin_;
+  std::unique_ptr<uint32_t[]> end_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
 };
 
 class TextNormalizer {

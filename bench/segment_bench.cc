@@ -1,0 +1,101 @@
+// Segmentation throughput on one core, in bytes of stored UTF-8 text per
+// second. Inputs are the five sample reports (one document per call) and a
+// large run-together document built from them (all on one line).
+//
+//   build/bench/segment_bench --benchmark_filter=Segment
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "services/segment/segmenter.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using reportflow::segment::Segmenter;
+
+fs::path SourceDir() {
+  if (const char* dir = std::getenv("REPORTFLOW_SOURCE_DIR")) return dir;
+  // Walk up from the cwd until samples/ is found.
+  for (fs::path p = fs::current_path(); !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p / "samples" / "reports")) return p;
+    if (p == p.root_path()) break;
+  }
+  return fs::current_path();
+}
+
+const std::vector<std::string>& Samples() {
+  static const std::vector<std::string> samples = [] {
+    std::vector<std::string> out;
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(SourceDir() / "samples" / "reports")) {
+      if (e.path().extension() == ".txt") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      std::ifstream in(f, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      out.push_back(ss.str());
+    }
+    if (out.empty()) {
+      std::cerr << "segment_bench: no samples under " << SourceDir() << "/samples/reports\n";
+      std::exit(2);
+    }
+    return out;
+  }();
+  return samples;
+}
+
+std::unique_ptr<Segmenter> MakeSegmenter() {
+  auto seg = Segmenter::Create();
+  if (!seg.ok()) {
+    std::cerr << "Segmenter::Create: " << seg.status() << "\n";
+    std::exit(2);
+  }
+  return std::move(seg).value();
+}
+
+void BM_SegmentSamples(benchmark::State& state) {
+  auto seg = MakeSegmenter();
+  const auto& samples = Samples();
+  reportflow::segment::v1::SegmentedDocument doc;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    for (const std::string& s : samples) {
+      if (!seg->Segment(s, &doc).ok()) state.SkipWithError("Segment failed");
+      benchmark::DoNotOptimize(doc.sentences_size());
+      bytes += static_cast<int64_t>(s.size());
+    }
+  }
+  state.SetBytesProcessed(bytes);
+}
+BENCHMARK(BM_SegmentSamples);
+
+// A ~1 MB report with every line break removed: the run-together path.
+void BM_SegmentOneLine(benchmark::State& state) {
+  auto seg = MakeSegmenter();
+  std::string big;
+  while (big.size() < (1u << 20)) {
+    for (const std::string& s : Samples()) {
+      for (char c : s) {
+        if (c != '\n' && c != '\r') big.push_back(c);
+      }
+    }
+  }
+  reportflow::segment::v1::SegmentedDocument doc;
+  for (auto _ : state) {
+    if (!seg->Segment(big, &doc).ok()) state.SkipWithError("Segment failed");
+    benchmark::DoNotOptimize(doc.sentences_size());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(big.size()));
+}
+BENCHMARK(BM_SegmentOneLine)->Unit(benchmark::kMillisecond);
+
+}  // namespace

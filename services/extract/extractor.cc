@@ -485,6 +485,7 @@ struct Quantity {
   bool single_yi = false;
   bool explicit_count_marker = false;   // 共/仅/累计 ... directly before
   bool time_unit = false;
+  bool bare = false;                    // no unit written
 };
 
 bool IsRangeConnector(char32_t c) {
@@ -585,6 +586,23 @@ class SentenceParser {
           q->kind = unit->kind;
           q->time_unit = unit->time;
           j += unit->text.size();
+          // Measure word + 次 is a frequency measure: 台次, 艘次, 户次.
+          if (unit->kind == kCount && unit->text.size() == 1 && unit->text[0] != U'次' && b_.at(j) == U'次' &&
+              b_.at(j + 1) != U'数') {
+            ++j;
+          }
+        } else if (a.arabic && suffix == cpb::APPROX_UNSPECIFIED && j == a.end && IsUnknownMeasureEnd(j) &&
+                   MatchAnyBefore(b_, start, 0, {U"为", U"是", U"达到", U"达"}) != 0) {
+          // A bare number stated as a value (败诉率为0，参训人数达120。): no unit
+          // is written; a rate stated this way is a percentage.
+          const size_t k = MatchAnyBefore(b_, start, 0, {U"为", U"是", U"达到", U"达"});
+          if (start > k && b_.at(start - k - 1) == U'率') {
+            q->kind = kPercent;
+            q->unit = "%";
+          } else {
+            q->kind = kOther;
+            q->bare = true;
+          }
         } else if (a.arabic && IsHan(b_.at(j)) && !IsChineseNumeral(b_.at(j)) && IsUnknownMeasureEnd(j + 1) &&
                    !IsTimeOrCodeChar(b_.at(j))) {
           // An unknown measure word at a clause end (奖牌3枚，): kept as `other`.
@@ -1077,6 +1095,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
     const int first = out->metrics_size();
     contexts.clear();
     size_t prev_end = 0;
+    size_t last_clause_start = SIZE_MAX;
     for (size_t qi = 0; qi < quantities.size(); ++qi) {
       const Quantity& q = quantities[qi];
       const size_t clause_start = ClauseStart(buf, q.begin);
@@ -1133,6 +1152,12 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
           subject_cps += fe - q.claim_end;
           m->mutable_subject_span()->set_begin(buf.off[sf < st ? sf : q.claim_end]);
           m->mutable_subject_span()->set_end(buf.off[fe]);
+        } else if (sf == st && out->metrics_size() > first + 1 && last_clause_start == clause_start) {
+          // 接待来访46批112人次: a second measure of the same subject.
+          const pb::Metric& prev = out->metrics(out->metrics_size() - 2);
+          subject = prev.subject();
+          *m->mutable_subject_span() = prev.subject_span();
+          subject_cps = 8;  // a full subject: no context needed
         } else {
           m->mutable_subject_span()->set_begin(buf.off[sf]);
           m->mutable_subject_span()->set_end(buf.off[st]);
@@ -1170,6 +1195,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         contexts.push_back(std::move(context));
       }
       prev_end = pre_nominal ? follow_end : q.claim_end;
+      last_clause_start = clause_start;
     }
     CheckSentence(out, contexts, first, out->metrics_size());
     return Status::OK();

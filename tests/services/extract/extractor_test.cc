@@ -162,6 +162,30 @@ TEST_F(ExtractorTest, PercentMoneyAndOtherUnits) {
   for (const Expect& e : cases) CheckSingle(this, Run(e.sentence), e);
 }
 
+TEST_F(ExtractorTest, MeasureWordPlusCiIsAFrequencyUnit) {
+  const std::string s = "出动执法车辆40余台次。";
+  CheckSingle(this, Run(s), {s, "40余台次", 40, "台次", kMore, kCount});
+}
+
+TEST_F(ExtractorTest, BareNumberStatedAsAValue) {
+  // No unit written: a rate stated this way is a percentage, anything else is `other`.
+  std::string s = "行政诉讼案件败诉率为0。";
+  CheckSingle(this, Run(s), {s, "0", 0, "%", kExact, kPercent});
+  s = "本年度新增网格数为12。";
+  CheckSingle(this, Run(s), {s, "12", 12, "", kExact, kOther});
+  // Without a predicate a bare number is not a claim (codes, markers, numbers in names).
+  EXPECT_EQ(Run("咨询电话12348，").metrics_size(), 0);
+}
+
+TEST_F(ExtractorTest, SecondMeasureOfTheSameSubject) {
+  const auto out = Run("上半年共接待群众来访46批112人次。");
+  ASSERT_EQ(out.metrics_size(), 2);
+  EXPECT_EQ(out.metrics(0).unit(), "批");
+  EXPECT_EQ(out.metrics(1).unit(), "人次");
+  EXPECT_EQ(out.metrics(1).subject(), out.metrics(0).subject());
+  EXPECT_EQ(out.metrics(1).metric_id(), "petitions.received");
+}
+
 TEST_F(ExtractorTest, ArabicNumberFollowedByNounWithoutMeasureWordIsAName) {
   EXPECT_EQ(Run("群众可拨打12345热线反映诉求。").metrics_size(), 0);
   const auto out = Run("全年转办12345热线工单31件。");
@@ -215,6 +239,15 @@ TEST_F(ExtractorTest, ExcludesNamesAndSlogans) {
            "落实“一岗双责”要求。",
            "借助5G网络开展线上普法。",
            "认真学习党的二十大精神。",
+           "深入学习贯彻二十届三中全会精神。",
+           "严格执行“三重一大”决策制度。",
+           "推行“一门式”受理和“一站式”服务。",
+           "全面落实“双随机、一公开”监管。",
+           "实现群众办事“最多跑一次”。",
+           "深化“一网通办”，打造“15分钟政务服务圈”。",
+           "全面推行执法公示制度、全过程记录制度、法制审核制度三项制度。",
+           "推进十四五规划落地。",
+           "做到一次告知、一表申请、一窗受理。",
        }) {
     EXPECT_EQ(Run(s).metrics_size(), 0) << s;
   }
@@ -231,6 +264,15 @@ TEST_F(ExtractorTest, ExcludesNumeralsInsideOrdinaryWords) {
            "执法权限逐步下沉到乡一级。",
            "一次性告知办事群众所需材料。",
            "干部群众一起参与普法。",
+           "全年未发生一起群体性事件。",
+           "一方面加强学习，另一方面注重实践。",
+           "一级抓一级，层层抓落实。",
+           "组织开展一系列普法活动。",
+           "确保每一项决策都合法合规。",
+           "百姓的事无小事，千方百计化解矛盾。",
+           "万众一心，十分重视法治建设。",
+           "依照《行政处罚法》第三十二条规定处理。",
+           "要求各村于3月底前完成自查。",
        }) {
     EXPECT_EQ(Run(s).metrics_size(), 0) << s;
   }

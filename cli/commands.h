@@ -10,5 +10,7 @@ void AddRunCommand(CLI::App& app, int* exit_code);
 void AddDocsCommand(CLI::App& app, int* exit_code);
 void AddMetricsCommand(CLI::App& app, int* exit_code);
 void AddAggregatesCommand(CLI::App& app, int* exit_code);
+void AddShowCommand(CLI::App& app, int* exit_code);
+void AddEvalCommand(CLI::App& app, int* exit_code);
 
 }  // namespace reportflow::cli

@@ -22,6 +22,34 @@ Result<std::unique_ptr<DataReader>> DataReader::Open(const std::string& data_dir
   return r;
 }
 
+Status DataReader::GetSegmented(const std::string& doc_id, segment::v1::SegmentedDocument* out) const {
+  namespace fs = std::filesystem;
+  const fs::path base(config_.segment().store_path());
+  std::vector<fs::path> candidates = {base};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(base.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(base.filename().string() + "-", 0) == 0) candidates.push_back(entry.path());
+  }
+  for (const auto& path : candidates) {
+    auto store = storage::OpenRocksDbStore(path.string(), {"segmented"}, storage::OpenMode::kReadOnly);
+    if (!store.ok()) continue;
+    if ((*store)->GetProto("segmented", doc_id, out).ok()) return Status::OK();
+  }
+  return Status::NotFound("no stored segmentation for " + doc_id);
+}
+
+Result<std::string> DataReader::ResolveDocId(const std::string& prefix) {
+  if (prefix.size() < 6) return Status::InvalidArgument("give at least 6 characters of the doc id");
+  std::vector<std::string> matches;
+  RETURN_IF_ERROR(ingest_->ForEachLedger([&](const ingest::v1::LedgerEntry& e) {
+    if (e.doc_id().rfind(prefix, 0) == 0) matches.push_back(e.doc_id());
+  }));
+  if (matches.empty()) return Status::NotFound("no document " + prefix);
+  if (matches.size() > 1) return Status::InvalidArgument("doc id prefix " + prefix + " is ambiguous");
+  return matches[0];
+}
+
 Status DataReader::ForEachDocument(
     const std::function<void(const ingest::v1::LedgerEntry&, const aggregate::v1::DocContribution*)>& fn) {
   return ingest_->ForEachLedger([&](const ingest::v1::LedgerEntry& e) {

@@ -13,6 +13,7 @@
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/config/v1/config.pb.h"
 #include "reportflow/ingest/v1/ingest.pb.h"
+#include "reportflow/segment/v1/segment.pb.h"
 #include "services/aggregate/aggregator.h"
 #include "services/ingest/ingest_store.h"
 
@@ -25,6 +26,12 @@ class DataReader {
   const config::v1::PipelineConfig& config() const { return config_; }
   ingest::IngestStore& ingest() { return *ingest_; }
   const aggregate::Aggregator& aggregator() const { return *aggregator_; }
+
+  // The stored segmentation of a document, from whichever segment worker's
+  // store holds it (<segment store>, <segment store>-<i>). NotFound if none.
+  Status GetSegmented(const std::string& doc_id, segment::v1::SegmentedDocument* out) const;
+  // Resolves a unique doc_id prefix (at least 6 hex digits) to the full id.
+  Result<std::string> ResolveDocId(const std::string& prefix);
 
   // Every ledger document with its aggregate contribution (nullptr if none yet).
   Status ForEachDocument(

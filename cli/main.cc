@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   reportflow::cli::AddDocsCommand(app, &exit_code);
   reportflow::cli::AddMetricsCommand(app, &exit_code);
   reportflow::cli::AddAggregatesCommand(app, &exit_code);
+  reportflow::cli::AddShowCommand(app, &exit_code);
+  reportflow::cli::AddEvalCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -194,6 +194,7 @@ struct Buffer {
   std::vector<char32_t> cp;
   std::vector<uint32_t> off;  // byte offset of cp[i] in the document; off[n] = end
   std::vector<std::pair<uint32_t, uint32_t>> quotes;  // [open, close] indices, closed only
+  std::vector<uint32_t> open;                         // scratch: unclosed quotes
 
   size_t size() const { return cp.size(); }
   char32_t at(size_t i) const { return i < cp.size() ? cp[i] : U'\0'; }
@@ -211,13 +212,45 @@ struct Buffer {
   }
 };
 
-void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf) {
-  buf->cp.clear();
-  buf->off.clear();
+// A bitmap over the BMP of characters that can start a number (digits,
+// full-width digits, Chinese numerals): the scan visits only these.
+class NumberStartTable {
+ public:
+  NumberStartTable() {
+    for (char32_t c = 0; c < 0x10000; ++c) {
+      if (ArabicDigit(c) >= 0 || IsChineseNumeral(c)) bits_[c >> 6] |= uint64_t{1} << (c & 63);
+    }
+  }
+  bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1) != 0; }
+
+ private:
+  uint64_t bits_[0x10000 / 64] = {};
+};
+
+const NumberStartTable& NumberStarts() {
+  static const NumberStartTable table;
+  return table;
+}
+
+inline bool MaybeQuote(char32_t c) {
+  return c == U'"' || (c >= 0x2018 && c <= 0x201D) || (c >= 0x300A && c <= 0x300F);
+}
+
+// Decodes text[begin, end) into `buf` and records where numbers may start.
+void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf,
+                std::vector<uint32_t>* starts) {
+  const uint32_t max = end - begin;
+  buf->cp.resize(max);
+  buf->off.resize(max + 1);
   buf->quotes.clear();
+  buf->open.clear();
+  starts->clear();
+  const NumberStartTable& table = NumberStarts();
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  char32_t* cp = buf->cp.data();
+  uint32_t* off = buf->off.data();
+  uint32_t n = 0;
   uint32_t i = begin;
-  std::vector<uint32_t> open;  // small; quotes rarely nest deeper than 2
   while (i < end) {
     const unsigned char b = s[i];
     char32_t c;
@@ -225,12 +258,12 @@ void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf
     if (b < 0x80) {
       c = b;
       len = 1;
-    } else if ((b & 0xE0) == 0xC0 && i + 1 < end) {
-      c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F);
-      len = 2;
     } else if ((b & 0xF0) == 0xE0 && i + 2 < end) {
       c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
       len = 3;
+    } else if ((b & 0xE0) == 0xC0 && i + 1 < end) {
+      c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F);
+      len = 2;
     } else if ((b & 0xF8) == 0xF0 && i + 3 < end) {
       c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
       len = 4;
@@ -238,25 +271,31 @@ void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf
       c = 0xFFFD;
       len = 1;
     }
-    const uint32_t idx = static_cast<uint32_t>(buf->cp.size());
-    if (IsOpenQuote(c)) {
-      open.push_back(idx);
-    } else if (IsCloseQuote(c) && !open.empty()) {
-      buf->quotes.emplace_back(open.back(), idx);
-      open.pop_back();
-    } else if (c == U'"') {  // ASCII quotes alternate
-      if (!open.empty() && buf->cp[open.back()] == U'"') {
-        buf->quotes.emplace_back(open.back(), idx);
-        open.pop_back();
-      } else {
-        open.push_back(idx);
+    if (table.Has(c)) {
+      starts->push_back(n);
+    } else if (MaybeQuote(c)) {
+      if (IsOpenQuote(c)) {
+        buf->open.push_back(n);
+      } else if (IsCloseQuote(c) && !buf->open.empty()) {
+        buf->quotes.emplace_back(buf->open.back(), n);
+        buf->open.pop_back();
+      } else if (c == U'"') {  // ASCII quotes alternate
+        if (!buf->open.empty() && cp[buf->open.back()] == U'"') {
+          buf->quotes.emplace_back(buf->open.back(), n);
+          buf->open.pop_back();
+        } else {
+          buf->open.push_back(n);
+        }
       }
     }
-    buf->cp.push_back(c);
-    buf->off.push_back(i);
+    cp[n] = c;
+    off[n] = i;
+    ++n;
     i += len;
   }
-  buf->off.push_back(end);
+  off[n] = end;
+  buf->cp.resize(n);
+  buf->off.resize(n + 1);
 }
 
 // ----------------------------------------------------------------------------
@@ -1064,6 +1103,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
   buf.off.reserve(1025);
   std::vector<Quantity> quantities;
   std::vector<std::string> contexts;
+  std::vector<uint32_t> starts;
 
   auto process = [&](uint32_t begin, uint32_t end, int section) -> Status {
     if (begin > end || end > text_size) {
@@ -1071,24 +1111,20 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
                                      std::to_string(end) + ") outside the text of " + doc.source());
     }
     // Fast path: a sentence without any digit or Chinese numeral lead byte.
-    DecodeInto(text, begin, end, &buf);
+    DecodeInto(text, begin, end, &buf, &starts);
+    if (starts.empty()) return Status::OK();
     SentenceParser parser(buf);
     parser.set_text(&text);
     quantities.clear();
-    const size_t n = buf.size();
-    size_t i = 0;
-    while (i < n) {
-      const char32_t c = buf.cp[i];
-      if (ArabicDigit(c) < 0 && !IsChineseNumeral(c)) {
-        ++i;
-        continue;
-      }
+    size_t resume = 0;  // numbers never start inside an earlier number or claim
+    for (const uint32_t i : starts) {
+      if (i < resume) continue;
       Quantity q;
       size_t next = i + 1;
       if (parser.Parse(i, &q, &next)) {
         if (!parser.Excluded(q)) quantities.push_back(std::move(q));
       }
-      i = std::max(next, i + 1);
+      resume = std::max<size_t>(next, i + 1);
     }
     if (quantities.empty()) return Status::OK();
 

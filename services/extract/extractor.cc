@@ -525,6 +525,7 @@ struct Quantity {
   bool explicit_count_marker = false;   // 共/仅/累计 ... directly before
   bool time_unit = false;
   bool bare = false;                    // no unit written
+  Number number;                        // the (first) number as read
 };
 
 bool IsRangeConnector(char32_t c) {
@@ -547,8 +548,7 @@ class SentenceParser {
     }
     Number a;
     if (!ReadNumber(i, &a)) {
-      *next = std::max(i, SkipRun(start)) ;
-      if (*next <= start) *next = start + 1;
+      *next = std::max({i, SkipRun(start), start + 1});
       return false;
     }
     size_t j = a.end;
@@ -704,14 +704,13 @@ class SentenceParser {
         prefix != cpb::APPROX_UNSPECIFIED ||
         MatchAnyBefore(b_, q->begin, 0, {U"共计", U"合计", U"累计", U"总计", U"共", U"仅", U"只", U"达", U"计"}) != 0;
     *next = q->end;
-    // Number-level facts needed by the exclusion rules.
-    number_ = a;
+    q->number = a;  // number-level facts for the exclusion rules
     return true;
   }
 
-  // True if the quantity read last by Parse() is not a claim (see file comment).
+  // True if `q` (from Parse()) is not a claim (see the file comment).
   bool Excluded(const Quantity& q) const {
-    const Number& a = number_;
+    const Number& a = q.number;
     const char32_t before = q.num_begin > 0 ? b_.cp[q.num_begin - 1] : U'\0';
     const char32_t after_unit = b_.at(q.unit_end);
     // Ordinals, distributives, codes: 第3次, 每人, 最后一公里, G20, 5G.
@@ -836,7 +835,6 @@ class SentenceParser {
 
   const Buffer& b_;
   const std::string* text_ = nullptr;
-  mutable Number number_;
 };
 
 // ----------------------------------------------------------------------------
@@ -1110,7 +1108,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
       return Status::InvalidArgument("extractor: sentence span [" + std::to_string(begin) + ", " +
                                      std::to_string(end) + ") outside the text of " + doc.source());
     }
-    // Fast path: a sentence without any digit or Chinese numeral lead byte.
+    // Only sentences with a possible number start go further.
     DecodeInto(text, begin, end, &buf, &starts);
     if (starts.empty()) return Status::OK();
     SentenceParser parser(buf);

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/services/extract/doc_builder.h"
@@ -433,6 +434,25 @@ TEST_F(ExtractorTest, FlagsRateAbove100) {
   EXPECT_EQ(FindCode(out, "rate_above_100"), nullptr);
   out = Run("群众满意率达98%。");
   EXPECT_EQ(out.findings_size(), 0);
+}
+
+TEST_F(ExtractorTest, ConcurrentExtractionsGiveTheSameResult) {
+  const auto doc = MakeDoc("全年调处纠纷30件，成功调处29件，调处成功率96.7%。发放资料一千余份。");
+  pb::ExtractionResult expected;
+  ASSERT_OK(extractor_->Extract(doc, &expected));
+  std::vector<std::string> outputs(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < outputs.size(); ++t) {
+    threads.emplace_back([&, t] {
+      pb::ExtractionResult out;
+      for (int k = 0; k < 50; ++k) {
+        if (!extractor_->Extract(doc, &out).ok()) return;
+      }
+      outputs[t] = out.SerializeAsString();
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const std::string& o : outputs) EXPECT_EQ(o, expected.SerializeAsString());
 }
 
 // ---------------------------------------------------------------------------

@@ -317,6 +317,7 @@ bool IsUnbracketedLawName(U32View item) {
     if (kNotLawBeforeFaSet.Has(item[stem - 1])) return false;
     return true;
   }
+  if (EndsWith(item, U"法典")) return stem >= 1;  // 民法典
   return stem >= 2;
 }
 
@@ -346,7 +347,7 @@ size_t ListConnectorAt(U32View s, size_t p) {
   if (p >= s.size()) return 0;
   if (StartsWith(s, p, U"以及")) return 2;
   const char32_t c = s[p];
-  if (c == U'、' || c == ',' || c == U'和' || c == U'及' || c == U'与') return 1;
+  if (c == U'、' || c == U'和' || c == U'及' || c == U'与') return 1;
   return 0;
 }
 
@@ -449,6 +450,8 @@ bool EndsWithOrganSuffix(std::u32string_view s) {
   return false;
 }
 
+constexpr U32View kDocCodeStop = U"号和及与的在为了对将把是以据照从向见即";
+
 std::vector<std::string> FindDocNumbers(std::string_view text, const MatchText& m) {
   const U32View s = m.chars();
   std::vector<std::string> out;
@@ -464,19 +467,18 @@ std::vector<std::string> FindDocNumbers(std::string_view text, const MatchText& 
     while (j < s.size() && IsAsciiDigit(s[j]) && j - num_begin < 5) ++j;
     if (j == num_begin || j >= s.size() || s[j] != U'号') continue;
     const size_t end = j + 1;
-    // Issuer code: the Han characters before the bracket.
+    // Issuer code: the Han characters before the bracket, back to a
+    // character that cannot be part of one (号 ending a previous number,
+    // conjunctions, the end of 根据/按照 ...).
     size_t b = p;
-    while (b > 0 && IsHan(s[b - 1]) && p - b < 16) --b;
-    // Drop a citing verb glued to the code (根据巫溪府办发...).
-    for (bool again = true; again && b < p;) {
-      again = false;
-      for (U32View v : {U"根据", U"按照", U"依据", U"依照", U"印发", U"转发", U"落实", U"贯彻",
-                        U"执行", U"文件", U"参照", U"见", U"即"}) {
-        if (p - b > v.size() + 1 && StartsWith(s, b, v)) {
-          b += v.size();
-          again = true;
-        }
-      }
+    while (b > 0 && IsHan(s[b - 1]) && p - b < 16 && !IsOneOf(s[b - 1], kDocCodeStop)) --b;
+    // Drop everything up to the last citing verb glued to the code
+    // (再次落实渝府发... -> 渝府发...).
+    for (U32View v : {U"根据", U"按照", U"依据", U"依照", U"印发", U"转发", U"落实", U"贯彻",
+                      U"执行", U"文件", U"参照", U"遵照"}) {
+      const U32View prefix = s.substr(b, p - b);
+      const size_t at = prefix.rfind(v);
+      if (at != kNpos && prefix.size() - (at + v.size()) >= 2) b += at + v.size();
     }
     if (p - b < 1) continue;
     std::string number = Original(text, m, b, end);

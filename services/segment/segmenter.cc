@@ -107,13 +107,16 @@ class LayoutBuilder {
     if (b >= e) return;
     layout_.pieces.push_back({kind, b, e, -1});
     extras_.push_back(extra);
+    last_piece_end_ = e;
   }
 
+  // True if `k` starts a clause: the line start, right after another piece
+  // (a heading cut off before it), or after a terminator or colon.
   bool ClauseStart(uint32_t k, uint32_t piece_begin) const {
     if (k == piece_begin) return true;
     uint32_t j = k;
     while (j > piece_begin && IsSpace(s_[j - 1])) --j;
-    if (j == piece_begin) return true;
+    if (j == piece_begin || j == last_piece_end_) return true;
     return IsTerminatorAt(s_, j - 1) || s_[j - 1] == ':';
   }
 
@@ -471,6 +474,7 @@ class LayoutBuilder {
   int last_num_[kStyles] = {};
   int cur_rank_ = -1;
   int list_last_ = 0;
+  uint32_t last_piece_end_ = UINT32_MAX;
 };
 
 void SetSpan(const MatchText& m, uint32_t b, uint32_t e, common::v1::Span* span) {

@@ -123,13 +123,16 @@ constexpr cpb::QuantityKind kPercent = cpb::QUANTITY_KIND_PERCENT;
 constexpr UnitDef kUnits[] = {
     // three code points
     {U"个工作日", kOther, true},
+    {U"个百分点", kOther, false},
+    {U"百分点", kOther, false},
     {U"平方公里", kOther, false},
     {U"平方米", kOther, false},
     {U"个小时", kOther, true},
     // two code points
     {U"件次", kCount, false}, {U"人次", kCount, false}, {U"场次", kCount, false},
     {U"户次", kCount, false}, {U"批次", kCount, false}, {U"车次", kCount, false},
-    {U"班次", kCount, false}, {U"架次", kCount, false}, {U"课时", kCount, false},
+    {U"班次", kCount, false}, {U"架次", kCount, false}, {U"课时", kOther, false},
+    {U"学时", kOther, false},
     {U"万元", kMoney, false}, {U"亿元", kMoney, false}, {U"千元", kMoney, false},
     {U"个月", kOther, true}, {U"小时", kOther, true}, {U"分钟", kOther, true},
     {U"公里", kOther, false}, {U"千米", kOther, false}, {U"公顷", kOther, false},
@@ -149,7 +152,7 @@ constexpr UnitDef kUnits[] = {
     {U"例", kCount, false}, {U"封", kCount, false}, {U"组", kCount, false},
     {U"队", kCount, false}, {U"堂", kCount, false}, {U"节", kCount, false},
     {U"类", kCount, false}, {U"种", kCount, false}, {U"笔", kCount, false},
-    {U"面", kCount, false}, {U"首", kCount, false},
+    {U"面", kCount, false}, {U"首", kCount, false}, {U"卷", kCount, false},
     {U"趟", kCount, false}, {U"遍", kCount, false},
     {U"元", kMoney, false},
     // one code point: other measures
@@ -874,6 +877,30 @@ bool IsListMarkerAt(const Buffer& b, size_t i, size_t end, size_t* len) {
   return false;
 }
 
+// True if `prev` + `marker` is a word, so `marker` is not a predicate marker.
+bool EndsWord(char32_t prev, char32_t marker) {
+  std::u32string_view binders;
+  switch (marker) {
+    case U'为': binders = U"行作认成因以称更较极视所"; break;
+    case U'有': binders = U"所没具拥享占持只含特固"; break;
+    case U'是': binders = U"但就还总凡于或正也即"; break;
+    case U'计': binders = U"统设会审估"; break;
+    case U'达': binders = U"到下传表送抵转通发"; break;
+    case U'近': binders = U"附最接将邻亲"; break;
+    case U'约': binders = U"节制签违履合公"; break;
+    case U'共': binders = U"总公"; break;
+    case U'均': binders = U"平人"; break;
+    case U'都': binders = U"首"; break;
+    case U'了': binders = U"为除"; break;
+    case U'及': binders = U"以涉普危"; break;
+    case U'与': binders = U"参给"; break;
+    case U'和': binders = U"平总缓温调饱"; break;
+    case U'仅': case U'只': binders = U"不"; break;
+    default: return false;
+  }
+  return binders.find(prev) != std::u32string_view::npos;
+}
+
 void TrimSubject(const Buffer& b, size_t* from, size_t* to) {
   bool changed = true;
   while (changed && *from < *to) {
@@ -929,6 +956,8 @@ void TrimSubject(const Buffer& b, size_t* from, size_t* to) {
     }
     for (U32 w : kTrailingNoise) {
       if (b.EndsWith(*to, w, *from)) {
+        // A one-character marker may end an ordinary word: 行为, 所有, 统计, 平均.
+        if (w.size() == 1 && *to >= *from + 2 && EndsWord(b.cp[*to - 2], w[0])) break;
         *to -= w.size();
         changed = true;
         break;
@@ -975,11 +1004,8 @@ std::string FormatNumber(double v) {
   return buf;
 }
 
-// A metric under construction plus what the checks need.
-struct Pending {
-  pb::Metric metric;
-  std::string context;  // classification context (subject, or previous clause + subject)
-};
+// Subjects of at most this many characters are classified in context.
+constexpr size_t kShortSubject = 4;
 
 void AddFinding(pb::ExtractionResult* out, std::string code, pb::Severity sev, std::string msg,
                 std::initializer_list<uint32_t> idx) {
@@ -1168,13 +1194,6 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         ++follow_end;
       }
       const bool pre_nominal = follow_end > q.claim_end && buf.cp[q.claim_end] != U'的';
-      // Context for classifying bare subjects (成功48件, 覆盖率100%): the clause before.
-      std::string prev_clause;
-      if (clause_start > 0) {
-        const size_t pc_end = clause_start - 1;
-        const size_t pc_start = ClauseStart(buf, pc_end);
-        prev_clause = parser.Utf8(pc_start, pc_end);
-      }
       for (const auto& [sf, st] : items) {
         pb::Metric* m = out->add_metrics();
         std::string subject = parser.Utf8(sf, st);
@@ -1211,13 +1230,17 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         if (section >= 0 && section < nsec) {
           for (const std::string& h : paths[section]) m->add_section_path(h);
         }
-        // A subject that matches nothing on its own (成功48件, 覆盖率100%) is
-        // classified with the clause before it.
-        std::string context = subject;
-        const TaxonomyEntry* entry = impl_->taxonomy->Classify(subject, q.kind, q.unit);
-        if (entry == nullptr && !prev_clause.empty() && subject_cps <= 3) {
-          context = prev_clause + subject;
-          entry = impl_->taxonomy->Classify(context, q.kind, q.unit);
+        // A short subject (成功48件, 合格率100%) is read in its sentence: the
+        // text before it supplies what it is the success or rate of.
+        const TaxonomyEntry* entry;
+        std::string context;
+        if (subject_cps <= kShortSubject && sf > 0) {
+          context = parser.Utf8(0, sf);
+          entry = impl_->taxonomy->ClassifyInContext(subject, context, q.kind, q.unit);
+          context += subject;
+        } else {
+          entry = impl_->taxonomy->Classify(subject, q.kind, q.unit);
+          context = subject;
         }
         if (entry != nullptr) {
           m->set_metric_id(entry->metric_id);

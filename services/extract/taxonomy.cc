@@ -35,7 +35,14 @@ class TaxonomyImpl final : public Taxonomy {
   const TaxonomyEntry* Classify(std::string_view subject, QuantityKind kind,
                                 std::string_view unit) const override {
     for (size_t i = 0; i < rules_.size(); ++i) {
-      if (Matches(rules_[i], subject, kind, unit)) return &entries_[i];
+      if (Matches(rules_[i], subject, {}, kind, unit)) return &entries_[i];
+    }
+    return nullptr;
+  }
+  const TaxonomyEntry* ClassifyInContext(std::string_view subject, std::string_view context, QuantityKind kind,
+                                         std::string_view unit) const override {
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      if (Matches(rules_[i], subject, context, kind, unit)) return &entries_[i];
     }
     return nullptr;
   }
@@ -43,7 +50,8 @@ class TaxonomyImpl final : public Taxonomy {
   const std::vector<TaxonomyEntry>& entries() const override { return entries_; }
 
  private:
-  static bool Matches(const Rule& rule, std::string_view subject, QuantityKind kind,
+  // All keywords of a group in subject or context, at least one in subject.
+  static bool Matches(const Rule& rule, std::string_view subject, std::string_view context, QuantityKind kind,
                       std::string_view unit) {
     if (!rule.kinds.empty()) {
       bool ok = false;
@@ -60,13 +68,16 @@ class TaxonomyImpl final : public Taxonomy {
     }
     for (const auto& group : rule.match) {
       bool all = true;
+      bool anchored = false;
       for (const std::string& kw : group) {
-        if (subject.find(kw) == std::string_view::npos) {
+        if (subject.find(kw) != std::string_view::npos) {
+          anchored = true;
+        } else if (context.find(kw) == std::string_view::npos) {
           all = false;
           break;
         }
       }
-      if (all) return true;
+      if (all && anchored) return true;
     }
     return false;
   }

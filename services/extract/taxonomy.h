@@ -32,6 +32,11 @@ class Taxonomy {
   // The entry for a subject of the given kind and unit, or nullptr (= "unclassified").
   virtual const TaxonomyEntry* Classify(std::string_view subject, common::v1::QuantityKind kind,
                                         std::string_view unit) const = 0;
+  // Like Classify(), for a short subject (成功, 合格率) read in its sentence: a
+  // keyword group matches when all its keywords occur in `context` (the text
+  // before the subject) or `subject`, and at least one occurs in `subject`.
+  virtual const TaxonomyEntry* ClassifyInContext(std::string_view subject, std::string_view context,
+                                                 common::v1::QuantityKind kind, std::string_view unit) const = 0;
   // A hash of the taxonomy content; part of the extractor's processing version.
   virtual const std::string& version() const = 0;
   virtual const std::vector<TaxonomyEntry>& entries() const = 0;

@@ -328,6 +328,30 @@ TEST_F(ExtractorTest, SubjectComesFromTheClause) {
   EXPECT_EQ(out.metrics(2).subject(), "村配备法律顾问");
 }
 
+TEST_F(ExtractorTest, ShortSubjectsAreClassifiedInTheirSentence) {
+  // The same bare 合格率 means different things after an exam and after a case-file review.
+  auto out = Run("组织干部参加年度学法考试，参考率98%，合格率100%。");
+  ASSERT_EQ(out.metrics_size(), 2);
+  EXPECT_EQ(out.metrics(0).metric_id(), "exam.participation_rate");
+  EXPECT_EQ(out.metrics(1).metric_id(), "exam.pass_rate");
+  EXPECT_EQ(out.metrics(1).subject(), "合格率");
+  out = Run("评查行政执法案卷12卷，合格率为92%。");
+  ASSERT_EQ(out.metrics_size(), 2);
+  EXPECT_EQ(out.metrics(1).metric_id(), "enforcement.case_file_pass_rate");
+  // Without anything to say what it is the rate of, it stays unclassified.
+  out = Run("合格率为92%。");
+  ASSERT_EQ(out.metrics_size(), 1);
+  EXPECT_EQ(out.metrics(0).metric_id(), "unclassified");
+}
+
+TEST_F(ExtractorTest, PredicateMarkersAreNotCutFromWords) {
+  const auto out = Run("全年查处违法行为14起，信访总量同比下降8.2个百分点。");
+  ASSERT_EQ(out.metrics_size(), 2);
+  EXPECT_EQ(out.metrics(0).subject(), "查处违法行为");
+  EXPECT_EQ(out.metrics(1).unit(), "个百分点");
+  EXPECT_EQ(out.metrics(1).kind(), kOther);
+}
+
 TEST_F(ExtractorTest, UnmatchedSubjectIsKeptAsUnclassified) {
   const auto out = Run("新建村级文化广场4个。");
   ASSERT_EQ(out.metrics_size(), 1);

@@ -49,6 +49,18 @@ TEST(TaxonomyTest, ParsesAndClassifiesInOrder) {
   EXPECT_EQ(tax->Classify("新建文化广场", cpb::QUANTITY_KIND_COUNT, "个"), nullptr);
 }
 
+TEST(TaxonomyTest, ClassifyInContextNeedsAKeywordInTheSubject) {
+  ASSERT_OK_AND_ASSIGN(auto tax, Taxonomy::Parse(kSmall));
+  // 调解 comes from the context, 成功率 from the subject.
+  const TaxonomyEntry* e =
+      tax->ClassifyInContext("成功率", "共调解纠纷20件，成功19件，", cpb::QUANTITY_KIND_PERCENT, "%");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->metric_id, "mediation.success_rate");
+  // Every keyword of the group only in the context: no anchor in the subject.
+  EXPECT_EQ(tax->ClassifyInContext("覆盖率", "调解成功率95%，", cpb::QUANTITY_KIND_PERCENT, "%"), nullptr);
+  EXPECT_EQ(tax->Classify("成功率", cpb::QUANTITY_KIND_PERCENT, "%"), nullptr);
+}
+
 TEST(TaxonomyTest, VersionIsAHashOfTheContent) {
   ASSERT_OK_AND_ASSIGN(auto a, Taxonomy::Parse(kSmall));
   ASSERT_OK_AND_ASSIGN(auto b, Taxonomy::Parse(kSmall));

@@ -240,8 +240,10 @@ inline bool MaybeQuote(char32_t c) {
 }
 
 // Decodes text[begin, end) into `buf` and records where numbers may start.
-void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf,
-                std::vector<uint32_t>* starts) {
+// Returns false (with *bad_offset) if the range is not well-formed UTF-8:
+// every span and string the extractor emits must be valid UTF-8.
+bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf, std::vector<uint32_t>* starts,
+                uint32_t* bad_offset) {
   const uint32_t max = end - begin;
   buf->cp.resize(max);
   buf->off.resize(max + 1);
@@ -261,18 +263,31 @@ void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf
     if (b < 0x80) {
       c = b;
       len = 1;
-    } else if ((b & 0xF0) == 0xE0 && i + 2 < end) {
+    } else if ((b & 0xF0) == 0xE0 && i + 2 < end && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
       c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
       len = 3;
-    } else if ((b & 0xE0) == 0xC0 && i + 1 < end) {
+      if (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF)) {
+        *bad_offset = i;
+        return false;
+      }
+    } else if ((b & 0xE0) == 0xC0 && i + 1 < end && (s[i + 1] & 0xC0) == 0x80) {
       c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F);
       len = 2;
-    } else if ((b & 0xF8) == 0xF0 && i + 3 < end) {
+      if (c < 0x80) {
+        *bad_offset = i;
+        return false;
+      }
+    } else if ((b & 0xF8) == 0xF0 && i + 3 < end && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80 &&
+               (s[i + 3] & 0xC0) == 0x80) {
       c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
       len = 4;
+      if (c < 0x10000 || c > 0x10FFFF) {
+        *bad_offset = i;
+        return false;
+      }
     } else {
-      c = 0xFFFD;
-      len = 1;
+      *bad_offset = i;
+      return false;
     }
     if (table.Has(c)) {
       starts->push_back(n);
@@ -299,6 +314,7 @@ void DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf
   off[n] = end;
   buf->cp.resize(n);
   buf->off.resize(n + 1);
+  return true;
 }
 
 // ----------------------------------------------------------------------------
@@ -337,7 +353,7 @@ bool ParseArabic(const Buffer& b, size_t i, Number* out) {
       ++j;
     }
   }
-  if (digits == 0) return false;
+  if (digits == 0 || digits > 15) return false;  // > 15 digits: an id or code, not a quantity
   int frac = 0;
   out->int_digits = digits;
   if ((b.at(j) == U'.' || b.at(j) == U'．') && ArabicDigit(b.at(j + 1)) >= 0) {
@@ -634,10 +650,12 @@ class SentenceParser {
             ++j;
           }
         } else if (a.arabic && suffix == cpb::APPROX_UNSPECIFIED && j == a.end && IsUnknownMeasureEnd(j) &&
-                   MatchAnyBefore(b_, start, 0, {U"为", U"是", U"达到", U"达"}) != 0) {
+                   a.int_digits <= 6 && !(ArabicDigit(b_.at(start)) == 0 && a.end - start > 1) &&
+                   BarePredicateLength(start) != 0) {
           // A bare number stated as a value (败诉率为0，参训人数达120。): no unit
-          // is written; a rate stated this way is a percentage.
-          const size_t k = MatchAnyBefore(b_, start, 0, {U"为", U"是", U"达到", U"达"});
+          // is written; a rate stated this way is a percentage. Long numbers
+          // and numbers with a leading zero are codes (电话为13800000000).
+          const size_t k = BarePredicateLength(start);
           if (start > k && b_.at(start - k - 1) == U'率') {
             q->kind = kPercent;
             q->unit = "%";
@@ -821,6 +839,15 @@ class SentenceParser {
       ++j;
     }
     return j;
+  }
+  // The length of the predicate (为/是/达/达到) before a bare number at
+  // `start`, or 0; 0 too when the subject names a code (号码, 编码, 电话).
+  size_t BarePredicateLength(size_t start) const {
+    const size_t k = MatchAnyBefore(b_, start, 0, {U"为", U"是", U"达到", U"达"});
+    if (k == 0 || start < k + 1) return k;
+    const char32_t head = b_.cp[start - k - 1];
+    if (head == U'码' || head == U'号' || head == U'话' || head == U'址') return 0;
+    return k;
   }
   bool IsUnknownMeasureEnd(size_t j) const {
     const char32_t c = b_.at(j);
@@ -1135,7 +1162,11 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
                                      std::to_string(end) + ") outside the text of " + doc.source());
     }
     // Only sentences with a possible number start go further.
-    DecodeInto(text, begin, end, &buf, &starts);
+    uint32_t bad = 0;
+    if (!DecodeInto(text, begin, end, &buf, &starts, &bad)) {
+      return Status::InvalidArgument("extractor: " + doc.source() + ": invalid UTF-8 (or a sentence span " +
+                                     "not on a character boundary) at byte " + std::to_string(bad));
+    }
     if (starts.empty()) return Status::OK();
     SentenceParser parser(buf);
     parser.set_text(&text);

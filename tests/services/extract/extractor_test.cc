@@ -176,6 +176,8 @@ TEST_F(ExtractorTest, BareNumberStatedAsAValue) {
   CheckSingle(this, Run(s), {s, "12", 12, "", kExact, kOther});
   // Without a predicate a bare number is not a claim (codes, markers, numbers in names).
   EXPECT_EQ(Run("咨询电话12348，").metrics_size(), 0);
+  EXPECT_EQ(Run("联系电话为13800000000。").metrics_size(), 0);
+  EXPECT_EQ(Run("邮政编码是404000。").metrics_size(), 0);
 }
 
 TEST_F(ExtractorTest, SecondMeasureOfTheSameSubject) {
@@ -402,6 +404,32 @@ TEST_F(ExtractorTest, RejectsSentenceSpanOutsideText) {
   doc.mutable_sentences(0)->mutable_span()->set_end(10000);
   pb::ExtractionResult out;
   EXPECT_FALSE(extractor_->Extract(doc, &out).ok());
+}
+
+TEST_F(ExtractorTest, RejectsInvalidUtf8AndSpansInsideACharacter) {
+  auto doc = MakeDoc("开展活动3次。");
+  doc.mutable_text()->replace(0, 1, "\xff");
+  pb::ExtractionResult out;
+  Status st = extractor_->Extract(doc, &out);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  auto doc2 = MakeDoc("开展活动3次。");
+  doc2.mutable_sentences(0)->mutable_span()->set_begin(1);  // inside 开
+  st = extractor_->Extract(doc2, &out);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ExtractorTest, LongDigitStringsAreCodesNotQuantities) {
+  EXPECT_EQ(Run("身份证号码为5001011990010112345。").metrics_size(), 0);
+  EXPECT_EQ(Run("编号1234567890123456789件。").metrics_size(), 0);
+}
+
+TEST_F(ExtractorTest, DocumentWithoutSentencesIsReadAsOne) {
+  segment::v1::SegmentedDocument doc;
+  doc.set_text("发放宣传资料300份。");
+  pb::ExtractionResult out;
+  ASSERT_OK(extractor_->Extract(doc, &out));
+  ASSERT_EQ(out.metrics_size(), 1);
+  EXPECT_EQ(out.metrics(0).section(), -1);
 }
 
 TEST_F(ExtractorTest, ExtractIsDeterministicAndClearsOutput) {

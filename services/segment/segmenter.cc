@@ -51,6 +51,7 @@ struct Line {
   uint32_t begin;
   uint32_t end;
   bool blank_before;
+  bool indented;  // starts with spaces: a new paragraph, never a continuation
 };
 
 struct HeadingExtra {
@@ -94,7 +95,7 @@ class LayoutBuilder {
       if (lb == le) {
         blank = true;
       } else {
-        lines_.push_back({lb, le, blank});
+        lines_.push_back({lb, le, blank, lb > b});
         blank = false;
       }
       b = i + 1;
@@ -367,7 +368,7 @@ class LayoutBuilder {
       // previous paragraph or item.
       bool joined = false;
       if (at_line_start && kind == pb::BLOCK_KIND_PARAGRAPH && !line.blank_before &&
-          !layout_.pieces.empty()) {
+          !line.indented && !layout_.pieces.empty()) {
         Piece& prev = layout_.pieces.back();
         if ((prev.kind == pb::BLOCK_KIND_PARAGRAPH || prev.kind == pb::BLOCK_KIND_LIST_ITEM) &&
             !EndsClause(s_[prev.end - 1])) {

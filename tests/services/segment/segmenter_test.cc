@@ -465,6 +465,15 @@ TEST_F(SegmenterTest, SentenceBrokenByALineFeedStaysWhole) {
                                      "二是坚持源头化解。"}));
 }
 
+TEST_F(SegmenterTest, IndentedLineStartsANewParagraph) {
+  const pb::SegmentedDocument doc = Segment(
+      "一、工作情况\n"
+      "\u3000\u3000为推动法治建设营造了浓厚氛围\n"
+      "\u3000\u30002023年以来，主要负责人履行职责。\n");
+  EXPECT_EQ(Blocks(doc, pb::BLOCK_KIND_PARAGRAPH),
+            (Strings{"为推动法治建设营造了浓厚氛围", "2023年以来，主要负责人履行职责。"}));
+}
+
 TEST_F(SegmenterTest, InlineListItemVariants) {
   const pb::SegmentedDocument doc = Segment(
       "一、工作\n"
@@ -543,6 +552,39 @@ TEST_F(SegmenterTest, EmptyAndBlankText) {
     EXPECT_EQ(doc.blocks_size(), 0);
     EXPECT_EQ(doc.sentences_size(), 0);
     EXPECT_EQ(doc.sections_size(), 0);
+  }
+}
+
+}  // namespace
+}  // namespace reportflow::segment
+
+namespace reportflow::segment {
+namespace {
+
+// Structural invariants on pseudo-random token soups (fixed seed, so the
+// inputs are the same on every run): markers, dates, residue, brackets,
+// line endings and punctuation in every order must never break the output
+// contract.
+TEST_F(SegmenterTest, InvariantsHoldOnTokenSoup) {
+  static constexpr std::string_view kTokens[] = {
+      "一、", "（一）", "(二）", "1.", "（1）", "第一部分", "一是", "二要", "—是", "首先是", "。", "，", ",", ".",
+      "：", "；", "\n", "\r\n", "\r", " ", "\u3000", "2023年", "2024年2月28日", "二〇二四年一月五日", "年度",
+      "今年", "青山镇", "花溪乡", "望京街道", "重庆市", "万州区", "人民政府", "委员会", "关于", "报告", "抄送：",
+      "《行政处罚法》", "《", "》", "执行", "宪法", "、", "〔2023〕38号", "巫溪府办发", "[bookmark: _GoBack]",
+      "[", "]", "法治政府建设", "存在问题", "下一步", "12件", "96.5%", "６", "鄉", "「", "」", "①", "😀"};
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    const int n = static_cast<int>(next() % 120);
+    for (int i = 0; i < n; ++i) text += kTokens[next() % std::size(kTokens)];
+    SCOPED_TRACE(text);
+    Segment(text);  // CheckInvariants runs inside.
   }
 }
 

@@ -478,6 +478,27 @@ class LayoutBuilder {
   uint32_t last_piece_end_ = UINT32_MAX;
 };
 
+// True if s[k] == '.' is the dot of an enumeration marker: it follows one or
+// two ASCII digits, or one Chinese numeral, that start a clause (block start,
+// or after punctuation/space), and text (not a digit) follows.
+bool IsMarkerDot(U32View s, uint32_t k, uint32_t block_begin) {
+  if (k == block_begin || k + 1 >= s.size()) return false;
+  const char32_t next = s[k + 1];
+  if (IsAsciiDigit(next) || IsSpace(next) || next == '\n') return false;
+  uint32_t j = k;
+  if (IsAsciiDigit(s[j - 1])) {
+    while (j > block_begin && IsAsciiDigit(s[j - 1]) && k - j < 3) --j;
+    if (k - j > 2) return false;
+  } else {
+    size_t len = 0;
+    if (ParseChineseNumeral(s.substr(k - 1, 1), &len) == 0) return false;
+    j = k - 1;
+  }
+  if (j == block_begin) return true;
+  const char32_t before = s[j - 1];
+  return !IsHan(before) && !IsAsciiDigit(before) && !(before >= 'A' && before <= 'z');
+}
+
 void SetSpan(const MatchText& m, uint32_t b, uint32_t e, common::v1::Span* span) {
   span->set_begin(m.ByteBegin(b));
   span->set_end(m.ByteEnd(e));
@@ -587,7 +608,12 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
     for (uint32_t k = p.begin; k < p.end; ++k) {
       const char32_t c = s[k];
       if (c == '\n') continue;
-      if (c < 0x10000) {
+      if (c == '.' && IsMarkerDot(s, k, p.begin)) {
+        // The dot of an enumeration marker (1. / 一.) ends no sentence; ICU
+        // would break after it, so it is matched as an enumeration comma.
+        u16.push_back(u'\u3001');
+        u16_char.push_back(k);
+      } else if (c < 0x10000) {
         u16.push_back(static_cast<char16_t>(c));
         u16_char.push_back(k);
       } else {

@@ -231,6 +231,7 @@ TEST_F(SegmenterTest, AsciiPunctuation) {
   EXPECT_NE(std::find(sentences.begin(), sentences.end(), "全年办理行政执法案件12件,办结率96.5%."),
             sentences.end())
       << "a decimal point does not end a sentence";
+  EXPECT_NE(std::find(sentences.begin(), sentences.end(), "一.主要工作和成效"), sentences.end());
   EXPECT_EQ(doc.metadata().township(), "白沙镇");
   EXPECT_EQ(doc.metadata().year(), 2021);
 }
@@ -442,6 +443,16 @@ TEST_F(SegmenterTest, HeadingVariants) {
   EXPECT_EQ(doc.sections(5).parent(), -1);
   EXPECT_EQ(doc.sections(5).kind(), pb::SECTION_KIND_PROBLEMS);
   EXPECT_EQ(TopLevel(doc), (Strings{"第一部分 基本情况", "第二部分 存在问题"}));
+  const Strings sentences = Sentences(doc);
+  EXPECT_NE(std::find(sentences.begin(), sentences.end(), "1.成立领导小组。"), sentences.end())
+      << "a marker dot ends no sentence";
+}
+
+TEST_F(SegmenterTest, EnumerationDotsInsideAParagraphEndNoSentence) {
+  const pb::SegmentedDocument doc =
+      Segment("一、工作\n采取了以下措施：1.推行考察制度；2.建立学法制度；3.纳入年度评价。办结率96.5%.完成.\n");
+  EXPECT_EQ(Sentences(doc), (Strings{"一、工作", "采取了以下措施：1.推行考察制度；2.建立学法制度；3.纳入年度评价。",
+                                     "办结率96.5%.", "完成."}));
 }
 
 TEST_F(SegmenterTest, HeadingRunningIntoBodyIsSplitAtTheFirstFullStop) {

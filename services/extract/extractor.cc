@@ -440,9 +440,9 @@ bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out, bool a
     if (!allow_bare_power) return false;  // 百姓, 千方百计, 万一
     out->bare_power = true;
   }
-  double total = 0, section = 0;
-  int digit = -1;          // pending digit
-  int64_t last_power = 0;  // last power seen in this section
+  double yi = 0, wan = 0, section = 0;  // parts above 亿, above 万, below 万
+  int digit = -1;                        // pending digit
+  int64_t last_power = 0;                // last power seen
   bool prev_digit = false;
   bool zero_seen = false;
   for (size_t k = i; k < run_end; ++k) {
@@ -458,14 +458,25 @@ bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out, bool a
     const int64_t p = ChinesePower(c);
     prev_digit = false;
     if (p >= 10000) {
-      section += (digit > 0 ? digit : 0);
-      if (section == 0 && total == 0) return false;
-      total = (total + section) * static_cast<double>(p);
+      double part = section + (digit > 0 ? digit : 0);
+      if (p == 100000000) part += wan;
+      if (part == 0) {
+        if (k != i) return false;  // 零万, 亿万
+        part = 1;                  // a bare 万 after 近/逾 (checked above)
+      }
+      if (p == 100000000) {
+        if (yi != 0) return false;  // 亿亿
+        yi = part * static_cast<double>(p);
+        wan = 0;
+      } else {
+        if (wan != 0) return false;  // 万万
+        wan = part * static_cast<double>(p);
+      }
       section = 0;
       last_power = p;
     } else {
       if (digit == 0) return false;  // 零百
-      if (last_power != 0 && last_power < 10000 && p >= last_power) return false;  // 十百
+      if (last_power != 0 && last_power < 10000 && p >= last_power) return false;  // 百千
       if (digit < 0 && k != i) return false;  // 十百, 千百
       section += (digit > 0 ? digit : 1) * static_cast<double>(p);
       last_power = p;
@@ -474,14 +485,15 @@ bool ParseChinese(const Buffer& b, size_t i, size_t run_end, Number* out, bool a
     zero_seen = false;
   }
   if (digit > 0) {
-    // 一千二 = 1200, 两万五 = 25000 (an abbreviated next power), unless 零 came before.
+    // 一千二 = 1200, 两万五 = 25000, 一亿二 = 1.2亿 (the next power down is
+    // implied), unless 零 came before: 一百零五 = 105.
     if (!zero_seen && last_power >= 100) {
-      section += digit * static_cast<double>(last_power >= 10000 ? last_power / 10 : last_power / 10);
+      section += digit * static_cast<double>(last_power / 10);
     } else {
       section += digit;
     }
   }
-  out->value = total + section;
+  out->value = yi + wan + section;
   return out->value > 0;
 }
 
@@ -948,6 +960,12 @@ void TrimSubject(const Buffer& b, size_t* from, size_t* to) {
         changed = true;
         break;
       }
+    }
+    // A leading existential 有 (我乡有执法人员6人), but not the 有 of 有效, 有关 ...
+    if (*from + 2 < *to && b.cp[*from] == U'有' &&
+        std::u32string_view(U"效关力序机所的些益利偿线望名限助").find(b.cp[*from + 1]) == std::u32string_view::npos) {
+      ++*from;
+      changed = true;
     }
     // Scope: 本乡/全乡/我镇/该县 ...
     if (*from + 2 < *to && (b.cp[*from] == U'本' || b.cp[*from] == U'全' || b.cp[*from] == U'我' ||

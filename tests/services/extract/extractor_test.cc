@@ -98,6 +98,10 @@ TEST_F(ExtractorTest, NumeralForms) {
       {"网上办件比例为百分之80。", "百分之80", 80, "%", kExact, kPercent},
       {"累计收到群众建议0件。", "0件", 0, "件", kExact, kCount},
       {"参训村干部贰拾名。", "贰拾名", 20, "名", kExact, kCount},
+      {"普法短视频累计播放一亿二千万人次。", "一亿二千万人次", 120000000, "人次", kExact, kCount},
+      {"普法短视频累计播放一亿二人次。", "一亿二人次", 120000000, "人次", kExact, kCount},
+      {"全镇常住人口三万零五百人。", "三万零五百人", 30500, "人", kExact, kCount},
+      {"争取上级资金三亿元。", "三亿元", 3, "亿元", kExact, kMoney},
   };
   for (const Expect& e : cases) CheckSingle(this, Run(e.sentence), e);
 }
@@ -115,6 +119,7 @@ TEST_F(ExtractorTest, Qualifiers) {
       {"法治集市吸引群众逾1500人。", "逾1500人", 1500, "人", kMore, kCount},
       {"法治讲堂听众逾千人。", "逾千人", 1000, "人", kMore, kCount},
       {"宣传活动惠及上千人。", "上千人", 1000, "人", kMore, kCount},
+      {"宪法宣传周覆盖近万人。", "近万人", 10000, "人", kLess, kCount},
       {"全年接待咨询约260人次。", "约260人次", 260, "人次", kAbout, kCount},
       {"开展巡回宣讲15场左右。", "15场左右", 15, "场", kAbout, kCount},
       {"排查矛盾隐患近90条。", "近90条", 90, "条", kLess, kCount},
@@ -231,6 +236,7 @@ TEST_F(ExtractorTest, ExcludesListMarkersAndOrdinals) {
 TEST_F(ExtractorTest, ExcludesNamesAndSlogans) {
   for (const std::string s : {
            "深入开展“七五”普法总结验收。",
+           "扎实推进“八五”普法规划实施。",
            "严格落实三项制度。",
            "牢固树立四个意识，做到两个维护。",
            "统筹推进五位一体总体布局。",
@@ -328,6 +334,12 @@ TEST_F(ExtractorTest, SubjectComesFromTheClause) {
   EXPECT_EQ(out.metrics(1).metric_id(), "mediation.disputes_resolved");
   // Pre-nominal: the counted noun follows the measure word.
   EXPECT_EQ(out.metrics(2).subject(), "村配备法律顾问");
+  // Time phrases, scope and an existential 有 are not part of the subject.
+  const auto out2 = Run("截至目前，我镇有行政执法资格人员9人，有效处置突发事件3起。");
+  ASSERT_EQ(out2.metrics_size(), 2);
+  EXPECT_EQ(out2.metrics(0).subject(), "行政执法资格人员");
+  EXPECT_EQ(out2.metrics(0).metric_id(), "enforcement.certified_officers");
+  EXPECT_EQ(out2.metrics(1).subject(), "有效处置突发事件");
 }
 
 TEST_F(ExtractorTest, ShortSubjectsAreClassifiedInTheirSentence) {

@@ -97,8 +97,6 @@ std::optional<HeadingMarker> MatchHeadingMarker(std::u32string_view s) {
     if (v == 0) return std::nullopt;
     size_t i = SkipSpaces(s, n);
     if (i >= s.size() || (s[i] != U'、' && s[i] != '.')) return std::nullopt;
-    // "一.5" is a number, not a marker.
-    if (s[i] == '.' && i + 1 < s.size() && IsAsciiDigit(s[i + 1])) return std::nullopt;
     const size_t after = SkipSpaces(s, i + 1);
     // "一、二、三级" is an enumeration of numerals, not a heading.
     if (after < s.size()) {

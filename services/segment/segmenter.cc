@@ -66,14 +66,16 @@ class LayoutBuilder {
 
   Layout Build() {
     SplitLines();
-    run_together_ = true;
+    // A report whose lines rarely start with a heading (at most one: the
+    // whole report on one line, or on a few) has its headings run into the
+    // text; they are then also recognised after a full stop or colon, when
+    // their numbering continues the sequence.
+    int heading_lines = 0;
     for (const Line& l : lines_) {
       auto hm = MatchHeadingMarker(s_.substr(l.begin, l.end - l.begin));
-      if (hm && Rank(hm->style) <= Rank(MarkerStyle::kParenChinese)) {
-        run_together_ = false;
-        break;
-      }
+      if (hm && Rank(hm->style) <= Rank(MarkerStyle::kParenChinese) && ++heading_lines > 1) break;
     }
+    run_together_ = heading_lines <= 1;
     for (const Line& l : lines_) ProcessLine(l);
     MarkTrailingSignature();
     BuildSections();
@@ -639,9 +641,21 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
       utext_close(ut);
       return Status::Internal(std::string("BreakIterator::setText: ") + u_errorName(status));
     }
+    // UAX #29 keeps opening brackets after a full stop with the sentence
+    // before ("…。（二）" breaks after "（"); they start the next one here.
+    auto is_open = [](char16_t c) {
+      return c == u'(' || c == u'[' || c == u'《' || c == u'“' || c == u'‘' || c == u'「' ||
+             c == u'『' || c == u'【' || c == u'〔' || c == u'{';
+    };
     size_t blk = 0;
     int32_t a = bi.first();
     for (int32_t bnd = bi.next(); bnd != icu::BreakIterator::DONE; a = bnd, bnd = bi.next()) {
+      int32_t k = bnd;
+      while (k > a && u16[k - 1] == u' ') --k;
+      if (k > a && is_open(u16[k - 1])) {
+        while (k > a && is_open(u16[k - 1])) --k;
+        bnd = k;
+      }
       int32_t z = bnd;
       while (z > a && (u16[z - 1] == u'\u2029' || u16[z - 1] == u' ')) --z;
       int32_t y = a;

@@ -277,6 +277,21 @@ TEST_F(SegmenterTest, WholeReportOnOneLine) {
   EXPECT_EQ(meta.report_date(), "2025-01-20");
 }
 
+TEST_F(SegmenterTest, OneLineReportStartingWithAHeading) {
+  const pb::SegmentedDocument doc = Segment(
+      "一、2022年工作开展情况（一）完善制度建设。制定了《白沙镇行政执法公示办法》。（二）加强队伍建设。"
+      "二、存在的问题一是人员少。二是经费不足。三.2023年工作计划(一)加强培训.");
+  EXPECT_EQ(TopLevel(doc), (Strings{"一、2022年工作开展情况", "二、存在的问题", "三.2023年工作计划"}));
+  ASSERT_EQ(doc.sections_size(), 6);
+  EXPECT_EQ(doc.sections(2).heading(), "（二）加强队伍建设。");
+  EXPECT_EQ(doc.sections(5).heading(), "(一)加强培训.");
+  EXPECT_EQ(doc.sections(5).parent(), 4);
+  // An opening bracket after a full stop starts the next sentence.
+  const Strings sentences = Sentences(doc);
+  EXPECT_NE(std::find(sentences.begin(), sentences.end(), "制定了《白沙镇行政执法公示办法》。"), sentences.end());
+  EXPECT_EQ(doc.metadata().year(), 2022);
+}
+
 TEST_F(SegmenterTest, SubdistrictOffice) {
   const pb::SegmentedDocument doc = Segment(
       "中共北京市朝阳区望京街道工作委员会\n"

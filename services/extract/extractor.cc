@@ -756,6 +756,10 @@ class SentenceParser {
       return true;
     }
     if (IsAsciiLetter(b_.at(q.num_end))) return true;
+    // Clock times and scores: 9:30, 3：1.
+    if ((b_.at(q.num_end) == U':' || b_.at(q.num_end) == U'：') && ArabicDigit(b_.at(q.num_end + 1)) >= 0) {
+      return true;
+    }
     // Inside a short quoted name: “八五”普法, “6.26”, “三项制度”, “只跑一次路”.
     for (const auto& [open, close] : b_.quotes) {
       if (open < q.num_begin && close >= q.unit_end && close - open <= 16) {

@@ -559,6 +559,30 @@ struct Quantity {
   Number number;                        // the (first) number as read
 };
 
+// True if `prev` + `marker` is a word, so `marker` is not a predicate marker.
+bool EndsWord(char32_t prev, char32_t marker) {
+  std::u32string_view binders;
+  switch (marker) {
+    case U'为': binders = U"行作认成因以称更较极视所"; break;
+    case U'有': binders = U"所没具拥享占持只含特固"; break;
+    case U'是': binders = U"但就还总凡于或正也即"; break;
+    case U'计': binders = U"统设会审估"; break;
+    case U'达': binders = U"到下传表送抵转通发"; break;
+    case U'近': binders = U"附最接将邻亲"; break;
+    case U'约': binders = U"节制签违履合公"; break;
+    case U'共': binders = U"总公"; break;
+    case U'均': binders = U"平人"; break;
+    case U'都': binders = U"首"; break;
+    case U'了': binders = U"为除"; break;
+    case U'及': binders = U"以涉普危"; break;
+    case U'与': binders = U"参给"; break;
+    case U'和': binders = U"平总缓温调饱"; break;
+    case U'仅': case U'只': binders = U"不"; break;
+    default: return false;
+  }
+  return binders.find(prev) != std::u32string_view::npos;
+}
+
 bool IsRangeConnector(char32_t c) {
   return c == U'至' || c == U'到' || c == U'-' || c == U'－' || c == U'~' || c == U'～' || c == U'〜' ||
          c == U'—' || c == U'–';
@@ -710,12 +734,13 @@ class SentenceParser {
     cpb::Approx prefix = cpb::APPROX_UNSPECIFIED;
     if ((k = MatchAnyBefore(b_, start, 0, {U"不少于", U"不低于", U"至少"})) != 0) {
       prefix = cpb::APPROX_AT_LEAST;
+    } else if ((k = MatchAnyBefore(b_, start, 0, {U"不超过", U"将近", U"接近", U"不到", U"不足", U"不满"})) != 0) {
+      prefix = cpb::APPROX_LESS_THAN;
     } else if ((k = MatchAnyBefore(b_, start, 0, {U"超过", U"多于", U"高于", U"逾"})) != 0) {
       prefix = cpb::APPROX_MORE_THAN;
-    } else if ((k = MatchAnyBefore(b_, start, 0, {U"大约", U"约为", U"约"})) != 0) {
+    } else if ((k = MatchAnyBefore(b_, start, 0, {U"大约", U"约为", U"约"})) != 0 &&
+               !(k == 1 && start >= 2 && EndsWord(b_.cp[start - 2], U'约'))) {  // 节约, 签约
       prefix = cpb::APPROX_ABOUT;
-    } else if ((k = MatchAnyBefore(b_, start, 0, {U"将近", U"接近", U"不到", U"不足", U"不满", U"不超过"})) != 0) {
-      prefix = cpb::APPROX_LESS_THAN;
     } else if (a.bare_power && (b_.at(start - 1) == U'上' || b_.at(start - 1) == U'数' ||
                                 b_.at(start - 1) == U'几')) {
       prefix = cpb::APPROX_MORE_THAN;
@@ -918,30 +943,6 @@ bool IsListMarkerAt(const Buffer& b, size_t i, size_t end, size_t* len) {
     }
   }
   return false;
-}
-
-// True if `prev` + `marker` is a word, so `marker` is not a predicate marker.
-bool EndsWord(char32_t prev, char32_t marker) {
-  std::u32string_view binders;
-  switch (marker) {
-    case U'为': binders = U"行作认成因以称更较极视所"; break;
-    case U'有': binders = U"所没具拥享占持只含特固"; break;
-    case U'是': binders = U"但就还总凡于或正也即"; break;
-    case U'计': binders = U"统设会审估"; break;
-    case U'达': binders = U"到下传表送抵转通发"; break;
-    case U'近': binders = U"附最接将邻亲"; break;
-    case U'约': binders = U"节制签违履合公"; break;
-    case U'共': binders = U"总公"; break;
-    case U'均': binders = U"平人"; break;
-    case U'都': binders = U"首"; break;
-    case U'了': binders = U"为除"; break;
-    case U'及': binders = U"以涉普危"; break;
-    case U'与': binders = U"参给"; break;
-    case U'和': binders = U"平总缓温调饱"; break;
-    case U'仅': case U'只': binders = U"不"; break;
-    default: return false;
-  }
-  return binders.find(prev) != std::u32string_view::npos;
 }
 
 void TrimSubject(const Buffer& b, size_t* from, size_t* to) {

@@ -492,37 +492,35 @@ std::vector<std::string> FindCitedLaws(std::string_view text, const MatchText& m
   const U32View s = m.chars();
   std::vector<LawHit> hits;
   std::vector<std::pair<size_t, size_t>> bracketed;  // [open, close]
-  // 《…》
-  for (size_t p = 0; p < s.size(); ++p) {
-    if (s[p] != U'《') continue;
-    size_t q = p + 1;
-    while (q < s.size() && q - p <= 80 && s[q] != U'》' && s[q] != U'《' && s[q] != '\n') ++q;
-    if (q >= s.size() || s[q] != U'》') continue;
-    bracketed.emplace_back(p, q);
-    size_t b = p + 1, e = q;
-    while (b < e && IsSpace(s[b])) ++b;
-    while (e > b && IsSpace(s[e - 1])) --e;
-    const U32View name = s.substr(b, e - b);
-    if (LawSuffixLength(StripTrailingParen(name)) > 0 && name.size() >= 2) {
-      hits.push_back({p, Original(text, m, b, e)});
-    }
-    p = q;
-  }
-  // Unbracketed names listed after a citing verb. Verbs are only tried when a
-  // law-name ending (…法/条例/规定… before a delimiter) follows closely.
+  // One pass finds 《…》 names and the law-name endings (…法/条例/规定…
+  // before a delimiter) that unbracketed names need.
   std::vector<size_t> endings;
-  for (size_t k = 1; k < s.size(); ++k) {
+  for (size_t k = 0; k < s.size(); ++k) {
     const char32_t c = s[k];
+    if (c == U'《') {
+      size_t q = k + 1;
+      while (q < s.size() && q - k <= 80 && s[q] != U'》' && s[q] != U'《' && s[q] != '\n') ++q;
+      if (q >= s.size() || s[q] != U'》') continue;
+      bracketed.emplace_back(k, q);
+      size_t b = k + 1, e = q;
+      while (b < e && IsSpace(s[b])) ++b;
+      while (e > b && IsSpace(s[e - 1])) --e;
+      const U32View name = s.substr(b, e - b);
+      if (LawSuffixLength(StripTrailingParen(name)) > 0 && name.size() >= 2) {
+        hits.push_back({k, Original(text, m, b, e)});
+      }
+      k = q;
+      continue;
+    }
     const bool delimiter = c == U'、' || c == ',' || c == U'。' || c == ';' || c == U'和' ||
-                          c == U'及' || c == U'与' || c == U'等' || c == ' ' || c == '\n' ||
-                          c == U'以' || c == ')';
-    if (!delimiter) continue;
-    if (k < 3) continue;
+                           c == U'及' || c == U'与' || c == U'等' || c == ' ' || c == '\n' ||
+                           c == U'以' || c == ')';
+    if (!delimiter || k < 3) continue;
     const char32_t e = s[k - 1];
     const char32_t d = s[k - 2];
-    const bool ending = (e == U'法' && (d == U'办' || !kNotLawBeforeFaSet.Has(d))) || (e == U'典' && d == U'法') ||
-                        (e == U'例' && d == U'条') || (e == U'定' && d == U'规') ||
-                        (e == U'程' && d == U'章') ||
+    const bool ending = (e == U'法' && (d == U'办' || !kNotLawBeforeFaSet.Has(d))) ||
+                        (e == U'典' && d == U'法') || (e == U'例' && d == U'条') ||
+                        (e == U'定' && d == U'规') || (e == U'程' && d == U'章') ||
                         (e == U'则' && (d == U'细' || d == U'规' || d == U'准'));
     if (ending) endings.push_back(k);
   }

@@ -433,12 +433,11 @@ class LayoutBuilder {
         const int parent = stack.empty() ? -1 : stack.back().id;
         SectionInfo info{p.begin, p.end, static_cast<int>(stack.size()) + 1,
                          pb::SECTION_KIND_OTHER};
-        const U32View heading = s_.substr(p.begin, p.end - p.begin);
-        const pb::SectionKind own = ClassifySection(heading);
+        // Sub-sections inherit a specific kind from their parent.
         if (parent >= 0 && sections[parent].kind != pb::SECTION_KIND_OTHER) {
           info.kind = sections[parent].kind;
         } else {
-          info.kind = own;
+          info.kind = ClassifySection(s_.substr(p.begin, p.end - p.begin));
         }
         sections.push_back(info);
         parents.push_back(parent);

@@ -139,6 +139,10 @@ Status TextNormalizer::Init() {
   table_[0xFF63] = 0x300D;
   table_[0xFF64] = 0x3001;  // half-width ideographic comma -> 、
   table_[0xFF61] = 0x3002;  // half-width ideographic full stop -> 。
+  changed_.assign(0x10000 / 64, 0);
+  for (char32_t c = 0; c < table_.size(); ++c) {
+    if (table_[c] != c) changed_[c >> 6] |= uint64_t{1} << (c & 63);
+  }
   return Status::OK();
 }
 
@@ -160,7 +164,6 @@ bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
   size_t n = 0;
   size_t pos = 0;
   bool has_bracket = false;
-  const char32_t* table = table_.data();
   while (pos < text.size()) {
     const size_t start = pos;
     char32_t c = NextCodePoint(text, &pos, &valid);
@@ -169,7 +172,7 @@ bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
       if (pos < text.size() && text[pos] == '\n') ++pos;
       c = '\n';
     } else {
-      if (c < 0x10000) c = table[c];
+      c = Map(c);
       if (c == 0) continue;
     }
     has_bracket |= c == '[';

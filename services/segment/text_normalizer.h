@@ -68,13 +68,16 @@ class TextNormalizer {
   // Maps one code point (no residue/line-ending handling). Returns 0 for
   // characters that are dropped.
   char32_t Map(char32_t c) const {
-    return c < table_.size() ? table_[c] : c;
+    if (c >= 0x10000 || !((changed_[c >> 6] >> (c & 63)) & 1)) return c;
+    return table_[c];
   }
 
  private:
   TextNormalizer() = default;
   Status Init();
-  std::vector<char32_t> table_;  // BMP mapping
+  std::vector<char32_t> table_;    // BMP mapping
+  std::vector<uint64_t> changed_;  // bit per BMP code point: table_[c] != c
+                                   // (8 KiB, stays in L1 cache)
 };
 
 // Appends UTF-8 for a u32 string (helper for tests and metadata output).

@@ -815,19 +815,25 @@ class SentenceParser {
     // Bound in an ordinary word: 统一, 进一步, 唯一, 之一, 初一, 周一.
     if (a.single_yi && BindsFollowingYi(before)) return true;
     if (b_.EndsWith(q.num_begin, U"星期") || b_.EndsWith(q.num_begin, U"礼拜")) return true;
-    // Numeric compound abbreviations: 三会一课, 一村一法律顾问, 五位一体, 一户一策.
-    for (size_t k = q.unit_end; k < std::min(b_.size(), q.unit_end + 4); ++k) {
+    // Numeric compound abbreviations: two single numerals at most two
+    // characters apart (一村一法律顾问, 五位一体, 一户一策, 一月一次, 三会一课).
+    for (size_t k = q.unit_end; k < std::min(b_.size(), q.unit_end + 2); ++k) {
       const char32_t c = b_.cp[k];
       if (IsClauseBoundary(c) || c == U'、' || ArabicDigit(c) >= 0 || IsOpenQuote(c) || IsCloseQuote(c)) break;
       if (ChineseDigit(c) > 0 && !BindsFollowingYi(b_.cp[k - 1])) return true;
     }
-    for (size_t k = q.num_begin; k > 0 && k + 4 > q.num_begin; --k) {
-      const char32_t c = b_.cp[k - 1];
-      if (IsClauseBoundary(c) || c == U'、' || ArabicDigit(c) >= 0 || IsOpenQuote(c) || IsCloseQuote(c)) break;
-      if (ChineseDigit(c) > 0 && (k < 2 || !BindsFollowingYi(b_.cp[k - 2])) &&
-          !MatchAnyBefore(b_, k, 0, {U"一是", U"二是", U"三是"})) {
-        // The numeral before us must itself be followed by a non-unit (会, 学): a compound.
-        if (MatchUnit(k) == nullptr || k + 1 <= q.num_begin) return true;
+    if (q.num_begin >= 2 && q.number.end - q.num_begin == 1) {
+      for (size_t gap = 1; gap <= 2 && q.num_begin >= gap + 1; ++gap) {
+        const size_t k = q.num_begin - gap - 1;  // candidate first numeral
+        bool blocked = false;
+        for (size_t m = k + 1; m < q.num_begin; ++m) {
+          const char32_t c = b_.cp[m];
+          if (IsClauseBoundary(c) || c == U'、' || IsChineseNumeral(c) || ArabicDigit(c) >= 0) blocked = true;
+        }
+        if (blocked) break;
+        const char32_t first = b_.cp[k];
+        const bool lone = k == 0 || (!IsChineseNumeral(b_.cp[k - 1]) && !BindsFollowingYi(b_.cp[k - 1]));
+        if (ChineseDigit(first) > 0 && lone && b_.at(k + 1) != U'是' && b_.at(k + 1) != U'要') return true;
       }
     }
     const bool pre_nominal = q.claim_end < b_.size() && !IsClauseBoundary(after_unit) && after_unit != U'、' &&

@@ -287,6 +287,8 @@ TEST_F(ExtractorTest, ExcludesNumeralsInsideOrdinaryWords) {
            "会议时间为9:30。",
            "镇村两级干部全部参加培训。",
            "坚持一月一调度、一季一通报。",
+           "法律顾问坚持一月一次到村坐班。",
+           "建立一户一策帮扶台账。",
            "认真落实“四议两公开”工作法。",
            "六是强化保障。七要严格考核。",
            "一季度以来，未受理行政复议。",
@@ -306,6 +308,10 @@ TEST_F(ExtractorTest, KeepsCountsNextToExcludedNumerals) {
   const auto out2 = Run("组织开展三次法治讲座。");
   ASSERT_EQ(out2.metrics_size(), 1);
   EXPECT_EQ(out2.metrics(0).text(), "三次");
+  // A numeral further away is not a compound: 一线 … 三百人.
+  const auto out3 = Run("深入一线群众三百人。");
+  ASSERT_EQ(out3.metrics_size(), 1);
+  EXPECT_EQ(out3.metrics(0).text(), "三百人");
 }
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/control_client.h"
 #include "cli/pipeline_launcher.h"
+#include "cli/progress.h"
 #include "common/base/clock.h"
 #include "common/config/config_loader.h"
 #include "common/text/doc_id.h"
@@ -31,6 +32,7 @@ struct RunArgs {
   std::string batch_id;
   bool quiet = false;
   int timeout_s = 0;
+  int progress_interval_s = 10;  // plain progress lines when stderr is not a terminal
 };
 
 std::string Absolute(const std::string& p) {
@@ -39,19 +41,40 @@ std::string Absolute(const std::string& p) {
   return ec ? p : abs.lexically_normal().string();
 }
 
-void PrintProgress(const ppb::BatchStatus& st, bool tty) {
-  const uint32_t finished = st.completed() + st.quarantined();
-  const double rate = st.elapsed_seconds() > 0 ? finished / st.elapsed_seconds() : 0;
-  char line[256];
-  std::snprintf(line, sizeof(line), "%s files %u  documents %u/%u done  rejected %u  quarantined %u  %.0f docs/s  %.1fs",
-                st.scan_done() ? "scanned" : "scanning", st.files_found(), finished, st.documents(), st.rejected(),
-                st.quarantined(), rate, st.elapsed_seconds());
-  if (tty) {
-    std::cerr << "\r\033[K" << line << std::flush;
-  } else {
-    std::cerr << "reportflow: " << line << "\n";
+// Live progress: a block redrawn in place on a terminal, else one plain line.
+class ProgressView {
+ public:
+  explicit ProgressView(bool tty) : tty_(tty) {}
+  void Show(const ProgressTracker& tracker) {
+    if (!tty_) {
+      std::cerr << "reportflow: " << tracker.RenderLine() << "\n";
+      return;
+    }
+    const std::string block = tracker.RenderBlock();
+    std::string out;
+    out += "\r";
+    if (lines_ > 1) out += "\033[" + std::to_string(lines_ - 1) + "A";  // back to the block's first line
+    lines_ = 1;
+    for (char c : block) {
+      if (c == '\n') {
+        out += "\033[K\n";
+        ++lines_;
+      } else {
+        out.push_back(c);
+      }
+    }
+    out += "\033[K";
+    std::cerr << out << std::flush;
   }
-}
+  void Finish() {
+    if (tty_ && lines_ > 0) std::cerr << "\n";
+    lines_ = 0;
+  }
+
+ private:
+  bool tty_;
+  int lines_ = 0;
+};
 
 void PrintSummary(const ppb::BatchStatus& st) {
   std::cout << "batch " << st.batch_id() << " complete in " << st.elapsed_seconds() << " s\n";
@@ -69,6 +92,12 @@ void PrintSummary(const ppb::BatchStatus& st) {
               << "\n";
   }
   std::cout << "  metrics            " << st.metrics() << " (from documents processed in this batch)\n";
+  if (st.retries() > 0) std::cout << "  retries            " << st.retries() << " (re-dispatched after a lease expiry or failure)\n";
+  if (st.elapsed_seconds() > 0) {
+    char rate[64];
+    std::snprintf(rate, sizeof(rate), "%.1f", (st.completed() + st.quarantined()) / st.elapsed_seconds());
+    std::cout << "  throughput         " << rate << " documents/s\n";
+  }
 }
 
 int Run(const RunArgs& args) {
@@ -92,6 +121,11 @@ int Run(const RunArgs& args) {
       std::cerr << "reportflow run: cannot write " << effective << "\n";
       return 2;
     }
+  }
+  // Endpoint files of a previous run (services write <data>/run/<instance>.http
+  // when they start); stale ones would show as "down" in `reportflow status`.
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(cfg.data_dir()) / "run", ec)) {
+    if (entry.path().extension() == ".http") std::filesystem::remove(entry.path(), ec);
   }
   LaunchOptions options;
   options.bin_dir = SelfBinDir();
@@ -120,8 +154,10 @@ int Run(const RunArgs& args) {
 
   const bool tty = isatty(STDERR_FILENO) && !args.quiet;
   const auto start = std::chrono::steady_clock::now();
+  ProgressView view(tty);
+  ProgressTracker tracker;
   auto fail = [&](const std::string& msg) {
-    if (tty) std::cerr << "\n";
+    view.Finish();
     std::cerr << "reportflow run: " << msg << "\n";
     Status st = launcher->Stop(std::chrono::milliseconds(10000));
     if (!st.ok()) std::cerr << "reportflow run: " << st.message() << "\n";
@@ -156,10 +192,11 @@ int Run(const RunArgs& args) {
     }
     submitted = true;
     last = resp->status();
+    const auto now = std::chrono::steady_clock::now();
+    tracker.Add(std::chrono::duration<double>(now - start).count(), last);
     if (!args.quiet) {
-      const auto now = std::chrono::steady_clock::now();
-      if (tty || now - last_log > std::chrono::seconds(5)) {
-        PrintProgress(last, tty);
+      if (tty || now - last_log >= std::chrono::seconds(std::max(1, args.progress_interval_s))) {
+        view.Show(tracker);
         last_log = now;
       }
     }
@@ -167,7 +204,7 @@ int Run(const RunArgs& args) {
     // Wait for the next progress tick, or for a child to exit.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  if (tty) std::cerr << "\n";
+  view.Finish();
   ppb::ControlRequest final_req;
   final_req.mutable_status()->set_batch_id(batch_id);
   final_req.mutable_status()->set_include_rejections(true);
@@ -175,6 +212,8 @@ int Run(const RunArgs& args) {
   if (final_resp.ok()) last = final_resp->status();
   Status stopped = launcher->Stop(std::chrono::milliseconds(15000));
   PrintSummary(last);
+  std::cout << "  logs               " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
+  std::cout << "next: reportflow report --data " << cfg.data_dir() << " --out report.html\n";
   if (!stopped.ok()) {
     std::cerr << "reportflow run: " << stopped.message() << "\n";
     return 1;
@@ -196,6 +235,9 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch-id", args->batch_id, "batch id (default: generated)");
   cmd->add_option("--timeout", args->timeout_s, "give up after this many seconds (0 = never)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_option("--progress-interval", args->progress_interval_s,
+                  "seconds between plain progress lines when stderr is not a terminal")
+      ->capture_default_str();
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });
 }
 

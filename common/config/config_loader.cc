@@ -162,6 +162,18 @@ void EmitMessage(const gpb::Message& msg, YAML::Emitter* out) {
   *out << YAML::EndMap;
 }
 
+// "off" or host:port with a port in 0..65535 ("[v6addr]:port" for IPv6).
+bool ValidHttpListen(const std::string& listen) {
+  if (listen == "off") return true;
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) return false;
+  const std::string host = listen.substr(0, colon);
+  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) return false;
+  int port = -1;
+  auto [ptr, ec] = std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port);
+  return ec == std::errc() && ptr == listen.data() + listen.size() && port >= 0 && port <= 65535;
+}
+
 bool ValidEndpoint(const std::string& e) {
   return e.rfind("ipc://", 0) == 0 || e.rfind("tcp://", 0) == 0 || e.rfind("inproc://", 0) == 0;
 }
@@ -212,6 +224,12 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   cfg.mutable_extract()->set_store_path("extract");
   cfg.mutable_extract()->set_worker_id("extract-0");
   cfg.mutable_aggregate()->set_store_path("aggregate");
+  // Operator HTTP endpoints (/metrics, /healthz, /readyz): loopback, any free
+  // port; each instance writes its bound address to <data_dir>/run/<instance>.http.
+  cfg.mutable_ingest()->set_http_listen("127.0.0.1:0");
+  cfg.mutable_segment()->set_http_listen("127.0.0.1:0");
+  cfg.mutable_extract()->set_http_listen("127.0.0.1:0");
+  cfg.mutable_aggregate()->set_http_listen("127.0.0.1:0");
   cfg.mutable_logging()->set_level("info");
   return cfg;
 }
@@ -244,6 +262,15 @@ Status Validate(const PipelineConfig& cfg) {
     if (!ValidEndpoint(*value)) {
       return Status::InvalidArgument(std::string("config: endpoints.") + name + " '" + *value +
                                      "' must start with ipc://, tcp:// or inproc://");
+    }
+  }
+  const std::pair<const char*, const std::string*> listens[] = {
+      {"ingest", &cfg.ingest().http_listen()}, {"segment", &cfg.segment().http_listen()},
+      {"extract", &cfg.extract().http_listen()}, {"aggregate", &cfg.aggregate().http_listen()}};
+  for (const auto& [name, value] : listens) {
+    if (!ValidHttpListen(*value)) {
+      return Status::InvalidArgument(std::string("config: ") + name + ".http_listen '" + *value +
+                                     "' must be host:port (port 0 = any free port) or off");
     }
   }
   const auto& l = cfg.limits();

@@ -4,11 +4,14 @@
 
 #include <zmq.hpp>
 
+#include <filesystem>
+
 #include "common/base/clock.h"
 #include "common/base/macros.h"
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
+#include "common/metrics/service_endpoint.h"
 
 namespace reportflow::service {
 namespace {
@@ -27,6 +30,25 @@ struct WorkerRunner::Impl {
   zmq::socket_t work, output;
   std::atomic<bool> stopping{false};
   uint64_t processed = 0, failed = 0, malformed = 0;
+  // Operator endpoint (/metrics, /healthz, /readyz) and its metrics; names in docs/operators.md.
+  std::unique_ptr<metrics::ServiceEndpoint> endpoint;
+  metrics::Counter* processed_total = nullptr;
+  metrics::Counter* failed_total = nullptr;
+  metrics::Counter* malformed_total = nullptr;
+  metrics::Gauge* in_progress = nullptr;
+  metrics::Histogram* processing_seconds = nullptr;
+
+  void RegisterMetrics() {
+    auto& r = endpoint->registry();
+    const std::string p = "reportflow_" + options.stage + "_";
+    processed_total = &r.GetCounter(p + "documents_processed_total", "Documents this worker processed successfully.");
+    failed_total = &r.GetCounter(p + "documents_failed_total",
+                                 "Documents this worker could not process (reported to ingest as a stage failure).");
+    malformed_total = &r.GetCounter(p + "malformed_messages_total", "Work messages dropped because they did not parse.");
+    in_progress = &r.GetGauge(p + "in_progress_documents", "Documents being processed right now.");
+    processing_seconds = &r.GetHistogram(p + "processing_seconds", "Time to process one document, in seconds.",
+                                         metrics::LatencyBuckets());
+  }
 
   Status SendReady(uint32_t credits, bool replace) {
     ppb::Envelope env;
@@ -46,6 +68,7 @@ struct WorkerRunner::Impl {
     while (!stopping) {
       Status s = messaging::SendFrames(socket, frames, /*dont_wait=*/true);
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
+      endpoint->Beat();  // waiting on backpressure is progress, not a stall
       zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {socket.handle(), 0, ZMQ_POLLOUT, 0}};
       try {
         zmq::poll(items, 2, std::chrono::milliseconds(kHeartbeatMillis));
@@ -62,6 +85,7 @@ struct WorkerRunner::Impl {
     Status s = messaging::ParseEnvelope(frames, 0, &in);
     if (!s.ok()) {
       ++malformed;
+      malformed_total->Inc();
       log->warn("dropped malformed work message: {}", s.ToString());
       return SendReady(1, false);
     }
@@ -73,10 +97,14 @@ struct WorkerRunner::Impl {
     out.set_trace_id(in.trace_id());
     out.set_producer(options.worker_id);
     const int64_t start = Clock::Real().MonotonicMillis();
+    in_progress->Set(1);
     Status hs = handler(in, &out);
+    in_progress->Set(0);
+    processing_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0);
     *out.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
     if (!hs.ok()) {
       ++failed;
+      failed_total->Inc();
       log->warn("doc={} trace={} failed: {}", in.doc_id(), in.trace_id(), hs.ToString());
       out.clear_payload();
       auto* f = out.mutable_failure();
@@ -88,6 +116,7 @@ struct WorkerRunner::Impl {
       return SendWhenWritable(work, reply);
     }
     ++processed;
+    processed_total->Inc();
     log->debug("doc={} trace={} processed in {} ms", in.doc_id(), in.trace_id(), Clock::Real().MonotonicMillis() - start);
     Frames result;
     messaging::AppendEnvelope(out, &result);
@@ -98,8 +127,10 @@ struct WorkerRunner::Impl {
 
   Status Loop() {
     RETURN_IF_ERROR(SendReady(config.limits().worker_credits(), true));
+    endpoint->SetReady(true);
     int64_t last_activity = Clock::Real().MonotonicMillis();
     while (!stopping) {
+      endpoint->Beat();
       zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {work.handle(), 0, ZMQ_POLLIN, 0}};
       try {
         zmq::poll(items, 2, std::chrono::milliseconds(kHeartbeatMillis));
@@ -138,6 +169,13 @@ Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::Pip
   impl->handler = std::move(handler);
   impl->log = logging::GetLogger(impl->options.stage);
   ASSIGN_OR_RETURN(impl->waker, Waker::Create());
+  metrics::EndpointOptions http;
+  http.service = impl->options.stage;
+  http.instance = impl->options.worker_id;
+  http.listen = impl->options.stage == "segment" ? config.segment().http_listen() : config.extract().http_listen();
+  http.run_dir = (std::filesystem::path(config.data_dir()) / "run").string();
+  ASSIGN_OR_RETURN(impl->endpoint, metrics::ServiceEndpoint::Start(http));
+  impl->RegisterMetrics();
   messaging::SocketFactory factory(&impl->context, config.limits());
   ASSIGN_OR_RETURN(impl->work, factory.Connect(zmq::socket_type::dealer, impl->options.work_endpoint));
   if (!impl->options.output_endpoint.empty()) {
@@ -150,6 +188,7 @@ WorkerRunner::WorkerRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 WorkerRunner::~WorkerRunner() = default;
 Status WorkerRunner::Run() { return impl_->Loop(); }
 void WorkerRunner::Stop() {
+  impl_->endpoint->SetStopping();
   impl_->stopping = true;
   impl_->waker->Wake();
 }

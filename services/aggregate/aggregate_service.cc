@@ -4,11 +4,14 @@
 
 #include <zmq.hpp>
 
+#include <filesystem>
+
 #include "common/base/clock.h"
 #include "common/base/macros.h"
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
+#include "common/metrics/service_endpoint.h"
 #include "common/storage/store.h"
 #include "services/aggregate/aggregator.h"
 
@@ -29,6 +32,28 @@ struct AggregateService::Impl {
   zmq::socket_t input, acks;
   std::atomic<bool> stopping{false};
   uint64_t applied = 0, malformed = 0;
+  // Operator endpoint (/metrics, /healthz, /readyz); metric names in docs/operators.md.
+  std::unique_ptr<metrics::ServiceEndpoint> endpoint;
+  metrics::Counter* applied_total = nullptr;
+  metrics::Counter* apply_failures_total = nullptr;
+  metrics::Counter* malformed_total = nullptr;
+  metrics::Counter* acks_unsent_total = nullptr;
+  metrics::Histogram* apply_seconds = nullptr;
+
+  void RegisterMetrics() {
+    auto& r = endpoint->registry();
+    applied_total = &r.GetCounter("reportflow_aggregate_documents_applied_total",
+                                  "Document extractions applied to the rollups (and acknowledged to ingest).");
+    apply_failures_total = &r.GetCounter("reportflow_aggregate_apply_failures_total",
+                                         "Extractions that could not be applied (not acknowledged; ingest re-dispatches).");
+    malformed_total = &r.GetCounter("reportflow_aggregate_malformed_messages_total",
+                                    "Input messages dropped because they did not parse or were not extractions.");
+    acks_unsent_total = &r.GetCounter("reportflow_aggregate_acks_unsent_total",
+                                      "Acknowledgements that could not be queued for ingest.");
+    apply_seconds = &r.GetHistogram("reportflow_aggregate_apply_seconds",
+                                    "Time to apply one document's extraction to the rollups, in seconds.",
+                                    metrics::LatencyBuckets());
+  }
 
   Status SendAck(const ppb::Envelope& in) {
     ppb::Envelope ack;
@@ -45,7 +70,11 @@ struct AggregateService::Impl {
     // Acks are small; if ingest is away they wait in the socket (bounded by HWM),
     // and a lost ack only causes a re-dispatch, which is idempotent here.
     Status s = messaging::SendFrames(acks, frames, /*dont_wait=*/true);
-    if (!s.ok()) log->warn("doc={} ack not sent ({}); ingest will re-dispatch after its lease", in.doc_id(), s.ToString());
+    if (!s.ok()) {
+      acks_unsent_total->Inc();
+      log->warn("doc={} trace={} ack not sent ({}); ingest will re-dispatch after its lease", in.doc_id(), in.trace_id(),
+                s.ToString());
+    }
     return Status::OK();
   }
 
@@ -54,22 +83,29 @@ struct AggregateService::Impl {
     Status s = messaging::ParseEnvelope(frames, 0, &env);
     if (!s.ok() || env.payload_case() != ppb::Envelope::kExtraction) {
       ++malformed;
+      malformed_total->Inc();
       log->warn("dropped malformed input: {}", s.ok() ? "not an extraction" : s.ToString());
       return Status::OK();
     }
+    const int64_t start = Clock::Real().MonotonicMillis();
     auto change = aggregator->Apply(env.doc_id(), env.extraction());
+    apply_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0);
     if (!change.ok()) {
+      apply_failures_total->Inc();
       // Not acknowledged: ingest re-dispatches after its lease.
       log->error("doc={} trace={} cannot apply: {}", env.doc_id(), env.trace_id(), change.status().ToString());
       return Status::OK();
     }
     ++applied;
+    applied_total->Inc();
     log->debug("doc={} trace={} applied: {} rollups changed", env.doc_id(), env.trace_id(), change->rollups.size());
     return SendAck(env);
   }
 
   Status Loop() {
+    endpoint->SetReady(true);
     while (!stopping) {
+      endpoint->Beat();
       zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {input.handle(), 0, ZMQ_POLLIN, 0}};
       try {
         zmq::poll(items, 2, std::chrono::milliseconds(kPollMillis));
@@ -97,6 +133,13 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   impl->config = config;
   impl->log = logging::GetLogger("aggregate");
   ASSIGN_OR_RETURN(impl->waker, service::Waker::Create());
+  metrics::EndpointOptions http;
+  http.service = "aggregate";
+  http.instance = "aggregate";
+  http.listen = config.aggregate().http_listen();
+  http.run_dir = (std::filesystem::path(config.data_dir()) / "run").string();
+  ASSIGN_OR_RETURN(impl->endpoint, metrics::ServiceEndpoint::Start(http));
+  impl->RegisterMetrics();
   ASSIGN_OR_RETURN(impl->store, storage::OpenRocksDbStore(config.aggregate().store_path(), Aggregator::ColumnFamilies()));
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
   messaging::SocketFactory factory(&impl->context, config.limits());
@@ -109,6 +152,7 @@ AggregateService::AggregateService(std::unique_ptr<Impl> impl) : impl_(std::move
 AggregateService::~AggregateService() = default;
 Status AggregateService::Run() { return impl_->Loop(); }
 void AggregateService::Shutdown() {
+  impl_->endpoint->SetStopping();
   impl_->stopping = true;
   impl_->waker->Wake();
 }

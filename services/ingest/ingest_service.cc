@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
+#include "common/metrics/service_endpoint.h"
 #include "common/storage/store.h"
 #include "common/text/doc_id.h"
 #include "reportflow/pipeline/v1/control.pb.h"
@@ -45,6 +47,8 @@ struct IngestService::Impl {
     std::unique_ptr<InputScanner> scanner;
     std::unordered_set<std::string> docs;  // distinct doc_ids
     std::unordered_set<std::string> finished;  // complete or quarantined
+    std::unordered_set<std::string> segmented;  // past segment (or complete)
+    uint32_t retries = 0;                       // re-dispatches of this batch's documents
     uint32_t quarantined = 0;
     uint64_t metrics = 0;
     uint32_t rejection_seq = 0;
@@ -79,6 +83,81 @@ struct IngestService::Impl {
 
   uint64_t bad_messages = 0;
 
+  // ---- operator endpoint (/metrics, /healthz, /readyz; names in docs/operators.md) ----
+
+  std::unique_ptr<metrics::ServiceEndpoint> endpoint;
+  struct Metrics {
+    metrics::Counter *batches, *files, *stored, *completed, *quarantined, *malformed;
+    metrics::Counter *dispatch_segment, *dispatch_extract, *retry_lease, *retry_failure;
+    metrics::Gauge *in_flight, *queued_segment, *queued_extract, *workers_segment, *workers_extract, *active_batches;
+    metrics::Histogram* document_seconds;
+  } m{};
+
+  void RegisterMetrics() {
+    auto& r = endpoint->registry();
+    m.batches = &r.GetCounter("reportflow_ingest_batches_submitted_total", "Batches submitted through the control API.");
+    m.files = &r.GetCounter("reportflow_ingest_files_scanned_total", "Input files (and archive entries) scanned.");
+    m.stored = &r.GetCounter("reportflow_ingest_documents_stored_total", "New documents decoded and stored.");
+    m.completed = &r.GetCounter("reportflow_ingest_documents_completed_total",
+                                "Documents acknowledged by aggregate (every stage done).");
+    m.quarantined = &r.GetCounter("reportflow_ingest_documents_quarantined_total",
+                                  "Documents quarantined (permanent failure or attempts exhausted).");
+    m.malformed = &r.GetCounter("reportflow_ingest_malformed_messages_total",
+                                "Messages dropped because they did not parse or were unexpected.");
+    const char* kDispatch = "Documents dispatched to a worker of the stage.";
+    m.dispatch_segment = &r.GetCounter("reportflow_ingest_dispatches_total", kDispatch, {{"stage", "segment"}});
+    m.dispatch_extract = &r.GetCounter("reportflow_ingest_dispatches_total", kDispatch, {{"stage", "extract"}});
+    const char* kRetry = "Documents queued again for another attempt, by reason.";
+    m.retry_lease = &r.GetCounter("reportflow_ingest_redispatches_total", kRetry, {{"reason", "lease_expired"}});
+    m.retry_failure = &r.GetCounter("reportflow_ingest_redispatches_total", kRetry, {{"reason", "stage_failure"}});
+    m.in_flight = &r.GetGauge("reportflow_ingest_in_flight_documents", "Documents dispatched and not yet acknowledged.");
+    const char* kQueued = "Documents waiting for a worker of the stage.";
+    m.queued_segment = &r.GetGauge("reportflow_ingest_queued_documents", kQueued, {{"stage", "segment"}});
+    m.queued_extract = &r.GetGauge("reportflow_ingest_queued_documents", kQueued, {{"stage", "extract"}});
+    const char* kWorkers = "Workers of the stage that announced capacity recently.";
+    m.workers_segment = &r.GetGauge("reportflow_ingest_workers", kWorkers, {{"stage", "segment"}});
+    m.workers_extract = &r.GetGauge("reportflow_ingest_workers", kWorkers, {{"stage", "extract"}});
+    m.active_batches = &r.GetGauge("reportflow_ingest_active_batches", "Batches not yet done.");
+    m.document_seconds = &r.GetHistogram("reportflow_ingest_document_seconds",
+                                         "Time from the last dispatch of a document to its acknowledgement, in seconds.",
+                                         metrics::LatencyBuckets());
+  }
+
+  void UpdateGauges() {
+    m.in_flight->Set(static_cast<double>(in_flight.size()));
+    m.queued_segment->Set(static_cast<double>(segment_queue.size()));
+    m.queued_extract->Set(static_cast<double>(extract_queue.size()));
+    m.workers_segment->Set(static_cast<double>(segment_credits.workers()));
+    m.workers_extract->Set(static_cast<double>(extract_credits.workers()));
+    size_t active = 0;
+    for (const auto& [id, b] : batches) active += b.done() ? 0 : 1;
+    m.active_batches->Set(static_cast<double>(active));
+  }
+
+  // The trace id of a document's current attempt ("-" when not dispatched), for log lines.
+  std::string TraceOf(const std::string& doc_id) const {
+    auto it = in_flight.find(doc_id);
+    return it == in_flight.end() || it->second.trace_id.empty() ? "-" : it->second.trace_id;
+  }
+
+  // Progress of the batches `doc_id` belongs to: it passed segment / it is re-dispatched.
+  void MarkSegmented(const std::string& doc_id) {
+    auto it = doc_batches.find(doc_id);
+    if (it == doc_batches.end()) return;
+    for (const auto& batch_id : it->second) {
+      auto bit = batches.find(batch_id);
+      if (bit != batches.end()) bit->second.segmented.insert(doc_id);
+    }
+  }
+  void CountRetry(const std::string& doc_id) {
+    auto it = doc_batches.find(doc_id);
+    if (it == doc_batches.end()) return;
+    for (const auto& batch_id : it->second) {
+      auto bit = batches.find(batch_id);
+      if (bit != batches.end()) ++bit->second.retries;
+    }
+  }
+
   // ---- ledger -------------------------------------------------------------
 
   void AttachToBatch(const std::string& doc_id, Batch& batch) {
@@ -96,6 +175,7 @@ struct IngestService::Impl {
       Batch& b = bit->second;
       if (b.finished.insert(doc_id).second) {
         if (quarantined) ++b.quarantined;
+        if (!quarantined) b.segmented.insert(doc_id);
         b.metrics += metrics;
         MaybeFinishBatch(b);
       }
@@ -118,8 +198,11 @@ struct IngestService::Impl {
     entry.set_last_error(error);
     entry.set_last_error_stage(stage);
     Status s = store->Quarantine(entry);
-    if (!s.ok()) log->error("doc={} cannot quarantine: {}", doc_id, s.ToString());
-    log->warn("doc={} quarantined after {} attempts at stage {}: {}", doc_id, entry.attempts(), stage, error);
+    const std::string trace = TraceOf(doc_id);
+    if (!s.ok()) log->error("doc={} trace={} cannot quarantine: {}", doc_id, trace, s.ToString());
+    log->warn("doc={} trace={} quarantined after {} attempts at stage {}: {}", doc_id, trace, entry.attempts(), stage,
+              error);
+    m.quarantined->Inc();
     in_flight.erase(doc_id);
     FinishDoc(doc_id, /*quarantined=*/true, 0);
   }
@@ -157,7 +240,10 @@ struct IngestService::Impl {
     if (s.ok()) {
       AttachToBatch(doc_id, b);
       if (entry.state() == pb::DOC_STATE_COMPLETE || entry.state() == pb::DOC_STATE_QUARANTINED) {
-        if (entry.state() == pb::DOC_STATE_COMPLETE) b.record.set_already_complete(b.record.already_complete() + 1);
+        if (entry.state() == pb::DOC_STATE_COMPLETE) {
+          b.record.set_already_complete(b.record.already_complete() + 1);
+          b.segmented.insert(doc_id);
+        }
         if (b.finished.insert(doc_id).second && entry.state() == pb::DOC_STATE_QUARANTINED) ++b.quarantined;
         doc_batches[doc_id].pop_back();
         if (doc_batches[doc_id].empty()) doc_batches.erase(doc_id);
@@ -189,6 +275,7 @@ struct IngestService::Impl {
       return;
     }
     AttachToBatch(doc_id, b);
+    m.stored->Inc();
     segment_queue.push_back(doc_id);
   }
 
@@ -210,6 +297,7 @@ struct IngestService::Impl {
         continue;
       }
       ++steps;
+      m.files->Inc();
       b.record.set_files_found(static_cast<uint32_t>(b.scanner->items_seen()));
       if (item.rejected) {
         Reject(b, std::move(item.rejection));
@@ -229,7 +317,7 @@ struct IngestService::Impl {
       Status s = store->GetLedger(doc_id, &entry);
       if (s.ok()) s = store->GetDocument(doc_id, &doc);
       if (!s.ok()) {
-        log->error("doc={} cannot load for dispatch: {}", doc_id, s.ToString());
+        log->error("doc={} trace=- cannot load for dispatch: {}", doc_id, s.ToString());
         segment_queue.pop_front();
         entry.set_doc_id(doc_id);
         Quarantine(doc_id, entry, "ingest", "cannot load stored document: " + s.ToString());
@@ -264,7 +352,8 @@ struct IngestService::Impl {
       entry.set_attempts(env.attempt());
       *entry.mutable_dispatched_at() = env.produced_at();
       s = store->PutLedger(entry);
-      if (!s.ok()) log->error("doc={} ledger write failed: {}", doc_id, s.ToString());
+      if (!s.ok()) log->error("doc={} trace={} ledger write failed: {}", doc_id, env.trace_id(), s.ToString());
+      m.dispatch_segment->Inc();
       in_flight[doc_id] = InFlight{env.attempt(), Clock::Real().MonotonicMillis() + config.limits().lease_ms(),
                                    env.trace_id()};
       log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", doc_id, env.trace_id(), worker,
@@ -285,6 +374,7 @@ struct IngestService::Impl {
         continue;
       }
       extract_queue.pop_front();
+      m.dispatch_extract->Inc();
     }
   }
 
@@ -295,8 +385,11 @@ struct IngestService::Impl {
       if (f.deadline_mono <= now) expired.push_back(doc_id);
     }
     for (const auto& doc_id : expired) {
+      log->warn("doc={} trace={} not acknowledged within {} ms; re-dispatching", doc_id, TraceOf(doc_id),
+                config.limits().lease_ms());
       in_flight.erase(doc_id);
-      log->warn("doc={} not acknowledged within {} ms; re-dispatching", doc_id, config.limits().lease_ms());
+      m.retry_lease->Inc();
+      CountRetry(doc_id);
       segment_queue.push_back(doc_id);
     }
   }
@@ -305,6 +398,7 @@ struct IngestService::Impl {
 
   void CountBad(const std::string& where, const Status& s) {
     ++bad_messages;
+    m.malformed->Inc();
     log->warn("dropped malformed message on {}: {}", where, s.ToString());
   }
 
@@ -322,8 +416,10 @@ struct IngestService::Impl {
       return;
     }
     Status s = store->PutLedger(entry);
-    if (!s.ok()) log->error("doc={} ledger write failed: {}", env.doc_id(), s.ToString());
+    if (!s.ok()) log->error("doc={} trace={} ledger write failed: {}", env.doc_id(), env.trace_id(), s.ToString());
     in_flight.erase(env.doc_id());
+    m.retry_failure->Inc();
+    CountRetry(env.doc_id());
     segment_queue.push_back(env.doc_id());
   }
 
@@ -351,7 +447,7 @@ struct IngestService::Impl {
         segment_credits.Add(worker, 1, Clock::Real().MonotonicMillis());  // a result returns its credit
         auto it = in_flight.find(env.doc_id());
         if (it == in_flight.end()) {
-          log->debug("doc={} late segment result ignored", env.doc_id());
+          log->debug("doc={} trace={} late segment result ignored", env.doc_id(), env.trace_id());
           return;
         }
         pb::LedgerEntry entry;
@@ -359,8 +455,9 @@ struct IngestService::Impl {
           entry.set_state(pb::DOC_STATE_SEGMENTED);
           *entry.mutable_segmented_at() = Now();
           Status ws = store->PutLedger(entry);
-          if (!ws.ok()) log->error("doc={} ledger write failed: {}", env.doc_id(), ws.ToString());
+          if (!ws.ok()) log->error("doc={} trace={} ledger write failed: {}", env.doc_id(), env.trace_id(), ws.ToString());
         }
+        MarkSegmented(env.doc_id());
         Frames forward;
         forward.push_back(std::move(frames[1]));
         forward.push_back(std::move(frames[2]));
@@ -403,16 +500,21 @@ struct IngestService::Impl {
     }
     pb::LedgerEntry entry;
     if (!store->GetLedger(env.doc_id(), &entry).ok()) {
-      log->warn("doc={} ack for an unknown document", env.doc_id());
+      log->warn("doc={} trace={} ack for an unknown document", env.doc_id(), env.trace_id());
       return;
+    }
+    if (auto it = in_flight.find(env.doc_id()); it != in_flight.end()) {
+      const int64_t dispatched = it->second.deadline_mono - config.limits().lease_ms();
+      m.document_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - dispatched) / 1000.0);
     }
     in_flight.erase(env.doc_id());
     if (entry.state() != pb::DOC_STATE_COMPLETE) {
+      m.completed->Inc();
       entry.set_state(pb::DOC_STATE_COMPLETE);
       entry.set_metrics(env.ack().metrics());
       *entry.mutable_completed_at() = Now();
       s = store->PutLedger(entry);
-      if (!s.ok()) log->error("doc={} ledger write failed: {}", env.doc_id(), s.ToString());
+      if (!s.ok()) log->error("doc={} trace={} ledger write failed: {}", env.doc_id(), env.trace_id(), s.ToString());
       log->debug("doc={} trace={} complete: {} metrics", env.doc_id(), env.trace_id(), env.ack().metrics());
     }
     FinishDoc(env.doc_id(), false, env.ack().metrics());
@@ -432,6 +534,12 @@ struct IngestService::Impl {
     st.set_duplicates(b.record.duplicates());
     st.set_done(b.done());
     st.set_metrics(b.metrics);
+    st.set_segmented(static_cast<uint32_t>(b.segmented.size()));
+    st.set_retries(b.retries);
+    st.set_segment_queued(static_cast<uint32_t>(segment_queue.size()));
+    st.set_extract_queued(static_cast<uint32_t>(extract_queue.size()));
+    st.set_segment_workers(static_cast<uint32_t>(segment_credits.workers()));
+    st.set_extract_workers(static_cast<uint32_t>(extract_credits.workers()));
     const int64_t end = b.finished_mono ? b.finished_mono : Clock::Real().MonotonicMillis();
     st.set_elapsed_seconds(static_cast<double>(end - b.started_mono) / 1000.0);
     if (include_rejections) {
@@ -474,6 +582,7 @@ struct IngestService::Impl {
         b.scanner = std::make_unique<InputScanner>(std::vector<std::string>(sub.paths().begin(), sub.paths().end()), limits);
         log->info("batch {} submitted: {} paths", sub.batch_id(), sub.paths_size());
         auto [ins, _] = batches.emplace(sub.batch_id(), std::move(b));
+        m.batches->Inc();
         scan_order.push_back(sub.batch_id());
         *resp.mutable_status() = StatusOf(ins->second, false);
       } else {
@@ -513,8 +622,10 @@ struct IngestService::Impl {
 
   Status Loop() {
     RETURN_IF_ERROR(Recover());
+    endpoint->SetReady(true);
     int64_t next_lease_check = 0;
     while (!stopping) {
+      endpoint->Beat();
       const bool busy = !scan_order.empty() && Outstanding() < config.limits().max_in_flight();
       zmq::pollitem_t items[] = {
           {nullptr, waker->fd(), ZMQ_POLLIN, 0},
@@ -549,6 +660,7 @@ struct IngestService::Impl {
       ScanSome();
       DispatchSegments();
       DispatchExtracts();
+      UpdateGauges();
       const int64_t now = Clock::Real().MonotonicMillis();
       if (now >= next_lease_check) {
         CheckLeases();
@@ -569,6 +681,13 @@ Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::P
   impl->log = logging::GetLogger("ingest");
   ASSIGN_OR_RETURN(impl->waker, service::Waker::Create());
   ASSIGN_OR_RETURN(impl->store, IngestStore::Open(config.ingest().store_path()));
+  metrics::EndpointOptions http;
+  http.service = "ingest";
+  http.instance = "ingest";
+  http.listen = config.ingest().http_listen();
+  http.run_dir = (std::filesystem::path(config.data_dir()) / "run").string();
+  ASSIGN_OR_RETURN(impl->endpoint, metrics::ServiceEndpoint::Start(http));
+  impl->RegisterMetrics();
   impl->factory = std::make_unique<messaging::SocketFactory>(&impl->context, config.limits());
   const auto& e = config.endpoints();
   ASSIGN_OR_RETURN(impl->control, impl->factory->Bind(zmq::socket_type::router, e.ingest_control()));
@@ -584,6 +703,7 @@ IngestService::~IngestService() = default;
 Status IngestService::Run() { return impl_->Loop(); }
 
 void IngestService::Shutdown() {
+  impl_->endpoint->SetStopping();
   impl_->stopping = true;
   impl_->waker->Wake();
 }

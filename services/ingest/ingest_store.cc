@@ -109,6 +109,10 @@ Status IngestStore::PutRejection(const std::string& batch_id, uint32_t seq, cons
   return store_->PutProto(kRejections, RejectionKey(batch_id, seq), rejection);
 }
 
+Status IngestStore::ForEachBatch(const std::function<void(const pb::BatchRecord&)>& fn) const {
+  return ForEachProto<pb::BatchRecord>(*store_, kBatches, "", fn);
+}
+
 Status IngestStore::ListRejections(const std::string& batch_id,
                                    google::protobuf::RepeatedPtrField<pb::Rejection>* out) const {
   return ForEachProto<pb::Rejection>(*store_, kRejections, batch_id + '\0',

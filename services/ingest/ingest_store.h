@@ -46,6 +46,8 @@ class IngestStore {
 
   Status PutBatch(const ingest::v1::BatchRecord& batch);
   Status GetBatch(const std::string& batch_id, ingest::v1::BatchRecord* batch) const;
+  // Every recorded batch, in batch_id order.
+  Status ForEachBatch(const std::function<void(const ingest::v1::BatchRecord&)>& fn) const;
   Status PutRejection(const std::string& batch_id, uint32_t seq, const ingest::v1::Rejection& rejection);
   Status ListRejections(const std::string& batch_id,
                         google::protobuf::RepeatedPtrField<ingest::v1::Rejection>* out) const;

@@ -1047,7 +1047,8 @@ bool IsSuccessRate(const std::string& s) {
 }
 bool IsBoundedRate(const std::string& s) {
   return Contains(s, "率") && !Contains(s, "增长") && !Contains(s, "增幅") && !Contains(s, "上升") &&
-         !Contains(s, "提高") && !Contains(s, "同比") && !Contains(s, "环比") && !Contains(s, "增加");
+         !Contains(s, "提高") && !Contains(s, "同比") && !Contains(s, "环比") && !Contains(s, "增加") &&
+         !Contains(s, "完成率");  // over-fulfilment is legitimate
 }
 
 std::string FormatNumber(double v) {

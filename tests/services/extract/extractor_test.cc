@@ -510,6 +510,8 @@ TEST_F(ExtractorTest, FlagsRateAbove100) {
   // A growth rate may exceed 100%.
   out = Run("线上咨询量同比增长率为150%。");
   EXPECT_EQ(FindCode(out, "rate_above_100"), nullptr);
+  out = Run("年度普法任务完成率达110%。");
+  EXPECT_EQ(FindCode(out, "rate_above_100"), nullptr);
   out = Run("群众满意率达98%。");
   EXPECT_EQ(out.findings_size(), 0);
 }

@@ -22,6 +22,8 @@ struct SectionInfo {
   uint32_t heading_end;
   int level;       // 1 = top level
   segment::v1::SectionKind kind;
+  int parent;      // -1 for top level
+  bool inherited;  // kind copied from the parent
 };
 
 struct Layout {

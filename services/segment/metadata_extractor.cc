@@ -166,10 +166,27 @@ constexpr U32View kNameStopChars =
 // Characters that do not start a place name (全乡, 各乡镇, 乡村, 镇党委 ...).
 constexpr U32View kNameStopStart = U"乡镇县区市省村街组社每两";
 
+// In title, issuer and signature lines names stand in clean context, so only
+// characters that cannot be part of a name there stop it (和平县, 于都县,
+// 余杭区, 共青城市 are names).
+constexpr U32View kHeaderNameStopChars =
+    U"的了是在与及对把将向从按据等我并或被让使给到年报告作况规条例第个次件类级批委党法";
+constexpr U32View kHeaderNameStopStart = U"乡镇县区市省村街组社每";
+
 const CharSet kNameStopCharSet(kNameStopChars);
 const CharSet kNameStopStartSet(kNameStopStart);
+const CharSet kHeaderNameStopCharSet(kHeaderNameStopChars);
+const CharSet kHeaderNameStopStartSet(kHeaderNameStopStart);
 inline const CharSet& NameStopChars() { return kNameStopCharSet; }
 inline const CharSet& NameStopStart() { return kNameStopStartSet; }
+
+// Which characters end or may not start a name.
+struct NameRules {
+  const CharSet& stop;
+  const CharSet& stop_start;
+};
+const NameRules kBodyNames{kNameStopCharSet, kNameStopStartSet};
+const NameRules kHeaderNames{kHeaderNameStopCharSet, kHeaderNameStopStartSet};
 
 bool IsTownship(UnitKind k) {
   return k == UnitKind::kXiang || k == UnitKind::kZhen || k == UnitKind::kJiedao;
@@ -200,25 +217,26 @@ std::optional<Unit> UnitAt(U32View s, size_t pos, size_t len) {
 
 constexpr size_t kMaxUnitLen = 10;
 
-bool ParseChainFrom(U32View s, size_t pos, size_t limit, std::vector<Unit>* units) {
-  if (pos >= limit || !IsHan(s[pos]) || NameStopStart().Has(s[pos])) return false;
+bool ParseChainFrom(U32View s, size_t pos, size_t limit, std::vector<Unit>* units,
+                    const NameRules& rules = kBodyNames) {
+  if (pos >= limit || !IsHan(s[pos]) || rules.stop_start.Has(s[pos])) return false;
   if (StartsWith(s, pos, U"中共")) return false;
   for (size_t len = 3; len <= kMaxUnitLen && pos + len <= limit; ++len) {
     const char32_t last = s[pos + len - 1];
     if (!IsHan(last)) break;
     // Every character but the suffix belongs to the name.
-    if (NameStopChars().Has(s[pos + len - 2])) break;
+    if (rules.stop.Has(s[pos + len - 2])) break;
     const std::optional<Unit> u = UnitAt(s, pos, len);
     if (!u) continue;
     // The name part must be free of stop characters.
     bool clean = true;
     for (size_t k = pos; k < u->end - u->suffix_len; ++k) {
-      if (NameStopChars().Has(s[k])) clean = false;
+      if (rules.stop.Has(s[k])) clean = false;
     }
     if (!clean) break;
     units->push_back(*u);
     if (IsTownship(u->kind)) return true;
-    if (ParseChainFrom(s, u->end, limit, units)) return true;
+    if (ParseChainFrom(s, u->end, limit, units, rules)) return true;
     units->pop_back();
   }
   return false;
@@ -260,7 +278,7 @@ void FindChains(U32View s, size_t b, size_t e, int zone, std::vector<Chain>* out
   for (size_t p = b; p < e;) {
     if (IsHan(s[p]) && IsChainBoundary(s, p, b)) {
       std::vector<Unit> units;
-      if (ParseChainFrom(s, p, e, &units)) {
+      if (ParseChainFrom(s, p, e, &units, zone < 3 ? kHeaderNames : kBodyNames)) {
         const size_t end = units.back().end;
         out->push_back(Chain{std::move(units), zone, FollowedByOrgan(s, end)});
         p = end;

@@ -432,10 +432,11 @@ class LayoutBuilder {
         const int id = static_cast<int>(sections.size());
         const int parent = stack.empty() ? -1 : stack.back().id;
         SectionInfo info{p.begin, p.end, static_cast<int>(stack.size()) + 1,
-                         pb::SECTION_KIND_OTHER};
+                         pb::SECTION_KIND_OTHER, parent, false};
         // Sub-sections inherit a specific kind from their parent.
         if (parent >= 0 && sections[parent].kind != pb::SECTION_KIND_OTHER) {
           info.kind = sections[parent].kind;
+          info.inherited = true;
         } else {
           info.kind = ClassifySection(s_.substr(p.begin, p.end - p.begin));
         }
@@ -500,6 +501,40 @@ bool IsMarkerDot(U32View s, uint32_t k, uint32_t block_begin) {
   return !IsHan(before) && !IsAsciiDigit(before) && !(before >= 'A' && before <= 'z');
 }
 
+// The first year "NNNN年" in `s` that is not part of a range, or 0.
+int FirstYear(U32View s) {
+  for (size_t p = 0; p + 4 < s.size(); ++p) {
+    if (!IsAsciiDigit(s[p]) || (p > 0 && (IsAsciiDigit(s[p - 1]) || s[p - 1] == U'—' ||
+                                          s[p - 1] == '-' || s[p - 1] == U'至'))) {
+      continue;
+    }
+    if (!IsAsciiDigit(s[p + 1]) || !IsAsciiDigit(s[p + 2]) || !IsAsciiDigit(s[p + 3]) ||
+        s[p + 4] != U'年') {
+      continue;
+    }
+    if (p + 5 < s.size() && (s[p + 5] == U'至' || s[p + 5] == U'—' || s[p + 5] == '-')) continue;
+    return (s[p] - '0') * 1000 + (s[p + 1] - '0') * 100 + (s[p + 2] - '0') * 10 + (s[p + 3] - '0');
+  }
+  return 0;
+}
+
+// A top-level section about a year after the one reported on (二、2024年工作
+//重点 in a 2023 report) is about plans, whatever else its wording says.
+void ClassifyFutureYearSections(U32View s, int report_year, std::vector<SectionInfo>* sections) {
+  for (SectionInfo& info : *sections) {
+    if (info.parent == -1) {
+      if ((info.kind == pb::SECTION_KIND_OTHER || info.kind == pb::SECTION_KIND_MEASURES) &&
+          FirstYear(s.substr(info.begin, info.heading_end - info.begin)) > report_year) {
+        info.kind = pb::SECTION_KIND_PLANS;
+      }
+    } else if ((*sections)[info.parent].kind != pb::SECTION_KIND_OTHER) {
+      // The same rule as in BuildSections: a specific parent kind is inherited.
+      info.kind = (*sections)[info.parent].kind;
+      info.inherited = true;
+    }
+  }
+}
+
 void SetSpan(const MatchText& m, uint32_t b, uint32_t e, common::v1::Span* span) {
   span->set_begin(m.ByteBegin(b));
   span->set_end(m.ByteEnd(e));
@@ -550,6 +585,11 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   const U32View s = m.chars();
   LayoutBuilder builder(s);
   Layout layout = builder.Build();
+
+  ExtractMetadata(text, m, layout, out->mutable_metadata());
+  if (out->metadata().has_year()) {
+    ClassifyFutureYearSections(s, out->metadata().year(), &layout.sections);
+  }
 
   // Sections.
   const std::vector<int>& parents = builder.parents();
@@ -670,7 +710,6 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
     utext_close(ut);
   }
 
-  ExtractMetadata(text, m, layout, out->mutable_metadata());
   return Status::OK();
 }
 

@@ -470,6 +470,25 @@ TEST_F(SegmenterTest, EnumerationDotsInsideAParagraphEndNoSentence) {
                                      "办结率96.5%.", "完成."}));
 }
 
+TEST_F(SegmenterTest, SectionAboutALaterYearIsAboutPlans) {
+  const pb::SegmentedDocument doc = Segment(
+      "白沙镇2023年法治政府建设工作报告\n"
+      "一、2023年工作开展情况\n（一）强化领导。\n"
+      "二、2024年重点任务\n（一）深化普法。\n");
+  ASSERT_EQ(doc.sections_size(), 4);
+  EXPECT_EQ(doc.sections(0).kind(), pb::SECTION_KIND_MEASURES);
+  EXPECT_EQ(doc.sections(2).kind(), pb::SECTION_KIND_PLANS);
+  EXPECT_EQ(doc.sections(3).kind(), pb::SECTION_KIND_PLANS) << "inherited from its parent";
+}
+
+TEST_F(SegmenterTest, PlaceNamesWithFunctionCharactersInTheHeader) {
+  const pb::SegmentedDocument doc = Segment(
+      "和平县于都镇2023年法治政府建设工作报告\n"
+      "2023年，于都镇全面推进依法行政。\n");
+  EXPECT_EQ(doc.metadata().township(), "于都镇");
+  EXPECT_EQ(doc.metadata().county(), "和平县");
+}
+
 TEST_F(SegmenterTest, HeadingRunningIntoBodyIsSplitAtTheFirstFullStop) {
   const pb::SegmentedDocument doc = Segment(
       "一、工作情况\n"

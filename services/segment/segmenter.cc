@@ -553,7 +553,7 @@ struct Segmenter::Impl {
 Segmenter::Segmenter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Segmenter::~Segmenter() = default;
 
-std::string_view Segmenter::Version() { return "segmenter-1.0.0"; }
+std::string_view Segmenter::Version() { return "segmenter-1.1.0"; }
 
 Result<std::unique_ptr<Segmenter>> Segmenter::Create() {
   auto impl = std::make_unique<Impl>();
@@ -577,6 +577,9 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
     return Status::InvalidArgument("text is not valid UTF-8");
   }
   out->set_text(std::string(text));
+  // `text` may have pointed into out->text() (re-segmenting a stored
+  // document in place); from here on read the copy the output owns.
+  text = out->text();
   out->clear_sections();
   out->clear_blocks();
   out->clear_sentences();

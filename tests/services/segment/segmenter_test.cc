@@ -591,6 +591,14 @@ TEST_F(SegmenterTest, ReusingTheOutputMessageLeavesNothingBehind) {
   EXPECT_EQ(doc.sentences_size(), 2);
 }
 
+TEST_F(SegmenterTest, ResegmentingTheStoredTextInPlace) {
+  pb::SegmentedDocument doc;
+  ASSERT_OK(segmenter_->Segment(kReport, &doc));
+  const std::string expected = doc.SerializeAsString();
+  ASSERT_OK(segmenter_->Segment(doc.text(), &doc));
+  EXPECT_EQ(doc.SerializeAsString(), expected);
+}
+
 TEST_F(SegmenterTest, EmptyAndBlankText) {
   for (std::string_view text : {"", "\n\n  \r\n", "\u3000"}) {
     const pb::SegmentedDocument doc = Segment(text);

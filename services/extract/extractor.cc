@@ -630,9 +630,18 @@ class SentenceParser {
       const bool ascii_dash = b_.at(j) == U'-' || b_.at(j) == U'－';
       if (ReadNumber(j + 1, &m) && m.arabic == a.arabic && (!ascii_dash || a.arabic) && m.value > a.value &&
           !m.approx_pair) {
+        const char32_t last = b_.cp[m.end - 1];
+        const int64_t power = m.end - m.begin >= 2 ? ChinesePower(last) : 0;
+        Number shorter;
+        if (!m.arabic && (last == U'万' || last == U'亿') && b_.at(m.end) == U'元' &&
+            ParseChinese(b_, m.begin, m.end - 1, &shorter) && shorter.value > a.value) {
+          m.value = shorter.value;  // 三至五万元: the 万 belongs to the money unit
+          m.end -= 1;
+        } else if (power >= 1000 && a.end - a.begin == 1 && a.value * static_cast<double>(power) < m.value) {
+          q->value = a.value * static_cast<double>(power);  // 三至五万人 = 3万..5万
+        }
         q->value_max = m.value;
         j = m.end;
-        a.int_digits = std::max(a.int_digits, m.int_digits);
       }
     }
     q->num_end = j;

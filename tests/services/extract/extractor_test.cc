@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,6 +136,10 @@ TEST_F(ExtractorTest, Qualifiers) {
       {"组织旁听庭审3-5次。", "3-5次", 3, "次", kExact, kCount, 5},
       {"各村配备调解员三至五名。", "三至五名", 3, "名", kExact, kCount, 5},
       {"目标完成率为90%-95%。", "90%-95%", 90, "%", kExact, kPercent, 95},
+      {"每场活动吸引群众三至五万人。", "三至五万人", 30000, "人", kExact, kCount, 50000},
+      {"每村投入资金三至五万元。", "三至五万元", 3, "万元", kExact, kMoney, 5},
+      {"每村投入资金3至5万元。", "3至5万元", 3, "万元", kExact, kMoney, 5},
+      {"线上覆盖3-5万人。", "3-5万人", 30000, "人", kExact, kCount, 50000},
   };
   for (const Expect& e : cases) CheckSingle(this, Run(e.sentence), e);
 }
@@ -533,6 +538,39 @@ TEST_F(ExtractorTest, ConcurrentExtractionsGiveTheSameResult) {
   }
   for (auto& th : threads) th.join();
   for (const std::string& o : outputs) EXPECT_EQ(o, expected.SerializeAsString());
+}
+
+TEST_F(ExtractorTest, RandomCompositionsKeepSpansAndUtf8Consistent) {
+  // Deterministic pseudo-random sentences built from numerals, qualifiers,
+  // units and punctuation: every metric's span must hold its text, lie inside
+  // its sentence, and the result must serialize (valid UTF-8 strings).
+  const char* pieces[] = {"一", "二", "两", "三", "十", "百", "千", "万", "亿", "零", "〇", "余", "多",
+                          "以上", "左右", "约", "近", "至", "-", "%", "％", "百分之", "件", "次", "人",
+                          "个", "元", "万元", "年", "月", "“", "”", "，", "。", "、", "1", "2", "0",
+                          "9", ".", ",", "：", "第", "每", "为", "率", "达", "共", "成功", "纠纷",
+                          "（", "）", "a", "\n", " ", "的", "起", "项", "化解率", "受理"};
+  std::mt19937 rng(20240228);
+  int metrics = 0;
+  for (int it = 0; it < 3000; ++it) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) text += pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+    pb::ExtractionResult out;
+    ASSERT_OK(extractor_->Extract(MakeDoc(text), &out));
+    for (const auto& m : out.metrics()) {
+      ASSERT_LE(m.span().end(), text.size()) << text;
+      EXPECT_EQ(text.substr(m.span().begin(), m.span().end() - m.span().begin()), m.text()) << text;
+      EXPECT_LE(m.sentence_span().begin(), m.span().begin()) << text;
+      EXPECT_GE(m.sentence_span().end(), m.span().end()) << text;
+      if (m.has_value_max()) {
+        EXPECT_GT(m.value_max(), m.value()) << text;
+      }
+    }
+    std::string bytes;
+    ASSERT_TRUE(out.SerializeToString(&bytes)) << text;
+    metrics += out.metrics_size();
+  }
+  EXPECT_GT(metrics, 500);  // the generator does produce claims
 }
 
 // ---------------------------------------------------------------------------

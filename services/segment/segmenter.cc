@@ -82,7 +82,12 @@ class LayoutBuilder {
     return std::move(layout_);
   }
 
+  // Per piece: heading marker style and end (valid for headings only).
   const std::vector<HeadingExtra>& extras() const { return extras_; }
+  // Per section: parent section id, -1 at top level.
+  const std::vector<int>& parents() const { return parents_; }
+  // Per section: index of its last piece (its span ends there).
+  const std::vector<int>& section_end_piece() const { return section_end_piece_; }
 
  private:
   void SplitLines() {
@@ -131,7 +136,6 @@ class LayoutBuilder {
     const int r = Rank(hm.style);
     last_num_[r] = hm.number;
     for (int d = r + 1; d < kStyles; ++d) last_num_[d] = 0;
-    cur_rank_ = r;
     list_last_ = 0;
   }
 
@@ -321,6 +325,10 @@ class LayoutBuilder {
           Emit(pb::BLOCK_KIND_ADDRESSEE, b, body_end);
           in_front_ = false;
           pos = body_end;
+        } else if (v.size() <= 6 && StartsWith(v, 0, U"附件")) {
+          // "附件2" above the title of an attached report: neither title nor body.
+          Emit(pb::BLOCK_KIND_PARAGRAPH, b, body_end);
+          pos = body_end;
         } else if (v.size() <= kMaxTitleChars && !HasClausePunct(v)) {
           const bool titleish = v.find(U"报告") != kNpos || v.find(U"总结") != kNpos ||
                                 v.find(U"情况") != kNpos;
@@ -460,11 +468,7 @@ class LayoutBuilder {
     section_end_piece_ = std::move(end_piece);
   }
 
- public:
-  const std::vector<int>& parents() const { return parents_; }
-  const std::vector<int>& section_end_piece() const { return section_end_piece_; }
 
- private:
   U32View s_;
   std::vector<Line> lines_;
   Layout layout_;
@@ -475,7 +479,6 @@ class LayoutBuilder {
   bool in_front_ = true;
   bool has_title_ = false;
   int last_num_[kStyles] = {};
-  int cur_rank_ = -1;
   int list_last_ = 0;
   uint32_t last_piece_end_ = UINT32_MAX;
 };

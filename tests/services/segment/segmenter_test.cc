@@ -292,6 +292,13 @@ TEST_F(SegmenterTest, OneLineReportStartingWithAHeading) {
   EXPECT_EQ(doc.metadata().year(), 2022);
 }
 
+TEST_F(SegmenterTest, AttachmentLabelIsNotPartOfTheTitle) {
+  const pb::SegmentedDocument doc =
+      Segment("附件2\n白沙镇2023年法治政府建设工作报告\n一、主要工作\n开展培训。\n");
+  EXPECT_EQ(doc.metadata().title(), "白沙镇2023年法治政府建设工作报告");
+  EXPECT_EQ(doc.metadata().township(), "白沙镇");
+}
+
 TEST_F(SegmenterTest, SubdistrictOffice) {
   const pb::SegmentedDocument doc = Segment(
       "中共北京市朝阳区望京街道工作委员会\n"

@@ -522,7 +522,7 @@ constexpr U32 kAbstractHeads[] = {
     U"意识", U"自信", U"维护", U"制度", U"原则", U"机制", U"理念", U"精神", U"方针",
     U"战略", U"全面", U"坚持", U"代表", U"务必", U"服从", U"确立", U"基本", U"统筹",
     U"必须", U"作风", U"优先", U"禁止", U"严禁", U"不准", U"规定", U"清单", U"目录",
-    U"责任", U"体系", U"工程", U"行动", U"模式", U"文明", U"建设", U"结合", U"到位",
+    U"责任", U"模式", U"到位", U"不变", U"不动摇",
 };
 
 // Characters that bind a following 一 into an ordinary word (统一, 进一步, 唯一 ...).

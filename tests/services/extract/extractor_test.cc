@@ -313,6 +313,10 @@ TEST_F(ExtractorTest, KeepsCountsNextToExcludedNumerals) {
   const auto out2 = Run("组织开展三次法治讲座。");
   ASSERT_EQ(out2.metrics_size(), 1);
   EXPECT_EQ(out2.metrics(0).text(), "三次");
+  // Concrete heads after a Chinese-numeral count are counted.
+  const auto out4 = Run("完成两个建设项目。");
+  ASSERT_EQ(out4.metrics_size(), 1);
+  EXPECT_EQ(out4.metrics(0).text(), "两个");
   // A numeral further away is not a compound: 一线 … 三百人.
   const auto out3 = Run("深入一线群众三百人。");
   ASSERT_EQ(out3.metrics_size(), 1);

@@ -1083,13 +1083,12 @@ void AddFinding(pb::ExtractionResult* out, std::string code, pb::Severity sev, s
 }
 
 // Checks the metrics of one sentence, [first, last) in out->metrics().
-void CheckSentence(pb::ExtractionResult* out, const std::vector<std::string>& contexts, int first, int last) {
+void CheckSentence(pb::ExtractionResult* out, int first, int last) {
   const auto& ms = out->metrics();
   for (int r = first; r < last; ++r) {
     const pb::Metric& rate = ms[r];
     if (rate.kind() != kPercent) continue;
-    const std::string& ctx = contexts[r - first];
-    if (IsBoundedRate(ctx) && rate.value() > 100) {
+    if (IsBoundedRate(rate.subject()) && rate.value() > 100) {
       AddFinding(out, "rate_above_100", pb::SEVERITY_WARNING,
                  rate.subject() + " = " + FormatNumber(rate.value()) + "% exceeds 100%",
                  {static_cast<uint32_t>(r)});
@@ -1192,7 +1191,6 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
   buf.cp.reserve(1024);
   buf.off.reserve(1025);
   std::vector<Quantity> quantities;
-  std::vector<std::string> contexts;
   std::vector<uint32_t> starts;
 
   auto process = [&](uint32_t begin, uint32_t end, int section) -> Status {
@@ -1223,7 +1221,6 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
     if (quantities.empty()) return Status::OK();
 
     const int first = out->metrics_size();
-    contexts.clear();
     size_t prev_end = 0;
     size_t last_clause_start = SIZE_MAX;
     for (size_t qi = 0; qi < quantities.size(); ++qi) {
@@ -1302,16 +1299,10 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         }
         // A short subject (成功48件, 合格率100%) is read in its sentence: the
         // text before it supplies what it is the success or rate of.
-        const TaxonomyEntry* entry;
-        std::string context;
-        if (subject_cps <= kShortSubject && sf > 0) {
-          context = parser.Utf8(0, sf);
-          entry = impl_->taxonomy->ClassifyInContext(subject, context, q.kind, q.unit);
-          context += subject;
-        } else {
-          entry = impl_->taxonomy->Classify(subject, q.kind, q.unit);
-          context = subject;
-        }
+        const TaxonomyEntry* entry =
+            subject_cps <= kShortSubject && sf > 0
+                ? impl_->taxonomy->ClassifyInContext(subject, parser.Utf8(0, sf), q.kind, q.unit)
+                : impl_->taxonomy->Classify(subject, q.kind, q.unit);
         if (entry != nullptr) {
           m->set_metric_id(entry->metric_id);
           m->set_label_zh(entry->label_zh);
@@ -1319,12 +1310,11 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         } else {
           m->set_metric_id("unclassified");
         }
-        contexts.push_back(std::move(context));
       }
       prev_end = pre_nominal ? follow_end : q.claim_end;
       last_clause_start = clause_start;
     }
-    CheckSentence(out, contexts, first, out->metrics_size());
+    CheckSentence(out, first, out->metrics_size());
     return Status::OK();
   };
 

@@ -523,6 +523,12 @@ TEST_F(ExtractorTest, FlagsRateAbove100) {
   EXPECT_EQ(FindCode(out, "rate_above_100"), nullptr);
   out = Run("群众满意率达98%。");
   EXPECT_EQ(out.findings_size(), 0);
+  // Growth elsewhere in the sentence does not excuse a satisfaction rate.
+  out = Run("办件量同比增长20%，满意率达105%。");
+  const pb::Finding* f = FindCode(out, "rate_above_100");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->metric_indexes_size(), 1);
+  EXPECT_EQ(f->metric_indexes(0), 1u);
 }
 
 TEST_F(ExtractorTest, ConcurrentExtractionsGiveTheSameResult) {

@@ -118,6 +118,12 @@ class LayoutBuilder {
     last_piece_end_ = e;
   }
 
+  // The last non-space character before `k` in [b, k), or 0.
+  char32_t PrevNonSpace(uint32_t k, uint32_t b) const {
+    while (k > b && IsSpace(s_[k - 1])) --k;
+    return k > b ? s_[k - 1] : 0;
+  }
+
   // True if `k` starts a clause: the line start, right after another piece
   // (a heading cut off before it), or after a terminator or colon.
   bool ClauseStart(uint32_t k, uint32_t piece_begin) const {
@@ -160,10 +166,38 @@ class LayoutBuilder {
       if (IsTerminatorAt(s_, k) || s_[k] == ':') {
         uint32_t end = k + 1;
         while (end < e && (s_[end] == U'”' || s_[end] == U'’')) ++end;
+        if (run_together_ && rank <= Rank(MarkerStyle::kChineseComma)) {
+          return RunTogetherTopHeadingEnd(b + len, end);
+        }
         return end;
       }
     }
     return e;
+  }
+
+  // A top-level heading run into its first sentence (二、存在的问题执法力量薄弱，…。)
+  // ends after the last heading head noun (问题, 情况, 打算 …) before the
+  // sentence's first comma, when text follows that noun directly. Otherwise
+  // the heading keeps the whole sentence.
+  uint32_t RunTogetherTopHeadingEnd(uint32_t text_begin, uint32_t sentence_end) const {
+    static constexpr U32View kHeadNouns[] = {
+        U"情况", U"问题", U"不足", U"打算", U"计划", U"成效", U"做法", U"安排", U"重点",
+        U"举措", U"措施", U"经验", U"亮点", U"思路", U"原因", U"职责", U"差距", U"目标"};
+    uint32_t limit = sentence_end;
+    for (uint32_t k = text_begin; k < sentence_end; ++k) {
+      if (s_[k] == ',' || s_[k] == U'，') {
+        limit = k;
+        break;
+      }
+    }
+    uint32_t cut = 0;
+    for (uint32_t k = text_begin; k + 2 <= limit; ++k) {
+      for (U32View noun : kHeadNouns) {
+        if (s_[k] == noun[0] && s_[k + 1] == noun[1]) cut = k + 2;
+      }
+    }
+    if (cut == 0 || cut >= limit) return sentence_end;
+    return cut;
   }
 
   // End of a paragraph or list item that starts at `b`: the next clause start
@@ -306,7 +340,8 @@ class LayoutBuilder {
     uint32_t copy_to = e;
     for (uint32_t k = b; k + 2 < e; ++k) {
       if (s_[k] == U'抄' && s_[k + 1] == U'送' && s_[k + 2] == ':' &&
-          (ClauseStart(k, b) || s_[k - 1] == U'日' || EndsWithOrganSuffix(s_.substr(b, k - b)))) {
+          (ClauseStart(k, b) || PrevNonSpace(k, b) == U'日' ||
+           EndsWithOrganSuffix(s_.substr(b, k - b)))) {
         copy_to = k;
         break;
       }

@@ -83,6 +83,38 @@ TEST_P(DevsetMetaTest, MetadataAndTopLevelHeadingsMatchGold) {
   EXPECT_EQ(top_level, gold.at("sections").get<std::vector<std::string>>());
 }
 
+// The same report stored as one line (every line break removed) must give
+// the same metadata and top-level headings: nothing may depend on lines.
+TEST_P(DevsetMetaTest, SameResultWhenTheReportIsOneLine) {
+  ASSERT_LT(GetParam(), gold_->size());
+  const json& gold = (*gold_)[GetParam()];
+  const std::string file = gold.at("file").get<std::string>();
+  SCOPED_TRACE(file);
+  std::string text = testing::ReadFileOrDie(testing::SourceDir() / "samples" / "reports" / file);
+  std::erase_if(text, [](char c) { return c == '\n' || c == '\r'; });
+
+  ASSERT_OK_AND_ASSIGN(auto segmenter, Segmenter::Create());
+  pb::SegmentedDocument doc;
+  ASSERT_OK(segmenter->Segment(text, &doc));
+  const auto& meta = doc.metadata();
+  EXPECT_EQ(meta.township(), OrEmpty(gold.at("township")));
+  EXPECT_EQ(meta.county(), OrEmpty(gold.at("county_or_district")));
+  EXPECT_EQ(!meta.province().empty() ? meta.province() : meta.city(),
+            OrEmpty(gold.at("province_or_city")));
+  ASSERT_TRUE(meta.has_year());
+  EXPECT_EQ(meta.year(), gold.at("report_year").get<int>());
+  EXPECT_EQ(meta.report_date(), OrEmpty(gold.at("report_date")));
+  EXPECT_EQ(std::vector<std::string>(meta.doc_numbers().begin(), meta.doc_numbers().end()),
+            gold.at("doc_numbers").get<std::vector<std::string>>());
+  EXPECT_EQ(std::vector<std::string>(meta.cited_laws().begin(), meta.cited_laws().end()),
+            gold.at("cited_laws").get<std::vector<std::string>>());
+  std::vector<std::string> top_level;
+  for (const pb::Section& s : doc.sections()) {
+    if (s.parent() == -1) top_level.push_back(s.heading());
+  }
+  EXPECT_EQ(top_level, gold.at("sections").get<std::vector<std::string>>());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllSamples, DevsetMetaTest, ::testing::Range<size_t>(0, 5));
 
 }  // namespace

@@ -250,9 +250,9 @@ TEST_F(SegmenterTest, WholeReportOnOneLine) {
   const Strings top = TopLevel(doc);
   ASSERT_EQ(top.size(), 3u);
   EXPECT_EQ(top[0], "一、主要举措和成效");
-  // Without a line break or full stop nothing marks where this heading ends,
-  // so it runs to the first full stop.
-  EXPECT_EQ(top[1].rfind("二、存在的问题", 0), 0u);
+  // Without a line break, full stop or nested marker, the heading ends after
+  // its head noun (问题) before the first comma.
+  EXPECT_EQ(top[1], "二、存在的问题");
   EXPECT_EQ(top[2], "三、2025年工作打算");
   EXPECT_EQ(TopLevelKinds(doc),
             (std::vector<pb::SectionKind>{pb::SECTION_KIND_MEASURES, pb::SECTION_KIND_PROBLEMS,
@@ -264,6 +264,8 @@ TEST_F(SegmenterTest, WholeReportOnOneLine) {
   EXPECT_EQ(Blocks(doc, pb::BLOCK_KIND_LIST_ITEM),
             (Strings{"一是成立领导小组，召开专题会议3次。", "二是制定年度工作要点。", "一是加强队伍建设。",
                      "二是深化普法宣传。"}));
+  const Strings paragraphs = Blocks(doc, pb::BLOCK_KIND_PARAGRAPH);
+  EXPECT_NE(std::find(paragraphs.begin(), paragraphs.end(), "执法力量薄弱，专业人员不足。"), paragraphs.end());
   EXPECT_EQ(Blocks(doc, pb::BLOCK_KIND_SIGNATURE), Strings{"重庆市渝北区青山镇人民政府"});
   EXPECT_EQ(Blocks(doc, pb::BLOCK_KIND_DATE), Strings{"2025年1月20日"});
   EXPECT_EQ(Blocks(doc, pb::BLOCK_KIND_COPY_TO), Strings{"抄送：区委依法治区办。"});

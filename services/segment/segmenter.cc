@@ -65,6 +65,10 @@ class LayoutBuilder {
   explicit LayoutBuilder(U32View s) : s_(s) {}
 
   Layout Build() {
+    // Typical reports have a line per ~60 characters and a block per ~40.
+    lines_.reserve(s_.size() / 48 + 8);
+    layout_.pieces.reserve(s_.size() / 32 + 8);
+    extras_.reserve(s_.size() / 32 + 8);
     SplitLines();
     // A report whose lines rarely start with a heading (at most one: the
     // whole report on one line, or on a few) has its headings run into the
@@ -680,7 +684,10 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   std::vector<uint32_t>& u16_char = impl_->u16_char;
   u16.clear();
   u16_char.clear();
+  u16.reserve(m.size() + layout.pieces.size() + 1);
+  u16_char.reserve(m.size() + layout.pieces.size() + 1);
   std::vector<std::pair<uint32_t, int>> block_starts;  // u16 index, section
+  block_starts.reserve(layout.pieces.size());
   for (const Piece& p : layout.pieces) {
     if (p.kind != pb::BLOCK_KIND_PARAGRAPH && p.kind != pb::BLOCK_KIND_LIST_ITEM &&
         p.kind != pb::BLOCK_KIND_HEADING) {

@@ -803,6 +803,14 @@ void ExtractMetadata(std::string_view text, const MatchText& m, const Layout& la
         score[y.year] += y.weight;
         if (!first.count(y.year)) first[y.year] = y.pos;
       }
+      // 今年 (this year) names the year of the report date.
+      if (date) {
+        const U32View piece = s.substr(p.begin, p.end - p.begin);
+        for (size_t at = piece.find(U"今年"); at != kNpos; at = piece.find(U"今年", at + 2)) {
+          score[date->year] += 2;
+          if (!first.count(date->year)) first[date->year] = p.begin + at;
+        }
+      }
     }
     int best = 0;
     for (const auto& [y, sc] : score) {
@@ -812,7 +820,6 @@ void ExtractMetadata(std::string_view text, const MatchText& m, const Layout& la
       }
     }
   }
-  if (!year && date && s.find(U"今年") != kNpos) year = date->year;
   if (year) meta->set_year(*year);
 }
 

@@ -19,9 +19,9 @@
 //     municipalities directly under the central government, 北京市 天津市
 //     上海市 重庆市); city only when stated.
 //   * Year: a year in the title; else the best-supported year in the body
-//     outside plan sections (NNNN年度 > NNNN年以来 > NNNN年), ignoring dates,
-//     ranges and years after the report date; else 今年 resolved through the
-//     report date; else unknown.
+//     outside plan sections (NNNN年度 weighs 3, NNNN年以来 and 今年 2 — 今年
+//     being the year of the report date — other NNNN年 1), ignoring dates,
+//     ranges and years after the report date; else unknown.
 //   * Report date: the date block of the signature (or under the title).
 //   * Document numbers: <issuer code>〔YYYY〕N号 with any bracket style.
 //   * Cited laws: 《…》 whose name ends in 法/法典/条例/规定/章程/办法/细则/规则/

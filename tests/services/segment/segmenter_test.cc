@@ -415,6 +415,18 @@ TEST_P(ReportYearTest, ThisYearResolvedThroughReportDate) {
   EXPECT_EQ(doc.metadata().report_date(), std::to_string(y) + "-12-25");
 }
 
+TEST_P(ReportYearTest, ThisYearOutweighsAComparisonYear) {
+  const int y = GetParam();
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "今年以来，青山镇全面推进依法行政，今年共开展培训5次，比%d年增加2次。\n一、主要举措\n开展培训。\n"
+                "青山镇人民政府\n%d年12月25日\n",
+                y - 1, y);
+  const pb::SegmentedDocument doc = Segment(buf);
+  ASSERT_TRUE(doc.metadata().has_year());
+  EXPECT_EQ(doc.metadata().year(), y);
+}
+
 INSTANTIATE_TEST_SUITE_P(Years2019To2025, ReportYearTest, ::testing::Range(2019, 2026));
 
 TEST_F(SegmenterTest, WordResidueMixedLineEndingsAndFullWidthDigits) {

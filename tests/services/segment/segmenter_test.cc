@@ -578,6 +578,17 @@ TEST_F(SegmenterTest, CountyFromDocumentNumberNeedsAnUnambiguousLevel) {
   EXPECT_EQ(Segment(no_level).metadata().county(), "");
 }
 
+TEST_F(SegmenterTest, RegionsAboveTheTownshipFromTheBody) {
+  const pb::SegmentedDocument doc = Segment(
+      "花溪乡2023年法治政府建设工作报告\n"
+      "2023年，四川省宜宾市屏山县花溪乡在县委、县政府的领导下推进依法行政。\n"
+      "一、主要工作\n开展培训。\n");
+  EXPECT_EQ(doc.metadata().township(), "花溪乡");
+  EXPECT_EQ(doc.metadata().county(), "屏山县");
+  EXPECT_EQ(doc.metadata().city(), "宜宾市");
+  EXPECT_EQ(doc.metadata().province(), "四川省");
+}
+
 TEST_F(SegmenterTest, CountyFromAddresseeLine) {
   const pb::SegmentedDocument doc = Segment(
       "花溪乡2023年法治政府建设工作报告\n巫溪县委、县政府：\n现将有关情况报告如下：\n一、主要工作\n开展培训。\n");

@@ -150,7 +150,7 @@ void MatchText::Reserve(size_t n) {
   if (n <= capacity_) return;
   chars_ = std::make_unique_for_overwrite<char32_t[]>(n);
   begin_ = std::make_unique_for_overwrite<uint32_t[]>(n);
-  end_ = std::make_unique_for_overwrite<uint32_t[]>(n);
+  len_ = std::make_unique_for_overwrite<uint8_t[]>(n);
   capacity_ = n;
 }
 
@@ -160,7 +160,7 @@ bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
   out->Reserve(text.size() + 1);
   char32_t* chars = out->chars_.get();
   uint32_t* begins = out->begin_.get();
-  uint32_t* ends = out->end_.get();
+  uint8_t* lens = out->len_.get();
   size_t n = 0;
   size_t pos = 0;
   bool has_bracket = false;
@@ -178,7 +178,7 @@ bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
     has_bracket |= c == '[';
     chars[n] = c;
     begins[n] = static_cast<uint32_t>(start);
-    ends[n] = static_cast<uint32_t>(pos);
+    lens[n] = static_cast<uint8_t>(pos - start);
     ++n;
   }
   out->size_ = n;
@@ -196,7 +196,7 @@ bool TextNormalizer::Normalize(std::string_view text, MatchText* out) const {
     }
     chars[w] = chars[r];
     begins[w] = begins[r];
-    ends[w] = ends[r];
+    lens[w] = lens[r];
     ++w;
     ++r;
   }

@@ -42,7 +42,7 @@ class MatchText {
   size_t size() const { return size_; }
   // Byte span in the original text of normalised chars [i, j), i < j.
   uint32_t ByteBegin(size_t i) const { return begin_[i]; }
-  uint32_t ByteEnd(size_t j) const { return end_[j - 1]; }
+  uint32_t ByteEnd(size_t j) const { return begin_[j - 1] + len_[j - 1]; }
 
  private:
   friend class TextNormalizer;
@@ -50,7 +50,7 @@ class MatchText {
 
   std::unique_ptr<char32_t[]> chars_;
   std::unique_ptr<uint32_t[]> begin_;
-  std::unique_ptr<uint32_t[]> end_;
+  std::unique_ptr<uint8_t[]> len_;  // bytes of the original (1-4; 2 for CRLF)
   size_t size_ = 0;
   size_t capacity_ = 0;
 };

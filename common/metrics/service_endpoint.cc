@@ -1,6 +1,7 @@
 #include "common/metrics/service_endpoint.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -67,6 +68,12 @@ Status ServiceEndpoint::Serve() {
   server_ = std::make_unique<httplib::Server>();
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   server_->set_keep_alive_max_count(100);
+  // cpp-httplib's default sets SO_REUSEPORT, which lets a second process bind
+  // the same fixed port and silently share scrapes; only SO_REUSEADDR here.
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(registry_.Exposition(), kExpositionContentType);
   });

@@ -32,6 +32,7 @@ demo: build
 	@echo "Every quantity with its source: $(BUILD_DIR)/bin/reportflow metrics --data $(DEMO_DATA)"
 
 test: build
+	@TEST_DEPS=1 scripts/install-deps.sh
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 bench: build

@@ -19,8 +19,26 @@ PACKAGES=(
 # Optional extras used by some tests and tools; installed when EXTRAS=1.
 EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba)
 
+# Wanted by `make test` (TEST_DEPS=1): the headless-browser test of the HTML
+# report (tests/integration/operator_integration_test.cc). Best effort: if it
+# cannot be installed, that test reports itself skipped and the rest runs.
+TEST_PACKAGES=(chromium)
+
 want=("${PACKAGES[@]}")
 if [ "${EXTRAS:-0}" = "1" ]; then want+=("${EXTRA_PACKAGES[@]}"); fi
+if [ "${TEST_DEPS:-0}" = "1" ] && [ "${EXTRAS:-0}" != "1" ]; then
+  for p in "${TEST_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      echo "install-deps: installing test package $p"
+      SUDO=""
+      if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+      if ! { DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq &&
+             DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p"; }; then
+        echo "install-deps: warning: could not install $p; tests that need it will be skipped" >&2
+      fi
+    fi
+  done
+fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -39,9 +39,12 @@ function(reportflow_cc_test)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  # Tests run in the source dir (SourceDir() falls back to the cwd) and find
+  # the executables through REPORTFLOW_BIN_DIR. One variable only: a ';' would
+  # split the property list.
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     PROPERTIES LABELS "${ARG_LABELS}"
-               ENVIRONMENT "REPORTFLOW_SOURCE_DIR=${PROJECT_SOURCE_DIR};REPORTFLOW_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+               ENVIRONMENT "REPORTFLOW_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
     DISCOVERY_TIMEOUT 60)
 endfunction()

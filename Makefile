@@ -6,7 +6,9 @@ JOBS ?= $(shell nproc)
 DEMO_DATA ?= $(BUILD_DIR)/demo-data
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build demo test bench clean
+SERVICES = reportflow reportflow-ingest reportflow-segment reportflow-extract reportflow-aggregate
+
+.PHONY: all deps configure build binaries demo test bench clean
 
 all: build
 
@@ -19,7 +21,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-demo: build
+binaries: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target $(SERVICES)
+
+demo: binaries
 	@rm -rf $(DEMO_DATA)
 	$(BUILD_DIR)/bin/reportflow run samples/reports --data $(DEMO_DATA)
 	@echo

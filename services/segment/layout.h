@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "reportflow/segment/v1/segment.pb.h"
@@ -29,6 +30,9 @@ struct SectionInfo {
 struct Layout {
   std::vector<Piece> pieces;         // in text order, non-overlapping
   std::vector<SectionInfo> sections; // in text order
+  // Page-number lines ([begin, end) char ranges, in order): inside a block
+  // they are kept in its span but skipped by sentence segmentation.
+  std::vector<std::pair<uint32_t, uint32_t>> skipped;
 };
 
 }  // namespace reportflow::segment

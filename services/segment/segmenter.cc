@@ -54,6 +54,39 @@ struct Line {
   bool indented;  // starts with spaces: a new paragraph, never a continuation
 };
 
+// "- 2 -", "—3—", "2", "第2页", "第2页 共5页", "2/5": a page number line.
+bool IsPageNumberLine(U32View v) {
+  size_t i = 0;
+  auto skip = [&](auto pred) {
+    while (i < v.size() && pred(v[i])) ++i;
+  };
+  auto dash_or_space = [](char32_t c) { return c == '-' || c == U'—' || c == U'–' || IsSpace(c); };
+  auto digits = [&] {
+    const size_t start = i;
+    skip([](char32_t c) { return IsAsciiDigit(c); });
+    return i > start && i - start <= 4;
+  };
+  if (!v.empty() && v[0] == U'第') {
+    ++i;
+    if (!digits() || i >= v.size() || v[i] != U'页') return false;
+    ++i;
+    skip([](char32_t c) { return IsSpace(c); });
+    if (i == v.size()) return true;
+    if (v[i] != U'共') return false;
+    ++i;
+    if (!digits() || i >= v.size() || v[i] != U'页') return false;
+    return i + 1 == v.size();
+  }
+  skip(dash_or_space);
+  if (!digits()) return false;
+  if (i < v.size() && v[i] == '/') {
+    ++i;
+    if (!digits()) return false;
+  }
+  skip(dash_or_space);
+  return i == v.size();
+}
+
 struct HeadingExtra {
   MarkerStyle style;
   uint32_t marker_end;
@@ -105,6 +138,10 @@ class LayoutBuilder {
       while (le > lb && IsSpace(s_[le - 1])) --le;
       if (lb == le) {
         blank = true;
+      } else if (IsPageNumberLine(s_.substr(lb, le - lb))) {
+        // Page furniture from a converted document ("- 2 -", "第2页 共5页"):
+        // neither text nor a paragraph break; sentences skip it.
+        layout_.skipped.push_back({lb, le});
       } else {
         lines_.push_back({lb, le, blank, lb > b});
         blank = false;
@@ -688,6 +725,7 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   u16_char.reserve(m.size() + layout.pieces.size() + 1);
   std::vector<std::pair<uint32_t, int>> block_starts;  // u16 index, section
   block_starts.reserve(layout.pieces.size());
+  size_t skip = 0;  // next range in layout.skipped
   for (const Piece& p : layout.pieces) {
     if (p.kind != pb::BLOCK_KIND_PARAGRAPH && p.kind != pb::BLOCK_KIND_LIST_ITEM &&
         p.kind != pb::BLOCK_KIND_HEADING) {
@@ -695,6 +733,11 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
     }
     block_starts.emplace_back(static_cast<uint32_t>(u16.size()), p.section);
     for (uint32_t k = p.begin; k < p.end; ++k) {
+      while (skip < layout.skipped.size() && layout.skipped[skip].second <= k) ++skip;
+      if (skip < layout.skipped.size() && layout.skipped[skip].first <= k) {
+        k = layout.skipped[skip].second - 1;
+        continue;
+      }
       const char32_t c = s[k];
       if (c == '\n') continue;
       if (c == '.' && IsMarkerDot(s, k, p.begin)) {

@@ -540,6 +540,24 @@ TEST_F(SegmenterTest, IndentedLineStartsANewParagraph) {
             (Strings{"为推动法治建设营造了浓厚氛围", "2023年以来，主要负责人履行职责。"}));
 }
 
+TEST_F(SegmenterTest, PageNumberLinesAreNeitherTextNorBreaks) {
+  const pb::SegmentedDocument doc = Segment(
+      "一、工作情况\n"
+      "一是坚持依法行政，推进行政\n"
+      "- 2 -\n"
+      "执法责任制落实。\n"
+      "第3页 共5页\n"
+      "二是坚持源头化解。\n"
+      "12\n");
+  EXPECT_EQ(Blocks(doc, pb::BLOCK_KIND_LIST_ITEM),
+            (Strings{"一是坚持依法行政，推进行政\n- 2 -\n执法责任制落实。", "二是坚持源头化解。"}));
+  EXPECT_TRUE(Blocks(doc, pb::BLOCK_KIND_PARAGRAPH).empty());
+  // The sentence spans the page line (spans are contiguous) but ICU never saw
+  // it, so it is still one sentence.
+  EXPECT_EQ(Sentences(doc), (Strings{"一、工作情况", "一是坚持依法行政，推进行政\n- 2 -\n执法责任制落实。",
+                                     "二是坚持源头化解。"}));
+}
+
 TEST_F(SegmenterTest, InlineListItemVariants) {
   const pb::SegmentedDocument doc = Segment(
       "一、工作\n"

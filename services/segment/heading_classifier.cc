@@ -136,6 +136,10 @@ std::optional<HeadingMarker> MatchHeadingMarker(std::u32string_view s) {
     int v = 0;
     while (j < s.size() && IsAsciiDigit(s[j]) && j < 3) v = v * 10 + (s[j++] - '0');
     if (j > 2 || v == 0) return std::nullopt;
+    // 1) / 1）: the half-bracket form of (1).
+    if (j < s.size() && s[j] == ')') {
+      return HeadingMarker{MarkerStyle::kParenArabic, v, SkipSpaces(s, j + 1)};
+    }
     if (j >= s.size() || (s[j] != '.' && s[j] != U'、')) return std::nullopt;
     if (j + 1 < s.size() && (IsAsciiDigit(s[j + 1]) || s[j + 1] == '%')) return std::nullopt;
     return HeadingMarker{MarkerStyle::kArabicDot, v, SkipSpaces(s, j + 1)};

@@ -7,7 +7,7 @@
 //   kChineseComma  一、  一 、  十一、  一.
 //   kParenChinese  (一)  ( 一 )
 //   kArabicDot     1.  1、  12.   (not followed by a digit: 6.26 is no marker)
-//   kParenArabic   (1)
+//   kParenArabic   (1)  1）
 //   kCircled       ①
 // An inline list marker introduces an enumerated item inside a paragraph:
 //   一是 / 二要 / 十是, the typo —是 (a dash for 一), 第一, / 第二、,

@@ -41,6 +41,7 @@ INSTANTIATE_TEST_SUITE_P(
                       MarkerCase{U"1.推行制度", MarkerStyle::kArabicDot, 1, 2},
                       MarkerCase{U"12、建立", MarkerStyle::kArabicDot, 12, 3},
                       MarkerCase{U"(3)加强", MarkerStyle::kParenArabic, 3, 3},
+                      MarkerCase{U"2)落实", MarkerStyle::kParenArabic, 2, 2},
                       MarkerCase{U"第一部分 基本情况", MarkerStyle::kPart, 1, 5},
                       MarkerCase{U"第三章总结", MarkerStyle::kPart, 3, 3},
                       MarkerCase{U"②完善", MarkerStyle::kCircled, 2, 1}));

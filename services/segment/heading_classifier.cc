@@ -214,8 +214,19 @@ pb::SectionKind ClassifySection(std::u32string_view h) {
       {U"建设情况", pb::SECTION_KIND_MEASURES}, {U"落实情况", pb::SECTION_KIND_MEASURES},
       {U"推进情况", pb::SECTION_KIND_MEASURES}, {U"完成情况", pb::SECTION_KIND_MEASURES},
   };
-  // The cue that appears first in the heading decides ("存在问题及下一步打算"
-  // is about problems first).
+  // "…计划完成情况", "…安排落实情况": a heading about how something was carried
+  // out reports measures, whatever it names first.
+  std::u32string_view tail = h;
+  while (!tail.empty() && (tail.back() == U'。' || tail.back() == ':' || tail.back() == ' ')) {
+    tail.remove_suffix(1);
+  }
+  for (std::u32string_view done : {U"完成情况", U"落实情况", U"开展情况", U"推进情况", U"执行情况"}) {
+    if (tail.size() >= done.size() && tail.substr(tail.size() - done.size()) == done) {
+      return pb::SECTION_KIND_MEASURES;
+    }
+  }
+  // Otherwise the cue that appears first in the heading decides
+  // ("存在问题及下一步打算" is about problems first).
   size_t best = std::u32string_view::npos;
   pb::SectionKind kind = pb::SECTION_KIND_OTHER;
   for (const Cue& cue : kCues) {

@@ -102,6 +102,9 @@ TEST(ClassifySectionTest, KindsFromWording) {
   // The first cue wins when a heading names two topics.
   EXPECT_EQ(ClassifySection(U"三、存在问题及下一步打算"), pb::SECTION_KIND_PROBLEMS);
   EXPECT_EQ(ClassifySection(U"一、总体情况"), pb::SECTION_KIND_OTHER);
+  // What was carried out: measures, even when a plan is named first.
+  EXPECT_EQ(ClassifySection(U"一、2023年工作计划完成情况"), pb::SECTION_KIND_MEASURES);
+  EXPECT_EQ(ClassifySection(U"二、上年度问题整改落实情况。"), pb::SECTION_KIND_MEASURES);
 }
 
 TEST(TerminatorTest, DecimalPointIsNotATerminator) {

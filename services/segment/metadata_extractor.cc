@@ -481,6 +481,7 @@ std::vector<std::string> FindDocNumbers(std::string_view text, const MatchText& 
     while (j < s.size() && IsAsciiDigit(s[j])) ++j, ++digits;
     if (digits != 4 || j >= s.size() || !IsOneOf(s[j], U"〕]】)")) continue;
     ++j;
+    if (j < s.size() && s[j] == U'第') ++j;  // 〔2023〕第38号
     const size_t num_begin = j;
     while (j < s.size() && IsAsciiDigit(s[j]) && j - num_begin < 5) ++j;
     if (j == num_begin || j >= s.size() || s[j] != U'号') continue;

@@ -57,6 +57,7 @@ TEST_F(MetadataExtractorTest, DocumentNumbersKeepTheirIssuerCode) {
             Strings{"巫溪府办发〔2023〕38号"});
   EXPECT_EQ(DocNumbers("根据渝府发[2021]5号和万州府办〔2022〕12号文件，再次落实渝府发[2021]5号"),
             (Strings{"渝府发[2021]5号", "万州府办〔2022〕12号"}));
+  EXPECT_EQ(DocNumbers("印发万府发〔2024〕第３号"), Strings{"万府发〔2024〕第３号"});
   EXPECT_EQ(DocNumbers("按照【2020】3号"), Strings{});
   EXPECT_EQ(DocNumbers("2023年完成38号楼"), Strings{});
 }

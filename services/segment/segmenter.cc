@@ -47,6 +47,18 @@ bool EndsClause(char32_t c) {
          c == U'”' || c == U'’' || c == ')' || c == U'」';
 }
 
+// Cheap filter: characters a heading or list marker can start with.
+bool MayStartMarker(char32_t c) {
+  switch (c) {
+    case U'一': case U'二': case U'三': case U'四': case U'五': case U'六': case U'七':
+    case U'八': case U'九': case U'十': case U'两': case U'第': case U'首': case U'其':
+    case U'再': case '(': case U'—': case '-': case U'―': case U'–': case U'ー': case U'─':
+      return true;
+    default:
+      return IsAsciiDigit(c) || (c >= 0x2460 && c <= 0x2473);
+  }
+}
+
 struct Line {
   uint32_t begin;
   uint32_t end;
@@ -197,7 +209,7 @@ class LayoutBuilder {
           auto hm = MatchHeadingMarker(rest);
           if (hm && hm->number == 1 && Rank(hm->style) > rank) return k;
         }
-        if (run_together_) {
+        if (run_together_ && MayStartMarker(s_[k])) {
           auto lm = MatchListMarker(rest);
           if (lm && lm->number == 1) return k;
           auto hm = MatchHeadingMarker(rest);

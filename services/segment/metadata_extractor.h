@@ -7,12 +7,15 @@
 //   * Administrative chains: a run such as 重庆市万州区柱山乡 is parsed into
 //     units by suffix (省/自治区, 市/州/地区/盟, 县/区/旗/市, 乡/镇/街道), each with
 //     a name of at least two characters, starting at a boundary (line or
-//     clause start, after a year, 关于 or 中共). Title and issuer lines are
-//     searched first, then the signature block, then the body, where a unit
-//     counts only if it is followed by an organ word (人民政府, 党委, ...) or
-//     occurs at least twice.
+//     clause start, after a year, 关于, 中共 or 在). Title, issuer and
+//     signature lines are searched first (lenient name rules: 和平县, 于都镇);
+//     the body only when they name no township, and then a township counts
+//     only if it is followed by an organ word (人民政府, 党委, ...) or occurs at
+//     least twice (strict name rules). Once the township is known, body chains
+//     ending in it (…屏山县花台乡) still give the regions above it.
 //   * County: the unit above the township in its chain; else a unique
-//     "<name>县委/区政府..." mention; else a document-number prefix
+//     "<name>县委/区人民政府..." mention in a title, issuer, addressee or
+//     signature line (巫溪县委、县政府：); else a document-number prefix
 //     (巫溪府办发 -> 巫溪 + the level the report names its superiors with:
 //     县委/县政府/全县 -> 县, 区委/区政府/全区 -> 区; unknown if both or neither).
 //   * Province only when stated (…省, …自治区, or one of the four

@@ -95,7 +95,9 @@ void PrintSummary(const ppb::BatchStatus& st) {
   if (st.retries() > 0) std::cout << "  retries            " << st.retries() << " (re-dispatched after a lease expiry or failure)\n";
   if (st.elapsed_seconds() > 0) {
     char rate[64];
-    std::snprintf(rate, sizeof(rate), "%.1f", (st.completed() + st.quarantined()) / st.elapsed_seconds());
+    // Documents this batch actually processed (not those complete before it).
+    const uint32_t worked = st.completed() - std::min(st.completed(), st.already_complete()) + st.quarantined();
+    std::snprintf(rate, sizeof(rate), "%.1f", worked / st.elapsed_seconds());
     std::cout << "  throughput         " << rate << " documents/s\n";
   }
 }
@@ -156,6 +158,10 @@ int Run(const RunArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   ProgressView view(tty);
   ProgressTracker tracker;
+  if (!args.quiet) {
+    std::cerr << "reportflow: batch " << batch_id << "; watch the services with: reportflow status --data "
+              << cfg.data_dir() << "\n";
+  }
   auto fail = [&](const std::string& msg) {
     view.Finish();
     std::cerr << "reportflow run: " << msg << "\n";

@@ -1,5 +1,6 @@
 // `reportflow run PATH... --data DIR`: start the pipeline, feed a batch, wait
 // until every document is accounted for, stop, and print the completion report.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -50,7 +51,18 @@ class ProgressView {
       std::cerr << "reportflow: " << tracker.RenderLine() << "\n";
       return;
     }
-    const std::string block = tracker.RenderBlock();
+    // Lines longer than the terminal would wrap and break the redraw: cut them (they are ASCII).
+    struct winsize ws {};
+    const size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col - 1 : 4096;
+    const std::string full = tracker.RenderBlock();
+    std::string block;
+    for (size_t start = 0;;) {
+      const size_t nl = full.find('\n', start);
+      block += full.substr(start, std::min(width, (nl == std::string::npos ? full.size() : nl) - start));
+      if (nl == std::string::npos) break;
+      block += '\n';
+      start = nl + 1;
+    }
     std::string out;
     out += "\r";
     if (lines_ > 1) out += "\033[" + std::to_string(lines_ - 1) + "A";  // back to the block's first line

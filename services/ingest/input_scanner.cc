@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "services/ingest/zip_probe.h"
+
 namespace reportflow::ingest {
 namespace fs = std::filesystem;
 namespace pb = ::reportflow::ingest::v1;
@@ -190,11 +192,10 @@ struct InputScanner::Impl {
     return true;
   }
 
-  // OOXML (docx, xlsx...) is a zip whose first entry is [Content_Types].xml.
+  // Office packages (docx, xlsx, odt, ofd ...) are zips judged by their
+  // entry names; they are documents, not archives to expand.
   static bool IsOfficeDocument(std::string_view bytes) {
-    if (!StartsWith(bytes, "PK\x03\x04") || bytes.size() < 30) return false;
-    const auto name_len = static_cast<uint8_t>(bytes[26]) | (static_cast<uint8_t>(bytes[27]) << 8);
-    return bytes.size() >= 30u + name_len && bytes.substr(30, name_len) == "[Content_Types].xml";
+    return StartsWith(bytes, "PK\x03\x04") && !ZipPackageKind(bytes).empty();
   }
 
   bool OpenArchive(const std::string& source, std::string bytes, ScanItem* item) {

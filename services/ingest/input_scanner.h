@@ -7,8 +7,9 @@
 // protection) and are reported. Archives (.zip, .tar, .tar.gz, .tgz, detected
 // from their bytes) are expanded through libarchive with per-entry size,
 // total size and compression-ratio limits; entry names with absolute paths or
-// ".." are rejected (path traversal). Office documents (.docx: a zip whose
-// first entry is [Content_Types].xml) are yielded whole, not expanded.
+// ".." are rejected (path traversal). Office packages (.docx and other zips
+// whose entry names make them a document, see zip_probe.h) are yielded whole,
+// not expanded.
 //
 // Thread-safety: not thread-safe; one scanner per batch.
 #pragma once

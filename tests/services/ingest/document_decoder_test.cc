@@ -31,9 +31,10 @@ TEST(DocumentDecoderTest, RejectsWithReasons) {
   EXPECT_EQ(empty.rejection.code(), v1::REJECTION_CODE_EMPTY);
   auto blank = DecodeDocument("b.txt", "  \n\t\n");
   EXPECT_EQ(blank.rejection.code(), v1::REJECTION_CODE_EMPTY);
+  // A PDF named .txt is read as a PDF; this one is corrupt.
   auto pdf = DecodeDocument("r.txt", "%PDF-1.7\n...");
-  EXPECT_EQ(pdf.rejection.code(), v1::REJECTION_CODE_UNSUPPORTED_FORMAT);
-  EXPECT_NE(pdf.rejection.reason().find("pdf"), std::string::npos);
+  EXPECT_EQ(pdf.rejection.code(), v1::REJECTION_CODE_UNDECODABLE);
+  EXPECT_NE(pdf.rejection.reason().find("PDF"), std::string::npos);
   auto png = DecodeDocument("p.txt", std::string("\x89PNG\r\n\x1a\n\0\0", 10));
   EXPECT_EQ(png.rejection.code(), v1::REJECTION_CODE_BINARY);
   auto invalid = DecodeDocument("i.txt", "\xC3\x28\xA0\xA1\xFF\xFE\xFD");
@@ -45,7 +46,7 @@ TEST(DocumentDecoderTest, DetectsFormatsFromContent) {
   EXPECT_EQ(DetectFormat("<!DOCTYPE html><html>"), "html");
   EXPECT_EQ(DetectFormat("  <html lang=zh>"), "html");
   EXPECT_EQ(DetectFormat("%PDF-1.4"), "pdf");
-  EXPECT_EQ(DetectFormat("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), "doc");
+  EXPECT_EQ(DetectFormat("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), "ole2");  // no stream names to tell more
   EXPECT_EQ(DetectFormat("纯文本"), "txt");
 }
 

@@ -1031,12 +1031,19 @@ void TrimSubject(const Buffer& b, size_t* from, size_t* to) {
   }
 }
 
+// A clause is cut at this many characters on either side of a quantity: text
+// without punctuation would otherwise be one clause, scanned once per
+// quantity (quadratic; tests/hostile). Real clauses are far shorter.
+constexpr size_t kMaxClauseReach = 400;
+
 size_t ClauseStart(const Buffer& b, size_t i) {
-  while (i > 0 && !IsClauseBoundary(b.cp[i - 1])) --i;
+  const size_t limit = i > kMaxClauseReach ? i - kMaxClauseReach : 0;
+  while (i > limit && !IsClauseBoundary(b.cp[i - 1])) --i;
   return i;
 }
 size_t ClauseEnd(const Buffer& b, size_t i) {
-  while (i < b.size() && !IsClauseBoundary(b.cp[i])) ++i;
+  const size_t limit = std::min(b.size(), i + kMaxClauseReach);
+  while (i < limit && !IsClauseBoundary(b.cp[i])) ++i;
   return i;
 }
 
@@ -1072,6 +1079,10 @@ std::string FormatNumber(double v) {
 
 // Subjects of at most this many characters are classified in context.
 constexpr size_t kShortSubject = 4;
+// The context of a short subject is at most this many characters before it:
+// a sentence without punctuation can be a whole document long, and reading
+// all of it for every quantity made extraction quadratic (tests/hostile).
+constexpr size_t kContextWindow = 400;
 
 void AddFinding(pb::ExtractionResult* out, std::string code, pb::Severity sev, std::string msg,
                 std::initializer_list<uint32_t> idx) {
@@ -1301,7 +1312,8 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         // text before it supplies what it is the success or rate of.
         const TaxonomyEntry* entry =
             subject_cps <= kShortSubject && sf > 0
-                ? impl_->taxonomy->ClassifyInContext(subject, parser.Utf8(0, sf), q.kind, q.unit)
+                ? impl_->taxonomy->ClassifyInContext(
+                      subject, parser.Utf8(sf > kContextWindow ? sf - kContextWindow : 0, sf), q.kind, q.unit)
                 : impl_->taxonomy->Classify(subject, q.kind, q.unit);
         if (entry != nullptr) {
           m->set_metric_id(entry->metric_id);

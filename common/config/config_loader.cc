@@ -180,7 +180,35 @@ bool ValidEndpoint(const std::string& e) {
 
 }  // namespace
 
+namespace {
+
+// Offset of the first byte that is not part of valid UTF-8, or npos. Config
+// strings become proto string fields, which must hold valid UTF-8.
+size_t FirstInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 Status ParseYamlInto(std::string_view yaml, google::protobuf::Message* msg) {
+  if (const size_t bad = FirstInvalidUtf8(yaml); bad != std::string_view::npos) {
+    return Status::InvalidArgument("config is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

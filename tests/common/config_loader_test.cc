@@ -37,6 +37,16 @@ TEST(ConfigLoaderTest, UnknownKeyIsAnErrorNamingIt) {
   EXPECT_NE(s.message().find("line 2"), std::string::npos) << s;
 }
 
+TEST(ConfigLoaderTest, InvalidUtf8IsAnError) {
+  // Found by tests/fuzz/config_fuzzer: string values became proto strings
+  // holding invalid UTF-8.
+  PipelineConfig cfg;
+  Status s = ParseYamlInto("data_dir: /srv/\xFF\xFEreportflow\n", &cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not valid UTF-8 (byte 15)"), std::string::npos) << s.message();
+  EXPECT_TRUE(ParseYamlInto("data_dir: /srv/报告\n", &cfg).ok());
+}
+
 TEST(ConfigLoaderTest, BadValuesAreErrors) {
   PipelineConfig cfg;
   EXPECT_FALSE(ParseYamlInto("limits:\n  max_attempts: -1\n", &cfg).ok());

@@ -1,10 +1,13 @@
 # Entry points for people and CI. Everything real lives in CMake and scripts/.
 #   make demo   install missing Debian packages, build, run the pipeline on samples/, show results
 #   make test   same set-up, then every test through ctest
+#   make fuzz   clang build in build-fuzz (ASan+UBSan, libFuzzer), then FUZZ_SECONDS per fuzz target
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DATA ?= $(BUILD_DIR)/demo-data
 CTEST_ARGS ?=
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
 SERVICES = reportflow reportflow-ingest reportflow-segment reportflow-extract reportflow-aggregate
 
@@ -39,6 +42,13 @@ demo: binaries
 test: build
 	@TEST_DEPS=1 scripts/install-deps.sh
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+fuzz:
+	@FUZZ=1 scripts/install-deps.sh
+	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DREPORTFLOW_FUZZ=ON -DREPORTFLOW_WERROR=OFF -DREPORTFLOW_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_targets
+	@scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 bench: build
 	@scripts/bench.sh

@@ -5,7 +5,7 @@
 #          include root = repository root (so includes read "common/base/status.h").
 #   reportflow_cc_binary(NAME SRCS ... DEPS ...)
 #       -> executable <name> in build/bin.
-#   reportflow_cc_test(NAME SRCS ... DEPS ... [LABELS ...])
+#   reportflow_cc_test(NAME SRCS ... DEPS ... [LABELS ...] [TIMEOUT seconds])
 #       -> GoogleTest executable registered with gtest_discover_tests.
 
 # -Wno-restrict: GCC 12 reports false positives inside libstdc++ string code at -O3 (GCC bug 105329).
@@ -31,7 +31,7 @@ function(reportflow_cc_binary)
 endfunction()
 
 function(reportflow_cc_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   target_compile_options(${ARG_NAME} PRIVATE ${REPORTFLOW_WARNINGS})
@@ -42,9 +42,13 @@ function(reportflow_cc_test)
   # Tests run in the source dir (SourceDir() falls back to the cwd) and find
   # the executables through REPORTFLOW_BIN_DIR. One variable only: a ';' would
   # split the property list.
+  set(timeout_property)
+  if(ARG_TIMEOUT)
+    set(timeout_property TIMEOUT ${ARG_TIMEOUT})
+  endif()
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES LABELS "${ARG_LABELS}"
+    PROPERTIES LABELS "${ARG_LABELS}" ${timeout_property}
                ENVIRONMENT "REPORTFLOW_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
     DISCOVERY_TIMEOUT 60)
 endfunction()

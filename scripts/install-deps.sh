@@ -15,6 +15,7 @@ PACKAGES=(
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libxxhash-dev libarchive-dev
   libcpp-httplib-dev
+  libpugixml-dev libxml2-dev libpoppler-cpp-dev
 )
 # Optional extras used by some tests and tools; installed when EXTRAS=1.
 EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba)
@@ -24,8 +25,12 @@ EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba
 # cannot be installed, that test reports itself skipped and the rest runs.
 TEST_PACKAGES=(chromium)
 
+# `make fuzz` (libFuzzer with ASan+UBSan) needs clang and its runtime; installed when FUZZ=1.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
 want=("${PACKAGES[@]}")
 if [ "${EXTRAS:-0}" = "1" ]; then want+=("${EXTRA_PACKAGES[@]}"); fi
+if [ "${FUZZ:-0}" = "1" ]; then want+=("${FUZZ_PACKAGES[@]}"); fi
 if [ "${TEST_DEPS:-0}" = "1" ] && [ "${EXTRAS:-0}" != "1" ]; then
   for p in "${TEST_PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

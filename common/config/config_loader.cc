@@ -97,6 +97,10 @@ Status WalkMessage(const YAML::Node& node, const std::string& path, gpb::Message
   if (!node.IsMap()) return Status::InvalidArgument("config " + Where(node, path.empty() ? "<root>" : path) + " must be a mapping");
   const gpb::Descriptor* desc = msg->GetDescriptor();
   for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) {  // e.g. "? {a: b}: c" (found by tests/fuzz/config_fuzzer)
+      return Status::InvalidArgument("config " + Where(kv.first, path.empty() ? "<root>" : path) +
+                                     " has a key that is not a plain name");
+    }
     const std::string key = kv.first.as<std::string>();
     const std::string key_path = path.empty() ? key : path + "." + key;
     const gpb::FieldDescriptor* field = desc->FindFieldByName(key);

@@ -47,6 +47,14 @@ TEST(ConfigLoaderTest, InvalidUtf8IsAnError) {
   EXPECT_TRUE(ParseYamlInto("data_dir: /srv/报告\n", &cfg).ok());
 }
 
+TEST(ConfigLoaderTest, ComplexKeyIsAnErrorNotACrash) {
+  // Found by tests/fuzz/config_fuzzer: a YAML complex key threw out of the loader.
+  PipelineConfig cfg;
+  Status s = ParseYamlInto("endpoints:\n  ? {a: b}\n  : ipc:///x.sock\n", &cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not a plain name"), std::string::npos) << s.message();
+}
+
 TEST(ConfigLoaderTest, BadValuesAreErrors) {
   PipelineConfig cfg;
   EXPECT_FALSE(ParseYamlInto("limits:\n  max_attempts: -1\n", &cfg).ok());

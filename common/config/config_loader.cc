@@ -4,6 +4,7 @@
 #include <google/protobuf/reflection.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,27 @@ namespace gpb = ::google::protobuf;
 
 std::string Where(const YAML::Node& node, const std::string& path) {
   return "'" + path + "' (line " + std::to_string(node.Mark().line + 1) + ")";
+}
+
+// Offset of the first byte that is not part of valid UTF-8, or npos. Config
+// strings become proto string fields, which must hold valid UTF-8.
+size_t FirstInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
 }
 
 template <typename T>
@@ -52,9 +74,18 @@ Status SetScalar(const YAML::Node& node, const std::string& path, gpb::Message* 
   const gpb::Reflection* r = msg->GetReflection();
   const bool rep = field->is_repeated();
   switch (field->cpp_type()) {
-    case gpb::FieldDescriptor::CPPTYPE_STRING:
-      rep ? r->AddString(msg, field, node.Scalar()) : r->SetString(msg, field, node.Scalar());
+    case gpb::FieldDescriptor::CPPTYPE_STRING: {
+      // Escapes ("\uD800", "\0") can make invalid UTF-8 or control characters
+      // out of valid text (found by tests/fuzz/config_fuzzer).
+      const std::string& v = node.Scalar();
+      if (FirstInvalidUtf8(v) != std::string_view::npos ||
+          std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+        return Status::InvalidArgument("config key " + Where(node, path) +
+                                       " holds invalid UTF-8 or a control character");
+      }
+      rep ? r->AddString(msg, field, v) : r->SetString(msg, field, v);
       return Status::OK();
+    }
     case gpb::FieldDescriptor::CPPTYPE_BOOL: {
       const std::string s = node.Scalar();
       bool v;
@@ -180,31 +211,6 @@ bool ValidHttpListen(const std::string& listen) {
 
 bool ValidEndpoint(const std::string& e) {
   return e.rfind("ipc://", 0) == 0 || e.rfind("tcp://", 0) == 0 || e.rfind("inproc://", 0) == 0;
-}
-
-}  // namespace
-
-namespace {
-
-// Offset of the first byte that is not part of valid UTF-8, or npos. Config
-// strings become proto string fields, which must hold valid UTF-8.
-size_t FirstInvalidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return i;
-    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += len;
-  }
-  return std::string_view::npos;
 }
 
 }  // namespace

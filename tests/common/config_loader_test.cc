@@ -45,6 +45,12 @@ TEST(ConfigLoaderTest, InvalidUtf8IsAnError) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("not valid UTF-8 (byte 15)"), std::string::npos) << s.message();
   EXPECT_TRUE(ParseYamlInto("data_dir: /srv/报告\n", &cfg).ok());
+  // Escapes that decode to a lone surrogate or a NUL.
+  EXPECT_FALSE(ParseYamlInto("data_dir: \"/srv/\\uD800\"\n", &cfg).ok());
+  s = ParseYamlInto("data_dir: \"/srv/a\\0b\"\n", &cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("'data_dir' (line 1) holds invalid UTF-8 or a control character"), std::string::npos)
+      << s.message();
 }
 
 TEST(ConfigLoaderTest, ComplexKeyIsAnErrorNotACrash) {

@@ -20,10 +20,11 @@ PACKAGES=(
 # Optional extras used by some tests and tools; installed when EXTRAS=1.
 EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba)
 
-# Wanted by `make test` (TEST_DEPS=1): the headless-browser test of the HTML
-# report (tests/integration/operator_integration_test.cc). Best effort: if it
-# cannot be installed, that test reports itself skipped and the rest runs.
-TEST_PACKAGES=(chromium)
+# Wanted by `make test` (TEST_DEPS=1): chromium for the headless-browser test of the
+# HTML report (tests/integration/operator_integration_test.cc), systemd for
+# `systemd-analyze verify` of deploy/systemd units (tests/deploy). Best effort: if one
+# cannot be installed, the test that needs it reports itself skipped and the rest runs.
+TEST_PACKAGES=(chromium systemd)
 
 # `make fuzz` (libFuzzer with ASan+UBSan) needs clang and its runtime; installed when FUZZ=1.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)

@@ -1,0 +1,486 @@
+#include "cli/corpus_generator.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "common/base/macros.h"
+#include "common/text/encoding.h"
+
+namespace reportflow::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+// SplitMix64: a small, fully specified generator (same output everywhere).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, n).
+  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
+  int Between(int lo, int hi) { return lo + static_cast<int>(Below(static_cast<uint64_t>(hi - lo + 1))); }
+  bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
+  template <typename T>
+  const T& Pick(const std::vector<T>& v) { return v[Below(v.size())]; }
+
+ private:
+  uint64_t state_;
+};
+
+// Characters place names are composed from (two per name).
+const std::vector<std::string> kNameChars = {
+    "青", "石", "龙", "河", "安", "平", "桥", "溪", "山", "花", "台", "柳", "新", "华", "阳", "永", "兴", "长",
+    "宁", "清", "水", "白", "马", "金", "沙", "凤", "岭", "坪", "湾", "峰", "林", "泉", "云", "岩", "塘", "松",
+    "竹", "梅", "桃", "杨", "高", "双", "和", "丰", "盛", "福", "瑞", "临", "江", "湖", "田", "庄", "坡", "源"};
+const std::vector<std::string> kEthnic = {"瑶族", "苗族", "土家族", "彝族", "侗族", "回族"};
+const std::vector<std::string> kLaws = {
+    "《中华人民共和国行政处罚法》", "《中华人民共和国行政许可法》", "《中华人民共和国民法典》",
+    "《中华人民共和国宪法》", "《信访工作条例》", "《重大行政决策程序暂行条例》", "《中华人民共和国安全生产法》",
+    "《法治政府建设实施纲要（2021—2025年）》"};
+// Which entries of kLaws are laws or regulations (the last one is an outline).
+constexpr int kCitableLaws = 7;
+
+const std::vector<std::string> kChineseDigits = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+
+std::string ChineseNumber(int n) {  // 1..99
+  if (n < 10) return n == 2 ? "两" : kChineseDigits[n];
+  std::string out = n / 10 == 1 ? "" : kChineseDigits[n / 10];
+  out += "十";
+  if (n % 10) out += kChineseDigits[n % 10];
+  return out;
+}
+
+std::string Thousands(int n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ",";
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string FullWidthDigits(const std::string& ascii) {
+  std::string out;
+  for (char c : ascii) {
+    if (c >= '0' && c <= '9') {
+      out += "\xEF\xBC";
+      out += static_cast<char>(0x90 + (c - '0'));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+struct Place {
+  std::string province, city, county, county_short, township;
+};
+
+struct Gold {
+  std::string text, unit, approx, kind, subject;
+  double value;
+};
+
+// One quantity phrasing: appends a clause to `body` and its gold item to `gold`.
+using QuantityWriter = void (*)(Rng&, std::string* body, std::vector<Gold>* gold);
+
+void Emit(std::string* body, std::vector<Gold>* gold, const std::string& lead, const std::string& span,
+          double value, const std::string& unit, const std::string& approx, const std::string& kind,
+          const std::string& subject, const std::string& tail) {
+  *body += lead + span + tail;
+  gold->push_back({span, unit, approx, kind, subject, value});
+}
+
+const std::vector<QuantityWriter> kQuantities = {
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(2, 19) * 10;
+      Emit(b, g, "全年", "调解矛盾纠纷" + std::to_string(n) + "余件", n, "件", "more_than", "count", "调解矛盾纠纷", "，");
+      const int p = r.Between(92, 100);
+      Emit(b, g, "", "调解成功率达" + std::to_string(p) + "%", p, "%", "exact", "percent", "调解成功率", "。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(3, 40);
+      Emit(b, g, "组织", "开展法治宣传活动" + std::to_string(n) + "场次", n, "场次", "exact", "count", "法治宣传活动", "，");
+      const int m = r.Between(2, 60) * 100;
+      const bool sep = m >= 1000 && r.Chance(50);
+      Emit(b, g, "", "发放法律宣传资料" + (sep ? Thousands(m) : std::to_string(m)) + "余份", m, "份", "more_than",
+           "count", "法律宣传资料", "，");
+      const int a = r.Between(5, 90) * 100;
+      Emit(b, g, "", "受教育群众约" + std::to_string(a) + "人次", a, "人次", "about", "count", "受教育群众", "。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(3, 25);
+      Emit(b, g, "全乡现", "有行政执法资格人员" + std::to_string(n) + "人", n, "人", "exact", "count", "行政执法资格人员", "，");
+      const int k = r.Between(1, 9);
+      Emit(b, g, "", "聘请法律顾问" + ChineseNumber(k) + "名", k, "名", "exact", "count", "法律顾问", "。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(5, 60);
+      const bool fw = r.Chance(30);
+      const std::string num = fw ? FullWidthDigits(std::to_string(n)) : std::to_string(n);
+      Emit(b, g, "严格落实合法性审查制度，", "审查各类合同" + num + "件", n, "件", "exact", "count", "审查合同", "，");
+      const int d = r.Between(1, 12);
+      Emit(b, g, "", "审查重大行政决策" + std::to_string(d) + "件", d, "件", "exact", "count", "审查重大行政决策", "。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(1, 9);
+      Emit(b, g, "行政机关负责人", "出庭应诉" + std::to_string(n) + "次", n, "次", "exact", "count", "出庭应诉", "，");
+      Emit(b, g, "", "出庭应诉率达100%", 100, "%", "exact", "percent", "出庭应诉率", "。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(10, 300);
+      const int kind = static_cast<int>(r.Below(3));
+      const char* marker[] = {"近", "超过", "至少"};
+      const char* approx[] = {"less_than", "more_than", "at_least"};
+      Emit(b, g, "", std::string("受理群众来信来访") + marker[kind] + std::to_string(n) + "件", n, "件", approx[kind],
+           "count", "受理群众来信来访", "，");
+      const int p = r.Between(95, 100);
+      Emit(b, g, "", "按期办结率" + std::to_string(p) + "%", p, "%", "exact", "percent", "信访按期办结率", "。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(2, 9);
+      Emit(b, g, "", "组织干部职工法律知识培训" + ChineseNumber(n) + "次", n, "次", "exact", "count", "干部职工法律知识培训",
+           "，");
+      Emit(b, g, "", "参考率100%", 100, "%", "exact", "percent", "法治理论知识考试参考率", "，");
+      const int p = r.Between(90, 100);
+      Emit(b, g, "", "合格率" + std::to_string(p) + "%", p, "%", "exact", "percent", "法治理论知识考试合格率", "。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int whole = r.Between(5, 200);
+      const int tenth = r.Between(1, 9);
+      const std::string amount = std::to_string(whole) + "." + std::to_string(tenth);
+      Emit(b, g, "", "投入法治建设经费" + amount + "万元", whole + tenth / 10.0, "万元", "exact", "money",
+           "法治建设经费", "，保障各项工作顺利开展。");
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(1, 9);
+      Emit(b, g, "", "开展突发事件应急演练" + std::to_string(n) + "次", n, "次", "exact", "count", "突发事件应急演练", "，");
+      const int t = r.Between(1, 9);
+      Emit(b, g, "", "排查安全隐患十余处", 10, "处", "more_than", "count", "排查安全隐患", "，");
+      Emit(b, g, "", "整改到位" + std::to_string(t) + "处", t, "处", "exact", "count", "安全隐患整改", "。");
+    },
+};
+
+// Sentences that hold numerals but no quantity (never in the gold file).
+std::string Exclusions(Rng& r, int year, const Place& p, int docno) {
+  std::vector<std::string> s = {
+      "深入学习贯彻党的二十大精神，增强“四个意识”、坚定“四个自信”、做到“两个维护”。",
+      "全面落实行政执法“三项制度”，推进“八五”普法规划实施。",
+      std::to_string(year) + "年以来，我们坚持依法行政，打通服务群众“最后一公里”。",
+      "认真落实《关于印发" + std::to_string(year) + "年全县法治政府建设工作要点的通知》（" + p.county_short +
+          "府办发〔" + std::to_string(year) + "〕" + std::to_string(docno) + "号）文件要求。",
+      "进一步推动一村一法律顾问全覆盖，做到统一登记、统一编号。",
+  };
+  std::string out;
+  for (const auto& sentence : s) {
+    if (r.Chance(60)) out += sentence;
+  }
+  return out;
+}
+
+std::string TopMarker(int style, int i) {
+  static const std::vector<std::string> cn = {"一", "二", "三", "四", "五", "六"};
+  switch (style) {
+    case 0: return cn[i] + "、";
+    case 1: return cn[i] + " 、";
+    default: return "第" + cn[i] + "部分 ";
+  }
+}
+
+std::string SubMarker(int style, int i) {
+  static const std::vector<std::string> cn = {"一", "二", "三", "四", "五", "六"};
+  switch (style) {
+    case 0: return "（" + cn[i] + "）";
+    case 1: return "(" + cn[i] + ")";
+    default: return std::to_string(i + 1) + ".";
+  }
+}
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+  return s;
+}
+
+std::string AsciiPunctuation(std::string s) {
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"，", ","}, {"。", "."}, {"：", ":"}, {"；", ";"}, {"（", "("}, {"）", ")"}, {"“", "\""}, {"”", "\""}}) {
+    s = ReplaceAll(std::move(s), from, to);
+  }
+  return s;
+}
+
+size_t CountOccurrences(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = 0; (pos = haystack.find(needle, pos)) != std::string::npos; pos += needle.size()) ++n;
+  return n;
+}
+
+std::string Name(Rng& r) { return r.Pick(kNameChars) + r.Pick(kNameChars); }
+
+struct Report {
+  std::string text;  // UTF-8
+  std::vector<Gold> gold;
+  ordered_json meta;
+};
+
+Report MakeReport(Rng& r, const Place& p, int year) {
+  Report rep;
+  const int heading_style = static_cast<int>(r.Below(3));
+  const int sub_style = static_cast<int>(r.Below(3));
+  const int docno = r.Between(10, 99);
+  std::string text;
+  std::vector<std::string> sections;
+  const bool issuer = r.Chance(40);
+  const bool with_province = issuer && r.Chance(50);
+  const bool title = r.Chance(85);
+  if (issuer) text += (with_province ? p.province : "") + p.county + p.township + "人民政府\n";
+  if (title) {
+    text += r.Chance(50) ? p.township + std::to_string(year) + "年法治政府建设工作报告\n"
+                         : "关于" + std::to_string(year) + "年度法治政府建设情况的报告\n";
+  }
+  const bool county_stated = issuer || r.Chance(50);
+  text += std::to_string(year) + "年，" + p.township + "在" + (county_stated ? p.county : std::string("县")) +
+          "委、" + (county_stated ? p.county : std::string("县")) +
+          "政府的正确领导下，坚持以习近平法治思想为指导，扎实推进法治政府建设。现将有关情况报告如下：\n";
+  const std::vector<std::string> heads = {std::to_string(year) + "年法治政府建设工作开展情况", "存在的主要问题",
+                                          "下一步工作打算"};
+  std::vector<std::string> laws;
+  for (size_t h = 0; h < heads.size(); ++h) {
+    const std::string heading = TopMarker(heading_style, static_cast<int>(h)) + heads[h];
+    sections.push_back(heading);
+    text += heading + "\n";
+    if (h == 0) {
+      std::vector<size_t> order(kQuantities.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[r.Below(i)]);
+      const int count = r.Between(3, static_cast<int>(order.size()));
+      for (int q = 0; q < count; ++q) {
+        if (q % 2 == 0) text += SubMarker(sub_style, q / 2) + "依法履职，推进重点工作落实。";
+        std::string body;
+        kQuantities[order[q]](r, &body, &rep.gold);
+        text += (q % 2 == 0 ? "一是" : "二是") + body;
+        if (r.Chance(40)) {
+          const auto& law = kLaws[r.Below(kLaws.size())];
+          const int index = static_cast<int>(&law - &kLaws[0]);
+          text += "组织学习" + law + "。";
+          if (index < kCitableLaws) {
+            const std::string name = law.substr(3, law.size() - 6);  // strip 《 》
+            if (std::find(laws.begin(), laws.end(), name) == laws.end()) laws.push_back(name);
+          }
+        }
+        text += Exclusions(r, year, p, docno) + "\n";
+      }
+    } else if (h == 1) {
+      text += "一是法治宣传的针对性还不够强；二是基层执法力量相对薄弱。\n";
+    } else {
+      text += "一是持续加强法治宣传教育；二是进一步规范行政执法行为。\n";
+    }
+  }
+  const bool dated = r.Chance(50);
+  const int month = r.Between(1, 3), day = r.Between(1, 28);
+  if (dated) {
+    text += p.township + "人民政府\n" + std::to_string(year + 1) + "年" + std::to_string(month) + "月" +
+            std::to_string(day) + "日\n";
+  }
+  rep.text = text;
+  char date[48];
+  std::snprintf(date, sizeof(date), "%04d-%02d-%02d", year + 1, month, day);
+  rep.meta["township"] = p.township;
+  rep.meta["county_or_district"] = county_stated ? ordered_json(p.county) : ordered_json(nullptr);
+  rep.meta["province_or_city"] = with_province ? ordered_json(p.province) : ordered_json(nullptr);
+  rep.meta["report_year"] = year;
+  rep.meta["report_date"] = dated ? ordered_json(date) : ordered_json(nullptr);
+  rep.meta["doc_numbers"] = ordered_json::array();
+  if (text.find("府办发〔") != std::string::npos) {
+    rep.meta["doc_numbers"].push_back(p.county_short + "府办发〔" + std::to_string(year) + "〕" + std::to_string(docno) + "号");
+  }
+  rep.meta["cited_laws"] = laws;
+  rep.meta["sections"] = sections;
+  return rep;
+}
+
+Status WriteFile(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) return Status::IoError("cannot write " + path.string());
+  return Status::OK();
+}
+
+Status WriteZip(const fs::path& path, const std::vector<std::pair<std::string, std::string>>& entries) {
+  archive* a = archive_write_new();
+  archive_write_set_format_zip(a);
+  if (archive_write_open_filename(a, path.c_str()) != ARCHIVE_OK) {
+    archive_write_free(a);
+    return Status::IoError("cannot write " + path.string());
+  }
+  for (const auto& [name, data] : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, 0, 0);  // deterministic bytes
+    archive_write_header(a, e);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<CorpusStats> GenerateCorpus(const CorpusOptions& options) {
+  if (options.reports < 1) return Status::InvalidArgument("--reports must be >= 1");
+  const fs::path out(options.out_dir);
+  const fs::path reports_dir = out / "reports";
+  std::error_code ec;
+  fs::create_directories(reports_dir, ec);
+  if (ec) return Status::IoError("cannot create " + reports_dir.string() + ": " + ec.message());
+
+  UErrorCode err = U_ZERO_ERROR;
+  std::unique_ptr<icu::Transliterator> to_traditional(
+      icu::Transliterator::createInstance("Simplified-Traditional", UTRANS_FORWARD, err));
+  if (U_FAILURE(err)) return Status::Internal("ICU Simplified-Traditional transliterator unavailable");
+  auto traditional = [&](const std::string& s) {
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(s);
+    to_traditional->transliterate(u);
+    std::string back;
+    u.toUTF8String(back);
+    return back;
+  };
+
+  Rng r(options.seed);
+  // The province: cities, counties (县/区), townships (乡, 镇, 民族乡, 街道).
+  const std::string province = Name(r) + "省";
+  std::vector<Place> places;
+  const int cities = std::max(2, std::min(12, options.reports / 400 + 2));
+  for (int c = 0; c < cities; ++c) {
+    const std::string city = Name(r) + "市";
+    const int counties = r.Between(3, 7);
+    for (int k = 0; k < counties; ++k) {
+      const std::string short_name = Name(r);
+      const std::string county = short_name + (r.Chance(70) ? "县" : "区");
+      const int towns = r.Between(6, 14);
+      for (int t = 0; t < towns; ++t) {
+        const int kind = static_cast<int>(r.Below(10));
+        const std::string suffix = kind < 4 ? "乡" : kind < 8 ? "镇" : kind < 9 ? "街道" : r.Pick(kEthnic) + "乡";
+        places.push_back({province, city, county, short_name, Name(r) + suffix});
+      }
+    }
+  }
+
+  CorpusStats stats;
+  std::ofstream gold_out(out / "gold.jsonl", std::ios::binary);
+  std::ofstream meta_out(out / "gold_meta.jsonl", std::ios::binary);
+  if (!gold_out || !meta_out) return Status::IoError("cannot write gold files in " + out.string());
+  std::vector<std::pair<std::string, std::string>> pending_zip;
+
+  for (int i = 0; i < options.reports; ++i) {
+    const Place& place = places[static_cast<size_t>(i) % places.size()];
+    const int year = 2019 + static_cast<int>(r.Below(7));
+    Report rep = MakeReport(r, place, year);
+    char name[48];
+    std::snprintf(name, sizeof(name), "%06d.txt", i);
+    // Surface variants, applied to the text and to every gold span alike.
+    const bool ascii = r.Chance(20);
+    const bool one_line = r.Chance(10);
+    const bool trad = r.Chance(10);
+    const bool gb18030 = r.Chance(20);
+    const bool zipped = r.Chance(3);
+    std::string text = rep.text;
+    if (ascii) text = AsciiPunctuation(text);
+    if (one_line) text = ReplaceAll(text, "\n", "");
+    std::vector<Gold> gold = rep.gold;
+    for (auto& g : gold) {
+      if (ascii) g.text = AsciiPunctuation(g.text);
+    }
+    bool trad_applied = false;
+    if (trad) {
+      std::string converted = traditional(text);
+      bool spans_ok = true;
+      std::vector<Gold> converted_gold = gold;
+      for (auto& g : converted_gold) {
+        g.text = traditional(g.text);
+        g.unit = traditional(g.unit);  // the unit as written
+        spans_ok &= CountOccurrences(converted, g.text) == 1;
+      }
+      if (spans_ok) {  // keep simplified when a span would not convert alike
+        text = std::move(converted);
+        gold = std::move(converted_gold);
+        trad_applied = true;
+      }
+    }
+    for (const auto& g : gold) {
+      if (CountOccurrences(text, g.text) != 1) {
+        return Status::Internal("generator bug: gold span '" + g.text + "' not unique in " + name);
+      }
+    }
+    std::string bytes = text;
+    if (gb18030) {
+      ASSIGN_OR_RETURN(bytes, text::ConvertFromUtf8(text, "GB18030"));
+    }
+    if (zipped) {
+      pending_zip.emplace_back(name, bytes);
+      ++stats.archived;
+      if (pending_zip.size() >= 5 || i + 1 == options.reports) {
+        char zip_name[48];
+        std::snprintf(zip_name, sizeof(zip_name), "archive-%04d.zip", stats.archives++);
+        RETURN_IF_ERROR(WriteZip(reports_dir / zip_name, pending_zip));
+        for (const auto& e : pending_zip) stats.bytes += e.second.size();
+        pending_zip.clear();
+      }
+      continue;  // archived reports have no gold: eval reads the .txt files
+    }
+    RETURN_IF_ERROR(WriteFile(reports_dir / name, bytes));
+    ++stats.text_files;
+    stats.bytes += bytes.size();
+    for (const auto& g : gold) {
+      ordered_json j;
+      j["file"] = name;
+      j["text"] = g.text;
+      j["value"] = g.value;
+      j["unit"] = g.unit;
+      j["approx"] = g.approx;
+      j["kind"] = g.kind;
+      j["subject"] = g.subject;
+      gold_out << j.dump() << "\n";
+      ++stats.gold_items;
+    }
+    ordered_json meta;
+    meta["file"] = name;
+    for (auto it = rep.meta.begin(); it != rep.meta.end(); ++it) meta[it.key()] = it.value();
+    meta["encoding"] = gb18030 ? "GB18030" : "UTF-8";
+    meta["variants"] = {{"ascii_punctuation", ascii}, {"one_line", one_line}, {"traditional", trad_applied}};
+    meta_out << meta.dump() << "\n";
+  }
+  if (!pending_zip.empty()) {
+    char zip_name[48];
+    std::snprintf(zip_name, sizeof(zip_name), "archive-%04d.zip", stats.archives++);
+    RETURN_IF_ERROR(WriteZip(reports_dir / zip_name, pending_zip));
+    for (const auto& e : pending_zip) stats.bytes += e.second.size();
+  }
+  gold_out.flush();
+  meta_out.flush();
+  if (!gold_out || !meta_out) return Status::IoError("cannot write gold files in " + out.string());
+  return stats;
+}
+
+}  // namespace reportflow::cli

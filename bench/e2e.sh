@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: the real four-process pipeline with persistence on, on
+# generated corpora, next to a baseline (python3-jieba tokenizing the same text).
+#
+#   bench/e2e.sh [REPORTS...]        default: 10000 100000
+#   BUILD_DIR=build WORKERS=1 bench/e2e.sh 10000
+#
+# Writes a markdown table to bench/results/e2e-<date>.md and prints it.
+# Figures per run: reports/s and MB/s (wall clock of `reportflow run`), CPU
+# seconds and peak RSS (VmHWM) per service sampled from /proc every 0.2 s,
+# disk used per store, and the baseline's reports/s and MB/s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+BIN=$(realpath "$BUILD_DIR/bin")
+WORKERS=${WORKERS:-1}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000)
+[ -x "$BIN/reportflow" ] || { echo "build first: make build" >&2; exit 2; }
+TICKS=$(getconf CLK_TCK)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+OUT=bench/results/e2e-$(date -u +%Y-%m-%d).md
+
+{
+  echo "# End-to-end benchmark ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, load before runs: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Pipeline: \`reportflow run\` with 4 separate processes (${WORKERS} segment and ${WORKERS} extract worker), RocksDB persistence on, ipc:// sockets."
+  echo
+  echo "| reports | MB | wall s | reports/s | MB/s | jieba reports/s | jieba MB/s | CPU s ingest/segment/extract/aggregate | peak RSS MB ingest/segment/extract/aggregate | disk MB ingest/segment/extract/aggregate |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+} > "$WORK/table.md"
+
+for N in "${SIZES[@]}"; do
+  corpus=$WORK/corpus-$N
+  data=$WORK/data-$N
+  "$BIN/reportflow" gen-corpus --reports "$N" --seed 1 --out "$corpus" > /dev/null
+  bytes=$(du -sb "$corpus/reports" | cut -f1)
+  declare -A cpu=() rss=()
+  start=$(date +%s.%N)
+  "$BIN/reportflow" run "$corpus/reports" --data "$data" --quiet \
+      --segment-workers "$WORKERS" --extract-workers "$WORKERS" > "$WORK/run-$N.txt" &
+  run=$!
+  while kill -0 "$run" 2>/dev/null; do
+    for pid in $(pgrep -f "^$BIN/reportflow-(ingest|segment|extract|aggregate) " || true); do
+      name=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | awk '{print $1}' | sed 's|.*/reportflow-||') || continue
+      [ -n "$name" ] || continue
+      hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+      t=$(awk '{print $14+$15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+      key="$name/$pid"
+      [ "${rss[$name]:-0}" -lt "${hwm:-0}" ] && rss[$name]=$hwm
+      cpu[$key]=$t
+    done
+    sleep 0.2
+  done
+  wait "$run"
+  end=$(date +%s.%N)
+  wall=$(echo "$end - $start" | bc -l)
+  declare -A cpu_by=()
+  for key in "${!cpu[@]}"; do n=${key%%/*}; cpu_by[$n]=$(( ${cpu_by[$n]:-0} + ${cpu[$key]} )); done
+  fmt_cpu() { echo "scale=1; ${cpu_by[$1]:-0} / $TICKS" | bc -l; }
+  fmt_rss() { echo "$(( ${rss[$1]:-0} / 1024 ))"; }
+  disk() { du -sm "$data/$1" 2>/dev/null | cut -f1 || echo 0; }
+  # Baseline: jieba tokenizing the same decoded text, in the same run.
+  jstart=$(date +%s.%N)
+  /usr/bin/python3 - "$corpus/reports" <<'PY'
+import glob, sys, jieba, logging
+jieba.setLogLevel(logging.WARNING)
+n = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.txt")):
+    raw = open(path, "rb").read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    n += sum(1 for _ in jieba.cut(text))
+print(n, file=sys.stderr)
+PY
+  jend=$(date +%s.%N)
+  jwall=$(echo "$jend - $jstart" | bc -l)
+  txt_bytes=$(find "$corpus/reports" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
+  txt_files=$(find "$corpus/reports" -name '*.txt' | wc -l)
+  printf '| %d | %.1f | %.1f | %.0f | %.1f | %.0f | %.2f | %s / %s / %s / %s | %s / %s / %s / %s | %s / %s / %s / %s |\n' \
+    "$N" "$(echo "$bytes/1000000" | bc -l)" "$wall" "$(echo "$N/$wall" | bc -l)" "$(echo "$bytes/1000000/$wall" | bc -l)" \
+    "$(echo "$txt_files/$jwall" | bc -l)" "$(echo "$txt_bytes/1000000/$jwall" | bc -l)" \
+    "$(fmt_cpu ingest)" "$(fmt_cpu segment)" "$(fmt_cpu extract)" "$(fmt_cpu aggregate)" \
+    "$(fmt_rss ingest)" "$(fmt_rss segment)" "$(fmt_rss extract)" "$(fmt_rss aggregate)" \
+    "$(disk ingest)" "$(disk segment)" "$(disk extract)" "$(disk aggregate)" >> "$WORK/table.md"
+  grep -E "documents|rejected|quarantined" "$WORK/run-$N.txt" | sed 's/^/    /' > "$WORK/summary-$N.txt" || true
+  unset cpu rss cpu_by
+  rm -rf "$data" "$corpus"
+done
+{ echo; echo "CPU and RSS are sampled from /proc every 0.2 s (the last sample before a process exits; a short run may under-count CPU)."; } >> "$WORK/table.md"
+cat "$WORK/table.md" | tee "$OUT"

@@ -16,11 +16,14 @@ mkdir -p "$dir/fuzz-artifacts"
 status=0
 for t in "${targets[@]}"; do
   echo "== $t: ${seconds}s"
-  if ! "$dir/bin/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-       -artifact_prefix="$dir/fuzz-artifacts/$t-" "$dir/fuzz-corpus/$t" 2>&1 | \
-       grep -E "^(#[0-9]+ +DONE|stat::|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)"; then
-    :
+  log="$dir/fuzz-artifacts/$t.log"
+  rc=0
+  "$dir/bin/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$dir/fuzz-artifacts/$t-" "$dir/fuzz-corpus/$t" >"$log" 2>&1 || rc=$?
+  grep -E "^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|artifact_prefix)" "$log" || true
+  if [ "$rc" -ne 0 ]; then
+    echo "$t FAILED (exit $rc); full log: $log"
+    status=1
   fi
-  if [ "${PIPESTATUS[0]}" -ne 0 ]; then status=1; fi
 done
 exit $status

@@ -39,6 +39,11 @@ function(reportflow_cc_test)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  # One label per test target: gtest_discover_tests cannot carry a list here.
+  list(LENGTH ARG_LABELS rf_label_count)
+  if(rf_label_count GREATER 1)
+    message(FATAL_ERROR "reportflow_cc_test(${ARG_NAME}): give one label, not ${ARG_LABELS}")
+  endif()
   # Tests run in the source dir (SourceDir() falls back to the cwd) and find
   # the executables through REPORTFLOW_BIN_DIR. One variable only: a ';' would
   # split the property list.

@@ -12,6 +12,7 @@ void AddMetricsCommand(CLI::App& app, int* exit_code);
 void AddAggregatesCommand(CLI::App& app, int* exit_code);
 void AddShowCommand(CLI::App& app, int* exit_code);
 void AddEvalCommand(CLI::App& app, int* exit_code);
+void AddReextractCommand(CLI::App& app, int* exit_code);
 void AddGenCorpusCommand(CLI::App& app, int* exit_code);
 void AddStatusCommand(CLI::App& app, int* exit_code);
 void AddReportCommand(CLI::App& app, int* exit_code);

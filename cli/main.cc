@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   reportflow::cli::AddAggregatesCommand(app, &exit_code);
   reportflow::cli::AddShowCommand(app, &exit_code);
   reportflow::cli::AddEvalCommand(app, &exit_code);
+  reportflow::cli::AddReextractCommand(app, &exit_code);
   reportflow::cli::AddGenCorpusCommand(app, &exit_code);
   reportflow::cli::AddStatusCommand(app, &exit_code);
   reportflow::cli::AddReportCommand(app, &exit_code);

@@ -119,6 +119,43 @@ TEST_F(PipelineTest, BadFilesAreRejectedWithReasonsAndTheBatchGoesOn) {
   EXPECT_EQ(Query("docs", (dir_ / "data").string()).size(), 1u);
 }
 
+TEST_F(PipelineTest, ReextractWithAChangedTaxonomyReplacesWithoutDoubleCounting) {
+  const std::string data = (dir_ / "data").string();
+  RunBatch(Samples(), data);
+  const auto before = Query("aggregates", data);
+  auto total_count = [](const std::vector<json>& rows, const std::string& level) {
+    uint64_t n = 0;
+    for (const auto& r : rows) {
+      if (r["level"] == level) n += r["count"].get<uint64_t>();
+    }
+    return n;
+  };
+  ASSERT_GT(total_count(before, "township"), 0u);
+  // The operator renames the mediation metrics.
+  std::string yaml = ReadFileOrDie(SourceDir() / "deploy/config/taxonomy.yaml");
+  size_t renamed = 0;
+  for (size_t pos = 0; (pos = yaml.find("id: mediation.", pos)) != std::string::npos; ++renamed) {
+    yaml.replace(pos, 14, "id: disputes.");
+  }
+  ASSERT_GT(renamed, 0u);
+  std::ofstream(dir_ / "taxonomy.yaml") << yaml;
+  std::string out;
+  ASSERT_EQ(Cli("reextract --data " + data + " --taxonomy " + (dir_ / "taxonomy.yaml").string(), &out), 0) << out;
+  const auto after = Query("aggregates", data);
+  bool has_new = false;
+  for (const auto& r : after) {
+    EXPECT_EQ(r["metric"].get<std::string>().rfind("mediation.", 0), std::string::npos) << r.dump();
+    has_new |= r["metric"].get<std::string>().rfind("disputes.", 0) == 0;
+  }
+  EXPECT_TRUE(has_new);
+  for (const char* level : {"township", "county", "province"}) {
+    EXPECT_EQ(total_count(after, level), total_count(before, level)) << level;
+  }
+  // Back to the built-in taxonomy: exactly the original rollups.
+  ASSERT_EQ(Cli("reextract --data " + data, &out), 0) << out;
+  EXPECT_EQ(Query("aggregates", data), before);
+}
+
 TEST_F(PipelineTest, BadConfigIsAClearError) {
   std::ofstream(dir_ / "bad.yaml") << "limits:\n  max_atempts: 3\n";
   std::string out;

@@ -3,8 +3,10 @@
 # generated corpora, next to a baseline (python3-jieba tokenizing the same text).
 #
 #   bench/e2e.sh [REPORTS...]        default: 10000 100000
-#   BUILD_DIR=build WORKERS=1 bench/e2e.sh 10000
+#   BUILD_DIR=build WORKERS=1 RUN_TIMEOUT=900 bench/e2e.sh 10000
 #
+# Each pipeline run is bounded by RUN_TIMEOUT seconds (default 1200); a run cut
+# short is reported as such, with the documents it finished.
 # Writes a markdown table to bench/results/e2e-<date>.md and prints it.
 # Figures per run: reports/s and MB/s (wall clock of `reportflow run`), CPU
 # seconds and peak RSS (VmHWM) per service sampled from /proc every 0.2 s,
@@ -14,13 +16,14 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 BIN=$(realpath "$BUILD_DIR/bin")
 WORKERS=${WORKERS:-1}
+RUN_TIMEOUT=${RUN_TIMEOUT:-1200}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000)
 [ -x "$BIN/reportflow" ] || { echo "build first: make build" >&2; exit 2; }
 TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-OUT=bench/results/e2e-$(date -u +%Y-%m-%d).md
+OUT=bench/results/e2e-$(date -u +%Y-%m-%dT%H%MZ).md
 
 {
   echo "# End-to-end benchmark ($(date -u +%Y-%m-%dT%H:%MZ))"
@@ -28,8 +31,8 @@ OUT=bench/results/e2e-$(date -u +%Y-%m-%d).md
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, load before runs: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Pipeline: \`reportflow run\` with 4 separate processes (${WORKERS} segment and ${WORKERS} extract worker), RocksDB persistence on, ipc:// sockets."
   echo
-  echo "| reports | MB | wall s | reports/s | MB/s | jieba reports/s | jieba MB/s | CPU s ingest/segment/extract/aggregate | peak RSS MB ingest/segment/extract/aggregate | disk MB ingest/segment/extract/aggregate |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| reports | MB | wall s | reports/s | MB/s | jieba reports/s | jieba MB/s | CPU s ingest/segment/extract/aggregate | peak RSS MB ingest/segment/extract/aggregate | disk MB ingest/segment/extract/aggregate | load before/after |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$WORK/table.md"
 
 for N in "${SIZES[@]}"; do
@@ -38,8 +41,9 @@ for N in "${SIZES[@]}"; do
   "$BIN/reportflow" gen-corpus --reports "$N" --seed 1 --out "$corpus" > /dev/null
   bytes=$(du -sb "$corpus/reports" | cut -f1)
   declare -A cpu=() rss=()
+  load_before=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s.%N)
-  "$BIN/reportflow" run "$corpus/reports" --data "$data" --quiet \
+  timeout "$RUN_TIMEOUT" "$BIN/reportflow" run "$corpus/reports" --data "$data" --quiet \
       --segment-workers "$WORKERS" --extract-workers "$WORKERS" > "$WORK/run-$N.txt" &
   run=$!
   while kill -0 "$run" 2>/dev/null; do
@@ -54,8 +58,13 @@ for N in "${SIZES[@]}"; do
     done
     sleep 0.2
   done
-  wait "$run"
+  status=0
+  wait "$run" || status=$?
   end=$(date +%s.%N)
+  load_after=$(cut -d' ' -f1 /proc/loadavg)
+  label=$N
+  if [ "$status" -eq 124 ]; then label="$N (cut at ${RUN_TIMEOUT} s)";
+  elif [ "$status" -ne 0 ]; then label="$N (run exit $status)"; fi
   wall=$(echo "$end - $start" | bc -l)
   declare -A cpu_by=()
   for key in "${!cpu[@]}"; do n=${key%%/*}; cpu_by[$n]=$(( ${cpu_by[$n]:-0} + ${cpu[$key]} )); done
@@ -81,15 +90,18 @@ PY
   jwall=$(echo "$jend - $jstart" | bc -l)
   txt_bytes=$(find "$corpus/reports" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
   txt_files=$(find "$corpus/reports" -name '*.txt' | wc -l)
-  printf '| %d | %.1f | %.1f | %.0f | %.1f | %.0f | %.2f | %s / %s / %s / %s | %s / %s / %s / %s | %s / %s / %s / %s |\n' \
-    "$N" "$(echo "$bytes/1000000" | bc -l)" "$wall" "$(echo "$N/$wall" | bc -l)" "$(echo "$bytes/1000000/$wall" | bc -l)" \
+  rate=$(printf '%.0f | %.1f' "$(echo "$N/$wall" | bc -l)" "$(echo "$bytes/1000000/$wall" | bc -l)")
+  [ "$status" -eq 0 ] || rate="— | —"
+  printf '| %s | %.1f | %.1f | %s | %.0f | %.2f | %s / %s / %s / %s | %s / %s / %s / %s | %s / %s / %s / %s | %s / %s |\n' \
+    "$label" "$(echo "$bytes/1000000" | bc -l)" "$wall" "$rate" \
     "$(echo "$txt_files/$jwall" | bc -l)" "$(echo "$txt_bytes/1000000/$jwall" | bc -l)" \
     "$(fmt_cpu ingest)" "$(fmt_cpu segment)" "$(fmt_cpu extract)" "$(fmt_cpu aggregate)" \
     "$(fmt_rss ingest)" "$(fmt_rss segment)" "$(fmt_rss extract)" "$(fmt_rss aggregate)" \
-    "$(disk ingest)" "$(disk segment)" "$(disk extract)" "$(disk aggregate)" >> "$WORK/table.md"
-  grep -E "documents|rejected|quarantined" "$WORK/run-$N.txt" | sed 's/^/    /' > "$WORK/summary-$N.txt" || true
+    "$(disk ingest)" "$(disk segment)" "$(disk extract)" "$(disk aggregate)" "$load_before" "$load_after" >> "$WORK/table.md"
+  grep -E "documents|processed|rejected|quarantined|throughput" "$WORK/run-$N.txt" | sed 's/^/    /' > "$WORK/summary-$N.txt" || true
   unset cpu rss cpu_by
   rm -rf "$data" "$corpus"
 done
-{ echo; echo "CPU and RSS are sampled from /proc every 0.2 s (the last sample before a process exits; a short run may under-count CPU)."; } >> "$WORK/table.md"
+{ echo; for f in "$WORK"/summary-*.txt; do echo "\`reportflow run\` summary for $(basename "$f" .txt | sed 's/summary-//') reports:"; echo; cat "$f"; echo; done
+  echo "CPU and RSS are sampled from /proc every 0.2 s (the last sample before a process exits; a short run may under-count CPU)."; } >> "$WORK/table.md"
 cat "$WORK/table.md" | tee "$OUT"

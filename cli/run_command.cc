@@ -121,6 +121,15 @@ int Run(const RunArgs& args) {
     std::cerr << "reportflow run: " << s.message() << "\n";
     return 2;
   }
+  // A data dir inside an input folder would ingest the pipeline's own stores and logs.
+  for (const auto& p : args.paths) {
+    const std::string input = Absolute(p) + "/";
+    if ((cfg.data_dir() + "/").rfind(input, 0) == 0) {
+      std::cerr << "reportflow run: the data dir " << cfg.data_dir() << " is inside the input " << Absolute(p)
+                << "; choose a data dir outside the inputs\n";
+      return 2;
+    }
+  }
   if (args.segment_workers < 1 || args.extract_workers < 1) {
     std::cerr << "reportflow run: --segment-workers and --extract-workers must be >= 1\n";
     return 2;

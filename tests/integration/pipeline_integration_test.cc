@@ -156,6 +156,14 @@ TEST_F(PipelineTest, ReextractWithAChangedTaxonomyReplacesWithoutDoubleCounting)
   EXPECT_EQ(Query("aggregates", data), before);
 }
 
+TEST_F(PipelineTest, DataDirInsideAnInputIsRefused) {
+  fs::create_directories(dir_ / "in");
+  fs::copy_file(fs::path(Samples()) / "003_1c944b72cf063491.txt", dir_ / "in/good.txt");
+  std::string out;
+  EXPECT_EQ(Cli("run " + (dir_ / "in").string() + " --data " + (dir_ / "in/data").string() + " --quiet", &out), 2);
+  EXPECT_NE(out.find("is inside the input"), std::string::npos) << out;
+}
+
 TEST_F(PipelineTest, BadConfigIsAClearError) {
   std::ofstream(dir_ / "bad.yaml") << "limits:\n  max_atempts: 3\n";
   std::string out;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "tests/testing/test_util.h"
 
@@ -74,6 +75,30 @@ TEST(InputScannerTest, ReportsMissingTooLargeAndSymlinkedFolders) {
   EXPECT_EQ(items[0].rejection.code(), v1::REJECTION_CODE_TOO_LARGE);
   EXPECT_EQ(items[1].rejection.code(), v1::REJECTION_CODE_NOT_A_FILE);
   EXPECT_EQ(items[2].rejection.code(), v1::REJECTION_CODE_UNREADABLE);
+}
+
+// Files are read whole up to the limit, across the reader's internal chunks:
+// exactly the limit is accepted byte for byte, one byte more is too large.
+TEST(InputScannerTest, ReadsFilesWholeUpToTheSizeLimit) {
+  testing::TempDir dir;
+  std::string at_limit(200000, 'a');
+  for (size_t i = 0; i < at_limit.size(); i += 7) at_limit[i] = static_cast<char>('b' + i % 20);
+  Write(dir / "a_at_limit.txt", at_limit);
+  Write(dir / "b_over_limit.txt", at_limit + "z");
+  Write(dir / "c_small.txt", "small");
+  Write(dir / "d_empty.txt", "");
+  ScanLimits limits;
+  limits.max_file_bytes = at_limit.size();
+  auto items = ScanAll({dir.path().string()}, limits);
+  ASSERT_EQ(items.size(), 4u);
+  std::map<std::string, ScanItem> by_name;
+  for (const auto& item : items) by_name[fs::path(item.source).filename().string()] = item;
+  ASSERT_FALSE(by_name["a_at_limit.txt"].rejected);
+  EXPECT_EQ(by_name["a_at_limit.txt"].bytes, at_limit);
+  ASSERT_TRUE(by_name["b_over_limit.txt"].rejected);
+  EXPECT_EQ(by_name["b_over_limit.txt"].rejection.code(), v1::REJECTION_CODE_TOO_LARGE);
+  EXPECT_EQ(by_name["c_small.txt"].bytes, "small");
+  EXPECT_EQ(by_name["d_empty.txt"].bytes, "");
 }
 
 TEST(InputScannerTest, ExpandsZipAndTarGzAndRejectsTraversal) {

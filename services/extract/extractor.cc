@@ -15,6 +15,8 @@
 // as a numeric abbreviation of abstract concepts (四个意识, 两个维护).
 #include "services/extract/extractor.h"
 
+#include "common/text/han_variants.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -33,7 +35,7 @@ namespace pb = ::reportflow::extract::v1;
 namespace cpb = ::reportflow::common::v1;
 
 // Bump whenever the output for the same input and taxonomy may change.
-constexpr std::string_view kLogicVersion = "extract-logic-1";
+constexpr std::string_view kLogicVersion = "extract-logic-2";
 
 using U32 = std::u32string_view;
 
@@ -242,8 +244,12 @@ inline bool MaybeQuote(char32_t c) {
 // Decodes text[begin, end) into `buf` and records where numbers may start.
 // Returns false (with *bad_offset) if the range is not well-formed UTF-8:
 // every span and string the extractor emits must be valid UTF-8.
-bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf, std::vector<uint32_t>* starts,
-                uint32_t* bad_offset) {
+// Decodes [begin, end) of `text` into `buf`, one code point per entry with its
+// byte offset. Traditional characters are read as their simplified forms
+// (`variants`), so 萬元, 處 and 約 parse like 万元, 处 and 约; every offset still
+// points into the stored text, and everything copied out of it is as written.
+bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, const text::HanVariants& variants, Buffer* buf,
+                std::vector<uint32_t>* starts, uint32_t* bad_offset) {
   const uint32_t max = end - begin;
   buf->cp.resize(max);
   buf->off.resize(max + 1);
@@ -289,6 +295,7 @@ bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, Buffer* buf
       *bad_offset = i;
       return false;
     }
+    c = variants.ToSimplified(c);
     if (table.Has(c)) {
       starts->push_back(n);
     } else if (MaybeQuote(c)) {
@@ -1160,6 +1167,7 @@ void CheckSentence(pb::ExtractionResult* out, int first, int last) {
 struct Extractor::Impl {
   std::shared_ptr<const Taxonomy> taxonomy;
   std::string version;
+  const text::HanVariants* variants = nullptr;
 };
 
 Extractor::Extractor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1170,6 +1178,7 @@ Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxon
   auto impl = std::make_unique<Impl>();
   impl->version = std::string(kLogicVersion) + "+taxonomy-" + taxonomy->version();
   impl->taxonomy = std::move(taxonomy);
+  ASSIGN_OR_RETURN(impl->variants, text::HanVariants::Get());
   return std::unique_ptr<Extractor>(new Extractor(std::move(impl)));
 }
 
@@ -1211,7 +1220,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
     }
     // Only sentences with a possible number start go further.
     uint32_t bad = 0;
-    if (!DecodeInto(text, begin, end, &buf, &starts, &bad)) {
+    if (!DecodeInto(text, begin, end, *impl_->variants, &buf, &starts, &bad)) {
       return Status::InvalidArgument("extractor: " + doc.source() + ": invalid UTF-8 (or a sentence span " +
                                      "not on a character boundary) at byte " + std::to_string(bad));
     }

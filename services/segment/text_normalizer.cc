@@ -6,18 +6,11 @@
 #include <memory>
 #include <mutex>
 
+#include "common/text/han_variants.h"
 #include "common/text/utf8.h"
 
 namespace reportflow::segment {
 namespace {
-
-// Ranges fed to the Traditional-Simplified transliterator: CJK punctuation,
-// CJK Extension A, CJK Unified Ideographs, compatibility ideographs and
-// vertical/compatibility forms. The transform maps characters one to one.
-constexpr char32_t kTransliteratedRanges[][2] = {
-    {0x3000, 0x303F}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF},
-    {0xF900, 0xFAFF}, {0xFE30, 0xFE4F},
-};
 
 // Decodes one code point at s[*pos]; fast path for ASCII and 3-byte forms.
 inline char32_t NextCodePoint(std::string_view s, size_t* pos, bool* valid) {
@@ -80,42 +73,10 @@ Result<const TextNormalizer*> TextNormalizer::Get() {
 }
 
 Status TextNormalizer::Init() {
-  table_.resize(0x10000);
-  for (char32_t c = 0; c < table_.size(); ++c) table_[c] = c;
-
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::Transliterator> translit(icu::Transliterator::createInstance(
-      "Traditional-Simplified", UTRANS_FORWARD, status));
-  if (U_FAILURE(status) || translit == nullptr) {
-    return Status::Internal(std::string("ICU Traditional-Simplified transliterator: ") +
-                            u_errorName(status));
-  }
-  for (const auto& range : kTransliteratedRanges) {
-    icu::UnicodeString in;
-    for (char32_t c = range[0]; c <= range[1]; ++c) in.append(static_cast<UChar32>(c));
-    icu::UnicodeString out = in;
-    translit->transliterate(out);
-    if (out.countChar32() == in.countChar32()) {
-      int32_t i = 0, o = 0;
-      while (i < in.length()) {
-        const UChar32 a = in.char32At(i);
-        const UChar32 b = out.char32At(o);
-        if (a != b) table_[static_cast<char32_t>(a)] = static_cast<char32_t>(b);
-        i = in.moveIndex32(i, 1);
-        o = out.moveIndex32(o, 1);
-      }
-    } else {
-      // Not one to one as a block: fall back to one code point at a time and
-      // keep only single-code-point results.
-      for (char32_t c = range[0]; c <= range[1]; ++c) {
-        icu::UnicodeString one(static_cast<UChar32>(c));
-        translit->transliterate(one);
-        if (one.countChar32() == 1 && one.char32At(0) != static_cast<UChar32>(c)) {
-          table_[c] = static_cast<char32_t>(one.char32At(0));
-        }
-      }
-    }
-  }
+  // Traditional -> simplified (common/text/han_variants), then the other foldings.
+  auto variants = text::HanVariants::Get();
+  if (!variants.ok()) return variants.status();
+  table_ = (*variants)->table();
 
   // Full-width ASCII variants -> ASCII.
   for (char32_t c = 0xFF01; c <= 0xFF5E; ++c) table_[c] = c - 0xFEE0;

@@ -603,3 +603,32 @@ metrics:
 
 }  // namespace
 }  // namespace reportflow::extract
+
+namespace reportflow::extract {
+namespace {
+
+// Traditional characters are read as their simplified forms for matching;
+// text, unit and subject are reported as written.
+TEST_F(ExtractorTest, TraditionalCharactersAreReadLikeSimplified) {
+  const pb::ExtractionResult out = Run("全年排查安全隱患十餘處，投入經費12.5萬元，受教育群眾約800人次。");
+  ASSERT_EQ(out.metrics_size(), 3);
+  EXPECT_EQ(out.metrics(0).text(), "十餘處");
+  EXPECT_DOUBLE_EQ(out.metrics(0).value(), 10);
+  EXPECT_EQ(out.metrics(0).unit(), "處");
+  EXPECT_EQ(out.metrics(0).approx(), cpb::APPROX_MORE_THAN);
+  EXPECT_DOUBLE_EQ(out.metrics(1).value(), 12.5);
+  EXPECT_EQ(out.metrics(1).kind(), kMoney);
+  EXPECT_DOUBLE_EQ(out.metrics(2).value(), 800);
+  EXPECT_EQ(out.metrics(2).approx(), cpb::APPROX_ABOUT);
+  // The same report in simplified characters gives the same numbers.
+  const pb::ExtractionResult simplified = Run("全年排查安全隐患十余处，投入经费12.5万元，受教育群众约800人次。");
+  ASSERT_EQ(simplified.metrics_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_DOUBLE_EQ(simplified.metrics(i).value(), out.metrics(i).value());
+    EXPECT_EQ(simplified.metrics(i).metric_id(), out.metrics(i).metric_id());
+    EXPECT_EQ(simplified.metrics(i).span().begin(), out.metrics(i).span().begin());
+  }
+}
+
+}  // namespace
+}  // namespace reportflow::extract

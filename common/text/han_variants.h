@@ -1,0 +1,33 @@
+// HanVariants: traditional -> simplified Chinese characters, one code point to
+// one code point, for matching only (stored text is never changed).
+//
+// The table is built once from ICU's "Traditional-Simplified" transliterator
+// over the CJK blocks (tens of milliseconds) and covers the BMP; characters
+// whose simplified form is not a single code point are left as they are.
+// Thread-safety: Get() is thread-safe; the table is immutable after it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/base/result.h"
+
+namespace reportflow::text {
+
+class HanVariants {
+ public:
+  // The process-wide table. Fails if ICU lacks the transliterator.
+  static Result<const HanVariants*> Get();
+
+  // The simplified form of `c` (c itself when it has none).
+  char32_t ToSimplified(char32_t c) const { return c < table_.size() ? table_[c] : c; }
+  // The whole BMP mapping (identity where nothing changes).
+  const std::vector<char32_t>& table() const { return table_; }
+
+ private:
+  HanVariants() = default;
+  Status Init();
+  std::vector<char32_t> table_;
+};
+
+}  // namespace reportflow::text

@@ -17,5 +17,6 @@ void AddGenCorpusCommand(CLI::App& app, int* exit_code);
 void AddStatusCommand(CLI::App& app, int* exit_code);
 void AddReportCommand(CLI::App& app, int* exit_code);
 void AddExplainCommand(CLI::App& app, int* exit_code);
+void AddKeygenCommand(CLI::App& app, int* exit_code);
 
 }  // namespace reportflow::cli

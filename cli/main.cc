@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   reportflow::cli::AddStatusCommand(app, &exit_code);
   reportflow::cli::AddReportCommand(app, &exit_code);
   reportflow::cli::AddExplainCommand(app, &exit_code);
+  reportflow::cli::AddKeygenCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -48,13 +48,14 @@ for N in "${SIZES[@]}"; do
   run=$!
   while kill -0 "$run" 2>/dev/null; do
     for pid in $(pgrep -f "^$BIN/reportflow-(ingest|segment|extract|aggregate) " || true); do
-      name=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | awk '{print $1}' | sed 's|.*/reportflow-||') || continue
+      name=$( (tr '\0' ' ' < "/proc/$pid/cmdline") 2>/dev/null | awk '{print $1}' | sed 's|.*/reportflow-||') || continue
       [ -n "$name" ] || continue
       hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
       t=$(awk '{print $14+$15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
       key="$name/$pid"
       [ "${rss[$name]:-0}" -lt "${hwm:-0}" ] && rss[$name]=$hwm
-      cpu[$key]=$t
+      # A process that exits between two reads yields nothing: keep its last sample.
+      if [ "${t:-0}" -gt "${cpu[$key]:-0}" ]; then cpu[$key]=$t; fi
     done
     sleep 0.2
   done

@@ -17,8 +17,9 @@ PACKAGES=(
   libcpp-httplib-dev
   libpugixml-dev libxml2-dev libpoppler-cpp-dev
 )
-# Optional extras used by some tests and tools; installed when EXTRAS=1.
-EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba)
+# Optional extras used by some tests and tools; installed when EXTRAS=1
+# (bench/e2e.sh: python3-jieba for the baseline, bc, procps; linux-perf for profiling).
+EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba bc procps linux-perf)
 
 # Wanted by `make test` (TEST_DEPS=1): chromium for the headless-browser test of the
 # HTML report (tests/integration/operator_integration_test.cc), systemd for

@@ -18,5 +18,6 @@ void AddStatusCommand(CLI::App& app, int* exit_code);
 void AddReportCommand(CLI::App& app, int* exit_code);
 void AddExplainCommand(CLI::App& app, int* exit_code);
 void AddKeygenCommand(CLI::App& app, int* exit_code);
+void AddQuarantineCommand(CLI::App& app, int* exit_code);
 
 }  // namespace reportflow::cli

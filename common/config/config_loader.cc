@@ -323,6 +323,18 @@ Status Validate(const PipelineConfig& cfg) {
   if (l.max_attempts() == 0) return Status::InvalidArgument("config: limits.max_attempts must be > 0");
   if (l.worker_credits() == 0) return Status::InvalidArgument("config: limits.worker_credits must be > 0");
   if (l.send_hwm() == 0 || l.recv_hwm() == 0) return Status::InvalidArgument("config: limits.send_hwm and recv_hwm must be > 0");
+  const auto& fi = cfg.fault_injection();
+  if (!fi.stage().empty()) {
+    if (fi.stage() != "segment" && fi.stage() != "extract") {
+      return Status::InvalidArgument("config: fault_injection.stage '" + fi.stage() + "' must be segment or extract");
+    }
+    if (fi.doc_id_prefix().empty() && fi.source_substring().empty()) {
+      return Status::InvalidArgument("config: fault_injection needs doc_id_prefix or source_substring");
+    }
+  }
+  if (!fi.mode().empty() && fi.mode() != "error" && fi.mode() != "crash") {
+    return Status::InvalidArgument("config: fault_injection.mode '" + fi.mode() + "' must be error or crash");
+  }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (const char* lv : kLevels) level_ok |= cfg.logging().level() == lv;

@@ -4,6 +4,7 @@
 
 #include <zmq.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/base/clock.h"
@@ -80,6 +81,27 @@ struct WorkerRunner::Impl {
     return Status::Cancelled("shutting down");
   }
 
+  // Honours config.fault_injection (testing aid): an error for matching
+  // documents, or an abrupt process exit in "crash" mode.
+  Status InjectedFault(const ppb::Envelope& in) {
+    const auto& fi = config.fault_injection();
+    if (fi.stage() != options.stage) return Status::OK();
+    if (fi.doc_id_prefix().empty() && fi.source_substring().empty()) return Status::OK();
+    if (!fi.doc_id_prefix().empty() && in.doc_id().rfind(fi.doc_id_prefix(), 0) != 0) return Status::OK();
+    if (!fi.source_substring().empty()) {
+      std::string source;
+      if (in.has_raw_document()) source = in.raw_document().source();
+      else if (in.has_segmented_document()) source = in.segmented_document().source();
+      if (source.find(fi.source_substring()) == std::string::npos) return Status::OK();
+    }
+    if (fi.mode() == "crash") {
+      log->error("doc={} fault injection: crashing {} on purpose", in.doc_id(), options.stage);
+      log->flush();
+      std::_Exit(86);
+    }
+    return Status::Internal("fault injected by configuration (fault_injection) in stage " + options.stage);
+  }
+
   Status HandleOne(Frames& frames) {
     ppb::Envelope in;
     Status s = messaging::ParseEnvelope(frames, 0, &in);
@@ -98,7 +120,8 @@ struct WorkerRunner::Impl {
     out.set_producer(options.worker_id);
     const int64_t start = Clock::Real().MonotonicMillis();
     in_progress->Set(1);
-    Status hs = handler(in, &out);
+    Status hs = InjectedFault(in);
+    if (hs.ok()) hs = handler(in, &out);
     in_progress->Set(0);
     processing_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0);
     *out.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());

@@ -1,13 +1,10 @@
 #include "services/segment/heading_classifier.h"
 
 namespace reportflow::segment {
-namespace {
 
-namespace pb = ::reportflow::segment::v1;
-
-int DigitValue(char32_t c) {
+int ChineseDigitValue(char32_t c) {
   switch (c) {
-    case U'〇': case U'零': return 0;
+    case U'〇': case U'零': case U'○': case U'O': return 0;  // 二O二三年: a Latin O typed for 〇
     case U'一': return 1;
     case U'二': case U'两': return 2;
     case U'三': return 3;
@@ -20,6 +17,11 @@ int DigitValue(char32_t c) {
     default: return -1;
   }
 }
+
+namespace {
+
+namespace pb = ::reportflow::segment::v1;
+
 
 size_t SkipSpaces(std::u32string_view s, size_t i) {
   while (i < s.size() && IsSpace(s[i])) ++i;
@@ -42,7 +44,7 @@ int ParseChineseNumeral(std::u32string_view s, size_t* length) {
   if (s[0] == U'十') {
     // 十, 十一 .. 十九
     if (s.size() > 1) {
-      const int d = DigitValue(s[1]);
+      const int d = ChineseDigitValue(s[1]);
       if (d >= 1) {
         *length = 2;
         return 10 + d;
@@ -51,12 +53,12 @@ int ParseChineseNumeral(std::u32string_view s, size_t* length) {
     *length = 1;
     return 10;
   }
-  const int d0 = DigitValue(s[0]);
+  const int d0 = ChineseDigitValue(s[0]);
   if (d0 < 1) return 0;
   if (s.size() > 1 && s[1] == U'十' && d0 >= 2) {
     // 二十, 二十一 .. 九十九
     if (s.size() > 2) {
-      const int d = DigitValue(s[2]);
+      const int d = ChineseDigitValue(s[2]);
       if (d >= 1) {
         *length = 3;
         return d0 * 10 + d;
@@ -92,7 +94,7 @@ std::optional<HeadingMarker> MatchHeadingMarker(std::u32string_view s) {
     return HeadingMarker{MarkerStyle::kPart, v, i};
   }
   // 一、 / 一 、 / 一.
-  if (DigitValue(c0) >= 1 || c0 == U'十') {
+  if (ChineseDigitValue(c0) >= 1 || c0 == U'十') {
     const int v = ParseChineseNumeral(s, &n);
     if (v == 0) return std::nullopt;
     size_t i = SkipSpaces(s, n);

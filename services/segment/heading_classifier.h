@@ -49,6 +49,9 @@ struct ListMarker {
 // and 两) at the start of `s`. Returns the value and sets *length, or 0.
 int ParseChineseNumeral(std::u32string_view s, size_t* length);
 
+// The value of one Chinese digit (〇/零/○ and a typed Latin O = 0, 两 = 2), or -1.
+int ChineseDigitValue(char32_t c);
+
 // Matches a heading marker at the start of `s`. Leading spaces are not skipped.
 std::optional<HeadingMarker> MatchHeadingMarker(std::u32string_view s);
 

@@ -58,21 +58,6 @@ std::string Original(std::string_view text, const MatchText& m, size_t b, size_t
 // ---------------------------------------------------------------------------
 // Dates
 
-int CnDigit(char32_t c) {
-  switch (c) {
-    case U'〇': case U'零': case U'○': case U'O': return 0;
-    case U'一': return 1;
-    case U'二': return 2;
-    case U'三': return 3;
-    case U'四': return 4;
-    case U'五': return 5;
-    case U'六': return 6;
-    case U'七': return 7;
-    case U'八': return 8;
-    case U'九': return 9;
-    default: return -1;
-  }
-}
 
 // Reads an Arabic or Chinese number at s[*i]; returns -1 if none.
 int ReadNumber(U32View s, size_t* i, bool year) {
@@ -86,7 +71,7 @@ int ReadNumber(U32View s, size_t* i, bool year) {
   }
   if (year) {
     // 二〇二四: one Chinese digit per position.
-    while (j < s.size() && CnDigit(s[j]) >= 0 && j - *i < 4) v = v * 10 + CnDigit(s[j++]);
+    while (j < s.size() && ChineseDigitValue(s[j]) >= 0 && j - *i < 4) v = v * 10 + ChineseDigitValue(s[j++]);
     if (j - *i != 4) return -1;
     *i = j;
     return v;
@@ -447,7 +432,7 @@ size_t FindTrailingDate(std::u32string_view s) {
   // A date is at most ~16 characters; try the longest start first.
   const size_t lo = e > 20 ? e - 20 : 0;
   for (size_t b = lo; b < e; ++b) {
-    if (b > 0 && (IsAsciiDigit(s[b - 1]) || CnDigit(s[b - 1]) >= 0)) continue;
+    if (b > 0 && (IsAsciiDigit(s[b - 1]) || ChineseDigitValue(s[b - 1]) >= 0)) continue;
     if (ParseDate(s.substr(b, e - b))) return b;
   }
   return kNpos;

@@ -644,7 +644,7 @@ struct Segmenter::Impl {
 Segmenter::Segmenter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Segmenter::~Segmenter() = default;
 
-std::string_view Segmenter::Version() { return "segmenter-1.2.0"; }
+std::string_view Segmenter::Version() { return "segmenter-1.2.1"; }
 
 Result<std::unique_ptr<Segmenter>> Segmenter::Create() {
   auto impl = std::make_unique<Impl>();

@@ -1,0 +1,177 @@
+// Kill matrix: for each service, SIGKILL it at seeded random moments during a
+// batch of 2,000 generated reports (the launcher restarts it), and compare the
+// final documents, metrics and aggregates with an uninterrupted run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/pipeline_fixture.h"
+
+namespace reportflow::testing {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kDocs = 2000;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The direct children of `parent` whose comm starts with `prefix`.
+std::vector<pid_t> ChildrenNamed(pid_t parent, const std::string& prefix) {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    const std::string stat = ReadFile(e.path() / "stat");
+    const size_t close = stat.rfind(')');
+    const size_t open = stat.find('(');
+    if (close == std::string::npos || open == std::string::npos) continue;
+    const std::string comm = stat.substr(open + 1, close - open - 1);
+    std::istringstream rest(stat.substr(close + 2));
+    char state;
+    pid_t ppid;
+    rest >> state >> ppid;
+    if (ppid == parent && comm.rfind(prefix, 0) == 0 && state != 'Z') out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// The first line that differs, for the failure message.
+std::string FirstDifference(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (a[i] != b[i]) return "reference: " + a[i] + "\ngot:       " + b[i];
+  }
+  return a.size() == b.size() ? "" : "sizes " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
+}
+
+std::vector<std::string> Sorted(const std::vector<nlohmann::json>& records) {
+  std::vector<std::string> lines;
+  for (const auto& r : records) lines.push_back(r.dump());
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+class KillMatrixTest : public PipelineFixture {
+ protected:
+  static void SetUpTestSuite() {
+    corpus_ = new TempDir();
+    const fs::path in = corpus_->path() / "in";
+    fs::create_directories(in);
+    std::vector<std::string> samples;
+    for (const auto& e : fs::directory_iterator(SourceDir() / "samples/reports")) {
+      if (e.path().extension() == ".txt") samples.push_back(ReadFile(e.path()));
+    }
+    ASSERT_FALSE(samples.empty());
+    for (int i = 0; i < kDocs; ++i) {
+      std::ofstream(in / ("r" + std::to_string(i) + ".txt"))
+          << samples[i % samples.size()] << "\n附注：本报告第" << i << "号副本。\n";
+    }
+  }
+  static void TearDownTestSuite() {
+    delete corpus_;
+    corpus_ = nullptr;
+  }
+  static std::string Input() { return (corpus_->path() / "in").string(); }
+
+  struct Result {
+    std::vector<std::string> docs, metrics, aggregates;
+  };
+  Result Collect(const std::string& data) {
+    // attempts and the last error are delivery history (a killed attempt
+    // counts), not results: everything else must be identical.
+    auto docs = Query("docs", data);
+    for (auto& d : docs) {
+      d.erase("attempts");
+      d.erase("error");
+    }
+    return {Sorted(docs), Sorted(Query("metrics", data)), Sorted(Query("aggregates", data))};
+  }
+
+  // Runs the batch in the background, SIGKILLing the service whose process
+  // name starts with `victim` at seeded random moments; returns run's exit code.
+  int RunKilling(const std::string& data, const std::string& victim, unsigned seed, int* kills) {
+    const std::string log = data + ".log";
+    const pid_t run = fork();
+    if (run == 0) {
+      const std::string cmd = Reportflow() + " run " + Input() + " --data " + data + " --quiet --timeout 300 > " +
+                              log + " 2>&1";
+      execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> gap_ms(300, 1200);
+    *kills = 0;
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(320);
+    auto next_kill = std::chrono::steady_clock::now() + std::chrono::milliseconds(gap_ms(rng));
+    while (std::chrono::steady_clock::now() < deadline) {
+      const pid_t r = waitpid(run, &status, WNOHANG);
+      if (r == run) {
+        std::cerr << ReadFile(log);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      if (*kills < 4 && std::chrono::steady_clock::now() >= next_kill) {
+        for (pid_t p : ChildrenNamed(run, victim)) {
+          if (kill(p, SIGKILL) == 0) ++*kills;
+        }
+        next_kill = std::chrono::steady_clock::now() + std::chrono::milliseconds(gap_ms(rng));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not synchronisation
+    }
+    kill(run, SIGKILL);
+    waitpid(run, &status, 0);
+    ADD_FAILURE() << "run did not finish\n" << ReadFile(log);
+    return -1;
+  }
+
+  static TempDir* corpus_;
+};
+TempDir* KillMatrixTest::corpus_ = nullptr;
+
+TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
+  const std::string ref_data = (dir_ / "ref").string();
+  {
+    std::string out;
+    ASSERT_EQ(Cli("run " + Input() + " --data " + ref_data + " --quiet --timeout 300", &out), 0) << out;
+  }
+  const Result ref = Collect(ref_data);
+  ASSERT_EQ(ref.docs.size(), static_cast<size_t>(kDocs));
+  ASSERT_FALSE(ref.metrics.empty());
+  // comm is truncated to 15 characters.
+  const std::pair<const char*, const char*> victims[] = {{"ingest", "reportflow-inge"},
+                                                         {"segment", "reportflow-segm"},
+                                                         {"extract", "reportflow-extr"},
+                                                         {"aggregate", "reportflow-aggr"}};
+  unsigned seed = 20261122;
+  for (const auto& [name, comm] : victims) {
+    SCOPED_TRACE(name);
+    const std::string data = (dir_ / name).string();
+    int kills = 0;
+    ASSERT_EQ(RunKilling(data, comm, seed++, &kills), 0);
+    EXPECT_GT(kills, 0) << "the batch ended before " << name << " could be killed";
+    const Result got = Collect(data);
+    EXPECT_EQ(got.docs.size(), ref.docs.size());
+    EXPECT_TRUE(got.docs == ref.docs) << "documents differ after killing " << name << "\n" << FirstDifference(ref.docs, got.docs);
+    EXPECT_EQ(got.metrics.size(), ref.metrics.size());
+    EXPECT_TRUE(got.metrics == ref.metrics) << "metrics differ after killing " << name << "\n" << FirstDifference(ref.metrics, got.metrics);
+    EXPECT_TRUE(got.aggregates == ref.aggregates) << "aggregates differ after killing " << name << "\n" << FirstDifference(ref.aggregates, got.aggregates);
+  }
+}
+
+}  // namespace
+}  // namespace reportflow::testing

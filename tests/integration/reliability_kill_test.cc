@@ -171,6 +171,49 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     EXPECT_TRUE(got.metrics == ref.metrics) << "metrics differ after killing " << name << "\n" << FirstDifference(ref.metrics, got.metrics);
     EXPECT_TRUE(got.aggregates == ref.aggregates) << "aggregates differ after killing " << name << "\n" << FirstDifference(ref.aggregates, got.aggregates);
   }
+  // The whole pipeline: SIGKILL every service and `reportflow run` itself
+  // mid-batch, then `reportflow run` again on the same data dir resumes.
+  {
+    SCOPED_TRACE("whole pipeline");
+    const std::string data = (dir_ / "all").string();
+    const pid_t run = fork();
+    if (run == 0) {
+      const std::string cmd = "exec " + Reportflow() + " run " + Input() + " --data " + data +
+                              " --quiet --timeout 300 > " + data + ".log 2>&1";
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Wait until some documents are complete (polling the ledger read-only), then kill everything.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    bool some_done = false;
+    while (!some_done && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // poll interval
+      std::string out;
+      if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) continue;
+      int complete = 0;
+      for (const auto& line : Lines(out)) complete += nlohmann::json::parse(line)["status"] == "complete";
+      some_done = complete >= 200;
+    }
+    ASSERT_TRUE(some_done) << ReadFile(data + ".log");
+    std::vector<pid_t> children = ChildrenNamed(run, "reportflow-");
+    EXPECT_EQ(children.size(), 4u);
+    kill(run, SIGKILL);
+    for (pid_t p : children) kill(p, SIGKILL);
+    int status = 0;
+    waitpid(run, &status, 0);
+    for (pid_t p : children) {
+      while (kill(p, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // reaped by init
+      }
+    }
+    std::string out;
+    ASSERT_EQ(Cli("run " + Input() + " --data " + data + " --quiet --timeout 300", &out), 0) << out;
+    EXPECT_NE(out.find("already complete before this batch"), std::string::npos) << out;
+    const Result got = Collect(data);
+    EXPECT_TRUE(got.docs == ref.docs) << FirstDifference(ref.docs, got.docs);
+    EXPECT_TRUE(got.metrics == ref.metrics) << FirstDifference(ref.metrics, got.metrics);
+    EXPECT_TRUE(got.aggregates == ref.aggregates) << FirstDifference(ref.aggregates, got.aggregates);
+  }
 }
 
 }  // namespace

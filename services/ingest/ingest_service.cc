@@ -612,10 +612,19 @@ struct IngestService::Impl {
 
   Status Recover() {
     size_t resumed = 0;
+    std::vector<pb::LedgerEntry> forgiven;
     Status s = store->ForEachUnfinished([&](const pb::LedgerEntry& e) {
       segment_queue.push_back(e.doc_id());
       ++resumed;
+      // A document that was in flight when ingest stopped lost that attempt to
+      // ingest's own stop, not to its content: it is not charged for it.
+      if (e.attempts() > 0 && e.dispatched_at().seconds() > 0) forgiven.push_back(e);
     });
+    for (auto& e : forgiven) {
+      e.set_attempts(e.attempts() - 1);
+      Status ws = store->PutLedger(e);
+      if (!ws.ok()) log->error("doc={} ledger write failed: {}", e.doc_id(), ws.ToString());
+    }
     if (resumed) log->info("resuming {} unfinished documents from the ledger", resumed);
     return s;
   }

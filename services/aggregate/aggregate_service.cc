@@ -13,13 +13,17 @@
 #include "common/messaging/socket_factory.h"
 #include "common/metrics/service_endpoint.h"
 #include "common/storage/store.h"
+#include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
 
 namespace reportflow::aggregate {
 namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
+namespace apb = ::reportflow::aggregate::v1;
 constexpr int kPollMillis = 500;
+constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
+constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
 }  // namespace
 
 struct AggregateService::Impl {
@@ -30,6 +34,9 @@ struct AggregateService::Impl {
   std::unique_ptr<Aggregator> aggregator;
   zmq::context_t context;
   zmq::socket_t input, acks;
+  zmq::socket_t publish;   // PUB: [topic][StreamEvent]
+  zmq::socket_t snapshot;  // ROUTER: snapshot requests (Clone pattern)
+  int64_t last_heartbeat_ms = 0;
   std::atomic<bool> stopping{false};
   uint64_t applied = 0, malformed = 0;
   // Operator endpoint (/metrics, /healthz, /readyz); metric names in docs/operators.md.
@@ -38,6 +45,9 @@ struct AggregateService::Impl {
   metrics::Counter* apply_failures_total = nullptr;
   metrics::Counter* malformed_total = nullptr;
   metrics::Counter* acks_unsent_total = nullptr;
+  metrics::Counter* stream_events_total = nullptr;
+  metrics::Counter* snapshots_total = nullptr;
+  metrics::Counter* snapshot_failures_total = nullptr;
   metrics::Histogram* apply_seconds = nullptr;
 
   void RegisterMetrics() {
@@ -50,6 +60,11 @@ struct AggregateService::Impl {
                                     "Input messages dropped because they did not parse or were not extractions.");
     acks_unsent_total = &r.GetCounter("reportflow_aggregate_acks_unsent_total",
                                       "Acknowledgements that could not be queued for ingest.");
+    stream_events_total = &r.GetCounter("reportflow_aggregate_stream_events_total",
+                                        "Metric, rollup and region events published on the aggregate stream.");
+    snapshots_total = &r.GetCounter("reportflow_aggregate_snapshots_total", "Stream snapshots sent to subscribers.");
+    snapshot_failures_total = &r.GetCounter("reportflow_aggregate_snapshot_failures_total",
+                                            "Snapshot requests that were malformed or could not be answered in full.");
     apply_seconds = &r.GetHistogram("reportflow_aggregate_apply_seconds",
                                     "Time to apply one document's extraction to the rollups, in seconds.",
                                     metrics::LatencyBuckets());
@@ -99,16 +114,91 @@ struct AggregateService::Impl {
     ++applied;
     applied_total->Inc();
     log->debug("doc={} trace={} applied: {} rollups changed", env.doc_id(), env.trace_id(), change->rollups.size());
+    // Published after the change is committed: a snapshot never lags the stream.
+    for (const auto& event : change->events) Publish(event);
     return SendAck(env);
+  }
+
+  void Publish(const apb::StreamEvent& event) {
+    Frames frames;
+    messaging::AppendMessage(stream::TopicOf(event), event, &frames);
+    // PUB never blocks: a subscriber whose queue is full loses the message and
+    // detects the gap from the sequence numbers.
+    Status s = messaging::SendFrames(publish, frames, /*dont_wait=*/true);
+    if (!s.ok()) {
+      log->warn("stream event {} not published: {}", event.sequence(), s.ToString());
+      return;
+    }
+    if (event.event_case() != apb::StreamEvent::kHeartbeat) stream_events_total->Inc();
+  }
+
+  void Heartbeat() {
+    auto seq = aggregator->LastSequence();
+    if (!seq.ok()) {
+      log->error("cannot read the stream sequence: {}", seq.status().ToString());
+      return;
+    }
+    apb::StreamEvent hb;
+    hb.set_sequence(*seq);
+    hb.mutable_heartbeat();
+    Publish(hb);
+    last_heartbeat_ms = Clock::Real().MonotonicMillis();
+  }
+
+  // [identity][rf1.snapshot_request][SnapshotRequest] -> chunks of the full
+  // state as of the current sequence (the loop is single-threaded, so no
+  // change can interleave), the last one marked.
+  Status OnSnapshotRequest(Frames& frames) {
+    apb::SnapshotRequest request;
+    Status s = frames.size() == 3 ? messaging::ParseMessage(frames, 1, stream::kSnapshotRequestHeader, &request)
+                                  : Status::Corruption("snapshot request with " + std::to_string(frames.size()) + " frames");
+    if (!s.ok()) {
+      snapshot_failures_total->Inc();
+      log->warn("dropped malformed snapshot request: {}", s.ToString());
+      return Status::OK();
+    }
+    const std::string identity = messaging::FrameString(frames[0]);
+    ASSIGN_OR_RETURN(uint64_t seq, aggregator->LastSequence());
+    apb::SnapshotChunk chunk;
+    Status send = Status::OK();
+    auto flush = [&](bool last) {
+      if (!send.ok()) return;
+      chunk.set_sequence(seq);
+      chunk.set_request_id(request.request_id());
+      chunk.set_last(last);
+      Frames out;
+      out.emplace_back(identity.data(), identity.size());
+      messaging::AppendMessage(stream::kSnapshotHeader, chunk, &out);
+      send = messaging::SendFrames(snapshot, out, /*dont_wait=*/true);
+      chunk.Clear();
+    };
+    RETURN_IF_ERROR(aggregator->ForEachRegion([&](const apb::RegionCount& rc) { *chunk.add_regions() = rc; }));
+    RETURN_IF_ERROR(aggregator->ForEachRollup([&](const apb::Rollup& r) {
+      *chunk.add_rollups() = r;
+      if (chunk.rollups_size() >= kSnapshotChunkRollups) flush(false);
+    }));
+    flush(true);
+    if (!send.ok()) {
+      // The subscriber is gone or too slow; it times out and asks again.
+      snapshot_failures_total->Inc();
+      log->warn("snapshot at sequence {} not sent in full: {}", seq, send.ToString());
+      return Status::OK();
+    }
+    snapshots_total->Inc();
+    log->debug("snapshot at sequence {} sent", seq);
+    return Status::OK();
   }
 
   Status Loop() {
     endpoint->SetReady(true);
     while (!stopping) {
       endpoint->Beat();
-      zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {input.handle(), 0, ZMQ_POLLIN, 0}};
+      if (Clock::Real().MonotonicMillis() - last_heartbeat_ms >= kHeartbeatMillis) Heartbeat();
+      zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0},
+                                 {input.handle(), 0, ZMQ_POLLIN, 0},
+                                 {snapshot.handle(), 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items, 2, std::chrono::milliseconds(kPollMillis));
+        zmq::poll(items, 3, std::chrono::milliseconds(kPollMillis));
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         if (e.num() == ETERM) break;
@@ -122,7 +212,15 @@ struct AggregateService::Impl {
           RETURN_IF_ERROR(OnInput(frames));
         }
       }
+      if (items[2].revents & ZMQ_POLLIN) {
+        for (int i = 0; i < 16; ++i) {
+          ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(snapshot));
+          if (frames.empty()) break;
+          RETURN_IF_ERROR(OnSnapshotRequest(frames));
+        }
+      }
     }
+    Heartbeat();  // the final sequence, so subscribers can tell whether they saw everything
     log->info("stopping: {} documents applied, {} malformed messages dropped", applied, malformed);
     return store->Flush();
   }
@@ -145,6 +243,8 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   messaging::SocketFactory factory(&impl->context, config.limits());
   ASSIGN_OR_RETURN(impl->input, factory.Bind(zmq::socket_type::pull, config.endpoints().aggregate_input()));
   ASSIGN_OR_RETURN(impl->acks, factory.Connect(zmq::socket_type::push, config.endpoints().ingest_acks()));
+  ASSIGN_OR_RETURN(impl->publish, factory.Bind(zmq::socket_type::pub, config.endpoints().aggregate_publish()));
+  ASSIGN_OR_RETURN(impl->snapshot, factory.Bind(zmq::socket_type::router, config.endpoints().aggregate_snapshot()));
   return std::unique_ptr<AggregateService>(new AggregateService(std::move(impl)));
 }
 

@@ -5,6 +5,9 @@
 // Sockets:
 //   endpoints.aggregate_input  PULL (bind)     extraction results from extract workers
 //   endpoints.ingest_acks      PUSH (connect)  acknowledgements to ingest
+//   endpoints.aggregate_publish  PUB (bind)    live stream: [topic][aggregate.v1.StreamEvent]
+//   endpoints.aggregate_snapshot ROUTER (bind) snapshots of the full state (Clone pattern)
+// Topics and the snapshot protocol: common/stream/topics.h, aggregate.proto.
 //
 // Thread-safety: Run() owns every socket on the calling thread; Shutdown() may
 // be called from any thread or a signal handler.

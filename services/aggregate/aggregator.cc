@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -18,6 +19,8 @@ namespace epb = ::reportflow::extract::v1;
 constexpr char kContributions[] = "contributions";
 constexpr char kRollups[] = "rollups";
 constexpr char kRegions[] = "regions";
+constexpr char kMeta[] = "meta";
+constexpr char kSequenceKey[] = "stream_sequence";
 
 // One document's values under one rollup key.
 struct KeyValues {
@@ -176,7 +179,7 @@ void FinishRollup(apb::Rollup* r) {
 }
 
 const std::vector<std::string>& Aggregator::ColumnFamilies() {
-  static const std::vector<std::string> cfs = {kContributions, kRollups, kRegions};
+  static const std::vector<std::string> cfs = {kContributions, kRollups, kRegions, kMeta};
   return cfs;
 }
 
@@ -252,6 +255,18 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
   if (had_prev) RETURN_IF_ERROR(bump(prev, -1));
   RETURN_IF_ERROR(bump(next, +1));
 
+  ASSIGN_OR_RETURN(uint64_t seq, LastSequence());
+  for (const auto& metric : next.metrics()) {
+    apb::StreamEvent e;
+    e.set_sequence(++seq);
+    auto* m = e.mutable_metric();
+    m->set_doc_id(doc_id);
+    m->set_source(next.source());
+    *m->mutable_metadata() = next.metadata();
+    *m->mutable_metric() = metric;
+    change.events.push_back(std::move(e));
+  }
+
   storage::WriteBatch batch;
   batch.PutProto(kContributions, doc_id, next);
   for (auto& [enc, r] : touched) {
@@ -262,6 +277,10 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
       batch.PutProto(kRollups, enc, r);
     }
     change.rollups.push_back(r);
+    apb::StreamEvent e;
+    e.set_sequence(++seq);
+    *e.mutable_rollup() = r;
+    change.events.push_back(std::move(e));
   }
   for (auto& [enc, rc] : regions) {
     if (rc.documents() == 0) {
@@ -270,9 +289,32 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
       batch.PutProto(kRegions, enc, rc);
     }
     change.regions.push_back(rc);
+    apb::StreamEvent e;
+    e.set_sequence(++seq);
+    *e.mutable_region() = rc;
+    change.events.push_back(std::move(e));
   }
+  batch.Put(kMeta, kSequenceKey, std::to_string(seq));
   RETURN_IF_ERROR(store_->Write(batch));
+  sequence_ = seq;
   return change;
+}
+
+Result<uint64_t> Aggregator::LastSequence() const {
+  if (sequence_loaded_) return sequence_;
+  std::string value;
+  Status s = store_->Get(kMeta, kSequenceKey, &value);
+  if (s.code() == StatusCode::kNotFound) {
+    sequence_ = 0;
+  } else if (!s.ok()) {
+    return s;
+  } else {
+    char* end = nullptr;
+    sequence_ = std::strtoull(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0') return Status::Corruption("bad stream sequence in meta: " + value);
+  }
+  sequence_loaded_ = true;
+  return sequence_;
 }
 
 Status Aggregator::GetContribution(const std::string& doc_id, apb::DocContribution* out) const {

@@ -12,6 +12,7 @@
 //   contributions  doc_id                          -> aggregate.v1.DocContribution
 //   rollups        EncodeRollupKey(key)            -> aggregate.v1.Rollup (coverage not stored)
 //   regions        EncodeRegionKey(level,region,y) -> aggregate.v1.RegionCount
+//   meta           "stream_sequence"               -> last stream sequence (decimal)
 //
 // Thread-safety: not thread-safe (one aggregate loop owns it).
 #pragma once
@@ -32,6 +33,10 @@ struct AggregateChange {
   bool unchanged = false;  // same contribution as before: nothing written
   std::vector<aggregate::v1::Rollup> rollups;
   std::vector<aggregate::v1::RegionCount> regions;
+  // The stream events of this change, with consecutive sequence numbers
+  // (persisted with the change): the document's metrics, then every rollup
+  // and region count in `rollups` and `regions`. Empty when unchanged.
+  std::vector<aggregate::v1::StreamEvent> events;
 };
 
 std::string EncodeRollupKey(const aggregate::v1::RollupKey& key);
@@ -52,9 +57,13 @@ class Aggregator {
   // Every rollup, with region_documents and coverage filled in.
   Status ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn) const;
   Status ForEachRegion(const std::function<void(const aggregate::v1::RegionCount&)>& fn) const;
+  // The sequence number of the last stream event (0 before the first).
+  Result<uint64_t> LastSequence() const;
 
  private:
   storage::Store* store_;
+  mutable uint64_t sequence_ = 0;  // cache of LastSequence()
+  mutable bool sequence_loaded_ = false;
 };
 
 // Fills mean, median, p90, min, max and unit from the histogram and counters.

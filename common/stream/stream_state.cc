@@ -1,0 +1,85 @@
+#include "common/stream/stream_state.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/stream/topics.h"
+
+namespace reportflow::stream {
+namespace {
+
+namespace apb = ::reportflow::aggregate::v1;
+
+std::string RegionKey(int level, const std::string& region, int32_t year) {
+  char y[8];
+  std::snprintf(y, sizeof(y), "%04d", std::clamp(year, 0, 9999));
+  return std::to_string(level) + '\0' + region + '\0' + y;
+}
+
+std::string RollupKey(const apb::RollupKey& k) {
+  return RegionKey(k.level(), k.region(), k.year()) + '\0' + k.metric_id();
+}
+
+}  // namespace
+
+void StreamState::Reset(uint64_t sequence) {
+  sequence_ = sequence;
+  rollups_.clear();
+  regions_.clear();
+}
+
+void StreamState::PutRollup(const apb::Rollup& r) {
+  const std::string key = RollupKey(r.key());
+  if (r.count() == 0 && r.documents() == 0) {
+    rollups_.erase(key);
+    return;
+  }
+  if (!MatchesAny(RollupTopic(r.key()), prefixes_)) return;
+  apb::Rollup& slot = rollups_[key];
+  slot = r;
+  slot.clear_region_documents();
+  slot.clear_coverage();
+}
+
+void StreamState::PutRegion(const apb::RegionCount& rc) {
+  const std::string key = RegionKey(rc.level(), rc.region(), rc.year());
+  if (rc.documents() == 0) {
+    regions_.erase(key);
+  } else {
+    regions_[key] = rc;
+  }
+}
+
+void StreamState::AddSnapshot(const apb::SnapshotChunk& chunk) {
+  for (const auto& r : chunk.rollups()) PutRollup(r);
+  for (const auto& rc : chunk.regions()) PutRegion(rc);
+}
+
+StreamState::Outcome StreamState::Apply(const apb::StreamEvent& e) {
+  if (e.event_case() == apb::StreamEvent::kHeartbeat) {
+    return e.sequence() > sequence_ ? Outcome::kGap : Outcome::kHeartbeat;
+  }
+  if (e.sequence() <= sequence_) return Outcome::kStale;
+  if (e.sequence() != sequence_ + 1) return Outcome::kGap;
+  sequence_ = e.sequence();
+  if (e.event_case() == apb::StreamEvent::kRollup) PutRollup(e.rollup());
+  if (e.event_case() == apb::StreamEvent::kRegion) PutRegion(e.region());
+  return Outcome::kApplied;
+}
+
+void StreamState::ForEachRollup(const std::function<void(const apb::Rollup&)>& fn) const {
+  for (const auto& [key, r] : rollups_) {
+    apb::Rollup out = r;
+    const auto it = regions_.find(RegionKey(r.key().level(), r.key().region(), r.key().year()));
+    const uint32_t n = it == regions_.end() ? 0 : it->second.documents();
+    out.set_region_documents(n);
+    out.set_coverage(n ? static_cast<double>(r.documents()) / n : 0.0);
+    fn(out);
+  }
+}
+
+void StreamState::ForEachRegion(const std::function<void(const apb::RegionCount&)>& fn) const {
+  for (const auto& [key, rc] : regions_) fn(rc);
+}
+
+}  // namespace reportflow::stream

@@ -1,0 +1,45 @@
+#include "common/stream/topics.h"
+
+namespace reportflow::stream {
+
+namespace apb = ::reportflow::aggregate::v1;
+namespace cpb = ::reportflow::common::v1;
+
+std::string LevelName(cpb::RegionLevel level) {
+  switch (level) {
+    case cpb::REGION_LEVEL_TOWNSHIP: return "township";
+    case cpb::REGION_LEVEL_COUNTY: return "county";
+    case cpb::REGION_LEVEL_CITY: return "city";
+    case cpb::REGION_LEVEL_PROVINCE: return "province";
+    default: return "unknown";
+  }
+}
+
+std::string MetricTopic(const apb::MetricEvent& m) {
+  return "metric." + m.metric().metric_id() + "." + m.metadata().township();
+}
+
+std::string RollupTopic(const apb::RollupKey& key) {
+  return "agg." + LevelName(key.level()) + "." + key.region() + "." + key.metric_id();
+}
+
+std::string RegionTopic(const apb::RegionCount& r) { return "region." + LevelName(r.level()) + "." + r.region(); }
+
+std::string TopicOf(const apb::StreamEvent& e) {
+  switch (e.event_case()) {
+    case apb::StreamEvent::kMetric: return MetricTopic(e.metric());
+    case apb::StreamEvent::kRollup: return RollupTopic(e.rollup().key());
+    case apb::StreamEvent::kRegion: return RegionTopic(e.region());
+    default: return std::string(kHeartbeatTopic);
+  }
+}
+
+bool MatchesAny(std::string_view topic, const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return true;
+  for (const auto& p : prefixes) {
+    if (topic.substr(0, p.size()) == p) return true;
+  }
+  return false;
+}
+
+}  // namespace reportflow::stream

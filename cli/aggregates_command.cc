@@ -7,19 +7,37 @@
 #include "cli/records.h"
 
 namespace reportflow::cli {
+namespace {
+
+struct AggregatesArgs {
+  std::string data, format = "table", level, metric, region;
+  int year = 0;
+};
+
+bool Keep(const AggregatesArgs& a, const aggregate::v1::Rollup& r) {
+  if (!a.level.empty() && aggregate::RegionLevelName(r.key().level()) != a.level) return false;
+  if (!a.metric.empty() && r.key().metric_id().rfind(a.metric, 0) != 0) return false;
+  if (!a.region.empty() && r.key().region() != (a.region == "(unknown)" ? "" : a.region)) return false;
+  if (a.year != 0 && r.key().year() != a.year) return false;
+  return true;
+}
+
+}  // namespace
 
 void AddAggregatesCommand(CLI::App& app, int* exit_code) {
-  auto data = std::make_shared<std::string>();
-  auto format = std::make_shared<std::string>("table");
-  auto level = std::make_shared<std::string>();
+  auto args = std::make_shared<AggregatesArgs>();
   CLI::App* cmd = app.add_subcommand("aggregates", "rollups by region, year and metric");
-  cmd->add_option("--data,-d", *data, "data directory")->required();
-  cmd->add_option("--format,-f", *format, "table, csv or jsonl")->capture_default_str();
-  cmd->add_option("--level", *level, "only this region level: township, county, city, province");
+  cmd->add_option("--data,-d", args->data, "data directory")->required();
+  cmd->add_option("--format,-f", args->format, "table, csv or jsonl")->capture_default_str();
+  cmd->add_option("--by,--level", args->level, "only this region level: township, county, city, province, unknown")
+      ->check(CLI::IsMember({"township", "county", "city", "province", "unknown"}));
+  cmd->add_option("--metric", args->metric, "only metrics whose id starts with this prefix, e.g. mediation.");
+  cmd->add_option("--region", args->region, "only this region name (\"(unknown)\" for documents without one)");
+  cmd->add_option("--year", args->year, "only this year");
   cmd->callback([=] {
     Format fmt;
-    Status s = ParseFormat(*format, &fmt);
-    auto reader = s.ok() ? DataReader::Open(*data) : Result<std::unique_ptr<DataReader>>(s);
+    Status s = ParseFormat(args->format, &fmt);
+    auto reader = s.ok() ? DataReader::Open(args->data) : Result<std::unique_ptr<DataReader>>(s);
     if (!reader.ok()) {
       std::cerr << "reportflow aggregates: " << reader.status().message() << "\n";
       *exit_code = 2;
@@ -29,8 +47,7 @@ void AddAggregatesCommand(CLI::App& app, int* exit_code) {
                       "approx_share", "coverage", "unit"},
                      fmt, std::cout);
     s = (*reader)->aggregator().ForEachRollup([&](const aggregate::v1::Rollup& r) {
-      if (!level->empty() && aggregate::RegionLevelName(r.key().level()) != *level) return;
-      out.Add(RollupRecord(r));
+      if (Keep(*args, r)) out.Add(RollupRecord(r));
     });
     out.Finish();
     if (!s.ok()) {

@@ -19,5 +19,6 @@ void AddReportCommand(CLI::App& app, int* exit_code);
 void AddExplainCommand(CLI::App& app, int* exit_code);
 void AddKeygenCommand(CLI::App& app, int* exit_code);
 void AddQuarantineCommand(CLI::App& app, int* exit_code);
+void AddSubscribeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace reportflow::cli

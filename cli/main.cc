@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   reportflow::cli::AddExplainCommand(app, &exit_code);
   reportflow::cli::AddKeygenCommand(app, &exit_code);
   reportflow::cli::AddQuarantineCommand(app, &exit_code);
+  reportflow::cli::AddSubscribeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -42,6 +42,12 @@ Status ParseMessage(const Frames& frames, size_t first, std::string_view expecte
   return Status::OK();
 }
 
+Status ParseTopicMessage(const Frames& frames, google::protobuf::MessageLite* msg, std::string* topic_out) {
+  if (frames.size() != 2) return Status::Corruption("expected [topic][body], got " + std::to_string(frames.size()) + " frames");
+  if (frames[0].size() == 0) return Status::Corruption("empty topic");
+  return ParseMessage(frames, 0, frames[0].to_string_view(), msg, topic_out);
+}
+
 Status ParseEnvelope(const Frames& frames, size_t first, pipeline_pb::Envelope* envelope) {
   std::string header;
   Status s = ParseMessage(frames, first, "", envelope, &header);

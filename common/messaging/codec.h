@@ -43,6 +43,11 @@ void AppendMessage(std::string_view header, const google::protobuf::MessageLite&
 Status ParseMessage(const Frames& frames, size_t first, std::string_view expected_header,
                     google::protobuf::MessageLite* msg, std::string* header_out = nullptr);
 
+// Parses a published stream message, exactly [topic][body] with any
+// non-empty topic (topics carry no "rf1." prefix so subscribers can filter by
+// kind). `topic_out` (optional) receives the topic.
+Status ParseTopicMessage(const Frames& frames, google::protobuf::MessageLite* msg, std::string* topic_out = nullptr);
+
 // Sends all frames as one multipart message. Unavailable when it would block
 // (dont_wait) or the peer is unknown (ROUTER_MANDATORY); Cancelled on context shutdown.
 Status SendFrames(zmq::socket_t& socket, Frames& frames, bool dont_wait = true);

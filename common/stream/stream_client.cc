@@ -49,7 +49,7 @@ struct StreamClient::Impl {
     while (true) {
       ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(sub));
       if (frames.empty()) return false;
-      if (messaging::ParseMessage(frames, 0, "", event, topic).ok()) return true;
+      if (messaging::ParseTopicMessage(frames, event, topic).ok()) return true;
       ++malformed;
     }
   }

@@ -67,13 +67,17 @@ StreamState::Outcome StreamState::Apply(const apb::StreamEvent& e) {
   return Outcome::kApplied;
 }
 
+void StreamState::FillCoverage(apb::Rollup* r) const {
+  const auto it = regions_.find(RegionKey(r->key().level(), r->key().region(), r->key().year()));
+  const uint32_t n = it == regions_.end() ? 0 : it->second.documents();
+  r->set_region_documents(n);
+  r->set_coverage(n ? static_cast<double>(r->documents()) / n : 0.0);
+}
+
 void StreamState::ForEachRollup(const std::function<void(const apb::Rollup&)>& fn) const {
   for (const auto& [key, r] : rollups_) {
     apb::Rollup out = r;
-    const auto it = regions_.find(RegionKey(r.key().level(), r.key().region(), r.key().year()));
-    const uint32_t n = it == regions_.end() ? 0 : it->second.documents();
-    out.set_region_documents(n);
-    out.set_coverage(n ? static_cast<double>(r.documents()) / n : 0.0);
+    FillCoverage(&out);
     fn(out);
   }
 }

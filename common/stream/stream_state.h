@@ -39,6 +39,8 @@ class StreamState {
   // Aggregator::ForEachRollup does, in (level, region, year, metric) order.
   void ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn) const;
   void ForEachRegion(const std::function<void(const aggregate::v1::RegionCount&)>& fn) const;
+  // Sets region_documents and coverage of `rollup` from the kept region counts.
+  void FillCoverage(aggregate::v1::Rollup* rollup) const;
 
  private:
   void PutRollup(const aggregate::v1::Rollup& rollup);

@@ -21,6 +21,24 @@ TEST(CodecTest, EnvelopeRoundTripsThroughFrames) {
   EXPECT_EQ(back.attempt(), 2u);
 }
 
+TEST(CodecTest, TopicMessagesKeepAnyTopic) {
+  pipeline_pb::Envelope env;
+  env.set_doc_id("d");
+  Frames frames;
+  AppendMessage("agg.county.巫溪县.mediation.disputes_handled", env, &frames);
+  pipeline_pb::Envelope back;
+  std::string topic;
+  ASSERT_OK(ParseTopicMessage(frames, &back, &topic));
+  EXPECT_EQ(topic, "agg.county.巫溪县.mediation.disputes_handled");
+  EXPECT_EQ(back.doc_id(), "d");
+  Frames one;
+  one.emplace_back(std::string("agg.x"));
+  EXPECT_EQ(ParseTopicMessage(one, &back).code(), StatusCode::kCorruption);
+  Frames empty_topic;
+  AppendMessage("", env, &empty_topic);
+  EXPECT_EQ(ParseTopicMessage(empty_topic, &back).code(), StatusCode::kCorruption);
+}
+
 TEST(CodecTest, MalformedFramesAreCorruption) {
   pipeline_pb::Envelope env;
   Frames one;

@@ -21,7 +21,7 @@ using nlohmann::ordered_json;
 struct SubscribeArgs {
   std::string connect, snapshot_endpoint, data, format = "jsonl";
   std::vector<std::string> topics;
-  bool snapshot = false;
+  bool snapshot = false, until_closed = false;
   double until_idle_s = 0;
   double timeout_s = 10;
   uint32_t rcvhwm = 0;
@@ -35,7 +35,7 @@ ordered_json EventRecord(const std::string& topic, const apb::StreamEvent& e, co
   ordered_json r;
   switch (e.event_case()) {
     case apb::StreamEvent::kMetric: {
-      r["kind"] = "metric";
+      r["event"] = "metric";
       r["sequence"] = e.sequence();
       r["topic"] = topic;
       const auto& m = e.metric();
@@ -43,7 +43,7 @@ ordered_json EventRecord(const std::string& topic, const apb::StreamEvent& e, co
       break;
     }
     case apb::StreamEvent::kRollup: {
-      r["kind"] = "rollup";
+      r["event"] = "rollup";
       r["sequence"] = e.sequence();
       r["topic"] = topic;
       apb::Rollup rollup = e.rollup();
@@ -53,7 +53,7 @@ ordered_json EventRecord(const std::string& topic, const apb::StreamEvent& e, co
       break;
     }
     case apb::StreamEvent::kRegion: {
-      r["kind"] = "region";
+      r["event"] = "region";
       r["sequence"] = e.sequence();
       r["topic"] = topic;
       r["level"] = stream::LevelName(e.region().level());
@@ -111,7 +111,7 @@ int Subscribe(const SubscribeArgs& a) {
     return 2;
   }
   options.limits = config.limits();
-  if (a.rcvhwm > 0) options.limits.set_recv_hwm(a.rcvhwm);
+  if (a.rcvhwm > 0) options.limits.set_stream_hwm(a.rcvhwm);
 
   auto client = stream::StreamClient::Connect(options);
   if (!client.ok()) {
@@ -127,7 +127,7 @@ int Subscribe(const SubscribeArgs& a) {
       return 1;
     }
     if (jsonl) {
-      std::cout << ordered_json{{"kind", "snapshot"}, {"sequence", c.state().sequence()},
+      std::cout << ordered_json{{"event", "snapshot"}, {"sequence", c.state().sequence()},
                                 {"rollups", c.state().rollup_count()}}.dump() << "\n";
     }
   }
@@ -148,14 +148,22 @@ int Subscribe(const SubscribeArgs& a) {
     if (update->kind == Kind::kEvent && jsonl) {
       std::cout << EventRecord(update->topic, update->event, c.state()).dump() << "\n";
     } else if (update->kind == Kind::kRepaired && jsonl) {
-      std::cout << ordered_json{{"kind", "gap_repaired"}, {"sequence", c.state().sequence()}, {"gaps", c.gaps()}}.dump()
+      std::cout << ordered_json{{"event", "gap_repaired"}, {"sequence", c.state().sequence()}, {"gaps", c.gaps()}}.dump()
                 << "\n";
+    }
+    if (update->kind == Kind::kClosed) {
+      if (jsonl) {
+        std::cout << ordered_json{{"event", "closed"}, {"sequence", update->event.sequence()},
+                                  {"complete", update->event.sequence() <= c.state().sequence()}}.dump()
+                  << "\n";
+      }
+      if (a.until_closed) break;
     }
     if (idle_ms > 0 && Clock::Real().MonotonicMillis() - last_activity >= idle_ms) break;
   }
   std::cout.flush();
   // Converged only if no heartbeat announced a sequence we have not applied.
-  const bool converged = c.last_heartbeat() <= c.state().sequence();
+  const bool converged = c.complete();
   std::cerr << "reportflow subscribe: " << (converged ? "converged" : "NOT converged") << " at sequence "
             << c.state().sequence() << " (last heartbeat " << c.last_heartbeat() << ", gaps " << c.gaps()
             << ", snapshots " << c.snapshots() << ")\n";
@@ -166,7 +174,7 @@ int Subscribe(const SubscribeArgs& a) {
     c.state().ForEachRollup([&](const apb::Rollup& r) {
       ordered_json rec = RollupRecord(r);
       if (jsonl) {
-        ordered_json tagged{{"kind", "state"}};
+        ordered_json tagged{{"event", "state"}};
         Merge(rec, &tagged);
         rec = std::move(tagged);
       }
@@ -187,9 +195,11 @@ void AddSubscribeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--data,-d", args->data, "data directory of `reportflow run` (endpoints from DIR/pipeline.yaml)");
   cmd->add_option("--topic,-t", args->topics, "topic prefix, e.g. metric.mediation. or agg.county.巫溪县. (repeatable)");
   cmd->add_flag("--snapshot", args->snapshot, "start from a snapshot and print the converged state at the end");
+  cmd->add_flag("--until-closed", args->until_closed,
+                "exit when the aggregate service stops (it announces its final sequence)");
   cmd->add_option("--until-idle", args->until_idle_s, "exit after this many seconds without events (0 = never)");
   cmd->add_option("--timeout", args->timeout_s, "seconds to wait for a snapshot")->capture_default_str();
-  cmd->add_option("--rcvhwm", args->rcvhwm, "subscriber queue length in messages (default: limits.recv_hwm)");
+  cmd->add_option("--rcvhwm", args->rcvhwm, "subscriber queue length in messages (default: limits.stream_hwm)");
   cmd->add_option("--format,-f", args->format, "jsonl (stream and state); csv or table (state only, with --snapshot)")
       ->capture_default_str();
   cmd->callback([=] { *exit_code = Subscribe(*args); });

@@ -256,6 +256,7 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   l->set_lease_ms(30000);
   l->set_max_attempts(3);
   l->set_worker_credits(16);
+  l->set_stream_hwm(100000);
   cfg.mutable_ingest()->set_store_path("ingest");
   cfg.mutable_segment()->set_store_path("segment");
   cfg.mutable_segment()->set_worker_id("segment-0");

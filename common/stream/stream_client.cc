@@ -163,6 +163,16 @@ struct StreamClient::Impl {
       }
       const bool heartbeat = e.event_case() == apb::StreamEvent::kHeartbeat;
       if (heartbeat) last_heartbeat = std::max(last_heartbeat, e.sequence());
+      if (heartbeat && e.heartbeat().closing()) {
+        // The publisher is stopping: its snapshot endpoint is going away, so a
+        // missed tail is counted now and repaired when it is back (the next
+        // event it publishes shows the gap).
+        if (e.sequence() > state.sequence()) ++gaps;
+        StreamUpdate u;
+        u.kind = StreamUpdate::Kind::kClosed;
+        u.event = e;
+        return u;
+      }
       switch (state.Apply(e)) {
         case StreamState::Outcome::kApplied: Emit(topic, e); break;
         case StreamState::Outcome::kStale: break;
@@ -193,7 +203,10 @@ struct StreamClient::Impl {
 Result<std::unique_ptr<StreamClient>> StreamClient::Connect(const StreamClientOptions& options) {
   auto impl = std::make_unique<Impl>(options);
   messaging::SocketFactory factory(&impl->context, options.limits);
-  ASSIGN_OR_RETURN(impl->sub, factory.Connect(zmq::socket_type::sub, options.publish_endpoint));
+  config::v1::Limits sub_limits = options.limits;
+  if (sub_limits.stream_hwm() > 0) sub_limits.set_recv_hwm(sub_limits.stream_hwm());
+  messaging::SocketFactory sub_factory(&impl->context, sub_limits);
+  ASSIGN_OR_RETURN(impl->sub, sub_factory.Connect(zmq::socket_type::sub, options.publish_endpoint));
   try {
     impl->sub.set(zmq::sockopt::subscribe, "");
   } catch (const zmq::error_t& e) {

@@ -30,13 +30,15 @@ struct StreamClientOptions {
   std::string publish_endpoint;   // endpoints.aggregate_publish
   std::string snapshot_endpoint;  // endpoints.aggregate_snapshot; empty = gaps cannot be repaired
   std::vector<std::string> prefixes;  // topic prefixes; empty = everything
-  config::v1::Limits limits;      // socket limits; recv_hwm bounds the subscriber's queue
+  config::v1::Limits limits;      // socket limits; stream_hwm (else recv_hwm) bounds the subscriber's queue
   int snapshot_timeout_ms = 10000;
   int max_snapshot_attempts = 5;
 };
 
 struct StreamUpdate {
-  enum class Kind { kTimeout, kEvent, kHeartbeat, kRepaired };
+  // kClosed: the publisher announced it is stopping (event holds its final
+  // sequence); complete() tells whether every event up to it was applied.
+  enum class Kind { kTimeout, kEvent, kHeartbeat, kRepaired, kClosed };
   Kind kind = Kind::kTimeout;
   std::string topic;                   // kEvent
   aggregate::v1::StreamEvent event;    // kEvent, kHeartbeat
@@ -61,6 +63,8 @@ class StreamClient {
   uint64_t snapshots() const;  // snapshots applied
   // Sequence announced by the last heartbeat (0 = none yet).
   uint64_t last_heartbeat() const;
+  // True if every event up to the last announced sequence has been applied.
+  bool complete() const { return last_heartbeat() <= state().sequence(); }
 
  private:
   struct Impl;

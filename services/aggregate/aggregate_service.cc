@@ -132,7 +132,7 @@ struct AggregateService::Impl {
     if (event.event_case() != apb::StreamEvent::kHeartbeat) stream_events_total->Inc();
   }
 
-  void Heartbeat() {
+  void Heartbeat(bool closing = false) {
     auto seq = aggregator->LastSequence();
     if (!seq.ok()) {
       log->error("cannot read the stream sequence: {}", seq.status().ToString());
@@ -140,7 +140,7 @@ struct AggregateService::Impl {
     }
     apb::StreamEvent hb;
     hb.set_sequence(*seq);
-    hb.mutable_heartbeat();
+    hb.mutable_heartbeat()->set_closing(closing);
     Publish(hb);
     last_heartbeat_ms = Clock::Real().MonotonicMillis();
   }
@@ -220,7 +220,7 @@ struct AggregateService::Impl {
         }
       }
     }
-    Heartbeat();  // the final sequence, so subscribers can tell whether they saw everything
+    Heartbeat(/*closing=*/true);  // the final sequence, so subscribers can tell whether they saw everything
     log->info("stopping: {} documents applied, {} malformed messages dropped", applied, malformed);
     return store->Flush();
   }
@@ -243,7 +243,12 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   messaging::SocketFactory factory(&impl->context, config.limits());
   ASSIGN_OR_RETURN(impl->input, factory.Bind(zmq::socket_type::pull, config.endpoints().aggregate_input()));
   ASSIGN_OR_RETURN(impl->acks, factory.Connect(zmq::socket_type::push, config.endpoints().ingest_acks()));
-  ASSIGN_OR_RETURN(impl->publish, factory.Bind(zmq::socket_type::pub, config.endpoints().aggregate_publish()));
+  // The stream has its own queue bound: bursts of events (hundreds per document) must not
+  // cost a subscriber that keeps up on average a snapshot.
+  config::v1::Limits stream_limits = config.limits();
+  stream_limits.set_send_hwm(config.limits().stream_hwm());
+  messaging::SocketFactory stream_factory(&impl->context, stream_limits);
+  ASSIGN_OR_RETURN(impl->publish, stream_factory.Bind(zmq::socket_type::pub, config.endpoints().aggregate_publish()));
   ASSIGN_OR_RETURN(impl->snapshot, factory.Bind(zmq::socket_type::router, config.endpoints().aggregate_snapshot()));
   return std::unique_ptr<AggregateService>(new AggregateService(std::move(impl)));
 }

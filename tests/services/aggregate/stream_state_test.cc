@@ -7,6 +7,7 @@
 
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
+#include "tests/services/aggregate/aggregate_test_docs.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::stream {
@@ -16,41 +17,10 @@ namespace cpb = ::reportflow::common::v1;
 namespace epb = ::reportflow::extract::v1;
 namespace apb = ::reportflow::aggregate::v1;
 using aggregate::Aggregator;
-
-epb::ExtractionResult Doc(const std::string& township, const std::string& county, int year,
-                          std::vector<std::pair<std::string, double>> metrics) {
-  epb::ExtractionResult r;
-  r.mutable_metadata()->set_township(township);
-  r.mutable_metadata()->set_county(county);
-  r.mutable_metadata()->set_year(year);
-  for (const auto& [id, v] : metrics) {
-    auto* m = r.add_metrics();
-    m->set_metric_id(id);
-    m->set_value(v);
-    m->set_unit("件");
-    m->set_approx(v > 50 ? cpb::APPROX_MORE_THAN : cpb::APPROX_EXACT);
-  }
-  return r;
-}
-
-std::vector<std::string> Rows(const std::function<void(const std::function<void(const apb::Rollup&)>&)>& each) {
-  std::vector<std::string> rows;
-  each([&](const apb::Rollup& r) { rows.push_back(r.SerializeAsString()); });
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-std::vector<std::string> AggregatorRows(const Aggregator& agg, const std::vector<std::string>& prefixes = {}) {
-  return Rows([&](const auto& fn) {
-    EXPECT_OK(agg.ForEachRollup([&](const apb::Rollup& r) {
-      if (MatchesAny(RollupTopic(r.key()), prefixes)) fn(r);
-    }));
-  });
-}
-
-std::vector<std::string> StateRows(const StreamState& state) {
-  return Rows([&](const auto& fn) { state.ForEachRollup(fn); });
-}
+using testing::AggregatorRows;
+using testing::Doc;
+using testing::Rows;
+using testing::StateRows;
 
 apb::SnapshotChunk SnapshotOf(const Aggregator& agg) {
   apb::SnapshotChunk chunk;

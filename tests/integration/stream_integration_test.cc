@@ -1,0 +1,104 @@
+// The live aggregate stream through the real executables: `reportflow
+// subscribe --snapshot` started while a batch runs converges to exactly what
+// `reportflow aggregates` reports once the batch is done (every row compared).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "tests/integration/pipeline_fixture.h"
+
+namespace reportflow::testing {
+namespace {
+
+using nlohmann::json;
+
+// Starts `command` under /bin/sh; returns its pid.
+pid_t Spawn(const std::string& command) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+class StreamIntegrationTest : public PipelineFixture {
+ protected:
+  // Documents the ingest ledger lists as complete (0 while it is not there yet).
+  int CompleteDocuments(const std::string& data) const {
+    std::string out;
+    if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) return 0;
+    int n = 0;
+    for (const auto& line : Lines(out)) n += json::parse(line).value("status", "") == "complete";
+    return n;
+  }
+};
+
+TEST_F(StreamIntegrationTest, SubscriberJoiningMidBatchWithSnapshotEndsWithTheAggregates) {
+  const std::string corpus = (dir_ / "corpus").string();
+  const std::string data = (dir_ / "data").string();
+  std::string out;
+  ASSERT_EQ(Cli("gen-corpus --reports 1500 --seed 11 --out " + corpus, &out), 0) << out;
+
+  const pid_t run = Spawn(Reportflow() + " run " + corpus + "/reports --data " + data +
+                          " --quiet --timeout 300 > " + (dir_ / "run.log").string() + " 2>&1");
+  ASSERT_GT(run, 0);
+  // Join once the batch is under way (polling a condition, not sleeping a guess).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (CompleteDocuments(data) < 50) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the batch did not start";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string sub_out = (dir_ / "subscribe.jsonl").string();
+  const pid_t sub = Spawn("timeout 240 " + Reportflow() + " subscribe --data " + data +
+                          " --snapshot --until-closed --format jsonl > " + sub_out + " 2> " +
+                          (dir_ / "subscribe.err").string());
+  ASSERT_GT(sub, 0);
+  EXPECT_EQ(Wait(run), 0) << ReadFileOrDie(dir_ / "run.log");
+  // The batch is done, so the services stopped and the aggregate service
+  // announced its final sequence: the subscriber exits by itself.
+  ASSERT_EQ(Wait(sub), 0) << ReadFileOrDie(dir_ / "subscribe.err");
+
+  uint64_t snapshot_seq = 0, later_events = 0, metric_events = 0;
+  bool closed_complete = false;
+  std::vector<std::string> state;
+  for (const auto& line : Lines(ReadFileOrDie(sub_out))) {
+    json r = json::parse(line);
+    const std::string kind = r["event"];
+    if (kind == "snapshot") snapshot_seq = r["sequence"];
+    if ((kind == "metric" || kind == "rollup" || kind == "region") && r["sequence"].get<uint64_t>() > snapshot_seq) {
+      ++later_events;
+      metric_events += kind == "metric";
+    }
+    if (kind == "closed") closed_complete = r["complete"];
+    if (kind == "state") {
+      r.erase("event");
+      state.push_back(r.dump());
+    }
+  }
+  EXPECT_GT(snapshot_seq, 0u) << "the subscriber joined before any document was aggregated";
+  EXPECT_GT(later_events, 0u) << "the subscriber joined after the batch: nothing came after its snapshot";
+  EXPECT_GT(metric_events, 0u);
+  EXPECT_TRUE(closed_complete);
+
+  for (const auto& d : Query("docs", data)) EXPECT_EQ(d["status"], "complete") << d.dump();
+  std::vector<std::string> expected;
+  for (const auto& r : Query("aggregates", data)) expected.push_back(r.dump());
+  ASSERT_FALSE(expected.empty());
+  std::sort(state.begin(), state.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(state.size(), expected.size());
+  EXPECT_EQ(state, expected);
+}
+
+}  // namespace
+}  // namespace reportflow::testing

@@ -1,6 +1,7 @@
 // The walking pipeline end to end: four processes, ZeroMQ, RocksDB, real samples.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "common/text/encoding.h"
@@ -71,6 +72,30 @@ TEST_F(PipelineTest, RerunningTheSameBatchCreatesNoDuplicates) {
   EXPECT_EQ(Query("docs", data), docs1);
   EXPECT_EQ(Query("metrics", data), metrics1);
   EXPECT_EQ(Query("aggregates", data), aggs1);
+}
+
+TEST_F(PipelineTest, AggregatesFiltersSelectExactlyTheMatchingRows) {
+  const std::string data = (dir_ / "data").string();
+  RunBatch(Samples(), data);
+  const auto all = Query("aggregates", data);
+  ASSERT_FALSE(all.empty());
+  // Every filter keeps exactly the rows of the unfiltered output that match it.
+  auto expect = [&](const std::string& args, const std::function<bool(const json&)>& keep) {
+    std::vector<json> want;
+    for (const auto& r : all) {
+      if (keep(r)) want.push_back(r);
+    }
+    EXPECT_FALSE(want.empty()) << args;
+    EXPECT_EQ(Query("aggregates " + args, data), want) << args;
+  };
+  expect("--by county", [](const json& r) { return r["level"] == "county"; });
+  expect("--metric mediation.", [](const json& r) { return r["metric"].get<std::string>().rfind("mediation.", 0) == 0; });
+  expect("--region 花台乡", [](const json& r) { return r["region"] == "花台乡"; });
+  expect("--year 2023 --by township", [](const json& r) { return r["year"] == 2023 && r["level"] == "township"; });
+  std::string out;
+  ASSERT_EQ(Cli("aggregates --data " + data + " --by county --format csv", &out), 0) << out;
+  EXPECT_EQ(Lines(out).front().rfind("level,region,year,metric,", 0), 0u) << out;
+  EXPECT_NE(Cli("aggregates --data " + data + " --by galaxy", &out), 0);
 }
 
 TEST_F(PipelineTest, Gb18030CopyHasTheSameIdAndMetrics) {

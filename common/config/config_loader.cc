@@ -333,8 +333,11 @@ Status Validate(const PipelineConfig& cfg) {
       return Status::InvalidArgument("config: fault_injection needs doc_id_prefix or source_substring");
     }
   }
-  if (!fi.mode().empty() && fi.mode() != "error" && fi.mode() != "crash") {
-    return Status::InvalidArgument("config: fault_injection.mode '" + fi.mode() + "' must be error or crash");
+  if (!fi.mode().empty() && fi.mode() != "error" && fi.mode() != "crash" && fi.mode() != "delay") {
+    return Status::InvalidArgument("config: fault_injection.mode '" + fi.mode() + "' must be error, crash or delay");
+  }
+  if ((fi.mode() == "delay") != (fi.delay_ms() > 0)) {
+    return Status::InvalidArgument("config: fault_injection.delay_ms must be > 0 exactly when mode is delay");
   }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;

@@ -4,8 +4,10 @@
 
 #include <zmq.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
@@ -93,6 +95,12 @@ struct WorkerRunner::Impl {
       if (in.has_raw_document()) source = in.raw_document().source();
       else if (in.has_segmented_document()) source = in.segmented_document().source();
       if (source.find(fi.source_substring()) == std::string::npos) return Status::OK();
+    }
+    if (fi.mode() == "delay") {
+      // A slow stage (benchmarks of scaling out): the wait is not CPU, so
+      // throughput shows how dispatch spreads work over workers.
+      std::this_thread::sleep_for(std::chrono::milliseconds(fi.delay_ms()));
+      return Status::OK();
     }
     if (fi.mode() == "crash") {
       log->error("doc={} fault injection: crashing {} on purpose", in.doc_id(), options.stage);

@@ -86,7 +86,6 @@ void Contribute(apb::Rollup* r, const KeyValues& kv, int sign) {
   r->set_documents(static_cast<uint32_t>(static_cast<int64_t>(r->documents()) + sign));
   for (const epb::Metric* m : kv.metrics) {
     r->set_count(static_cast<uint64_t>(static_cast<int64_t>(r->count()) + sign));
-    r->set_sum(r->sum() + sign * m->value());
     if (m->approx() != cpb::APPROX_EXACT && m->approx() != cpb::APPROX_UNSPECIFIED) {
       r->set_approx_count(static_cast<uint64_t>(static_cast<int64_t>(r->approx_count()) + sign));
     }
@@ -154,6 +153,7 @@ std::string EncodeRollupKey(const apb::RollupKey& key) {
 
 void FinishRollup(apb::Rollup* r) {
   if (r->count() == 0 || r->histogram().empty()) {
+    r->set_sum(0);
     r->set_mean(0);
     r->set_median(0);
     r->set_p90(0);
@@ -162,6 +162,18 @@ void FinishRollup(apb::Rollup* r) {
     r->clear_unit();
     return;
   }
+  // The sum is recomputed from the histogram (a canonical, sorted multiset),
+  // with compensated summation: it does not depend on the order documents
+  // arrived or were replaced in, so any number of workers and any replay give
+  // bit-identical rollups.
+  double sum = 0, compensation = 0;
+  for (const auto& vc : r->histogram()) {
+    const double term = vc.value() * static_cast<double>(vc.count());
+    const double t = sum + term;
+    compensation += std::abs(sum) >= std::abs(term) ? (sum - t) + term : (term - t) + sum;
+    sum = t;
+  }
+  r->set_sum(sum + compensation);
   r->set_mean(r->sum() / static_cast<double>(r->count()));
   r->set_median(Quantile(*r, 0.5));
   r->set_p90(Quantile(*r, 0.9));

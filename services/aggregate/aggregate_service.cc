@@ -4,6 +4,7 @@
 
 #include <zmq.hpp>
 
+#include <deque>
 #include <filesystem>
 
 #include "common/base/clock.h"
@@ -39,6 +40,7 @@ struct AggregateService::Impl {
   int64_t last_heartbeat_ms = 0;
   std::atomic<bool> stopping{false};
   uint64_t applied = 0, malformed = 0;
+  std::deque<ppb::Envelope> pending_acks;  // acks not yet accepted by the acks socket (ingest away)
   // Operator endpoint (/metrics, /healthz, /readyz); metric names in docs/operators.md.
   std::unique_ptr<metrics::ServiceEndpoint> endpoint;
   metrics::Counter* applied_total = nullptr;
@@ -59,7 +61,7 @@ struct AggregateService::Impl {
     malformed_total = &r.GetCounter("reportflow_aggregate_malformed_messages_total",
                                     "Input messages dropped because they did not parse or were not extractions.");
     acks_unsent_total = &r.GetCounter("reportflow_aggregate_acks_unsent_total",
-                                      "Acknowledgements that could not be queued for ingest.");
+                                      "Acknowledgements dropped because too many waited for ingest (it re-dispatches those documents).");
     stream_events_total = &r.GetCounter("reportflow_aggregate_stream_events_total",
                                         "Metric, rollup and region events published on the aggregate stream.");
     snapshots_total = &r.GetCounter("reportflow_aggregate_snapshots_total", "Stream snapshots sent to subscribers.");
@@ -80,17 +82,31 @@ struct AggregateService::Impl {
     *ack.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
     ack.mutable_ack()->set_metrics(static_cast<uint32_t>(in.extraction().metrics_size()));
     ack.mutable_ack()->set_processing_version(in.extraction().processing_version());
-    Frames frames;
-    messaging::AppendEnvelope(ack, &frames);
-    // Acks are small; if ingest is away they wait in the socket (bounded by HWM),
-    // and a lost ack only causes a re-dispatch, which is idempotent here.
-    Status s = messaging::SendFrames(acks, frames, /*dont_wait=*/true);
-    if (!s.ok()) {
+    // Acks are small and wait here while ingest is not connected (it starts
+    // after us, or restarts): dropping one would stall its document for a
+    // whole lease. Beyond the bound the oldest is dropped; ingest then
+    // re-dispatches it after its lease, which is idempotent here.
+    if (pending_acks.size() >= MaxPendingAcks()) {
       acks_unsent_total->Inc();
-      log->warn("doc={} trace={} ack not sent ({}); ingest will re-dispatch after its lease", in.doc_id(), in.trace_id(),
-                s.ToString());
+      log->warn("doc={} ack dropped: {} acks wait for ingest; it will re-dispatch after its lease",
+                pending_acks.front().doc_id(), pending_acks.size());
+      pending_acks.pop_front();
     }
+    pending_acks.push_back(std::move(ack));
+    FlushAcks();
     return Status::OK();
+  }
+
+  size_t MaxPendingAcks() const { return std::max<size_t>(1024, 4u * config.limits().max_in_flight()); }
+
+  // Sends waiting acks until the socket would block.
+  void FlushAcks() {
+    while (!pending_acks.empty()) {
+      Frames frames;
+      messaging::AppendEnvelope(pending_acks.front(), &frames);
+      if (!messaging::SendFrames(acks, frames, /*dont_wait=*/true).ok()) return;
+      pending_acks.pop_front();
+    }
   }
 
   Status OnInput(Frames& frames) {
@@ -196,15 +212,17 @@ struct AggregateService::Impl {
       if (Clock::Real().MonotonicMillis() - last_heartbeat_ms >= kHeartbeatMillis) Heartbeat();
       zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0},
                                  {input.handle(), 0, ZMQ_POLLIN, 0},
-                                 {snapshot.handle(), 0, ZMQ_POLLIN, 0}};
+                                 {snapshot.handle(), 0, ZMQ_POLLIN, 0},
+                                 {acks.handle(), 0, ZMQ_POLLOUT, 0}};
       try {
-        zmq::poll(items, 3, std::chrono::milliseconds(kPollMillis));
+        zmq::poll(items, pending_acks.empty() ? 3 : 4, std::chrono::milliseconds(kPollMillis));
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         if (e.num() == ETERM) break;
         return Status::Internal(std::string("poll: ") + e.what());
       }
       if (items[0].revents & ZMQ_POLLIN) break;
+      if (items[3].revents & ZMQ_POLLOUT) FlushAcks();
       if (items[1].revents & ZMQ_POLLIN) {
         for (int i = 0; i < 256; ++i) {
           ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
@@ -219,6 +237,11 @@ struct AggregateService::Impl {
           RETURN_IF_ERROR(OnSnapshotRequest(frames));
         }
       }
+    }
+    FlushAcks();
+    if (!pending_acks.empty()) {
+      log->warn("{} acks could not be delivered to ingest; it re-dispatches those documents (idempotent here)",
+                pending_acks.size());
     }
     Heartbeat(/*closing=*/true);  // the final sequence, so subscribers can tell whether they saw everything
     log->info("stopping: {} documents applied, {} malformed messages dropped", applied, malformed);

@@ -1,6 +1,8 @@
 // RocksDbStore: the production Store. rocksdb::Status never leaves this file.
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -98,8 +100,18 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   options.max_open_files = 256;
   options.keep_log_file_num = 2;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Memtables of all column families together stay under this budget (each
+  // alone may use up to write_buffer_size): the store's memory is flat
+  // however large the corpus grows.
+  options.db_write_buffer_size = 32u << 20;
   rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = 16u << 20;  // bounded memory per column family
+  cf_options.write_buffer_size = 16u << 20;
+  // Most point reads are for keys that may not exist yet (a document's
+  // previous contribution or result): a Bloom filter answers those without
+  // reading data blocks.
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   std::vector<std::string> names = column_families;
   if (mode == OpenMode::kReadOnly) {

@@ -129,7 +129,7 @@ struct AggregateService::Impl {
     }
     ++applied;
     applied_total->Inc();
-    log->debug("doc={} trace={} applied: {} rollups changed", env.doc_id(), env.trace_id(), change->rollups.size());
+    log->debug("doc={} trace={} applied: {} rollups changed", env.doc_id(), env.trace_id(), change->rollups_changed);
     // Published after the change is committed: a snapshot never lags the stream.
     for (const auto& event : change->events) Publish(event);
     return SendAck(env);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -219,6 +220,9 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
   auto load = [&](const std::string& enc, const apb::RollupKey& key) -> Result<apb::Rollup*> {
     auto it = touched.find(enc);
     if (it != touched.end()) return &it->second;
+    if (std::optional<apb::Rollup> cached = rollup_cache_.Take(enc)) {
+      return &touched.emplace(enc, std::move(*cached)).first->second;
+    }
     apb::Rollup r;
     Status s = store_->GetProto(kRollups, enc, &r);
     if (s.code() == StatusCode::kNotFound) {
@@ -249,8 +253,11 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
       auto it = regions.find(enc);
       if (it == regions.end()) {
         apb::RegionCount rc;
-        Status s = store_->GetProto(kRegions, enc, &rc);
-        if (s.code() == StatusCode::kNotFound) {
+        std::optional<apb::RegionCount> cached = region_cache_.Take(enc);
+        Status s = cached ? Status::OK() : store_->GetProto(kRegions, enc, &rc);
+        if (cached) {
+          rc = std::move(*cached);
+        } else if (s.code() == StatusCode::kNotFound) {
           rc.Clear();
           rc.set_level(ref.level);
           rc.set_region(ref.region);
@@ -288,7 +295,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     } else {
       batch.PutProto(kRollups, enc, r);
     }
-    change.rollups.push_back(r);
+    ++change.rollups_changed;
     apb::StreamEvent e;
     e.set_sequence(++seq);
     *e.mutable_rollup() = r;
@@ -300,7 +307,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     } else {
       batch.PutProto(kRegions, enc, rc);
     }
-    change.regions.push_back(rc);
+    ++change.regions_changed;
     apb::StreamEvent e;
     e.set_sequence(++seq);
     *e.mutable_region() = rc;
@@ -309,6 +316,15 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
   batch.Put(kMeta, kSequenceKey, std::to_string(seq));
   RETURN_IF_ERROR(store_->Write(batch));
   sequence_ = seq;
+  // Committed: the new states become the cached ones (write-through).
+  for (auto& [enc, r] : touched) {
+    if (r.count() == 0 && r.documents() == 0) continue;
+    rollup_cache_.Put(enc, std::move(r));
+  }
+  for (auto& [enc, rc] : regions) {
+    if (rc.documents() == 0) continue;
+    region_cache_.Put(enc, std::move(rc));
+  }
   return change;
 }
 

@@ -14,6 +14,10 @@
 //   regions        EncodeRegionKey(level,region,y) -> aggregate.v1.RegionCount
 //   meta           "stream_sequence"               -> last stream sequence (decimal)
 //
+// The rollups and region counts read for nearly every document (province,
+// city, county) are kept in a memory-bounded write-through cache (HotCache),
+// so one Aggregator must be the only writer of its store.
+//
 // Thread-safety: not thread-safe (one aggregate loop owns it).
 #pragma once
 
@@ -25,17 +29,18 @@
 #include "common/storage/store.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/extract/v1/extract.pb.h"
+#include "services/aggregate/hot_cache.h"
 
 namespace reportflow::aggregate {
 
 // What one Apply() changed: rollups (new state; count == 0 means removed) and region counts.
 struct AggregateChange {
   bool unchanged = false;  // same contribution as before: nothing written
-  std::vector<aggregate::v1::Rollup> rollups;
-  std::vector<aggregate::v1::RegionCount> regions;
+  size_t rollups_changed = 0;
+  size_t regions_changed = 0;
   // The stream events of this change, with consecutive sequence numbers
-  // (persisted with the change): the document's metrics, then every rollup
-  // and region count in `rollups` and `regions`. Empty when unchanged.
+  // (persisted with the change): the document's metrics, then the new state
+  // of every changed rollup and region count. Empty when unchanged.
   std::vector<aggregate::v1::StreamEvent> events;
 };
 
@@ -61,7 +66,17 @@ class Aggregator {
   Result<uint64_t> LastSequence() const;
 
  private:
+  // Budgets of the write-through caches (estimated bytes).
+  static constexpr size_t kRollupCacheBytes = 24u << 20;
+  static constexpr size_t kRegionCacheBytes = 1u << 20;
+
   storage::Store* store_;
+  HotCache<aggregate::v1::Rollup> rollup_cache_{
+      kRollupCacheBytes, [](const aggregate::v1::Rollup& r) {
+        return static_cast<size_t>(64 + 24 * r.histogram_size() + 32 * r.units_size());
+      }};
+  HotCache<aggregate::v1::RegionCount> region_cache_{
+      kRegionCacheBytes, [](const aggregate::v1::RegionCount& rc) { return rc.region().size() + 32; }};
   mutable uint64_t sequence_ = 0;  // cache of LastSequence()
   mutable bool sequence_loaded_ = false;
 };

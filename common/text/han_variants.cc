@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 
+#include "common/text/utf8.h"
+
 namespace reportflow::text {
 namespace {
 
@@ -73,6 +75,13 @@ Status HanVariants::Init() {
     }
   }
   return Status::OK();
+}
+
+std::string HanVariants::Simplify(std::string_view utf8) const {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t pos = 0; pos < utf8.size();) AppendUtf8(ToSimplified(DecodeUtf8(utf8, &pos)), &out);
+  return out;
 }
 
 }  // namespace reportflow::text

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/result.h"
@@ -21,6 +23,8 @@ class HanVariants {
 
   // The simplified form of `c` (c itself when it has none).
   char32_t ToSimplified(char32_t c) const { return c < table_.size() ? table_[c] : c; }
+  // `utf8` with every character in its simplified form (invalid bytes kept as U+FFFD).
+  std::string Simplify(std::string_view utf8) const;
   // The whole BMP mapping (identity where nothing changes).
   const std::vector<char32_t>& table() const { return table_; }
 

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/base/macros.h"
+#include "common/text/han_variants.h"
 
 namespace reportflow::aggregate {
 namespace {
@@ -34,11 +35,22 @@ struct RegionRef {
   std::string region;
 };
 
+// A region's name as rollups group it: in simplified characters, so a report
+// written in traditional characters (花溪鄉) counts with 花溪乡. Documents keep
+// their names as written.
+std::string GroupingName(const std::string& name) {
+  static const text::HanVariants* variants = [] {
+    auto v = text::HanVariants::Get();
+    return v.ok() ? *v : nullptr;  // without ICU's transform, names group as written
+  }();
+  return variants ? variants->Simplify(name) : name;
+}
+
 std::vector<RegionRef> RegionsOf(const cpb::DocumentMetadata& m) {
-  return {{cpb::REGION_LEVEL_TOWNSHIP, m.township()},
-          {cpb::REGION_LEVEL_COUNTY, m.county()},
-          {cpb::REGION_LEVEL_CITY, m.city()},
-          {cpb::REGION_LEVEL_PROVINCE, m.province()}};
+  return {{cpb::REGION_LEVEL_TOWNSHIP, GroupingName(m.township())},
+          {cpb::REGION_LEVEL_COUNTY, GroupingName(m.county())},
+          {cpb::REGION_LEVEL_CITY, GroupingName(m.city())},
+          {cpb::REGION_LEVEL_PROVINCE, GroupingName(m.province())}};
 }
 
 // Groups a contribution's metrics by rollup key (every region level).

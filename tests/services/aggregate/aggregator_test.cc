@@ -2,30 +2,15 @@
 
 #include <map>
 
+#include "tests/services/aggregate/aggregate_test_docs.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::aggregate {
 namespace {
 
-namespace cpb = ::reportflow::common::v1;
-namespace epb = ::reportflow::extract::v1;
 namespace apb = ::reportflow::aggregate::v1;
 
-epb::ExtractionResult Doc(const std::string& township, const std::string& county, int year,
-                          std::vector<std::pair<std::string, double>> metrics) {
-  epb::ExtractionResult r;
-  r.mutable_metadata()->set_township(township);
-  r.mutable_metadata()->set_county(county);
-  r.mutable_metadata()->set_year(year);
-  for (const auto& [id, v] : metrics) {
-    auto* m = r.add_metrics();
-    m->set_metric_id(id);
-    m->set_value(v);
-    m->set_unit("件");
-    m->set_approx(v > 50 ? cpb::APPROX_MORE_THAN : cpb::APPROX_EXACT);
-  }
-  return r;
-}
+using testing::Doc;
 
 std::map<std::string, apb::Rollup> All(const Aggregator& agg) {
   std::map<std::string, apb::Rollup> out;
@@ -84,6 +69,23 @@ TEST_F(AggregatorTest, MetadataChangeMovesTheDocument) {
   EXPECT_EQ(all.count("township/甲乡/2022/a"), 0u);
   EXPECT_EQ(all.count("county//2022/a"), 0u);
   EXPECT_EQ(all.at("county/某县/2023/a").count(), 1u);
+}
+
+TEST_F(AggregatorTest, RegionsWrittenInTraditionalCharactersGroupWithTheirSimplifiedForm) {
+  ASSERT_OK(agg_.Apply("d1", Doc("花溪鄉", "巫溪縣", 2023, {{"a", 4}})).status());
+  ASSERT_OK(agg_.Apply("d2", Doc("花溪乡", "巫溪县", 2023, {{"a", 6}})).status());
+  auto all = All(agg_);
+  EXPECT_EQ(all.count("township/花溪鄉/2023/a"), 0u);
+  EXPECT_EQ(all.at("township/花溪乡/2023/a").count(), 2u);
+  EXPECT_EQ(all.at("county/巫溪县/2023/a").sum(), 10);
+  EXPECT_EQ(all.at("county/巫溪县/2023/a").region_documents(), 2u);
+  // The document keeps its name as written.
+  apb::DocContribution c;
+  ASSERT_OK(agg_.GetContribution("d1", &c));
+  EXPECT_EQ(c.metadata().township(), "花溪鄉");
+  // Removing it (a re-extraction that moves it) takes it out of the same group.
+  ASSERT_OK(agg_.Apply("d1", Doc("花溪鄉", "巫溪縣", 2024, {{"a", 4}})).status());
+  EXPECT_EQ(All(agg_).at("township/花溪乡/2023/a").count(), 1u);
 }
 
 }  // namespace

@@ -144,6 +144,15 @@ Status ScanProtos(const storage::Store& store, const char* cf, const std::functi
 
 }  // namespace
 
+apb::Rollup WithoutHistogram(apb::Rollup* rollup) {
+  // Moved out and back: copying a histogram costs an allocation per value.
+  auto histogram = std::move(*rollup->mutable_histogram());
+  rollup->clear_histogram();
+  apb::Rollup out = *rollup;
+  *rollup->mutable_histogram() = std::move(histogram);
+  return out;
+}
+
 std::string RegionLevelName(cpb::RegionLevel level) {
   switch (level) {
     case cpb::REGION_LEVEL_TOWNSHIP: return "township";
@@ -310,7 +319,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     ++change.rollups_changed;
     apb::StreamEvent e;
     e.set_sequence(++seq);
-    *e.mutable_rollup() = r;
+    *e.mutable_rollup() = WithoutHistogram(&r);
     change.events.push_back(std::move(e));
   }
   for (auto& [enc, rc] : regions) {

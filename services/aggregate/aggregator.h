@@ -81,6 +81,11 @@ class Aggregator {
   mutable bool sequence_loaded_ = false;
 };
 
+// A copy of `rollup` without its histogram (the form published on the stream
+// and in snapshots: the statistics derived from it are set). `rollup` is
+// unchanged on return.
+aggregate::v1::Rollup WithoutHistogram(aggregate::v1::Rollup* rollup);
+
 // Fills mean, median, p90, min, max and unit from the histogram and counters.
 void FinishRollup(aggregate::v1::Rollup* rollup);
 

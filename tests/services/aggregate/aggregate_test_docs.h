@@ -45,12 +45,14 @@ inline std::vector<std::string> Rows(const std::function<void(const RollupVisito
   return rows;
 }
 
-// The aggregator's rollups whose stream topic matches `prefixes` (empty = all).
+// The aggregator's rollups whose stream topic matches `prefixes` (empty = all),
+// as the stream carries them (without histograms).
 inline std::vector<std::string> AggregatorRows(const aggregate::Aggregator& agg,
                                                const std::vector<std::string>& prefixes = {}) {
   return Rows([&](const RollupVisitor& fn) {
     EXPECT_OK(agg.ForEachRollup([&](const aggregate::v1::Rollup& r) {
-      if (stream::MatchesAny(stream::RollupTopic(r.key()), prefixes)) fn(r);
+      aggregate::v1::Rollup copy = r;
+      if (stream::MatchesAny(stream::RollupTopic(r.key()), prefixes)) fn(aggregate::WithoutHistogram(&copy));
     }));
   });
 }

@@ -190,9 +190,7 @@ struct AggregateService::Impl {
     };
     RETURN_IF_ERROR(aggregator->ForEachRegion([&](const apb::RegionCount& rc) { *chunk.add_regions() = rc; }));
     RETURN_IF_ERROR(aggregator->ForEachRollup([&](const apb::Rollup& r) {
-      apb::Rollup* out = chunk.add_rollups();
-      *out = r;
-      out->clear_histogram();  // as on the stream
+      *chunk.add_rollups() = WithoutHistogram(r);  // as on the stream
       if (chunk.rollups_size() >= kSnapshotChunkRollups) flush(false);
     }));
     flush(true);

@@ -73,26 +73,37 @@ std::map<std::string, KeyValues> Keyify(const apb::DocContribution& c) {
 }
 
 void AddToHistogram(apb::Rollup* r, double value, int64_t delta) {
-  auto* h = r->mutable_histogram();
-  auto it = std::lower_bound(h->begin(), h->end(), value,
-                             [](const apb::ValueCount& vc, double v) { return vc.value() < v; });
-  if (it != h->end() && it->value() == value) {
-    const int64_t n = static_cast<int64_t>(it->count()) + delta;
+  auto* values = r->mutable_hist_values();
+  auto* counts = r->mutable_hist_counts();
+  const auto it = std::lower_bound(values->begin(), values->end(), value);
+  const int index = static_cast<int>(it - values->begin());
+  if (it != values->end() && *it == value) {
+    const int64_t n = static_cast<int64_t>(counts->Get(index)) + delta;
     if (n <= 0) {
-      h->erase(it);
+      values->erase(values->begin() + index);
+      counts->erase(counts->begin() + index);
     } else {
-      it->set_count(static_cast<uint64_t>(n));
+      counts->Set(index, static_cast<uint64_t>(n));
     }
     return;
   }
   if (delta <= 0) return;  // removing a value that is not there: nothing to do
-  const int index = static_cast<int>(it - h->begin());
-  apb::ValueCount vc;
-  vc.set_value(value);
-  vc.set_count(static_cast<uint64_t>(delta));
-  h->Add(std::move(vc));
-  // Move the appended element into sorted position.
-  for (int i = h->size() - 1; i > index; --i) h->SwapElements(i, i - 1);
+  values->Add(value);
+  counts->Add(static_cast<uint64_t>(delta));
+  std::rotate(values->begin() + index, values->end() - 1, values->end());
+  std::rotate(counts->begin() + index, counts->end() - 1, counts->end());
+}
+
+// Converts a histogram of the earlier, unpacked layout (field `histogram`).
+void UpgradeHistogram(apb::Rollup* r) {
+  if (r->histogram().empty()) return;
+  r->clear_hist_values();
+  r->clear_hist_counts();
+  for (const auto& vc : r->histogram()) {
+    r->add_hist_values(vc.value());
+    r->add_hist_counts(vc.count());
+  }
+  r->clear_histogram();
 }
 
 void Contribute(apb::Rollup* r, const KeyValues& kv, int sign) {
@@ -116,15 +127,15 @@ void Contribute(apb::Rollup* r, const KeyValues& kv, int sign) {
 // The value at quantile q of the histogram (nearest-rank, q in (0,1]).
 double Quantile(const apb::Rollup& r, double q) {
   uint64_t total = 0;
-  for (const auto& vc : r.histogram()) total += vc.count();
+  for (uint64_t n : r.hist_counts()) total += n;
   if (total == 0) return 0;
   const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total))));
   uint64_t seen = 0;
-  for (const auto& vc : r.histogram()) {
-    seen += vc.count();
-    if (seen >= rank) return vc.value();
+  for (int i = 0; i < r.hist_values_size(); ++i) {
+    seen += r.hist_counts(i);
+    if (seen >= rank) return r.hist_values(i);
   }
-  return r.histogram().rbegin()->value();
+  return r.hist_values(r.hist_values_size() - 1);
 }
 
 template <typename Msg>
@@ -144,12 +155,11 @@ Status ScanProtos(const storage::Store& store, const char* cf, const std::functi
 
 }  // namespace
 
-apb::Rollup WithoutHistogram(apb::Rollup* rollup) {
-  // Moved out and back: copying a histogram costs an allocation per value.
-  auto histogram = std::move(*rollup->mutable_histogram());
-  rollup->clear_histogram();
-  apb::Rollup out = *rollup;
-  *rollup->mutable_histogram() = std::move(histogram);
+apb::Rollup WithoutHistogram(const apb::Rollup& rollup) {
+  apb::Rollup out = rollup;
+  out.clear_hist_values();
+  out.clear_hist_counts();
+  out.clear_histogram();
   return out;
 }
 
@@ -174,7 +184,7 @@ std::string EncodeRollupKey(const apb::RollupKey& key) {
 }
 
 void FinishRollup(apb::Rollup* r) {
-  if (r->count() == 0 || r->histogram().empty()) {
+  if (r->count() == 0 || r->hist_values().empty()) {
     r->set_sum(0);
     r->set_mean(0);
     r->set_median(0);
@@ -189,8 +199,8 @@ void FinishRollup(apb::Rollup* r) {
   // arrived or were replaced in, so any number of workers and any replay give
   // bit-identical rollups.
   double sum = 0, compensation = 0;
-  for (const auto& vc : r->histogram()) {
-    const double term = vc.value() * static_cast<double>(vc.count());
+  for (int i = 0; i < r->hist_values_size(); ++i) {
+    const double term = r->hist_values(i) * static_cast<double>(r->hist_counts(i));
     const double t = sum + term;
     compensation += std::abs(sum) >= std::abs(term) ? (sum - t) + term : (term - t) + sum;
     sum = t;
@@ -199,8 +209,8 @@ void FinishRollup(apb::Rollup* r) {
   r->set_mean(r->sum() / static_cast<double>(r->count()));
   r->set_median(Quantile(*r, 0.5));
   r->set_p90(Quantile(*r, 0.9));
-  r->set_min(r->histogram().begin()->value());
-  r->set_max(r->histogram().rbegin()->value());
+  r->set_min(r->hist_values(0));
+  r->set_max(r->hist_values(r->hist_values_size() - 1));
   std::string best;
   uint64_t best_n = 0;
   for (const auto& [unit, n] : r->units()) {
@@ -252,6 +262,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     } else if (!s.ok()) {
       return s;
     }
+    UpgradeHistogram(&r);
     return &touched.emplace(enc, std::move(r)).first->second;
   };
   if (had_prev) {
@@ -319,7 +330,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     ++change.rollups_changed;
     apb::StreamEvent e;
     e.set_sequence(++seq);
-    *e.mutable_rollup() = WithoutHistogram(&r);
+    *e.mutable_rollup() = WithoutHistogram(r);
     change.events.push_back(std::move(e));
   }
   for (auto& [enc, rc] : regions) {

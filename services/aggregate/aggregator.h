@@ -73,7 +73,7 @@ class Aggregator {
   storage::Store* store_;
   HotCache<aggregate::v1::Rollup> rollup_cache_{
       kRollupCacheBytes, [](const aggregate::v1::Rollup& r) {
-        return static_cast<size_t>(64 + 24 * r.histogram_size() + 32 * r.units_size());
+        return static_cast<size_t>(64 + 16 * r.hist_values_size() + 32 * r.units_size());
       }};
   HotCache<aggregate::v1::RegionCount> region_cache_{
       kRegionCacheBytes, [](const aggregate::v1::RegionCount& rc) { return rc.region().size() + 32; }};
@@ -81,10 +81,9 @@ class Aggregator {
   mutable bool sequence_loaded_ = false;
 };
 
-// A copy of `rollup` without its histogram (the form published on the stream
-// and in snapshots: the statistics derived from it are set). `rollup` is
-// unchanged on return.
-aggregate::v1::Rollup WithoutHistogram(aggregate::v1::Rollup* rollup);
+// A copy of `rollup` without its histogram: the form published on the stream
+// and in snapshots (the statistics derived from it are set).
+aggregate::v1::Rollup WithoutHistogram(const aggregate::v1::Rollup& rollup);
 
 // Fills mean, median, p90, min, max and unit from the histogram and counters.
 void FinishRollup(aggregate::v1::Rollup* rollup);

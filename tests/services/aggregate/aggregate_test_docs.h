@@ -51,8 +51,7 @@ inline std::vector<std::string> AggregatorRows(const aggregate::Aggregator& agg,
                                                const std::vector<std::string>& prefixes = {}) {
   return Rows([&](const RollupVisitor& fn) {
     EXPECT_OK(agg.ForEachRollup([&](const aggregate::v1::Rollup& r) {
-      aggregate::v1::Rollup copy = r;
-      if (stream::MatchesAny(stream::RollupTopic(r.key()), prefixes)) fn(aggregate::WithoutHistogram(&copy));
+      if (stream::MatchesAny(stream::RollupTopic(r.key()), prefixes)) fn(aggregate::WithoutHistogram(r));
     }));
   });
 }

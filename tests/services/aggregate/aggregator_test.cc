@@ -88,5 +88,40 @@ TEST_F(AggregatorTest, RegionsWrittenInTraditionalCharactersGroupWithTheirSimpli
   EXPECT_EQ(All(agg_).at("township/花溪乡/2023/a").count(), 1u);
 }
 
+TEST_F(AggregatorTest, RollupsStoredWithTheEarlierUnpackedHistogramAreUpgraded) {
+  ASSERT_OK(agg_.Apply("d1", Doc("甲乡", "某县", 2023, {{"a", 5}, {"a", 9}})).status());
+  // Rewrite the stored township rollup as an earlier version stored it.
+  apb::RollupKey key;
+  key.set_level(common::v1::REGION_LEVEL_TOWNSHIP);
+  key.set_region("甲乡");
+  key.set_year(2023);
+  key.set_metric_id("a");
+  const std::string enc = EncodeRollupKey(key);
+  apb::Rollup stored;
+  ASSERT_OK(store_->GetProto("rollups", enc, &stored));
+  ASSERT_EQ(stored.hist_values_size(), 2);
+  for (int i = 0; i < stored.hist_values_size(); ++i) {
+    auto* vc = stored.add_histogram();
+    vc->set_value(stored.hist_values(i));
+    vc->set_count(stored.hist_counts(i));
+  }
+  stored.clear_hist_values();
+  stored.clear_hist_counts();
+  ASSERT_OK(store_->PutProto("rollups", enc, stored));
+  // A fresh aggregator (no cache) reads it, converts it and adds to it.
+  Aggregator fresh(store_.get());
+  ASSERT_OK(fresh.Apply("d2", Doc("甲乡", "某县", 2023, {{"a", 7}})).status());
+  const apb::Rollup r = All(fresh).at("township/甲乡/2023/a");
+  EXPECT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.sum(), 21);
+  EXPECT_EQ(r.median(), 7);
+  EXPECT_EQ(r.min(), 5);
+  EXPECT_EQ(r.max(), 9);
+  ASSERT_OK(store_->GetProto("rollups", enc, &stored));
+  EXPECT_EQ(stored.histogram_size(), 0);
+  EXPECT_EQ(std::vector<double>(stored.hist_values().begin(), stored.hist_values().end()),
+            (std::vector<double>{5, 7, 9}));
+}
+
 }  // namespace
 }  // namespace reportflow::aggregate

@@ -26,8 +26,7 @@ apb::SnapshotChunk SnapshotOf(const Aggregator& agg) {
   apb::SnapshotChunk chunk;
   chunk.set_sequence(*agg.LastSequence());
   EXPECT_OK(agg.ForEachRollup([&](const apb::Rollup& r) {
-    apb::Rollup copy = r;
-    *chunk.add_rollups() = aggregate::WithoutHistogram(&copy);  // as the service sends them
+    *chunk.add_rollups() = aggregate::WithoutHistogram(r);  // as the service sends them
   }));
   EXPECT_OK(agg.ForEachRegion([&](const apb::RegionCount& rc) { *chunk.add_regions() = rc; }));
   chunk.set_last(true);

@@ -24,6 +24,7 @@ struct SubscribeArgs {
   bool snapshot = false, until_closed = false;
   double until_idle_s = 0;
   double timeout_s = 10;
+  double silence_s = 10;
   uint32_t rcvhwm = 0;
 };
 
@@ -133,6 +134,8 @@ int Subscribe(const SubscribeArgs& a) {
   }
   const int64_t idle_ms = static_cast<int64_t>(a.until_idle_s * 1000);
   int64_t last_activity = Clock::Real().MonotonicMillis();
+  int64_t last_message = last_activity;  // any message, heartbeats included
+  bool silent = false;
   while (true) {
     const int64_t now = Clock::Real().MonotonicMillis();
     const int wait = idle_ms > 0 ? static_cast<int>(std::max<int64_t>(1, last_activity + idle_ms - now)) : 1000;
@@ -144,6 +147,13 @@ int Subscribe(const SubscribeArgs& a) {
     using Kind = stream::StreamUpdate::Kind;
     if (update->kind == Kind::kEvent || update->kind == Kind::kRepaired) {
       last_activity = Clock::Real().MonotonicMillis();
+    }
+    if (update->kind != Kind::kTimeout) last_message = Clock::Real().MonotonicMillis();
+    // The service heartbeats every second: silence this long means it is gone
+    // without its closing heartbeat reaching us.
+    if (a.until_closed && Clock::Real().MonotonicMillis() - last_message >= static_cast<int64_t>(a.silence_s * 1000)) {
+      silent = true;
+      break;
     }
     if (update->kind == Kind::kEvent && jsonl) {
       std::cout << EventRecord(update->topic, update->event, c.state()).dump() << "\n";
@@ -163,7 +173,11 @@ int Subscribe(const SubscribeArgs& a) {
   }
   std::cout.flush();
   // Converged only if no heartbeat announced a sequence we have not applied.
-  const bool converged = c.complete();
+  if (silent) {
+    std::cerr << "reportflow subscribe: no message for " << a.silence_s
+              << " s; the aggregate service stopped without its closing heartbeat reaching us\n";
+  }
+  const bool converged = c.complete() && !silent;
   std::cerr << "reportflow subscribe: " << (converged ? "converged" : "NOT converged") << " at sequence "
             << c.state().sequence() << " (last heartbeat " << c.last_heartbeat() << ", gaps " << c.gaps()
             << ", snapshots " << c.snapshots() << ")\n";
@@ -196,7 +210,10 @@ void AddSubscribeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--topic,-t", args->topics, "topic prefix, e.g. metric.mediation. or agg.county.巫溪县. (repeatable)");
   cmd->add_flag("--snapshot", args->snapshot, "start from a snapshot and print the converged state at the end");
   cmd->add_flag("--until-closed", args->until_closed,
-                "exit when the aggregate service stops (it announces its final sequence)");
+                "exit when the aggregate service stops (it announces its final sequence), or after --silence "
+                "seconds without any message");
+  cmd->add_option("--silence", args->silence_s, "with --until-closed: seconds without any message, heartbeats "
+                  "included, after which the service is presumed gone (exit 3)")->capture_default_str();
   cmd->add_option("--until-idle", args->until_idle_s, "exit after this many seconds without events (0 = never)");
   cmd->add_option("--timeout", args->timeout_s, "seconds to wait for a snapshot")->capture_default_str();
   cmd->add_option("--rcvhwm", args->rcvhwm, "subscriber queue length in messages (default: limits.stream_hwm)");

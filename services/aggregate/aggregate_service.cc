@@ -4,6 +4,7 @@
 
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 
@@ -25,6 +26,7 @@ namespace apb = ::reportflow::aggregate::v1;
 constexpr int kPollMillis = 500;
 constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
 constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
+constexpr uint32_t kStreamLingerMillis = 5000;  // at shutdown, for subscribers to drain the stream
 }  // namespace
 
 struct AggregateService::Impl {
@@ -270,6 +272,9 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   // cost a subscriber that keeps up on average a snapshot.
   config::v1::Limits stream_limits = config.limits();
   stream_limits.set_send_hwm(config.limits().stream_hwm());
+  // A stopping service gives subscribers time to receive what it published
+  // (the last burst and the closing heartbeat) before the socket is dropped.
+  stream_limits.set_linger_ms(std::max<uint32_t>(config.limits().linger_ms(), kStreamLingerMillis));
   messaging::SocketFactory stream_factory(&impl->context, stream_limits);
   ASSIGN_OR_RETURN(impl->publish, stream_factory.Bind(zmq::socket_type::pub, config.endpoints().aggregate_publish()));
   ASSIGN_OR_RETURN(impl->snapshot, factory.Bind(zmq::socket_type::router, config.endpoints().aggregate_snapshot()));

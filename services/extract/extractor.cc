@@ -35,7 +35,7 @@ namespace pb = ::reportflow::extract::v1;
 namespace cpb = ::reportflow::common::v1;
 
 // Bump whenever the output for the same input and taxonomy may change.
-constexpr std::string_view kLogicVersion = "extract-logic-2";
+constexpr std::string_view kLogicVersion = "extract-logic-3";
 
 using U32 = std::u32string_view;
 
@@ -786,7 +786,10 @@ class SentenceParser {
   bool Excluded(const Quantity& q) const {
     const Number& a = q.number;
     const char32_t before = q.num_begin > 0 ? b_.cp[q.num_begin - 1] : U'\0';
-    const char32_t after_unit = b_.at(q.unit_end);
+    char32_t after_unit = b_.at(q.unit_end);
+    // An ASCII full stop (reports typed with ASCII punctuation) ends the
+    // clause unless a digit follows (a decimal point).
+    if (after_unit == U'.' && ArabicDigit(b_.at(q.unit_end + 1)) < 0) after_unit = U'。';
     // Ordinals, distributives, codes: 第3次, 每人, 最后一公里, G20, 5G.
     if (before == U'第' || before == U'每' || before == U'逐' || IsAsciiLetter(before) || before == U'#' ||
         before == U'.' || before == U'/') {

@@ -157,6 +157,20 @@ TEST_F(ExtractorTest, CountingMeasureWords) {
   }
 }
 
+TEST_F(ExtractorTest, OneWithAMeasureWordAtTheClauseEndIsACount) {
+  for (const std::string& sentence : {std::string("聘请法律顾问一名。"), std::string("新建调解室一个，配备调解员两名。"),
+                                      std::string("全年聘请法律顾问一名，审查合同5件。"),
+                                      std::string("聘请法律顾问一名.组织学习《行政处罚法》.")}) {
+    const auto out = Run(sentence);
+    SCOPED_TRACE(sentence);
+    ASSERT_GE(out.metrics_size(), 1);
+    EXPECT_EQ(out.metrics(0).value(), 1);
+    EXPECT_EQ(out.metrics(0).kind(), kCount);
+  }
+  // ... but not as an article before a noun phrase.
+  EXPECT_EQ(Run("建立一名调解员负责制度。").metrics_size(), 0);
+}
+
 TEST_F(ExtractorTest, PercentMoneyAndOtherUnits) {
   const std::vector<Expect> cases = {
       {"案卷评查优良率为93%。", "93%", 93, "%", kExact, kPercent},

@@ -6,8 +6,8 @@
 
 namespace reportflow::cli {
 
-ControlClient::ControlClient(std::string endpoint, config::v1::Limits limits)
-    : endpoint_(std::move(endpoint)), limits_(std::move(limits)) {
+ControlClient::ControlClient(std::string endpoint, config::v1::Limits limits, config::v1::Security security)
+    : endpoint_(std::move(endpoint)), limits_(std::move(limits)), security_(std::move(security)) {
   limits_.set_linger_ms(0);
 }
 
@@ -16,7 +16,7 @@ ControlClient::~ControlClient() { socket_.reset(); }
 Result<pipeline::v1::ControlResponse> ControlClient::Call(const pipeline::v1::ControlRequest& request,
                                                           std::chrono::milliseconds timeout) {
   if (!socket_) {
-    messaging::SocketFactory factory(&context_, limits_);
+    messaging::SocketFactory factory(&context_, limits_, security_);
     // REQ without ZMQ_IMMEDIATE semantics would also work; Connect sets it, so a
     // request waits (bounded by `timeout`) until ingest is listening.
     ASSIGN_OR_RETURN(zmq::socket_t s, factory.Connect(zmq::socket_type::req, endpoint_));

@@ -16,7 +16,7 @@ namespace reportflow::cli {
 
 class ControlClient {
  public:
-  ControlClient(std::string endpoint, config::v1::Limits limits);
+  ControlClient(std::string endpoint, config::v1::Limits limits, config::v1::Security security = {});
   ~ControlClient();
   // Sends `request` and waits up to `timeout` for the reply. DeadlineExceeded
   // when no reply came; the error text of a reply becomes an InvalidArgument.
@@ -26,6 +26,7 @@ class ControlClient {
  private:
   std::string endpoint_;
   config::v1::Limits limits_;
+  config::v1::Security security_;
   zmq::context_t context_;
   std::unique_ptr<zmq::socket_t> socket_;
 };

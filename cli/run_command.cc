@@ -170,7 +170,7 @@ int Run(const RunArgs& args) {
     for (const auto& p : paths) seed += "/" + p;
     batch_id = "batch-" + text::TraceIdFor(seed);
   }
-  ControlClient client(cfg.endpoints().ingest_control(), cfg.limits());
+  ControlClient client(cfg.endpoints().ingest_control(), cfg.limits(), cfg.security());
   ppb::ControlRequest submit;
   submit.mutable_submit()->set_batch_id(batch_id);
   for (const auto& p : paths) submit.mutable_submit()->add_paths(p);

@@ -112,6 +112,7 @@ int Subscribe(const SubscribeArgs& a) {
     return 2;
   }
   options.limits = config.limits();
+  options.security = config.security();
   if (a.rcvhwm > 0) options.limits.set_stream_hwm(a.rcvhwm);
 
   auto client = stream::StreamClient::Connect(options);

@@ -297,10 +297,22 @@ Status Validate(const PipelineConfig& cfg) {
       {"extract_work", &e.extract_work()},     {"aggregate_input", &e.aggregate_input()},
       {"ingest_acks", &e.ingest_acks()},       {"aggregate_publish", &e.aggregate_publish()},
       {"aggregate_snapshot", &e.aggregate_snapshot()}};
+  const auto& sec = cfg.security();
+  if (!sec.mode().empty() && sec.mode() != "curve" && sec.mode() != "plaintext") {
+    return Status::InvalidArgument("config: security.mode '" + sec.mode() + "' must be curve or plaintext");
+  }
+  if (sec.mode() == "curve" && sec.key_file().empty()) {
+    return Status::InvalidArgument("config: security.mode curve needs security.key_file (reportflow keygen)");
+  }
   for (const auto& [name, value] : endpoints) {
     if (!ValidEndpoint(*value)) {
       return Status::InvalidArgument(std::string("config: endpoints.") + name + " '" + *value +
                                      "' must start with ipc://, tcp:// or inproc://");
+    }
+    if (value->rfind("tcp://", 0) == 0 && sec.mode().empty()) {
+      return Status::InvalidArgument(std::string("config: endpoints.") + name + " '" + *value +
+                                     "' is TCP: set security.mode to curve (encrypted, with keys from reportflow "
+                                     "keygen) or, on a trusted network only, to plaintext");
     }
   }
   const std::pair<const char*, const std::string*> listens[] = {

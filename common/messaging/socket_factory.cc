@@ -22,8 +22,45 @@ Result<zmq::socket_t> SocketFactory::Make(zmq::socket_type type) const {
   }
 }
 
+Status SocketFactory::Secure(zmq::socket_t& socket, const std::string& endpoint, bool server) const {
+  if (!IsTcpEndpoint(endpoint)) return Status::OK();
+  if (security_.mode() == "plaintext") return Status::OK();
+  if (security_.mode() != "curve") {
+    return Status::InvalidArgument("refusing plaintext " + endpoint +
+                                   ": set security.mode to curve (with keys), or to plaintext on a trusted network");
+  }
+  if (!keys_) {
+    ASSIGN_OR_RETURN(CurveKeys keys, LoadCurveKeys(security_));
+    keys_ = std::move(keys);
+  }
+  try {
+    if (server) {
+      if (keys_->allowed.empty()) {
+        return Status::InvalidArgument("security: binding " + endpoint +
+                                       " with CURVE needs allowed_clients_dir with at least one client key (*.pub)");
+      }
+      RETURN_IF_ERROR(EnsureZapHandler(context_, keys_->allowed, on_denied_));
+      socket.set(zmq::sockopt::curve_server, 1);
+      socket.set(zmq::sockopt::curve_secretkey, keys_->secret_key);
+      socket.set(zmq::sockopt::zap_domain, "reportflow");
+    } else {
+      if (keys_->server_public_key.empty()) {
+        return Status::InvalidArgument("security: connecting to " + endpoint +
+                                       " with CURVE needs server_public_key_file");
+      }
+      socket.set(zmq::sockopt::curve_serverkey, keys_->server_public_key);
+      socket.set(zmq::sockopt::curve_publickey, keys_->public_key);
+      socket.set(zmq::sockopt::curve_secretkey, keys_->secret_key);
+    }
+  } catch (const zmq::error_t& e) {
+    return Status::Internal("cannot set CURVE options for " + endpoint + ": " + e.what());
+  }
+  return Status::OK();
+}
+
 Result<zmq::socket_t> SocketFactory::Bind(zmq::socket_type type, const std::string& endpoint) const {
   ASSIGN_OR_RETURN(zmq::socket_t socket, Make(type));
+  RETURN_IF_ERROR(Secure(socket, endpoint, /*server=*/true));
   if (endpoint.rfind("ipc://", 0) == 0) {
     const std::filesystem::path path(endpoint.substr(6));
     std::error_code ec;
@@ -40,6 +77,7 @@ Result<zmq::socket_t> SocketFactory::Bind(zmq::socket_type type, const std::stri
 
 Result<zmq::socket_t> SocketFactory::Connect(zmq::socket_type type, const std::string& endpoint) const {
   ASSIGN_OR_RETURN(zmq::socket_t socket, Make(type));
+  RETURN_IF_ERROR(Secure(socket, endpoint, /*server=*/false));
   try {
     socket.set(zmq::sockopt::immediate, 1);
     socket.connect(endpoint);

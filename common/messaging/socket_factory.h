@@ -5,23 +5,34 @@
 // so messages are never queued for a peer that is not there. ipc:// endpoint
 // directories are created on bind. zmq::error_t never leaves this file.
 //
-// Thread-safety: the factory is immutable and may be shared; each socket it
-// returns must be used by one thread only (libzmq rule).
+// Security (config.v1.Security) applies to tcp:// endpoints: with mode
+// "curve", bound sockets are CURVE servers whose connecting peers the
+// context's ZAP handler (zap_handler.h) checks against the allow-list, and
+// connecting sockets are CURVE clients; with mode "plaintext" tcp:// is
+// unencrypted; with no mode, a tcp:// endpoint is refused. Keys are read on
+// the first tcp:// socket.
+//
+// Thread-safety: one thread uses a factory; each socket it returns must be
+// used by one thread only (libzmq rule).
 #pragma once
 
 #include <zmq.hpp>
 
+#include <optional>
 #include <string>
 
 #include "common/base/result.h"
+#include "common/messaging/curve_keys.h"
+#include "common/messaging/zap_handler.h"
 #include "reportflow/config/v1/config.pb.h"
 
 namespace reportflow::messaging {
 
 class SocketFactory {
  public:
-  SocketFactory(zmq::context_t* context, const config::v1::Limits& limits)
-      : context_(context), limits_(limits) {}
+  SocketFactory(zmq::context_t* context, const config::v1::Limits& limits,
+                const config::v1::Security& security = {}, DenialCallback on_denied = nullptr)
+      : context_(context), limits_(limits), security_(security), on_denied_(std::move(on_denied)) {}
 
   // Creates a socket of `type` and binds it to `endpoint`.
   Result<zmq::socket_t> Bind(zmq::socket_type type, const std::string& endpoint) const;
@@ -33,8 +44,13 @@ class SocketFactory {
 
  private:
   Result<zmq::socket_t> Make(zmq::socket_type type) const;
+  // Applies the security of `endpoint` to `socket` (server: it is bound).
+  Status Secure(zmq::socket_t& socket, const std::string& endpoint, bool server) const;
   zmq::context_t* context_;
   config::v1::Limits limits_;
+  config::v1::Security security_;
+  DenialCallback on_denied_;
+  mutable std::optional<CurveKeys> keys_;  // loaded on the first tcp:// socket
 };
 
 // The endpoint a socket is actually bound to (resolves tcp://127.0.0.1:* to a port).

@@ -207,7 +207,7 @@ Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::Pip
   http.run_dir = (std::filesystem::path(config.data_dir()) / "run").string();
   ASSIGN_OR_RETURN(impl->endpoint, metrics::ServiceEndpoint::Start(http));
   impl->RegisterMetrics();
-  messaging::SocketFactory factory(&impl->context, config.limits());
+  messaging::SocketFactory factory(&impl->context, config.limits(), config.security());
   ASSIGN_OR_RETURN(impl->work, factory.Connect(zmq::socket_type::dealer, impl->options.work_endpoint));
   if (!impl->options.output_endpoint.empty()) {
     ASSIGN_OR_RETURN(impl->output, factory.Connect(zmq::socket_type::push, impl->options.output_endpoint));

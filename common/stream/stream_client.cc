@@ -202,10 +202,10 @@ struct StreamClient::Impl {
 
 Result<std::unique_ptr<StreamClient>> StreamClient::Connect(const StreamClientOptions& options) {
   auto impl = std::make_unique<Impl>(options);
-  messaging::SocketFactory factory(&impl->context, options.limits);
+  messaging::SocketFactory factory(&impl->context, options.limits, options.security);
   config::v1::Limits sub_limits = options.limits;
   if (sub_limits.stream_hwm() > 0) sub_limits.set_recv_hwm(sub_limits.stream_hwm());
-  messaging::SocketFactory sub_factory(&impl->context, sub_limits);
+  messaging::SocketFactory sub_factory(&impl->context, sub_limits, options.security);
   ASSIGN_OR_RETURN(impl->sub, sub_factory.Connect(zmq::socket_type::sub, options.publish_endpoint));
   try {
     impl->sub.set(zmq::sockopt::subscribe, "");

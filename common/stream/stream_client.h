@@ -31,6 +31,7 @@ struct StreamClientOptions {
   std::string snapshot_endpoint;  // endpoints.aggregate_snapshot; empty = gaps cannot be repaired
   std::vector<std::string> prefixes;  // topic prefixes; empty = everything
   config::v1::Limits limits;      // socket limits; stream_hwm (else recv_hwm) bounds the subscriber's queue
+  config::v1::Security security;  // CURVE keys for tcp:// endpoints (config.security)
   int snapshot_timeout_ms = 10000;
   int max_snapshot_attempts = 5;
 };

@@ -265,7 +265,10 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   impl->RegisterMetrics();
   ASSIGN_OR_RETURN(impl->store, storage::OpenRocksDbStore(config.aggregate().store_path(), Aggregator::ColumnFamilies()));
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
-  messaging::SocketFactory factory(&impl->context, config.limits());
+  metrics::Counter* auth_denied = &impl->endpoint->registry().GetCounter(
+      "reportflow_auth_denied_total", "Connections refused by CURVE authentication (key not in the allow-list).");
+  messaging::SocketFactory factory(&impl->context, config.limits(), config.security(),
+                                   [auth_denied] { auth_denied->Inc(); });
   ASSIGN_OR_RETURN(impl->input, factory.Bind(zmq::socket_type::pull, config.endpoints().aggregate_input()));
   ASSIGN_OR_RETURN(impl->acks, factory.Connect(zmq::socket_type::push, config.endpoints().ingest_acks()));
   // The stream has its own queue bound: bursts of events (hundreds per document) must not
@@ -275,7 +278,8 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   // A stopping service gives subscribers time to receive what it published
   // (the last burst and the closing heartbeat) before the socket is dropped.
   stream_limits.set_linger_ms(std::max<uint32_t>(config.limits().linger_ms(), kStreamLingerMillis));
-  messaging::SocketFactory stream_factory(&impl->context, stream_limits);
+  messaging::SocketFactory stream_factory(&impl->context, stream_limits, config.security(),
+                                          [auth_denied] { auth_denied->Inc(); });
   ASSIGN_OR_RETURN(impl->publish, stream_factory.Bind(zmq::socket_type::pub, config.endpoints().aggregate_publish()));
   ASSIGN_OR_RETURN(impl->snapshot, factory.Bind(zmq::socket_type::router, config.endpoints().aggregate_snapshot()));
   return std::unique_ptr<AggregateService>(new AggregateService(std::move(impl)));

@@ -697,7 +697,10 @@ Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::P
   http.run_dir = (std::filesystem::path(config.data_dir()) / "run").string();
   ASSIGN_OR_RETURN(impl->endpoint, metrics::ServiceEndpoint::Start(http));
   impl->RegisterMetrics();
-  impl->factory = std::make_unique<messaging::SocketFactory>(&impl->context, config.limits());
+  metrics::Counter* auth_denied = &impl->endpoint->registry().GetCounter(
+      "reportflow_auth_denied_total", "Connections refused by CURVE authentication (key not in the allow-list).");
+  impl->factory = std::make_unique<messaging::SocketFactory>(&impl->context, config.limits(), config.security(),
+                                                             [auth_denied] { auth_denied->Inc(); });
   const auto& e = config.endpoints();
   ASSIGN_OR_RETURN(impl->control, impl->factory->Bind(zmq::socket_type::router, e.ingest_control()));
   ASSIGN_OR_RETURN(impl->segment_work, impl->factory->Bind(zmq::socket_type::router, e.segment_work()));

@@ -84,7 +84,12 @@ TEST(SocketFactoryTest, BindsEphemeralTcpPort) {
   limits.set_linger_ms(0);
   limits.set_send_hwm(10);
   limits.set_recv_hwm(10);
-  SocketFactory factory(&ctx, limits);
+  // Plain TCP only when configured so (security.mode plaintext).
+  EXPECT_EQ(SocketFactory(&ctx, limits).Bind(zmq::socket_type::pull, "tcp://127.0.0.1:*").status().code(),
+            StatusCode::kInvalidArgument);
+  config::v1::Security plaintext;
+  plaintext.set_mode("plaintext");
+  SocketFactory factory(&ctx, limits, plaintext);
   ASSERT_OK_AND_ASSIGN(zmq::socket_t s, factory.Bind(zmq::socket_type::pull, "tcp://127.0.0.1:*"));
   ASSERT_OK_AND_ASSIGN(std::string ep, LastEndpoint(s));
   EXPECT_EQ(ep.rfind("tcp://127.0.0.1:", 0), 0u);

@@ -19,7 +19,8 @@ TEST(ConfigLoaderTest, ParsesYamlAndKeepsUnsetDefaults) {
   testing::TempDir dir;
   const auto path = dir / "p.yaml";
   std::ofstream(path) << "data_dir: " << dir.path().string() << "\nlimits:\n  max_attempts: 7\n  lease_ms: 500\n"
-                      << "endpoints:\n  ingest_control: tcp://127.0.0.1:5555\n";
+                      << "endpoints:\n  ingest_control: tcp://127.0.0.1:5555\n"
+                      << "security:\n  mode: plaintext\n";
   PipelineConfig cfg;
   ASSERT_OK(LoadPipelineConfig(path.string(), "", {"segment.worker_id=seg-9"}, &cfg));
   EXPECT_EQ(cfg.limits().max_attempts(), 7u);
@@ -88,6 +89,21 @@ TEST(ConfigLoaderTest, YamlRoundTrip) {
   PipelineConfig back;
   ASSERT_OK(ParseYamlInto(ToYaml(cfg), &back));
   EXPECT_EQ(back.SerializeAsString(), cfg.SerializeAsString());
+}
+
+TEST(ConfigLoaderTest, TcpNeedsAnExplicitSecurityMode) {
+  testing::TempDir dir;
+  PipelineConfig cfg;
+  Status s = LoadPipelineConfig("", dir.path().string(), {"endpoints.segment_work=tcp://10.0.0.1:5551"}, &cfg);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("endpoints.segment_work"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("security.mode"), std::string::npos) << s.message();
+  EXPECT_OK(LoadPipelineConfig("", dir.path().string(),
+                               {"endpoints.segment_work=tcp://10.0.0.1:5551", "security.mode=plaintext"}, &cfg));
+  s = LoadPipelineConfig("", dir.path().string(), {"security.mode=curve"}, &cfg);
+  EXPECT_NE(s.message().find("security.key_file"), std::string::npos) << s.message();
+  s = LoadPipelineConfig("", dir.path().string(), {"security.mode=tls"}, &cfg);
+  EXPECT_NE(s.message().find("curve or plaintext"), std::string::npos) << s.message();
 }
 
 }  // namespace

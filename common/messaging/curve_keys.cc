@@ -43,7 +43,8 @@ Result<CurveKeys> LoadCurveKeys(const config::v1::Security& security) {
     if (!server.ok()) return server.status();
     keys.server_public_key = *server;
   }
-  if (!security.allowed_clients_dir().empty()) {
+  // Connect-only processes (workers) may not have the directory at all.
+  if (!security.allowed_clients_dir().empty() && std::filesystem::is_directory(security.allowed_clients_dir())) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(security.allowed_clients_dir(), ec)) {
       if (entry.path().extension() != ".pub") continue;

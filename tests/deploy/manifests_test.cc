@@ -112,6 +112,37 @@ TEST(DeployManifestsTest, KubernetesWorkloadsServicesAndConfigAgree) {
   EXPECT_EQ(workers, 2);
 }
 
+TEST(DeployManifestsTest, EveryTcpHopIsCurveAndKubernetesMountsTheKeys) {
+  config::PipelineConfig compose_cfg;
+  ASSERT_OK(config::ParseYamlInto(ReadFileOrDie(SourceDir() / "deploy/docker/pipeline.yaml"), &compose_cfg));
+  EXPECT_EQ(compose_cfg.security().mode(), "curve");
+  const auto docs = YAML::LoadAllFromFile((SourceDir() / "deploy/kubernetes/reportflow.yaml").string());
+  std::set<std::string> secret_keys;
+  int workloads_with_keys = 0;
+  for (const auto& d : docs) {
+    const std::string kind = d["kind"].as<std::string>();
+    if (kind == "ConfigMap") {
+      config::PipelineConfig cfg;
+      ASSERT_OK(config::ParseYamlInto(d["data"]["pipeline.yaml"].as<std::string>(), &cfg));
+      EXPECT_EQ(cfg.security().mode(), "curve");
+    }
+    if (kind == "Secret" && d["metadata"]["name"].as<std::string>() == "reportflow-curve") {
+      for (const auto& kv : d["stringData"]) secret_keys.insert(kv.first.as<std::string>());
+    }
+    if (kind == "StatefulSet" || kind == "Deployment") {
+      for (const auto& v : d["spec"]["template"]["spec"]["volumes"]) {
+        if (v["secret"] && v["secret"]["secretName"].as<std::string>() == "reportflow-curve") {
+          for (const auto& item : v["secret"]["items"]) {
+            if (item["path"].as<std::string>() == "self.key") ++workloads_with_keys;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(secret_keys, (std::set<std::string>{"server.key", "server.pub", "worker.key", "worker.pub", "operator.pub"}));
+  EXPECT_EQ(workloads_with_keys, 4) << "every workload mounts its own secret key";
+}
+
 TEST(DeployManifestsTest, ComposeServicesUseValidConfig) {
   const auto compose = YAML::LoadFile((SourceDir() / "deploy/docker/compose.yaml").string());
   config::PipelineConfig cfg;

@@ -1,0 +1,200 @@
+// CURVE on tcp:// through SocketFactory: allow-listed clients talk both ways;
+// a client with an unknown key, or a plaintext client, neither receives nor
+// delivers anything, and the denial is counted. Real sockets on ephemeral
+// loopback ports; every wait is for a condition, with a deadline.
+#include <zmq.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "common/messaging/codec.h"
+#include "common/messaging/socket_factory.h"
+#include "tests/testing/test_util.h"
+
+namespace reportflow::messaging {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kDeadline = std::chrono::seconds(10);
+
+struct KeyPair {
+  std::string public_key, secret_key;
+};
+
+KeyPair NewKeyPair() {
+  char pub[41] = {}, sec[41] = {};
+  EXPECT_EQ(zmq_curve_keypair(pub, sec), 0);
+  return {pub, sec};
+}
+
+class CurveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_ / "clients");
+    server_ = NewKeyPair();
+    client_ = NewKeyPair();
+    stranger_ = NewKeyPair();
+    Write("server.key", server_.secret_key);
+    Write("server.pub", server_.public_key);
+    Write("client.key", client_.secret_key);
+    Write("clients/client.pub", client_.public_key);
+    Write("stranger.key", stranger_.secret_key);
+    limits_.set_linger_ms(0);
+    limits_.set_send_hwm(1000);
+    limits_.set_recv_hwm(1000);
+    limits_.set_max_message_bytes(1 << 20);
+  }
+
+  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text << "\n"; }
+
+  config::v1::Security Curve(const std::string& key_name) const {
+    config::v1::Security s;
+    s.set_mode("curve");
+    s.set_key_file((dir_ / (key_name + ".key")).string());
+    s.set_server_public_key_file((dir_ / "server.pub").string());
+    s.set_allowed_clients_dir((dir_ / "clients").string());
+    return s;
+  }
+  config::v1::Security Plaintext() const {
+    config::v1::Security s;
+    s.set_mode("plaintext");
+    return s;
+  }
+
+  // Binds a CURVE server socket on an ephemeral port; returns its endpoint.
+  std::string BindServer(zmq::socket_type type, zmq::socket_t* out) {
+    SocketFactory factory(&server_ctx_, limits_, Curve("server"), [this] { ++denied_; });
+    auto s = factory.Bind(type, "tcp://127.0.0.1:*");
+    EXPECT_OK(s.status());
+    *out = std::move(s).value();
+    auto ep = LastEndpoint(*out);
+    EXPECT_OK(ep.status());
+    return *ep;
+  }
+
+  zmq::socket_t ConnectAs(zmq::context_t* ctx, const config::v1::Security& security, zmq::socket_type type,
+                          const std::string& endpoint) {
+    config::v1::Limits l = limits_;
+    auto s = SocketFactory(ctx, l, security).Connect(type, endpoint);
+    EXPECT_OK(s.status());
+    return std::move(s).value();
+  }
+
+  static bool Readable(zmq::socket_t& s, std::chrono::milliseconds wait) {
+    zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
+    return zmq::poll(items, 1, wait) > 0;
+  }
+
+  static void Send(zmq::socket_t& s, const std::string& text) {
+    Frames frames;
+    frames.emplace_back(text.data(), text.size());
+    // Without ZMQ_IMMEDIATE's peer the send would block; a pending
+    // handshake still accepts it into the queue (or refuses: both are fine).
+    (void)SendFrames(s, frames, /*dont_wait=*/true);
+  }
+
+  // Waits until the ZAP handler has denied `n` connections.
+  void AwaitDenials(int n) {
+    const auto end = Clock::now() + kDeadline;
+    while (denied_.load() < n) {
+      ASSERT_LT(Clock::now(), end) << "no denial was reported";
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  testing::TempDir dir_;
+  KeyPair server_, client_, stranger_;
+  config::v1::Limits limits_;
+  zmq::context_t server_ctx_, client_ctx_;
+  std::atomic<int> denied_{0};
+};
+
+TEST_F(CurveTest, AllowedClientTalksBothWays) {
+  zmq::socket_t server;
+  const std::string ep = BindServer(zmq::socket_type::router, &server);
+  zmq::socket_t client = ConnectAs(&client_ctx_, Curve("client"), zmq::socket_type::dealer, ep);
+  const auto end = Clock::now() + kDeadline;
+  // ZMQ_IMMEDIATE: the first sends may find no completed connection yet.
+  while (!Readable(server, std::chrono::milliseconds(20))) {
+    ASSERT_LT(Clock::now(), end) << "an allowed client could not reach the server";
+    Send(client, "hello");
+  }
+  auto frames = RecvFrames(server);
+  ASSERT_OK(frames.status());
+  ASSERT_EQ(frames->size(), 2u);
+  EXPECT_EQ((*frames)[1].to_string(), "hello");
+  Frames reply;
+  reply.push_back(std::move((*frames)[0]));
+  reply.emplace_back(std::string("welcome"));
+  ASSERT_OK(SendFrames(server, reply, false));
+  ASSERT_TRUE(Readable(client, std::chrono::milliseconds(5000)));
+  auto back = RecvFrames(client);
+  ASSERT_OK(back.status());
+  EXPECT_EQ((*back)[0].to_string(), "welcome");
+  EXPECT_EQ(denied_.load(), 0);
+}
+
+TEST_F(CurveTest, UnknownKeyNeitherDeliversNorReceivesAndIsCounted) {
+  zmq::socket_t pull, pub;
+  const std::string pull_ep = BindServer(zmq::socket_type::pull, &pull);
+  const std::string pub_ep = BindServer(zmq::socket_type::pub, &pub);
+  zmq::socket_t intruder = ConnectAs(&client_ctx_, Curve("stranger"), zmq::socket_type::push, pull_ep);
+  zmq::socket_t eavesdropper = ConnectAs(&client_ctx_, Curve("stranger"), zmq::socket_type::sub, pub_ep);
+  eavesdropper.set(zmq::sockopt::subscribe, "");
+  zmq::socket_t reader = ConnectAs(&client_ctx_, Curve("client"), zmq::socket_type::sub, pub_ep);
+  reader.set(zmq::sockopt::subscribe, "");
+  Send(intruder, "forged result");
+  AwaitDenials(2);  // both connections of the stranger were refused
+  // The allowed subscriber receives what is published; the stranger nothing.
+  const auto end = Clock::now() + kDeadline;
+  while (!Readable(reader, std::chrono::milliseconds(20))) {
+    ASSERT_LT(Clock::now(), end) << "the allowed subscriber received nothing";
+    Send(pub, "metric");
+  }
+  EXPECT_FALSE(Readable(eavesdropper, std::chrono::milliseconds(200)));
+  EXPECT_FALSE(Readable(pull, std::chrono::milliseconds(200)));
+}
+
+TEST_F(CurveTest, PlaintextClientGetsNothingFromACurveSocket) {
+  zmq::socket_t pull, pub;
+  const std::string pull_ep = BindServer(zmq::socket_type::pull, &pull);
+  const std::string pub_ep = BindServer(zmq::socket_type::pub, &pub);
+  zmq::socket_t plain_push = ConnectAs(&client_ctx_, Plaintext(), zmq::socket_type::push, pull_ep);
+  zmq::socket_t plain_sub = ConnectAs(&client_ctx_, Plaintext(), zmq::socket_type::sub, pub_ep);
+  plain_sub.set(zmq::sockopt::subscribe, "");
+  zmq::socket_t reader = ConnectAs(&client_ctx_, Curve("client"), zmq::socket_type::sub, pub_ep);
+  reader.set(zmq::sockopt::subscribe, "");
+  const auto end = Clock::now() + kDeadline;
+  while (!Readable(reader, std::chrono::milliseconds(20))) {
+    ASSERT_LT(Clock::now(), end) << "the allowed subscriber received nothing";
+    Send(pub, "metric");
+    Send(plain_push, "unencrypted result");
+  }
+  EXPECT_FALSE(Readable(plain_sub, std::chrono::milliseconds(200)));
+  EXPECT_FALSE(Readable(pull, std::chrono::milliseconds(200)));
+}
+
+TEST_F(CurveTest, MissingOrBadKeysAreClearErrors) {
+  zmq::context_t ctx;
+  config::v1::Security s = Curve("client");
+  s.set_key_file((dir_ / "nope.key").string());
+  auto r = SocketFactory(&ctx, limits_, s).Connect(zmq::socket_type::dealer, "tcp://127.0.0.1:1");
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("nope.key"), std::string::npos) << r.status().message();
+  Write("bad.key", "not a key");
+  s.set_key_file((dir_ / "bad.key").string());
+  r = SocketFactory(&ctx, limits_, s).Connect(zmq::socket_type::dealer, "tcp://127.0.0.1:1");
+  EXPECT_NE(r.status().message().find("not a Z85 CURVE key"), std::string::npos) << r.status().message();
+  // A server needs an allow-list.
+  s = Curve("server");
+  s.set_allowed_clients_dir((dir_ / "empty").string());
+  r = SocketFactory(&ctx, limits_, s).Bind(zmq::socket_type::router, "tcp://127.0.0.1:*");
+  EXPECT_NE(r.status().message().find("allowed_clients_dir"), std::string::npos) << r.status().message();
+  // ipc:// needs no keys at all.
+  EXPECT_OK(SocketFactory(&ctx, limits_, s).Bind(zmq::socket_type::pull, "ipc://" + (dir_ / "x.sock").string()).status());
+}
+
+}  // namespace
+}  // namespace reportflow::messaging

@@ -34,6 +34,7 @@ struct RunArgs {
   bool quiet = false;
   int timeout_s = 0;
   int progress_interval_s = 10;  // plain progress lines when stderr is not a terminal
+  bool attach = false;           // submit to services that run already (other hosts, systemd, Kubernetes)
 };
 
 std::string Absolute(const std::string& p) {
@@ -148,19 +149,22 @@ int Run(const RunArgs& args) {
   // Endpoint files of a previous run (services write <data>/run/<instance>.http
   // when they start); stale ones would show as "down" in `reportflow status`.
   for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(cfg.data_dir()) / "run", ec)) {
-    if (entry.path().extension() == ".http") std::filesystem::remove(entry.path(), ec);
+    if (!args.attach && entry.path().extension() == ".http") std::filesystem::remove(entry.path(), ec);
   }
-  LaunchOptions options;
-  options.bin_dir = SelfBinDir();
-  options.config_path = effective;
-  options.segment_workers = args.segment_workers;
-  options.extract_workers = args.extract_workers;
-  auto launched = PipelineLauncher::Start(cfg, options);
-  if (!launched.ok()) {
-    std::cerr << "reportflow run: " << launched.status().message() << "\n";
-    return 1;
+  std::unique_ptr<PipelineLauncher> launcher;  // none with --attach: the services run elsewhere
+  if (!args.attach) {
+    LaunchOptions options;
+    options.bin_dir = SelfBinDir();
+    options.config_path = effective;
+    options.segment_workers = args.segment_workers;
+    options.extract_workers = args.extract_workers;
+    auto launched = PipelineLauncher::Start(cfg, options);
+    if (!launched.ok()) {
+      std::cerr << "reportflow run: " << launched.status().message() << "\n";
+      return 1;
+    }
+    launcher = std::move(launched).value();
   }
-  std::unique_ptr<PipelineLauncher> launcher = std::move(launched).value();
 
   std::vector<std::string> paths;
   for (const auto& p : args.paths) paths.push_back(Absolute(p));
@@ -186,7 +190,7 @@ int Run(const RunArgs& args) {
   auto fail = [&](const std::string& msg) {
     view.Finish();
     std::cerr << "reportflow run: " << msg << "\n";
-    Status st = launcher->Stop(std::chrono::milliseconds(10000));
+    Status st = launcher ? launcher->Stop(std::chrono::milliseconds(10000)) : Status::OK();
     if (!st.ok()) std::cerr << "reportflow run: " << st.message() << "\n";
     std::cerr << "logs: " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
     return 1;
@@ -197,7 +201,7 @@ int Run(const RunArgs& args) {
   ppb::BatchStatus last;
   auto last_log = std::chrono::steady_clock::now();
   while (true) {
-    Status sup = launcher->Supervise();
+    Status sup = launcher ? launcher->Supervise() : Status::OK();
     if (!sup.ok()) return fail(sup.message());
     if (args.timeout_s > 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(args.timeout_s)) {
       return fail("timed out after " + std::to_string(args.timeout_s) + " s (--timeout)");
@@ -237,7 +241,7 @@ int Run(const RunArgs& args) {
   final_req.mutable_status()->set_include_rejections(true);
   auto final_resp = client.Call(final_req, std::chrono::milliseconds(10000));
   if (final_resp.ok()) last = final_resp->status();
-  Status stopped = launcher->Stop(std::chrono::milliseconds(15000));
+  Status stopped = launcher ? launcher->Stop(std::chrono::milliseconds(15000)) : Status::OK();
   PrintSummary(last);
   std::cout << "  logs               " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
   std::cout << "next: reportflow report --data " << cfg.data_dir() << " --out report.html\n";
@@ -262,6 +266,9 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch-id", args->batch_id, "batch id (default: generated)");
   cmd->add_option("--timeout", args->timeout_s, "give up after this many seconds (0 = never)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_flag("--attach", args->attach,
+                "submit to services that run already (started by systemd, Kubernetes or on other hosts; endpoints "
+                "and keys from --config) instead of starting them; PATHs must be readable by the ingest service");
   cmd->add_option("--progress-interval", args->progress_interval_s,
                   "seconds between plain progress lines when stderr is not a terminal")
       ->capture_default_str();

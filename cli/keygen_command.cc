@@ -5,8 +5,8 @@
 // --force. Exit code: 0 on success, 1 when a file cannot be written, 2 on a
 // usage error or when this libzmq was built without CURVE.
 //
-// Only key generation exists so far: the services do not yet read these files
-// (no `security` config section, no ZAP handler); see deploy/README.md.
+// The services read them through the `security` config section (key_file,
+// server_public_key_file, allowed_clients_dir); see deploy/README.md.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

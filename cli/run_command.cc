@@ -1,6 +1,7 @@
 // `reportflow run PATH... --data DIR`: start the pipeline, feed a batch, wait
 // until every document is accounted for, stop, and print the completion report.
 #include <sys/ioctl.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <chrono>
@@ -89,8 +90,17 @@ class ProgressView {
   int lines_ = 0;
 };
 
-void PrintSummary(const ppb::BatchStatus& st) {
-  std::cout << "batch " << st.batch_id() << " complete in " << st.elapsed_seconds() << " s\n";
+// The signal that asked `run` to stop (SIGINT, SIGTERM), or 0.
+volatile sig_atomic_t g_stop_signal = 0;
+void OnStopSignal(int sig) { g_stop_signal = sig; }
+
+void PrintSummary(const ppb::BatchStatus& st, bool interrupted = false) {
+  if (interrupted) {
+    std::cout << "batch " << st.batch_id() << " INTERRUPTED after " << st.elapsed_seconds() << " s (" << st.completed()
+              << " of " << st.documents() << " documents done)\n";
+  } else {
+    std::cout << "batch " << st.batch_id() << " complete in " << st.elapsed_seconds() << " s\n";
+  }
   std::cout << "  files found        " << st.files_found() << "\n";
   std::cout << "  documents          " << st.documents() << " (" << st.already_complete()
             << " already complete before this batch)\n";
@@ -196,11 +206,33 @@ int Run(const RunArgs& args) {
     return 1;
   };
 
+  // SIGINT/SIGTERM: stop submitting, stop the services (they finish what is
+  // in flight within limits.drain_timeout_ms), report, exit 128 + signal.
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  auto interrupted = [&](const ppb::BatchStatus& status) {
+    const int sig = g_stop_signal;
+    view.Finish();
+    std::cerr << "reportflow run: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+              << ": stopping the services (they finish in-flight work first)\n";
+    const auto drain = std::chrono::milliseconds(cfg.limits().drain_timeout_ms() + 10000);
+    Status st = launcher ? launcher->Stop(drain) : Status::OK();
+    PrintSummary(status, /*interrupted=*/true);
+    std::cout << "  logs               " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
+    std::cout << "resume: run the same command again; documents already complete are not processed again\n";
+    if (!st.ok()) std::cerr << "reportflow run: " << st.message() << "\n";
+    return 128 + sig;
+  };
+
   // Submit (retrying while ingest starts, and across ingest restarts).
   bool submitted = false;
   ppb::BatchStatus last;
   auto last_log = std::chrono::steady_clock::now();
   while (true) {
+    if (g_stop_signal) return interrupted(last);
     Status sup = launcher ? launcher->Supervise() : Status::OK();
     if (!sup.ok()) return fail(sup.message());
     if (args.timeout_s > 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(args.timeout_s)) {

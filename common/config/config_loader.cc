@@ -257,6 +257,7 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   l->set_max_attempts(3);
   l->set_worker_credits(16);
   l->set_stream_hwm(100000);
+  l->set_drain_timeout_ms(5000);
   cfg.mutable_ingest()->set_store_path("ingest");
   cfg.mutable_segment()->set_store_path("segment");
   cfg.mutable_segment()->set_worker_id("segment-0");

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "common/base/clock.h"
@@ -21,6 +22,7 @@ namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
 constexpr int kHeartbeatMillis = 1000;
+constexpr int64_t kDrainQuietMillis = 300;  // stopping: no new document for this long = nothing more is coming
 }  // namespace
 
 struct WorkerRunner::Impl {
@@ -32,6 +34,9 @@ struct WorkerRunner::Impl {
   zmq::context_t context;
   zmq::socket_t work, output;
   std::atomic<bool> stopping{false};
+  // Sends may wait for backpressure until this moment: no limit while
+  // running, the drain deadline once stopping.
+  int64_t send_deadline_ms = std::numeric_limits<int64_t>::max();
   uint64_t processed = 0, failed = 0, malformed = 0;
   // Operator endpoint (/metrics, /healthz, /readyz) and its metrics; names in docs/operators.md.
   std::unique_ptr<metrics::ServiceEndpoint> endpoint;
@@ -68,7 +73,7 @@ struct WorkerRunner::Impl {
 
   // Sends, waiting (bounded by shutdown) while the peer applies backpressure.
   Status SendWhenWritable(zmq::socket_t& socket, Frames& frames) {
-    while (!stopping) {
+    while (Clock::Real().MonotonicMillis() < send_deadline_ms) {
       Status s = messaging::SendFrames(socket, frames, /*dont_wait=*/true);
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
       endpoint->Beat();  // waiting on backpressure is progress, not a stall
@@ -78,7 +83,9 @@ struct WorkerRunner::Impl {
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) return Status::Cancelled("context terminated");
       }
-      if (items[0].revents & ZMQ_POLLIN) return Status::Cancelled("shutting down");
+      // Asked to stop while waiting: keep trying until the drain deadline, so
+      // the result of a finished document is not thrown away.
+      if (items[0].revents & ZMQ_POLLIN) StartDraining();
     }
     return Status::Cancelled("shutting down");
   }
@@ -153,7 +160,7 @@ struct WorkerRunner::Impl {
     messaging::AppendEnvelope(out, &result);
     if (options.output_endpoint.empty()) return SendWhenWritable(work, result);
     RETURN_IF_ERROR(SendWhenWritable(output, result));
-    return SendReady(1, false);
+    return stopping ? Status::OK() : SendReady(1, false);  // draining: no new credit
   }
 
   Status Loop() {
@@ -187,7 +194,48 @@ struct WorkerRunner::Impl {
         last_activity = Clock::Real().MonotonicMillis();
       }
     }
+    RETURN_IF_ERROR(Drain());
     log->info("worker {} stopping: {} processed, {} failed, {} malformed", options.worker_id, processed, failed, malformed);
+    return Status::OK();
+  }
+
+  // Stopping: withdraw our credit, then finish the documents already sent to
+  // us (until none arrives for a moment, or limits.drain_timeout_ms), so they
+  // need not wait for a lease to be processed again.
+  void StartDraining() {
+    stopping = true;
+    waker->Drain();
+    if (send_deadline_ms == std::numeric_limits<int64_t>::max()) {
+      send_deadline_ms = Clock::Real().MonotonicMillis() + config.limits().drain_timeout_ms();
+    }
+  }
+
+  Status Drain() {
+    StartDraining();
+    const int64_t start = Clock::Real().MonotonicMillis();
+    (void)SendReady(0, true);
+    int64_t last = start;
+    size_t drained = 0;
+    while (true) {
+      const int64_t now = Clock::Real().MonotonicMillis();
+      if (now >= send_deadline_ms || now - last >= kDrainQuietMillis) break;
+      zmq::pollitem_t items[] = {{work.handle(), 0, ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(items, 1, std::chrono::milliseconds(std::min<int64_t>(kDrainQuietMillis, send_deadline_ms - now)));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        break;
+      }
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
+      ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
+      if (frames.empty()) continue;
+      Status s = HandleOne(frames);
+      if (s.code() == StatusCode::kCancelled) break;
+      RETURN_IF_ERROR(s);
+      ++drained;
+      last = Clock::Real().MonotonicMillis();
+    }
+    if (drained) log->info("worker {} finished {} documents while stopping", options.worker_id, drained);
     return Status::OK();
   }
 };

@@ -27,6 +27,7 @@ constexpr int kPollMillis = 500;
 constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
 constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
 constexpr uint32_t kStreamLingerMillis = 5000;  // at shutdown, for subscribers to drain the stream
+constexpr int64_t kDrainQuietMillis = 300;      // stopping: no input for this long = nothing more is coming
 }  // namespace
 
 struct AggregateService::Impl {
@@ -207,6 +208,39 @@ struct AggregateService::Impl {
     return Status::OK();
   }
 
+  // Stopping: apply (and acknowledge) the extractions that are still
+  // arriving from draining workers, until none comes for a moment or
+  // limits.drain_timeout_ms passes.
+  Status Drain() {
+    const int64_t start = Clock::Real().MonotonicMillis();
+    const int64_t deadline = start + config.limits().drain_timeout_ms();
+    int64_t last = start;
+    uint64_t drained = 0;
+    while (true) {
+      const int64_t now = Clock::Real().MonotonicMillis();
+      if (now >= deadline || now - last >= kDrainQuietMillis) break;
+      zmq::pollitem_t items[] = {{input.handle(), 0, ZMQ_POLLIN, 0}, {acks.handle(), 0, ZMQ_POLLOUT, 0}};
+      try {
+        zmq::poll(items, pending_acks.empty() ? 1 : 2,
+                  std::chrono::milliseconds(std::min<int64_t>(kDrainQuietMillis, deadline - now)));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        break;
+      }
+      if (!pending_acks.empty() && (items[1].revents & ZMQ_POLLOUT)) FlushAcks();
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
+      for (int i = 0; i < 256; ++i) {
+        ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
+        if (frames.empty()) break;
+        RETURN_IF_ERROR(OnInput(frames));
+        ++drained;
+      }
+      last = Clock::Real().MonotonicMillis();
+    }
+    if (drained) log->info("applied {} documents while stopping", drained);
+    return Status::OK();
+  }
+
   Status Loop() {
     endpoint->SetReady(true);
     while (!stopping) {
@@ -240,6 +274,7 @@ struct AggregateService::Impl {
         }
       }
     }
+    RETURN_IF_ERROR(Drain());
     FlushAcks();
     if (!pending_acks.empty()) {
       log->warn("{} acks could not be delivered to ingest; it re-dispatches those documents (idempotent here)",

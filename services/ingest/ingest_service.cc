@@ -33,6 +33,7 @@ using messaging::Frames;
 using google::protobuf::util::TimeUtil;
 
 constexpr int kPollMillis = 100;
+constexpr int64_t kDrainQuietMillis = 1000;  // stopping: nothing arriving for this long = done draining
 constexpr int kScanStepItems = 64;
 constexpr int64_t kWorkerSilenceMillis = 5000;
 
@@ -679,8 +680,51 @@ struct IngestService::Impl {
         next_lease_check = now + kPollMillis;
       }
     }
+    RETURN_IF_ERROR(Drain());
     log->info("stopping: {} documents in flight will be resumed on restart", in_flight.size());
     return store->Flush();
+  }
+
+  // Stopping: dispatch nothing new, but record the results and
+  // acknowledgements of documents in flight (workers and aggregate drain
+  // too) until none is left, nothing arrives for a moment, or
+  // limits.drain_timeout_ms passes. What is still in flight then is resumed
+  // on restart without being charged an attempt.
+  Status Drain() {
+    const int64_t start = Clock::Real().MonotonicMillis();
+    const int64_t deadline = start + config.limits().drain_timeout_ms();
+    const size_t before = in_flight.size();
+    int64_t last = start;
+    while (!in_flight.empty()) {
+      const int64_t now = Clock::Real().MonotonicMillis();
+      if (now >= deadline || now - last >= kDrainQuietMillis) break;
+      zmq::pollitem_t items[] = {{segment_work.handle(), 0, ZMQ_POLLIN, 0},
+                                 {extract_work.handle(), 0, ZMQ_POLLIN, 0},
+                                 {acks.handle(), 0, ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(items, 3, std::chrono::milliseconds(std::min<int64_t>(kDrainQuietMillis, deadline - now)));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        break;
+      }
+      bool any = false;
+      auto take = [&](zmq::socket_t& sock, void (Impl::*handler)(Frames&)) -> Status {
+        for (int i = 0; i < 256; ++i) {
+          ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(sock));
+          if (frames.empty()) break;
+          (this->*handler)(frames);
+          any = true;
+        }
+        return Status::OK();
+      };
+      if (items[0].revents & ZMQ_POLLIN) RETURN_IF_ERROR(take(segment_work, &Impl::OnSegmentWork));
+      if (items[1].revents & ZMQ_POLLIN) RETURN_IF_ERROR(take(extract_work, &Impl::OnExtractWork));
+      if (items[2].revents & ZMQ_POLLIN) RETURN_IF_ERROR(take(acks, &Impl::OnAck));
+      if (any) last = Clock::Real().MonotonicMillis();
+    }
+    if (before) log->info("drained for {} ms: {} of {} documents in flight settled", Clock::Real().MonotonicMillis() - start,
+                          before - std::min(before, in_flight.size()), before);
+    return Status::OK();
   }
 };
 

@@ -171,6 +171,77 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     EXPECT_TRUE(got.metrics == ref.metrics) << "metrics differ after killing " << name << "\n" << FirstDifference(ref.metrics, got.metrics);
     EXPECT_TRUE(got.aggregates == ref.aggregates) << "aggregates differ after killing " << name << "\n" << FirstDifference(ref.aggregates, got.aggregates);
   }
+  // Clean stops: SIGTERM to one service (it drains, exits 0 and is restarted),
+  // and SIGTERM to `reportflow run` (every service drains and exits 0; run
+  // exits 143), then `reportflow run` again resumes.
+  auto start_run = [&](const std::string& data) {
+    const pid_t run = fork();
+    if (run == 0) {
+      const std::string cmd = "exec " + Reportflow() + " run " + Input() + " --data " + data +
+                              " --quiet --timeout 300 > " + data + ".log 2>&1";
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return run;
+  };
+  auto await_complete = [&](const std::string& data, int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll interval
+      std::string out;
+      if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) continue;
+      int complete = 0;
+      for (const auto& line : Lines(out)) complete += nlohmann::json::parse(line)["status"] == "complete";
+      if (complete >= n) return true;
+    }
+    return false;
+  };
+  {
+    SCOPED_TRACE("clean stop of extract");
+    const std::string data = (dir_ / "term-extract").string();
+    const pid_t run = start_run(data);
+    ASSERT_TRUE(await_complete(data, 200)) << ReadFile(data + ".log");
+    const std::vector<pid_t> extract = ChildrenNamed(run, "reportflow-extr");
+    ASSERT_EQ(extract.size(), 1u);
+    kill(extract[0], SIGTERM);
+    int status = 0;
+    waitpid(run, &status, 0);
+    const std::string log = ReadFile(data + ".log");
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
+    EXPECT_NE(log.find("service extract-0 exited (status 0); restarting"), std::string::npos) << log;
+    const Result got = Collect(data);
+    EXPECT_TRUE(got.docs == ref.docs) << FirstDifference(ref.docs, got.docs);
+    EXPECT_TRUE(got.metrics == ref.metrics) << FirstDifference(ref.metrics, got.metrics);
+    EXPECT_TRUE(got.aggregates == ref.aggregates) << FirstDifference(ref.aggregates, got.aggregates);
+  }
+  {
+    SCOPED_TRACE("clean stop of reportflow run");
+    const std::string data = (dir_ / "term-run").string();
+    const pid_t run = start_run(data);
+    ASSERT_TRUE(await_complete(data, 200)) << ReadFile(data + ".log");
+    const std::vector<pid_t> children = ChildrenNamed(run, "reportflow-");
+    EXPECT_EQ(children.size(), 4u);
+    kill(run, SIGTERM);
+    int status = 0;
+    waitpid(run, &status, 0);
+    const std::string log = ReadFile(data + ".log");
+    ASSERT_TRUE(WIFEXITED(status)) << log;
+    EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM) << log;
+    EXPECT_NE(log.find("INTERRUPTED"), std::string::npos) << log;
+    EXPECT_EQ(log.find("uncleanly"), std::string::npos) << log;
+    for (pid_t p : children) EXPECT_NE(kill(p, 0), 0) << "a service outlived reportflow run";
+    for (const char* service : {"ingest", "segment-0", "extract-0", "aggregate"}) {
+      const std::string service_log = ReadFile(fs::path(data) / "logs" / (std::string(service) + ".log"));
+      EXPECT_NE(service_log.find("stopped cleanly"), std::string::npos) << service << ":\n" << service_log;
+    }
+    std::string out;
+    ASSERT_EQ(Cli("run " + Input() + " --data " + data + " --quiet --timeout 300", &out), 0) << out;
+    EXPECT_NE(out.find("already complete before this batch"), std::string::npos) << out;
+    const Result got = Collect(data);
+    EXPECT_TRUE(got.docs == ref.docs) << FirstDifference(ref.docs, got.docs);
+    EXPECT_TRUE(got.metrics == ref.metrics) << FirstDifference(ref.metrics, got.metrics);
+    EXPECT_TRUE(got.aggregates == ref.aggregates) << FirstDifference(ref.aggregates, got.aggregates);
+  }
   // The whole pipeline: SIGKILL every service and `reportflow run` itself
   // mid-batch, then `reportflow run` again on the same data dir resumes.
   {

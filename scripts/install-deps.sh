@@ -23,9 +23,10 @@ EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba
 
 # Wanted by `make test` (TEST_DEPS=1): chromium for the headless-browser test of the
 # HTML report (tests/integration/operator_integration_test.cc), systemd for
-# `systemd-analyze verify` of deploy/systemd units (tests/deploy). Best effort: if one
+# `systemd-analyze verify` of deploy/systemd units (tests/deploy), iproute2 for the
+# network-namespace test of several hosts (tests/integration/netns_test.cc). Best effort: if one
 # cannot be installed, the test that needs it reports itself skipped and the rest runs.
-TEST_PACKAGES=(chromium systemd)
+TEST_PACKAGES=(chromium systemd iproute2)
 
 # `make fuzz` (libFuzzer with ASan+UBSan) needs clang and its runtime; installed when FUZZ=1.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)

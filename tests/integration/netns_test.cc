@@ -56,7 +56,11 @@ class NetnsTest : public PipelineFixture {
     b_ = tag + "b";
     c_ = tag + "c";
     for (const auto& ns : {a_, b_, c_}) {
-      ASSERT_EQ(Sh("ip netns add " + ns), 0) << ns;
+      if (Sh("ip netns add " + ns) != 0) {
+        if (namespaces_.empty()) GTEST_SKIP() << "cannot create network namespaces here (a container without "
+                                                  "CAP_SYS_ADMIN?); skipped";
+        FAIL() << "ip netns add " << ns << " failed after the first namespace was created";
+      }
       namespaces_.push_back(ns);
       ASSERT_EQ(Sh("ip -n " + ns + " link set lo up"), 0);
     }

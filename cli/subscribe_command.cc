@@ -19,7 +19,7 @@ namespace apb = ::reportflow::aggregate::v1;
 using nlohmann::ordered_json;
 
 struct SubscribeArgs {
-  std::string connect, snapshot_endpoint, data, format = "jsonl";
+  std::string connect, snapshot_endpoint, data, config_path, format = "jsonl";
   std::vector<std::string> topics;
   bool snapshot = false, until_closed = false;
   double until_idle_s = 0;
@@ -85,10 +85,15 @@ int Subscribe(const SubscribeArgs& a) {
   options.prefixes = a.topics;
   options.snapshot_timeout_ms = static_cast<int>(a.timeout_s * 1000);
   config::v1::PipelineConfig config;
-  if (!a.data.empty()) {
+  if (!a.data.empty() || !a.config_path.empty()) {
+    // --config: a connect-side config (another host's endpoints and this
+    // subscriber's CURVE keys); --data: the effective config of a local run.
     const auto effective = std::filesystem::path(a.data) / "pipeline.yaml";
-    const std::string abs = std::filesystem::absolute(a.data).lexically_normal().string();
-    s = config::LoadPipelineConfig(std::filesystem::exists(effective) ? effective.string() : "", abs, {}, &config);
+    const std::string path = !a.config_path.empty() ? a.config_path
+                             : std::filesystem::exists(effective) ? effective.string() : "";
+    const std::string dir = a.data.empty() ? std::filesystem::temp_directory_path().string() : a.data;
+    const std::string abs = std::filesystem::absolute(dir).lexically_normal().string();
+    s = config::LoadPipelineConfig(path, abs, {}, &config);
     if (!s.ok()) {
       std::cerr << "reportflow subscribe: " << s.message() << "\n";
       return 2;
@@ -104,11 +109,11 @@ int Subscribe(const SubscribeArgs& a) {
     }
   }
   if (options.publish_endpoint.empty()) {
-    std::cerr << "reportflow subscribe: give --connect ENDPOINT or --data DIR\n";
+    std::cerr << "reportflow subscribe: give --connect ENDPOINT, --config FILE or --data DIR\n";
     return 2;
   }
   if (a.snapshot && options.snapshot_endpoint.empty()) {
-    std::cerr << "reportflow subscribe: --snapshot needs --snapshot-endpoint or --data\n";
+    std::cerr << "reportflow subscribe: --snapshot needs --snapshot-endpoint, --config or --data\n";
     return 2;
   }
   options.limits = config.limits();
@@ -208,6 +213,9 @@ void AddSubscribeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--connect", args->connect, "stream endpoint (endpoints.aggregate_publish)");
   cmd->add_option("--snapshot-endpoint", args->snapshot_endpoint, "snapshot endpoint (endpoints.aggregate_snapshot)");
   cmd->add_option("--data,-d", args->data, "data directory of `reportflow run` (endpoints from DIR/pipeline.yaml)");
+  cmd->add_option("--config,-c", args->config_path,
+                  "pipeline config with the connect side of the endpoints and, for tcp://, this subscriber's CURVE "
+                  "keys (security)");
   cmd->add_option("--topic,-t", args->topics, "topic prefix, e.g. metric.mediation. or agg.county.巫溪县. (repeatable)");
   cmd->add_flag("--snapshot", args->snapshot, "start from a snapshot and print the converged state at the end");
   cmd->add_flag("--until-closed", args->until_closed,

@@ -39,7 +39,11 @@ Status SocketFactory::Secure(zmq::socket_t& socket, const std::string& endpoint,
         return Status::InvalidArgument("security: binding " + endpoint +
                                        " with CURVE needs allowed_clients_dir with at least one client key (*.pub)");
       }
-      RETURN_IF_ERROR(EnsureZapHandler(context_, keys_->allowed, on_denied_));
+      if (zap_ == nullptr) {
+        return Status::Internal("security: binding " + endpoint +
+                                " with CURVE needs the context's ZAP handler (messaging::ZapHandler::Start)");
+      }
+      zap_->Allow(keys_->allowed);
       socket.set(zmq::sockopt::curve_server, 1);
       socket.set(zmq::sockopt::curve_secretkey, keys_->secret_key);
       socket.set(zmq::sockopt::zap_domain, "reportflow");

@@ -6,11 +6,13 @@
 // directories are created on bind. zmq::error_t never leaves this file.
 //
 // Security (config.v1.Security) applies to tcp:// endpoints: with mode
-// "curve", bound sockets are CURVE servers whose connecting peers the
-// context's ZAP handler (zap_handler.h) checks against the allow-list, and
-// connecting sockets are CURVE clients; with mode "plaintext" tcp:// is
-// unencrypted; with no mode, a tcp:// endpoint is refused. Keys are read on
-// the first tcp:// socket.
+// "curve", bound sockets are CURVE servers (ZMQ_CURVE_SERVER, ZAP domain
+// "reportflow") whose connecting peers the context's ZapHandler
+// (zap_handler.h, passed in by the owner of the context) checks against the
+// allow-list, and connecting sockets are CURVE clients; with mode "plaintext"
+// tcp:// is unencrypted; with no mode, a tcp:// endpoint is refused. Keys are
+// read on the first tcp:// socket. Binding a CURVE socket without a ZapHandler
+// is an error (libzmq would let any client that knows the server key in).
 //
 // Thread-safety: one thread uses a factory; each socket it returns must be
 // used by one thread only (libzmq rule).
@@ -31,8 +33,8 @@ namespace reportflow::messaging {
 class SocketFactory {
  public:
   SocketFactory(zmq::context_t* context, const config::v1::Limits& limits,
-                const config::v1::Security& security = {}, DenialCallback on_denied = nullptr)
-      : context_(context), limits_(limits), security_(security), on_denied_(std::move(on_denied)) {}
+                const config::v1::Security& security = {}, ZapHandler* zap = nullptr)
+      : context_(context), limits_(limits), security_(security), zap_(zap) {}
 
   // Creates a socket of `type` and binds it to `endpoint`.
   Result<zmq::socket_t> Bind(zmq::socket_type type, const std::string& endpoint) const;
@@ -49,7 +51,7 @@ class SocketFactory {
   zmq::context_t* context_;
   config::v1::Limits limits_;
   config::v1::Security security_;
-  DenialCallback on_denied_;
+  ZapHandler* zap_;  // not owned; the context's handler (CURVE servers need it)
   mutable std::optional<CurveKeys> keys_;  // loaded on the first tcp:// socket
 };
 

@@ -2,11 +2,9 @@
 
 #include <zmq.h>
 
-#include <future>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <thread>
+#include <cerrno>
+#include <cstdint>
+#include <vector>
 
 #include "common/logging/logging.h"
 
@@ -15,16 +13,6 @@ namespace {
 
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 
-struct HandlerState {
-  std::mutex mu;
-  std::set<std::string> allowed;
-  std::vector<DenialCallback> on_denied;
-  std::atomic<bool> running{true};
-};
-
-std::mutex g_mu;
-std::map<void*, std::shared_ptr<HandlerState>> g_handlers;  // by context handle
-
 std::string Z85(const zmq::message_t& key) {
   if (key.size() != 32) return "";
   char out[41] = {};
@@ -32,78 +20,131 @@ std::string Z85(const zmq::message_t& key) {
   return out;
 }
 
-void Serve(zmq::socket_t socket, std::shared_ptr<HandlerState> state) {
-  auto log = logging::GetLogger("auth");
-  while (true) {
-    std::vector<zmq::message_t> request;
-    try {
-      zmq::message_t frame;
-      do {
-        if (!socket.recv(frame)) break;
-        request.push_back(std::move(frame));
-        frame = zmq::message_t();
-      } while (request.back().more());
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;
-      break;  // ETERM: the context is shutting down
-    }
-    if (request.size() < 6) continue;  // not a ZAP request; REP needs a reply only for well-formed ones
-    const std::string version = request[0].to_string();
-    const std::string mechanism = request[5].to_string();
-    const std::string address = request[3].to_string();
-    std::string key = mechanism == "CURVE" && request.size() >= 7 ? Z85(request[6]) : "";
-    bool allowed = false;
-    {
-      std::lock_guard<std::mutex> lock(state->mu);
-      allowed = version == "1.0" && !key.empty() && state->allowed.count(key) > 0;
-      if (!allowed) {
-        for (const auto& cb : state->on_denied) {
-          if (cb) cb();
-        }
-      }
-    }
-    if (!allowed) {
-      log->warn("denied {} connection from {} (client key {})", mechanism, address.empty() ? "?" : address,
-                key.empty() ? "none" : key);
-    }
-    try {
-      socket.send(zmq::buffer(std::string("1.0")), zmq::send_flags::sndmore);
-      socket.send(request[1], zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(std::string(allowed ? "200" : "400")), zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(std::string(allowed ? "OK" : "client key not allowed")), zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(allowed ? key : std::string()), zmq::send_flags::sndmore);
-      socket.send(zmq::message_t(), zmq::send_flags::none);
-    } catch (const zmq::error_t&) {
-      break;
-    }
-  }
-  state->running = false;
-}
-
 }  // namespace
 
-Status EnsureZapHandler(zmq::context_t* context, const std::set<std::string>& allowed, DenialCallback on_denied) {
-  std::lock_guard<std::mutex> lock(g_mu);
-  auto& slot = g_handlers[context->handle()];
-  if (slot && slot->running) {
-    std::lock_guard<std::mutex> state_lock(slot->mu);
-    slot->allowed.insert(allowed.begin(), allowed.end());
-    if (on_denied) slot->on_denied.push_back(std::move(on_denied));
-    return Status::OK();
-  }
-  auto state = std::make_shared<HandlerState>();
-  state->allowed = allowed;
-  if (on_denied) state->on_denied.push_back(std::move(on_denied));
+Result<std::unique_ptr<ZapHandler>> ZapHandler::Start(zmq::context_t* context, DenialCallback on_denied) {
+  std::unique_ptr<ZapHandler> handler(new ZapHandler(std::move(on_denied)));
   try {
-    zmq::socket_t socket(*context, zmq::socket_type::rep);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.bind(kZapEndpoint);
-    std::thread(Serve, std::move(socket), state).detach();
+    zmq::socket_t zap(*context, zmq::socket_type::rep);
+    zap.set(zmq::sockopt::linger, 0);
+    try {
+      zap.bind(kZapEndpoint);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EADDRINUSE) {
+        return Status::AlreadyExists("this context has a ZAP handler already (inproc://zeromq.zap.01 is bound)");
+      }
+      throw;
+    }
+    // The handler thread waits on the ZAP socket and on this pair; Stop() writes to it.
+    const std::string wake_endpoint =
+        "inproc://reportflow.zap-wake." + std::to_string(reinterpret_cast<uintptr_t>(handler.get()));
+    zmq::socket_t wake(*context, zmq::socket_type::pair);
+    wake.set(zmq::sockopt::linger, 0);
+    wake.bind(wake_endpoint);
+    handler->stop_ = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pair);
+    handler->stop_->set(zmq::sockopt::linger, 0);
+    handler->stop_->connect(wake_endpoint);
+    // Thread creation is a full memory barrier: the sockets migrate to the new thread.
+    handler->thread_ = std::thread(&ZapHandler::Serve, handler.get(), std::move(zap), std::move(wake));
   } catch (const zmq::error_t& e) {
     return Status::Internal(std::string("cannot start the ZAP handler: ") + e.what());
   }
-  slot = std::move(state);
-  return Status::OK();
+  return handler;
+}
+
+ZapHandler::~ZapHandler() { Stop(); }
+
+void ZapHandler::Allow(const std::set<std::string>& keys) {
+  std::lock_guard<std::mutex> lock(mu_);
+  allowed_.insert(keys.begin(), keys.end());
+}
+
+void ZapHandler::Stop() {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (stop_) {
+    try {
+      stop_->send(zmq::str_buffer("stop"), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t&) {
+      // ETERM: the context is terminating (the owner broke the order), and the
+      // thread sees ETERM too and ends by itself.
+    }
+  }
+  if (thread_.joinable()) thread_.join();
+  stop_.reset();
+}
+
+bool ZapHandler::AwaitDenied(uint64_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(denied_mu_);
+  return denied_cv_.wait_for(lock, timeout, [&] { return denied_.load() >= n; });
+}
+
+std::string ZapHandler::Decide(const std::vector<zmq::message_t>& request, std::string* user_id) {
+  // RFC 27 request: version, request id, domain, address, identity, mechanism, credentials...
+  if (request.size() < 6 || request[0].to_string_view() != "1.0") return "500";
+  if (request[5].to_string_view() != "CURVE" || request.size() != 7) return "400";
+  const std::string key = Z85(request[6]);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (key.empty() || allowed_.count(key) == 0) return "400";
+  *user_id = key;
+  return "200";
+}
+
+void ZapHandler::Serve(zmq::socket_t zap, zmq::socket_t wake) {
+  auto log = logging::GetLogger("auth");
+  zmq::pollitem_t items[] = {{zap.handle(), 0, ZMQ_POLLIN, 0}, {wake.handle(), 0, ZMQ_POLLIN, 0}};
+  while (true) {
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      break;  // ETERM
+    }
+    if (items[1].revents & ZMQ_POLLIN) break;  // Stop()
+    if (!(items[0].revents & ZMQ_POLLIN)) continue;
+    std::vector<zmq::message_t> request;
+    try {
+      do {
+        zmq::message_t frame;
+        if (!zap.recv(frame, zmq::recv_flags::dontwait)) break;
+        request.push_back(std::move(frame));
+      } while (request.back().more());
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) break;
+      log->error("ZAP handler: receiving a request failed: {}", e.what());
+      continue;
+    }
+    if (request.empty()) continue;
+    std::string user_id;
+    const std::string status = Decide(request, &user_id);
+    if (status != "200") {
+      const std::string mechanism = request.size() > 5 ? request[5].to_string() : "?";
+      const std::string address = request.size() > 3 ? request[3].to_string() : "";
+      const std::string key = mechanism == "CURVE" && request.size() > 6 ? Z85(request[6]) : "";
+      log->warn("denied {} connection from {} (client key {})", mechanism, address.empty() ? "?" : address,
+                key.empty() ? "none" : key);
+      {
+        std::lock_guard<std::mutex> lock(denied_mu_);
+        denied_.fetch_add(1);
+      }
+      denied_cv_.notify_all();
+      if (on_denied_) on_denied_();
+    }
+    // REP: every request gets exactly one reply, or the socket refuses the next one.
+    try {
+      const std::string request_id = request.size() > 1 ? request[1].to_string() : "";
+      const std::string text = status == "200" ? "OK" : status == "400" ? "client key not allowed" : "malformed request";
+      zap.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
+      zap.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
+      zap.send(zmq::buffer(status), zmq::send_flags::sndmore);
+      zap.send(zmq::buffer(text), zmq::send_flags::sndmore);
+      zap.send(zmq::buffer(user_id), zmq::send_flags::sndmore);
+      zap.send(zmq::message_t(), zmq::send_flags::none);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) break;
+      log->error("ZAP handler: replying failed: {}", e.what());
+    }
+  }
+  // The sockets close here, before the owner terminates the context.
 }
 
 }  // namespace reportflow::messaging

@@ -13,6 +13,7 @@
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
+#include "common/messaging/zap_handler.h"
 #include "common/metrics/service_endpoint.h"
 #include "common/storage/store.h"
 #include "common/stream/topics.h"
@@ -37,6 +38,7 @@ struct AggregateService::Impl {
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<Aggregator> aggregator;
   zmq::context_t context;
+  std::unique_ptr<messaging::ZapHandler> zap;  // security.mode curve: authenticates the CURVE server sockets
   zmq::socket_t input, acks;
   zmq::socket_t publish;   // PUB: [topic][StreamEvent]
   zmq::socket_t snapshot;  // ROUTER: snapshot requests (Clone pattern)
@@ -54,6 +56,16 @@ struct AggregateService::Impl {
   metrics::Counter* snapshots_total = nullptr;
   metrics::Counter* snapshot_failures_total = nullptr;
   metrics::Histogram* apply_seconds = nullptr;
+
+  // Teardown: the sockets, then their ZAP handler (it counts denials in the
+  // registry `endpoint` owns), then (as members) the endpoint and the context.
+  ~Impl() {
+    input.close();
+    acks.close();
+    publish.close();
+    snapshot.close();
+    if (zap) zap->Stop();
+  }
 
   void RegisterMetrics() {
     auto& r = endpoint->registry();
@@ -302,8 +314,10 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
   metrics::Counter* auth_denied = &impl->endpoint->registry().GetCounter(
       "reportflow_auth_denied_total", "Connections refused by CURVE authentication (key not in the allow-list).");
-  messaging::SocketFactory factory(&impl->context, config.limits(), config.security(),
-                                   [auth_denied] { auth_denied->Inc(); });
+  if (config.security().mode() == "curve") {
+    ASSIGN_OR_RETURN(impl->zap, messaging::ZapHandler::Start(&impl->context, [auth_denied] { auth_denied->Inc(); }));
+  }
+  messaging::SocketFactory factory(&impl->context, config.limits(), config.security(), impl->zap.get());
   ASSIGN_OR_RETURN(impl->input, factory.Bind(zmq::socket_type::pull, config.endpoints().aggregate_input()));
   ASSIGN_OR_RETURN(impl->acks, factory.Connect(zmq::socket_type::push, config.endpoints().ingest_acks()));
   // The stream has its own queue bound: bursts of events (hundreds per document) must not
@@ -313,8 +327,7 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   // A stopping service gives subscribers time to receive what it published
   // (the last burst and the closing heartbeat) before the socket is dropped.
   stream_limits.set_linger_ms(std::max<uint32_t>(config.limits().linger_ms(), kStreamLingerMillis));
-  messaging::SocketFactory stream_factory(&impl->context, stream_limits, config.security(),
-                                          [auth_denied] { auth_denied->Inc(); });
+  messaging::SocketFactory stream_factory(&impl->context, stream_limits, config.security(), impl->zap.get());
   ASSIGN_OR_RETURN(impl->publish, stream_factory.Bind(zmq::socket_type::pub, config.endpoints().aggregate_publish()));
   ASSIGN_OR_RETURN(impl->snapshot, factory.Bind(zmq::socket_type::router, config.endpoints().aggregate_snapshot()));
   return std::unique_ptr<AggregateService>(new AggregateService(std::move(impl)));

@@ -15,6 +15,7 @@
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
+#include "common/messaging/zap_handler.h"
 #include "common/metrics/service_endpoint.h"
 #include "common/storage/store.h"
 #include "common/text/doc_id.h"
@@ -69,6 +70,7 @@ struct IngestService::Impl {
   std::unique_ptr<service::Waker> waker;
   std::unique_ptr<IngestStore> store;
   zmq::context_t context;
+  std::unique_ptr<messaging::ZapHandler> zap;  // security.mode curve: authenticates the CURVE server sockets
   std::unique_ptr<messaging::SocketFactory> factory;
   zmq::socket_t control, segment_work, extract_work, acks;
 
@@ -93,6 +95,16 @@ struct IngestService::Impl {
     metrics::Gauge *in_flight, *queued_segment, *queued_extract, *workers_segment, *workers_extract, *active_batches;
     metrics::Histogram* document_seconds;
   } m{};
+
+  // Teardown: the sockets, then their ZAP handler (it counts denials in the
+  // registry `endpoint` owns), then (as members) the endpoint and the context.
+  ~Impl() {
+    control.close();
+    segment_work.close();
+    extract_work.close();
+    acks.close();
+    if (zap) zap->Stop();
+  }
 
   void RegisterMetrics() {
     auto& r = endpoint->registry();
@@ -743,8 +755,11 @@ Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::P
   impl->RegisterMetrics();
   metrics::Counter* auth_denied = &impl->endpoint->registry().GetCounter(
       "reportflow_auth_denied_total", "Connections refused by CURVE authentication (key not in the allow-list).");
+  if (config.security().mode() == "curve") {
+    ASSIGN_OR_RETURN(impl->zap, messaging::ZapHandler::Start(&impl->context, [auth_denied] { auth_denied->Inc(); }));
+  }
   impl->factory = std::make_unique<messaging::SocketFactory>(&impl->context, config.limits(), config.security(),
-                                                             [auth_denied] { auth_denied->Inc(); });
+                                                             impl->zap.get());
   const auto& e = config.endpoints();
   ASSIGN_OR_RETURN(impl->control, impl->factory->Bind(zmq::socket_type::router, e.ingest_control()));
   ASSIGN_OR_RETURN(impl->segment_work, impl->factory->Bind(zmq::socket_type::router, e.segment_work()));

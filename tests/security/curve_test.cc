@@ -7,10 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
+#include "common/messaging/zap_handler.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::messaging {
@@ -45,6 +45,9 @@ class CurveTest : public ::testing::Test {
     limits_.set_send_hwm(1000);
     limits_.set_recv_hwm(1000);
     limits_.set_max_message_bytes(1 << 20);
+    auto zap = ZapHandler::Start(&server_ctx_, [this] { ++denied_callbacks_; });
+    ASSERT_OK(zap.status());
+    zap_ = std::move(zap).value();
   }
 
   void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text << "\n"; }
@@ -65,7 +68,7 @@ class CurveTest : public ::testing::Test {
 
   // Binds a CURVE server socket on an ephemeral port; returns its endpoint.
   std::string BindServer(zmq::socket_type type, zmq::socket_t* out) {
-    SocketFactory factory(&server_ctx_, limits_, Curve("server"), [this] { ++denied_; });
+    SocketFactory factory(&server_ctx_, limits_, Curve("server"), zap_.get());
     auto s = factory.Bind(type, "tcp://127.0.0.1:*");
     EXPECT_OK(s.status());
     *out = std::move(s).value();
@@ -96,19 +99,17 @@ class CurveTest : public ::testing::Test {
   }
 
   // Waits until the ZAP handler has denied `n` connections.
-  void AwaitDenials(int n) {
-    const auto end = Clock::now() + kDeadline;
-    while (denied_.load() < n) {
-      ASSERT_LT(Clock::now(), end) << "no denial was reported";
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+  void AwaitDenials(uint64_t n) {
+    ASSERT_TRUE(zap_->AwaitDenied(n, kDeadline)) << "only " << zap_->denied() << " denials were reported";
+    EXPECT_EQ(denied_callbacks_.load(), zap_->denied());
   }
 
   testing::TempDir dir_;
   KeyPair server_, client_, stranger_;
   config::v1::Limits limits_;
+  std::atomic<uint64_t> denied_callbacks_{0};
   zmq::context_t server_ctx_, client_ctx_;
-  std::atomic<int> denied_{0};
+  std::unique_ptr<ZapHandler> zap_;  // server_ctx_'s handler: stopped (destroyed) before the contexts
 };
 
 TEST_F(CurveTest, AllowedClientTalksBothWays) {
@@ -133,7 +134,7 @@ TEST_F(CurveTest, AllowedClientTalksBothWays) {
   auto back = RecvFrames(client);
   ASSERT_OK(back.status());
   EXPECT_EQ((*back)[0].to_string(), "welcome");
-  EXPECT_EQ(denied_.load(), 0);
+  EXPECT_EQ(zap_->denied(), 0u);
 }
 
 TEST_F(CurveTest, UnknownKeyNeitherDeliversNorReceivesAndIsCounted) {
@@ -194,6 +195,60 @@ TEST_F(CurveTest, MissingOrBadKeysAreClearErrors) {
   EXPECT_NE(r.status().message().find("allowed_clients_dir"), std::string::npos) << r.status().message();
   // ipc:// needs no keys at all.
   EXPECT_OK(SocketFactory(&ctx, limits_, s).Bind(zmq::socket_type::pull, "ipc://" + (dir_ / "x.sock").string()).status());
+}
+
+TEST_F(CurveTest, CurveServerWithoutAZapHandlerIsRefused) {
+  zmq::context_t ctx;
+  auto r = SocketFactory(&ctx, limits_, Curve("server")).Bind(zmq::socket_type::router, "tcp://127.0.0.1:*");
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_NE(r.status().message().find("ZAP handler"), std::string::npos) << r.status().message();
+}
+
+TEST_F(CurveTest, OneHandlerPerContext) {
+  auto second = ZapHandler::Start(&server_ctx_);
+  EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists) << second.status().ToString();
+}
+
+// Stop() ends the handler before the context terminates: the context closes
+// without hanging, and the ZAP endpoint is free again (a new handler binds it).
+TEST_F(CurveTest, HandlerStopsCleanlyBeforeTheContextTerminates) {
+  zmq::context_t ctx;
+  auto zap = ZapHandler::Start(&ctx);
+  ASSERT_OK(zap.status());
+  config::v1::Security server = Curve("server");
+  auto bound = SocketFactory(&ctx, limits_, server, zap->get()).Bind(zmq::socket_type::pull, "tcp://127.0.0.1:*");
+  ASSERT_OK(bound.status());
+  zmq::socket_t pull = std::move(bound).value();
+  auto ep = LastEndpoint(pull);
+  ASSERT_OK(ep.status());
+  zmq::socket_t push = ConnectAs(&client_ctx_, Curve("client"), zmq::socket_type::push, *ep);
+  const auto end = Clock::now() + kDeadline;
+  while (!Readable(pull, std::chrono::milliseconds(20))) {
+    ASSERT_LT(Clock::now(), end) << "an allowed client could not reach the server";
+    Send(push, "result");
+  }
+  pull.close();
+  (*zap)->Stop();
+  (*zap)->Stop();  // idempotent
+  auto again = ZapHandler::Start(&ctx);
+  ASSERT_OK(again.status());
+  (*again)->Stop();
+  ctx.close();  // returns: no socket of the handler keeps the context open
+}
+
+// Plaintext ipc:// sockets in a context with a handler are not authenticated
+// (no ZAP domain): a process can mix CURVE tcp:// and ipc:// endpoints.
+TEST_F(CurveTest, IpcSocketsBesideAHandlerStayUnauthenticated) {
+  SocketFactory factory(&server_ctx_, limits_, Curve("server"), zap_.get());
+  auto bound = factory.Bind(zmq::socket_type::pull, "ipc://" + (dir_ / "local.sock").string());
+  ASSERT_OK(bound.status());
+  zmq::socket_t push = ConnectAs(&client_ctx_, Plaintext(), zmq::socket_type::push, "ipc://" + (dir_ / "local.sock").string());
+  const auto end = Clock::now() + kDeadline;
+  while (!Readable(*bound, std::chrono::milliseconds(20))) {
+    ASSERT_LT(Clock::now(), end) << "a local ipc:// client could not reach the socket";
+    Send(push, "local");
+  }
+  EXPECT_EQ(zap_->denied(), 0u);
 }
 
 }  // namespace

@@ -49,7 +49,12 @@ TEST_F(StreamIntegrationTest, SubscriberJoiningMidBatchWithSnapshotEndsWithTheAg
   std::string out;
   ASSERT_EQ(Cli("gen-corpus --reports 1500 --seed 11 --out " + corpus, &out), 0) << out;
 
+  // Extraction is paced at 3 ms per document (fault_injection delay; results
+  // unchanged) so that on a fast idle machine the batch still lasts seconds and
+  // the subscriber below really joins in the middle of it.
   const pid_t run = Spawn(Reportflow() + " run " + corpus + "/reports --data " + data +
+                          " --set fault_injection.stage=extract --set fault_injection.mode=delay"
+                          " --set fault_injection.delay_ms=3 --set fault_injection.source_substring=/"
                           " --quiet --timeout 300 > " + (dir_ / "run.log").string() + " 2>&1");
   ASSERT_GT(run, 0);
   // Join once the batch is under way (polling a condition, not sleeping a guess).

@@ -122,12 +122,12 @@ void ZapHandler::Serve(zmq::socket_t zap, zmq::socket_t wake) {
       const std::string key = mechanism == "CURVE" && request.size() > 6 ? Z85(request[6]) : "";
       log->warn("denied {} connection from {} (client key {})", mechanism, address.empty() ? "?" : address,
                 key.empty() ? "none" : key);
+      if (on_denied_) on_denied_();  // before the count: AwaitDenied(n) returns after n callbacks
       {
         std::lock_guard<std::mutex> lock(denied_mu_);
         denied_.fetch_add(1);
       }
       denied_cv_.notify_all();
-      if (on_denied_) on_denied_();
     }
     // REP: every request gets exactly one reply, or the socket refuses the next one.
     try {
@@ -143,6 +143,13 @@ void ZapHandler::Serve(zmq::socket_t zap, zmq::socket_t wake) {
       if (e.num() == ETERM) break;
       log->error("ZAP handler: replying failed: {}", e.what());
     }
+  }
+  // Unbinding inproc:// is synchronous (closing alone frees the name later, in
+  // libzmq's reaper): once Stop() returns, a new handler can bind it.
+  try {
+    zap.unbind(kZapEndpoint);
+  } catch (const zmq::error_t&) {
+    // ETERM: the context is terminating anyway
   }
   // The sockets close here, before the owner terminates the context.
 }

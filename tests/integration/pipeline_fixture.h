@@ -3,6 +3,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -29,6 +31,30 @@ class PipelineFixture : public ::testing::Test {
     for (const auto& line : Lines(out)) records.push_back(nlohmann::json::parse(line));
     return records;
   }
+  // Starts `command` under /bin/sh, exec'd (the pid is the command's own); returns its pid.
+  static pid_t Spawn(const std::string& command) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  }
+  // Waits for `pid`: its exit status, 128 + the signal that ended it, or -1.
+  static int Wait(pid_t pid) {
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  // Documents the ingest ledger of `data` lists as complete (0 while there is none yet).
+  int CompleteDocuments(const std::string& data) const {
+    std::string out;
+    if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) return 0;
+    int n = 0;
+    for (const auto& line : Lines(out)) n += nlohmann::json::parse(line).value("status", "") == "complete";
+    return n;
+  }
+
   // Runs a batch and asserts it succeeded.
   void RunBatch(const std::string& paths, const std::string& data) const {
     std::string out;

@@ -102,6 +102,14 @@ class KillMatrixTest : public PipelineFixture {
     return {Sorted(docs), Sorted(Query("metrics", data)), Sorted(Query("aggregates", data))};
   }
 
+  // Documents, metrics and aggregates of `got` equal the reference run's.
+  static void ExpectSameResults(const Result& ref, const Result& got) {
+    EXPECT_EQ(got.docs.size(), ref.docs.size());
+    EXPECT_TRUE(got.docs == ref.docs) << "documents differ\n" << FirstDifference(ref.docs, got.docs);
+    EXPECT_TRUE(got.metrics == ref.metrics) << "metrics differ\n" << FirstDifference(ref.metrics, got.metrics);
+    EXPECT_TRUE(got.aggregates == ref.aggregates) << "aggregates differ\n" << FirstDifference(ref.aggregates, got.aggregates);
+  }
+
   // Runs the batch in the background, SIGKILLing the service whose process
   // name starts with `victim` at seeded random moments; returns run's exit code.
   int RunKilling(const std::string& data, const std::string& victim, unsigned seed, int* kills) {
@@ -164,12 +172,7 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     int kills = 0;
     ASSERT_EQ(RunKilling(data, comm, seed++, &kills), 0);
     EXPECT_GT(kills, 0) << "the batch ended before " << name << " could be killed";
-    const Result got = Collect(data);
-    EXPECT_EQ(got.docs.size(), ref.docs.size());
-    EXPECT_TRUE(got.docs == ref.docs) << "documents differ after killing " << name << "\n" << FirstDifference(ref.docs, got.docs);
-    EXPECT_EQ(got.metrics.size(), ref.metrics.size());
-    EXPECT_TRUE(got.metrics == ref.metrics) << "metrics differ after killing " << name << "\n" << FirstDifference(ref.metrics, got.metrics);
-    EXPECT_TRUE(got.aggregates == ref.aggregates) << "aggregates differ after killing " << name << "\n" << FirstDifference(ref.aggregates, got.aggregates);
+    ExpectSameResults(ref, Collect(data));  // SCOPED_TRACE names the victim
   }
   // Clean stops: SIGTERM to one service (it drains, exits 0 and is restarted),
   // and SIGTERM to `reportflow run` (every service drains and exits 0; run
@@ -209,10 +212,7 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     const std::string log = ReadFile(data + ".log");
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
     EXPECT_NE(log.find("service extract-0 exited (status 0); restarting"), std::string::npos) << log;
-    const Result got = Collect(data);
-    EXPECT_TRUE(got.docs == ref.docs) << FirstDifference(ref.docs, got.docs);
-    EXPECT_TRUE(got.metrics == ref.metrics) << FirstDifference(ref.metrics, got.metrics);
-    EXPECT_TRUE(got.aggregates == ref.aggregates) << FirstDifference(ref.aggregates, got.aggregates);
+    ExpectSameResults(ref, Collect(data));
   }
   {
     SCOPED_TRACE("clean stop of reportflow run");
@@ -237,10 +237,7 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     std::string out;
     ASSERT_EQ(Cli("run " + Input() + " --data " + data + " --quiet --timeout 300", &out), 0) << out;
     EXPECT_NE(out.find("already complete before this batch"), std::string::npos) << out;
-    const Result got = Collect(data);
-    EXPECT_TRUE(got.docs == ref.docs) << FirstDifference(ref.docs, got.docs);
-    EXPECT_TRUE(got.metrics == ref.metrics) << FirstDifference(ref.metrics, got.metrics);
-    EXPECT_TRUE(got.aggregates == ref.aggregates) << FirstDifference(ref.aggregates, got.aggregates);
+    ExpectSameResults(ref, Collect(data));
   }
   // The whole pipeline: SIGKILL every service and `reportflow run` itself
   // mid-batch, then `reportflow run` again on the same data dir resumes.
@@ -280,10 +277,7 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     std::string out;
     ASSERT_EQ(Cli("run " + Input() + " --data " + data + " --quiet --timeout 300", &out), 0) << out;
     EXPECT_NE(out.find("already complete before this batch"), std::string::npos) << out;
-    const Result got = Collect(data);
-    EXPECT_TRUE(got.docs == ref.docs) << FirstDifference(ref.docs, got.docs);
-    EXPECT_TRUE(got.metrics == ref.metrics) << FirstDifference(ref.metrics, got.metrics);
-    EXPECT_TRUE(got.aggregates == ref.aggregates) << FirstDifference(ref.aggregates, got.aggregates);
+    ExpectSameResults(ref, Collect(data));
   }
 }
 

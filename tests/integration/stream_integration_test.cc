@@ -15,33 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-// Starts `command` under /bin/sh; returns its pid.
-pid_t Spawn(const std::string& command) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-class StreamIntegrationTest : public PipelineFixture {
- protected:
-  // Documents the ingest ledger lists as complete (0 while it is not there yet).
-  int CompleteDocuments(const std::string& data) const {
-    std::string out;
-    if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) return 0;
-    int n = 0;
-    for (const auto& line : Lines(out)) n += json::parse(line).value("status", "") == "complete";
-    return n;
-  }
-};
+class StreamIntegrationTest : public PipelineFixture {};
 
 TEST_F(StreamIntegrationTest, SubscriberJoiningMidBatchWithSnapshotEndsWithTheAggregates) {
   const std::string corpus = (dir_ / "corpus").string();

@@ -178,24 +178,14 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
   // and SIGTERM to `reportflow run` (every service drains and exits 0; run
   // exits 143), then `reportflow run` again resumes.
   auto start_run = [&](const std::string& data) {
-    const pid_t run = fork();
-    if (run == 0) {
-      const std::string cmd = "exec " + Reportflow() + " run " + Input() + " --data " + data +
-                              " --quiet --timeout 300 > " + data + ".log 2>&1";
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    return run;
+    return Spawn(Reportflow() + " run " + Input() + " --data " + data + " --quiet --timeout 300 > " + data +
+                 ".log 2>&1");
   };
   auto await_complete = [&](const std::string& data, int n) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll interval
-      std::string out;
-      if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) continue;
-      int complete = 0;
-      for (const auto& line : Lines(out)) complete += nlohmann::json::parse(line)["status"] == "complete";
-      if (complete >= n) return true;
+      if (CompleteDocuments(data) >= n) return true;
     }
     return false;
   };
@@ -244,24 +234,10 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
   {
     SCOPED_TRACE("whole pipeline");
     const std::string data = (dir_ / "all").string();
-    const pid_t run = fork();
-    if (run == 0) {
-      const std::string cmd = "exec " + Reportflow() + " run " + Input() + " --data " + data +
-                              " --quiet --timeout 300 > " + data + ".log 2>&1";
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
+    const pid_t run = start_run(data);
     // Wait until some documents are complete (polling the ledger read-only), then kill everything.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    bool some_done = false;
-    while (!some_done && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // poll interval
-      std::string out;
-      if (RunCommand(Reportflow() + " docs --data " + data + " --format jsonl 2>/dev/null", &out) != 0) continue;
-      int complete = 0;
-      for (const auto& line : Lines(out)) complete += nlohmann::json::parse(line)["status"] == "complete";
-      some_done = complete >= 200;
-    }
+    const bool some_done = await_complete(data, 200);
     ASSERT_TRUE(some_done) << ReadFile(data + ".log");
     std::vector<pid_t> children = ChildrenNamed(run, "reportflow-");
     EXPECT_EQ(children.size(), 4u);

@@ -14,6 +14,8 @@
 
 #include "common/base/macros.h"
 #include "common/text/encoding.h"
+#include "cli/corpus_places.h"
+#include "cli/corpus_rng.h"
 
 namespace reportflow::cli {
 namespace {
@@ -21,33 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
-// SplitMix64: a small, fully specified generator (same output everywhere).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n).
-  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
-  int Between(int lo, int hi) { return lo + static_cast<int>(Below(static_cast<uint64_t>(hi - lo + 1))); }
-  bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
-  template <typename T>
-  const T& Pick(const std::vector<T>& v) { return v[Below(v.size())]; }
-
- private:
-  uint64_t state_;
-};
-
-// Characters place names are composed from (two per name).
-const std::vector<std::string> kNameChars = {
-    "青", "石", "龙", "河", "安", "平", "桥", "溪", "山", "花", "台", "柳", "新", "华", "阳", "永", "兴", "长",
-    "宁", "清", "水", "白", "马", "金", "沙", "凤", "岭", "坪", "湾", "峰", "林", "泉", "云", "岩", "塘", "松",
-    "竹", "梅", "桃", "杨", "高", "双", "和", "丰", "盛", "福", "瑞", "临", "江", "湖", "田", "庄", "坡", "源"};
-const std::vector<std::string> kEthnic = {"瑶族", "苗族", "土家族", "彝族", "侗族", "回族"};
 const std::vector<std::string> kLaws = {
     "《中华人民共和国行政处罚法》", "《中华人民共和国行政许可法》", "《中华人民共和国民法典》",
     "《中华人民共和国宪法》", "《信访工作条例》", "《重大行政决策程序暂行条例》", "《中华人民共和国安全生产法》",
@@ -87,10 +62,6 @@ std::string FullWidthDigits(const std::string& ascii) {
   }
   return out;
 }
-
-struct Place {
-  std::string province, city, county, county_short, township;
-};
 
 struct Gold {
   std::string text, unit, approx, kind, subject;
@@ -231,7 +202,6 @@ size_t CountOccurrences(const std::string& haystack, const std::string& needle) 
   return n;
 }
 
-std::string Name(Rng& r) { return r.Pick(kNameChars) + r.Pick(kNameChars); }
 
 struct Report {
   std::string text;  // UTF-8
@@ -368,24 +338,7 @@ Result<CorpusStats> GenerateCorpus(const CorpusOptions& options) {
   };
 
   Rng r(options.seed);
-  // The province: cities, counties (县/区), townships (乡, 镇, 民族乡, 街道).
-  const std::string province = Name(r) + "省";
-  std::vector<Place> places;
-  const int cities = std::max(2, std::min(12, options.reports / 400 + 2));
-  for (int c = 0; c < cities; ++c) {
-    const std::string city = Name(r) + "市";
-    const int counties = r.Between(3, 7);
-    for (int k = 0; k < counties; ++k) {
-      const std::string short_name = Name(r);
-      const std::string county = short_name + (r.Chance(70) ? "县" : "区");
-      const int towns = r.Between(6, 14);
-      for (int t = 0; t < towns; ++t) {
-        const int kind = static_cast<int>(r.Below(10));
-        const std::string suffix = kind < 4 ? "乡" : kind < 8 ? "镇" : kind < 9 ? "街道" : r.Pick(kEthnic) + "乡";
-        places.push_back({province, city, county, short_name, Name(r) + suffix});
-      }
-    }
-  }
+  const std::vector<Place> places = MakeProvincePlaces(r, options.reports);
 
   CorpusStats stats;
   std::ofstream gold_out(out / "gold.jsonl", std::ios::binary);

@@ -5,6 +5,7 @@
 #include "cli/data_reader.h"
 #include "cli/output.h"
 #include "cli/records.h"
+#include "common/stream/rollup_keys.h"
 
 namespace reportflow::cli {
 namespace {
@@ -14,10 +15,10 @@ struct AggregatesArgs {
   int year = 0;
 };
 
-bool Keep(const AggregatesArgs& a, const aggregate::v1::Rollup& r) {
-  if (!a.level.empty() && aggregate::RegionLevelName(r.key().level()) != a.level) return false;
+bool Keep(const AggregatesArgs& a, const std::string& region, const aggregate::v1::Rollup& r) {
+  if (!a.level.empty() && stream::LevelName(r.key().level()) != a.level) return false;
   if (!a.metric.empty() && r.key().metric_id().rfind(a.metric, 0) != 0) return false;
-  if (!a.region.empty() && r.key().region() != (a.region == "(unknown)" ? "" : a.region)) return false;
+  if (!a.region.empty() && r.key().region() != region && r.key().region_code() != a.region) return false;
   if (a.year != 0 && r.key().year() != a.year) return false;
   return true;
 }
@@ -43,11 +44,19 @@ void AddAggregatesCommand(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
-    RecordWriter out({"level", "region", "year", "metric", "documents", "count", "sum", "min", "max", "median",
-                      "approx_share", "coverage", "unit"},
-                     fmt, std::cout);
+    // The table shows the headline columns; csv and jsonl carry every field.
+    std::vector<std::string> columns = {"level", "region", "year", "metric", "statistic", "value", "unit",
+                                        "documents", "mentions", "min", "max", "median", "coverage"};
+    if (fmt != Format::kTable) {
+      columns = {"level", "region", "region_code", "reports", "year", "metric", "kind", "statistic", "value",
+                 "unit", "documents", "mentions", "sum", "mean", "median", "p90", "min", "max", "approx_share",
+                 "coverage"};
+    }
+    RecordWriter out(columns, fmt, std::cout);
+    // Regions are stored under their simplified names: 塘坡縣 finds 塘坡县.
+    const std::string region = args->region == "(unknown)" ? "" : SimplifiedName(args->region);
     s = (*reader)->aggregator().ForEachRollup([&](const aggregate::v1::Rollup& r) {
-      if (Keep(*args, r)) out.Add(RollupRecord(r));
+      if (Keep(*args, region, r)) out.Add(RollupRecord(r));
     });
     out.Finish();
     if (!s.ok()) {

@@ -1,6 +1,7 @@
 #include "cli/records.h"
 
-#include "services/aggregate/aggregator.h"
+#include "common/stream/rollup_keys.h"
+#include "common/text/han_variants.h"
 
 namespace reportflow::cli {
 namespace cpb = ::reportflow::common::v1;
@@ -25,6 +26,50 @@ std::string KindName(cpb::QuantityKind kind) {
   }
 }
 
+std::string PlaceStatusName(cpb::PlaceStatus status) {
+  switch (status) {
+    case cpb::PLACE_STATUS_RESOLVED: return "resolved";
+    case cpb::PLACE_STATUS_AMBIGUOUS: return "ambiguous";
+    case cpb::PLACE_STATUS_NOT_FOUND: return "not_in_gazetteer";
+    default: return "unknown";
+  }
+}
+
+std::string PlaceSourceName(cpb::PlaceSource source) {
+  std::string name = cpb::PlaceSource_Name(source);
+  constexpr std::string_view kPrefix = "PLACE_SOURCE_";
+  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+std::string RoleName(extract::v1::QuantityRole role) {
+  switch (role) {
+    case extract::v1::QUANTITY_ROLE_PART: return "part";
+    case extract::v1::QUANTITY_ROLE_TARGET: return "target";
+    case extract::v1::QUANTITY_ROLE_CHANGE: return "change";
+    default: return "value";
+  }
+}
+
+std::string MetricKindName(extract::v1::MetricKind kind) {
+  switch (kind) {
+    case extract::v1::METRIC_KIND_COUNT: return "count";
+    case extract::v1::METRIC_KIND_RATE: return "rate";
+    case extract::v1::METRIC_KIND_MONEY: return "money";
+    default: return "other";
+  }
+}
+
+std::string StatisticName(aggregate::v1::RollupStatistic statistic) {
+  return statistic == aggregate::v1::ROLLUP_STATISTIC_SUM ? "sum" : "mean";
+}
+
+std::string SimplifiedName(const std::string& name) {
+  auto variants = text::HanVariants::Get();
+  return variants.ok() ? (*variants)->Simplify(name) : name;
+}
+
 namespace {
 ordered_json OrNull(const std::string& s) { return s.empty() ? ordered_json(nullptr) : ordered_json(s); }
 }  // namespace
@@ -43,9 +88,31 @@ ordered_json DocumentRecord(const ingest::v1::LedgerEntry& entry, const cpb::Doc
   }
   r["township"] = OrNull(m.township());
   r["unit_type"] = OrNull(m.unit_type());
+  r["unit_level"] = m.unit_level() == cpb::REGION_LEVEL_UNSPECIFIED ? ordered_json(nullptr)
+                                                                    : ordered_json(stream::LevelName(m.unit_level()));
   r["county"] = OrNull(m.county());
   r["city"] = OrNull(m.city());
   r["province"] = OrNull(m.province());
+  r["township_code"] = OrNull(m.township_code());
+  r["county_code"] = OrNull(m.county_code());
+  r["city_code"] = OrNull(m.city_code());
+  r["province_code"] = OrNull(m.province_code());
+  const cpb::PlaceResolution& place = m.place();
+  r["place_status"] = PlaceStatusName(place.status());
+  std::string sources;
+  for (int s : place.sources()) {
+    sources += (sources.empty() ? "" : ",") + PlaceSourceName(static_cast<cpb::PlaceSource>(s));
+  }
+  r["place_source"] = OrNull(sources);
+  ordered_json candidates = ordered_json::array();
+  for (const auto& c : place.candidates()) {
+    candidates.push_back({{"township", OrNull(c.township())}, {"county", OrNull(c.county())},
+                          {"city", OrNull(c.city())}, {"province", OrNull(c.province())}, {"code", c.code()}});
+  }
+  r["place_candidates"] = candidates;
+  r["township_written"] = OrNull(place.township_written());
+  r["county_written"] = OrNull(place.county_written());
+  r["place_note"] = OrNull(place.note());
   r["year"] = m.has_year() ? ordered_json(m.year()) : ordered_json(nullptr);
   r["report_date"] = OrNull(m.report_date());
   r["title"] = OrNull(m.title());
@@ -64,12 +131,21 @@ ordered_json MetricRecord(const std::string& doc_id, const std::string& source, 
   r["source"] = source;
   r["township"] = OrNull(meta.township());
   r["county"] = OrNull(meta.county());
+  r["city"] = OrNull(meta.city());
+  r["province"] = OrNull(meta.province());
+  r["region_code"] = OrNull(meta.township_code().empty() ? meta.county_code() : meta.township_code());
   r["year"] = meta.has_year() ? ordered_json(meta.year()) : ordered_json(nullptr);
   r["metric"] = metric.metric_id();
+  r["metric_kind"] = MetricKindName(metric.metric_kind());
+  r["role"] = RoleName(metric.role());
+  r["parent"] = metric.has_parent() ? ordered_json(metric.parent()) : ordered_json(nullptr);
+  r["total"] = metric.total();
   r["subject"] = metric.subject();
   r["value"] = metric.value();
   r["value_max"] = metric.has_value_max() ? ordered_json(metric.value_max()) : ordered_json(nullptr);
   r["unit"] = metric.unit();
+  r["canonical_value"] = metric.canonical_unit().empty() ? ordered_json(nullptr) : ordered_json(metric.canonical_value());
+  r["canonical_unit"] = OrNull(metric.canonical_unit());
   r["approx"] = ApproxName(metric.approx());
   r["kind"] = KindName(metric.kind());
   r["text"] = metric.text();
@@ -82,22 +158,29 @@ ordered_json MetricRecord(const std::string& doc_id, const std::string& source, 
 }
 
 ordered_json RollupRecord(const aggregate::v1::Rollup& rollup) {
+  const bool summed = rollup.statistic() == aggregate::v1::ROLLUP_STATISTIC_SUM;
   ordered_json r;
-  r["level"] = aggregate::RegionLevelName(rollup.key().level());
+  r["level"] = stream::LevelName(rollup.key().level());
   r["region"] = rollup.key().region().empty() ? ordered_json("(unknown)") : ordered_json(rollup.key().region());
+  r["region_code"] = OrNull(rollup.key().region_code());
+  r["reports"] = rollup.key().source_level() == common::v1::REGION_LEVEL_COUNTY ? "county" : "township";
   r["year"] = rollup.key().year() ? ordered_json(rollup.key().year()) : ordered_json(nullptr);
   r["metric"] = rollup.key().metric_id();
+  r["kind"] = MetricKindName(rollup.metric_kind());
+  r["statistic"] = StatisticName(rollup.statistic());
+  // The headline figure: the total of a count or amount, the mean of a rate.
+  r["value"] = summed ? rollup.sum() : rollup.mean();
+  r["unit"] = rollup.unit();
   r["documents"] = rollup.documents();
-  r["count"] = rollup.count();
-  r["sum"] = rollup.sum();
-  r["min"] = rollup.min();
-  r["max"] = rollup.max();
+  r["mentions"] = rollup.mentions();
+  r["sum"] = summed ? ordered_json(rollup.sum()) : ordered_json(nullptr);
   r["mean"] = rollup.mean();
   r["median"] = rollup.median();
   r["p90"] = rollup.p90();
+  r["min"] = rollup.min();
+  r["max"] = rollup.max();
   r["approx_share"] = rollup.count() ? static_cast<double>(rollup.approx_count()) / rollup.count() : 0.0;
   r["coverage"] = rollup.coverage();
-  r["unit"] = rollup.unit();
   return r;
 }
 

@@ -15,13 +15,26 @@ namespace reportflow::cli {
 
 std::string ApproxName(common::v1::Approx approx);        // exact, more_than, about, less_than, at_least
 std::string KindName(common::v1::QuantityKind kind);      // count, percent, money, other
+std::string PlaceStatusName(common::v1::PlaceStatus status);  // resolved, ambiguous, not_in_gazetteer, unknown
+std::string PlaceSourceName(common::v1::PlaceSource source);  // title, issuer, ..., path, scope, batch
+std::string RoleName(extract::v1::QuantityRole role);          // value, part, target, change
+std::string MetricKindName(extract::v1::MetricKind kind);      // count, rate, money, other
+std::string StatisticName(aggregate::v1::RollupStatistic statistic);  // sum or mean
 
-// doc_id, source, status, township, county, year, title, and all other metadata.
+// A region name as rollups group it: in simplified characters (塘坡縣 -> 塘坡县).
+std::string SimplifiedName(const std::string& name);
+
+// doc_id, source, status, township .. province with their codes, how the
+// place was resolved (status, sources, candidates, written forms), year,
+// title, and all other metadata.
 nlohmann::ordered_json DocumentRecord(const ingest::v1::LedgerEntry& entry, const common::v1::DocumentMetadata* meta);
-// doc_id, source, township, year, metric, subject, value, unit, approx, kind, text, span, section ...
+// doc_id, source, township .. province, year, metric, kind, role, parent,
+// subject, value, unit, canonical value and unit, approx, text, span, section ...
 nlohmann::ordered_json MetricRecord(const std::string& doc_id, const std::string& source,
                                     const common::v1::DocumentMetadata& meta, const extract::v1::Metric& metric);
-// level, region, year, metric, documents, count, sum, min, max, mean, median, p90, approx_share, coverage, unit
+// level, region, region_code, reports (township|county), year, metric, kind,
+// statistic, value (sum of a count, mean of a rate), unit, documents,
+// mentions, sum (null for rates), mean, median, p90, min, max, approx_share, coverage
 nlohmann::ordered_json RollupRecord(const aggregate::v1::Rollup& rollup);
 
 }  // namespace reportflow::cli

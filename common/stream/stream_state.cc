@@ -1,26 +1,10 @@
 #include "common/stream/stream_state.h"
 
-#include <algorithm>
-#include <cstdio>
-
 #include "common/stream/topics.h"
 
 namespace reportflow::stream {
-namespace {
 
 namespace apb = ::reportflow::aggregate::v1;
-
-std::string RegionKey(int level, const std::string& region, int32_t year) {
-  char y[8];
-  std::snprintf(y, sizeof(y), "%04d", std::clamp(year, 0, 9999));
-  return std::to_string(level) + '\0' + region + '\0' + y;
-}
-
-std::string RollupKey(const apb::RollupKey& k) {
-  return RegionKey(k.level(), k.region(), k.year()) + '\0' + k.metric_id();
-}
-
-}  // namespace
 
 void StreamState::Reset(uint64_t sequence) {
   sequence_ = sequence;
@@ -29,7 +13,7 @@ void StreamState::Reset(uint64_t sequence) {
 }
 
 void StreamState::PutRollup(const apb::Rollup& r) {
-  const std::string key = RollupKey(r.key());
+  const std::string key = EncodeRollupKey(r.key());
   if (r.count() == 0 && r.documents() == 0) {
     rollups_.erase(key);
     return;
@@ -42,7 +26,7 @@ void StreamState::PutRollup(const apb::Rollup& r) {
 }
 
 void StreamState::PutRegion(const apb::RegionCount& rc) {
-  const std::string key = RegionKey(rc.level(), rc.region(), rc.year());
+  const std::string key = EncodeRegionKey(rc);
   if (rc.documents() == 0) {
     regions_.erase(key);
   } else {
@@ -68,7 +52,7 @@ StreamState::Outcome StreamState::Apply(const apb::StreamEvent& e) {
 }
 
 void StreamState::FillCoverage(apb::Rollup* r) const {
-  const auto it = regions_.find(RegionKey(r->key().level(), r->key().region(), r->key().year()));
+  const auto it = regions_.find(RegionKeyOf(r->key()));
   const uint32_t n = it == regions_.end() ? 0 : it->second.documents();
   r->set_region_documents(n);
   r->set_coverage(n ? static_cast<double>(r->documents()) / n : 0.0);

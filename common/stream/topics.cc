@@ -3,17 +3,6 @@
 namespace reportflow::stream {
 
 namespace apb = ::reportflow::aggregate::v1;
-namespace cpb = ::reportflow::common::v1;
-
-std::string LevelName(cpb::RegionLevel level) {
-  switch (level) {
-    case cpb::REGION_LEVEL_TOWNSHIP: return "township";
-    case cpb::REGION_LEVEL_COUNTY: return "county";
-    case cpb::REGION_LEVEL_CITY: return "city";
-    case cpb::REGION_LEVEL_PROVINCE: return "province";
-    default: return "unknown";
-  }
-}
 
 std::string MetricTopic(const apb::MetricEvent& m) {
   return "metric." + m.metric().metric_id() + "." + m.metadata().township();

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/stream/rollup_keys.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 
 namespace reportflow::stream {
@@ -20,9 +21,6 @@ namespace reportflow::stream {
 inline constexpr std::string_view kHeartbeatTopic = "hb";
 inline constexpr std::string_view kSnapshotRequestHeader = "rf1.snapshot_request";
 inline constexpr std::string_view kSnapshotHeader = "rf1.snapshot";
-
-// "township", "county", "city", "province" or "unknown" (same names as aggregate::RegionLevelName).
-std::string LevelName(common::v1::RegionLevel level);
 
 std::string MetricTopic(const aggregate::v1::MetricEvent& metric);
 std::string RollupTopic(const aggregate::v1::RollupKey& key);

@@ -9,7 +9,9 @@
 #include <set>
 
 #include "common/base/macros.h"
+#include "common/stream/rollup_keys.h"
 #include "common/text/han_variants.h"
+#include "services/aggregate/document_values.h"
 
 namespace reportflow::aggregate {
 namespace {
@@ -24,15 +26,16 @@ constexpr char kRegions[] = "regions";
 constexpr char kMeta[] = "meta";
 constexpr char kSequenceKey[] = "stream_sequence";
 
-// One document's values under one rollup key.
-struct KeyValues {
+// One document's value under one rollup key.
+struct KeyValue {
   apb::RollupKey key;
-  std::vector<const epb::Metric*> metrics;
+  const DocValue* value;
 };
 
 struct RegionRef {
   cpb::RegionLevel level;
   std::string region;
+  std::string code;
 };
 
 // A region's name as rollups group it: in simplified characters, so a report
@@ -46,27 +49,45 @@ std::string GroupingName(const std::string& name) {
   return variants ? variants->Simplify(name) : name;
 }
 
-std::vector<RegionRef> RegionsOf(const cpb::DocumentMetadata& m) {
-  return {{cpb::REGION_LEVEL_TOWNSHIP, GroupingName(m.township())},
-          {cpb::REGION_LEVEL_COUNTY, GroupingName(m.county())},
-          {cpb::REGION_LEVEL_CITY, GroupingName(m.city())},
-          {cpb::REGION_LEVEL_PROVINCE, GroupingName(m.province())}};
+// The reporting level whose rollups a document adds to: county-level reports
+// (a county government's own report) form their own family of rollups.
+cpb::RegionLevel SourceLevelOf(const cpb::DocumentMetadata& m) {
+  return m.unit_level() == cpb::REGION_LEVEL_COUNTY ? cpb::REGION_LEVEL_COUNTY : cpb::REGION_LEVEL_TOWNSHIP;
 }
 
-// Groups a contribution's metrics by rollup key (every region level).
-std::map<std::string, KeyValues> Keyify(const apb::DocContribution& c) {
-  std::map<std::string, KeyValues> out;
+// The regions a document counts in, one per level; a county-level report has
+// no township.
+std::vector<RegionRef> RegionsOf(const cpb::DocumentMetadata& m) {
+  std::vector<RegionRef> out;
+  if (SourceLevelOf(m) != cpb::REGION_LEVEL_COUNTY) {
+    out.push_back({cpb::REGION_LEVEL_TOWNSHIP, GroupingName(m.township()), m.township_code()});
+  }
+  out.push_back({cpb::REGION_LEVEL_COUNTY, GroupingName(m.county()), m.county_code()});
+  out.push_back({cpb::REGION_LEVEL_CITY, GroupingName(m.city()), m.city_code()});
+  out.push_back({cpb::REGION_LEVEL_PROVINCE, GroupingName(m.province()), m.province_code()});
+  return out;
+}
+
+std::string EncodeRegion(const RegionRef& ref, cpb::RegionLevel source_level, int32_t year) {
+  return stream::EncodeRegionKey(ref.level, source_level, ref.code, ref.region, year);
+}
+
+// Groups a contribution's document values by rollup key (every region level).
+std::map<std::string, KeyValue> Keyify(const apb::DocContribution& c, const std::vector<DocValue>& values) {
+  std::map<std::string, KeyValue> out;
   const int32_t year = c.metadata().has_year() ? c.metadata().year() : 0;
+  const cpb::RegionLevel source_level = SourceLevelOf(c.metadata());
   for (const auto& region : RegionsOf(c.metadata())) {
-    for (const auto& metric : c.metrics()) {
+    for (const DocValue& v : values) {
       apb::RollupKey key;
       key.set_level(region.level);
       key.set_region(region.region);
+      key.set_region_code(region.code);
+      key.set_source_level(source_level);
       key.set_year(year);
-      key.set_metric_id(metric.metric_id());
-      auto& kv = out[EncodeRollupKey(key)];
-      kv.key = key;
-      kv.metrics.push_back(&metric);
+      key.set_metric_id(v.metric_id);
+      key.set_unit(v.unit);
+      out[stream::EncodeRollupKey(key)] = {key, &v};
     }
   }
   return out;
@@ -106,22 +127,26 @@ void UpgradeHistogram(apb::Rollup* r) {
   r->clear_histogram();
 }
 
-void Contribute(apb::Rollup* r, const KeyValues& kv, int sign) {
-  r->set_documents(static_cast<uint32_t>(static_cast<int64_t>(r->documents()) + sign));
-  for (const epb::Metric* m : kv.metrics) {
-    r->set_count(static_cast<uint64_t>(static_cast<int64_t>(r->count()) + sign));
-    if (m->approx() != cpb::APPROX_EXACT && m->approx() != cpb::APPROX_UNSPECIFIED) {
-      r->set_approx_count(static_cast<uint64_t>(static_cast<int64_t>(r->approx_count()) + sign));
-    }
-    auto& units = *r->mutable_units();
-    const int64_t n = static_cast<int64_t>(units[m->unit()]) + sign;
-    if (n <= 0) {
-      units.erase(m->unit());
+void Contribute(apb::Rollup* r, const DocValue& v, int sign) {
+  auto add = [sign](uint64_t n, uint64_t by) {
+    return static_cast<uint64_t>(static_cast<int64_t>(n) + sign * static_cast<int64_t>(by));
+  };
+  r->set_metric_kind(v.kind);
+  r->set_statistic(StatisticOf(v.kind));
+  r->set_documents(static_cast<uint32_t>(add(r->documents(), 1)));
+  r->set_count(add(r->count(), 1));
+  r->set_mentions(add(r->mentions(), v.mentions));
+  if (v.approx) r->set_approx_count(add(r->approx_count(), 1));
+  auto& units = *r->mutable_units();
+  for (const auto& [unit, n] : v.units_written) {
+    const uint64_t left = add(units[unit], n);
+    if (static_cast<int64_t>(left) <= 0) {
+      units.erase(unit);
     } else {
-      units[m->unit()] = static_cast<uint64_t>(n);
+      units[unit] = left;
     }
-    AddToHistogram(r, m->value(), sign);
   }
+  AddToHistogram(r, v.value, sign);
 }
 
 // The value at quantile q of the histogram (nearest-rank, q in (0,1]).
@@ -163,26 +188,6 @@ apb::Rollup WithoutHistogram(const apb::Rollup& rollup) {
   return out;
 }
 
-std::string RegionLevelName(cpb::RegionLevel level) {
-  switch (level) {
-    case cpb::REGION_LEVEL_TOWNSHIP: return "township";
-    case cpb::REGION_LEVEL_COUNTY: return "county";
-    case cpb::REGION_LEVEL_CITY: return "city";
-    case cpb::REGION_LEVEL_PROVINCE: return "province";
-    default: return "unknown";
-  }
-}
-
-std::string EncodeRegionKey(cpb::RegionLevel level, const std::string& region, int32_t year) {
-  char y[8];
-  std::snprintf(y, sizeof(y), "%04d", std::clamp(year, 0, 9999));
-  return std::to_string(static_cast<int>(level)) + '\0' + region + '\0' + y;
-}
-
-std::string EncodeRollupKey(const apb::RollupKey& key) {
-  return EncodeRegionKey(key.level(), key.region(), key.year()) + '\0' + key.metric_id();
-}
-
 void FinishRollup(apb::Rollup* r) {
   if (r->count() == 0 || r->hist_values().empty()) {
     r->set_sum(0);
@@ -205,21 +210,16 @@ void FinishRollup(apb::Rollup* r) {
     compensation += std::abs(sum) >= std::abs(term) ? (sum - t) + term : (term - t) + sum;
     sum = t;
   }
-  r->set_sum(sum + compensation);
-  r->set_mean(r->sum() / static_cast<double>(r->count()));
+  sum += compensation;
+  // A rate is never summed: its rollup answers with the mean, median, min and max.
+  r->set_sum(r->statistic() == apb::ROLLUP_STATISTIC_MEAN ? 0 : sum);
+  r->set_mean(sum / static_cast<double>(r->count()));
   r->set_median(Quantile(*r, 0.5));
   r->set_p90(Quantile(*r, 0.9));
   r->set_min(r->hist_values(0));
   r->set_max(r->hist_values(r->hist_values_size() - 1));
-  std::string best;
-  uint64_t best_n = 0;
-  for (const auto& [unit, n] : r->units()) {
-    if (n > best_n || (n == best_n && unit < best)) {
-      best = unit;
-      best_n = n;
-    }
-  }
-  r->set_unit(best);
+  r->set_unit(r->key().unit());
+  r->set_approx_share(static_cast<double>(r->approx_count()) / static_cast<double>(r->count()));
 }
 
 const std::vector<std::string>& Aggregator::ColumnFamilies() {
@@ -266,22 +266,25 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     return &touched.emplace(enc, std::move(r)).first->second;
   };
   if (had_prev) {
-    for (const auto& [enc, kv] : Keyify(prev)) {
+    const std::vector<DocValue> values = DocumentValues(prev.metrics());
+    for (const auto& [enc, kv] : Keyify(prev, values)) {
       ASSIGN_OR_RETURN(apb::Rollup * r, load(enc, kv.key));
-      Contribute(r, kv, -1);
+      Contribute(r, *kv.value, -1);
     }
   }
-  for (const auto& [enc, kv] : Keyify(next)) {
+  const std::vector<DocValue> values = DocumentValues(next.metrics());
+  for (const auto& [enc, kv] : Keyify(next, values)) {
     ASSIGN_OR_RETURN(apb::Rollup * r, load(enc, kv.key));
-    Contribute(r, kv, +1);
+    Contribute(r, *kv.value, +1);
   }
 
   // Region document counts.
   std::map<std::string, apb::RegionCount> regions;
   auto bump = [&](const apb::DocContribution& c, int sign) -> Status {
     const int32_t year = c.metadata().has_year() ? c.metadata().year() : 0;
+    const cpb::RegionLevel source_level = SourceLevelOf(c.metadata());
     for (const auto& ref : RegionsOf(c.metadata())) {
-      const std::string enc = EncodeRegionKey(ref.level, ref.region, year);
+      const std::string enc = EncodeRegion(ref, source_level, year);
       auto it = regions.find(enc);
       if (it == regions.end()) {
         apb::RegionCount rc;
@@ -293,6 +296,8 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
           rc.Clear();
           rc.set_level(ref.level);
           rc.set_region(ref.region);
+          rc.set_region_code(ref.code);
+          rc.set_source_level(source_level);
           rc.set_year(year);
         } else if (!s.ok()) {
           return s;
@@ -392,11 +397,11 @@ Status Aggregator::ForEachRegion(const std::function<void(const apb::RegionCount
 Status Aggregator::ForEachRollup(const std::function<void(const apb::Rollup&)>& fn) const {
   std::map<std::string, uint32_t> region_docs;
   RETURN_IF_ERROR(ForEachRegion([&](const apb::RegionCount& rc) {
-    region_docs[EncodeRegionKey(rc.level(), rc.region(), rc.year())] = rc.documents();
+    region_docs[stream::EncodeRegionKey(rc)] = rc.documents();
   }));
   return ScanProtos<apb::Rollup>(*store_, kRollups, [&](const apb::Rollup& r) {
     apb::Rollup out = r;
-    const auto it = region_docs.find(EncodeRegionKey(r.key().level(), r.key().region(), r.key().year()));
+    const auto it = region_docs.find(stream::RegionKeyOf(r.key()));
     const uint32_t n = it == region_docs.end() ? 0 : it->second;
     out.set_region_documents(n);
     out.set_coverage(n ? static_cast<double>(r.documents()) / n : 0.0);

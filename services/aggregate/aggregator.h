@@ -44,11 +44,6 @@ struct AggregateChange {
   std::vector<aggregate::v1::StreamEvent> events;
 };
 
-std::string EncodeRollupKey(const aggregate::v1::RollupKey& key);
-std::string EncodeRegionKey(common::v1::RegionLevel level, const std::string& region, int32_t year);
-// "township", "county", "city", "province" or "unknown".
-std::string RegionLevelName(common::v1::RegionLevel level);
-
 class Aggregator {
  public:
   explicit Aggregator(storage::Store* store) : store_(store) {}
@@ -85,7 +80,8 @@ class Aggregator {
 // and in snapshots (the statistics derived from it are set).
 aggregate::v1::Rollup WithoutHistogram(const aggregate::v1::Rollup& rollup);
 
-// Fills mean, median, p90, min, max and unit from the histogram and counters.
+// Fills sum (counts and money only), mean, median, p90, min, max, unit and
+// approx_share from the histogram and counters.
 void FinishRollup(aggregate::v1::Rollup* rollup);
 
 }  // namespace reportflow::aggregate

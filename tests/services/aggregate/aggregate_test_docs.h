@@ -17,8 +17,8 @@
 
 namespace reportflow::testing {
 
-// One document's extraction: metadata plus metrics (id, value) in 件; values
-// above 50 are marked "more than" so approximate shares are exercised.
+// One document's extraction: metadata plus metrics (id, value), counts in 件;
+// values above 50 are marked "more than" so approximate shares are exercised.
 inline extract::v1::ExtractionResult Doc(const std::string& township, const std::string& county, int year,
                                          std::vector<std::pair<std::string, double>> metrics) {
   extract::v1::ExtractionResult r;
@@ -30,6 +30,7 @@ inline extract::v1::ExtractionResult Doc(const std::string& township, const std:
     m->set_metric_id(id);
     m->set_value(v);
     m->set_unit("件");
+    m->set_kind(common::v1::QUANTITY_KIND_COUNT);
     m->set_approx(v > 50 ? common::v1::APPROX_MORE_THAN : common::v1::APPROX_EXACT);
   }
   return r;

@@ -1,7 +1,10 @@
 #include "services/aggregate/aggregator.h"
 
 #include <map>
+#include <utility>
+#include <vector>
 
+#include "common/stream/rollup_keys.h"
 #include "tests/services/aggregate/aggregate_test_docs.h"
 #include "tests/testing/test_util.h"
 
@@ -15,7 +18,7 @@ using testing::Doc;
 std::map<std::string, apb::Rollup> All(const Aggregator& agg) {
   std::map<std::string, apb::Rollup> out;
   EXPECT_OK(agg.ForEachRollup([&](const apb::Rollup& r) {
-    out[RegionLevelName(r.key().level()) + "/" + r.key().region() + "/" + std::to_string(r.key().year()) + "/" +
+    out[stream::LevelName(r.key().level()) + "/" + r.key().region() + "/" + std::to_string(r.key().year()) + "/" +
         r.key().metric_id()] = r;
   }));
   return out;
@@ -31,18 +34,22 @@ TEST_F(AggregatorTest, RollsUpByLevelWithExactStatistics) {
   ASSERT_OK(agg_.Apply("d1", Doc("甲乡", "某县", 2023, {{"mediation.disputes_handled", 90}})).status());
   ASSERT_OK(agg_.Apply("d2", Doc("乙镇", "某县", 2023, {{"mediation.disputes_handled", 10}, {"mediation.disputes_handled", 20}})).status());
   ASSERT_OK(agg_.Apply("d3", Doc("丙乡", "某县", 2023, {{"training.sessions", 3}})).status());
+  ASSERT_OK(agg_.Apply("d4", Doc("丁镇", "某县", 2023, {{"mediation.disputes_handled", 40}})).status());
   auto all = All(agg_);
+  // One value per document: 乙镇's two distinct figures add up to 30.
   const auto& county = all.at("county/某县/2023/mediation.disputes_handled");
-  EXPECT_EQ(county.documents(), 2u);
+  EXPECT_EQ(county.statistic(), apb::ROLLUP_STATISTIC_SUM);
+  EXPECT_EQ(county.documents(), 3u);
   EXPECT_EQ(county.count(), 3u);
-  EXPECT_DOUBLE_EQ(county.sum(), 120);
-  EXPECT_DOUBLE_EQ(county.min(), 10);
+  EXPECT_EQ(county.mentions(), 4u);
+  EXPECT_DOUBLE_EQ(county.sum(), 160);
+  EXPECT_DOUBLE_EQ(county.min(), 30);
   EXPECT_DOUBLE_EQ(county.max(), 90);
-  EXPECT_DOUBLE_EQ(county.median(), 20);
+  EXPECT_DOUBLE_EQ(county.median(), 40);
   EXPECT_DOUBLE_EQ(county.p90(), 90);
   EXPECT_EQ(county.approx_count(), 1u);
-  EXPECT_EQ(county.region_documents(), 3u);
-  EXPECT_NEAR(county.coverage(), 2.0 / 3.0, 1e-9);
+  EXPECT_EQ(county.region_documents(), 4u);
+  EXPECT_NEAR(county.coverage(), 3.0 / 4.0, 1e-9);
   EXPECT_EQ(county.unit(), "件");
   // Unknown levels are grouped as unknown, never dropped.
   EXPECT_EQ(all.at("province//2023/mediation.disputes_handled").count(), 3u);
@@ -89,14 +96,17 @@ TEST_F(AggregatorTest, RegionsWrittenInTraditionalCharactersGroupWithTheirSimpli
 }
 
 TEST_F(AggregatorTest, RollupsStoredWithTheEarlierUnpackedHistogramAreUpgraded) {
-  ASSERT_OK(agg_.Apply("d1", Doc("甲乡", "某县", 2023, {{"a", 5}, {"a", 9}})).status());
+  ASSERT_OK(agg_.Apply("d1", Doc("甲乡", "某县", 2023, {{"a", 5}})).status());
+  ASSERT_OK(agg_.Apply("d0", Doc("甲乡", "某县", 2023, {{"a", 9}})).status());
   // Rewrite the stored township rollup as an earlier version stored it.
   apb::RollupKey key;
   key.set_level(common::v1::REGION_LEVEL_TOWNSHIP);
   key.set_region("甲乡");
   key.set_year(2023);
   key.set_metric_id("a");
-  const std::string enc = EncodeRollupKey(key);
+  key.set_source_level(common::v1::REGION_LEVEL_TOWNSHIP);
+  key.set_unit("件");
+  const std::string enc = stream::EncodeRollupKey(key);
   apb::Rollup stored;
   ASSERT_OK(store_->GetProto("rollups", enc, &stored));
   ASSERT_EQ(stored.hist_values_size(), 2);
@@ -121,6 +131,130 @@ TEST_F(AggregatorTest, RollupsStoredWithTheEarlierUnpackedHistogramAreUpgraded) 
   EXPECT_EQ(stored.histogram_size(), 0);
   EXPECT_EQ(std::vector<double>(stored.hist_values().begin(), stored.hist_values().end()),
             (std::vector<double>{5, 7, 9}));
+}
+
+// A township report placed by the gazetteer (codes set).
+extract::v1::ExtractionResult Placed(const std::string& township, const std::string& township_code,
+                                     const std::string& county, const std::string& county_code,
+                                     std::vector<std::pair<std::string, double>> metrics) {
+  auto r = Doc(township, county, 2023, std::move(metrics));
+  r.mutable_metadata()->set_township_code(township_code);
+  r.mutable_metadata()->set_county_code(county_code);
+  r.mutable_metadata()->set_unit_level(common::v1::REGION_LEVEL_TOWNSHIP);
+  return r;
+}
+
+TEST_F(AggregatorTest, RollupsAreKeyedByCodeSoNamesakesNeverMerge) {
+  ASSERT_OK(agg_.Apply("d1", Placed("东城街道", "110101001000", "东城区", "110101000000", {{"a", 4}})).status());
+  ASSERT_OK(agg_.Apply("d2", Placed("东城街道", "441900003000", "东莞市", "441900000000", {{"a", 6}})).status());
+  std::vector<apb::Rollup> township;
+  ASSERT_OK(agg_.ForEachRollup([&](const apb::Rollup& r) {
+    if (r.key().level() == common::v1::REGION_LEVEL_TOWNSHIP) township.push_back(r);
+  }));
+  ASSERT_EQ(township.size(), 2u);
+  for (const auto& r : township) {
+    EXPECT_EQ(r.key().region(), "东城街道");
+    EXPECT_EQ(r.documents(), 1u);
+    EXPECT_EQ(r.region_documents(), 1u);
+    EXPECT_FALSE(r.key().region_code().empty());
+  }
+  EXPECT_NE(township[0].key().region_code(), township[1].key().region_code());
+}
+
+TEST_F(AggregatorTest, CountyLevelReportsAreTheirOwnFamilyWithoutATownship) {
+  ASSERT_OK(agg_.Apply("t1", Placed("甲乡", "500238101000", "巫溪县", "500238000000", {{"a", 10}})).status());
+  auto county_report = Doc("", "巫溪县", 2023, {{"a", 1000}});
+  county_report.mutable_metadata()->set_county_code("500238000000");
+  county_report.mutable_metadata()->set_unit_level(common::v1::REGION_LEVEL_COUNTY);
+  ASSERT_OK(agg_.Apply("c1", county_report).status());
+  std::vector<apb::Rollup> county;
+  size_t township_rows = 0;
+  ASSERT_OK(agg_.ForEachRollup([&](const apb::Rollup& r) {
+    if (r.key().level() == common::v1::REGION_LEVEL_COUNTY) county.push_back(r);
+    if (r.key().level() == common::v1::REGION_LEVEL_TOWNSHIP) ++township_rows;
+  }));
+  EXPECT_EQ(township_rows, 1u);  // the county's own report adds no (unknown) township
+  ASSERT_EQ(county.size(), 2u);  // the townships' sum and the county's own figure, never added together
+  for (const auto& r : county) {
+    EXPECT_EQ(r.documents(), 1u);
+    EXPECT_EQ(r.region_documents(), 1u);
+    EXPECT_DOUBLE_EQ(r.sum(), r.key().source_level() == common::v1::REGION_LEVEL_COUNTY ? 1000 : 10);
+  }
+}
+
+TEST_F(AggregatorTest, RatesAreNeverSummed) {
+  for (auto [doc, rate] : {std::pair{"d1", 90.0}, {"d2", 100.0}, {"d3", 98.0}}) {
+    auto r = Doc(doc, "某县", 2023, {});
+    auto* m = r.add_metrics();
+    m->set_metric_id("mediation.success_rate");
+    m->set_value(rate);
+    m->set_unit("%");
+    m->set_kind(common::v1::QUANTITY_KIND_PERCENT);
+    m->set_metric_kind(extract::v1::METRIC_KIND_RATE);
+    m->set_canonical_unit("%");
+    m->set_canonical_value(rate);
+    ASSERT_OK(agg_.Apply(doc, r).status());
+  }
+  const apb::Rollup county = All(agg_).at("county/某县/2023/mediation.success_rate");
+  EXPECT_EQ(county.statistic(), apb::ROLLUP_STATISTIC_MEAN);
+  EXPECT_EQ(county.metric_kind(), extract::v1::METRIC_KIND_RATE);
+  EXPECT_EQ(county.sum(), 0);
+  EXPECT_DOUBLE_EQ(county.mean(), 96);
+  EXPECT_DOUBLE_EQ(county.median(), 98);
+  EXPECT_DOUBLE_EQ(county.min(), 90);
+  EXPECT_DOUBLE_EQ(county.max(), 100);
+}
+
+TEST_F(AggregatorTest, ValuesRollUpInTheCanonicalUnit) {
+  auto r = Doc("甲乡", "某县", 2023, {});
+  auto add = [&](double v, const std::string& unit, double canonical) {
+    auto* m = r.add_metrics();
+    m->set_metric_id("funding.amount");
+    m->set_value(v);
+    m->set_unit(unit);
+    m->set_kind(common::v1::QUANTITY_KIND_MONEY);
+    m->set_metric_kind(extract::v1::METRIC_KIND_MONEY);
+    m->set_canonical_unit("元");
+    m->set_canonical_value(canonical);
+  };
+  add(0.5, "万元", 5000);
+  add(3000, "元", 3000);
+  ASSERT_OK(agg_.Apply("d1", r).status());
+  auto r2 = Doc("乙乡", "某县", 2023, {});
+  r = r2;
+  add(1.2, "万元", 12000);
+  ASSERT_OK(agg_.Apply("d2", r).status());
+  const apb::Rollup county = All(agg_).at("county/某县/2023/funding.amount");
+  EXPECT_EQ(county.unit(), "元");
+  EXPECT_DOUBLE_EQ(county.sum(), 20000);
+  EXPECT_EQ(county.units().at("万元"), 2u);
+  EXPECT_EQ(county.units().at("元"), 1u);
+}
+
+TEST_F(AggregatorTest, ATotalAndItsPartsCountTheTotalOnce) {
+  auto r = Doc("甲乡", "某县", 2023, {{"enforcement.cases", 390}, {"enforcement.cases", 110}, {"enforcement.cases", 280}});
+  r.mutable_metrics(0)->set_total(true);
+  for (int i : {1, 2}) {
+    r.mutable_metrics(i)->set_role(extract::v1::QUANTITY_ROLE_PART);
+    r.mutable_metrics(i)->set_parent(0);
+  }
+  ASSERT_OK(agg_.Apply("d1", r).status());
+  const apb::Rollup township = All(agg_).at("township/甲乡/2023/enforcement.cases");
+  EXPECT_DOUBLE_EQ(township.sum(), 390);
+  EXPECT_EQ(township.count(), 1u);
+  EXPECT_EQ(township.mentions(), 3u);
+}
+
+TEST_F(AggregatorTest, ReplacingADocumentRemovesItsValueUnderTheNewRules) {
+  auto r = Doc("甲乡", "某县", 2023, {{"a", 5}, {"a", 5}, {"a", 7}});
+  ASSERT_OK(agg_.Apply("d1", r).status());
+  EXPECT_DOUBLE_EQ(All(agg_).at("township/甲乡/2023/a").sum(), 12);  // 5 stated twice counts once
+  ASSERT_OK(agg_.Apply("d1", Doc("甲乡", "某县", 2023, {{"a", 2}})).status());
+  const apb::Rollup after = All(agg_).at("township/甲乡/2023/a");
+  EXPECT_DOUBLE_EQ(after.sum(), 2);
+  EXPECT_EQ(after.count(), 1u);
+  EXPECT_EQ(after.mentions(), 1u);
+  EXPECT_EQ(after.hist_values_size(), 1);
 }
 
 }  // namespace

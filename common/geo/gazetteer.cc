@@ -1,0 +1,259 @@
+#include "common/geo/gazetteer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "common/text/utf8.h"
+
+namespace reportflow::geo {
+
+// Defined in the generated default_gazetteer.cc (data/gazetteer/divisions.tsv).
+extern const std::string_view kDefaultGazetteerTsv;
+
+namespace {
+
+using U32View = std::u32string_view;
+
+bool EndsWith(U32View s, U32View w) { return s.size() >= w.size() && s.substr(s.size() - w.size()) == w; }
+
+std::u32string ToU32(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size() / 3 + 1);
+  for (size_t i = 0; i < s.size();) out.push_back(text::DecodeUtf8(s, &i));
+  return out;
+}
+
+// The 55 minority nationalities, as they appear in autonomous-unit names.
+constexpr U32View kEthnicGroups[] = {
+    U"蒙古", U"回", U"藏", U"维吾尔", U"苗", U"彝", U"壮", U"布依", U"朝鲜", U"满", U"侗",
+    U"瑶", U"白", U"土家", U"哈尼", U"哈萨克", U"傣", U"黎", U"傈僳", U"佤", U"畲", U"高山",
+    U"拉祜", U"水", U"东乡", U"纳西", U"景颇", U"柯尔克孜", U"土", U"达斡尔", U"仫佬", U"羌",
+    U"布朗", U"撒拉", U"毛南", U"仡佬", U"锡伯", U"阿昌", U"普米", U"塔吉克", U"怒",
+    U"乌孜别克", U"俄罗斯", U"鄂温克", U"德昂", U"保安", U"裕固", U"京", U"塔塔尔", U"独龙",
+    U"鄂伦春", U"赫哲", U"门巴", U"珞巴", U"基诺", U"各"};
+
+// Strips trailing "<ethnic group>[族]" runs: 恩施土家族苗族 -> 恩施, 新疆维吾尔 -> 新疆.
+// Keeps at least two characters.
+U32View StripEthnic(U32View s) {
+  for (bool again = true; again;) {
+    again = false;
+    U32View t = s;
+    if (EndsWith(t, U"族")) t.remove_suffix(1);
+    size_t best = 0;
+    for (U32View g : kEthnicGroups) {
+      if (g.size() > best && EndsWith(t, g) && t.size() - g.size() >= 2) best = g.size();
+    }
+    if (best > 0) {
+      s = t.substr(0, t.size() - best);
+      again = true;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::u32string ShortRegionName(std::u32string_view name) {
+  U32View s = name;
+  bool stripped = false;
+  for (U32View suf : {U"自治区", U"自治州", U"自治县", U"自治旗"}) {
+    if (EndsWith(s, suf)) {
+      s = StripEthnic(s.substr(0, s.size() - suf.size()));
+      stripped = true;
+      break;
+    }
+  }
+  if (!stripped) {
+    for (U32View suf : {U"地区", U"林区", U"特区", U"省", U"市", U"县", U"区", U"旗", U"州", U"盟"}) {
+      if (EndsWith(s, suf) && s.size() - suf.size() >= 2) {
+        s = s.substr(0, s.size() - suf.size());
+        break;
+      }
+    }
+  }
+  if (s.size() < 2) s = name;
+  return std::u32string(s);
+}
+
+Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
+  std::unique_ptr<Gazetteer> g(new Gazetteer());
+  std::vector<std::pair<uint64_t, UnitId>> by_code;  // short code -> id, for parents
+  auto find_code = [&](uint64_t code) -> UnitId {
+    auto it = std::lower_bound(by_code.begin(), by_code.end(), std::make_pair(code, UnitId{-1}));
+    return it != by_code.end() && it->first == code ? it->second : kNone;
+  };
+  size_t line_no = 0;
+  for (size_t pos = 0; pos < tsv.size();) {
+    size_t eol = tsv.find('\n', pos);
+    if (eol == std::string_view::npos) eol = tsv.size();
+    std::string_view line = tsv.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    if (tab == std::string_view::npos || tab == 0 || tab + 1 >= line.size()) {
+      return Status::InvalidArgument("gazetteer line " + std::to_string(line_no) + ": expected <code>\\t<name>");
+    }
+    const std::string_view code_text = line.substr(0, tab);
+    uint64_t code = 0;
+    for (char c : code_text) {
+      if (c < '0' || c > '9') return Status::InvalidArgument("gazetteer line " + std::to_string(line_no) + ": bad code");
+      code = code * 10 + static_cast<uint64_t>(c - '0');
+    }
+    Level level;
+    uint64_t parent_code = 0;
+    switch (code_text.size()) {
+      case 2: level = Level::kProvince; break;
+      case 4: level = Level::kCity; parent_code = code / 100; break;
+      case 6: level = Level::kCounty; parent_code = code / 100; break;
+      case 9: level = Level::kTownship; parent_code = code / 1000; break;
+      default:
+        return Status::InvalidArgument("gazetteer line " + std::to_string(line_no) + ": code must have 2, 4, 6 or 9 digits");
+    }
+    UnitId parent = kNone;
+    if (level != Level::kProvince) {
+      parent = find_code(parent_code);
+      if (parent == kNone) {
+        return Status::InvalidArgument("gazetteer line " + std::to_string(line_no) + ": parent " +
+                                       std::to_string(parent_code) + " not listed before it");
+      }
+    }
+    const std::u32string name = ToU32(line.substr(tab + 1));
+    const UnitId id = static_cast<UnitId>(g->units_.size());
+    g->units_.push_back(Unit{code, static_cast<uint32_t>(g->names_.size()),
+                             static_cast<uint16_t>(name.size()), level, parent});
+    g->names_ += name;
+    // Codes of different levels never collide as numbers (2, 4, 6, 9 digits).
+    by_code.emplace_back(code, id);
+    if (by_code.size() >= 2 && by_code[by_code.size() - 2].first > code) {
+      std::sort(by_code.begin(), by_code.end());
+    }
+  }
+  if (g->units_.empty()) return Status::InvalidArgument("gazetteer: empty table");
+  g->BuildIndex();
+  return g;
+}
+
+void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, bool variant, UnitId unit) {
+  index->push_back(Key{static_cast<uint32_t>(keys_.size()), static_cast<uint16_t>(key.size()), variant, unit});
+  keys_ += key;
+}
+
+void Gazetteer::BuildIndex() {
+  for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {
+    const U32View n = name32(id);
+    AddKey(&full_index_, n, false, id);
+    if (units_[id].level == Level::kTownship) {
+      if (EndsWith(n, U"街道") && n.size() >= 4) AddKey(&full_index_, n.substr(0, n.size() - 1), true, id);
+      for (U32View suf : {U"族乡", U"族镇", U"族苏木"}) {
+        if (!EndsWith(n, suf)) continue;
+        const U32View stem = StripEthnic(n.substr(0, n.size() - suf.size() + 1));
+        if (stem.size() >= 2 && stem.size() + 1 < n.size() - suf.size() + 1) {
+          std::u32string v(stem);
+          v += n.substr(n.size() - suf.size() + 1);
+          AddKey(&full_index_, v, true, id);
+        }
+      }
+    } else {
+      const std::u32string s = ShortRegionName(n);
+      if (s != n) AddKey(&short_index_, s, true, id);
+    }
+  }
+  auto by_text = [this](const Key& a, const Key& b) {
+    const U32View ta = KeyText(a), tb = KeyText(b);
+    if (ta != tb) return ta < tb;
+    if (a.variant != b.variant) return !a.variant;
+    return a.unit < b.unit;
+  };
+  std::sort(full_index_.begin(), full_index_.end(), by_text);
+  std::sort(short_index_.begin(), short_index_.end(), by_text);
+  full_index_.shrink_to_fit();
+  short_index_.shrink_to_fit();
+  keys_.shrink_to_fit();
+}
+
+std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32string_view name) const {
+  std::vector<UnitId> out;
+  auto it = std::lower_bound(index.begin(), index.end(), name,
+                             [this](const Key& k, U32View n) { return KeyText(k) < n; });
+  for (; it != index.end() && KeyText(*it) == name; ++it) {
+    if (std::find(out.begin(), out.end(), it->unit) == out.end()) out.push_back(it->unit);
+  }
+  return out;
+}
+
+std::vector<UnitId> Gazetteer::Find(std::u32string_view name) const { return Lookup(full_index_, name); }
+std::vector<UnitId> Gazetteer::Find(std::string_view utf8_name) const { return Find(ToU32(utf8_name)); }
+std::vector<UnitId> Gazetteer::FindShort(std::u32string_view name) const { return Lookup(short_index_, name); }
+
+bool Gazetteer::Contains(std::u32string_view name) const {
+  auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
+                             [this](const Key& k, U32View n) { return KeyText(k) < n; });
+  return it != full_index_.end() && KeyText(*it) == name;
+}
+
+std::string Gazetteer::name(UnitId id) const {
+  std::string out;
+  for (char32_t c : name32(id)) text::AppendUtf8(c, &out);
+  return out;
+}
+
+std::string Gazetteer::Code12(UnitId id) const {
+  const Unit& u = units_[id];
+  uint64_t scale = 1;
+  switch (u.level) {
+    case Level::kProvince: scale = 10000000000ULL; break;
+    case Level::kCity: scale = 100000000ULL; break;
+    case Level::kCounty: scale = 1000000ULL; break;
+    case Level::kTownship: scale = 1000ULL; break;
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%012llu", static_cast<unsigned long long>(u.code * scale));
+  return buf;
+}
+
+UnitId Gazetteer::ProvinceOf(UnitId id) const {
+  while (id != kNone && units_[id].level != Level::kProvince) id = units_[id].parent;
+  return id;
+}
+
+UnitId Gazetteer::CityOf(UnitId id) const {
+  while (id != kNone && units_[id].level > Level::kCity) id = units_[id].parent;
+  if (id == kNone || units_[id].level != Level::kCity) return kNone;
+  const U32View n = name32(id);
+  if (n == U"市辖区" || n == U"县") return units_[id].parent;  // a municipality
+  if (EndsWith(n, U"直辖县级行政区划")) return kNone;
+  return id;
+}
+
+UnitId Gazetteer::CountyOf(UnitId id) const {
+  while (id != kNone && units_[id].level > Level::kCounty) id = units_[id].parent;
+  if (id == kNone || units_[id].level != Level::kCounty) return kNone;
+  // A city without counties lists itself as a county (441900 东莞市).
+  if (units_[id].code % 100 == 0) return kNone;
+  return id;
+}
+
+bool Gazetteer::IsWithin(UnitId id, UnitId ancestor) const {
+  for (; id != kNone; id = units_[id].parent) {
+    if (id == ancestor) return true;
+  }
+  return false;
+}
+
+const Gazetteer& Gazetteer::Default() {
+  static const Gazetteer* const instance = [] {
+    Result<std::unique_ptr<Gazetteer>> g = Parse(kDefaultGazetteerTsv);
+    if (!g.ok()) {
+      std::cerr << "embedded gazetteer is corrupt: " << g.status() << std::endl;
+      std::abort();
+    }
+    return std::move(g).value().release();
+  }();
+  return *instance;
+}
+
+}  // namespace reportflow::geo

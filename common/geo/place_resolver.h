@@ -1,0 +1,79 @@
+// Place resolution: puts a document's reporting unit into the gazetteer's
+// hierarchy from the evidence its text gives, then from its input path and
+// the operator's scope. Pure and deterministic; the same evidence always
+// gives the same answer.
+//
+// Rules (most reliable evidence first):
+//   1. The reporting unit is the first unit mention (in the order given:
+//      title, issuer, signature, first sentences, body) whose name, or the
+//      longest tail of it, is a gazetteer name at the mention's level
+//      (人民政府素社街道 -> 素社街道; 滑县万古镇 -> 万古镇 with 滑县 as a parent).
+//      A title, issuer or signature mention the gazetteer lacks entirely makes
+//      the document NOT_FOUND: the text names a unit that was renamed or
+//      merged, and no other unit is attached to it.
+//   2. Candidates are every unit with that name. Parents written in the same
+//      chain (重庆市万州区柱山乡) narrow them; when no candidate lies under the
+//      text's parent the document is NOT_FOUND with a note (the text's name and
+//      parent are kept, nothing is attached to a same-named unit elsewhere).
+//   3. Other regions the text names (区委/县委 phrases, addressee lines, body
+//      phrases such as 根据X旗…的要求, a document-number prefix) narrow the
+//      candidates in that order; a mention that fits no candidate is ignored
+//      unless it is the first region mention from a header or addressee line,
+//      which then makes the document NOT_FOUND (mismatch).
+//   4. Then the folders of the input path, then the operator's scope: each
+//      region name found there narrows the candidates when some fit.
+//   5. One candidate left: RESOLVED, canonical names and 12-digit codes. More:
+//      AMBIGUOUS with all candidates; names shared by every candidate (the
+//      township's own name, a common county/city/province) are still set.
+//      Batch evidence is applied later (batch_resolver.h).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/geo/gazetteer.h"
+#include "reportflow/common/v1/common.pb.h"
+
+namespace reportflow::geo {
+
+// A name the text gives, normalised for matching (simplified characters,
+// ASCII punctuation), with its written form.
+struct Mention {
+  std::u32string name;     // with its unit suffix (花台乡, 万州区), or a short name (巫溪)
+  std::string written;     // as written in the stored text
+  common::v1::PlaceSource source = common::v1::PLACE_SOURCE_UNSPECIFIED;
+  Level level = Level::kTownship;  // kTownship or kCounty for units; any for regions
+  bool short_name = false;         // a short name (document-number prefix): county level only
+  // For a unit mention: the units written before it in the same chain,
+  // nearest first (万州区, 重庆市 for 重庆市万州区柱山乡).
+  std::vector<Mention> chain;
+};
+
+struct PlaceEvidence {
+  // Candidate reporting units, strongest first (see rule 1).
+  std::vector<Mention> units;
+  // Other regions the text names, strongest first (rule 3).
+  std::vector<Mention> regions;
+  // The document's input path (SegmentedDocument.source); folders named after
+  // regions are evidence (rule 4).
+  std::string path;
+  // The operator's scope: region names (重庆市, 重庆, 万州区) or codes (50, 500101).
+  std::vector<std::string> scope;
+};
+
+// Resolves the evidence and writes township, unit_type, county, city,
+// province, their codes, unit_level and place into `meta` (other fields are
+// left alone).
+void ResolvePlace(const Gazetteer& gazetteer, const PlaceEvidence& evidence,
+                  common::v1::DocumentMetadata* meta);
+
+// Writes the names and codes of unit `id` and its parents into `meta`
+// (township fields only for a township-level unit) and a candidate record.
+void FillPlace(const Gazetteer& gazetteer, UnitId id, common::v1::DocumentMetadata* meta);
+common::v1::PlaceCandidate MakeCandidate(const Gazetteer& gazetteer, UnitId id);
+
+// The unit type of a township name: 街道, 镇, 民族乡, 乡, 苏木, or "".
+std::string UnitTypeOf(std::u32string_view township);
+
+}  // namespace reportflow::geo

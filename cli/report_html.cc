@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cli/records.h"
+#include "services/aggregate/document_values.h"
 
 namespace reportflow::cli {
 namespace {
@@ -62,21 +63,31 @@ std::string MetricValueText(const epb::Metric& m) {
   return v + (m.unit().empty() ? "" : " " + m.unit());
 }
 
-// Statistics of one metric over the whole report.
+// One document's value of a metric (aggregate::DocumentValues: one per
+// document, in the canonical unit), where it came from.
+struct DocPoint {
+  double value;
+  std::string county, township, href;
+};
+
+// Statistics of one metric over the whole report, with the rollups' semantics.
 struct MetricSummary {
   std::string label_zh, label_en;
+  epb::MetricKind kind = epb::METRIC_KIND_UNSPECIFIED;
   std::set<std::string> docs;
-  std::vector<double> values;
-  std::map<std::string, int> units;
+  size_t mentions = 0;
+  std::map<std::string, std::vector<DocPoint>> by_unit;  // canonical unit -> document values
   std::vector<std::pair<std::string, int>> examples;  // (doc_id, metric index)
+  // The canonical unit most documents report the metric in.
   std::string Unit() const {
     std::string best;
-    int n = -1;
-    for (const auto& [u, c] : units) {
-      if (c > n) best = u, n = c;
+    size_t n = 0;
+    for (const auto& [u, points] : by_unit) {
+      if (points.size() > n) best = u, n = points.size();
     }
     return best;
   }
+  bool Summed() const { return aggregate::StatisticOf(kind) == aggregate::v1::ROLLUP_STATISTIC_SUM; }
 };
 
 struct RegionSummary {
@@ -372,6 +383,7 @@ std::string RenderReportHtml(const ReportInput& in) {
     region.findings += d.contribution.findings_size();
     findings += d.contribution.findings_size();
     for (const auto& f : d.contribution.findings()) ++findings_by_severity[SeverityName(f.severity())];
+    std::map<std::string, int> first_mention;
     for (int i = 0; i < d.contribution.metrics_size(); ++i) {
       const auto& m = d.contribution.metrics(i);
       ++quantities;
@@ -380,9 +392,16 @@ std::string RenderReportHtml(const ReportInput& in) {
       s.label_zh = m.label_zh();
       s.label_en = m.label_en();
       s.docs.insert(d.entry.doc_id());
-      s.values.push_back(m.value());
-      ++s.units[m.unit()];
+      ++s.mentions;
+      first_mention.emplace(m.metric_id(), i);
       if (s.examples.size() < 3) s.examples.emplace_back(d.entry.doc_id(), i);
+    }
+    for (const aggregate::DocValue& v : aggregate::DocumentValues(d.contribution.metrics())) {
+      if (!std::isfinite(v.value)) continue;
+      auto& s = by_metric[v.metric_id];
+      s.kind = v.kind;
+      s.by_unit[v.unit].push_back({v.value, OrUnknown(meta.county()), OrUnknown(meta.township()),
+                                   "#" + MetricAnchor(d.entry.doc_id(), first_mention[v.metric_id])});
     }
   }
   std::set<std::string> counties;
@@ -407,15 +426,8 @@ std::string RenderReportHtml(const ReportInput& in) {
     const std::string& id = ranked[k];
     const std::string unit = by_metric[id].Unit();
     std::map<std::string, ordered_json> per_county;
-    for (const auto& d : in.documents) {
-      if (!d.has_contribution) continue;
-      for (int i = 0; i < d.contribution.metrics_size(); ++i) {
-        const auto& m = d.contribution.metrics(i);
-        if (m.metric_id() != id || m.unit() != unit || !std::isfinite(m.value())) continue;
-        const auto& meta = d.contribution.metadata();
-        per_county[OrUnknown(meta.county())].push_back(
-            {{"v", m.value()}, {"t", OrUnknown(meta.township())}, {"href", "#" + MetricAnchor(d.entry.doc_id(), i)}});
-      }
+    for (const DocPoint& pt : by_metric[id].by_unit[unit]) {
+      per_county[pt.county].push_back({{"v", pt.value}, {"t", pt.township}, {"href", pt.href}});
     }
     if (per_county.empty()) continue;
     ordered_json panel;
@@ -509,8 +521,9 @@ std::string RenderReportHtml(const ReportInput& in) {
   h << "</section>\n";
 
   h << "<section id=\"charts\"><h2>Charts</h2>"
-    << "<h3>Distribution of key metrics by county</h3><p class=\"muted\">One dot per reported quantity (in the metric's "
-       "most frequent unit; click a dot for its source sentence); the red tick is the county median.</p>"
+    << "<h3>Distribution of key metrics by county</h3><p class=\"muted\">One dot per document: its one value of the "
+       "metric in the canonical unit (a total over its parts, repeats once; click a dot for its source sentence); the "
+       "red tick is the county median.</p>"
     << "<div class=\"chart\" id=\"chart-distribution\"></div>"
     << "<h3>Coverage: metrics reported by township</h3><p class=\"muted\">Darker = more quantities; grey = not "
        "reported. The most widely reported metrics are shown.</p>"
@@ -531,18 +544,25 @@ std::string RenderReportHtml(const ReportInput& in) {
   }
   h << "</tbody></table></div></section>\n";
 
-  h << "<section id=\"metrics\"><h2>By metric</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr>"
+  h << "<section id=\"metrics\"><h2>By metric</h2><p class=\"muted\">Each document contributes one value per "
+       "metric: a stated total wins over its 其中 parts, a repeated figure counts once, targets and year-on-year "
+       "changes are left out. <b>value</b> is the sum of those values for counts and amounts, and their mean for "
+       "rates (a rate is never summed).</p><div class=\"scroll\"><table class=\"sortable\"><thead><tr>"
        "<th>metric</th><th>label</th><th class=\"n\">documents</th><th class=\"n\">coverage</th>"
-       "<th class=\"n\">quantities</th><th class=\"n\">sum</th><th class=\"n\">min</th><th class=\"n\">median</th>"
-       "<th class=\"n\">max</th><th>unit</th><th>sources</th></tr></thead><tbody>";
+       "<th class=\"n\">mentions</th><th>statistic</th><th class=\"n\">value</th><th class=\"n\">min</th>"
+       "<th class=\"n\">median</th><th class=\"n\">max</th><th>unit</th><th>sources</th></tr></thead><tbody>";
   std::vector<std::string> metric_rows = ranked;
   if (by_metric.count("unclassified")) metric_rows.push_back("unclassified");
   for (const auto& id : metric_rows) {
     auto& s = by_metric[id];
-    std::vector<double> v = s.values;
+    const std::string unit = s.Unit();
+    std::vector<double> v;
+    for (const DocPoint& pt : s.by_unit[unit]) v.push_back(pt.value);
     std::sort(v.begin(), v.end());
     double sum = 0;
     for (double x : v) sum += x;
+    // Counts and money: the total of one value per document; rates: their mean, never a sum.
+    const double headline = s.Summed() || v.empty() ? sum : sum / static_cast<double>(v.size());
     const double med = v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2);
     std::string sources;
     for (size_t e = 0; e < s.examples.size(); ++e) {
@@ -553,9 +573,10 @@ std::string RenderReportHtml(const ReportInput& in) {
       << (s.label_en.empty() ? "" : " <span class=\"muted\">" + HtmlEscape(s.label_en) + "</span>")
       << "</td><td class=\"n\">" << std::to_string(s.docs.size()) << "</td><td class=\"n\">"
       << Pct(complete ? static_cast<double>(s.docs.size()) / complete : 0) << "</td><td class=\"n\">"
-      << std::to_string(v.size()) << "</td><td class=\"n\">" << Num(sum) << "</td><td class=\"n\">"
+      << std::to_string(s.mentions) << "</td><td>" << (s.Summed() ? "sum" : "mean") << "</td><td class=\"n\">"
+      << Num(headline) << "</td><td class=\"n\">"
       << Num(v.empty() ? 0 : v.front()) << "</td><td class=\"n\">" << Num(med) << "</td><td class=\"n\">"
-      << Num(v.empty() ? 0 : v.back()) << "</td><td>" << HtmlEscape(s.Unit()) << "</td><td>" << sources
+      << Num(v.empty() ? 0 : v.back()) << "</td><td>" << HtmlEscape(unit) << "</td><td>" << sources
       << "</td></tr>";
   }
   h << "</tbody></table></div></section>\n";

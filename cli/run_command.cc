@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/control_client.h"
 #include "cli/pipeline_launcher.h"
+#include "cli/place_summary.h"
 #include "cli/progress.h"
 #include "common/base/clock.h"
 #include "common/config/config_loader.h"
@@ -275,6 +276,11 @@ int Run(const RunArgs& args) {
   if (final_resp.ok()) last = final_resp->status();
   Status stopped = launcher ? launcher->Stop(std::chrono::milliseconds(15000)) : Status::OK();
   PrintSummary(last);
+  if (!args.attach) {
+    // The services have stopped, so the stores are complete; with --attach they live elsewhere.
+    Status places = PrintPlaceSummary(cfg.data_dir(), std::cout);
+    if (!places.ok()) std::cerr << "reportflow run: cannot summarise places: " << places.message() << "\n";
+  }
   std::cout << "  logs               " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
   std::cout << "next: reportflow report --data " << cfg.data_dir() << " --out report.html\n";
   if (!stopped.ok()) {

@@ -94,6 +94,7 @@ struct RegionSummary {
   int documents = 0, complete = 0, quarantined = 0, metrics = 0, findings = 0;
   std::set<int> years;
   std::string first_doc;
+  std::string city, province;
 };
 
 constexpr const char* kCss = R"CSS(
@@ -114,6 +115,7 @@ h3 { font-size:15px; margin:14px 0 6px; }
 .card .v { font-size:22px; font-weight:600; }
 .card .k { color:var(--muted); font-size:12px; }
 .card.warn .v { color:var(--warn); } .card.err .v { color:var(--err); }
+p.warn { color:var(--warn); }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { border-bottom:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
 th { background:#eef1f6; cursor:pointer; user-select:none; white-space:nowrap; }
@@ -364,6 +366,9 @@ std::string RenderReportHtml(const ReportInput& in) {
   std::map<std::string, MetricSummary> by_metric;
   std::map<std::pair<std::string, std::string>, RegionSummary> by_region;  // (county, township)
   size_t complete = 0, quarantined = 0, unfinished = 0, quantities = 0, unclassified = 0;
+  // Documents whose place is not decided (ambiguous or not in the gazetteer), and counts by status.
+  std::map<std::string, size_t> places_by_status;
+  std::vector<const ReportDocument*> undecided;
   std::map<std::string, size_t> findings_by_severity;
   size_t findings = 0;
   for (const auto& d : in.documents) {
@@ -372,7 +377,16 @@ std::string RenderReportHtml(const ReportInput& in) {
     else if (state == ingest::v1::DOC_STATE_QUARANTINED) ++quarantined;
     else ++unfinished;
     const auto& meta = d.contribution.metadata();
+    if (d.has_contribution) {
+      ++places_by_status[PlaceStatusName(meta.place().status())];
+      if (meta.place().status() == common::v1::PLACE_STATUS_AMBIGUOUS ||
+          meta.place().status() == common::v1::PLACE_STATUS_NOT_FOUND) {
+        undecided.push_back(&d);
+      }
+    }
     auto& region = by_region[{OrUnknown(meta.county()), OrUnknown(meta.township())}];
+    region.city = meta.city();
+    region.province = meta.province();
     ++region.documents;
     if (state == ingest::v1::DOC_STATE_COMPLETE) ++region.complete;
     if (state == ingest::v1::DOC_STATE_QUARANTINED) ++region.quarantined;
@@ -478,7 +492,7 @@ std::string RenderReportHtml(const ReportInput& in) {
   h << "<header><h1>" << HtmlEscape(in.title) << "</h1><div class=\"meta\">data " << HtmlEscape(in.data_dir)
     << " · generated " << HtmlEscape(in.generated_at) << " · " << std::to_string(in.batches.size())
     << " batch(es)</div></header>\n";
-  h << "<nav><a href=\"#totals\">Totals</a><a href=\"#charts\">Charts</a><a href=\"#regions\">Regions</a>"
+  h << "<nav><a href=\"#totals\">Totals</a><a href=\"#charts\">Charts</a><a href=\"#places\">Places</a><a href=\"#regions\">Regions</a>"
        "<a href=\"#metrics\">Metrics</a><a href=\"#findings\">Findings</a><a href=\"#quarantine\">Quarantined</a>"
        "<a href=\"#rejections\">Rejected files</a><a href=\"#documents\">Documents</a></nav>\n<main>\n";
   h << "<ul id=\"js-errors\" hidden></ul>\n";
@@ -530,13 +544,40 @@ std::string RenderReportHtml(const ReportInput& in) {
     << "<div class=\"chart\" id=\"chart-coverage\"></div>"
     << "<noscript>The charts need JavaScript; the tables below hold the same data.</noscript></section>\n";
 
+  h << "<section id=\"places\"><h2>Places</h2><p>";
+  for (const auto& [status, n] : places_by_status) h << HtmlEscape(status) << " " << std::to_string(n) << " · ";
+  h << "</p>";
+  if (undecided.empty()) {
+    h << "<p class=\"muted\">Every placed document was resolved to one unit of the gazetteer.</p>";
+  } else {
+    h << "<p class=\"warn\">" << std::to_string(undecided.size())
+      << " document(s) could not be placed with certainty: they count under an unknown county until a scope decides "
+         "(<code>reportflow run ... --region</code>).</p><div class=\"scroll\"><table class=\"sortable\"><thead><tr>"
+         "<th>document</th><th>status</th><th>unit as written</th><th>candidates</th><th>note</th></tr></thead><tbody>";
+    for (const ReportDocument* d : undecided) {
+      const auto& place = d->contribution.metadata().place();
+      std::string candidates;
+      for (const auto& c : place.candidates()) {
+        candidates += (candidates.empty() ? "" : "<br>") + HtmlEscape(c.province() + c.city() + c.county() + c.township()) +
+                      " <span class=\"muted\">" + HtmlEscape(c.code()) + "</span>";
+      }
+      h << "<tr><td><a href=\"#" << DocAnchor(d->entry.doc_id()) << "\">" << HtmlEscape(d->entry.source())
+        << "</a></td><td>" << HtmlEscape(PlaceStatusName(place.status())) << "</td><td>"
+        << HtmlEscape(place.township_written().empty() ? d->contribution.metadata().township() : place.township_written())
+        << "</td><td>" << candidates << "</td><td>" << HtmlEscape(place.note()) << "</td></tr>";
+    }
+    h << "</tbody></table></div>";
+  }
+  h << "</section>\n";
+
   h << "<section id=\"regions\"><h2>By region</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr>"
-       "<th>county</th><th>township</th><th>years</th><th class=\"n\">documents</th><th class=\"n\">complete</th>"
+       "<th>province</th><th>city</th><th>county</th><th>township</th><th>years</th><th class=\"n\">documents</th><th class=\"n\">complete</th>"
        "<th class=\"n\">quarantined</th><th class=\"n\">quantities</th><th class=\"n\">findings</th></tr></thead><tbody>";
   for (const auto& [key, r] : by_region) {
     std::string years;
     for (int y : r.years) years += (years.empty() ? "" : ", ") + std::to_string(y);
-    h << "<tr><td>" << HtmlEscape(key.first) << "</td><td><a href=\"#" << DocAnchor(r.first_doc) << "\">"
+    h << "<tr><td>" << HtmlEscape(r.province) << "</td><td>" << HtmlEscape(r.city) << "</td><td>"
+      << HtmlEscape(key.first) << "</td><td><a href=\"#" << DocAnchor(r.first_doc) << "\">"
       << HtmlEscape(key.second) << "</a></td><td>" << years << "</td><td class=\"n\">" << std::to_string(r.documents)
       << "</td><td class=\"n\">" << std::to_string(r.complete) << "</td><td class=\"n\">"
       << std::to_string(r.quarantined) << "</td><td class=\"n\">" << std::to_string(r.metrics)

@@ -25,7 +25,15 @@ void AddMetricsCommand(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
-    RecordWriter out({"township", "year", "metric", "subject", "value", "unit", "approx", "text"}, fmt, std::cout);
+    // The table shows the headline columns; csv carries every field of the jsonl record.
+    std::vector<std::string> columns = {"township", "year", "metric", "role", "subject", "value", "unit", "approx",
+                                        "text"};
+    if (fmt == Format::kCsv) {
+      columns = {"doc_id", "source", "township", "county", "city", "province", "region_code", "year", "metric",
+                 "metric_kind", "role", "parent", "total", "subject", "value", "value_max", "unit",
+                 "canonical_value", "canonical_unit", "approx", "kind", "text", "span", "section", "label"};
+    }
+    RecordWriter out(columns, fmt, std::cout);
     s = (*reader)->aggregator().ForEachContribution([&](const aggregate::v1::DocContribution& c) {
       for (const auto& m : c.metrics()) {
         if (m.metric_id().rfind(*metric, 0) != 0) continue;

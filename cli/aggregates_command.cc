@@ -44,15 +44,7 @@ void AddAggregatesCommand(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
-    // The table shows the headline columns; csv and jsonl carry every field.
-    std::vector<std::string> columns = {"level", "region", "year", "metric", "statistic", "value", "unit",
-                                        "documents", "mentions", "min", "max", "median", "coverage"};
-    if (fmt != Format::kTable) {
-      columns = {"level", "region", "region_code", "reports", "year", "metric", "kind", "statistic", "value",
-                 "unit", "documents", "mentions", "sum", "mean", "median", "p90", "min", "max", "approx_share",
-                 "coverage"};
-    }
-    RecordWriter out(columns, fmt, std::cout);
+    RecordWriter out(RollupColumns(fmt == Format::kTable), fmt, std::cout);
     // Regions are stored under their simplified names: 塘坡縣 finds 塘坡县.
     const std::string region = args->region == "(unknown)" ? "" : SimplifiedName(args->region);
     s = (*reader)->aggregator().ForEachRollup([&](const aggregate::v1::Rollup& r) {

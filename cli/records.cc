@@ -184,4 +184,13 @@ ordered_json RollupRecord(const aggregate::v1::Rollup& rollup) {
   return r;
 }
 
+std::vector<std::string> RollupColumns(bool table) {
+  if (table) {
+    return {"level", "region", "year", "metric", "statistic", "value", "unit", "documents", "mentions",
+            "min", "max", "median", "coverage"};
+  }
+  return {"level", "region", "region_code", "reports", "year", "metric", "kind", "statistic", "value", "unit",
+          "documents", "mentions", "sum", "mean", "median", "p90", "min", "max", "approx_share", "coverage"};
+}
+
 }  // namespace reportflow::cli

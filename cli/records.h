@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/common/v1/common.pb.h"
@@ -36,5 +37,7 @@ nlohmann::ordered_json MetricRecord(const std::string& doc_id, const std::string
 // statistic, value (sum of a count, mean of a rate), unit, documents,
 // mentions, sum (null for rates), mean, median, p90, min, max, approx_share, coverage
 nlohmann::ordered_json RollupRecord(const aggregate::v1::Rollup& rollup);
+// The columns of rollups in tables (the headline ones) and in csv (every field).
+std::vector<std::string> RollupColumns(bool table);
 
 }  // namespace reportflow::cli

@@ -188,9 +188,7 @@ int Subscribe(const SubscribeArgs& a) {
             << c.state().sequence() << " (last heartbeat " << c.last_heartbeat() << ", gaps " << c.gaps()
             << ", snapshots " << c.snapshots() << ")\n";
   if (a.snapshot) {
-    RecordWriter out({"level", "region", "year", "metric", "documents", "count", "sum", "min", "max", "median",
-                      "approx_share", "coverage", "unit"},
-                     fmt, std::cout);
+    RecordWriter out(RollupColumns(fmt == Format::kTable), fmt, std::cout);
     c.state().ForEachRollup([&](const apb::Rollup& r) {
       ordered_json rec = RollupRecord(r);
       if (jsonl) {

@@ -151,7 +151,7 @@ TEST_F(PipelineTest, ReextractWithAChangedTaxonomyReplacesWithoutDoubleCounting)
   auto total_count = [](const std::vector<json>& rows, const std::string& level) {
     uint64_t n = 0;
     for (const auto& r : rows) {
-      if (r["level"] == level) n += r["count"].get<uint64_t>();
+      if (r["level"] == level) n += r["mentions"].get<uint64_t>();
     }
     return n;
   };

@@ -116,6 +116,13 @@ Result<std::vector<GoldItem>> ParseGoldJsonl(std::string_view content) {
     auto kind = ParseKind(j["kind"].get<std::string>());
     if (!kind.ok()) return kind.status().WithContext(where);
     g.kind = *kind;
+    if (j.contains("ok_metrics")) {
+      if (!j["ok_metrics"].is_array()) return Status::InvalidArgument(where + "'ok_metrics' must be a list");
+      for (const auto& id : j["ok_metrics"]) {
+        if (!id.is_string()) return Status::InvalidArgument(where + "'ok_metrics' items must be strings");
+        g.ok_metrics.push_back(id.get<std::string>());
+      }
+    }
     if (j.contains("doubtful")) {
       if (!j["doubtful"].is_boolean()) return Status::InvalidArgument(where + "'doubtful' must be a boolean");
       g.doubtful = j["doubtful"].get<bool>();
@@ -196,10 +203,23 @@ EvalReport Score(const std::vector<GoldItem>& gold, const std::map<std::string, 
     for (int mi = 0; mi < nm; ++mi) {
       const v1::Metric& m = result.metrics(mi);
       if (metric_gold[mi] >= 0) {
-        if (items[metric_gold[mi]]->doubtful) {
+        const GoldItem& g = *items[metric_gold[mi]];
+        if (g.doubtful) {
           ++fs.neutral;
         } else {
           ++fs.true_positives;
+          if (!g.ok_metrics.empty()) {
+            ++fs.metric_scored;
+            if (std::find(g.ok_metrics.begin(), g.ok_metrics.end(), m.metric_id()) != g.ok_metrics.end()) {
+              ++fs.metric_correct;
+            } else {
+              std::string ok;
+              for (const std::string& id : g.ok_metrics) ok += (ok.empty() ? "" : "|") + id;
+              ++report.confusion[{ok, m.metric_id()}];
+              report.metric_errors.push_back(
+                  {file, g.text, g.begin, "ok " + ok + " → got " + m.metric_id() + " (subject '" + m.subject() + "')"});
+            }
+          }
         }
         continue;
       }
@@ -227,11 +247,15 @@ EvalReport Score(const std::vector<GoldItem>& gold, const std::map<std::string, 
     report.false_positives += fs.false_positives;
     report.misses += fs.misses;
     report.neutral += fs.neutral;
+    report.metric_scored += fs.metric_scored;
+    report.metric_correct += fs.metric_correct;
     report.files.push_back(std::move(fs));
   }
   const int predicted = report.true_positives + report.false_positives;
   report.precision = predicted == 0 ? 1.0 : static_cast<double>(report.true_positives) / predicted;
   report.recall = report.gold == 0 ? 1.0 : static_cast<double>(report.gold - report.misses) / report.gold;
+  report.metric_accuracy =
+      report.metric_scored == 0 ? 1.0 : static_cast<double>(report.metric_correct) / report.metric_scored;
   return report;
 }
 
@@ -246,6 +270,11 @@ std::string EvalReport::ToString() const {
                 "items, %d misses\n",
                 gold, doubtful, extracted, true_positives, false_positives, neutral, misses);
   os << buf;
+  if (metric_scored > 0) {
+    std::snprintf(buf, sizeof(buf), "metric accuracy %.4f (%d/%d matched quantities with an acceptable metric id)\n",
+                  metric_accuracy, metric_correct, metric_scored);
+    os << buf;
+  }
   os << "\nfile                                   gold  dbt  extr    tp    fp  miss\n";
   for (const FileScore& f : files) {
     std::snprintf(buf, sizeof(buf), "%-38s %4d %4d %5d %5d %5d %5d\n", f.file.c_str(), f.gold, f.doubtful,
@@ -255,6 +284,20 @@ std::string EvalReport::ToString() const {
   if (!missed.empty()) {
     os << "\nmisses:\n";
     for (const EvalIssue& i : missed) os << "  " << i.file << " @" << i.begin << " '" << i.text << "': " << i.detail << "\n";
+  }
+  if (!confusion.empty()) {
+    std::vector<std::pair<int, std::pair<std::string, std::string>>> sorted;
+    for (const auto& [key, n] : confusion) sorted.push_back({n, key});
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    os << "\nmetric confusion (gold ok → got, count):\n";
+    for (const auto& [n, key] : sorted) os << "  " << key.first << " → " << key.second << "  " << n << "\n";
+    os << "\nwrong metric ids:\n";
+    const size_t shown = std::min<size_t>(metric_errors.size(), 200);
+    for (size_t i = 0; i < shown; ++i) {
+      const EvalIssue& e = metric_errors[i];
+      os << "  " << e.file << " @" << e.begin << " '" << e.text << "': " << e.detail << "\n";
+    }
+    if (shown < metric_errors.size()) os << "  … " << metric_errors.size() - shown << " more\n";
   }
   if (!false_positive_list.empty()) {
     os << "\nfalse positives:\n";

@@ -10,6 +10,8 @@
 //
 //   precision = true positives / (true positives + false positives)
 //   recall    = matched non-doubtful gold / non-doubtful gold
+//   metric accuracy = matched non-doubtful gold items with `ok_metrics` whose
+//                     metric id is one of them / such items (gold_metrics.jsonl)
 //
 // Pure logic apart from reading the gold file and the reports directory;
 // segmentation is injected so this library does not depend on the segment
@@ -40,6 +42,8 @@ struct GoldItem {
   common::v1::QuantityKind kind = common::v1::QUANTITY_KIND_COUNT;
   std::string subject;
   bool doubtful = false;
+  // The metric ids an analyst accepts (gold_metrics.jsonl); empty = not scored.
+  std::vector<std::string> ok_metrics;
   int line = 0;        // 1-based line in the gold file
   uint32_t begin = 0;  // byte offsets in the report, set by LocateGold()
   uint32_t end = 0;
@@ -62,6 +66,8 @@ struct FileScore {
   int false_positives = 0;
   int misses = 0;
   int neutral = 0;            // metrics on doubtful items
+  int metric_scored = 0;      // matched gold items with ok_metrics
+  int metric_correct = 0;     // ... whose metric id is acceptable
 };
 
 struct EvalReport {
@@ -74,6 +80,12 @@ struct EvalReport {
   int neutral = 0;
   double precision = 1.0;
   double recall = 1.0;
+  int metric_scored = 0;
+  int metric_correct = 0;
+  double metric_accuracy = 1.0;  // metric_correct / metric_scored (1 when nothing is scored)
+  std::vector<EvalIssue> metric_errors;  // detail: "ok a|b → got c"
+  // (acceptable ids joined by '|', id got) → how often.
+  std::map<std::pair<std::string, std::string>, int> confusion;
   std::vector<FileScore> files;  // sorted by file name
   std::vector<EvalIssue> missed;
   std::vector<EvalIssue> false_positive_list;

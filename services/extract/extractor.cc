@@ -16,6 +16,7 @@
 #include "services/extract/extractor.h"
 
 #include "common/text/han_variants.h"
+#include "common/text/utf8.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "common/base/macros.h"
+#include "services/extract/structure.h"
 
 namespace reportflow::extract {
 
@@ -35,7 +37,7 @@ namespace pb = ::reportflow::extract::v1;
 namespace cpb = ::reportflow::common::v1;
 
 // Bump whenever the output for the same input and taxonomy may change.
-constexpr std::string_view kLogicVersion = "extract-logic-3";
+constexpr std::string_view kLogicVersion = "extract-logic-4";
 
 using U32 = std::u32string_view;
 
@@ -378,7 +380,8 @@ bool ParseArabic(const Buffer& b, size_t i, Number* out) {
   double value = static_cast<double>(mantissa);
   // Multipliers; divide last so 1.2万 is exactly 12000.
   double mult = 1;
-  while (j < n && ChinesePower(b.cp[j]) >= 100 && b.at(j + 1) != U'元') {
+  while (j < n && ChinesePower(b.cp[j]) >= 100 && b.at(j + 1) != U'元' &&
+         !((b.at(j + 1) == U'余' || b.at(j + 1) == U'多') && b.at(j + 2) == U'元' && ChinesePower(b.cp[j]) >= 10000)) {
     mult *= static_cast<double>(ChinesePower(b.cp[j]));
     out->has_multiplier = true;
     ++j;
@@ -654,7 +657,16 @@ class SentenceParser {
     q->num_end = j;
     // Suffix qualifiers between number and unit: 90余件, 十多场, 十来个.
     cpb::Approx suffix = cpb::APPROX_UNSPECIFIED;
-    if (b_.at(j) == U'余' || b_.at(j) == U'多') {
+    // 0.5万余元: the qualifier inside a money unit (0.5 万元, more than).
+    const bool split_money = a.arabic && (b_.at(j) == U'万' || b_.at(j) == U'亿') &&
+                             (b_.at(j + 1) == U'余' || b_.at(j + 1) == U'多') && b_.at(j + 2) == U'元';
+    if (split_money) {
+      suffix = cpb::APPROX_MORE_THAN;
+      q->unit = b_.at(j) == U'万' ? "万元" : "亿元";
+      q->kind = kMoney;
+      q->unit_begin = j;
+      j += 3;
+    } else if (b_.at(j) == U'余' || b_.at(j) == U'多') {
       suffix = cpb::APPROX_MORE_THAN;
       ++j;
     } else if (b_.at(j) == U'来' && !a.arabic) {
@@ -669,8 +681,10 @@ class SentenceParser {
       ++j;
     }
     // Units.
-    q->unit_begin = j;
-    if (percent_word) {
+    if (!split_money) q->unit_begin = j;
+    if (split_money) {
+      // unit read above
+    } else if (percent_word) {
       q->kind = kPercent;
       q->unit = "%";
     } else if (b_.at(j) == U'%' || b_.at(j) == U'％') {
@@ -700,6 +714,12 @@ class SentenceParser {
           if (unit->kind == kCount && unit->text.size() == 1 && unit->text[0] != U'次' && b_.at(j) == U'次' &&
               b_.at(j + 1) != U'数') {
             ++j;
+          } else if (unit->kind == kCount && unit->text.size() == 1 && unit->text[0] != U'次' &&
+                     (b_.at(j) == U'(' || b_.at(j) == U'（') && b_.at(j + 1) == U'次' &&
+                     (b_.at(j + 2) == U')' || b_.at(j + 2) == U'）')) {
+            // 320场(次): the measure word with its frequency in brackets is 场次.
+            q->unit = std::string(Utf8(j - 1, j)) + "次";
+            j += 3;
           }
         } else if (a.arabic && suffix == cpb::APPROX_UNSPECIFIED && j == a.end && IsUnknownMeasureEnd(j) &&
                    a.int_digits <= 6 && !(ArabicDigit(b_.at(start)) == 0 && a.end - start > 1) &&
@@ -817,7 +837,15 @@ class SentenceParser {
     // Years and dates: 2023年, 二〇二三年, 2023年度; a time adverbial: 三年来, 近3年以来.
     if (q.unit == "年") {
       if (a.positional) return true;
-      if (a.arabic && a.int_digits == 4 && !a.has_fraction && !a.has_multiplier) return true;
+      if (a.arabic && a.int_digits >= 4 && !a.has_fraction && !a.has_multiplier) return true;
+    }
+    if (q.time_unit && a.single_yi && !q.value_max && q.approx == cpb::APPROX_EXACT) {
+      // 一年/一天 is a duration only after a verb or marker that takes one
+      // (历时一年, 为期一天, 用了一年); 关键一年, 这一年 are noun phrases.
+      const bool measured = MatchAnyBefore(b_, q.num_begin, 0,
+                                           {U"历时", U"持续", U"为期", U"长达", U"用时", U"耗时", U"经过", U"花费",
+                                            U"坚持", U"用了", U"用", U"满", U"达", U"共", U"计", U"仅", U"了"}) != 0;
+      if (!measured) return true;
     }
     if (q.time_unit) {
       // A duration before a verb or noun is a time adverbial or modifier
@@ -874,6 +902,14 @@ class SentenceParser {
   }
 
   std::string Utf8(size_t from, size_t to) const { return text_->substr(b_.off[from], b_.off[to] - b_.off[from]); }
+  // [from, to) with traditional characters read as simplified (for classification).
+  std::string Simplified(size_t from, size_t to) const {
+    std::string out;
+    if (to <= from) return out;
+    out.reserve((to - from) * 3);
+    for (size_t k = from; k < to; ++k) text::AppendUtf8(b_.cp[k], &out);
+    return out;
+  }
   void set_text(const std::string* text) { text_ = text; }
 
   const UnitDef* MatchUnit(size_t j) const {
@@ -1087,8 +1123,6 @@ std::string FormatNumber(double v) {
   return buf;
 }
 
-// Subjects of at most this many characters are classified in context.
-constexpr size_t kShortSubject = 4;
 // The context of a short subject is at most this many characters before it:
 // a sentence without punctuation can be a whole document long, and reading
 // all of it for every quantity made extraction quadratic (tests/hostile).
@@ -1161,6 +1195,35 @@ void CheckSentence(pb::ExtractionResult* out, int first, int last) {
   }
 }
 
+// What a 个 counts, from the noun after it: 个村/个社区/个单位 are
+// organisations, 个家庭 households.
+CountedNoun NounAfter(const Buffer& b, const Quantity& q) {
+  if (q.unit == "村") return CountedNoun::kOrganisation;
+  if (q.unit != "个" && q.unit != "户") return CountedNoun::kNone;
+  const size_t j = q.claim_end;
+  if (q.unit == "户") return CountedNoun::kHousehold;
+  if (MatchAny(b, j, {U"家庭", U"农户", U"户"}) != 0) return CountedNoun::kHousehold;
+  if (MatchAny(b, j, {U"村", U"社区", U"居", U"单位", U"部门", U"企业", U"学校", U"乡镇", U"镇", U"街道",
+                      U"机关", U"站所", U"行政村", U"自然村", U"组", U"小组", U"网格", U"中心", U"站"}) != 0) {
+    return CountedNoun::kOrganisation;
+  }
+  return CountedNoun::kNone;
+}
+
+// The clauses of [floor, end) nearest first, at most `max` of them.
+void ContextClauses(const Buffer& b, const SentenceParser& parser, size_t floor, size_t end, size_t max,
+                    std::vector<std::string>* out) {
+  out->clear();
+  size_t to = end;
+  while (to > floor && out->size() < max) {
+    size_t from = to;
+    while (from > floor && !IsClauseBoundary(b.cp[from - 1])) --from;
+    if (to > from) out->push_back(parser.Simplified(from, to));
+    if (from == floor) break;
+    to = from - 1;
+  }
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------------------
@@ -1210,6 +1273,18 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
     std::reverse(paths[s].begin(), paths[s].end());
   }
 
+  std::vector<bool> plan_section(nsec, false);
+  for (int s = 0; s < nsec; ++s) {
+    if (doc.sections(s).kind() == segment::v1::SECTION_KIND_PLANS) plan_section[s] = true;
+    for (const std::string& h : paths[s]) {
+      if (IsPlanHeading(h)) plan_section[s] = true;
+    }
+  }
+  StructureState structure;
+  std::vector<std::string> context;
+  std::vector<std::string_view> context_views;
+  std::string last_plain_subject;
+
   Buffer buf;
   buf.cp.reserve(1024);
   buf.off.reserve(1025);
@@ -1251,6 +1326,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
       const size_t clause_start = ClauseStart(buf, q.begin);
       size_t from = std::max(clause_start, prev_end);
       size_t to = q.begin;
+      if (from > to) from = to;  // a pre-nominal noun phrase may reach past this number
       TrimSubject(buf, &from, &to);
       // Shared values: 办结率、满意率均为100% → one metric per named item.
       std::vector<std::pair<size_t, size_t>> items;
@@ -1287,11 +1363,13 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
       for (const auto& [sf, st] : items) {
         pb::Metric* m = out->add_metrics();
         std::string subject = parser.Utf8(sf, st);
+        std::string plain_subject = parser.Simplified(sf, st);  // what the taxonomy reads
         size_t subject_cps = st - sf;
         if (pre_nominal && (!shared)) {
           size_t fe = follow_end;
           while (fe > q.claim_end && MatchAnyBefore(buf, fe, q.claim_end, {U"和", U"及", U"与", U"、"}) != 0) --fe;
           subject += parser.Utf8(q.claim_end, fe);
+          plain_subject += parser.Simplified(q.claim_end, fe);
           subject_cps += fe - q.claim_end;
           m->mutable_subject_span()->set_begin(buf.off[sf < st ? sf : q.claim_end]);
           m->mutable_subject_span()->set_end(buf.off[fe]);
@@ -1299,6 +1377,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
           // 接待来访46批112人次: a second measure of the same subject.
           const pb::Metric& prev = out->metrics(out->metrics_size() - 2);
           subject = prev.subject();
+          plain_subject = last_plain_subject;
           *m->mutable_subject_span() = prev.subject_span();
           subject_cps = 8;  // a full subject: no context needed
         } else {
@@ -1320,13 +1399,23 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         if (section >= 0 && section < nsec) {
           for (const std::string& h : paths[section]) m->add_section_path(h);
         }
-        // A short subject (成功48件, 合格率100%) is read in its sentence: the
-        // text before it supplies what it is the success or rate of.
-        const TaxonomyEntry* entry =
-            subject_cps <= kShortSubject && sf > 0
-                ? impl_->taxonomy->ClassifyInContext(
-                      subject, parser.Utf8(sf > kContextWindow ? sf - kContextWindow : 0, sf), q.kind, q.unit)
-                : impl_->taxonomy->Classify(subject, q.kind, q.unit);
+        // The subject read in its clause: the clauses before it complete a
+        // cue, or name the topic when the subject only names an action.
+        ContextClauses(buf, parser, sf > kContextWindow ? sf - kContextWindow : 0, sf, 6, &context);
+        context_views.assign(context.begin(), context.end());
+        ClassifyRequest request;
+        request.subject = plain_subject;
+        last_plain_subject = plain_subject;
+        request.context = context_views;
+        request.kind = q.kind;
+        const std::string plain_unit =
+            q.unit_end > q.unit_begin && q.unit == parser.Utf8(q.unit_begin, q.unit_end)
+                ? parser.Simplified(q.unit_begin, q.unit_end)
+                : q.unit;
+        request.unit = plain_unit;
+        request.noun = NounAfter(buf, q);
+        (void)subject_cps;
+        const TaxonomyEntry* entry = impl_->taxonomy->ClassifyClause(request);
         if (entry != nullptr) {
           m->set_metric_id(entry->metric_id);
           m->set_label_zh(entry->label_zh);
@@ -1334,10 +1423,27 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         } else {
           m->set_metric_id("unclassified");
         }
+        m->set_metric_kind(entry != nullptr && entry->metric_kind != pb::METRIC_KIND_UNSPECIFIED
+                               ? entry->metric_kind
+                               : MetricKindOf(q.kind));
+        const CanonicalValue canonical = impl_->taxonomy->Canonicalize(entry, q.kind, plain_unit);
+        m->set_canonical_unit(canonical.unit);
+        m->set_canonical_value(q.value * canonical.factor);
+        if (q.value_max) m->set_canonical_value_max(*q.value_max * canonical.factor);
       }
       prev_end = pre_nominal ? follow_end : q.claim_end;
       last_clause_start = clause_start;
     }
+    SentenceContext sc;
+    // Read with simplified characters when that keeps every byte offset
+    // (traditional and simplified Han are both three bytes in UTF-8).
+    std::string plain_sentence = parser.Simplified(0, buf.size());
+    sc.text = plain_sentence.size() == end - begin ? std::string_view(plain_sentence)
+                                                   : std::string_view(text).substr(begin, end - begin);
+    sc.begin = begin;
+    sc.section = section;
+    sc.plan_section = section >= 0 && section < nsec && plan_section[section];
+    AssignStructure(sc, *impl_->taxonomy, first, out, &structure);
     CheckSentence(out, first, out->metrics_size());
     return Status::OK();
   };

@@ -30,6 +30,28 @@ TEST(DevsetEvaluationTest, RecallOneAndPrecisionAtLeast098) {
   std::cout << printed;
 }
 
+// Metric meaning: at least 98% of the matched devset quantities carry a metric
+// id from their `ok_metrics` (tests/testdata/devset/gold_metrics.jsonl), and
+// extraction itself stays perfect.
+TEST(DevsetEvaluationTest, MetricAccuracyAtLeast098) {
+  const auto root = reportflow::testing::SourceDir();
+  ASSERT_OK_AND_ASSIGN(auto segmenter, segment::Segmenter::Create());
+  ASSERT_OK_AND_ASSIGN(auto taxonomy, Taxonomy::Default());
+  ASSERT_OK_AND_ASSIGN(auto extractor, Extractor::Create(taxonomy));
+  SegmentFn segment = [&](std::string_view text, segment::v1::SegmentedDocument* out) {
+    return segmenter->Segment(text, out);
+  };
+  ASSERT_OK_AND_ASSIGN(EvalReport report,
+                       EvaluateReports((root / "tests/testdata/devset/gold_metrics.jsonl").string(),
+                                       (root / "samples/reports").string(), segment, *extractor));
+  const std::string printed = report.ToString();
+  EXPECT_DOUBLE_EQ(report.recall, 1.0) << printed;
+  EXPECT_DOUBLE_EQ(report.precision, 1.0) << printed;
+  EXPECT_EQ(report.metric_scored, 49) << printed;
+  EXPECT_GE(report.metric_accuracy, 0.98) << printed;
+  std::cout << printed;
+}
+
 TEST(DevsetEvaluationTest, MetricsCarrySectionPathsFromTheSegmenter) {
   const auto root = reportflow::testing::SourceDir();
   ASSERT_OK_AND_ASSIGN(auto segmenter, segment::Segmenter::Create());

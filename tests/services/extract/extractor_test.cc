@@ -212,7 +212,8 @@ TEST_F(ExtractorTest, SecondMeasureOfTheSameSubject) {
   EXPECT_EQ(out.metrics(0).unit(), "批");
   EXPECT_EQ(out.metrics(1).unit(), "人次");
   EXPECT_EQ(out.metrics(1).subject(), out.metrics(0).subject());
-  EXPECT_EQ(out.metrics(1).metric_id(), "petitions.received");
+  EXPECT_EQ(out.metrics(0).metric_id(), "petitions.received");
+  EXPECT_EQ(out.metrics(1).metric_id(), "petitions.visitors");  // people, not cases
 }
 
 TEST_F(ExtractorTest, ArabicNumberFollowedByNounWithoutMeasureWordIsAName) {

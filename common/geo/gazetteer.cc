@@ -137,7 +137,7 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
   return g;
 }
 
-void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, bool variant, UnitId unit) {
+void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit) {
   index->push_back(Key{static_cast<uint32_t>(keys_.size()), static_cast<uint16_t>(key.size()), variant, unit});
   keys_ += key;
 }
@@ -145,27 +145,27 @@ void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, bool va
 void Gazetteer::BuildIndex() {
   for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {
     const U32View n = name32(id);
-    AddKey(&full_index_, n, false, id);
+    AddKey(&full_index_, n, 0, id);
     if (units_[id].level == Level::kTownship) {
-      if (EndsWith(n, U"街道") && n.size() >= 4) AddKey(&full_index_, n.substr(0, n.size() - 1), true, id);
+      if (EndsWith(n, U"街道") && n.size() >= 4) AddKey(&full_index_, n.substr(0, n.size() - 1), 1, id);
       for (U32View suf : {U"族乡", U"族镇", U"族苏木"}) {
         if (!EndsWith(n, suf)) continue;
         const U32View stem = StripEthnic(n.substr(0, n.size() - suf.size() + 1));
         if (stem.size() >= 2 && stem.size() + 1 < n.size() - suf.size() + 1) {
           std::u32string v(stem);
           v += n.substr(n.size() - suf.size() + 1);
-          AddKey(&full_index_, v, true, id);
+          AddKey(&full_index_, v, 2, id);
         }
       }
     } else {
       const std::u32string s = ShortRegionName(n);
-      if (s != n) AddKey(&short_index_, s, true, id);
+      if (s != n) AddKey(&short_index_, s, 1, id);
     }
   }
   auto by_text = [this](const Key& a, const Key& b) {
     const U32View ta = KeyText(a), tb = KeyText(b);
     if (ta != tb) return ta < tb;
-    if (a.variant != b.variant) return !a.variant;
+    if (a.variant != b.variant) return a.variant < b.variant;
     return a.unit < b.unit;
   };
   std::sort(full_index_.begin(), full_index_.end(), by_text);
@@ -175,11 +175,13 @@ void Gazetteer::BuildIndex() {
   keys_.shrink_to_fit();
 }
 
-std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32string_view name) const {
+std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32string_view name,
+                                      uint8_t max_variant) const {
   std::vector<UnitId> out;
   auto it = std::lower_bound(index.begin(), index.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   for (; it != index.end() && KeyText(*it) == name; ++it) {
+    if (it->variant > max_variant) continue;
     if (std::find(out.begin(), out.end(), it->unit) == out.end()) out.push_back(it->unit);
   }
   return out;
@@ -187,6 +189,9 @@ std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32str
 
 std::vector<UnitId> Gazetteer::Find(std::u32string_view name) const { return Lookup(full_index_, name); }
 std::vector<UnitId> Gazetteer::Find(std::string_view utf8_name) const { return Find(ToU32(utf8_name)); }
+std::vector<UnitId> Gazetteer::FindStrong(std::u32string_view name) const {
+  return Lookup(full_index_, name, 1);
+}
 std::vector<UnitId> Gazetteer::FindShort(std::u32string_view name) const { return Lookup(short_index_, name); }
 
 bool Gazetteer::Contains(std::u32string_view name) const {

@@ -60,6 +60,9 @@ class Gazetteer {
   // township without its ethnic part), equals `name`. Canonical matches first.
   std::vector<UnitId> Find(std::u32string_view name) const;
   std::vector<UnitId> Find(std::string_view utf8_name) const;
+  // Canonical names and 街 forms only (no ethnic-township shortening, a
+  // weaker reading: 花溪乡 is not necessarily 花溪彝族苗族乡).
+  std::vector<UnitId> FindStrong(std::u32string_view name) const;
   // County-, city- and province-level units whose short name equals `name`.
   std::vector<UnitId> FindShort(std::u32string_view name) const;
   // True if some unit has `name` as canonical name or variant (no allocation).
@@ -96,7 +99,7 @@ class Gazetteer {
   struct Key {
     uint32_t offset;  // into keys_
     uint16_t length;
-    bool variant;     // not the canonical name
+    uint8_t variant;  // 0 canonical name, 1 街 form, 2 ethnic township shortened
     UnitId unit;
   };
   Gazetteer() = default;
@@ -104,8 +107,9 @@ class Gazetteer {
   std::u32string_view KeyText(const Key& k) const {
     return std::u32string_view(keys_).substr(k.offset, k.length);
   }
-  std::vector<UnitId> Lookup(const std::vector<Key>& index, std::u32string_view name) const;
-  void AddKey(std::vector<Key>* index, std::u32string_view key, bool variant, UnitId unit);
+  std::vector<UnitId> Lookup(const std::vector<Key>& index, std::u32string_view name,
+                             uint8_t max_variant = 2) const;
+  void AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit);
 
   std::vector<Unit> units_;
   std::u32string names_;

@@ -142,6 +142,7 @@ struct Choice {
   Units candidates;
   std::vector<Mention> chain;  // chain parents, including a prefix split off the name
   std::u32string name;         // the gazetteer name matched
+  bool weak = false;           // matched only as a shortened ethnic township
 };
 
 constexpr U32View kOrganWords[] = {U"人民政府", U"政府", U"党工委", U"党委", U"委员会", U"办事处",
@@ -171,7 +172,12 @@ bool MatchMention(const Gazetteer& g, const Mention& m, Choice* out) {
   for (size_t k = 0; k + min_len <= m.name.size(); ++k) {
     const U32View tail = U32View(m.name).substr(k);
     if (k > 0 && !IsPrefixOfRegionsAndOrgans(g, U32View(m.name).substr(0, k))) continue;
-    Units c = OfLevel(g, g.Find(tail), m.level);
+    Units c = OfLevel(g, g.FindStrong(tail), m.level);
+    out->weak = false;
+    if (c.empty()) {
+      c = OfLevel(g, g.Find(tail), m.level);
+      out->weak = true;
+    }
     if (c.empty()) continue;
     out->mention = &m;
     out->candidates = std::move(c);
@@ -300,6 +306,7 @@ void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetad
   const Mention* unfound = nullptr;
   for (const Mention& m : ev.units) {
     if (MatchMention(g, m, &choice)) break;
+    if (m.must_exist) continue;
     if (unfound == nullptr) unfound = &m;
     const bool header = m.source == pb::PLACE_SOURCE_TITLE || m.source == pb::PLACE_SOURCE_ISSUER ||
                         m.source == pb::PLACE_SOURCE_SIGNATURE;
@@ -363,6 +370,16 @@ void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetad
   }
 
   const Mention& m = *choice.mention;
+  // Other mentions of the same name bring their chains (青山镇 in the title,
+  // 重庆市渝北区青山镇 in the signature).
+  for (const Mention& other : ev.units) {
+    if (&other == &m || other.level != m.level || !U32View(other.name).ends_with(choice.name)) continue;
+    for (const Mention& p : other.chain) {
+      bool dup = false;
+      for (const Mention& q : choice.chain) dup |= q.name == p.name;
+      if (!dup) choice.chain.push_back(p);
+    }
+  }
   Units c = choice.candidates;
   const size_t by_name = c.size();
   if (m.level == Level::kTownship) {
@@ -373,6 +390,7 @@ void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetad
   AddSource(place, m.source);
 
   // Rule 2: parents in the same chain.
+  bool agreed = false;  // a region the text names holds a candidate
   for (const Mention& p : choice.chain) {
     SetWritten(g, p, place);
     const Units r = RegionsOf(g, p);
@@ -383,19 +401,17 @@ void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetad
                 Utf8(choice.name) + " is not under " + Utf8(p.name) + " in the gazetteer");
       return;
     }
+    agreed = true;
     c = std::move(narrowed);
   }
 
   // Rule 3: other regions the text names.
-  bool first_region = true;
   for (const Mention& r : ev.regions) {
     const Units regions = RegionsOf(g, r);
     if (regions.empty()) continue;
     Units narrowed = Within(g, c, regions);
-    const bool strong = r.source != pb::PLACE_SOURCE_BODY && r.source != pb::PLACE_SOURCE_DOC_NUMBER;
     if (narrowed.empty()) {
-      if (first_region && strong) {
-        SetWritten(g, r, place);
+      if (!r.short_name && (!agreed || r.attached)) {
         std::vector<Mention> chain = choice.chain;
         chain.push_back(r);
         not_found(m, chain, Utf8(choice.name) + " is not under " + Utf8(r.name) + " in the gazetteer");
@@ -403,12 +419,17 @@ void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetad
       }
       continue;
     }
-    first_region = false;
-    SetWritten(g, r, place);
+    agreed = agreed || !r.short_name;
+    if (!r.short_name) SetWritten(g, r, place);
     if (narrowed.size() < c.size()) {
       AddSource(place, r.source);
       c = std::move(narrowed);
     }
+  }
+  if (choice.weak && !agreed) {
+    not_found(m, choice.chain,
+              Utf8(m.name) + " matches only the ethnic township " + g.name(c[0]) + " and no region confirms it");
+    return;
   }
 
   // Rule 4: the input path, then the operator's scope.

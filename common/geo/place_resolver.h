@@ -10,16 +10,22 @@
 //      (人民政府素社街道 -> 素社街道; 滑县万古镇 -> 万古镇 with 滑县 as a parent).
 //      A title, issuer or signature mention the gazetteer lacks entirely makes
 //      the document NOT_FOUND: the text names a unit that was renamed or
-//      merged, and no other unit is attached to it.
+//      merged, and no other unit is attached to it. Other mentions the
+//      gazetteer lacks are skipped when marked must_exist; the first unmarked
+//      one is reported NOT_FOUND when no later mention is known.
 //   2. Candidates are every unit with that name. Parents written in the same
 //      chain (重庆市万州区柱山乡) narrow them; when no candidate lies under the
 //      text's parent the document is NOT_FOUND with a note (the text's name and
 //      parent are kept, nothing is attached to a same-named unit elsewhere).
 //   3. Other regions the text names (区委/县委 phrases, addressee lines, body
-//      phrases such as 根据X旗…的要求, a document-number prefix) narrow the
-//      candidates in that order; a mention that fits no candidate is ignored
-//      unless it is the first region mention from a header or addressee line,
-//      which then makes the document NOT_FOUND (mismatch).
+//      chains ending in the unit's name, body phrases such as 在X区委,
+//      根据X旗…的要求, a document-number prefix) narrow the candidates in that
+//      order. A region that fits no candidate makes the document NOT_FOUND
+//      (mismatch: the text places the unit elsewhere) when no earlier region
+//      agreed or when it is written onto the unit's name; otherwise it is
+//      ignored. Document-number prefixes only narrow, never contradict.
+//      A unit matched only through a shortened ethnic-township name (花溪乡
+//      for 花溪彝族苗族乡) needs a region that agrees, else it is NOT_FOUND.
 //   4. Then the folders of the input path, then the operator's scope: each
 //      region name found there narrows the candidates when some fit.
 //   5. One candidate left: RESOLVED, canonical names and 12-digit codes. More:
@@ -45,6 +51,13 @@ struct Mention {
   common::v1::PlaceSource source = common::v1::PLACE_SOURCE_UNSPECIFIED;
   Level level = Level::kTownship;  // kTownship or kCounty for units; any for regions
   bool short_name = false;         // a short name (document-number prefix): county level only
+  // A unit mention that counts only if the gazetteer knows it (weak grammar
+  // evidence: a body or first-sentence name, a 街 form); otherwise a name
+  // the gazetteer lacks is reported as NOT_FOUND.
+  bool must_exist = false;
+  // A region written directly before the unit's name elsewhere in the text
+  // (…巫溪县花台乡 in the body): contradicting it is a mismatch.
+  bool attached = false;
   // For a unit mention: the units written before it in the same chain,
   // nearest first (万州区, 重庆市 for 重庆市万州区柱山乡).
   std::vector<Mention> chain;

@@ -4,23 +4,9 @@
 //
 // Rules (all work on the normalised matching text; strings are output as
 // written in the stored text):
-//   * Administrative chains: a run such as 重庆市万州区柱山乡 is parsed into
-//     units by suffix (省/自治区, 市/州/地区/盟, 县/区/旗/市, 乡/镇/街道), each with
-//     a name of at least two characters, starting at a boundary (line or
-//     clause start, after a year, 关于, 中共 or 在). Title, issuer and
-//     signature lines are searched first (lenient name rules: 和平县, 于都镇);
-//     the body only when they name no township, and then a township counts
-//     only if it is followed by an organ word (人民政府, 党委, ...) or occurs at
-//     least twice (strict name rules). Once the township is known, body chains
-//     ending in it (…屏山县花台乡) still give the regions above it.
-//   * County: the unit above the township in its chain; else a unique
-//     "<name>县委/区人民政府..." mention in a title, issuer, addressee or
-//     signature line (巫溪县委、县政府：); else a document-number prefix
-//     (巫溪府办发 -> 巫溪 + the level the report names its superiors with:
-//     县委/县政府/全县 -> 县, 区委/区政府/全区 -> 区; unknown if both or neither).
-//   * Province only when stated (…省, …自治区, or one of the four
-//     municipalities directly under the central government, 北京市 天津市
-//     上海市 重庆市); city only when stated.
+//   * Places (township, county, city, province, codes, unit level and how
+//     they were decided) are not set here: place_finder.h resolves them
+//     against the gazetteer after this, from the same text and layout.
 //   * Year: a year in the title; else the best-supported year in the body
 //     outside plan sections (NNNN年度 weighs 3, NNNN年以来 and 今年 2 — 今年
 //     being the year of the report date — other NNNN年 1), ignoring dates,
@@ -74,7 +60,8 @@ std::vector<std::string> FindCitedLaws(std::string_view text, const MatchText& m
 // 办事处, ...), i.e. the line names an issuing body.
 bool EndsWithOrganSuffix(std::u32string_view s);
 
-// Fills `meta` (clearing it first) from the text, its matching view and layout.
+// Fills `meta` (clearing it first) from the text, its matching view and
+// layout: everything but the place fields.
 void ExtractMetadata(std::string_view text, const MatchText& m, const Layout& layout,
                      common::v1::DocumentMetadata* meta);
 

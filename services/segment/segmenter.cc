@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "common/geo/gazetteer.h"
 #include "services/segment/heading_classifier.h"
 #include "services/segment/layout.h"
 #include "services/segment/metadata_extractor.h"
+#include "services/segment/place_finder.h"
 #include "services/segment/text_normalizer.h"
 
 namespace reportflow::segment {
@@ -635,6 +637,9 @@ void SetSpan(const MatchText& m, uint32_t b, uint32_t e, common::v1::Span* span)
 
 struct Segmenter::Impl {
   const TextNormalizer* normalizer = nullptr;
+  const geo::Gazetteer* gazetteer = nullptr;
+  SegmenterOptions options;
+  std::string version;
   std::unique_ptr<icu::BreakIterator> sentences;
   MatchText m;
   std::vector<char16_t> u16;
@@ -644,10 +649,18 @@ struct Segmenter::Impl {
 Segmenter::Segmenter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Segmenter::~Segmenter() = default;
 
-std::string_view Segmenter::Version() { return "segmenter-1.2.1"; }
+std::string_view Segmenter::Version() { return "segmenter-1.3.0"; }
 
-Result<std::unique_ptr<Segmenter>> Segmenter::Create() {
+const std::string& Segmenter::version() const { return impl_->version; }
+
+Result<std::unique_ptr<Segmenter>> Segmenter::Create(SegmenterOptions options) {
   auto impl = std::make_unique<Impl>();
+  impl->gazetteer = &geo::Gazetteer::Default();
+  impl->version = std::string(Version());
+  for (size_t i = 0; i < options.scope.size(); ++i) {
+    impl->version += (i == 0 ? "+scope=" : ",") + options.scope[i];
+  }
+  impl->options = std::move(options);
   Result<const TextNormalizer*> normalizer = TextNormalizer::Get();
   if (!normalizer.ok()) return normalizer.status();
   impl->normalizer = *normalizer;
@@ -674,13 +687,15 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   out->clear_sections();
   out->clear_blocks();
   out->clear_sentences();
-  out->set_processing_version(std::string(Version()));
+  out->set_processing_version(impl_->version);
 
   const U32View s = m.chars();
   LayoutBuilder builder(s);
   Layout layout = builder.Build();
 
   ExtractMetadata(text, m, layout, out->mutable_metadata());
+  FindPlace(text, m, layout, PlaceContext{impl_->gazetteer, out->source(), &impl_->options.scope},
+            out->mutable_metadata());
   if (out->metadata().has_year()) {
     ClassifyFutureYearSections(s, out->metadata().year(), &layout.sections);
   }

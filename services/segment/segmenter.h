@@ -11,27 +11,40 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/base/result.h"
 #include "reportflow/segment/v1/segment.pb.h"
 
 namespace reportflow::segment {
 
+struct SegmenterOptions {
+  // The operator's scope: region names or codes that places are resolved in
+  // when the text and path leave several candidates (run --region,
+  // segment.region in the config).
+  std::vector<std::string> scope;
+};
+
 class Segmenter {
  public:
-  static Result<std::unique_ptr<Segmenter>> Create();
+  // Loads the gazetteer (common/geo) on first use in the process.
+  static Result<std::unique_ptr<Segmenter>> Create(SegmenterOptions options = {});
   ~Segmenter();
   Segmenter(const Segmenter&) = delete;
   Segmenter& operator=(const Segmenter&) = delete;
 
   // Segments `text` (valid UTF-8) into `out`, replacing its text, metadata,
   // sections, blocks, sentences and processing_version. `out->source` is left
-  // as the caller set it.
+  // as the caller set it and is read as place evidence (folder names).
   Status Segment(std::string_view text, segment::v1::SegmentedDocument* out);
 
   // Changes whenever the output for the same input may change.
   static std::string_view Version();
+  // Version() plus the options that change the output (the scope): what
+  // Segment() writes to processing_version.
+  const std::string& version() const;
 
  private:
   struct Impl;

@@ -78,8 +78,8 @@ TEST(PlaceResolverTest, SharedNameWithoutHintStaysAmbiguous) {
   EXPECT_EQ(meta.county(), "");
   EXPECT_EQ(meta.province(), "");
   EXPECT_EQ(meta.township_code(), "");
-  // Five 大河乡 and one 大河<ethnic>族乡 written the short way.
-  EXPECT_EQ(meta.place().candidates_size(), 6);
+  // Five 大河乡 (大河苗族乡 is not read from 大河乡 when real 大河乡 exist).
+  EXPECT_EQ(meta.place().candidates_size(), 5);
 }
 
 TEST(PlaceResolverTest, ChainParentDecides) {
@@ -93,7 +93,7 @@ TEST(PlaceResolverTest, ChainParentDecides) {
   EXPECT_EQ(meta.province(), "贵州省");
   EXPECT_EQ(meta.township_code(), "520502203000");
   EXPECT_EQ(meta.place().county_written(), "七星关区");
-  EXPECT_EQ(meta.place().candidates_size(), 6);  // kept: a hint picked one of several
+  EXPECT_EQ(meta.place().candidates_size(), 5);  // kept: a hint picked one of several
 }
 
 TEST(PlaceResolverTest, PrefixBeforeTheTownshipIsAParent) {
@@ -133,10 +133,29 @@ TEST(PlaceResolverTest, RegionMentionsDecideInOrder) {
   meta = Resolve(ev);
   EXPECT_EQ(meta.county(), "巫溪县");
   EXPECT_EQ(meta.township_code(), "500238207000");
-  // A body region that fits no candidate is ignored.
+  // A region that fits no candidate, with none agreeing before it: the text
+  // places the unit elsewhere (mismatch), nothing is attached.
   ev.regions = {M("静海区", pb::PLACE_SOURCE_BODY, Level::kCounty)};
   meta = Resolve(ev);
-  EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_AMBIGUOUS);
+  EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_NOT_FOUND);
+  EXPECT_EQ(meta.county(), "静海区");
+  EXPECT_EQ(meta.township_code(), "");
+  // After a region that agrees, a contradicting body phrase is ignored...
+  ev.regions = {M("七星关区", pb::PLACE_SOURCE_ADDRESSEE, Level::kCounty),
+                M("静海区", pb::PLACE_SOURCE_BODY, Level::kCounty)};
+  meta = Resolve(ev);
+  EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_RESOLVED);
+  EXPECT_EQ(meta.county(), "七星关区");
+  // ... but not a region written onto the unit's name (…静海区大河乡).
+  ev.regions[1].attached = true;
+  meta = Resolve(ev);
+  EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_NOT_FOUND);
+  // A document-number prefix only narrows.
+  ev.regions = {dn, M("巫溪县", pb::PLACE_SOURCE_BODY, Level::kCounty)};
+  ev.regions[0].name = U"静海";
+  meta = Resolve(ev);
+  EXPECT_EQ(meta.county(), "巫溪县");
+  EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_RESOLVED);
 }
 
 TEST(PlaceResolverTest, NameInSeveralProvincesResolvedByPath) {
@@ -275,6 +294,23 @@ TEST(PlaceResolverTest, NameUnderAnotherParentIsAMismatch) {
   meta = Resolve(ev);
   EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_NOT_FOUND);
   EXPECT_EQ(meta.county(), "万州区");
+}
+
+TEST(PlaceResolverTest, ShortenedEthnicTownshipNeedsARegion) {
+  // 大桥乡 is also how 大桥瑶族乡 may be written, but there are other 大桥乡;
+  // 花溪乡 reads only as 花溪彝族苗族乡 (黔西市): unconfirmed, not attached.
+  PlaceEvidence ev;
+  ev.units.push_back(M("花溪乡", pb::PLACE_SOURCE_TITLE));
+  auto meta = Resolve(ev);
+  EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_NOT_FOUND);
+  EXPECT_EQ(meta.township(), "花溪乡");
+  EXPECT_EQ(meta.county(), "");
+  ev.regions.push_back(M("黔西市", pb::PLACE_SOURCE_ADDRESSEE, Level::kCounty));
+  meta = Resolve(ev);
+  EXPECT_EQ(meta.place().status(), pb::PLACE_STATUS_RESOLVED);
+  EXPECT_EQ(meta.township(), "花溪彝族苗族乡");
+  EXPECT_EQ(meta.unit_type(), "民族乡");
+  EXPECT_EQ(meta.place().township_written(), "花溪乡");
 }
 
 TEST(PlaceResolverTest, CountyLevelReports) {

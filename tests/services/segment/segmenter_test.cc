@@ -274,7 +274,7 @@ TEST_F(SegmenterTest, WholeReportOnOneLine) {
   EXPECT_EQ(meta.township(), "青山镇");
   EXPECT_EQ(meta.county(), "渝北区");
   EXPECT_EQ(meta.province(), "重庆市");
-  EXPECT_EQ(meta.city(), "") << "a municipality is province-level";
+  EXPECT_EQ(meta.city(), "重庆市") << "a municipality is its own city";
   EXPECT_EQ(meta.year(), 2024);
   EXPECT_EQ(meta.report_date(), "2025-01-20");
 }
@@ -318,7 +318,9 @@ TEST_F(SegmenterTest, SubdistrictOffice) {
   EXPECT_EQ(meta.unit_type(), "街道");
   EXPECT_EQ(meta.county(), "朝阳区");
   EXPECT_EQ(meta.province(), "北京市");
-  EXPECT_EQ(meta.city(), "");
+  EXPECT_EQ(meta.city(), "北京市");
+  EXPECT_EQ(meta.place().status(), common::v1::PLACE_STATUS_RESOLVED);
+  EXPECT_EQ(meta.township_code(), "110105026000");
   EXPECT_EQ(meta.title(), "关于2023年法治政府建设情况的报告");
   EXPECT_EQ(meta.year(), 2023);
   EXPECT_EQ(meta.report_date(), "2024-01-10");
@@ -365,7 +367,8 @@ TEST_F(SegmenterTest, TraditionalCharacters) {
       "三、下一步工作計劃\n"
       "加強隊伍建設。\n");
   const auto& meta = doc.metadata();
-  EXPECT_EQ(meta.township(), "花溪鄉") << "names are reported as written";
+  EXPECT_EQ(meta.township(), "花溪乡") << "names are simplified";
+  EXPECT_EQ(meta.place().township_written(), "花溪鄉") << "and kept as written";
   EXPECT_EQ(meta.unit_type(), "乡");
   EXPECT_EQ(meta.title(), "花溪鄉2023年度法治政府建設工作報告");
   EXPECT_EQ(meta.year(), 2023);
@@ -583,17 +586,20 @@ TEST_F(SegmenterTest, UnknownMetadataStaysUnknown) {
   EXPECT_EQ(meta.cited_laws_size(), 0);
 }
 
-TEST_F(SegmenterTest, CountyFromDocumentNumberNeedsAnUnambiguousLevel) {
-  const std::string county_level =
-      "花溪乡2023年法治政府建设工作报告\n"
-      "花溪乡认真落实《关于印发2023年全县法治政府建设工作要点的通知》（巫溪府办发〔2023〕38号），在县委、县政府领导下推进工作。\n";
-  EXPECT_EQ(Segment(county_level).metadata().county(), "巫溪县");
-  EXPECT_EQ(Segment(county_level).metadata().doc_numbers(0), "巫溪府办发〔2023〕38号");
-  const std::string both_levels = county_level + "区委依法治区办开展督查。\n";
-  EXPECT_EQ(Segment(both_levels).metadata().county(), "");
-  const std::string no_level =
-      "花溪乡2023年法治政府建设工作报告\n花溪乡认真落实巫溪府办发〔2023〕38号文件。\n";
-  EXPECT_EQ(Segment(no_level).metadata().county(), "");
+TEST_F(SegmenterTest, CountyFromDocumentNumberPrefix) {
+  // 大河乡 exists in five counties; 巫溪府办发 names one of them.
+  const std::string report =
+      "大河乡2023年法治政府建设工作报告\n"
+      "大河乡认真落实《关于印发2023年全县法治政府建设工作要点的通知》（巫溪府办发〔2023〕38号），在县委、县政府领导下推进工作。\n";
+  const auto meta = Segment(report).metadata();
+  EXPECT_EQ(meta.county(), "巫溪县");
+  EXPECT_EQ(meta.doc_numbers(0), "巫溪府办发〔2023〕38号");
+  EXPECT_EQ(meta.place().sources(1), common::v1::PLACE_SOURCE_DOC_NUMBER);
+  // A prefix that names no candidate's county decides nothing.
+  const std::string other =
+      "大河乡2023年法治政府建设工作报告\n大河乡认真落实静海府办发〔2023〕38号文件。\n";
+  EXPECT_EQ(Segment(other).metadata().county(), "");
+  EXPECT_EQ(Segment(other).metadata().place().status(), common::v1::PLACE_STATUS_AMBIGUOUS);
 }
 
 TEST_F(SegmenterTest, RegionsAboveTheTownshipFromTheBody) {

@@ -1,0 +1,461 @@
+#include "services/segment/place_finder.h"
+
+#include <algorithm>
+#include <map>
+
+#include "services/segment/heading_classifier.h"
+
+namespace reportflow::segment {
+namespace {
+
+namespace pb = ::reportflow::segment::v1;
+namespace cpb = ::reportflow::common::v1;
+using U32View = std::u32string_view;
+using geo::Level;
+using geo::Mention;
+
+constexpr size_t kNpos = std::u32string_view::npos;
+
+inline bool StartsWith(U32View s, size_t i, U32View w) {
+  if (i + w.size() > s.size()) return false;
+  for (size_t k = 0; k < w.size(); ++k) {
+    if (s[i + k] != w[k]) return false;
+  }
+  return true;
+}
+bool EndsWith(U32View s, U32View w) { return s.size() >= w.size() && s.substr(s.size() - w.size()) == w; }
+
+// A set of BMP characters with O(1) membership.
+class CharSet {
+ public:
+  explicit CharSet(U32View chars) : bits_(0x10000 / 64, 0) {
+    for (char32_t c : chars) {
+      if (c < 0x10000) bits_[c >> 6] |= uint64_t{1} << (c & 63);
+    }
+  }
+  bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1); }
+
+ private:
+  std::vector<uint64_t> bits_;
+};
+
+std::string Original(std::string_view text, const MatchText& m, size_t b, size_t e) {
+  if (b >= e) return {};
+  const uint32_t ob = m.ByteBegin(b);
+  const uint32_t oe = m.ByteEnd(e);
+  return std::string(text.substr(ob, oe - ob));
+}
+
+// ---------------------------------------------------------------------------
+// Grammar of administrative chains
+
+enum class UnitKind { kXiang, kZhen, kJiedao, kJie, kSumu, kCounty, kShi, kPrefecture, kProvince };
+
+struct Unit {
+  size_t begin;
+  size_t end;  // name + suffix
+  size_t suffix_len;
+  UnitKind kind;
+};
+
+struct Suffix {
+  U32View text;
+  UnitKind kind;
+};
+constexpr Suffix kSuffixes[] = {
+    {U"自治区", UnitKind::kProvince}, {U"自治州", UnitKind::kPrefecture},
+    {U"自治县", UnitKind::kCounty},   {U"自治旗", UnitKind::kCounty},
+    {U"地区", UnitKind::kPrefecture}, {U"街道", UnitKind::kJiedao},
+    {U"苏木", UnitKind::kSumu},       {U"省", UnitKind::kProvince},
+    {U"市", UnitKind::kShi},          {U"州", UnitKind::kPrefecture},
+    {U"盟", UnitKind::kPrefecture},   {U"区", UnitKind::kCounty},
+    {U"县", UnitKind::kCounty},       {U"旗", UnitKind::kCounty},
+    {U"乡", UnitKind::kXiang},        {U"镇", UnitKind::kZhen},
+    {U"街", UnitKind::kJie},
+};
+
+// Characters that never occur inside a place name in body text: function
+// words, measure words, organ words and the words around report titles.
+constexpr U32View kNameStopChars =
+    U"的了是在和与及对为把将向从由以按据于等各全本该我其此这那并或被让使给到年月日"
+    U"委府党政办报告作况规条例第个名人次件项场余多类级批户共";
+// Characters that do not start a place name (全乡, 各乡镇, 乡村, 镇党委 ...).
+constexpr U32View kNameStopStart = U"乡镇县区市省村街组社每两";
+// In title, issuer and signature lines names stand in clean context, so only
+// characters that cannot be part of a name there stop it (和平县, 于都镇).
+constexpr U32View kHeaderNameStopChars =
+    U"的了是在与及对把将向从按据等我并或被让使给到年报告作况规条例第个次件类级批委党法";
+constexpr U32View kHeaderNameStopStart = U"乡镇县区市省村街组社每";
+
+const CharSet kNameStopCharSet(kNameStopChars);
+const CharSet kNameStopStartSet(kNameStopStart);
+const CharSet kHeaderNameStopCharSet(kHeaderNameStopChars);
+const CharSet kHeaderNameStopStartSet(kHeaderNameStopStart);
+
+struct NameRules {
+  const CharSet& stop;
+  const CharSet& stop_start;
+};
+const NameRules kBodyNames{kNameStopCharSet, kNameStopStartSet};
+const NameRules kHeaderNames{kHeaderNameStopCharSet, kHeaderNameStopStartSet};
+
+bool IsTownship(UnitKind k) {
+  return k == UnitKind::kXiang || k == UnitKind::kZhen || k == UnitKind::kJiedao || k == UnitKind::kJie ||
+         k == UnitKind::kSumu;
+}
+
+inline bool IsSuffixEnd(char32_t c) {
+  switch (c) {
+    case U'区': case U'州': case U'县': case U'旗': case U'道': case U'省': case U'市':
+    case U'盟': case U'乡': case U'镇': case U'木': case U'街':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Matches one unit (name of >= 2 chars + suffix) of length `len` at s[pos].
+std::optional<Unit> UnitAt(U32View s, size_t pos, size_t len) {
+  if (!IsSuffixEnd(s[pos + len - 1])) return std::nullopt;
+  const U32View seg = s.substr(pos, len);
+  for (const Suffix& suf : kSuffixes) {
+    if (!EndsWith(seg, suf.text)) continue;
+    if (len < suf.text.size() + 2) return std::nullopt;
+    // 街 is a township only where no longer reading follows (礼让街街道, 鹤龙街道).
+    if (suf.kind == UnitKind::kJie && pos + len < s.size() && (s[pos + len] == U'道' || s[pos + len] == U'街')) {
+      return std::nullopt;
+    }
+    return Unit{pos, pos + len, suf.text.size(), suf.kind};
+  }
+  return std::nullopt;
+}
+
+constexpr size_t kMaxUnitLen = 10;
+
+bool ParseChainFrom(U32View s, size_t pos, size_t limit, std::vector<Unit>* units, const NameRules& rules) {
+  if (pos >= limit || !IsHan(s[pos]) || rules.stop_start.Has(s[pos])) return false;
+  if (StartsWith(s, pos, U"中共")) return false;
+  for (size_t len = 3; len <= kMaxUnitLen && pos + len <= limit; ++len) {
+    const char32_t last = s[pos + len - 1];
+    if (!IsHan(last)) break;
+    if (rules.stop.Has(s[pos + len - 2])) break;
+    const std::optional<Unit> u = UnitAt(s, pos, len);
+    if (!u) continue;
+    bool clean = true;
+    for (size_t k = pos; k < u->end - u->suffix_len; ++k) {
+      if (rules.stop.Has(s[k])) clean = false;
+    }
+    if (!clean) break;
+    units->push_back(*u);
+    if (IsTownship(u->kind)) return true;
+    if (ParseChainFrom(s, u->end, limit, units, rules)) return true;
+    units->pop_back();
+  }
+  return false;
+}
+
+bool IsChainBoundary(U32View s, size_t p, size_t range_begin) {
+  if (p == range_begin) return true;
+  const char32_t prev = s[p - 1];
+  if (!IsHan(prev)) return true;
+  if (prev == U'在') return true;
+  if (prev != U'于' && prev != U'共' && prev != U'来' && prev != U'度' && prev != U'年') return false;
+  if (p >= 2) {
+    const U32View two = s.substr(p - 2, 2);
+    if (two == U"关于" || two == U"中共" || two == U"以来" || two == U"年度") return true;
+    if (prev == U'年' && IsAsciiDigit(s[p - 2])) return true;
+  }
+  return false;
+}
+
+constexpr U32View kOrganWords[] = {U"人民政府", U"政府", U"党委", U"党工委", U"委员会",
+                                   U"人大", U"办事处", U"管委会"};
+
+bool FollowedByOrgan(U32View s, size_t p) {
+  for (U32View w : kOrganWords) {
+    if (StartsWith(s, p, w)) return true;
+  }
+  return false;
+}
+
+struct Chain {
+  std::vector<Unit> units;  // last one is the township
+  cpb::PlaceSource source;
+  bool organ;               // followed by an organ word
+};
+
+void FindChains(U32View s, size_t b, size_t e, cpb::PlaceSource source, const NameRules& rules,
+                std::vector<Chain>* out) {
+  for (size_t p = b; p < e;) {
+    if (IsHan(s[p]) && IsChainBoundary(s, p, b)) {
+      std::vector<Unit> units;
+      if (ParseChainFrom(s, p, e, &units, rules)) {
+        const size_t end = units.back().end;
+        out->push_back(Chain{std::move(units), source, FollowedByOrgan(s, end)});
+        p = end;
+        continue;
+      }
+    }
+    ++p;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Mentions
+
+struct Finder {
+  std::string_view text;
+  const MatchText& m;
+  U32View s;
+  const geo::Gazetteer& g;
+
+  Mention Make(size_t b, size_t e, cpb::PlaceSource source, Level level) const {
+    Mention x;
+    x.name = std::u32string(s.substr(b, e - b));
+    x.written = Original(text, m, b, e);
+    x.source = source;
+    x.level = level;
+    return x;
+  }
+
+  Mention UnitMention(const Chain& c, bool must_exist) const {
+    const Unit& t = c.units.back();
+    Mention x = Make(t.begin, t.end, c.source, Level::kTownship);
+    x.must_exist = must_exist || t.kind == UnitKind::kJie;
+    // Parents, nearest first: the first 市 above a township is county-level
+    // unless a county is written below it.
+    bool county_seen = false;
+    for (size_t i = c.units.size() - 1; i-- > 0;) {
+      const Unit& u = c.units[i];
+      Level level = Level::kCounty;
+      switch (u.kind) {
+        case UnitKind::kCounty: level = Level::kCounty; break;
+        case UnitKind::kShi: level = county_seen ? Level::kCity : Level::kCounty; break;
+        case UnitKind::kPrefecture: level = Level::kCity; break;
+        case UnitKind::kProvince: level = Level::kProvince; break;
+        default: continue;
+      }
+      county_seen = true;
+      x.chain.push_back(Make(u.begin, u.end, c.source, level));
+    }
+    return x;
+  }
+
+  bool IsRegion(U32View name) const {
+    for (geo::UnitId id : g.Find(name)) {
+      if (g.level(id) != Level::kTownship) return true;
+    }
+    return false;
+  }
+  bool IsCounty(U32View name) const {
+    for (geo::UnitId id : g.Find(name)) {
+      if (g.level(id) == Level::kCounty) return true;
+    }
+    return false;
+  }
+
+  // The longest gazetteer region name starting at p within [p, e), or 0.
+  size_t RegionAt(size_t p, size_t e) const {
+    for (size_t len = std::min<size_t>(e - p, 12); len >= 2; --len) {
+      if (!IsSuffixEnd(s[p + len - 1])) continue;
+      if (IsRegion(s.substr(p, len))) return len;
+    }
+    return 0;
+  }
+
+  // County-level units (县 区 旗 county-level 市) named as a report's own
+  // unit in [b, e): a run of gazetteer region names at a boundary whose last
+  // name is a county, not followed by 委 or 政府 (区委 names a superior) —
+  // 人民政府 is allowed in issuer and signature lines.
+  void CountyUnits(size_t b, size_t e, cpb::PlaceSource source, std::vector<Mention>* out) const {
+    const bool organ_ok = source == cpb::PLACE_SOURCE_ISSUER || source == cpb::PLACE_SOURCE_SIGNATURE;
+    for (size_t p = b; p < e; ++p) {
+      if (!IsHan(s[p]) || !IsChainBoundary(s, p, b) || kHeaderNameStopStartSet.Has(s[p])) continue;
+      std::vector<std::pair<size_t, size_t>> run;
+      for (size_t q = p; q < e;) {
+        const size_t len = RegionAt(q, e);
+        if (len == 0) break;
+        run.emplace_back(q, q + len);
+        q += len;
+      }
+      if (run.empty()) continue;
+      const auto [ub, ue] = run.back();
+      p = ue - 1;
+      if (!IsCounty(s.substr(ub, ue - ub))) continue;
+      if (ue < e && IsSuffixEnd(s[ue])) continue;
+      if (StartsWith(s, ue, U"委") || StartsWith(s, ue, U"党委") || StartsWith(s, ue, U"政府")) continue;
+      if (!organ_ok && StartsWith(s, ue, U"人民政府")) continue;
+      Mention x = Make(ub, ue, source, Level::kCounty);
+      x.must_exist = true;
+      for (size_t i = run.size() - 1; i-- > 0;) {
+        x.chain.push_back(Make(run[i].first, run[i].second, source, Level::kCity));
+      }
+      out->push_back(std::move(x));
+    }
+  }
+
+  // Regions named as superiors: <name>(县|区|旗|市)(委|党委|人民政府|政府)
+  // and 根据/按照<name>…, the name starting at a boundary.
+  void RegionPhrases(size_t b, size_t e, cpb::PlaceSource source, std::vector<Mention>* out) const {
+    for (size_t q = b + 1; q < e; ++q) {
+      const char32_t c = s[q];
+      if (c != U'县' && c != U'区' && c != U'旗' && c != U'市') continue;
+      const bool superior = StartsWith(s, q + 1, U"委") || StartsWith(s, q + 1, U"党委") ||
+                            StartsWith(s, q + 1, U"人民政府") || StartsWith(s, q + 1, U"政府");
+      bool cited = false;  // 根据X旗…, 按照X县…
+      if (!superior) {
+        for (size_t p = q >= b + 9 ? q - 9 : b; p + 2 < q && !cited; ++p) {
+          cited = StartsWith(s, p, U"根据") || StartsWith(s, p, U"按照");
+        }
+        if (!cited) continue;
+      }
+      for (size_t p = q >= b + 8 ? q - 8 : b; p + 1 <= q; ++p) {
+        if (p > b && IsHan(s[p - 1]) && s[p - 1] != U'在' && !(p >= b + 2 && (StartsWith(s, p - 2, U"根据") ||
+                                                                               StartsWith(s, p - 2, U"按照") ||
+                                                                               StartsWith(s, p - 2, U"中共")))) {
+          continue;
+        }
+        const U32View name = s.substr(p, q + 1 - p);
+        if (name.size() < 2 || !IsRegion(name)) continue;
+        out->push_back(Make(p, q + 1, source, IsCounty(name) ? Level::kCounty : Level::kCity));
+        break;
+      }
+    }
+  }
+};
+
+cpb::PlaceSource SourceOf(pb::BlockKind k) {
+  switch (k) {
+    case pb::BLOCK_KIND_TITLE: return cpb::PLACE_SOURCE_TITLE;
+    case pb::BLOCK_KIND_ISSUER: return cpb::PLACE_SOURCE_ISSUER;
+    case pb::BLOCK_KIND_SIGNATURE: return cpb::PLACE_SOURCE_SIGNATURE;
+    case pb::BLOCK_KIND_ADDRESSEE: return cpb::PLACE_SOURCE_ADDRESSEE;
+    default: return cpb::PLACE_SOURCE_BODY;
+  }
+}
+
+bool IsBody(pb::BlockKind k) {
+  return k == pb::BLOCK_KIND_PARAGRAPH || k == pb::BLOCK_KIND_LIST_ITEM || k == pb::BLOCK_KIND_HEADING;
+}
+
+constexpr size_t kFirstSentenceChars = 160;
+constexpr size_t kMaxBodyRegions = 16;
+
+}  // namespace
+
+geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& m, const Layout& layout,
+                                        const PlaceContext& context, const cpb::DocumentMetadata& meta) {
+  const U32View s = m.chars();
+  Finder f{text, m, s, *context.gazetteer};
+  geo::PlaceEvidence ev;
+  ev.path = std::string(context.path);
+  if (context.scope != nullptr) ev.scope = *context.scope;
+
+  // Header zones: title, issuer, signature (in that order).
+  std::vector<Chain> header;
+  for (pb::BlockKind kind : {pb::BLOCK_KIND_TITLE, pb::BLOCK_KIND_ISSUER, pb::BLOCK_KIND_SIGNATURE}) {
+    for (const Piece& p : layout.pieces) {
+      if (p.kind == kind) FindChains(s, p.begin, p.end, SourceOf(kind), kHeaderNames, &header);
+    }
+  }
+  // First sentences: the opening characters of the first two body pieces.
+  std::vector<std::pair<size_t, size_t>> first;
+  for (const Piece& p : layout.pieces) {
+    if (!IsBody(p.kind)) continue;
+    first.emplace_back(p.begin, std::min<size_t>(p.end, p.begin + kFirstSentenceChars));
+    if (first.size() == 2) break;
+  }
+  std::vector<Chain> opening;
+  for (const auto& [b, e] : first) FindChains(s, b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, kHeaderNames, &opening);
+  // Body chains (strict name rules).
+  std::vector<Chain> body;
+  for (const Piece& p : layout.pieces) {
+    if (IsBody(p.kind)) FindChains(s, p.begin, p.end, cpb::PLACE_SOURCE_BODY, kBodyNames, &body);
+  }
+  std::map<std::u32string, int> counts;
+  for (const Chain& c : body) {
+    const Unit& t = c.units.back();
+    ++counts[std::u32string(s.substr(t.begin, t.end - t.begin))];
+  }
+  auto count_of = [&](const Chain& c) {
+    const Unit& t = c.units.back();
+    auto it = counts.find(std::u32string(s.substr(t.begin, t.end - t.begin)));
+    return it == counts.end() ? 0 : it->second;
+  };
+
+  for (const Chain& c : header) ev.units.push_back(f.UnitMention(c, /*must_exist=*/false));
+  for (const Chain& c : opening) {
+    // Trusted when followed by an organ word or named again in the body.
+    ev.units.push_back(f.UnitMention(c, /*must_exist=*/!(c.organ || count_of(c) >= 2)));
+  }
+  // A county's own report: a county unit in the header or first sentences.
+  if (header.empty() && opening.empty()) {
+    for (pb::BlockKind kind : {pb::BLOCK_KIND_TITLE, pb::BLOCK_KIND_ISSUER, pb::BLOCK_KIND_SIGNATURE}) {
+      for (const Piece& p : layout.pieces) {
+        if (p.kind == kind) f.CountyUnits(p.begin, p.end, SourceOf(kind), &ev.units);
+      }
+    }
+    for (const auto& [b, e] : first) f.CountyUnits(b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, &ev.units);
+  }
+  // Body chains named twice or followed by an organ word, most frequent first.
+  std::vector<const Chain*> eligible;
+  for (const Chain& c : body) {
+    if (c.organ || count_of(c) >= 2) eligible.push_back(&c);
+  }
+  std::stable_sort(eligible.begin(), eligible.end(),
+                   [&](const Chain* a, const Chain* b) { return count_of(*a) > count_of(*b); });
+  for (const Chain* c : eligible) ev.units.push_back(f.UnitMention(*c, /*must_exist=*/false));
+
+  // Regions: header and addressee lines first.
+  for (const Piece& p : layout.pieces) {
+    if (p.kind == pb::BLOCK_KIND_TITLE || p.kind == pb::BLOCK_KIND_ISSUER ||
+        p.kind == pb::BLOCK_KIND_SIGNATURE || p.kind == pb::BLOCK_KIND_ADDRESSEE) {
+      f.RegionPhrases(p.begin, p.end, SourceOf(p.kind), &ev.regions);
+    }
+  }
+  // Body chains that end in a header or first-sentence unit's name give its parents.
+  if (!ev.units.empty()) {
+    for (const Chain& c : body) {
+      const Unit& t = c.units.back();
+      if (c.units.size() < 2) continue;
+      bool same = false;
+      for (const Mention& u : ev.units) same |= U32View(u.name) == s.substr(t.begin, t.end - t.begin);
+      if (!same) continue;
+      for (Mention& parent : f.UnitMention(c, false).chain) {
+        parent.attached = true;
+        ev.regions.push_back(std::move(parent));
+      }
+    }
+  }
+  std::vector<Mention> phrases;
+  for (const Piece& p : layout.pieces) {
+    if (IsBody(p.kind)) f.RegionPhrases(p.begin, p.end, cpb::PLACE_SOURCE_BODY, &phrases);
+    if (phrases.size() >= kMaxBodyRegions) break;
+  }
+  for (Mention& x : phrases) ev.regions.push_back(std::move(x));
+  // Document-number prefixes: 巫溪府办发〔2023〕38号 -> 巫溪.
+  for (const std::string& dn : meta.doc_numbers()) {
+    const std::u32string code = ToU32(dn);
+    const size_t cut = code.find_first_of(U"府委");
+    if (cut == std::u32string::npos || cut < 2 || cut > 3) continue;
+    bool han = true;
+    for (size_t i = 0; i < cut; ++i) han = han && IsHan(code[i]);
+    if (!han) continue;
+    Mention x;
+    x.name = code.substr(0, cut);
+    x.written = ToUtf8(x.name);
+    x.source = cpb::PLACE_SOURCE_DOC_NUMBER;
+    x.level = Level::kCounty;
+    x.short_name = true;
+    ev.regions.push_back(std::move(x));
+  }
+  return ev;
+}
+
+void FindPlace(std::string_view text, const MatchText& m, const Layout& layout, const PlaceContext& context,
+               cpb::DocumentMetadata* meta) {
+  const geo::PlaceEvidence ev = CollectPlaceEvidence(text, m, layout, context, *meta);
+  geo::ResolvePlace(*context.gazetteer, ev, meta);
+}
+
+}  // namespace reportflow::segment

@@ -49,6 +49,7 @@ int Reextract(const ReextractArgs& args) {
   auto extract_store = storage::OpenRocksDbStore(cfg.extract().store_path(), {extract::kExtractionsCf});
   if (!extract_store.ok()) return fail(extract_store.status().message() + busy, 1);
   aggregate::Aggregator aggregator(aggregate_store->get());
+  if (auto rebuilt = aggregator.RebuildRollupsIfStale(); !rebuilt.ok()) return fail(rebuilt.status().message(), 1);
 
   // Every segment worker's store: <segment store> and <segment store>-<i>.
   const fs::path base(cfg.segment().store_path());

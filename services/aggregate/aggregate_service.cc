@@ -312,6 +312,8 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   impl->RegisterMetrics();
   ASSIGN_OR_RETURN(impl->store, storage::OpenRocksDbStore(config.aggregate().store_path(), Aggregator::ColumnFamilies()));
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
+  ASSIGN_OR_RETURN(size_t rederived, impl->aggregator->RebuildRollupsIfStale());
+  if (rederived > 0) impl->log->info("rollups derived again from {} contributions (earlier rules or key layout)", rederived);
   metrics::Counter* auth_denied = &impl->endpoint->registry().GetCounter(
       "reportflow_auth_denied_total", "Connections refused by CURVE authentication (key not in the allow-list).");
   if (config.security().mode() == "curve") {

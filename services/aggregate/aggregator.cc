@@ -25,6 +25,11 @@ constexpr char kRollups[] = "rollups";
 constexpr char kRegions[] = "regions";
 constexpr char kMeta[] = "meta";
 constexpr char kSequenceKey[] = "stream_sequence";
+// The rules and key layout the stored rollups were derived with. Version 2:
+// one value per document and metric (document_values.h), keys by region code,
+// source level and canonical unit.
+constexpr char kRollupLayoutKey[] = "rollup_layout";
+constexpr char kRollupLayout[] = "2";
 
 // One document's value under one rollup key.
 struct KeyValue {
@@ -241,12 +246,20 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
   const bool had_prev = got.ok();
   if (!had_prev && got.code() != StatusCode::kNotFound) return got;
 
-  AggregateChange change;
   if (had_prev && prev.SerializeAsString() == next.SerializeAsString()) {
+    AggregateChange change;
     change.unchanged = true;
     return change;
   }
+  return Replace(had_prev ? &prev : nullptr, next, /*rollups_only=*/false);
+}
 
+Result<AggregateChange> Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::DocContribution& next,
+                                            bool rollups_only) {
+  const bool had_prev = prev_or_null != nullptr;
+  const apb::DocContribution& prev = had_prev ? *prev_or_null : next;
+  const std::string& doc_id = next.doc_id();
+  AggregateChange change;
   std::map<std::string, apb::Rollup> touched;
   auto load = [&](const std::string& enc, const apb::RollupKey& key) -> Result<apb::Rollup*> {
     auto it = touched.find(enc);
@@ -312,7 +325,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
   RETURN_IF_ERROR(bump(next, +1));
 
   ASSIGN_OR_RETURN(uint64_t seq, LastSequence());
-  for (const auto& metric : next.metrics()) {
+  for (const auto& metric : rollups_only ? google::protobuf::RepeatedPtrField<epb::Metric>() : next.metrics()) {
     apb::StreamEvent e;
     e.set_sequence(++seq);
     auto* m = e.mutable_metric();
@@ -324,7 +337,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
   }
 
   storage::WriteBatch batch;
-  batch.PutProto(kContributions, doc_id, next);
+  if (!rollups_only) batch.PutProto(kContributions, doc_id, next);
   for (auto& [enc, r] : touched) {
     FinishRollup(&r);
     if (r.count() == 0 && r.documents() == 0) {
@@ -333,6 +346,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
       batch.PutProto(kRollups, enc, r);
     }
     ++change.rollups_changed;
+    if (rollups_only) continue;
     apb::StreamEvent e;
     e.set_sequence(++seq);
     *e.mutable_rollup() = WithoutHistogram(r);
@@ -345,12 +359,13 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
       batch.PutProto(kRegions, enc, rc);
     }
     ++change.regions_changed;
+    if (rollups_only) continue;
     apb::StreamEvent e;
     e.set_sequence(++seq);
     *e.mutable_region() = rc;
     change.events.push_back(std::move(e));
   }
-  batch.Put(kMeta, kSequenceKey, std::to_string(seq));
+  if (!rollups_only) batch.Put(kMeta, kSequenceKey, std::to_string(seq));
   RETURN_IF_ERROR(store_->Write(batch));
   sequence_ = seq;
   // Committed: the new states become the cached ones (write-through).
@@ -363,6 +378,35 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     region_cache_.Put(enc, std::move(rc));
   }
   return change;
+}
+
+Result<size_t> Aggregator::RebuildRollupsIfStale() {
+  std::string layout;
+  Status got = store_->Get(kMeta, kRollupLayoutKey, &layout);
+  if (got.ok() && layout == kRollupLayout) return 0;
+  if (!got.ok() && got.code() != StatusCode::kNotFound) return got;
+  // Rollups and region counts are derived data: drop them and add every
+  // stored contribution again under today's rules and key layout.
+  storage::WriteBatch drop;
+  for (const char* cf : {kRollups, kRegions}) {
+    RETURN_IF_ERROR(store_->Scan(cf, "", [&](std::string_view key, std::string_view) {
+      drop.Delete(cf, key);
+      return true;
+    }));
+  }
+  RETURN_IF_ERROR(store_->Write(drop));
+  std::vector<std::string> doc_ids;
+  RETURN_IF_ERROR(store_->Scan(kContributions, "", [&](std::string_view key, std::string_view) {
+    doc_ids.emplace_back(key);
+    return true;
+  }));
+  for (const std::string& id : doc_ids) {
+    apb::DocContribution c;
+    RETURN_IF_ERROR(store_->GetProto(kContributions, id, &c));
+    RETURN_IF_ERROR(Replace(nullptr, c, /*rollups_only=*/true).status());
+  }
+  RETURN_IF_ERROR(store_->Put(kMeta, kRollupLayoutKey, kRollupLayout));
+  return doc_ids.size();
 }
 
 Result<uint64_t> Aggregator::LastSequence() const {

@@ -10,9 +10,10 @@
 //
 // Store layout (also in common/storage/README.md):
 //   contributions  doc_id                          -> aggregate.v1.DocContribution
-//   rollups        EncodeRollupKey(key)            -> aggregate.v1.Rollup (coverage not stored)
-//   regions        EncodeRegionKey(level,region,y) -> aggregate.v1.RegionCount
+//   rollups        stream::EncodeRollupKey(key)    -> aggregate.v1.Rollup (coverage not stored)
+//   regions        stream::EncodeRegionKey(rc)     -> aggregate.v1.RegionCount
 //   meta           "stream_sequence"               -> last stream sequence (decimal)
+//                  "rollup_layout"                 -> rules/layout the rollups were derived with ("2")
 //
 // The rollups and region counts read for nearly every document (province,
 // city, county) are kept in a memory-bounded write-through cache (HotCache),
@@ -52,6 +53,12 @@ class Aggregator {
   // Replaces the contribution of `doc_id` with `result` and updates rollups.
   Result<AggregateChange> Apply(const std::string& doc_id, const extract::v1::ExtractionResult& result);
 
+  // Rollups and region counts are derived from the stored contributions. If
+  // they were derived under other rules or another key layout (a store from an
+  // earlier version), drops and derives them again; returns the number of
+  // contributions re-added (0 when current). Call before the first Apply().
+  Result<size_t> RebuildRollupsIfStale();
+
   Status GetContribution(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
   Status ForEachContribution(const std::function<void(const aggregate::v1::DocContribution&)>& fn) const;
   // Every rollup, with region_documents and coverage filled in.
@@ -61,6 +68,11 @@ class Aggregator {
   Result<uint64_t> LastSequence() const;
 
  private:
+  // Updates rollups and region counts from `prev_or_null` to `next`; with
+  // `rollups_only`, writes neither the contribution nor stream events.
+  Result<AggregateChange> Replace(const aggregate::v1::DocContribution* prev_or_null,
+                                  const aggregate::v1::DocContribution& next, bool rollups_only);
+
   // Budgets of the write-through caches (estimated bytes).
   static constexpr size_t kRollupCacheBytes = 24u << 20;
   static constexpr size_t kRegionCacheBytes = 1u << 20;

@@ -257,5 +257,22 @@ TEST_F(AggregatorTest, ReplacingADocumentRemovesItsValueUnderTheNewRules) {
   EXPECT_EQ(after.hist_values_size(), 1);
 }
 
+TEST_F(AggregatorTest, RollupsDerivedUnderEarlierRulesAreDerivedAgain) {
+  ASSERT_OK_AND_ASSIGN(size_t fresh, agg_.RebuildRollupsIfStale());
+  EXPECT_EQ(fresh, 0u);  // an empty store is current
+  ASSERT_OK(agg_.Apply("d1", Doc("甲乡", "某县", 2023, {{"a", 5}, {"a", 7}})).status());
+  ASSERT_OK(agg_.Apply("d2", Doc("乙乡", "某县", 2023, {{"a", 3}})).status());
+  const auto expected = testing::AggregatorRows(agg_);
+  // An earlier version's store: another layout marker and a rollup under an old key.
+  ASSERT_OK(store_->Put("meta", "rollup_layout", "1"));
+  ASSERT_OK(store_->Put("rollups", std::string("4\0甲乡\0002023\0a", 15), "stale"));
+  Aggregator reopened(store_.get());
+  ASSERT_OK_AND_ASSIGN(size_t rederived, reopened.RebuildRollupsIfStale());
+  EXPECT_EQ(rederived, 2u);
+  EXPECT_EQ(testing::AggregatorRows(reopened), expected);
+  ASSERT_OK_AND_ASSIGN(size_t again, Aggregator(store_.get()).RebuildRollupsIfStale());
+  EXPECT_EQ(again, 0u);
+}
+
 }  // namespace
 }  // namespace reportflow::aggregate

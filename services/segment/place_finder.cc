@@ -1,6 +1,7 @@
 #include "services/segment/place_finder.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "services/segment/heading_classifier.h"
@@ -203,6 +204,9 @@ void FindChains(U32View s, size_t b, size_t e, cpb::PlaceSource source, const Na
 // ---------------------------------------------------------------------------
 // Mentions
 
+// Mentions with their start (normalised-char index), to order them.
+using Found = std::vector<std::pair<size_t, Mention>>;
+
 struct Finder {
   std::string_view text;
   const MatchText& m;
@@ -267,7 +271,7 @@ struct Finder {
   // unit in [b, e): a run of gazetteer region names at a boundary whose last
   // name is a county, not followed by 委 or 政府 (区委 names a superior) —
   // 人民政府 is allowed in issuer and signature lines.
-  void CountyUnits(size_t b, size_t e, cpb::PlaceSource source, std::vector<Mention>* out) const {
+  void CountyUnits(size_t b, size_t e, cpb::PlaceSource source, Found* out) const {
     const bool organ_ok = source == cpb::PLACE_SOURCE_ISSUER || source == cpb::PLACE_SOURCE_SIGNATURE;
     for (size_t p = b; p < e; ++p) {
       if (!IsHan(s[p]) || !IsChainBoundary(s, p, b) || kHeaderNameStopStartSet.Has(s[p])) continue;
@@ -290,7 +294,36 @@ struct Finder {
       for (size_t i = run.size() - 1; i-- > 0;) {
         x.chain.push_back(Make(run[i].first, run[i].second, source, Level::kCity));
       }
-      out->push_back(std::move(x));
+      out->emplace_back(run.front().first, std::move(x));
+    }
+  }
+
+  // Township names the gazetteer knows, ending at a township suffix in
+  // [b, e) — whatever characters they contain (礼让街街道: 让 stops the
+  // grammar). With `anchored`, only names followed by an organ word or 在
+  // (礼让街街道办事处在区委…, X镇在X区委…), for body text.
+  void KnownTownships(size_t b, size_t e, cpb::PlaceSource source, bool anchored, Found* out) const {
+    for (size_t q = b + 2; q < e; ++q) {
+      const char32_t c = s[q];
+      if (c != U'乡' && c != U'镇' && c != U'道' && c != U'木') continue;
+      if (q + 1 < e && (s[q + 1] == U'乡' || s[q + 1] == U'镇' || s[q + 1] == U'街')) continue;
+      if (anchored && !FollowedByOrgan(s, q + 1) && !(q + 1 < s.size() && s[q + 1] == U'在')) continue;
+      for (size_t len = std::min<size_t>(kMaxUnitLen, q + 1 - b); len >= 3; --len) {
+        const size_t p = q + 1 - len;
+        if (!IsHan(s[p])) continue;
+        // The name starts at a boundary or after a region or organ word.
+        const bool after_region = p > b && (s[p - 1] == U'县' || s[p - 1] == U'区' || s[p - 1] == U'市' ||
+                                            s[p - 1] == U'旗' || s[p - 1] == U'府');
+        if (!IsChainBoundary(s, p, b) && !after_region) continue;
+        const U32View name = s.substr(p, len);
+        bool township = false;
+        for (geo::UnitId id : g.FindStrong(name)) township |= g.level(id) == Level::kTownship;
+        if (!township) continue;
+        Mention x = Make(p, q + 1, source, Level::kTownship);
+        x.must_exist = true;
+        out->emplace_back(p, std::move(x));
+        break;
+      }
     }
   }
 
@@ -383,20 +416,36 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
     return it == counts.end() ? 0 : it->second;
   };
 
-  for (const Chain& c : header) ev.units.push_back(f.UnitMention(c, /*must_exist=*/false));
-  for (const Chain& c : opening) {
-    // Trusted when followed by an organ word or named again in the body.
-    ev.units.push_back(f.UnitMention(c, /*must_exist=*/!(c.organ || count_of(c) >= 2)));
-  }
-  // A county's own report: a county unit in the header or first sentences.
-  if (header.empty() && opening.empty()) {
+  // 1. Townships in title, issuer and signature lines.
+  auto header_pieces = [&](const std::function<void(const Piece&, cpb::PlaceSource)>& fn) {
     for (pb::BlockKind kind : {pb::BLOCK_KIND_TITLE, pb::BLOCK_KIND_ISSUER, pb::BLOCK_KIND_SIGNATURE}) {
       for (const Piece& p : layout.pieces) {
-        if (p.kind == kind) f.CountyUnits(p.begin, p.end, SourceOf(kind), &ev.units);
+        if (p.kind == kind) fn(p, SourceOf(kind));
       }
     }
-    for (const auto& [b, e] : first) f.CountyUnits(b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, &ev.units);
+  };
+  for (const Chain& c : header) ev.units.push_back(f.UnitMention(c, /*must_exist=*/false));
+  Found found;
+  header_pieces([&](const Piece& p, cpb::PlaceSource src) { f.KnownTownships(p.begin, p.end, src, false, &found); });
+  // 2. Else a county's own report named in the header (下陆区2025年…).
+  if (ev.units.empty() && found.empty()) {
+    header_pieces([&](const Piece& p, cpb::PlaceSource src) { f.CountyUnits(p.begin, p.end, src, &found); });
   }
+  const bool header_named = !ev.units.empty() || !found.empty();
+  for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
+  // 3. The first sentences: townships and (without a header unit) county
+  // units, the earliest first ("2025年，下陆区坚持…团城山街道…" is a county report).
+  found.clear();
+  for (const Chain& c : opening) {
+    // Trusted when followed by an organ word or named again in the body.
+    found.emplace_back(c.units.front().begin, f.UnitMention(c, /*must_exist=*/!(c.organ || count_of(c) >= 2)));
+  }
+  for (const auto& [b, e] : first) {
+    f.KnownTownships(b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, false, &found);
+    if (!header_named) f.CountyUnits(b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, &found);
+  }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
   // Body chains named twice or followed by an organ word, most frequent first.
   std::vector<const Chain*> eligible;
   for (const Chain& c : body) {
@@ -405,6 +454,11 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
   std::stable_sort(eligible.begin(), eligible.end(),
                    [&](const Chain* a, const Chain* b) { return count_of(*a) > count_of(*b); });
   for (const Chain* c : eligible) ev.units.push_back(f.UnitMention(*c, /*must_exist=*/false));
+  found.clear();
+  for (const Piece& p : layout.pieces) {
+    if (IsBody(p.kind)) f.KnownTownships(p.begin, p.end, cpb::PLACE_SOURCE_BODY, true, &found);
+  }
+  for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
 
   // Regions: header and addressee lines first.
   for (const Piece& p : layout.pieces) {

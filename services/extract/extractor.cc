@@ -1127,6 +1127,9 @@ std::string FormatNumber(double v) {
 // a sentence without punctuation can be a whole document long, and reading
 // all of it for every quantity made extraction quadratic (tests/hostile).
 constexpr size_t kContextWindow = 400;
+// A subject is classified with at most this many characters of its sentence
+// before it (the nearest clauses name its topic; farther text is noise).
+constexpr size_t kClassifyWindow = 160;
 
 void AddFinding(pb::ExtractionResult* out, std::string code, pb::Severity sev, std::string msg,
                 std::initializer_list<uint32_t> idx) {
@@ -1401,7 +1404,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         }
         // The subject read in its clause: the clauses before it complete a
         // cue, or name the topic when the subject only names an action.
-        ContextClauses(buf, parser, sf > kContextWindow ? sf - kContextWindow : 0, sf, 6, &context);
+        ContextClauses(buf, parser, sf > kClassifyWindow ? sf - kClassifyWindow : 0, sf, 6, &context);
         context_views.assign(context.begin(), context.end());
         ClassifyRequest request;
         request.subject = plain_subject;

@@ -27,30 +27,27 @@ bool EndsWithAny(std::string_view s, std::initializer_list<std::string_view> wor
   return false;
 }
 
-// Byte length of the clause-ending character at s[i], or 0.
-size_t BoundaryAt(std::string_view s, size_t i) {
-  static constexpr std::string_view kWide[] = {"，", "。", "；", "：", "！", "？", "（", "）"};
-  const char c = s[i];
-  if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')' || c == '!' || c == '?' || c == '\n') return 1;
-  for (std::string_view w : kWide) {
-    if (s.substr(i, w.size()) == w) return w.size();
+// True if the character ending at byte `end` of `s` (exclusive) ends a clause:
+// ，。；：！？（） or their ASCII forms, or a line break.
+bool BoundaryBefore(std::string_view s, size_t end) {
+  const unsigned char c = static_cast<unsigned char>(s[end - 1]);
+  if (c < 0x80) {
+    return c == ',' || c == ';' || c == ':' || c == '(' || c == ')' || c == '!' || c == '?' || c == '\n';
   }
-  return 0;
+  if (end < 3) return false;
+  const unsigned char a = static_cast<unsigned char>(s[end - 3]), b = static_cast<unsigned char>(s[end - 2]);
+  if (a == 0xE3 && b == 0x80 && c == 0x82) return true;  // 。
+  if (a == 0xEF && b == 0xBC) {
+    return c == 0x8C || c == 0x9B || c == 0x9A || c == 0x81 || c == 0x9F || c == 0x88 || c == 0x89;  // ，；：！？（）
+  }
+  return false;
 }
 
 // The start of the clause that contains byte `pos` of `s`.
 size_t ClauseStartBytes(std::string_view s, size_t pos) {
-  size_t start = 0;
-  for (size_t i = 0; i < pos;) {
-    const size_t len = BoundaryAt(s, i);
-    if (len > 0) {
-      i += len;
-      start = i;
-    } else {
-      ++i;
-    }
-  }
-  return start;
+  size_t i = pos;
+  while (i > 0 && !BoundaryBefore(s, i)) --i;
+  return i;
 }
 
 // 同比增长15%, 较上年下降3个百分点, 增长了20%.
@@ -68,10 +65,16 @@ bool IsChange(std::string_view local, const pb::Metric& m) {
   return EndsWithAny(t, kMoves);
 }
 
-bool HasTargetMarker(std::string_view sentence_before, std::string_view clause_before) {
-  if (HasAny(sentence_before, {"下一步", "明年", "下一年", "今后", "将继续", "将进一步", "将持续", "将全面"})) {
-    return true;
+// The first byte of a sentence-level plan marker, or npos.
+size_t SentenceTargetMarker(std::string_view sentence) {
+  size_t first = std::string_view::npos;
+  for (std::string_view w : {"下一步", "明年", "下一年", "今后", "将继续", "将进一步", "将持续", "将全面"}) {
+    first = std::min(first, sentence.find(w));
   }
+  return first;
+}
+
+bool HasTargetMarker(std::string_view clause_before) {
   if (HasAny(clause_before, {"力争", "争取", "力求", "目标", "预计", "计划"})) return true;
   for (size_t p = clause_before.find("拟"); p != std::string_view::npos; p = clause_before.find("拟", p + 3)) {
     const std::string_view next = clause_before.substr(p + 3, 3);
@@ -150,13 +153,15 @@ void AssignStructure(const SentenceContext& sentence, const Taxonomy& taxonomy, 
   int parent = -1;
   double parts_sum = 0;
   bool bracketed = false;
+  const size_t plan_marker = SentenceTargetMarker(text);
   for (int i = first; i < last; ++i) {
     pb::Metric& m = (*ms)[i];
     const size_t b = std::min<size_t>(m.span().begin() - sentence.begin, text.size());
     const size_t e = std::min<size_t>(m.span().end() - sentence.begin, text.size());
     const size_t from = std::min(prev_end, b);
     const std::string_view between = text.substr(from, b - from);
-    const size_t clause = std::max(ClauseStartBytes(text, b), from);
+    const size_t clause_start = ClauseStartBytes(text, b);
+    const size_t clause = std::max(clause_start, from);
     const std::string_view local = text.substr(clause, b - clause);
     const std::string_view local_with_span = text.substr(clause, e - clause);
 
@@ -167,8 +172,7 @@ void AssignStructure(const SentenceContext& sentence, const Taxonomy& taxonomy, 
       m.clear_label_zh();
       m.clear_label_en();
       m.set_metric_kind(MetricKindOf(m.kind()));
-    } else if (sentence.plan_section ||
-               HasTargetMarker(text.substr(0, b), text.substr(ClauseStartBytes(text, b), b - ClauseStartBytes(text, b)))) {
+    } else if (sentence.plan_section || plan_marker < b || HasTargetMarker(text.substr(clause_start, b - clause_start))) {
       m.set_role(pb::QUANTITY_ROLE_TARGET);
     }
 

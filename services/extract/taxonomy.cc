@@ -4,13 +4,17 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <map>
+#include <unordered_map>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <utility>
 
 #include "common/base/macros.h"
+#include "common/text/utf8.h"
 
 namespace reportflow::extract {
 
@@ -117,97 +121,90 @@ struct Score {
   }
 };
 
-struct Prepared {
-  Split subject;
-  std::vector<Split> context;
-  bool rate = false;
-  bool weak = false;
-};
+// Where a keyword occurs in a request: bit 0 the subject outside quotes, bit 1
+// the subject inside “” names, bit 2 + c context clause c (outside 《》).
+using Where = uint32_t;
+constexpr Where kInSubject = 1;
+constexpr Where kInQuotedSubject = 2;
+constexpr int kMaxContext = 12;
+constexpr Where ContextBit(int c) { return Where{4} << c; }
 
-Score ScoreGroup(const std::vector<std::string>& group, const Prepared& p) {
-  Score best;
-  size_t length = 0;
-  for (const std::string& kw : group) length += kw.size();
-  // Tier 1: all in the subject (outside quotes).
-  bool all_plain = true;
-  for (const std::string& kw : group) all_plain = all_plain && Has(p.subject.plain, kw);
-  if (all_plain) return {1, 0, length};
-  // Tiers 2 and 3: anchored in the subject (plain / quoted), completed by the
-  // subject or the nearest context clauses.
-  for (int quoted_anchor = 0; quoted_anchor <= 1; ++quoted_anchor) {
-    bool any_in_subject = false, ok = true;
-    int distance = 0;
-    for (const std::string& kw : group) {
-      if (Has(p.subject.plain, kw) || (quoted_anchor == 1 && Has(p.subject.quoted, kw))) {
-        any_in_subject = true;
-        continue;
-      }
-      if (p.rate && IsRateWord(kw)) {  // a rate's own name
-        ok = false;
-        break;
-      }
-      int found = -1;
-      for (size_t c = 0; c < p.context.size() && found < 0; ++c) {
-        if (Has(p.context[c].plain, kw) || Has(p.context[c].quoted, kw)) found = static_cast<int>(c);
-      }
-      if (found < 0) {
-        ok = false;
-        break;
-      }
-      distance = std::max(distance, found + 1);
-    }
-    if (ok && any_in_subject) return {2 + quoted_anchor, distance, length};
-  }
-  // Tier 4: a weak subject takes the topic of the nearest clause that has one.
-  if (p.weak) {
-    for (size_t c = 0; c < p.context.size(); ++c) {
-      bool all = true;
-      for (const std::string& kw : group) {
-        if (p.rate && IsRateWord(kw)) { all = false; break; }
-        all = all && (Has(p.context[c].plain, kw) || Has(p.context[c].quoted, kw) || Has(p.subject.quoted, kw));
-      }
-      if (all) return {4, static_cast<int>(c), length};
-    }
-  }
-  return best;
+// The first UTF-8 character of s packed into an integer (the index key).
+uint32_t FirstChar(std::string_view s, size_t i, size_t* len) {
+  const unsigned char b = static_cast<unsigned char>(s[i]);
+  size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : 4;
+  n = std::min(n, s.size() - i);
+  uint32_t key = 0;
+  for (size_t k = 0; k < n; ++k) key = (key << 8) | static_cast<unsigned char>(s[i + k]);
+  *len = n;
+  return key;
 }
+
+// Keyword group over keyword ids.
+struct Group {
+  std::vector<int> keywords;
+  size_t length = 0;  // bytes of all keywords
+};
 
 class TaxonomyImpl final : public Taxonomy {
  public:
   TaxonomyImpl(std::vector<TaxonomyEntry> entries, std::vector<Rule> rules, std::string version)
-      : entries_(std::move(entries)), rules_(std::move(rules)), version_(std::move(version)) {}
-
-  const TaxonomyEntry* ClassifyClause(const ClassifyRequest& r) const override {
-    Prepared p;
-    p.subject = SplitQuotes(r.subject);
-    for (std::string_view c : r.context) p.context.push_back(SplitQuotes(c));
-    p.rate = r.kind == common::v1::QUANTITY_KIND_PERCENT;
-    p.weak = IsWeakSubject(p.subject.plain);
-    const TaxonomyEntry* best = nullptr;
-    Score best_score;
-    for (size_t i = 0; i < rules_.size(); ++i) {
-      const Rule& rule = rules_[i];
-      if (!FitsImpl(entries_[i], rule, r.kind, r.unit, r.noun)) continue;
-      bool excluded = false;
-      for (const std::string& ex : rule.exclude) excluded = excluded || Has(p.subject.plain, ex);
-      if (excluded) continue;
-      for (const auto& group : rule.match) {
-        const Score s = ScoreGroup(group, p);
-        if (s.tier < 99 && (best == nullptr || s.Better(best_score))) {
-          best = &entries_[i];
-          best_score = s;
+      : entries_(std::move(entries)), rules_(std::move(rules)), version_(std::move(version)) {
+    std::map<std::string, int> ids;
+    auto id_of = [&](const std::string& kw) {
+      auto [it, added] = ids.emplace(kw, static_cast<int>(keywords_.size()));
+      if (added) {
+        keywords_.push_back(kw);
+        rate_word_.push_back(IsRateWord(kw));
+        size_t pos = 0;
+        const char32_t first = text::DecodeUtf8(kw, &pos);
+        if (first < 0x10000) {
+          if (first_index_.empty()) first_index_.assign(0x10000, -1);
+          if (first_index_[first] < 0) {
+            first_index_[first] = static_cast<int32_t>(by_first_.size());
+            by_first_.emplace_back();
+          }
+          uint32_t next = 0;  // the bytes after the first character, up to 3
+          for (size_t k = pos; k < std::min(kw.size(), pos + 3); ++k) next = (next << 8) | static_cast<unsigned char>(kw[k]);
+          by_first_[first_index_[first]].push_back({it->second, static_cast<uint8_t>(std::min<size_t>(kw.size() - pos, 3)), next});
         }
       }
+      return it->second;
+    };
+    // Units: every unit an entry names gets a small id; an entry's accepted
+    // units are a bit set over them.
+    accepted_.resize(rules_.size());
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      const TaxonomyEntry& e = entries_[i];
+      if (e.canonical_unit.empty()) continue;
+      accepted_[i].push_back(UnitId(e.canonical_unit, true));
+      for (const std::string& a : e.unit_aliases) accepted_[i].push_back(UnitId(a, true));
     }
-    return best;
+    organisations_.assign(rules_.size(), false);
+    for (size_t i = 0; i < rules_.size(); ++i) organisations_[i] = entries_[i].unit_kind == "organisations";
+    groups_.resize(rules_.size());
+    excludes_.resize(rules_.size());
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      for (const auto& g : rules_[i].match) {
+        Group group;
+        for (const std::string& kw : g) {
+          group.keywords.push_back(id_of(kw));
+          group.length += kw.size();
+        }
+        groups_[i].push_back(std::move(group));
+      }
+      for (const std::string& ex : rules_[i].exclude) excludes_[i].push_back(id_of(ex));
+    }
   }
+
+  const TaxonomyEntry* ClassifyClause(const ClassifyRequest& r) const override { return Best(r, /*strict=*/false); }
 
   const TaxonomyEntry* Classify(std::string_view subject, QuantityKind kind, std::string_view unit) const override {
     ClassifyRequest r;
     r.subject = subject;
     r.kind = kind;
     r.unit = unit;
-    return ClassifyStrict(r);
+    return Best(r, /*strict=*/true);
   }
   const TaxonomyEntry* ClassifyInContext(std::string_view subject, std::string_view context, QuantityKind kind,
                                          std::string_view unit) const override {
@@ -216,7 +213,7 @@ class TaxonomyImpl final : public Taxonomy {
     r.context.push_back(context);
     r.kind = kind;
     r.unit = unit;
-    return ClassifyStrict(r);
+    return Best(r, /*strict=*/true);
   }
 
   bool Fits(const TaxonomyEntry& entry, QuantityKind kind, std::string_view unit, CountedNoun noun) const override {
@@ -236,24 +233,157 @@ class TaxonomyImpl final : public Taxonomy {
   const std::vector<TaxonomyEntry>& entries() const override { return entries_; }
 
  private:
-  // Classify()/ClassifyInContext(): a group needs a keyword in the subject.
-  const TaxonomyEntry* ClassifyStrict(const ClassifyRequest& r) const {
-    Prepared p;
-    p.subject = SplitQuotes(r.subject);
-    for (std::string_view c : r.context) p.context.push_back(SplitQuotes(c));
-    p.rate = r.kind == common::v1::QUANTITY_KIND_PERCENT;
-    p.weak = false;
+  // Marks in `where` every keyword occurring in `s`: `plain_bit` outside
+  // quotes, `quoted_bit` inside “”/「」 names; nothing inside 《》 titles.
+  void Mark(std::string_view s, Where plain_bit, Where quoted_bit, std::vector<Where>* where) const {
+    int title = 0, name = 0;
+    bool ascii = false;
+    size_t i = 0;
+    while (i < s.size()) {
+      size_t len = 0;
+      const uint32_t key = FirstChar(s, i, &len);
+      switch (key) {
+        case 0xE3808A: ++title; break;                                    // 《
+        case 0xE3808B: title = std::max(0, title - 1); break;             // 》
+        case 0xE2809C: case 0xE3808C: case 0xE3808E: case 0xE28098: ++name; break;  // “ 「 『 ‘
+        case 0xE2809D: case 0xE3808D: case 0xE3808F: case 0xE28099: name = std::max(0, name - 1); break;
+        case '"': ascii = !ascii; break;
+        default:
+          if (title == 0 && !first_index_.empty()) {
+            size_t pos = i;
+            const char32_t cp = text::DecodeUtf8(s, &pos);
+            const int32_t slot = cp < 0x10000 ? first_index_[cp] : -1;
+            if (slot >= 0) {
+              const Where bit = (name > 0 || ascii) ? quoted_bit : plain_bit;
+              // The bytes after this character, to reject most candidates cheaply.
+              uint32_t next = 0;
+              const size_t avail = std::min<size_t>(s.size() - pos, 3);
+              for (size_t k = 0; k < avail; ++k) next = (next << 8) | static_cast<unsigned char>(s[pos + k]);
+              for (const KeywordRef& ref : by_first_[slot]) {
+                if (ref.next_len > avail || (next >> (8 * (avail - ref.next_len))) != ref.next) continue;
+                const std::string& kw = keywords_[ref.id];
+                if (kw.size() <= s.size() - i && std::memcmp(s.data() + i, kw.data(), kw.size()) == 0) {
+                  (*where)[ref.id] |= bit;
+                }
+              }
+            }
+          }
+      }
+      i += len;
+    }
+  }
+
+  int UnitId(const std::string& unit, bool add) {
+    auto it = unit_ids_.find(unit);
+    if (it != unit_ids_.end()) return it->second;
+    if (!add) return -1;
+    const int id = static_cast<int>(unit_ids_.size());
+    unit_ids_.emplace(unit, id);
+    return id;
+  }
+  int FindUnit(std::string_view unit) const {
+    auto it = unit_ids_.find(std::string(unit));
+    return it == unit_ids_.end() ? -1 : it->second;
+  }
+
+  // FitsImpl() with the unit already looked up.
+  bool FitsFast(size_t i, QuantityKind kind, std::string_view unit, int unit_id, CountedNoun noun) const {
+    const Rule& rule = rules_[i];
+    if (!rule.kinds.empty() && std::find(rule.kinds.begin(), rule.kinds.end(), kind) == rule.kinds.end()) {
+      return false;
+    }
+    if (!rule.units.empty() && std::find(rule.units.begin(), rule.units.end(), unit) == rule.units.end()) {
+      return false;
+    }
+    if (noun == CountedNoun::kOrganisation && !organisations_[i]) return false;
+    const TaxonomyEntry& e = entries_[i];
+    if (e.canonical_unit.empty()) return true;
+    if (kind == common::v1::QUANTITY_KIND_PERCENT) return e.canonical_unit == "%";
+    if (kind == common::v1::QUANTITY_KIND_MONEY) return MoneyFactor(e.canonical_unit) > 0 && MoneyFactor(unit) > 0;
+    return unit_id >= 0 && std::find(accepted_[i].begin(), accepted_[i].end(), unit_id) != accepted_[i].end();
+  }
+
+  Score ScoreGroup(const Group& g, const std::vector<Where>& where, bool rate, bool weak, int contexts,
+                   bool strict) const {
+    bool all_plain = true;
+    for (int id : g.keywords) {
+      if (where[id] == 0) return {};  // absent everywhere: no tier can match
+      all_plain = all_plain && (where[id] & kInSubject);
+    }
+    if (all_plain) return {1, 0, g.length};
+    for (int quoted_anchor = 0; quoted_anchor <= 1; ++quoted_anchor) {
+      const Where in_subject = quoted_anchor ? (kInSubject | kInQuotedSubject) : kInSubject;
+      bool any = false, ok = true;
+      int distance = 0;
+      for (int id : g.keywords) {
+        if (where[id] & in_subject) {
+          any = true;
+          continue;
+        }
+        if (rate && rate_word_[id]) {  // a rate's 率 word is its own name
+          ok = false;
+          break;
+        }
+        const Where ctx = where[id] >> 2;
+        if (ctx == 0) {
+          ok = false;
+          break;
+        }
+        distance = std::max(distance, __builtin_ctz(ctx) + 1);
+      }
+      if (ok && any) return {2 + quoted_anchor, distance, g.length};
+    }
+    if (weak && !strict) {
+      for (int c = 0; c < contexts; ++c) {
+        bool all = true;
+        for (int id : g.keywords) {
+          all = all && !(rate && rate_word_[id]) && (where[id] & (ContextBit(c) | kInQuotedSubject));
+        }
+        if (all) return {4, c, g.length};
+      }
+    }
+    return {};
+  }
+
+  const TaxonomyEntry* Best(const ClassifyRequest& r, bool strict) const {
+    thread_local std::vector<Where> where;
+    thread_local std::vector<uint8_t> eligible;
+    where.assign(keywords_.size(), 0);
+    eligible.assign(rules_.size(), 0);
+    const int unit_id = FindUnit(r.noun == CountedNoun::kHousehold ? std::string_view("户") : r.unit);
+    for (size_t i = 0; i < rules_.size(); ++i) eligible[i] = FitsFast(i, r.kind, r.unit, unit_id, r.noun);
+    Mark(r.subject, kInSubject, kInQuotedSubject, &where);
+    // A group wholly in the subject beats anything the context could add:
+    // only without one is the context read.
     const TaxonomyEntry* best = nullptr;
     Score best_score;
     for (size_t i = 0; i < rules_.size(); ++i) {
-      const Rule& rule = rules_[i];
-      if (!FitsImpl(entries_[i], rule, r.kind, r.unit, r.noun)) continue;
+      if (!eligible[i]) continue;
       bool excluded = false;
-      for (const std::string& ex : rule.exclude) excluded = excluded || Has(p.subject.plain, ex);
+      for (int id : excludes_[i]) excluded = excluded || (where[id] & kInSubject);
       if (excluded) continue;
-      for (const auto& group : rule.match) {
-        const Score s = ScoreGroup(group, p);
-        if (s.tier <= 3 && (best == nullptr || s.Better(best_score))) {
+      for (const Group& g : groups_[i]) {
+        bool all = true;
+        for (int id : g.keywords) all = all && (where[id] & kInSubject);
+        if (all && (best == nullptr || g.length > best_score.length)) {
+          best = &entries_[i];
+          best_score = {1, 0, g.length};
+        }
+      }
+    }
+    if (best != nullptr) return best;
+    const int contexts = static_cast<int>(std::min<size_t>(r.context.size(), kMaxContext));
+    for (int c = 0; c < contexts; ++c) Mark(r.context[c], ContextBit(c), ContextBit(c), &where);
+    const bool rate = r.kind == common::v1::QUANTITY_KIND_PERCENT;
+    const bool weak = !strict && IsWeakSubject(SplitQuotes(r.subject).plain);
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      if (!eligible[i]) continue;
+      bool excluded = false;
+      for (int id : excludes_[i]) excluded = excluded || (where[id] & kInSubject);
+      if (excluded) continue;
+      for (const Group& g : groups_[i]) {
+        const Score s = ScoreGroup(g, where, rate, weak, contexts, strict);
+        if (s.tier < 99 && (best == nullptr || s.Better(best_score))) {
           best = &entries_[i];
           best_score = s;
         }
@@ -282,6 +412,20 @@ class TaxonomyImpl final : public Taxonomy {
   std::vector<TaxonomyEntry> entries_;
   std::vector<Rule> rules_;
   std::string version_;
+  std::vector<std::string> keywords_;
+  std::vector<bool> rate_word_;
+  std::vector<int32_t> first_index_;          // BMP code point → slot in by_first_, or -1
+  struct KeywordRef {
+    int id;
+    uint8_t next_len;  // bytes in `next` (0..3)
+    uint32_t next;     // the keyword's bytes after its first character
+  };
+  std::vector<std::vector<KeywordRef>> by_first_;  // keywords by first character
+  std::vector<std::vector<Group>> groups_;
+  std::vector<std::vector<int>> excludes_;
+  std::unordered_map<std::string, int> unit_ids_;
+  std::vector<std::vector<int>> accepted_;  // unit ids per rule
+  std::vector<bool> organisations_;         // unit_kind == organisations, per rule
 };
 
 Status CheckKeys(const YAML::Node& node, const std::set<std::string>& allowed, const std::string& where) {

@@ -56,14 +56,18 @@ std::optional<pb::PlaceCandidate> ResolveByBatch(const pb::PlaceResolution& ambi
   return std::nullopt;
 }
 
-bool ApplyBatchResolution(const Gazetteer& gazetteer, const BatchTally& tally, pb::DocumentMetadata* meta) {
-  const std::optional<pb::PlaceCandidate> pick = ResolveByBatch(meta->place(), tally);
-  if (!pick) return false;
+std::string DominanceSignature(const BatchTally& tally) {
+  return Dominant(tally.cities, tally.resolved).value_or("") + "/" +
+         Dominant(tally.provinces, tally.resolved).value_or("");
+}
+
+bool ApplyCandidate(const Gazetteer& gazetteer, const pb::PlaceCandidate& pick, pb::PlaceSource source,
+                    pb::DocumentMetadata* meta) {
   // Find the unit by its name and code.
   UnitId unit = kNone;
-  const std::string& name = !pick->township().empty() ? pick->township() : pick->county();
+  const std::string& name = !pick.township().empty() ? pick.township() : pick.county();
   for (UnitId id : gazetteer.Find(name)) {
-    if (gazetteer.Code12(id) == pick->code()) unit = id;
+    if (gazetteer.Code12(id) == pick.code()) unit = id;
   }
   if (unit == kNone) return false;
   meta->clear_township();
@@ -76,8 +80,13 @@ bool ApplyBatchResolution(const Gazetteer& gazetteer, const BatchTally& tally, p
   meta->clear_province_code();
   FillPlace(gazetteer, unit, meta);
   meta->mutable_place()->set_status(pb::PLACE_STATUS_RESOLVED);
-  meta->mutable_place()->add_sources(pb::PLACE_SOURCE_BATCH);
+  meta->mutable_place()->add_sources(source);
   return true;
+}
+
+bool ApplyBatchResolution(const Gazetteer& gazetteer, const BatchTally& tally, pb::DocumentMetadata* meta) {
+  const std::optional<pb::PlaceCandidate> pick = ResolveByBatch(meta->place(), tally);
+  return pick && ApplyCandidate(gazetteer, *pick, pb::PLACE_SOURCE_BATCH, meta);
 }
 
 }  // namespace reportflow::geo

@@ -40,6 +40,17 @@ struct BatchTally {
 std::optional<common::v1::PlaceCandidate> ResolveByBatch(const common::v1::PlaceResolution& ambiguous,
                                                          const BatchTally& tally);
 
+// What ResolveByBatch's answers depend on: the dominant city and province
+// prefixes ("" when none). While it stays the same, every decision stays the
+// same, so a caller re-decides its ambiguous documents only when it changes.
+std::string DominanceSignature(const BatchTally& tally);
+
+// Places `meta` at `candidate` (a gazetteer unit named by its name and code):
+// fills township/county/city/province and their codes, sets status RESOLVED
+// and appends `source` (candidates are kept). False if no such unit.
+bool ApplyCandidate(const Gazetteer& gazetteer, const common::v1::PlaceCandidate& candidate,
+                    common::v1::PlaceSource source, common::v1::DocumentMetadata* meta);
+
 // Applies ResolveByBatch to `meta`: on success fills township/county/city/
 // province and their codes from the gazetteer, sets status RESOLVED and
 // appends PLACE_SOURCE_BATCH (candidates are kept). Returns true if changed.

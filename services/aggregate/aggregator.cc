@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/base/macros.h"
+#include "common/geo/batch_resolver.h"
 #include "common/stream/rollup_keys.h"
 #include "common/text/han_variants.h"
 #include "services/aggregate/document_values.h"
@@ -30,6 +31,51 @@ constexpr char kSequenceKey[] = "stream_sequence";
 // source level and canonical unit.
 constexpr char kRollupLayoutKey[] = "rollup_layout";
 constexpr char kRollupLayout[] = "2";
+constexpr char kPlaces[] = "places";  // doc_id -> "" for documents segment left ambiguous
+constexpr char kBatchTallyKey[] = "batch_tally";
+
+// The metadata segment found (before any batch decision).
+const cpb::DocumentMetadata& SegmentMetadata(const apb::DocContribution& c) {
+  return c.has_segment_metadata() ? c.segment_metadata() : c.metadata();
+}
+
+bool Ambiguous(const cpb::DocumentMetadata& m) { return m.place().status() == cpb::PLACE_STATUS_AMBIGUOUS; }
+
+// "resolved;prefix=n;prefix=n..." (2-digit province and 4-digit city prefixes).
+std::string EncodeTally(const geo::BatchTally& t) {
+  std::string out = std::to_string(t.resolved);
+  for (const auto* counts : {&t.provinces, &t.cities}) {
+    for (const auto& [prefix, n] : *counts) {
+      if (n != 0) out += ";" + prefix + "=" + std::to_string(n);
+    }
+  }
+  return out;
+}
+
+Status DecodeTally(const std::string& text, geo::BatchTally* t) {
+  *t = geo::BatchTally();
+  size_t pos = 0;
+  bool first = true;
+  while (pos <= text.size()) {
+    const size_t end = std::min(text.find(';', pos), text.size());
+    const std::string item = text.substr(pos, end - pos);
+    char* stop = nullptr;
+    if (first) {
+      t->resolved = static_cast<int>(std::strtol(item.c_str(), &stop, 10));
+      if (item.empty() || *stop != '\0') return Status::Corruption("bad batch tally: " + text);
+      first = false;
+    } else {
+      const size_t eq = item.find('=');
+      if (eq == std::string::npos) return Status::Corruption("bad batch tally: " + text);
+      const std::string prefix = item.substr(0, eq);
+      const int n = static_cast<int>(std::strtol(item.c_str() + eq + 1, &stop, 10));
+      if (*stop != '\0') return Status::Corruption("bad batch tally: " + text);
+      (prefix.size() == 2 ? t->provinces : t->cities)[prefix] = n;
+    }
+    pos = end + 1;
+  }
+  return Status::OK();
+}
 
 // One document's value under one rollup key.
 struct KeyValue {
@@ -228,15 +274,17 @@ void FinishRollup(apb::Rollup* r) {
 }
 
 const std::vector<std::string>& Aggregator::ColumnFamilies() {
-  static const std::vector<std::string> cfs = {kContributions, kRollups, kRegions, kMeta};
+  static const std::vector<std::string> cfs = {kContributions, kRollups, kRegions, kMeta, kPlaces};
   return cfs;
 }
 
 Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::ExtractionResult& result) {
+  RETURN_IF_ERROR(LoadPlaces());
   apb::DocContribution next;
   next.set_doc_id(doc_id);
   next.set_source(result.source());
   *next.mutable_metadata() = result.metadata();
+  PlaceByBatch(&next);
   *next.mutable_metrics() = result.metrics();
   *next.mutable_findings() = result.findings();
   next.set_processing_version(result.processing_version());
@@ -251,7 +299,64 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
     change.unchanged = true;
     return change;
   }
-  return Replace(had_prev ? &prev : nullptr, next, /*rollups_only=*/false);
+  const std::string signature = geo::DominanceSignature(tally_);
+  ASSIGN_OR_RETURN(AggregateChange change, Replace(had_prev ? &prev : nullptr, next, /*rollups_only=*/false));
+  if (geo::DominanceSignature(tally_) != signature) {
+    // The batch now points elsewhere: the places it decided may change.
+    ASSIGN_OR_RETURN(AggregateChange moved, RedecidePlaces());
+    change.rollups_changed += moved.rollups_changed;
+    change.regions_changed += moved.regions_changed;
+    for (auto& e : moved.events) change.events.push_back(std::move(e));
+  }
+  return change;
+}
+
+void Aggregator::PlaceByBatch(apb::DocContribution* c) const {
+  const cpb::DocumentMetadata original = SegmentMetadata(*c);
+  c->clear_segment_metadata();
+  *c->mutable_metadata() = original;
+  if (!Ambiguous(original)) return;
+  const std::optional<cpb::PlaceCandidate> pick = geo::ResolveByBatch(original.place(), tally_);
+  if (!pick) return;
+  cpb::DocumentMetadata placed = original;
+  if (!geo::ApplyCandidate(geo::Gazetteer::Default(), *pick, cpb::PLACE_SOURCE_BATCH, &placed)) return;
+  *c->mutable_segment_metadata() = original;
+  *c->mutable_metadata() = std::move(placed);
+}
+
+Result<AggregateChange> Aggregator::RedecidePlaces() {
+  AggregateChange change;
+  const std::vector<std::string> pending(pending_.begin(), pending_.end());
+  for (const std::string& doc_id : pending) {
+    apb::DocContribution prev;
+    RETURN_IF_ERROR(store_->GetProto(kContributions, doc_id, &prev));
+    apb::DocContribution next = prev;
+    PlaceByBatch(&next);
+    if (next.metadata().SerializeAsString() == prev.metadata().SerializeAsString()) continue;
+    ASSIGN_OR_RETURN(AggregateChange moved, Replace(&prev, next, /*rollups_only=*/false));
+    change.rollups_changed += moved.rollups_changed;
+    change.regions_changed += moved.regions_changed;
+    for (auto& e : moved.events) change.events.push_back(std::move(e));
+  }
+  return change;
+}
+
+Status Aggregator::LoadPlaces() {
+  if (places_loaded_) return Status::OK();
+  std::string text;
+  Status got = store_->Get(kMeta, kBatchTallyKey, &text);
+  if (got.ok()) {
+    RETURN_IF_ERROR(DecodeTally(text, &tally_));
+  } else if (got.code() != StatusCode::kNotFound) {
+    return got;
+  }
+  pending_.clear();
+  RETURN_IF_ERROR(store_->Scan(kPlaces, "", [&](std::string_view key, std::string_view) {
+    pending_.emplace(key);
+    return true;
+  }));
+  places_loaded_ = true;
+  return Status::OK();
 }
 
 Result<AggregateChange> Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::DocContribution& next,
@@ -337,7 +442,19 @@ Result<AggregateChange> Aggregator::Replace(const apb::DocContribution* prev_or_
   }
 
   storage::WriteBatch batch;
-  if (!rollups_only) batch.PutProto(kContributions, doc_id, next);
+  geo::BatchTally tally = tally_;
+  if (!rollups_only) {
+    batch.PutProto(kContributions, doc_id, next);
+    // Batch evidence counts the places segment found, never those it decided.
+    if (had_prev) tally.Remove(SegmentMetadata(prev));
+    tally.Add(SegmentMetadata(next));
+    batch.Put(kMeta, kBatchTallyKey, EncodeTally(tally));
+    if (Ambiguous(SegmentMetadata(next))) {
+      batch.Put(kPlaces, doc_id, "");
+    } else if (pending_.count(doc_id)) {
+      batch.Delete(kPlaces, doc_id);
+    }
+  }
   for (auto& [enc, r] : touched) {
     FinishRollup(&r);
     if (r.count() == 0 && r.documents() == 0) {
@@ -368,6 +485,14 @@ Result<AggregateChange> Aggregator::Replace(const apb::DocContribution* prev_or_
   if (!rollups_only) batch.Put(kMeta, kSequenceKey, std::to_string(seq));
   RETURN_IF_ERROR(store_->Write(batch));
   sequence_ = seq;
+  if (!rollups_only) {
+    tally_ = std::move(tally);
+    if (Ambiguous(SegmentMetadata(next))) {
+      pending_.insert(doc_id);
+    } else {
+      pending_.erase(doc_id);
+    }
+  }
   // Committed: the new states become the cached ones (write-through).
   for (auto& [enc, r] : touched) {
     if (r.count() == 0 && r.documents() == 0) continue;
@@ -388,7 +513,7 @@ Result<size_t> Aggregator::RebuildRollupsIfStale() {
   // Rollups and region counts are derived data: drop them and add every
   // stored contribution again under today's rules and key layout.
   storage::WriteBatch drop;
-  for (const char* cf : {kRollups, kRegions}) {
+  for (const char* cf : {kRollups, kRegions, kPlaces}) {
     RETURN_IF_ERROR(store_->Scan(cf, "", [&](std::string_view key, std::string_view) {
       drop.Delete(cf, key);
       return true;
@@ -400,12 +525,26 @@ Result<size_t> Aggregator::RebuildRollupsIfStale() {
     doc_ids.emplace_back(key);
     return true;
   }));
+  geo::BatchTally tally;
+  storage::WriteBatch places;
+  pending_.clear();
   for (const std::string& id : doc_ids) {
     apb::DocContribution c;
     RETURN_IF_ERROR(store_->GetProto(kContributions, id, &c));
     RETURN_IF_ERROR(Replace(nullptr, c, /*rollups_only=*/true).status());
+    tally.Add(SegmentMetadata(c));
+    if (Ambiguous(SegmentMetadata(c))) {
+      places.Put(kPlaces, id, "");
+      pending_.insert(id);
+    }
   }
-  RETURN_IF_ERROR(store_->Put(kMeta, kRollupLayoutKey, kRollupLayout));
+  places.Put(kMeta, kBatchTallyKey, EncodeTally(tally));
+  places.Put(kMeta, kRollupLayoutKey, kRollupLayout);
+  RETURN_IF_ERROR(store_->Write(places));
+  tally_ = std::move(tally);
+  places_loaded_ = true;
+  // Places the batch decides under the tally as it now stands.
+  RETURN_IF_ERROR(RedecidePlaces().status());
   return doc_ids.size();
 }
 

@@ -12,7 +12,9 @@
 //   contributions  doc_id                          -> aggregate.v1.DocContribution
 //   rollups        stream::EncodeRollupKey(key)    -> aggregate.v1.Rollup (coverage not stored)
 //   regions        stream::EncodeRegionKey(rc)     -> aggregate.v1.RegionCount
+//   places         doc_id                          -> "" (segment left its place ambiguous)
 //   meta           "stream_sequence"               -> last stream sequence (decimal)
+//                  "batch_tally"                   -> resolved documents by province/city prefix
 //                  "rollup_layout"                 -> rules/layout the rollups were derived with ("2")
 //
 // The rollups and region counts read for nearly every document (province,
@@ -23,10 +25,12 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/geo/batch_resolver.h"
 #include "common/storage/store.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/extract/v1/extract.pb.h"
@@ -68,6 +72,15 @@ class Aggregator {
   Result<uint64_t> LastSequence() const;
 
  private:
+  // Sets c's metadata to the place the batch decides for it (segment's own
+  // metadata kept in segment_metadata), or back to segment's when it decides
+  // nothing.
+  void PlaceByBatch(aggregate::v1::DocContribution* c) const;
+  // Re-applies every document segment left ambiguous whose batch decision
+  // changed under the current tally.
+  Result<AggregateChange> RedecidePlaces();
+  Status LoadPlaces();
+
   // Updates rollups and region counts from `prev_or_null` to `next`; with
   // `rollups_only`, writes neither the contribution nor stream events.
   Result<AggregateChange> Replace(const aggregate::v1::DocContribution* prev_or_null,
@@ -84,6 +97,12 @@ class Aggregator {
       }};
   HotCache<aggregate::v1::RegionCount> region_cache_{
       kRegionCacheBytes, [](const aggregate::v1::RegionCount& rc) { return rc.region().size() + 32; }};
+  // Batch evidence for places: the provinces and cities of the documents
+  // segment placed (persisted in meta), and the documents it left ambiguous
+  // (the places column family), whose place the batch may decide.
+  geo::BatchTally tally_;
+  std::set<std::string> pending_;
+  bool places_loaded_ = false;
   mutable uint64_t sequence_ = 0;  // cache of LastSequence()
   mutable bool sequence_loaded_ = false;
 };

@@ -274,5 +274,83 @@ TEST_F(AggregatorTest, RollupsDerivedUnderEarlierRulesAreDerivedAgain) {
   EXPECT_EQ(again, 0u);
 }
 
+// A township report segment placed in 巫溪县 (重庆市).
+extract::v1::ExtractionResult InWuxi(const std::string& township, const std::string& code) {
+  auto r = Placed(township, code, "巫溪县", "500238000000", {{"a", 1}});
+  r.mutable_metadata()->mutable_place()->set_status(common::v1::PLACE_STATUS_RESOLVED);
+  return r;
+}
+
+// 大河乡: five townships of that name in five provinces; the text names no parent.
+extract::v1::ExtractionResult AmbiguousDahe() {
+  auto r = Doc("大河乡", "", 2023, {{"a", 7}});
+  auto* place = r.mutable_metadata()->mutable_place();
+  place->set_status(common::v1::PLACE_STATUS_AMBIGUOUS);
+  place->set_township_written("大河乡");
+  for (const char* code : {"450303200000", "500238207000", "520502203000", "620721203000", "640303200000"}) {
+    auto* c = place->add_candidates();
+    c->set_township("大河乡");
+    c->set_code(code);
+  }
+  r.mutable_metadata()->set_unit_level(common::v1::REGION_LEVEL_TOWNSHIP);
+  return r;
+}
+
+std::string CountyOf(const Aggregator& agg, const std::string& doc_id) {
+  apb::DocContribution c;
+  EXPECT_OK(agg.GetContribution(doc_id, &c));
+  return c.metadata().county();
+}
+
+TEST_F(AggregatorTest, TheBatchPlacesAnAmbiguousDocumentWhereTheOthersAre) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(agg_.Apply("w" + std::to_string(i), InWuxi("乡" + std::to_string(i), "50023810" + std::to_string(i) + "000")).status());
+  }
+  ASSERT_OK(agg_.Apply("dahe", AmbiguousDahe()).status());
+  apb::DocContribution c;
+  ASSERT_OK(agg_.GetContribution("dahe", &c));
+  EXPECT_EQ(c.metadata().county(), "巫溪县");
+  EXPECT_EQ(c.metadata().township_code(), "500238207000");
+  EXPECT_EQ(c.metadata().place().status(), common::v1::PLACE_STATUS_RESOLVED);
+  EXPECT_EQ(c.metadata().place().sources(c.metadata().place().sources_size() - 1), common::v1::PLACE_SOURCE_BATCH);
+  EXPECT_EQ(c.segment_metadata().place().status(), common::v1::PLACE_STATUS_AMBIGUOUS);
+  EXPECT_EQ(All(agg_).at("county/巫溪县/2023/a").documents(), 6u);
+}
+
+TEST_F(AggregatorTest, BatchPlacementDoesNotDependOnArrivalOrder) {
+  // The ambiguous document first: nothing decides it yet.
+  ASSERT_OK(agg_.Apply("dahe", AmbiguousDahe()).status());
+  EXPECT_EQ(CountyOf(agg_, "dahe"), "");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(agg_.Apply("w" + std::to_string(i), InWuxi("乡" + std::to_string(i), "50023810" + std::to_string(i) + "000")).status());
+  }
+  EXPECT_EQ(CountyOf(agg_, "dahe"), "巫溪县");  // decided once the batch pointed at 巫溪县
+  // The same documents in the other order give the same rollups.
+  auto other = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator agg2(other.get());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(agg2.Apply("w" + std::to_string(i), InWuxi("乡" + std::to_string(i), "50023810" + std::to_string(i) + "000")).status());
+  }
+  ASSERT_OK(agg2.Apply("dahe", AmbiguousDahe()).status());
+  EXPECT_EQ(testing::AggregatorRows(agg_), testing::AggregatorRows(agg2));
+  // When the batch no longer points anywhere (its documents move elsewhere), the decision is withdrawn.
+  for (int i = 0; i < 5; ++i) {
+    auto moved = InWuxi("乡" + std::to_string(i), "11010100" + std::to_string(i) + "000");
+    moved.mutable_metadata()->set_county("东城区");
+    moved.mutable_metadata()->set_county_code("110101000000");
+    ASSERT_OK(agg_.Apply("w" + std::to_string(i), moved).status());
+  }
+  EXPECT_EQ(CountyOf(agg_, "dahe"), "");
+  EXPECT_EQ(All(agg_).count("county/巫溪县/2023/a"), 0u);
+}
+
+TEST_F(AggregatorTest, TooFewOrSplitDocumentsDecideNothing) {
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_OK(agg_.Apply("w" + std::to_string(i), InWuxi("乡" + std::to_string(i), "50023810" + std::to_string(i) + "000")).status());
+  }
+  ASSERT_OK(agg_.Apply("dahe", AmbiguousDahe()).status());
+  EXPECT_EQ(CountyOf(agg_, "dahe"), "");  // four documents are not a batch
+}
+
 }  // namespace
 }  // namespace reportflow::aggregate

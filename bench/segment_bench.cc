@@ -1,7 +1,9 @@
 // Segmentation throughput on one core, in bytes of stored UTF-8 text per
 // second (Google Benchmark's bytes_per_second; "M/s" there is MiB/s). Inputs:
 // the five sample reports (one document per call), the same reports each
-// stored as one line, and one ~1 MB document.
+// stored as one line, and one ~1 MB document. Also the gazetteer: its load
+// time and resident-memory growth (counter rss_growth_MB; meaningful with
+// --benchmark_filter=Gazetteer, so nothing loaded it before) and one look-up.
 //
 //   build/bench/segment_bench --benchmark_filter=Segment
 #include <benchmark/benchmark.h>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/geo/gazetteer.h"
 #include "services/segment/segmenter.h"
 
 namespace {
@@ -55,8 +58,10 @@ const std::vector<std::string>& Samples() {
   return samples;
 }
 
-std::unique_ptr<Segmenter> MakeSegmenter() {
-  auto seg = Segmenter::Create();
+std::unique_ptr<Segmenter> MakeSegmenter(bool resolve_places = true) {
+  reportflow::segment::SegmenterOptions options;
+  options.resolve_places = resolve_places;
+  auto seg = Segmenter::Create(options);
   if (!seg.ok()) {
     std::cerr << "Segmenter::Create: " << seg.status() << "\n";
     std::exit(2);
@@ -64,8 +69,10 @@ std::unique_ptr<Segmenter> MakeSegmenter() {
   return std::move(seg).value();
 }
 
+// Arg 1: with place resolution (the default); arg 0: without (what the
+// gazetteer costs is the difference).
 void BM_SegmentSamples(benchmark::State& state) {
-  auto seg = MakeSegmenter();
+  auto seg = MakeSegmenter(state.range(0) != 0);
   const auto& samples = Samples();
   reportflow::segment::v1::SegmentedDocument doc;
   int64_t bytes = 0;
@@ -78,7 +85,7 @@ void BM_SegmentSamples(benchmark::State& state) {
   }
   state.SetBytesProcessed(bytes);
 }
-BENCHMARK(BM_SegmentSamples);
+BENCHMARK(BM_SegmentSamples)->ArgName("places")->Arg(1)->Arg(0);
 
 // The same five reports with every line break removed (each stored as one
 // line): the run-together path.
@@ -121,5 +128,47 @@ void BM_SegmentLargeDocument(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(big.size()));
 }
 BENCHMARK(BM_SegmentLargeDocument)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+namespace reportflow::geo {
+extern const std::string_view kDefaultGazetteerTsv;
+}  // namespace reportflow::geo
+
+namespace {
+
+long VmRssKb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+// Resident memory added by the process-wide gazetteer, measured on first use
+// (run with --benchmark_filter=Gazetteer so no segmenter loaded it before).
+void BM_GazetteerLoad(benchmark::State& state) {
+  static const double growth_mb = [] {
+    const long before = VmRssKb();
+    benchmark::DoNotOptimize(&reportflow::geo::Gazetteer::Default());
+    return (VmRssKb() - before) / 1024.0;
+  }();
+  for (auto _ : state) {
+    auto g = reportflow::geo::Gazetteer::Parse(reportflow::geo::kDefaultGazetteerTsv);
+    benchmark::DoNotOptimize(g);
+  }
+  state.counters["rss_growth_MB"] = growth_mb;
+  state.counters["units"] = static_cast<double>(reportflow::geo::Gazetteer::Default().size());
+}
+BENCHMARK(BM_GazetteerLoad)->Unit(benchmark::kMillisecond);
+
+void BM_GazetteerLookup(benchmark::State& state) {
+  const auto& g = reportflow::geo::Gazetteer::Default();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(g.Find(std::u32string_view(U"东城街道")));
+  }
+}
+BENCHMARK(BM_GazetteerLookup);
 
 }  // namespace

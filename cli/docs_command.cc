@@ -1,4 +1,6 @@
-// `reportflow docs --data DIR`: one record per document with its metadata.
+// `reportflow docs --data DIR`: one record per document with its metadata,
+// including where it lies (township, county, city, province, their 12-digit
+// codes, and the place resolution's status and sources).
 #include <iostream>
 
 #include "cli/commands.h"
@@ -23,7 +25,12 @@ void AddDocsCommand(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
-    RecordWriter out({"doc_id", "source", "status", "township", "county", "year", "title"}, fmt, std::cout);
+    // Places: canonical names, codes and how they were decided (place_status,
+    // place_source); csv and jsonl also carry the candidates, written forms and note.
+    RecordWriter out({"doc_id", "source", "status", "unit_level", "township", "county", "city", "province",
+                      "township_code", "county_code", "city_code", "province_code", "place_status",
+                      "place_source", "year", "title"},
+                     fmt, std::cout);
     s = (*reader)->ForEachDocument([&](const ingest::v1::LedgerEntry& e, const aggregate::v1::DocContribution* c) {
       out.Add(DocumentRecord(e, c ? &c->metadata() : nullptr));
     });

@@ -30,6 +30,7 @@ struct RunArgs {
   std::string data_dir;
   std::string config_path;
   std::vector<std::string> overrides;
+  std::vector<std::string> regions;  // operator scope for place resolution (segment.region)
   int segment_workers = 1;
   int extract_workers = 1;
   std::string batch_id;
@@ -132,6 +133,11 @@ int Run(const RunArgs& args) {
   if (!s.ok()) {
     std::cerr << "reportflow run: " << s.message() << "\n";
     return 2;
+  }
+  // --region replaces the config's segment.region (the scope places resolve in).
+  if (!args.regions.empty()) {
+    cfg.mutable_segment()->clear_region();
+    for (const std::string& r : args.regions) cfg.mutable_segment()->add_region(r);
   }
   // A data dir inside an input folder would ingest the pipeline's own stores and logs.
   for (const auto& p : args.paths) {
@@ -299,6 +305,9 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--data,-d", args->data_dir, "data directory (stores, sockets, logs)")->required();
   cmd->add_option("--config,-c", args->config_path, "pipeline config (YAML); default: built-in defaults");
   cmd->add_option("--set", args->overrides, "override a config key, e.g. --set limits.max_file_bytes=1048576");
+  cmd->add_option("--region", args->regions,
+                  "scope for places shared by several regions, e.g. --region 重庆市 (name or code; repeatable; "
+                  "config key segment.region)");
   cmd->add_option("--segment-workers", args->segment_workers, "segment worker processes")->capture_default_str();
   cmd->add_option("--extract-workers", args->extract_workers, "extract worker processes")->capture_default_str();
   cmd->add_option("--batch-id", args->batch_id, "batch id (default: generated)");

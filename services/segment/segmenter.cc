@@ -657,6 +657,7 @@ Result<std::unique_ptr<Segmenter>> Segmenter::Create(SegmenterOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->gazetteer = &geo::Gazetteer::Default();
   impl->version = std::string(Version());
+  if (!options.resolve_places) impl->version += "+noplaces";
   for (size_t i = 0; i < options.scope.size(); ++i) {
     impl->version += (i == 0 ? "+scope=" : ",") + options.scope[i];
   }
@@ -694,8 +695,10 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   Layout layout = builder.Build();
 
   ExtractMetadata(text, m, layout, out->mutable_metadata());
-  FindPlace(text, m, layout, PlaceContext{impl_->gazetteer, out->source(), &impl_->options.scope},
-            out->mutable_metadata());
+  if (impl_->options.resolve_places) {
+    FindPlace(text, m, layout, PlaceContext{impl_->gazetteer, out->source(), &impl_->options.scope},
+              out->mutable_metadata());
+  }
   if (out->metadata().has_year()) {
     ClassifyFutureYearSections(s, out->metadata().year(), &layout.sections);
   }

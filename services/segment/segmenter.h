@@ -25,6 +25,9 @@ struct SegmenterOptions {
   // when the text and path leave several candidates (run --region,
   // segment.region in the config).
   std::vector<std::string> scope;
+  // False skips place resolution (places stay empty): for benchmarks that
+  // measure what the gazetteer costs. Part of the processing version.
+  bool resolve_places = true;
 };
 
 class Segmenter {

@@ -37,6 +37,9 @@ demo: binaries
 	@echo "== metrics per township =="
 	@$(BUILD_DIR)/bin/reportflow aggregates --data $(DEMO_DATA) --level township
 	@echo
+	@echo "== metrics per province (counts summed, rates averaged) =="
+	@$(BUILD_DIR)/bin/reportflow aggregates --data $(DEMO_DATA) --level province
+	@echo
 	@echo "Every quantity with its source: $(BUILD_DIR)/bin/reportflow metrics --data $(DEMO_DATA)"
 
 test: build

@@ -66,6 +66,7 @@ std::string FullWidthDigits(const std::string& ascii) {
 struct Gold {
   std::string text, unit, approx, kind, subject;
   double value;
+  std::vector<std::string> ok_metrics;  // acceptable metric ids (taxonomy.yaml)
 };
 
 // One quantity phrasing: appends a clause to `body` and its gold item to `gold`.
@@ -73,46 +74,49 @@ using QuantityWriter = void (*)(Rng&, std::string* body, std::vector<Gold>* gold
 
 void Emit(std::string* body, std::vector<Gold>* gold, const std::string& lead, const std::string& span,
           double value, const std::string& unit, const std::string& approx, const std::string& kind,
-          const std::string& subject, const std::string& tail) {
+          const std::string& subject, const std::string& tail, std::vector<std::string> ok) {
   *body += lead + span + tail;
-  gold->push_back({span, unit, approx, kind, subject, value});
+  gold->push_back({span, unit, approx, kind, subject, value, std::move(ok)});
 }
+
+// Picks one of `options`.
+const std::string& Pick(Rng& r, const std::vector<std::string>& options) { return options[r.Below(options.size())]; }
 
 const std::vector<QuantityWriter> kQuantities = {
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(2, 19) * 10;
-      Emit(b, g, "全年", "调解矛盾纠纷" + std::to_string(n) + "余件", n, "件", "more_than", "count", "调解矛盾纠纷", "，");
+      Emit(b, g, "全年", "调解矛盾纠纷" + std::to_string(n) + "余件", n, "件", "more_than", "count", "调解矛盾纠纷", "，", {"mediation.disputes_handled"});
       const int p = r.Between(92, 100);
-      Emit(b, g, "", "调解成功率达" + std::to_string(p) + "%", p, "%", "exact", "percent", "调解成功率", "。");
+      Emit(b, g, "", "调解成功率达" + std::to_string(p) + "%", p, "%", "exact", "percent", "调解成功率", "。", {"mediation.success_rate"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(3, 40);
-      Emit(b, g, "组织", "开展法治宣传活动" + std::to_string(n) + "场次", n, "场次", "exact", "count", "法治宣传活动", "，");
+      Emit(b, g, "组织", "开展法治宣传活动" + std::to_string(n) + "场次", n, "场次", "exact", "count", "法治宣传活动", "，", {"legal_awareness.events"});
       const int m = r.Between(2, 60) * 100;
       const bool sep = m >= 1000 && r.Chance(50);
       Emit(b, g, "", "发放法律宣传资料" + (sep ? Thousands(m) : std::to_string(m)) + "余份", m, "份", "more_than",
-           "count", "法律宣传资料", "，");
+           "count", "法律宣传资料", "，", {"legal_awareness.materials"});
       const int a = r.Between(5, 90) * 100;
-      Emit(b, g, "", "受教育群众约" + std::to_string(a) + "人次", a, "人次", "about", "count", "受教育群众", "。");
+      Emit(b, g, "", "受教育群众约" + std::to_string(a) + "人次", a, "人次", "about", "count", "受教育群众", "。", {"legal_awareness.audience"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(3, 25);
-      Emit(b, g, "全乡现", "有行政执法资格人员" + std::to_string(n) + "人", n, "人", "exact", "count", "行政执法资格人员", "，");
+      Emit(b, g, "全乡现", "有行政执法资格人员" + std::to_string(n) + "人", n, "人", "exact", "count", "行政执法资格人员", "，", {"enforcement.certified_officers"});
       const int k = r.Between(1, 9);
-      Emit(b, g, "", "聘请法律顾问" + ChineseNumber(k) + "名", k, "名", "exact", "count", "法律顾问", "。");
+      Emit(b, g, "", "聘请法律顾问" + ChineseNumber(k) + "名", k, "名", "exact", "count", "法律顾问", "。", {"legal_advisors.count"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(5, 60);
       const bool fw = r.Chance(30);
       const std::string num = fw ? FullWidthDigits(std::to_string(n)) : std::to_string(n);
-      Emit(b, g, "严格落实合法性审查制度，", "审查各类合同" + num + "件", n, "件", "exact", "count", "审查合同", "，");
+      Emit(b, g, "严格落实合法性审查制度，", "审查各类合同" + num + "件", n, "件", "exact", "count", "审查合同", "，", {"legal_review.contracts"});
       const int d = r.Between(1, 12);
-      Emit(b, g, "", "审查重大行政决策" + std::to_string(d) + "件", d, "件", "exact", "count", "审查重大行政决策", "。");
+      Emit(b, g, "", "审查重大行政决策" + std::to_string(d) + "件", d, "件", "exact", "count", "审查重大行政决策", "。", {"legal_review.decisions"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(1, 9);
-      Emit(b, g, "行政机关负责人", "出庭应诉" + std::to_string(n) + "次", n, "次", "exact", "count", "出庭应诉", "，");
-      Emit(b, g, "", "出庭应诉率达100%", 100, "%", "exact", "percent", "出庭应诉率", "。");
+      Emit(b, g, "行政机关负责人", "出庭应诉" + std::to_string(n) + "次", n, "次", "exact", "count", "出庭应诉", "，", {"litigation.court_appearances"});
+      Emit(b, g, "", "出庭应诉率达100%", 100, "%", "exact", "percent", "出庭应诉率", "。", {"litigation.appearance_rate"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(10, 300);
@@ -120,31 +124,137 @@ const std::vector<QuantityWriter> kQuantities = {
       const char* marker[] = {"近", "超过", "至少"};
       const char* approx[] = {"less_than", "more_than", "at_least"};
       Emit(b, g, "", std::string("受理群众来信来访") + marker[kind] + std::to_string(n) + "件", n, "件", approx[kind],
-           "count", "受理群众来信来访", "，");
+           "count", "受理群众来信来访", "，", {"petitions.received"});
       const int p = r.Between(95, 100);
-      Emit(b, g, "", "按期办结率" + std::to_string(p) + "%", p, "%", "exact", "percent", "信访按期办结率", "。");
+      Emit(b, g, "", "按期办结率" + std::to_string(p) + "%", p, "%", "exact", "percent", "信访按期办结率", "。", {"petitions.resolution_rate"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(2, 9);
       Emit(b, g, "", "组织干部职工法律知识培训" + ChineseNumber(n) + "次", n, "次", "exact", "count", "干部职工法律知识培训",
-           "，");
-      Emit(b, g, "", "参考率100%", 100, "%", "exact", "percent", "法治理论知识考试参考率", "，");
+           "，", {"training.sessions"});
+      Emit(b, g, "", "参考率100%", 100, "%", "exact", "percent", "法治理论知识考试参考率", "，", {"exam.participation_rate"});
       const int p = r.Between(90, 100);
-      Emit(b, g, "", "合格率" + std::to_string(p) + "%", p, "%", "exact", "percent", "法治理论知识考试合格率", "。");
+      Emit(b, g, "", "合格率" + std::to_string(p) + "%", p, "%", "exact", "percent", "法治理论知识考试合格率", "。", {"exam.pass_rate"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int whole = r.Between(5, 200);
       const int tenth = r.Between(1, 9);
       const std::string amount = std::to_string(whole) + "." + std::to_string(tenth);
       Emit(b, g, "", "投入法治建设经费" + amount + "万元", whole + tenth / 10.0, "万元", "exact", "money",
-           "法治建设经费", "，保障各项工作顺利开展。");
+           "法治建设经费", "，保障各项工作顺利开展。", {"finance.funding"});
     },
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(1, 9);
-      Emit(b, g, "", "开展突发事件应急演练" + std::to_string(n) + "次", n, "次", "exact", "count", "突发事件应急演练", "，");
+      Emit(b, g, "", "开展突发事件应急演练" + std::to_string(n) + "次", n, "次", "exact", "count", "突发事件应急演练", "，", {"emergency.drills"});
       const int t = r.Between(1, 9);
-      Emit(b, g, "", "排查安全隐患十余处", 10, "处", "more_than", "count", "排查安全隐患", "，");
-      Emit(b, g, "", "整改到位" + std::to_string(t) + "处", t, "处", "exact", "count", "安全隐患整改", "。");
+      Emit(b, g, "", "排查安全隐患十余处", 10, "处", "more_than", "count", "排查安全隐患", "，", {"safety.hazards"});
+      Emit(b, g, "", "整改到位" + std::to_string(t) + "处", t, "处", "exact", "count", "安全隐患整改", "。", {"safety.hazards"});
+    },
+    // The counted thing named earlier in the clause: the number at its end.
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const std::string activity = Pick(r, {"“法律进社区”", "“法律进乡村”", "“送法下乡”", "法治宣传进集市"});
+      const int n = r.Between(2, 30);
+      const std::string marker = Pick(r, {"走进社区开展", "全年累计开展", "深入村组开展"});
+      *b += "组织普法志愿者深入开展" + activity + "活动，";
+      Emit(b, g, "", marker + std::to_string(n) + "场次", n, "场次", "exact", "count", activity + "活动", "，",
+           {"legal_awareness.events"});
+      const int a = r.Between(3, 90) * 10;
+      Emit(b, g, "", "覆盖群众" + std::to_string(a) + "余人次", a, "人次", "more_than", "count", "活动受众", "。",
+           {"legal_awareness.audience"});
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int s = r.Between(2, 12);
+      const std::string topic = Pick(r, {"民法典", "行政处罚法", "习近平法治思想", "安全生产法"});
+      Emit(b, g, "围绕" + topic + "举办村（社区）干部法治培训班，", "累计开展" + ChineseNumber(s) + "期", s, "期", "exact",
+           "count", "法治培训班", "，", {"training.sessions"});
+      const int p = r.Between(10, 90) * 10;
+      Emit(b, g, "", "参训" + std::to_string(p) + "余人次", p, "人次", "more_than", "count", "参训人员", "。",
+           {"training.participants"});
+    },
+    // Titles in 《》 never choose the topic; people are never sessions.
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const std::string law = Pick(r, {"《信访工作条例》", "《人民调解法》", "《行政复议法》", "《法律援助法》"});
+      const int n = r.Between(2, 9);
+      Emit(b, g, "", "组织学习《中华人民共和国民法典》" + law + "等法律法规" + std::to_string(n) + "次", n, "次", "exact",
+           "count", "学习法律法规", "，", {"training.sessions"});
+      const int k = r.Between(5, 30);
+      Emit(b, g, "", std::to_string(k) + "名党政主要负责人现场述法", k, "名", "exact", "count", "现场述法负责人", "。",
+           {"law_reporting.reporters"});
+    },
+    // 其中 sub-counts of a total.
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int simple = r.Between(20, 200), normal = r.Between(10, 300);
+      const int total = simple + normal;
+      Emit(b, g, "", "共计立案查处各类案件" + std::to_string(total) + "件", total, "件", "exact", "count",
+           "立案查处案件", "（其中", {"enforcement.cases"});
+      Emit(b, g, "", "简易程序" + std::to_string(simple) + "件", simple, "件", "exact", "count", "简易程序案件", "，",
+           {"enforcement.cases"});
+      Emit(b, g, "", "普通程序" + std::to_string(normal) + "件", normal, "件", "exact", "count", "普通程序案件", "），",
+           {"enforcement.cases"});
+      const int fine = r.Between(1, 9);
+      Emit(b, g, "", "罚没金额0." + std::to_string(fine) + "万余元", fine / 10.0, "万元", "more_than", "money",
+           "罚没金额", "。", {"enforcement.fines"});
+    },
+    // Rates that keep their own qualifier; shared rates.
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int c = r.Between(80, 99);
+      Emit(b, g, "", "行政执法案件结案率" + std::to_string(c) + ".5%", c + 0.5, "%", "exact", "percent", "结案率", "，",
+           {"enforcement.case_closure_rate"});
+      Emit(b, g, "", "信访事项按时办结率100%", 100, "%", "exact", "percent", "按时办结率", "，",
+           {"petitions.resolution_rate"});
+      const int d = r.Between(90, 99);
+      Emit(b, g, "", "公示率" + std::to_string(d) + "%", d, "%", "exact", "percent", "公示率", "。",
+           {"enforcement.disclosure_rate"});
+      *b += "群众来访";
+      const int v = r.Between(20, 200);
+      Emit(b, g, "", "接待" + std::to_string(v) + "人次", v, "人次", "exact", "count", "接待来访群众", "，",
+           {"petitions.visitors"});
+      *b += "群众反映良好。";
+    },
+    // Mixed units for one activity, new ids.
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int inspections = r.Between(10, 80);
+      Emit(b, g, "", "开展行政执法检查" + std::to_string(inspections) + "次", inspections, "次", "exact", "count",
+           "行政执法检查", "，", {"enforcement.inspections"});
+      const int rc = r.Between(1, 6);
+      Emit(b, g, "", "办理行政复议案件" + std::to_string(rc) + "件", rc, "件", "exact", "count", "行政复议案件", "，",
+           {"litigation.reconsideration_cases"});
+      const int docs = r.Between(1, 9);
+      Emit(b, g, "", "报送规范性文件备案审查" + std::to_string(docs) + "件", docs, "件", "exact", "count",
+           "规范性文件备案审查", "，", {"legal_review.normative_documents"});
+      const int ev = r.Between(100, 2000);
+      Emit(b, g, "", "网格员上报处置网格事件" + std::to_string(ev) + "件", ev, "件", "exact", "count", "网格事件", "。",
+           {"grid.events"});
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int m = r.Between(4, 24);
+      Emit(b, g, "坚持党委会会前学法，", "全年开展会前学法" + std::to_string(m) + "次", m, "次", "exact", "count",
+           "会前学法", "，", {"training.study_meetings"});
+      const int books = r.Between(5, 40) * 100;
+      Emit(b, g, "", "印制发放民法典小册子" + std::to_string(books) + "余册", books, "册", "more_than", "count",
+           "民法典小册子", "，", {"legal_awareness.materials"});
+      const int q = r.Between(30, 400);
+      Emit(b, g, "", "解答群众法律咨询" + std::to_string(q) + "余次", q, "次", "more_than", "count", "法律咨询", "。",
+           {"legal_awareness.consultations"});
+    },
+};
+
+// The plans section: quantities there are targets of the same metrics.
+const std::vector<QuantityWriter> kTargets = {
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int p = r.Between(95, 99);
+      Emit(b, g, "力争", "矛盾纠纷调解成功率达到" + std::to_string(p) + "%以上", p, "%", "more_than", "percent",
+           "调解成功率", "；", {"mediation.success_rate"});
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(4, 12);
+      Emit(b, g, "计划", "组织干部法治培训" + std::to_string(n) + "场", n, "场", "exact", "count", "干部法治培训", "；",
+           {"training.sessions"});
+    },
+    [](Rng& r, std::string* b, std::vector<Gold>* g) {
+      const int n = r.Between(10, 40);
+      Emit(b, g, "", "开展“法律进万家”活动" + std::to_string(n) + "场次", n, "场次", "exact", "count", "法律进万家活动",
+           "；", {"legal_awareness.events"});
     },
 };
 
@@ -239,7 +349,7 @@ Report MakeReport(Rng& r, const Place& p, int year) {
       std::vector<size_t> order(kQuantities.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[r.Below(i)]);
-      const int count = r.Between(3, static_cast<int>(order.size()));
+      const int count = r.Between(3, std::min(static_cast<int>(order.size()), 12));  // six sub-headings at most
       for (int q = 0; q < count; ++q) {
         if (q % 2 == 0) text += SubMarker(sub_style, q / 2) + "依法履职，推进重点工作落实。";
         std::string body;
@@ -259,7 +369,13 @@ Report MakeReport(Rng& r, const Place& p, int year) {
     } else if (h == 1) {
       text += "一是法治宣传的针对性还不够强；二是基层执法力量相对薄弱。\n";
     } else {
-      text += "一是持续加强法治宣传教育；二是进一步规范行政执法行为。\n";
+      text += "一是持续加强法治宣传教育；二是进一步规范行政执法行为。";
+      if (r.Chance(60)) {
+        std::string body;
+        kTargets[r.Below(kTargets.size())](r, &body, &rep.gold);
+        text += "三是" + body;
+      }
+      text += "\n";
     }
   }
   const bool dated = r.Chance(50);
@@ -414,6 +530,7 @@ Result<CorpusStats> GenerateCorpus(const CorpusOptions& options) {
       j["approx"] = g.approx;
       j["kind"] = g.kind;
       j["subject"] = g.subject;
+      j["ok_metrics"] = g.ok_metrics;
       gold_out << j.dump() << "\n";
       ++stats.gold_items;
     }

@@ -662,7 +662,7 @@ class SentenceParser {
                              (b_.at(j + 1) == U'余' || b_.at(j + 1) == U'多') && b_.at(j + 2) == U'元';
     if (split_money) {
       suffix = cpb::APPROX_MORE_THAN;
-      q->unit = b_.at(j) == U'万' ? "万元" : "亿元";
+      q->unit = Utf8(j, j + 1) + Utf8(j + 2, j + 3);  // 万元 as written (萬元)
       q->kind = kMoney;
       q->unit_begin = j;
       j += 3;
@@ -809,7 +809,9 @@ class SentenceParser {
     char32_t after_unit = b_.at(q.unit_end);
     // An ASCII full stop (reports typed with ASCII punctuation) ends the
     // clause unless a digit follows (a decimal point).
-    if (after_unit == U'.' && ArabicDigit(b_.at(q.unit_end + 1)) < 0) after_unit = U'。';
+    if (after_unit == U'.' && (ArabicDigit(b_.at(q.unit_end + 1)) < 0 || q.unit_end > q.unit_begin)) {
+      after_unit = U'。';  // after a measure word a '.' is never a decimal point
+    }
     // Ordinals, distributives, codes: 第3次, 每人, 最后一公里, G20, 5G.
     if (before == U'第' || before == U'每' || before == U'逐' || IsAsciiLetter(before) || before == U'#' ||
         before == U'.' || before == U'/') {
@@ -1358,6 +1360,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
       const size_t clause_end = ClauseEnd(buf, q.claim_end);
       size_t follow_end = q.claim_end;
       while (follow_end < clause_end && ArabicDigit(buf.cp[follow_end]) < 0 &&
+             buf.cp[follow_end] != U'.' &&  // after the quantity an ASCII '.' is a full stop
              !(IsChineseNumeral(buf.cp[follow_end]) && follow_end > q.claim_end) &&
              buf.cp[follow_end] != U'、' && follow_end - q.claim_end < 16) {
         ++follow_end;
@@ -1411,10 +1414,10 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         last_plain_subject = plain_subject;
         request.context = context_views;
         request.kind = q.kind;
-        const std::string plain_unit =
-            q.unit_end > q.unit_begin && q.unit == parser.Utf8(q.unit_begin, q.unit_end)
-                ? parser.Simplified(q.unit_begin, q.unit_end)
-                : q.unit;
+        std::string plain_unit;  // the unit with simplified characters (萬元 → 万元)
+        for (size_t p = 0; p < q.unit.size();) {
+          text::AppendUtf8(impl_->variants->ToSimplified(text::DecodeUtf8(q.unit, &p)), &plain_unit);
+        }
         request.unit = plain_unit;
         request.noun = NounAfter(buf, q);
         (void)subject_cps;

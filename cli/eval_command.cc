@@ -1,5 +1,6 @@
 // `reportflow eval --gold FILE --reports DIR`: precision and recall of the
-// extractor against hand-checked (or generated) gold annotations.
+// extractor against hand-checked (or generated) gold annotations, and the
+// metric accuracy when the gold names acceptable metric ids (ok_metrics).
 #include <iostream>
 
 #include "cli/commands.h"
@@ -11,7 +12,7 @@ namespace {
 
 struct EvalArgs {
   std::string gold, reports, taxonomy;
-  double min_precision = 0, min_recall = 0;
+  double min_precision = 0, min_recall = 0, min_metric_accuracy = 0;
 };
 
 int Eval(const EvalArgs& args) {
@@ -41,6 +42,10 @@ int Eval(const EvalArgs& args) {
               << args.min_recall << "\n";
     return 1;
   }
+  if (report->metric_accuracy < args.min_metric_accuracy) {
+    std::cerr << "reportflow eval: metric accuracy below the required " << args.min_metric_accuracy << "\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -54,6 +59,8 @@ void AddEvalCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--taxonomy", args->taxonomy, "taxonomy YAML (default: built in)");
   cmd->add_option("--min-precision", args->min_precision, "exit 1 below this precision");
   cmd->add_option("--min-recall", args->min_recall, "exit 1 below this recall");
+  cmd->add_option("--min-metric-accuracy", args->min_metric_accuracy,
+                  "exit 1 below this metric accuracy (gold lines with ok_metrics)");
   cmd->callback([args, exit_code] { *exit_code = Eval(*args); });
 }
 

@@ -200,6 +200,26 @@ bool Gazetteer::Contains(std::u32string_view name) const {
   return it != full_index_.end() && KeyText(*it) == name;
 }
 
+template <typename Pred>
+bool Gazetteer::AnyStrong(std::u32string_view name, Pred pred) const {
+  auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
+                             [this](const Key& k, U32View n) { return KeyText(k) < n; });
+  for (; it != full_index_.end() && KeyText(*it) == name; ++it) {
+    if (it->variant <= 1 && pred(units_[it->unit].level)) return true;
+  }
+  return false;
+}
+
+bool Gazetteer::HasTownship(std::u32string_view name) const {
+  return AnyStrong(name, [](Level l) { return l == Level::kTownship; });
+}
+bool Gazetteer::HasCounty(std::u32string_view name) const {
+  return AnyStrong(name, [](Level l) { return l == Level::kCounty; });
+}
+bool Gazetteer::HasRegion(std::u32string_view name) const {
+  return AnyStrong(name, [](Level l) { return l != Level::kTownship; });
+}
+
 std::string Gazetteer::name(UnitId id) const {
   std::string out;
   for (char32_t c : name32(id)) text::AppendUtf8(c, &out);

@@ -67,6 +67,11 @@ class Gazetteer {
   std::vector<UnitId> FindShort(std::u32string_view name) const;
   // True if some unit has `name` as canonical name or variant (no allocation).
   bool Contains(std::u32string_view name) const;
+  // Whether a township / county / region unit is called `name`.
+  // No allocation: for scanning text. Canonical names and 街 forms only.
+  bool HasTownship(std::u32string_view name) const;
+  bool HasCounty(std::u32string_view name) const;
+  bool HasRegion(std::u32string_view name) const;  // province, city or county
 
   Level level(UnitId id) const { return units_[id].level; }
   std::string name(UnitId id) const;
@@ -109,6 +114,8 @@ class Gazetteer {
   }
   std::vector<UnitId> Lookup(const std::vector<Key>& index, std::u32string_view name,
                              uint8_t max_variant = 2) const;
+  template <typename Pred>
+  bool AnyStrong(std::u32string_view name, Pred pred) const;
   void AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit);
 
   std::vector<Unit> units_;

@@ -204,6 +204,9 @@ void FindChains(U32View s, size_t b, size_t e, cpb::PlaceSource source, const Na
 // ---------------------------------------------------------------------------
 // Mentions
 
+// The characters RegionPhrases stops at (region suffixes, the end of 根据/按照).
+const CharSet kRegionPhraseChars(U"县区旗市据照");
+
 // Mentions with their start (normalised-char index), to order them.
 using Found = std::vector<std::pair<size_t, Mention>>;
 
@@ -245,18 +248,8 @@ struct Finder {
     return x;
   }
 
-  bool IsRegion(U32View name) const {
-    for (geo::UnitId id : g.Find(name)) {
-      if (g.level(id) != Level::kTownship) return true;
-    }
-    return false;
-  }
-  bool IsCounty(U32View name) const {
-    for (geo::UnitId id : g.Find(name)) {
-      if (g.level(id) == Level::kCounty) return true;
-    }
-    return false;
-  }
+  bool IsRegion(U32View name) const { return g.HasRegion(name); }
+  bool IsCounty(U32View name) const { return g.HasCounty(name); }
 
   // The longest gazetteer region name starting at p within [p, e), or 0.
   size_t RegionAt(size_t p, size_t e) const {
@@ -315,10 +308,7 @@ struct Finder {
         const bool after_region = p > b && (s[p - 1] == U'县' || s[p - 1] == U'区' || s[p - 1] == U'市' ||
                                             s[p - 1] == U'旗' || s[p - 1] == U'府');
         if (!IsChainBoundary(s, p, b) && !after_region) continue;
-        const U32View name = s.substr(p, len);
-        bool township = false;
-        for (geo::UnitId id : g.FindStrong(name)) township |= g.level(id) == Level::kTownship;
-        if (!township) continue;
+        if (!g.HasTownship(s.substr(p, len))) continue;
         Mention x = Make(p, q + 1, source, Level::kTownship);
         x.must_exist = true;
         out->emplace_back(p, std::move(x));
@@ -330,26 +320,37 @@ struct Finder {
   // Regions named as superiors: <name>(县|区|旗|市)(委|党委|人民政府|政府)
   // and 根据/按照<name>…, the name starting at a boundary.
   void RegionPhrases(size_t b, size_t e, cpb::PlaceSource source, std::vector<Mention>* out) const {
+    const char32_t* d = s.data();
+    const size_t n = s.size();
+    size_t cite_end = kNpos;  // end of the last 根据/按照
     for (size_t q = b + 1; q < e; ++q) {
-      const char32_t c = s[q];
-      if (c != U'县' && c != U'区' && c != U'旗' && c != U'市') continue;
-      const bool superior = StartsWith(s, q + 1, U"委") || StartsWith(s, q + 1, U"党委") ||
-                            StartsWith(s, q + 1, U"人民政府") || StartsWith(s, q + 1, U"政府");
-      bool cited = false;  // 根据X旗…, 按照X县…
-      if (!superior) {
-        for (size_t p = q >= b + 9 ? q - 9 : b; p + 2 < q && !cited; ++p) {
-          cited = StartsWith(s, p, U"根据") || StartsWith(s, p, U"按照");
-        }
-        if (!cited) continue;
+      const char32_t c = d[q];
+      if (!kRegionPhraseChars.Has(c)) continue;
+      if ((c == U'据' && d[q - 1] == U'根') || (c == U'照' && d[q - 1] == U'按')) {
+        cite_end = q + 1;
+        continue;
       }
-      for (size_t p = q >= b + 8 ? q - 8 : b; p + 1 <= q; ++p) {
-        if (p > b && IsHan(s[p - 1]) && s[p - 1] != U'在' && !(p >= b + 2 && (StartsWith(s, p - 2, U"根据") ||
-                                                                               StartsWith(s, p - 2, U"按照") ||
-                                                                               StartsWith(s, p - 2, U"中共")))) {
-          continue;
+      const char32_t next = q + 1 < n ? d[q + 1] : 0;
+      const bool superior = (next == U'委') || (next == U'党' && StartsWith(s, q + 1, U"党委")) ||
+                            (next == U'人' && StartsWith(s, q + 1, U"人民政府")) ||
+                            (next == U'政' && StartsWith(s, q + 1, U"政府"));
+      // 根据X旗…, 按照X县…: the name right after the verb.
+      const bool cited = cite_end != kNpos && q > cite_end && q - cite_end < 8;
+      if (!superior && !cited) continue;
+      // The name starts at a boundary: the range start, a non-Han character,
+      // 在, or the end of 根据/按照/中共.
+      const size_t lo = q >= b + 8 ? q - 8 : b;
+      for (size_t p = lo; p < q; ++p) {
+        if (p > b && IsHan(d[p - 1])) {
+          const char32_t prev = d[p - 1];
+          const bool after_word = prev == U'在' ||
+                                  (p >= b + 2 && ((prev == U'据' && d[p - 2] == U'根') ||
+                                                  (prev == U'照' && d[p - 2] == U'按') ||
+                                                  (prev == U'共' && d[p - 2] == U'中')));
+          if (!after_word) continue;
         }
         const U32View name = s.substr(p, q + 1 - p);
-        if (name.size() < 2 || !IsRegion(name)) continue;
+        if (!IsRegion(name)) continue;
         out->push_back(Make(p, q + 1, source, IsCounty(name) ? Level::kCounty : Level::kCity));
         break;
       }
@@ -373,6 +374,7 @@ bool IsBody(pb::BlockKind k) {
 
 constexpr size_t kFirstSentenceChars = 160;
 constexpr size_t kMaxBodyRegions = 16;
+constexpr size_t kBodyRegionChars = 8000;
 
 }  // namespace
 
@@ -401,19 +403,13 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
   std::vector<Chain> opening;
   for (const auto& [b, e] : first) FindChains(s, b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, kHeaderNames, &opening);
   // Body chains (strict name rules).
-  std::vector<Chain> body;
-  for (const Piece& p : layout.pieces) {
-    if (IsBody(p.kind)) FindChains(s, p.begin, p.end, cpb::PLACE_SOURCE_BODY, kBodyNames, &body);
-  }
-  std::map<std::u32string, int> counts;
-  for (const Chain& c : body) {
-    const Unit& t = c.units.back();
-    ++counts[std::u32string(s.substr(t.begin, t.end - t.begin))];
-  }
+  // How often a unit's name occurs in the whole text (up to 2).
   auto count_of = [&](const Chain& c) {
     const Unit& t = c.units.back();
-    auto it = counts.find(std::u32string(s.substr(t.begin, t.end - t.begin)));
-    return it == counts.end() ? 0 : it->second;
+    const U32View name = s.substr(t.begin, t.end - t.begin);
+    int n = 0;
+    for (size_t q = s.find(name); q != kNpos && n < 2; q = s.find(name, q + 1)) ++n;
+    return n;
   };
 
   // 1. Townships in title, issuer and signature lines.
@@ -446,19 +442,41 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
   }
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
-  // Body chains named twice or followed by an organ word, most frequent first.
+  // 4. Only when nothing above names a unit (or only names the gazetteer
+  // lacks and the text does not repeat): body chains named twice or
+  // followed by an organ word, most frequent first (the one full scan of the
+  // body, skipped for most reports).
+  std::vector<Chain> body;
+  bool settled = false;  // some mention above is trusted or known to the gazetteer
+  for (const Mention& u : ev.units) settled = settled || !u.must_exist || f.g.Contains(u.name);
+  if (!settled) {
+    for (const Piece& p : layout.pieces) {
+      if (IsBody(p.kind)) FindChains(s, p.begin, p.end, cpb::PLACE_SOURCE_BODY, kBodyNames, &body);
+    }
+  }
+  std::map<std::u32string, int> counts;
+  for (const Chain& c : body) {
+    const Unit& t = c.units.back();
+    ++counts[std::u32string(s.substr(t.begin, t.end - t.begin))];
+  }
+  auto body_count = [&](const Chain& c) {
+    const Unit& t = c.units.back();
+    return counts[std::u32string(s.substr(t.begin, t.end - t.begin))];
+  };
   std::vector<const Chain*> eligible;
   for (const Chain& c : body) {
-    if (c.organ || count_of(c) >= 2) eligible.push_back(&c);
+    if (c.organ || body_count(c) >= 2) eligible.push_back(&c);
   }
   std::stable_sort(eligible.begin(), eligible.end(),
-                   [&](const Chain* a, const Chain* b) { return count_of(*a) > count_of(*b); });
+                   [&](const Chain* a, const Chain* b) { return body_count(*a) > body_count(*b); });
   for (const Chain* c : eligible) ev.units.push_back(f.UnitMention(*c, /*must_exist=*/false));
-  found.clear();
-  for (const Piece& p : layout.pieces) {
-    if (IsBody(p.kind)) f.KnownTownships(p.begin, p.end, cpb::PLACE_SOURCE_BODY, true, &found);
+  if (!settled) {
+    found.clear();
+    for (const Piece& p : layout.pieces) {
+      if (IsBody(p.kind)) f.KnownTownships(p.begin, p.end, cpb::PLACE_SOURCE_BODY, true, &found);
+    }
+    for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
   }
-  for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
 
   // Regions: header and addressee lines first.
   for (const Piece& p : layout.pieces) {
@@ -467,24 +485,41 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
       f.RegionPhrases(p.begin, p.end, SourceOf(p.kind), &ev.regions);
     }
   }
-  // Body chains that end in a header or first-sentence unit's name give its parents.
-  if (!ev.units.empty()) {
-    for (const Chain& c : body) {
-      const Unit& t = c.units.back();
-      if (c.units.size() < 2) continue;
-      bool same = false;
-      for (const Mention& u : ev.units) same |= U32View(u.name) == s.substr(t.begin, t.end - t.begin);
-      if (!same) continue;
-      for (Mention& parent : f.UnitMention(c, false).chain) {
-        parent.attached = true;
-        ev.regions.push_back(std::move(parent));
+  // Chains elsewhere that end in the first unit names give their parents
+  // (…巫溪县花台乡): look back from each occurrence of the name.
+  std::vector<std::u32string> names;
+  for (const Mention& u : ev.units) {
+    if (names.size() == 3) break;
+    if (u.level == Level::kTownship && std::find(names.begin(), names.end(), u.name) == names.end()) {
+      names.push_back(u.name);
+    }
+  }
+  for (const std::u32string& name : names) {
+    for (size_t q = s.find(name); q != kNpos; q = s.find(name, q + 1)) {
+      const size_t end = q + name.size();
+      for (size_t p = q > 30 ? q - 30 : 0; p < q; ++p) {
+        if (!IsHan(s[p]) || !IsChainBoundary(s, p, 0)) continue;
+        std::vector<Unit> units;
+        if (ParseChainFrom(s, p, end, &units, kBodyNames) && units.back().end == end && units.size() > 1) {
+          for (Mention& parent : f.UnitMention(Chain{std::move(units), cpb::PLACE_SOURCE_BODY, false}, false).chain) {
+            parent.attached = true;
+            ev.regions.push_back(std::move(parent));
+          }
+          break;
+        }
       }
     }
   }
+  // Body phrases, in the first kBodyRegionChars characters of the body
+  // (where reports name their superiors) and at most kMaxBodyRegions.
   std::vector<Mention> phrases;
+  size_t scanned = 0;
   for (const Piece& p : layout.pieces) {
-    if (IsBody(p.kind)) f.RegionPhrases(p.begin, p.end, cpb::PLACE_SOURCE_BODY, &phrases);
-    if (phrases.size() >= kMaxBodyRegions) break;
+    if (!IsBody(p.kind)) continue;
+    const size_t end = std::min<size_t>(p.end, p.begin + (kBodyRegionChars - scanned));
+    f.RegionPhrases(p.begin, end, cpb::PLACE_SOURCE_BODY, &phrases);
+    scanned += end - p.begin;
+    if (phrases.size() >= kMaxBodyRegions || scanned >= kBodyRegionChars) break;
   }
   for (Mention& x : phrases) ev.regions.push_back(std::move(x));
   // Document-number prefixes: 巫溪府办发〔2023〕38号 -> 巫溪.

@@ -89,6 +89,8 @@ constexpr U32View kHeaderNameStopChars =
 constexpr U32View kHeaderNameStopStart = U"乡镇县区市省村街组社每";
 
 const CharSet kNameStopCharSet(kNameStopChars);
+// Determiners that make a generic phrase (全县各乡, 本镇, 该乡), not a name.
+const CharSet kGenericChars(U"全各本该每我其此这那");
 const CharSet kNameStopStartSet(kNameStopStart);
 const CharSet kHeaderNameStopCharSet(kHeaderNameStopChars);
 const CharSet kHeaderNameStopStartSet(kHeaderNameStopStart);
@@ -263,9 +265,12 @@ struct Finder {
   // County-level units (县 区 旗 county-level 市) named as a report's own
   // unit in [b, e): a run of gazetteer region names at a boundary whose last
   // name is a county, not followed by 委 or 政府 (区委 names a superior) —
-  // 人民政府 is allowed in issuer and signature lines.
+  // 人民政府 is allowed in title, issuer and signature lines.
   void CountyUnits(size_t b, size_t e, cpb::PlaceSource source, Found* out) const {
-    const bool organ_ok = source == cpb::PLACE_SOURCE_ISSUER || source == cpb::PLACE_SOURCE_SIGNATURE;
+    // XX县人民政府 is the county government itself in header lines
+    // (XX县人民政府关于…的报告); in sentences it names a superior.
+    const bool organ_ok = source == cpb::PLACE_SOURCE_TITLE || source == cpb::PLACE_SOURCE_ISSUER ||
+                          source == cpb::PLACE_SOURCE_SIGNATURE;
     for (size_t p = b; p < e; ++p) {
       if (!IsHan(s[p]) || !IsChainBoundary(s, p, b) || kHeaderNameStopStartSet.Has(s[p])) continue;
       std::vector<std::pair<size_t, size_t>> run;
@@ -420,14 +425,24 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
       }
     }
   };
-  for (const Chain& c : header) ev.units.push_back(f.UnitMention(c, /*must_exist=*/false));
+  // A header name the gazetteer lacks is reported (NOT_FOUND) only if it
+  // also passes the strict body rules (全县各乡 is not a name).
+  auto strict_name = [&](const Chain& c) {
+    const Unit& t = c.units.back();
+    for (size_t k = t.begin; k + t.suffix_len < t.end; ++k) {
+      if (kGenericChars.Has(s[k])) return false;
+    }
+    return true;
+  };
+  for (const Chain& c : header) ev.units.push_back(f.UnitMention(c, /*must_exist=*/!strict_name(c)));
   Found found;
   header_pieces([&](const Piece& p, cpb::PlaceSource src) { f.KnownTownships(p.begin, p.end, src, false, &found); });
   // 2. Else a county's own report named in the header (下陆区2025年…).
-  if (ev.units.empty() && found.empty()) {
+  auto usable = [&](const Mention& u) { return !u.must_exist || f.g.Contains(u.name); };
+  if (std::none_of(ev.units.begin(), ev.units.end(), usable) && found.empty()) {
     header_pieces([&](const Piece& p, cpb::PlaceSource src) { f.CountyUnits(p.begin, p.end, src, &found); });
   }
-  const bool header_named = !ev.units.empty() || !found.empty();
+  const bool header_named = std::any_of(ev.units.begin(), ev.units.end(), usable) || !found.empty();
   for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
   // 3. The first sentences: townships and (without a header unit) county
   // units, the earliest first ("2025年，下陆区坚持…团城山街道…" is a county report).

@@ -5,6 +5,7 @@
 // reports, 苏木) and the rules for names the gazetteer lacks.
 #include <gtest/gtest.h>
 
+#include "common/text/encoding.h"
 #include "services/segment/segmenter.h"
 #include "tests/testing/test_util.h"
 
@@ -183,6 +184,54 @@ TEST(PlaceFinderTest, CountyLevelReports) {
   m = Meta("2023年，在静海区委的领导下，全面推进依法行政。\n");
   EXPECT_EQ(m.unit_level(), cpb::REGION_LEVEL_UNSPECIFIED);
   EXPECT_EQ(m.county(), "");
+}
+
+TEST(PlaceFinderTest, CountyGovernmentTitleAndSignature) {
+  auto m = Meta(std::string("静海区人民政府关于2023年法治政府建设情况的报告\n天津市人民政府：\n") + kBody);
+  EXPECT_EQ(m.unit_level(), cpb::REGION_LEVEL_COUNTY);
+  EXPECT_EQ(m.county(), "静海区");
+  EXPECT_EQ(m.province(), "天津市");
+  // No title; only the signature names the county government.
+  m = Meta(std::string(kBody) + "下陆区人民政府\n2024年2月1日\n");
+  EXPECT_EQ(m.unit_level(), cpb::REGION_LEVEL_COUNTY);
+  EXPECT_EQ(m.county(), "下陆区");
+  ASSERT_GT(m.place().sources_size(), 0);
+  EXPECT_EQ(m.place().sources(0), cpb::PLACE_SOURCE_SIGNATURE);
+}
+
+TEST(PlaceFinderTest, Gb18030Report) {
+  // Ingest decodes GB18030 to UTF-8 before segmentation; the place survives.
+  const std::string utf8 = std::string("2023年，五常街道深入推进依法行政。\n") + kBody;
+  auto gb = text::ConvertFromUtf8(utf8, "GB18030");
+  ASSERT_TRUE(gb.ok());
+  auto decoded = text::DecodeToUtf8(*gb);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->encoding, "GB18030");
+  const auto m = Meta(decoded->utf8);
+  EXPECT_EQ(m.township(), "五常街道");
+  EXPECT_EQ(m.county(), "余杭区");
+}
+
+TEST(PlaceFinderTest, EthnicTownshipWrittenShortNeedsItsCounty) {
+  // 花溪彝族苗族乡 (黔西市) written 花溪乡: only with 黔西市 named.
+  auto m = Meta(std::string("花溪乡2023年法治政府建设工作报告\n") + kBody);
+  EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_NOT_FOUND);
+  EXPECT_EQ(m.county(), "");
+  m = Meta(std::string("花溪乡2023年法治政府建设工作报告\n黔西市委、市政府：\n") + kBody);
+  EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_RESOLVED);
+  EXPECT_EQ(m.township(), "花溪彝族苗族乡");
+  EXPECT_EQ(m.unit_type(), "民族乡");
+  EXPECT_EQ(m.county(), "黔西市");
+  EXPECT_EQ(m.city(), "毕节市");
+}
+
+TEST(PlaceFinderTest, TitleWordsAreNotUnits) {
+  // A county report about its townships: 全县各乡 is no unit.
+  const auto m = Meta(std::string("关于全县各乡镇法治政府建设情况的报告\n") +
+                      "2023年，静海区全面推进依法行政。\n" + kBody);
+  EXPECT_EQ(m.township(), "");
+  EXPECT_EQ(m.unit_level(), cpb::REGION_LEVEL_COUNTY);
+  EXPECT_EQ(m.county(), "静海区");
 }
 
 TEST(PlaceFinderTest, TitleNamingAnUnknownUnitIsNotReplaced) {

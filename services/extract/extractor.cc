@@ -198,15 +198,18 @@ bool FormsNounWithNext(char32_t unit, char32_t next) {
 // ----------------------------------------------------------------------------
 
 struct Buffer {
-  std::vector<char32_t> cp;
+  std::vector<char32_t> cp;   // cp[0, n) are the sentence; capacity only grows
   std::vector<uint32_t> off;  // byte offset of cp[i] in the document; off[n] = end
   std::vector<std::pair<uint32_t, uint32_t>> quotes;  // [open, close] indices, closed only
   std::vector<uint32_t> open;                         // scratch: unclosed quotes
+  size_t n = 0;
+  bool simplified = false;      // some character was read as its simplified form
+  bool length_changed = false;  // ... and its UTF-8 length differs from the stored one
 
-  size_t size() const { return cp.size(); }
-  char32_t at(size_t i) const { return i < cp.size() ? cp[i] : U'\0'; }
+  size_t size() const { return n; }
+  char32_t at(size_t i) const { return i < n ? cp[i] : U'\0'; }
   bool Has(size_t i, U32 s) const {
-    if (i + s.size() > cp.size()) return false;
+    if (i + s.size() > n) return false;
     for (size_t k = 0; k < s.size(); ++k) {
       if (cp[i + k] != s[k]) return false;
     }
@@ -219,51 +222,60 @@ struct Buffer {
   }
 };
 
-// A bitmap over the BMP of characters that can start a number (digits,
-// full-width digits, Chinese numerals): the scan visits only these.
-class NumberStartTable {
- public:
-  NumberStartTable() {
-    for (char32_t c = 0; c < 0x10000; ++c) {
-      if (ArabicDigit(c) >= 0 || IsChineseNumeral(c)) bits_[c >> 6] |= uint64_t{1} << (c & 63);
-    }
-  }
-  bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1) != 0; }
-
- private:
-  uint64_t bits_[0x10000 / 64] = {};
-};
-
-const NumberStartTable& NumberStarts() {
-  static const NumberStartTable table;
-  return table;
-}
-
 inline bool MaybeQuote(char32_t c) {
   return c == U'"' || (c >= 0x2018 && c <= 0x201D) || (c >= 0x300A && c <= 0x300F);
 }
 
-// Decodes text[begin, end) into `buf` and records where numbers may start.
+inline uint32_t Utf8Length(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
+
+// One entry per BMP code point: its simplified form (HanVariants) and what the
+// decoder needs to know about that form, so each character costs one look-up.
+class CharTable {
+ public:
+  static constexpr uint32_t kCodePoint = 0x1FFFFF;
+  static constexpr uint32_t kNumberStart = 1u << 24;   // a digit or Chinese numeral: a number may start here
+  static constexpr uint32_t kMaybeQuote = 1u << 25;    // a quotation mark or title bracket
+  static constexpr uint32_t kSimplified = 1u << 26;    // differs from the character as stored
+  static constexpr uint32_t kLengthChanged = 1u << 27;  // ... with another UTF-8 length
+
+  explicit CharTable(const text::HanVariants& variants) : entries_(0x10000) {
+    for (char32_t c = 0; c < 0x10000; ++c) {
+      const char32_t s = variants.ToSimplified(c);
+      uint32_t e = static_cast<uint32_t>(s) & kCodePoint;
+      if (ArabicDigit(s) >= 0 || IsChineseNumeral(s)) e |= kNumberStart;
+      if (MaybeQuote(s)) e |= kMaybeQuote;
+      if (s != c) e |= kSimplified;
+      if (Utf8Length(s) != Utf8Length(c)) e |= kLengthChanged;
+      entries_[c] = e;
+    }
+  }
+  uint32_t operator[](char32_t c) const { return entries_[c]; }
+
+ private:
+  std::vector<uint32_t> entries_;
+};
+
+// Decodes [begin, end) of `text` into `buf`, one code point per entry with its
+// byte offset, and records where numbers may start. Traditional characters
+// are read as their simplified forms (`chars`), so 萬元, 處 and 約 parse like
+// 万元, 处 and 约; every offset still points into the stored text, and
+// everything copied out of it is as written.
 // Returns false (with *bad_offset) if the range is not well-formed UTF-8:
 // every span and string the extractor emits must be valid UTF-8.
-// Decodes [begin, end) of `text` into `buf`, one code point per entry with its
-// byte offset. Traditional characters are read as their simplified forms
-// (`variants`), so 萬元, 處 and 約 parse like 万元, 处 and 约; every offset still
-// points into the stored text, and everything copied out of it is as written.
-bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, const text::HanVariants& variants, Buffer* buf,
-                std::vector<uint32_t>* starts, uint32_t* bad_offset) {
+bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, const text::HanVariants& variants,
+                const CharTable& chars, Buffer* buf, std::vector<uint32_t>* starts, uint32_t* bad_offset) {
   const uint32_t max = end - begin;
-  buf->cp.resize(max);
-  buf->off.resize(max + 1);
+  if (buf->cp.size() < max) buf->cp.resize(max);
+  if (buf->off.size() < max + 1) buf->off.resize(max + 1);
   buf->quotes.clear();
   buf->open.clear();
   starts->clear();
-  const NumberStartTable& table = NumberStarts();
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   char32_t* cp = buf->cp.data();
   uint32_t* off = buf->off.data();
   uint32_t n = 0;
   uint32_t i = begin;
+  uint32_t seen = 0;  // the flags of every character, or-ed
   while (i < end) {
     const unsigned char b = s[i];
     char32_t c;
@@ -297,10 +309,21 @@ bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, const text:
       *bad_offset = i;
       return false;
     }
-    c = variants.ToSimplified(c);
-    if (table.Has(c)) {
+    uint32_t flags = 0;
+    if (c < 0x10000) {
+      const uint32_t e = chars[c];
+      c = e & CharTable::kCodePoint;
+      flags = e & ~CharTable::kCodePoint;
+    } else {
+      const char32_t simple = variants.ToSimplified(c);  // outside the BMP: identity unless the table grows
+      if (simple != c) flags = CharTable::kSimplified | (Utf8Length(simple) != len ? CharTable::kLengthChanged : 0);
+      c = simple;
+      if (c < 0x10000) flags |= chars[c] & (CharTable::kNumberStart | CharTable::kMaybeQuote);
+    }
+    seen |= flags;
+    if (flags & CharTable::kNumberStart) {
       starts->push_back(n);
-    } else if (MaybeQuote(c)) {
+    } else if (flags & CharTable::kMaybeQuote) {
       if (IsOpenQuote(c)) {
         buf->open.push_back(n);
       } else if (IsCloseQuote(c) && !buf->open.empty()) {
@@ -321,8 +344,9 @@ bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, const text:
     i += len;
   }
   off[n] = end;
-  buf->cp.resize(n);
-  buf->off.resize(n + 1);
+  buf->n = n;
+  buf->simplified = (seen & CharTable::kSimplified) != 0;
+  buf->length_changed = (seen & CharTable::kLengthChanged) != 0;
   return true;
 }
 
@@ -907,11 +931,41 @@ class SentenceParser {
   // [from, to) with traditional characters read as simplified (for classification).
   std::string Simplified(size_t from, size_t to) const {
     std::string out;
-    if (to <= from) return out;
-    out.reserve((to - from) * 3);
-    for (size_t k = from; k < to; ++k) text::AppendUtf8(b_.cp[k], &out);
+    if (to > from) AppendSimplified(from, to, &out);
     return out;
   }
+  void AppendSimplified(size_t from, size_t to, std::string* out) const {
+    if (to <= from) return;
+    if (!b_.simplified) {  // every character as stored: the bytes are the text's
+      out->append(*text_, b_.off[from], b_.off[to] - b_.off[from]);
+      return;
+    }
+    if (!b_.length_changed && plain_ != nullptr) {  // byte-aligned with the text
+      out->append(*plain_, b_.off[from] - b_.off[0], b_.off[to] - b_.off[from]);
+      return;
+    }
+    AppendEncoded(from, to, out);
+  }
+  // [from, to) encoded from the code points (always a fresh encoding).
+  void AppendEncoded(size_t from, size_t to, std::string* out) const {
+    for (size_t k = from; k < to; ++k) text::AppendUtf8(b_.cp[k], out);
+  }
+  // [from, to) read as simplified, without copying when the sentence is
+  // byte-aligned with its simplified form (always, unless a character changes
+  // its UTF-8 length); else decoded into `*scratch`.
+  std::string_view SimplifiedView(size_t from, size_t to, std::string* scratch) const {
+    if (to <= from) return {};
+    if (!b_.simplified) return std::string_view(*text_).substr(b_.off[from], b_.off[to] - b_.off[from]);
+    if (!b_.length_changed && plain_ != nullptr) {
+      return std::string_view(*plain_).substr(b_.off[from] - b_.off[0], b_.off[to] - b_.off[from]);
+    }
+    scratch->clear();
+    AppendSimplified(from, to, scratch);
+    return *scratch;
+  }
+  // The whole sentence read as simplified (set when b_.simplified), which
+  // AppendSimplified() and SimplifiedView() slice.
+  void set_plain(const std::string* plain) { plain_ = plain; }
   void set_text(const std::string* text) { text_ = text; }
 
   const UnitDef* MatchUnit(size_t j) const {
@@ -969,6 +1023,7 @@ class SentenceParser {
 
   const Buffer& b_;
   const std::string* text_ = nullptr;
+  const std::string* plain_ = nullptr;
 };
 
 // ----------------------------------------------------------------------------
@@ -1215,19 +1270,35 @@ CountedNoun NounAfter(const Buffer& b, const Quantity& q) {
   return CountedNoun::kNone;
 }
 
-// The clauses of [floor, end) nearest first, at most `max` of them.
-void ContextClauses(const Buffer& b, const SentenceParser& parser, size_t floor, size_t end, size_t max,
-                    std::vector<std::string>* out) {
-  out->clear();
-  size_t to = end;
-  while (to > floor && out->size() < max) {
-    size_t from = to;
-    while (from > floor && !IsClauseBoundary(b.cp[from - 1])) --from;
-    if (to > from) out->push_back(parser.Simplified(from, to));
-    if (from == floor) break;
-    to = from - 1;
+// The context of a subject for the classifier: the clauses of [floor, end)
+// nearest first, at most `max` of them, read as simplified. Read only when the
+// classifier asks (most subjects decide their metric alone).
+class ClauseContext final : public ContextSource {
+ public:
+  // `scratch` holds the clauses that cannot be views into the sentence.
+  ClauseContext(const Buffer& b, const SentenceParser& parser, size_t floor, size_t end, size_t max,
+                std::vector<std::string>* scratch)
+      : b_(b), parser_(parser), floor_(floor), end_(end), max_(max), scratch_(scratch) {}
+
+  void Read(std::vector<std::string_view>* clauses) const override {
+    if (scratch_->size() < max_) scratch_->resize(max_);
+    size_t to = end_;
+    size_t count = 0;
+    while (to > floor_ && count < max_) {
+      size_t from = to;
+      while (from > floor_ && !IsClauseBoundary(b_.cp[from - 1])) --from;
+      if (to > from) clauses->push_back(parser_.SimplifiedView(from, to, &(*scratch_)[count++]));
+      if (from == floor_) break;
+      to = from - 1;
+    }
   }
-}
+
+ private:
+  const Buffer& b_;
+  const SentenceParser& parser_;
+  size_t floor_, end_, max_;
+  std::vector<std::string>* scratch_;
+};
 
 }  // namespace
 
@@ -1239,6 +1310,7 @@ struct Extractor::Impl {
   std::shared_ptr<const Taxonomy> taxonomy;
   std::string version;
   const text::HanVariants* variants = nullptr;
+  std::unique_ptr<const CharTable> chars;  // built from `variants`
 };
 
 Extractor::Extractor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1250,6 +1322,7 @@ Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxon
   impl->version = std::string(kLogicVersion) + "+taxonomy-" + taxonomy->version();
   impl->taxonomy = std::move(taxonomy);
   ASSIGN_OR_RETURN(impl->variants, text::HanVariants::Get());
+  impl->chars = std::make_unique<const CharTable>(*impl->variants);
   return std::unique_ptr<Extractor>(new Extractor(std::move(impl)));
 }
 
@@ -1278,17 +1351,24 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
     std::reverse(paths[s].begin(), paths[s].end());
   }
 
+  // A plans section: of kind PLANS, or under a heading (its own or an
+  // ancestor's) that names plans. Each heading is read once.
+  std::vector<bool> plan_heading(nsec, false);
+  for (int s = 0; s < nsec; ++s) plan_heading[s] = IsPlanHeading(doc.sections(s).heading());
   std::vector<bool> plan_section(nsec, false);
   for (int s = 0; s < nsec; ++s) {
     if (doc.sections(s).kind() == segment::v1::SECTION_KIND_PLANS) plan_section[s] = true;
-    for (const std::string& h : paths[s]) {
-      if (IsPlanHeading(h)) plan_section[s] = true;
+    int cur = s;
+    int guard = 0;
+    while (cur >= 0 && cur < nsec && guard++ <= nsec) {
+      if (plan_heading[cur]) plan_section[s] = true;
+      cur = doc.sections(cur).parent();
     }
   }
   StructureState structure;
-  std::vector<std::string> context;
-  std::vector<std::string_view> context_views;
+  std::vector<std::string> context_scratch;
   std::string last_plain_subject;
+  std::string plain_sentence;
 
   Buffer buf;
   buf.cp.reserve(1024);
@@ -1303,7 +1383,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
     }
     // Only sentences with a possible number start go further.
     uint32_t bad = 0;
-    if (!DecodeInto(text, begin, end, *impl_->variants, &buf, &starts, &bad)) {
+    if (!DecodeInto(text, begin, end, *impl_->variants, *impl_->chars, &buf, &starts, &bad)) {
       return Status::InvalidArgument("extractor: " + doc.source() + ": invalid UTF-8 (or a sentence span " +
                                      "not on a character boundary) at byte " + std::to_string(bad));
     }
@@ -1322,6 +1402,11 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
       resume = std::max<size_t>(next, i + 1);
     }
     if (quantities.empty()) return Status::OK();
+    // The sentence read with simplified characters (what the taxonomy and the
+    // structure rules read); only built when a character was simplified.
+    plain_sentence.clear();
+    if (buf.simplified) parser.AppendEncoded(0, buf.size(), &plain_sentence);
+    parser.set_plain(&plain_sentence);
 
     const int first = out->metrics_size();
     size_t prev_end = 0;
@@ -1407,12 +1492,12 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         }
         // The subject read in its clause: the clauses before it complete a
         // cue, or name the topic when the subject only names an action.
-        ContextClauses(buf, parser, sf > kClassifyWindow ? sf - kClassifyWindow : 0, sf, 6, &context);
-        context_views.assign(context.begin(), context.end());
+        const ClauseContext context(buf, parser, sf > kClassifyWindow ? sf - kClassifyWindow : 0, sf, 6,
+                                    &context_scratch);
         ClassifyRequest request;
         request.subject = plain_subject;
         last_plain_subject = plain_subject;
-        request.context = context_views;
+        request.context_source = &context;
         request.kind = q.kind;
         std::string plain_unit;  // the unit with simplified characters (萬元 → 万元)
         for (size_t p = 0; p < q.unit.size();) {
@@ -1443,9 +1528,9 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
     SentenceContext sc;
     // Read with simplified characters when that keeps every byte offset
     // (traditional and simplified Han are both three bytes in UTF-8).
-    std::string plain_sentence = parser.Simplified(0, buf.size());
-    sc.text = plain_sentence.size() == end - begin ? std::string_view(plain_sentence)
-                                                   : std::string_view(text).substr(begin, end - begin);
+    sc.text = buf.simplified && plain_sentence.size() == end - begin
+                  ? std::string_view(plain_sentence)
+                  : std::string_view(text).substr(begin, end - begin);
     sc.begin = begin;
     sc.section = section;
     sc.plan_section = section >= 0 && section < nsec && plan_section[section];

@@ -372,8 +372,15 @@ class TaxonomyImpl final : public Taxonomy {
       }
     }
     if (best != nullptr) return best;
-    const int contexts = static_cast<int>(std::min<size_t>(r.context.size(), kMaxContext));
-    for (int c = 0; c < contexts; ++c) Mark(r.context[c], ContextBit(c), ContextBit(c), &where);
+    thread_local std::vector<std::string_view> read_context;
+    const std::vector<std::string_view>* context = &r.context;
+    if (r.context_source != nullptr) {
+      read_context.clear();
+      r.context_source->Read(&read_context);
+      context = &read_context;
+    }
+    const int contexts = static_cast<int>(std::min<size_t>(context->size(), kMaxContext));
+    for (int c = 0; c < contexts; ++c) Mark((*context)[c], ContextBit(c), ContextBit(c), &where);
     const bool rate = r.kind == common::v1::QUANTITY_KIND_PERCENT;
     const bool weak = !strict && IsWeakSubject(SplitQuotes(r.subject).plain);
     for (size_t i = 0; i < rules_.size(); ++i) {

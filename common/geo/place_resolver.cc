@@ -168,6 +168,22 @@ bool IsPrefixOfRegionsAndOrgans(const Gazetteer& g, U32View s, int depth = 0) {
 // knows at the mention's level when what precedes it is region names or
 // organ words only; a region prefix becomes a parent.
 bool MatchMention(const Gazetteer& g, const Mention& m, Choice* out) {
+  // Some gazetteer names carry their parents (濮阳县习城乡, 高新区东风街道):
+  // try the chain joined onto the name first, longest first.
+  if (!m.chain.empty() && m.level == Level::kTownship) {
+    for (size_t upto = m.chain.size(); upto-- > 0;) {
+      std::u32string joined = m.name;
+      for (size_t i = 0; i <= upto; ++i) joined = m.chain[i].name + joined;
+      Units c = OfLevel(g, g.FindStrong(joined), m.level);
+      if (c.empty()) continue;
+      out->mention = &m;
+      out->candidates = std::move(c);
+      out->chain.assign(m.chain.begin() + static_cast<std::ptrdiff_t>(upto) + 1, m.chain.end());
+      out->name = std::move(joined);
+      out->weak = false;
+      return true;
+    }
+  }
   const size_t min_len = 2;
   for (size_t k = 0; k + min_len <= m.name.size(); ++k) {
     const U32View tail = U32View(m.name).substr(k);

@@ -134,6 +134,8 @@ std::optional<Unit> UnitAt(U32View s, size_t pos, size_t len) {
 }
 
 constexpr size_t kMaxUnitLen = 10;
+// The longest region names (积石山保安族东乡族撒拉族自治县: 15 characters).
+constexpr size_t kMaxRegionLen = 16;
 
 bool ParseChainFrom(U32View s, size_t pos, size_t limit, std::vector<Unit>* units, const NameRules& rules) {
   if (pos >= limit || !IsHan(s[pos]) || rules.stop_start.Has(s[pos])) return false;
@@ -255,7 +257,7 @@ struct Finder {
 
   // The longest gazetteer region name starting at p within [p, e), or 0.
   size_t RegionAt(size_t p, size_t e) const {
-    for (size_t len = std::min<size_t>(e - p, 12); len >= 2; --len) {
+    for (size_t len = std::min<size_t>(e - p, kMaxRegionLen); len >= 2; --len) {
       if (!IsSuffixEnd(s[p + len - 1])) continue;
       if (IsRegion(s.substr(p, len))) return len;
     }
@@ -316,6 +318,15 @@ struct Finder {
         if (!g.HasTownship(s.substr(p, len))) continue;
         Mention x = Make(p, q + 1, source, Level::kTownship);
         x.must_exist = true;
+        if (after_region) {
+          // The region written onto the name (向阳区桥南街道) is its parent.
+          for (size_t rl = std::min<size_t>(kMaxRegionLen, p - b); rl >= 2; --rl) {
+            const U32View region = s.substr(p - rl, rl);
+            if (!IsRegion(region)) continue;
+            x.chain.push_back(Make(p - rl, p, source, IsCounty(region) ? Level::kCounty : Level::kCity));
+            break;
+          }
+        }
         out->emplace_back(p, std::move(x));
         break;
       }
@@ -344,7 +355,7 @@ struct Finder {
       if (!superior && !cited) continue;
       // The name starts at a boundary: the range start, a non-Han character,
       // 在, or the end of 根据/按照/中共.
-      const size_t lo = q >= b + 8 ? q - 8 : b;
+      const size_t lo = q >= b + kMaxRegionLen ? q - kMaxRegionLen : b;
       for (size_t p = lo; p < q; ++p) {
         if (p > b && IsHan(d[p - 1])) {
           const char32_t prev = d[p - 1];

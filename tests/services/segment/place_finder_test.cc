@@ -234,6 +234,28 @@ TEST(PlaceFinderTest, TitleWordsAreNotUnits) {
   EXPECT_EQ(m.county(), "静海区");
 }
 
+TEST(PlaceFinderTest, GazetteerQuirks) {
+  // 乾 folds to 干 in the matching text; the gazetteer is folded the same way.
+  auto m = Meta(std::string("乾县2023年法治政府建设工作情况报告\n2023年，乾县全面推进依法行政。\n") + kBody);
+  EXPECT_EQ(m.unit_level(), cpb::REGION_LEVEL_COUNTY);
+  EXPECT_EQ(m.county(), "乾县");
+  // Some gazetteer names carry their county: 濮阳县习城乡.
+  m = Meta(std::string("濮阳县习城乡2023年法治政府建设工作报告\n") + kBody);
+  EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_RESOLVED);
+  EXPECT_EQ(m.township(), "濮阳县习城乡");
+  EXPECT_EQ(m.county(), "濮阳县");
+  // A county name the header grammar stops on (向) still narrows: 向阳区桥南街道.
+  m = Meta(std::string("向阳区桥南街道2023年法治政府建设工作报告\n") + kBody);
+  EXPECT_EQ(m.township(), "桥南街道");
+  EXPECT_EQ(m.county(), "向阳区");
+  EXPECT_EQ(m.city(), "佳木斯市");
+  // Long autonomous-county names in a 县委 phrase.
+  m = Meta(std::string("良田镇2023年法治政府建设工作报告\n2023年，良田镇在镇宁布依族苗族自治县委的领导下推进依法行政。\n") +
+           kBody);
+  EXPECT_EQ(m.county(), "镇宁布依族苗族自治县");
+  EXPECT_EQ(m.city(), "安顺市");
+}
+
 TEST(PlaceFinderTest, TitleNamingAnUnknownUnitIsNotReplaced) {
   const auto m = Meta(std::string("老城新乡2023年法治政府建设工作报告\n") +
                       "2023年，老城新乡全面推进依法行政。与花台乡人民政府开展联合执法。\n" + kBody);

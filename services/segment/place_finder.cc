@@ -164,10 +164,12 @@ bool IsChainBoundary(U32View s, size_t p, size_t range_begin) {
   const char32_t prev = s[p - 1];
   if (!IsHan(prev)) return true;
   if (prev == U'在') return true;
-  if (prev != U'于' && prev != U'共' && prev != U'来' && prev != U'度' && prev != U'年') return false;
+  if (prev != U'于' && prev != U'共' && prev != U'来' && prev != U'度' && prev != U'年' && prev != U'将') {
+    return false;
+  }
   if (p >= 2) {
     const U32View two = s.substr(p - 2, 2);
-    if (two == U"关于" || two == U"中共" || two == U"以来" || two == U"年度") return true;
+    if (two == U"关于" || two == U"中共" || two == U"以来" || two == U"年度" || two == U"现将") return true;
     if (prev == U'年' && IsAsciiDigit(s[p - 2])) return true;
   }
   return false;
@@ -445,9 +447,13 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
     }
     return true;
   };
-  for (const Chain& c : header) ev.units.push_back(f.UnitMention(c, /*must_exist=*/!strict_name(c)));
+  // Known names first: they are whole gazetteer names at a boundary, where
+  // the grammar may stop short (大泽乡镇 read as 大泽乡).
   Found found;
   header_pieces([&](const Piece& p, cpb::PlaceSource src) { f.KnownTownships(p.begin, p.end, src, false, &found); });
+  for (auto& [pos, x] : found) ev.units.push_back(std::move(x));
+  found.clear();
+  for (const Chain& c : header) ev.units.push_back(f.UnitMention(c, /*must_exist=*/!strict_name(c)));
   // 2. Else a county's own report named in the header (下陆区2025年…).
   auto usable = [&](const Mention& u) { return !u.must_exist || f.g.Contains(u.name); };
   if (std::none_of(ev.units.begin(), ev.units.end(), usable) && found.empty()) {

@@ -146,6 +146,11 @@ struct Group {
   size_t length = 0;  // bytes of all keywords
 };
 
+// A group by position: groups_[rule][group].
+struct GroupRef {
+  uint32_t rule, group;
+};
+
 class TaxonomyImpl final : public Taxonomy {
  public:
   TaxonomyImpl(std::vector<TaxonomyEntry> entries, std::vector<Rule> rules, std::string version)
@@ -195,6 +200,40 @@ class TaxonomyImpl final : public Taxonomy {
       }
       for (const std::string& ex : rules_[i].exclude) excludes_[i].push_back(id_of(ex));
     }
+    // A group can only score when its first keyword occurs somewhere, so only
+    // the groups of the keywords found are visited (in rule and group order).
+    groups_by_first_.resize(keywords_.size());
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      for (size_t g = 0; g < groups_[i].size(); ++g) {
+        if (groups_[i][g].keywords.empty()) continue;  // never matches (`all` over nothing is scored below)
+        groups_by_first_[groups_[i][g].keywords[0]].push_back(GroupRef{static_cast<uint32_t>(i),
+                                                                         static_cast<uint32_t>(g)});
+      }
+    }
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      for (const Group& g : groups_[i]) has_empty_group_ = has_empty_group_ || g.keywords.empty();
+      has_unit_filter_ = has_unit_filter_ || !rules_[i].units.empty();
+    }
+    // Eligibility depends only on (kind, money unit, unit id, noun) when no
+    // rule has a legacy `units` filter: precomputed per combination.
+    if (!has_unit_filter_) {
+      const size_t units = unit_ids_.size() + 1;  // + "not a unit any entry names"
+      eligible_table_.resize(kEligibleKinds * 2 * units * 3 * rules_.size());
+      for (int kind = 0; kind < kEligibleKinds; ++kind) {
+        for (int money = 0; money <= 1; ++money) {
+          for (size_t u = 0; u < units; ++u) {
+            for (int noun = 0; noun < 3; ++noun) {
+              uint8_t* row = &eligible_table_[EligibleRow(kind, money, static_cast<int>(u) - 1, noun)];
+              const std::string_view unit = money ? std::string_view("元") : std::string_view();
+              for (size_t i = 0; i < rules_.size(); ++i) {
+                row[i] = FitsFast(i, static_cast<QuantityKind>(kind), unit, static_cast<int>(u) - 1,
+                                  static_cast<CountedNoun>(noun));
+              }
+            }
+          }
+        }
+      }
+    }
   }
 
   const TaxonomyEntry* ClassifyClause(const ClassifyRequest& r) const override { return Best(r, /*strict=*/false); }
@@ -235,7 +274,9 @@ class TaxonomyImpl final : public Taxonomy {
  private:
   // Marks in `where` every keyword occurring in `s`: `plain_bit` outside
   // quotes, `quoted_bit` inside “”/「」 names; nothing inside 《》 titles.
-  void Mark(std::string_view s, Where plain_bit, Where quoted_bit, std::vector<Where>* where) const {
+  // Keywords marked for the first time are appended to `marked`.
+  void Mark(std::string_view s, Where plain_bit, Where quoted_bit, std::vector<Where>* where,
+            std::vector<int>* marked) const {
     int title = 0, name = 0;
     bool ascii = false;
     size_t i = 0;
@@ -263,6 +304,7 @@ class TaxonomyImpl final : public Taxonomy {
                 if (ref.next_len > avail || (next >> (8 * (avail - ref.next_len))) != ref.next) continue;
                 const std::string& kw = keywords_[ref.id];
                 if (kw.size() <= s.size() - i && std::memcmp(s.data() + i, kw.data(), kw.size()) == 0) {
+                  if ((*where)[ref.id] == 0) marked->push_back(ref.id);
                   (*where)[ref.id] |= bit;
                 }
               }
@@ -345,28 +387,71 @@ class TaxonomyImpl final : public Taxonomy {
     return {};
   }
 
+  // Offset of the eligibility row of a combination in eligible_table_.
+  size_t EligibleRow(int kind, int money, int unit_id, int noun) const {
+    const size_t units = unit_ids_.size() + 1;
+    return (((static_cast<size_t>(kind) * 2 + money) * units + static_cast<size_t>(unit_id + 1)) * 3 + noun) *
+           rules_.size();
+  }
+
   const TaxonomyEntry* Best(const ClassifyRequest& r, bool strict) const {
+    // `where` is all zero between calls: only the entries marked are reset.
     thread_local std::vector<Where> where;
-    thread_local std::vector<uint8_t> eligible;
-    where.assign(keywords_.size(), 0);
-    eligible.assign(rules_.size(), 0);
+    thread_local std::vector<int> marked;
+    thread_local std::vector<uint8_t> eligible_scratch;
+    thread_local std::vector<GroupRef> candidates;
+    if (where.size() < keywords_.size()) where.resize(keywords_.size(), 0);
+    marked.clear();
+    struct Reset {
+      ~Reset() {
+        for (int id : marked) where[id] = 0;
+      }
+    } reset;
+
     const int unit_id = FindUnit(r.noun == CountedNoun::kHousehold ? std::string_view("户") : r.unit);
-    for (size_t i = 0; i < rules_.size(); ++i) eligible[i] = FitsFast(i, r.kind, r.unit, unit_id, r.noun);
-    Mark(r.subject, kInSubject, kInQuotedSubject, &where);
+    const uint8_t* eligible;
+    const int kind = static_cast<int>(r.kind);
+    const int noun = static_cast<int>(r.noun);
+    if (!has_unit_filter_ && kind >= 0 && kind < kEligibleKinds && noun >= 0 && noun < 3) {
+      eligible = &eligible_table_[EligibleRow(kind, MoneyFactor(r.unit) > 0 ? 1 : 0, unit_id, noun)];
+    } else {
+      eligible_scratch.assign(rules_.size(), 0);
+      for (size_t i = 0; i < rules_.size(); ++i) eligible_scratch[i] = FitsFast(i, r.kind, r.unit, unit_id, r.noun);
+      eligible = eligible_scratch.data();
+    }
+    Mark(r.subject, kInSubject, kInQuotedSubject, &where, &marked);
+    auto excluded = [&](size_t i) {
+      for (int id : excludes_[i]) {
+        if (where[id] & kInSubject) return true;
+      }
+      return false;
+    };
     // A group wholly in the subject beats anything the context could add:
     // only without one is the context read.
     const TaxonomyEntry* best = nullptr;
     Score best_score;
-    for (size_t i = 0; i < rules_.size(); ++i) {
-      if (!eligible[i]) continue;
-      bool excluded = false;
-      for (int id : excludes_[i]) excluded = excluded || (where[id] & kInSubject);
-      if (excluded) continue;
-      for (const Group& g : groups_[i]) {
+    if (has_empty_group_) {
+      // A group without keywords is wholly in every subject: the plain scan.
+      for (size_t i = 0; i < rules_.size(); ++i) {
+        if (!eligible[i] || excluded(i)) continue;
+        for (const Group& g : groups_[i]) {
+          bool all = true;
+          for (int id : g.keywords) all = all && (where[id] & kInSubject);
+          if (all && (best == nullptr || g.length > best_score.length)) {
+            best = &entries_[i];
+            best_score = {1, 0, g.length};
+          }
+        }
+      }
+    } else {
+      Candidates(where, marked, kInSubject, &candidates);
+      for (const GroupRef& ref : candidates) {
+        if (!eligible[ref.rule] || excluded(ref.rule)) continue;
+        const Group& g = groups_[ref.rule][ref.group];
         bool all = true;
         for (int id : g.keywords) all = all && (where[id] & kInSubject);
         if (all && (best == nullptr || g.length > best_score.length)) {
-          best = &entries_[i];
+          best = &entries_[ref.rule];
           best_score = {1, 0, g.length};
         }
       }
@@ -380,23 +465,36 @@ class TaxonomyImpl final : public Taxonomy {
       context = &read_context;
     }
     const int contexts = static_cast<int>(std::min<size_t>(context->size(), kMaxContext));
-    for (int c = 0; c < contexts; ++c) Mark((*context)[c], ContextBit(c), ContextBit(c), &where);
+    for (int c = 0; c < contexts; ++c) Mark((*context)[c], ContextBit(c), ContextBit(c), &where, &marked);
     const bool rate = r.kind == common::v1::QUANTITY_KIND_PERCENT;
     const bool weak = !strict && IsWeakSubject(SplitQuotes(r.subject).plain);
-    for (size_t i = 0; i < rules_.size(); ++i) {
-      if (!eligible[i]) continue;
-      bool excluded = false;
-      for (int id : excludes_[i]) excluded = excluded || (where[id] & kInSubject);
-      if (excluded) continue;
-      for (const Group& g : groups_[i]) {
-        const Score s = ScoreGroup(g, where, rate, weak, contexts, strict);
-        if (s.tier < 99 && (best == nullptr || s.Better(best_score))) {
-          best = &entries_[i];
-          best_score = s;
-        }
+    // A group scores only when every keyword occurs somewhere (ScoreGroup),
+    // so the groups whose first keyword was marked are all that can.
+    Candidates(where, marked, ~Where{0}, &candidates);
+    for (const GroupRef& ref : candidates) {
+      if (!eligible[ref.rule] || excluded(ref.rule)) continue;
+      const Score sc = ScoreGroup(groups_[ref.rule][ref.group], where, rate, weak, contexts, strict);
+      if (sc.tier < 99 && (best == nullptr || sc.Better(best_score))) {
+        best = &entries_[ref.rule];
+        best_score = sc;
       }
     }
     return best;
+  }
+
+  // The groups whose first keyword is marked with any of `bits`, in rule and
+  // group order (the order of the full scan, so ties resolve the same way).
+  void Candidates(const std::vector<Where>& where, const std::vector<int>& marked, Where bits,
+                  std::vector<GroupRef>* out) const {
+    out->clear();
+    for (int id : marked) {
+      if ((where[id] & bits) == 0) continue;
+      const auto& refs = groups_by_first_[id];
+      out->insert(out->end(), refs.begin(), refs.end());
+    }
+    std::sort(out->begin(), out->end(), [](const GroupRef& a, const GroupRef& b) {
+      return a.rule != b.rule ? a.rule < b.rule : a.group < b.group;
+    });
   }
 
   static bool FitsImpl(const TaxonomyEntry& e, const Rule& rule, QuantityKind kind, std::string_view unit,
@@ -429,6 +527,11 @@ class TaxonomyImpl final : public Taxonomy {
   };
   std::vector<std::vector<KeywordRef>> by_first_;  // keywords by first character
   std::vector<std::vector<Group>> groups_;
+  std::vector<std::vector<GroupRef>> groups_by_first_;  // per keyword id: the groups it opens
+  bool has_empty_group_ = false;
+  bool has_unit_filter_ = false;                        // some rule has a legacy `units` list
+  static constexpr int kEligibleKinds = 5;              // QuantityKind values 0..4
+  std::vector<uint8_t> eligible_table_;                 // see EligibleRow()
   std::vector<std::vector<int>> excludes_;
   std::unordered_map<std::string, int> unit_ids_;
   std::vector<std::vector<int>> accepted_;  // unit ids per rule

@@ -189,7 +189,7 @@ std::vector<std::string> RollupColumns(bool table) {
     return {"level", "region", "year", "metric", "statistic", "value", "unit", "documents", "mentions",
             "min", "max", "median", "coverage"};
   }
-  return {"level", "region", "region_code", "reports", "year", "metric", "kind", "statistic", "value", "unit",
+  return {"level", "region", "year", "metric", "region_code", "reports", "kind", "statistic", "value", "unit",
           "documents", "mentions", "sum", "mean", "median", "p90", "min", "max", "approx_share", "coverage"};
 }
 

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -164,6 +165,18 @@ constexpr UnitDef kUnits[] = {
     {U"岁", kOther, false}, {U"米", kOther, false}, {U"亩", kOther, false},
     {U"吨", kOther, false}, {U"倍", kOther, false}, {U"斤", kOther, false},
 };
+
+// The units whose text starts with `c`, in table order (longest first).
+const std::vector<const UnitDef*>& UnitsStartingWith(char32_t c) {
+  static const auto* const index = [] {
+    auto* m = new std::unordered_map<char32_t, std::vector<const UnitDef*>>();
+    for (const UnitDef& u : kUnits) (*m)[u.text[0]].push_back(&u);
+    return m;
+  }();
+  static const std::vector<const UnitDef*> kNone;
+  const auto it = index->find(c);
+  return it == index->end() ? kNone : it->second;
+}
 
 // Characters that, directly after a one-character unit, turn it into a
 // different noun (项目, 人员, 部门 ...): then there is no measure word.
@@ -971,8 +984,8 @@ class SentenceParser {
   const UnitDef* MatchUnit(size_t j) const {
     const char32_t c = b_.at(j);
     if (c == U'\0') return nullptr;
-    for (const UnitDef& u : kUnits) {
-      if (u.text[0] == c && b_.Has(j, u.text)) return &u;
+    for (const UnitDef* u : UnitsStartingWith(c)) {
+      if (b_.Has(j, u->text)) return u;
     }
     return nullptr;
   }

@@ -1,6 +1,7 @@
 #include "services/extract/structure.h"
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 
@@ -11,7 +12,29 @@ namespace {
 namespace pb = ::reportflow::extract::v1;
 namespace cpb = ::reportflow::common::v1;
 
-bool Has(std::string_view s, std::string_view w) { return s.find(w) != std::string_view::npos; }
+// The first occurrence of `w` in `s` from `pos`, or npos (std::string_view::find
+// semantics). It scans for the last byte of `w`: in CJK text that is a
+// continuation byte, spread over 64 values, where find() stops at every
+// occurrence of the first (lead) byte, a third of the text, to compare.
+size_t Find(std::string_view s, std::string_view w, size_t pos = 0) {
+  if (pos > s.size()) return std::string_view::npos;
+  if (w.empty()) return pos;
+  const size_t m = w.size();
+  if (s.size() - pos < m) return std::string_view::npos;
+  const char* base = s.data();
+  const char* end = base + s.size();
+  const char* p = base + pos + m - 1;  // where the last byte of a match at `pos` would be
+  while (p < end) {
+    p = static_cast<const char*>(std::memchr(p, w[m - 1], static_cast<size_t>(end - p)));
+    if (p == nullptr) return std::string_view::npos;
+    const char* start = p - (m - 1);
+    if (std::memcmp(start, w.data(), m - 1) == 0) return static_cast<size_t>(start - base);
+    ++p;
+  }
+  return std::string_view::npos;
+}
+
+bool Has(std::string_view s, std::string_view w) { return Find(s, w) != std::string_view::npos; }
 
 bool HasAny(std::string_view s, std::initializer_list<std::string_view> words) {
   for (std::string_view w : words) {
@@ -69,14 +92,14 @@ bool IsChange(std::string_view local, const pb::Metric& m) {
 size_t SentenceTargetMarker(std::string_view sentence) {
   size_t first = std::string_view::npos;
   for (std::string_view w : {"下一步", "明年", "下一年", "今后", "将继续", "将进一步", "将持续", "将全面"}) {
-    first = std::min(first, sentence.find(w));
+    first = std::min(first, Find(sentence, w));
   }
   return first;
 }
 
 bool HasTargetMarker(std::string_view clause_before) {
   if (HasAny(clause_before, {"力争", "争取", "力求", "目标", "预计", "计划"})) return true;
-  for (size_t p = clause_before.find("拟"); p != std::string_view::npos; p = clause_before.find("拟", p + 3)) {
+  for (size_t p = Find(clause_before, "拟"); p != std::string_view::npos; p = Find(clause_before, "拟", p + 3)) {
     const std::string_view next = clause_before.substr(p + 3, 3);
     if (next != "定" && next != "订" && next != "稿") return true;
   }
@@ -86,7 +109,7 @@ bool HasTargetMarker(std::string_view clause_before) {
 // 全年/累计/共计/总计/合计/总共/一共, or 共 that is not part of 公共/共同/共享/共建/共治.
 bool HasTotalMarker(std::string_view local) {
   if (HasAny(local, {"累计", "共计", "总计", "合计", "总共", "一共", "全年"})) return true;
-  for (size_t p = local.find("共"); p != std::string_view::npos; p = local.find("共", p + 3)) {
+  for (size_t p = Find(local, "共"); p != std::string_view::npos; p = Find(local, "共", p + 3)) {
     const std::string_view prev = p >= 3 ? local.substr(p - 3, 3) : std::string_view();
     const std::string_view next = local.substr(p + 3, 3);
     if (prev == "公" || next == "同" || next == "享" || next == "建" || next == "治" || next == "性" ||

@@ -260,12 +260,17 @@ class CharTable {
       if (s != c) e |= kSimplified;
       if (Utf8Length(s) != Utf8Length(c)) e |= kLengthChanged;
       entries_[c] = e;
+      if ((e & ~kCodePoint) != 0) special_[c >> 6] |= uint64_t{1} << (c & 63);
     }
   }
   uint32_t operator[](char32_t c) const { return entries_[c]; }
+  // False if `c` (BMP) reads as itself with no flags: most text, decided by
+  // an 8 KB bitmap that stays in L1 where the full table (256 KB) does not.
+  bool Special(char32_t c) const { return ((special_[c >> 6] >> (c & 63)) & 1) != 0; }
 
  private:
   std::vector<uint32_t> entries_;
+  uint64_t special_[0x10000 / 64] = {};
 };
 
 // Decodes [begin, end) of `text` into `buf`, one code point per entry with its
@@ -324,9 +329,11 @@ bool DecodeInto(std::string_view text, uint32_t begin, uint32_t end, const text:
     }
     uint32_t flags = 0;
     if (c < 0x10000) {
-      const uint32_t e = chars[c];
-      c = e & CharTable::kCodePoint;
-      flags = e & ~CharTable::kCodePoint;
+      if (chars.Special(c)) {
+        const uint32_t e = chars[c];
+        c = e & CharTable::kCodePoint;
+        flags = e & ~CharTable::kCodePoint;
+      }
     } else {
       const char32_t simple = variants.ToSimplified(c);  // outside the BMP: identity unless the table grows
       if (simple != c) flags = CharTable::kSimplified | (Utf8Length(simple) != len ? CharTable::kLengthChanged : 0);

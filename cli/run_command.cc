@@ -17,6 +17,7 @@
 #include "cli/progress.h"
 #include "common/base/clock.h"
 #include "common/config/config_loader.h"
+#include "common/geo/gazetteer.h"
 #include "common/text/doc_id.h"
 
 namespace reportflow::cli {
@@ -138,6 +139,14 @@ int Run(const RunArgs& args) {
   if (!args.regions.empty()) {
     cfg.mutable_segment()->clear_region();
     for (const std::string& r : args.regions) cfg.mutable_segment()->add_region(r);
+  }
+  // Fail fast on a scope that names nothing (a typo would silently decide nothing).
+  for (const std::string& r : cfg.segment().region()) {
+    if (!geo::Gazetteer::Default().IsRegionScope(r)) {
+      std::cerr << "reportflow run: --region/segment.region '" << r
+                << "' names no province, city or county (use a name such as 重庆市 or 万州区, or a code such as 50)\n";
+      return 2;
+    }
   }
   // A data dir inside an input folder would ingest the pipeline's own stores and logs.
   for (const auto& p : args.paths) {

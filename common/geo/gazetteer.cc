@@ -242,6 +242,24 @@ bool Gazetteer::HasRegion(std::u32string_view name) const {
   return AnyStrong(name, [](Level l) { return l != Level::kTownship; });
 }
 
+bool Gazetteer::IsRegionScope(std::string_view scope) const {
+  if (scope.empty()) return false;
+  const bool digits = std::all_of(scope.begin(), scope.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    std::string code(scope);
+    while (code.size() > 2 && code.size() % 2 == 0 && code.ends_with("00")) code.resize(code.size() - 2);
+    for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {
+      if (units_[id].level != Level::kTownship && Code12(id).starts_with(code)) return true;
+    }
+    return false;
+  }
+  const std::u32string name = ToU32(scope);
+  for (UnitId id : Find(name)) {
+    if (level(id) != Level::kTownship) return true;
+  }
+  return !FindShort(name).empty();
+}
+
 std::string Gazetteer::name(UnitId id) const {
   std::string out;
   for (char32_t c : name32(id)) text::AppendUtf8(c, &out);

@@ -75,6 +75,11 @@ class Gazetteer {
   bool HasCounty(std::u32string_view name) const;
   bool HasRegion(std::u32string_view name) const;  // province, city or county
 
+  // True if `scope` names a province, city or county (full or short name,
+  // traditional characters allowed) or is the code of one (2, 4 or 6 digits,
+  // or 12 with trailing zeros): what segment.region accepts.
+  bool IsRegionScope(std::string_view scope) const;
+
   Level level(UnitId id) const { return units_[id].level; }
   std::string name(UnitId id) const;
   std::u32string_view name32(UnitId id) const {

@@ -656,6 +656,12 @@ const std::string& Segmenter::version() const { return impl_->version; }
 Result<std::unique_ptr<Segmenter>> Segmenter::Create(SegmenterOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->gazetteer = &geo::Gazetteer::Default();
+  for (const std::string& r : options.scope) {
+    if (!impl->gazetteer->IsRegionScope(r)) {
+      return Status::InvalidArgument("segment.region: '" + r +
+                                     "' names no province, city or county in the gazetteer (name, short name or code)");
+    }
+  }
   impl->version = std::string(Version());
   if (!options.resolve_places) impl->version += "+noplaces";
   for (size_t i = 0; i < options.scope.size(); ++i) {

@@ -264,6 +264,19 @@ TEST(PlaceFinderTest, TitleNamingAnUnknownUnitIsNotReplaced) {
   EXPECT_EQ(m.county(), "");
 }
 
+TEST(PlaceFinderTest, ScopeMustNameARegion) {
+  for (const char* ok : {"重庆市", "重庆", "萬州區", "50", "500101", "500000000000", "内蒙古"}) {
+    SegmenterOptions options;
+    options.scope = {ok};
+    EXPECT_TRUE(Segmenter::Create(options).ok()) << ok;
+  }
+  for (const char* bad : {"重庆省", "花台乡", "99", ""}) {
+    SegmenterOptions options;
+    options.scope = {bad};
+    EXPECT_FALSE(Segmenter::Create(options).ok()) << bad;
+  }
+}
+
 TEST(PlaceFinderTest, ScopeChangesTheProcessingVersion) {
   SegmenterOptions options;
   options.scope = {"重庆市"};

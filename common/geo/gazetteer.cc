@@ -246,6 +246,7 @@ bool Gazetteer::IsRegionScope(std::string_view scope) const {
   if (scope.empty()) return false;
   const bool digits = std::all_of(scope.begin(), scope.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) {
+    if (scope.size() != 2 && scope.size() != 4 && scope.size() != 6 && scope.size() != 12) return false;
     std::string code(scope);
     while (code.size() > 2 && code.size() % 2 == 0 && code.ends_with("00")) code.resize(code.size() - 2);
     for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {

@@ -93,6 +93,26 @@ TEST(GazetteerTest, ShortRegionNames) {
   EXPECT_FALSE(G().FindShort(U"重庆").empty());
 }
 
+TEST(GazetteerTest, LookupsFoldTraditionalCharactersLikeReportText) {
+  // ICU folds 乾 to 干; report text is matched folded, so both spellings find 乾县.
+  ASSERT_EQ(G().Find(std::string_view("乾县")).size(), 1u);
+  EXPECT_EQ(G().Find(std::string_view("干县")), G().Find(std::string_view("乾县")));
+  EXPECT_EQ(G().Find(std::string_view("巫溪縣")), G().Find(std::string_view("巫溪县")));
+  EXPECT_TRUE(G().HasCounty(U"干县"));
+  EXPECT_TRUE(G().HasTownship(U"花台鄉"));
+  EXPECT_FALSE(G().HasTownship(U"巫溪县"));
+  EXPECT_TRUE(G().HasRegion(U"巫溪县"));
+}
+
+TEST(GazetteerTest, RegionScopes) {
+  for (const char* ok : {"重庆市", "重庆", "萬州區", "万州区", "50", "5001", "500101", "500000000000", "广西"}) {
+    EXPECT_TRUE(G().IsRegionScope(ok)) << ok;
+  }
+  for (const char* bad : {"", "重庆省", "花台乡", "99", "5"}) {
+    EXPECT_FALSE(G().IsRegionScope(bad)) << bad;
+  }
+}
+
 TEST(GazetteerTest, ParseRejectsBadTables) {
   EXPECT_FALSE(Gazetteer::Parse("").ok());
   EXPECT_FALSE(Gazetteer::Parse("11\n").ok());

@@ -305,14 +305,16 @@ struct Finder {
   // grammar). With `anchored`, only names followed by an organ word or 在
   // (礼让街街道办事处在区委…, X镇在X区委…), for body text.
   void KnownTownships(size_t b, size_t e, cpb::PlaceSource source, bool anchored, Found* out) const {
-    for (size_t q = b + 2; q < e; ++q) {
+    for (size_t q = b + 1; q < e; ++q) {
       const char32_t c = s[q];
       if (c != U'乡' && c != U'镇' && c != U'道' && c != U'木') continue;
       if (q + 1 < e && (s[q + 1] == U'乡' || s[q + 1] == U'镇' || s[q + 1] == U'街')) continue;
       if (anchored && !FollowedByOrgan(s, q + 1) && !(q + 1 < s.size() && s[q + 1] == U'在')) continue;
-      for (size_t len = std::min<size_t>(kMaxUnitLen, q + 1 - b); len >= 3; --len) {
+      for (size_t len = std::min<size_t>(kMaxUnitLen, q + 1 - b); len >= 2; --len) {
         const size_t p = q + 1 - len;
         if (!IsHan(s[p])) continue;
+        // One-character names (莒镇, 张镇) only outside the body, never 全镇/本镇.
+        if (len == 2 && (anchored || (c != U'乡' && c != U'镇') || kGenericChars.Has(s[p]))) continue;
         // The name starts at a boundary or after a region or organ word.
         const bool after_region = p > b && (s[p - 1] == U'县' || s[p - 1] == U'区' || s[p - 1] == U'市' ||
                                             s[p - 1] == U'旗' || s[p - 1] == U'府');

@@ -249,6 +249,12 @@ TEST(PlaceFinderTest, GazetteerQuirks) {
   EXPECT_EQ(m.township(), "桥南街道");
   EXPECT_EQ(m.county(), "向阳区");
   EXPECT_EQ(m.city(), "佳木斯市");
+  // One-character names in a header: 莒镇 (and never 全镇/本镇).
+  m = Meta(std::string(kBody) + "莒镇人民政府\n2024年1月10日\n");
+  EXPECT_EQ(m.township(), "莒镇");
+  EXPECT_EQ(m.county(), "禹城市");
+  m = Meta(std::string("本镇2023年法治政府建设工作报告\n") + kBody);
+  EXPECT_EQ(m.township(), "");
   // Long autonomous-county names in a 县委 phrase.
   m = Meta(std::string("良田镇2023年法治政府建设工作报告\n2023年，良田镇在镇宁布依族苗族自治县委的领导下推进依法行政。\n") +
            kBody);

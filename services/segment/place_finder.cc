@@ -530,6 +530,8 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
   }
   for (const std::u32string& name : names) {
     for (size_t q = s.find(name); q != kNpos; q = s.find(name, q + 1)) {
+      // A chain ends in the name only right after a region suffix (…巫溪县花台乡).
+      if (q == 0 || !IsSuffixEnd(s[q - 1]) || s[q - 1] == U'乡' || s[q - 1] == U'镇') continue;
       const size_t end = q + name.size();
       for (size_t p = q > 30 ? q - 30 : 0; p < q; ++p) {
         if (!IsHan(s[p]) || !IsChainBoundary(s, p, 0)) continue;

@@ -79,7 +79,7 @@ std::vector<Units> RegionsInName(const Gazetteer& g, std::string_view utf8) {
   // Codes: an all-digit entry of 2, 4, 6 (or 12) digits.
   bool digits = !s.empty();
   for (char32_t c : s) digits = digits && c >= '0' && c <= '9';
-  if (digits) return out;  // handled by CodeMatches
+  if (digits) return out;  // codes: narrow_by_names in ResolvePlace
   for (size_t b = 0; b < s.size();) {
     if (!IsHan(s[b])) {
       ++b;
@@ -120,7 +120,6 @@ std::vector<std::string_view> Folders(std::string_view path) {
     }
   }
   if (!out.empty()) out.pop_back();  // the file name
-  // Inside an archive the member path follows "!": keep its folders too.
   return out;
 }
 

@@ -48,7 +48,7 @@ namespace cpb = ::reportflow::common::v1;
 using namespace ::reportflow::extract::internal;  // NOLINT: the grammar's own pieces
 
 // Bump whenever the output for the same input and taxonomy may change.
-constexpr std::string_view kLogicVersion = "extract-logic-4";
+constexpr std::string_view kLogicVersion = "extract-logic-5";
 
 // The context of a short subject is at most this many characters before it:
 // a sentence without punctuation can be a whole document long, and reading

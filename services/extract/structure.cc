@@ -97,8 +97,25 @@ size_t SentenceTargetMarker(std::string_view sentence) {
   return first;
 }
 
-bool HasTargetMarker(std::string_view clause_before) {
-  if (HasAny(clause_before, {"力争", "争取", "力求", "目标", "预计", "计划"})) return true;
+// Whether `word` occurs in `s` other than right after one of `not_after`.
+bool HasExcept(std::string_view s, std::string_view word, std::initializer_list<std::string_view> not_after) {
+  for (size_t p = Find(s, word); p != std::string_view::npos; p = Find(s, word, p + word.size())) {
+    bool excluded = false;
+    for (std::string_view before : not_after) {
+      excluded = excluded || (p >= before.size() && s.substr(p - before.size(), before.size()) == before);
+    }
+    if (!excluded) return true;
+  }
+  return false;
+}
+
+// A marker of a target in the clause before a quantity. 争取 before an amount
+// of money is what was secured (争取上级资金8万元), not a target; 按计划/按照计划
+// says how an achievement was done.
+bool HasTargetMarker(std::string_view clause_before, const pb::Metric& m) {
+  if (HasAny(clause_before, {"力争", "力求", "目标", "预计"})) return true;
+  if (m.kind() != cpb::QUANTITY_KIND_MONEY && Has(clause_before, "争取")) return true;
+  if (HasExcept(clause_before, "计划", {"按", "照"})) return true;
   for (size_t p = Find(clause_before, "拟"); p != std::string_view::npos; p = Find(clause_before, "拟", p + 3)) {
     const std::string_view next = clause_before.substr(p + 3, 3);
     if (next != "定" && next != "订" && next != "稿") return true;
@@ -195,7 +212,7 @@ void AssignStructure(const SentenceContext& sentence, const Taxonomy& taxonomy, 
       m.clear_label_zh();
       m.clear_label_en();
       m.set_metric_kind(MetricKindOf(m.kind()));
-    } else if (sentence.plan_section || plan_marker < b || HasTargetMarker(text.substr(clause_start, b - clause_start))) {
+    } else if (sentence.plan_section || plan_marker < b || HasTargetMarker(text.substr(clause_start, b - clause_start), m)) {
       m.set_role(pb::QUANTITY_ROLE_TARGET);
     }
 

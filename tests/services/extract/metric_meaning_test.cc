@@ -203,6 +203,21 @@ TEST_F(MetricMeaningTest, TargetsInPlanClausesAndSections) {
   // Elsewhere the same sentence is an achievement.
   out = Run("开展普法活动10场。");
   EXPECT_EQ(out.metrics(0).role(), pb::QUANTITY_ROLE_VALUE);
+  // Planned in the clause: a target; done according to plan: an achievement.
+  out = Run("计划开展法治讲座6场。");
+  ASSERT_EQ(out.metrics_size(), 1);
+  EXPECT_EQ(out.metrics(0).role(), pb::QUANTITY_ROLE_TARGET);
+  out = Run("按计划开展法治讲座6场。");
+  ASSERT_EQ(out.metrics_size(), 1);
+  EXPECT_EQ(out.metrics(0).role(), pb::QUANTITY_ROLE_VALUE);
+  // 争取 before money is what was secured; before anything else it is a target.
+  out = Run("争取上级法治建设专项资金8万元。");
+  ASSERT_EQ(out.metrics_size(), 1);
+  EXPECT_EQ(out.metrics(0).role(), pb::QUANTITY_ROLE_VALUE);
+  EXPECT_EQ(out.metrics(0).metric_id(), "finance.funding");
+  out = Run("争取全年调解成功率达到98%。");
+  ASSERT_EQ(out.metrics_size(), 1);
+  EXPECT_EQ(out.metrics(0).role(), pb::QUANTITY_ROLE_TARGET);
 }
 
 TEST_F(MetricMeaningTest, TotalsAreFlagged) {

@@ -66,12 +66,30 @@ bool BoundaryBefore(std::string_view s, size_t end) {
   return false;
 }
 
-// The start of the clause that contains byte `pos` of `s`.
-size_t ClauseStartBytes(std::string_view s, size_t pos) {
-  size_t i = pos;
-  while (i > 0 && !BoundaryBefore(s, i)) --i;
-  return i;
-}
+// Clause starts of one sentence, found left to right: quantities come in
+// text order, so each byte is looked at once however long a clause is (a
+// report without punctuation is one clause).
+class ClauseStarts {
+ public:
+  explicit ClauseStarts(std::string_view s) : s_(s) {}
+  // The start of the clause that contains byte `pos`; `pos` never decreases.
+  size_t At(size_t pos) {
+    for (; scanned_ < pos; ++scanned_) {
+      if (BoundaryBefore(s_, scanned_ + 1)) last_ = scanned_ + 1;
+    }
+    return last_;
+  }
+
+ private:
+  std::string_view s_;
+  size_t scanned_ = 0;
+  size_t last_ = 0;
+};
+
+// How far back from a quantity a target marker (力争, 计划 ...) is looked for
+// in its clause: ample for any real clause, and bounded so that a clause of a
+// megabyte costs no more than a short one.
+constexpr size_t kTargetWindowBytes = 300;
 
 // 同比增长15%, 较上年下降3个百分点, 增长了20%.
 bool IsChange(std::string_view local, const pb::Metric& m) {
@@ -194,13 +212,15 @@ void AssignStructure(const SentenceContext& sentence, const Taxonomy& taxonomy, 
   double parts_sum = 0;
   bool bracketed = false;
   const size_t plan_marker = SentenceTargetMarker(text);
+  ClauseStarts clause_starts(text);
   for (int i = first; i < last; ++i) {
     pb::Metric& m = (*ms)[i];
     const size_t b = std::min<size_t>(m.span().begin() - sentence.begin, text.size());
     const size_t e = std::min<size_t>(m.span().end() - sentence.begin, text.size());
     const size_t from = std::min(prev_end, b);
     const std::string_view between = text.substr(from, b - from);
-    const size_t clause_start = ClauseStartBytes(text, b);
+    const size_t clause_start = clause_starts.At(b);
+    const size_t marker_from = std::max(clause_start, b > kTargetWindowBytes ? b - kTargetWindowBytes : 0);
     const size_t clause = std::max(clause_start, from);
     const std::string_view local = text.substr(clause, b - clause);
     const std::string_view local_with_span = text.substr(clause, e - clause);
@@ -212,7 +232,7 @@ void AssignStructure(const SentenceContext& sentence, const Taxonomy& taxonomy, 
       m.clear_label_zh();
       m.clear_label_en();
       m.set_metric_kind(MetricKindOf(m.kind()));
-    } else if (sentence.plan_section || plan_marker < b || HasTargetMarker(text.substr(clause_start, b - clause_start), m)) {
+    } else if (sentence.plan_section || plan_marker < b || HasTargetMarker(text.substr(marker_from, b - marker_from), m)) {
       m.set_role(pb::QUANTITY_ROLE_TARGET);
     }
 

@@ -6,22 +6,28 @@
 #include "services/extract/evaluation.h"
 #include "services/extract/extractor.h"
 #include "services/segment/segmenter.h"
+#include "common/base/macros.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::extract {
 namespace {
 
-TEST(DevsetEvaluationTest, RecallOneAndPrecisionAtLeast098) {
+// The samples segmented by the real Segmenter and scored against a gold file
+// of tests/testdata/devset.
+Result<EvalReport> EvaluateDevset(const std::string& gold_file) {
   const auto root = reportflow::testing::SourceDir();
-  ASSERT_OK_AND_ASSIGN(auto segmenter, segment::Segmenter::Create());
-  ASSERT_OK_AND_ASSIGN(auto taxonomy, Taxonomy::Default());
-  ASSERT_OK_AND_ASSIGN(auto extractor, Extractor::Create(taxonomy));
+  ASSIGN_OR_RETURN(auto segmenter, segment::Segmenter::Create());
+  ASSIGN_OR_RETURN(auto taxonomy, Taxonomy::Default());
+  ASSIGN_OR_RETURN(auto extractor, Extractor::Create(taxonomy));
   SegmentFn segment = [&](std::string_view text, segment::v1::SegmentedDocument* out) {
     return segmenter->Segment(text, out);
   };
-  ASSERT_OK_AND_ASSIGN(EvalReport report,
-                       EvaluateReports((root / "tests/testdata/devset/gold.jsonl").string(),
-                                       (root / "samples/reports").string(), segment, *extractor));
+  return EvaluateReports((root / "tests/testdata/devset" / gold_file).string(), (root / "samples/reports").string(),
+                         segment, *extractor);
+}
+
+TEST(DevsetEvaluationTest, RecallOneAndPrecisionAtLeast098) {
+  ASSERT_OK_AND_ASSIGN(EvalReport report, EvaluateDevset("gold.jsonl"));
   const std::string printed = report.ToString();
   EXPECT_EQ(report.files.size(), 5u) << printed;
   EXPECT_EQ(report.gold, 49) << printed;  // 50 lines, one doubtful
@@ -34,16 +40,7 @@ TEST(DevsetEvaluationTest, RecallOneAndPrecisionAtLeast098) {
 // id from their `ok_metrics` (tests/testdata/devset/gold_metrics.jsonl), and
 // extraction itself stays perfect.
 TEST(DevsetEvaluationTest, MetricAccuracyAtLeast098) {
-  const auto root = reportflow::testing::SourceDir();
-  ASSERT_OK_AND_ASSIGN(auto segmenter, segment::Segmenter::Create());
-  ASSERT_OK_AND_ASSIGN(auto taxonomy, Taxonomy::Default());
-  ASSERT_OK_AND_ASSIGN(auto extractor, Extractor::Create(taxonomy));
-  SegmentFn segment = [&](std::string_view text, segment::v1::SegmentedDocument* out) {
-    return segmenter->Segment(text, out);
-  };
-  ASSERT_OK_AND_ASSIGN(EvalReport report,
-                       EvaluateReports((root / "tests/testdata/devset/gold_metrics.jsonl").string(),
-                                       (root / "samples/reports").string(), segment, *extractor));
+  ASSERT_OK_AND_ASSIGN(EvalReport report, EvaluateDevset("gold_metrics.jsonl"));
   const std::string printed = report.ToString();
   EXPECT_DOUBLE_EQ(report.recall, 1.0) << printed;
   EXPECT_DOUBLE_EQ(report.precision, 1.0) << printed;

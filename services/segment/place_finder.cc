@@ -191,12 +191,33 @@ struct Chain {
   bool organ;               // followed by an organ word
 };
 
-void FindChains(U32View s, size_t b, size_t e, cpb::PlaceSource source, const NameRules& rules,
-                std::vector<Chain>* out) {
+// The length of the longest gazetteer region name starting at s[p] within
+// [p, e), or 0.
+size_t LongestRegionAt(const geo::Gazetteer& g, U32View s, size_t p, size_t e) {
+  for (size_t len = std::min<size_t>(e - p, kMaxRegionLen); len >= 2; --len) {
+    if (!IsSuffixEnd(s[p + len - 1])) continue;
+    if (g.HasRegion(s.substr(p, len))) return len;
+  }
+  return 0;
+}
+
+// A chain whose township suffix lies inside a longer gazetteer region name
+// starting at one of its units is that region, not a township
+// (平顶山市城乡一体化示范区 is not 平顶山市城乡).
+bool InsideRegionName(const geo::Gazetteer& g, U32View s, const std::vector<Unit>& units, size_t e) {
+  const size_t end = units.back().end;
+  for (const Unit& u : units) {
+    if (u.begin + LongestRegionAt(g, s, u.begin, e) > end) return true;
+  }
+  return false;
+}
+
+void FindChains(const geo::Gazetteer& g, U32View s, size_t b, size_t e, cpb::PlaceSource source,
+                const NameRules& rules, std::vector<Chain>* out) {
   for (size_t p = b; p < e;) {
     if (IsHan(s[p]) && IsChainBoundary(s, p, b)) {
       std::vector<Unit> units;
-      if (ParseChainFrom(s, p, e, &units, rules)) {
+      if (ParseChainFrom(s, p, e, &units, rules) && !InsideRegionName(g, s, units, e)) {
         const size_t end = units.back().end;
         out->push_back(Chain{std::move(units), source, FollowedByOrgan(s, end)});
         p = end;
@@ -337,6 +358,23 @@ struct Finder {
     }
   }
 
+  // Whether s[p] starts 在<region>(委|党委|政府|人民政府): the name before p
+  // is the unit working under that superior (X街道在文峰区委…).
+  bool SuperiorFollows(size_t p) const {
+    if (p >= s.size() || s[p] != U'在') return false;
+    const size_t b = p + 1;
+    const size_t e = std::min(s.size(), b + kMaxRegionLen);
+    for (size_t q = b + 1; q < e; ++q) {
+      if (!IsSuffixEnd(s[q])) continue;
+      if (!StartsWith(s, q + 1, U"委") && !StartsWith(s, q + 1, U"党委") && !StartsWith(s, q + 1, U"政府") &&
+          !StartsWith(s, q + 1, U"人民政府")) {
+        continue;
+      }
+      if (IsRegion(s.substr(b, q + 1 - b))) return true;
+    }
+    return false;
+  }
+
   // Regions named as superiors: <name>(县|区|旗|市)(委|党委|人民政府|政府)
   // and 根据/按照<name>…, the name starting at a boundary.
   void RegionPhrases(size_t b, size_t e, cpb::PlaceSource source, std::vector<Mention>* out) const {
@@ -410,7 +448,7 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
   std::vector<Chain> header;
   for (pb::BlockKind kind : {pb::BLOCK_KIND_TITLE, pb::BLOCK_KIND_ISSUER, pb::BLOCK_KIND_SIGNATURE}) {
     for (const Piece& p : layout.pieces) {
-      if (p.kind == kind) FindChains(s, p.begin, p.end, SourceOf(kind), kHeaderNames, &header);
+      if (p.kind == kind) FindChains(*context.gazetteer, s, p.begin, p.end, SourceOf(kind), kHeaderNames, &header);
     }
   }
   // First sentences: the opening characters of the first two body pieces.
@@ -421,7 +459,7 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
     if (first.size() == 2) break;
   }
   std::vector<Chain> opening;
-  for (const auto& [b, e] : first) FindChains(s, b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, kHeaderNames, &opening);
+  for (const auto& [b, e] : first) FindChains(*context.gazetteer, s, b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, kHeaderNames, &opening);
   // Body chains (strict name rules).
   // How often a unit's name occurs in the whole text (up to 2).
   auto count_of = [&](const Chain& c) {
@@ -468,7 +506,10 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
   found.clear();
   for (const Chain& c : opening) {
     // Trusted when followed by an organ word or named again in the body.
-    found.emplace_back(c.units.front().begin, f.UnitMention(c, /*must_exist=*/!(c.organ || count_of(c) >= 2)));
+    // Trusted too when a superior follows (X街道在文峰区委…): a renamed unit
+    // is then reported NOT_FOUND with that superior, never replaced.
+    const bool trusted = c.organ || f.SuperiorFollows(c.units.back().end) || count_of(c) >= 2;
+    found.emplace_back(c.units.front().begin, f.UnitMention(c, /*must_exist=*/!trusted));
   }
   for (const auto& [b, e] : first) {
     f.KnownTownships(b, e, cpb::PLACE_SOURCE_FIRST_SENTENCES, false, &found);
@@ -485,7 +526,7 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
   for (const Mention& u : ev.units) settled = settled || !u.must_exist || f.g.Contains(u.name);
   if (!settled) {
     for (const Piece& p : layout.pieces) {
-      if (IsBody(p.kind)) FindChains(s, p.begin, p.end, cpb::PLACE_SOURCE_BODY, kBodyNames, &body);
+      if (IsBody(p.kind)) FindChains(*context.gazetteer, s, p.begin, p.end, cpb::PLACE_SOURCE_BODY, kBodyNames, &body);
     }
   }
   std::map<std::u32string, int> counts;

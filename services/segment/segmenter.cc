@@ -649,7 +649,7 @@ struct Segmenter::Impl {
 Segmenter::Segmenter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Segmenter::~Segmenter() = default;
 
-std::string_view Segmenter::Version() { return "segmenter-1.3.0"; }
+std::string_view Segmenter::Version() { return "segmenter-1.3.1"; }
 
 const std::string& Segmenter::version() const { return impl_->version; }
 

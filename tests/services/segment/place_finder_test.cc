@@ -294,5 +294,59 @@ TEST(PlaceFinderTest, ScopeChangesTheProcessingVersion) {
   EXPECT_EQ((*plain)->version(), Segmenter::Version());
 }
 
+
+namespace probes {
+
+// Bug probes (issue 15 follow-up): texts written for these tests.
+
+TEST(PlaceFinderProbeTest, YearWordIsNotPartOfTheName) {
+  // One line, ASCII punctuation: 年度 after a year must not leak into the name.
+  for (const char* lead : {"2019年度", "2019年", "2019年上半年", "2019年下半年", "2019年全年"}) {
+    const auto m = Meta(std::string(lead) +
+                        "和平镇法治政府建设工作总结. 2019年,我镇在县委县政府领导下,开展普法宣传活动15场. "
+                        "和平镇人民政府 2020年1月6日");
+    EXPECT_EQ(m.township(), "和平镇") << lead;
+    EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_AMBIGUOUS) << lead;
+    EXPECT_EQ(m.county(), "") << lead;
+    EXPECT_EQ(m.year(), 2019) << lead;
+  }
+}
+
+TEST(PlaceFinderProbeTest, ChainSplitPrefersGazetteerUnits) {
+  // 荔城区 + 镇海街道, not 荔城区镇.
+  const auto m = Meta(std::string("福建省荔城区镇海街道人民政府\n") +
+                      "镇海街道在荔城区委、区政府的领导下，全面推进法治建设。\n" + kBody);
+  EXPECT_EQ(m.township(), "镇海街道");
+  EXPECT_EQ(m.county(), "荔城区");
+  EXPECT_EQ(m.township_code(), "350304001000");
+  EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_RESOLVED);
+}
+
+TEST(PlaceFinderProbeTest, UnknownUnitBeforeItsSuperiorKeepsTheTextsName) {
+  // 林荫大道街道, 梧桐大街街道 are not in the gazetteer; 文峰区 (安阳市) is.
+  for (const char* name : {"林荫大道街道", "梧桐大街街道"}) {
+  const auto m = Meta(std::string(name) + "在文峰区委、区政府的领导下，2024年开展了法治宣传进社区活动。\n" +
+                      kBody);
+  EXPECT_EQ(m.township(), name);
+  EXPECT_EQ(m.township_code(), "");
+  EXPECT_EQ(m.county(), "文峰区");
+  EXPECT_EQ(m.city(), "安阳市");
+  EXPECT_EQ(m.province(), "河南省");
+  EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_NOT_FOUND);
+  EXPECT_FALSE(m.place().note().empty());
+  }
+}
+
+TEST(PlaceFinderProbeTest, CountyLevelNameWithChengxiangIsNotATownship) {
+  const auto m = Meta(std::string("平顶山市城乡一体化示范区2023年法治政府建设工作报告\n") +
+                      "2023年，示范区全面推进依法行政。\n" + kBody);
+  EXPECT_EQ(m.township(), "");
+  EXPECT_EQ(m.county(), "平顶山市城乡一体化示范区");
+  EXPECT_EQ(m.city(), "平顶山市");
+  EXPECT_EQ(m.unit_level(), cpb::REGION_LEVEL_COUNTY);
+}
+
+}  // namespace probes
+
 }  // namespace
 }  // namespace reportflow::segment

@@ -183,6 +183,12 @@ void Gazetteer::BuildIndex() {
   std::sort(short_index_.begin(), short_index_.end(), by_text);
   full_index_.shrink_to_fit();
   short_index_.shrink_to_fit();
+  filter_.assign(kFilterBits / 64, 0);
+  for (const Key& k : full_index_) {
+    if (k.length < 2) continue;
+    const uint32_t h = FilterHash(KeyText(k));
+    filter_[h >> 6] |= uint64_t{1} << (h & 63);
+  }
   keys_.shrink_to_fit();
 }
 
@@ -192,6 +198,7 @@ std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32str
   std::u32string folded;
   Fold(name, &folded);
   name = folded;
+  if (&index == &full_index_ && name.size() >= 2 && !MayContain(name)) return out;
   auto it = std::lower_bound(index.begin(), index.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   for (; it != index.end() && KeyText(*it) == name; ++it) {
@@ -212,6 +219,7 @@ bool Gazetteer::Contains(std::u32string_view name) const {
   std::u32string folded;
   Fold(name, &folded);
   name = folded;
+  if (name.size() >= 2 && !MayContain(name)) return false;
   auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   return it != full_index_.end() && KeyText(*it) == name;
@@ -224,6 +232,7 @@ bool Gazetteer::AnyStrong(std::u32string_view name, Pred pred) const {
   if (name.size() > std::size(buf)) return false;
   for (size_t i = 0; i < name.size(); ++i) buf[i] = variants_ ? variants_->ToSimplified(name[i]) : name[i];
   name = std::u32string_view(buf, name.size());
+  if (name.size() >= 2 && !MayContain(name)) return false;
   auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   for (; it != full_index_.end() && KeyText(*it) == name; ++it) {

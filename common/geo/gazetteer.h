@@ -130,6 +130,24 @@ class Gazetteer {
   // so 乾县 is found from text that reads 乾县 (matched as 干县).
   void Fold(std::u32string_view in, std::u32string* out) const;
 
+  // A one-hash filter over the folded keys of full_index_ (first, second and
+  // last character and length): most text probes (RegionAt tries every
+  // length at every position) are rejected without a binary search.
+  static constexpr uint32_t kFilterBits = 1u << 20;
+  static uint32_t FilterHash(std::u32string_view folded) {
+    uint64_t h = folded.size();
+    h = h * 0x9E3779B97F4A7C15ull + folded[0];
+    h = h * 0x9E3779B97F4A7C15ull + folded[1];
+    h = h * 0x9E3779B97F4A7C15ull + folded.back();
+    return static_cast<uint32_t>((h * 0x9E3779B97F4A7C15ull) >> 44);
+  }
+  // False only if no key of full_index_ equals `folded` (size >= 2).
+  bool MayContain(std::u32string_view folded) const {
+    const uint32_t h = FilterHash(folded);
+    return (filter_[h >> 6] >> (h & 63)) & 1;
+  }
+  std::vector<uint64_t> filter_;
+
   const text::HanVariants* variants_ = nullptr;
   std::vector<Unit> units_;
   std::u32string names_;

@@ -1,6 +1,8 @@
 #include "services/segment/place_finder.h"
 
 #include <algorithm>
+#include <array>
+#include <cwchar>
 #include <functional>
 #include <map>
 
@@ -17,6 +19,7 @@ using geo::Mention;
 
 constexpr size_t kNpos = std::u32string_view::npos;
 
+
 inline bool StartsWith(U32View s, size_t i, U32View w) {
   if (i + w.size() > s.size()) return false;
   for (size_t k = 0; k < w.size(); ++k) {
@@ -26,10 +29,11 @@ inline bool StartsWith(U32View s, size_t i, U32View w) {
 }
 bool EndsWith(U32View s, U32View w) { return s.size() >= w.size() && s.substr(s.size() - w.size()) == w; }
 
-// A set of BMP characters with O(1) membership.
+// A set of BMP characters with O(1) membership (a static bitmap: no
+// indirection in the scanning loops).
 class CharSet {
  public:
-  explicit CharSet(U32View chars) : bits_(0x10000 / 64, 0) {
+  explicit CharSet(U32View chars) {
     for (char32_t c : chars) {
       if (c < 0x10000) bits_[c >> 6] |= uint64_t{1} << (c & 63);
     }
@@ -37,8 +41,24 @@ class CharSet {
   bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1); }
 
  private:
-  std::vector<uint64_t> bits_;
+  std::array<uint64_t, 0x10000 / 64> bits_{};
 };
+
+// s.find(w, from) with the first character found by wmemchr (vectorised in
+// glibc; char32_t and wchar_t are both UTF-32 code units here).
+static_assert(sizeof(wchar_t) == sizeof(char32_t));
+size_t Find(U32View s, U32View w, size_t from = 0) {
+  if (w.empty()) return from <= s.size() ? from : kNpos;
+  const auto* base = reinterpret_cast<const wchar_t*>(s.data());
+  for (size_t q = from; q + w.size() <= s.size();) {
+    const auto* hit = std::wmemchr(base + q, static_cast<wchar_t>(w[0]), s.size() - w.size() + 1 - q);
+    if (hit == nullptr) return kNpos;
+    q = static_cast<size_t>(hit - base);
+    if (s.substr(q, w.size()) == w) return q;
+    ++q;
+  }
+  return kNpos;
+}
 
 std::string Original(std::string_view text, const MatchText& m, size_t b, size_t e) {
   if (b >= e) return {};
@@ -242,6 +262,7 @@ struct Finder {
   const MatchText& m;
   U32View s;
   const geo::Gazetteer& g;
+  std::vector<size_t>& scratch_;  // RegionPhrases' positions, reused
 
   Mention Make(size_t b, size_t e, cpb::PlaceSource source, Level level) const {
     Mention x;
@@ -381,7 +402,38 @@ struct Finder {
     const char32_t* d = s.data();
     const size_t n = s.size();
     size_t cite_end = kNpos;  // end of the last 根据/按照
-    for (size_t q = b + 1; q < e; ++q) {
+    // Only positions that can pass the tests below are visited: a region
+    // suffix before 委/党委/政府/人民政府, the 据/照 of 根据/按照 and the 7
+    // characters after it. They are found with wmemchr (this runs over the
+    // first kBodyRegionChars characters of every body).
+    std::vector<size_t>& qs = scratch_;
+    qs.clear();
+    const size_t scan_end = std::min(n, e + 4);
+    auto hits = [&](char32_t t, auto&& fn) {
+      if (b + 1 >= scan_end) return;
+      const auto* base = reinterpret_cast<const wchar_t*>(d);
+      for (size_t r = b + 1; r < scan_end;) {
+        const auto* hit = std::wmemchr(base + r, static_cast<wchar_t>(t), scan_end - r);
+        if (hit == nullptr) break;
+        r = static_cast<size_t>(hit - base);
+        fn(r);
+        ++r;
+      }
+    };
+    auto add = [&](size_t q) {
+      if (q >= b + 1 && q < e) qs.push_back(q);
+    };
+    hits(U'委', [&](size_t r) { add(r - 1); if (r >= 2) add(r - 2); });
+    hits(U'府', [&](size_t r) { if (r >= 2) add(r - 2); if (r >= 4) add(r - 4); });
+    for (char32_t t : {U'据', U'照'}) {
+      hits(t, [&](size_t r) {
+        add(r);
+        for (size_t k = 2; k <= 8; ++k) add(r + k);  // cite_end = r + 1; q in (cite_end, cite_end + 8)
+      });
+    }
+    std::sort(qs.begin(), qs.end());
+    qs.erase(std::unique(qs.begin(), qs.end()), qs.end());
+    for (const size_t q : qs) {
       const char32_t c = d[q];
       if (!kRegionPhraseChars.Has(c)) continue;
       if ((c == U'据' && d[q - 1] == U'根') || (c == U'照' && d[q - 1] == U'按')) {
@@ -439,7 +491,8 @@ constexpr size_t kBodyRegionChars = 8000;
 geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& m, const Layout& layout,
                                         const PlaceContext& context, const cpb::DocumentMetadata& meta) {
   const U32View s = m.chars();
-  Finder f{text, m, s, *context.gazetteer};
+  std::vector<size_t> scratch;
+  Finder f{text, m, s, *context.gazetteer, scratch};
   geo::PlaceEvidence ev;
   ev.path = std::string(context.path);
   if (context.scope != nullptr) ev.scope = *context.scope;
@@ -466,7 +519,7 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
     const Unit& t = c.units.back();
     const U32View name = s.substr(t.begin, t.end - t.begin);
     int n = 0;
-    for (size_t q = s.find(name); q != kNpos && n < 2; q = s.find(name, q + 1)) ++n;
+    for (size_t q = Find(s, name); q != kNpos && n < 2; q = Find(s, name, q + 1)) ++n;
     return n;
   };
 
@@ -570,7 +623,7 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
     }
   }
   for (const std::u32string& name : names) {
-    for (size_t q = s.find(name); q != kNpos; q = s.find(name, q + 1)) {
+    for (size_t q = Find(s, name); q != kNpos; q = Find(s, name, q + 1)) {
       // A chain ends in the name only right after a region suffix (…巫溪县花台乡).
       if (q == 0 || !IsSuffixEnd(s[q - 1]) || s[q - 1] == U'乡' || s[q - 1] == U'镇') continue;
       const size_t end = q + name.size();

@@ -755,10 +755,16 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
   // block ends with U+2029 (so no sentence spans two blocks).
   std::vector<char16_t>& u16 = impl_->u16;
   std::vector<uint32_t>& u16_char = impl_->u16_char;
-  u16.clear();
-  u16_char.clear();
-  u16.reserve(m.size() + layout.pieces.size() + 1);
-  u16_char.reserve(m.size() + layout.pieces.size() + 1);
+  // Written through raw pointers into buffers sized for the worst case (two
+  // UTF-16 units per character), then trimmed: this loop runs per character.
+  const size_t cap = 2 * m.size() + layout.pieces.size() + 1;
+  if (u16.size() < cap) {
+    u16.resize(cap);
+    u16_char.resize(cap);
+  }
+  char16_t* const u16p = u16.data();
+  uint32_t* const u16c = u16_char.data();
+  size_t un = 0;
   std::vector<std::pair<uint32_t, int>> block_starts;  // u16 index, section
   block_starts.reserve(layout.pieces.size());
   size_t skip = 0;  // next range in layout.skipped
@@ -767,7 +773,7 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
         p.kind != pb::BLOCK_KIND_HEADING) {
       continue;
     }
-    block_starts.emplace_back(static_cast<uint32_t>(u16.size()), p.section);
+    block_starts.emplace_back(static_cast<uint32_t>(un), p.section);
     for (uint32_t k = p.begin; k < p.end; ++k) {
       while (skip < layout.skipped.size() && layout.skipped[skip].second <= k) ++skip;
       if (skip < layout.skipped.size() && layout.skipped[skip].first <= k) {
@@ -779,25 +785,27 @@ Status Segmenter::Segment(std::string_view text, pb::SegmentedDocument* out) {
       if (c == '.' && IsMarkerDot(s, k, p.begin)) {
         // The dot of an enumeration marker (1. / 一.) ends no sentence; ICU
         // would break after it, so it is matched as an enumeration comma.
-        u16.push_back(u'\u3001');
-        u16_char.push_back(k);
+        u16p[un] = u'\u3001';
+        u16c[un++] = k;
       } else if (c < 0x10000) {
-        u16.push_back(static_cast<char16_t>(c));
-        u16_char.push_back(k);
+        u16p[un] = static_cast<char16_t>(c);
+        u16c[un++] = k;
       } else {
-        u16.push_back(static_cast<char16_t>(0xD7C0 + (c >> 10)));
-        u16.push_back(static_cast<char16_t>(0xDC00 | (c & 0x3FF)));
-        u16_char.push_back(k);
-        u16_char.push_back(k);
+        u16p[un] = static_cast<char16_t>(0xD7C0 + (c >> 10));
+        u16c[un++] = k;
+        u16p[un] = static_cast<char16_t>(0xDC00 | (c & 0x3FF));
+        u16c[un++] = k;
       }
     }
-    u16.push_back(u'\u2029');
-    u16_char.push_back(p.end);
+    u16p[un] = u'\u2029';
+    u16c[un++] = p.end;
   }
-  if (!u16.empty()) {
+  // u16/u16_char keep their size (no zero-fill per document): the text is
+  // their first `un` entries.
+  if (un > 0) {
     UErrorCode status = U_ZERO_ERROR;
     UText* ut = utext_openUChars(nullptr, reinterpret_cast<const UChar*>(u16.data()),
-                                 static_cast<int64_t>(u16.size()), &status);
+                                 static_cast<int64_t>(un), &status);
     if (U_FAILURE(status)) {
       return Status::Internal(std::string("utext_openUChars: ") + u_errorName(status));
     }

@@ -3,6 +3,7 @@
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -19,12 +20,15 @@ inline char32_t NextCodePoint(std::string_view s, size_t* pos, bool* valid) {
     ++*pos;
     return b0;
   }
-  if ((b0 & 0xF0) == 0xE0 && *pos + 2 < s.size()) {
+  if (*pos + 2 < s.size()) {
+    // One test for the lead/continuation bit patterns of a 3-byte form.
     const auto b1 = static_cast<unsigned char>(s[*pos + 1]);
     const auto b2 = static_cast<unsigned char>(s[*pos + 2]);
-    if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+    const uint32_t v = b0 | (uint32_t{b1} << 8) | (uint32_t{b2} << 16);
+    if ((v & 0xC0C0F0) == 0x8080E0) {
       const char32_t cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
-      if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+      // Not overlong (>= U+0800), not a surrogate.
+      if (cp >= 0x800 && (cp & 0xF800) != 0xD800) {
         *pos += 3;
         return cp;
       }

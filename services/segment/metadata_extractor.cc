@@ -1,6 +1,7 @@
 #include "services/segment/metadata_extractor.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <unordered_set>
@@ -37,7 +38,7 @@ bool IsOneOf(char32_t c, U32View set) { return set.find(c) != kNpos; }
 // A set of BMP characters with O(1) membership.
 class CharSet {
  public:
-  explicit CharSet(U32View chars) : bits_(0x10000 / 64, 0) {
+  explicit CharSet(U32View chars) {
     for (char32_t c : chars) {
       if (c < 0x10000) bits_[c >> 6] |= uint64_t{1} << (c & 63);
     }
@@ -45,7 +46,7 @@ class CharSet {
   bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1); }
 
  private:
-  std::vector<uint64_t> bits_;
+  std::array<uint64_t, 0x10000 / 64> bits_{};  // static bitmap: no indirection
 };
 
 std::string Original(std::string_view text, const MatchText& m, size_t b, size_t e) {
@@ -126,6 +127,8 @@ constexpr U32View kLawSuffixes[] = {U"法典", U"条例", U"规定", U"章程", 
 constexpr U32View kNotLawBeforeFa = U"依执普学守用立司违合非方做说想看手知懂护述尊犯枉变写算章办书语兵技疗打玩加减除吸";
 
 const CharSet kNotLawBeforeFaSet(kNotLawBeforeFa);
+// Characters after which an unbracketed law name may end (…法、 …条例和).
+const CharSet kLawDelimiterSet(U"、,。;和及与等 \n以)");
 
 // Length of the law suffix `name` ends with, or 0.
 size_t LawSuffixLength(U32View name) {
@@ -296,7 +299,8 @@ constexpr U32View kDocCodeStop = U"号和及与的在为了对将把是以据照
 std::vector<std::string> FindDocNumbers(std::string_view text, const MatchText& m) {
   const U32View s = m.chars();
   std::vector<std::string> out;
-  for (size_t p = 0; p + 7 < s.size(); ++p) {
+  const size_t n = s.size();
+  for (size_t p = 0; p + 7 < n; ++p) {
     const char32_t open = s[p];
     if (open != U'〔' && open != '[' && open != U'【' && open != '(') continue;
     size_t j = p + 1;
@@ -354,10 +358,8 @@ std::vector<std::string> FindCitedLaws(std::string_view text, const MatchText& m
       k = q;
       continue;
     }
-    const bool delimiter = c == U'、' || c == ',' || c == U'。' || c == ';' || c == U'和' ||
-                           c == U'及' || c == U'与' || c == U'等' || c == ' ' || c == '\n' ||
-                           c == U'以' || c == ')';
-    if (!delimiter || k < 3) continue;
+    // One bitmap test per character (this loop runs over the whole text).
+    if (!kLawDelimiterSet.Has(c) || k < 3) continue;
     const char32_t e = s[k - 1];
     const char32_t d = s[k - 2];
     const bool ending = (e == U'法' && (d == U'办' || !kNotLawBeforeFaSet.Has(d))) ||

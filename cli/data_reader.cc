@@ -34,7 +34,14 @@ Status DataReader::GetSegmented(const std::string& doc_id, segment::v1::Segmente
   for (const auto& path : candidates) {
     auto store = storage::OpenRocksDbStore(path.string(), {"segmented"}, storage::OpenMode::kReadOnly);
     if (!store.ok()) continue;
-    if ((*store)->GetProto("segmented", doc_id, out).ok()) return Status::OK();
+    if ((*store)->GetProto("segmented", doc_id, out).ok()) {
+      // Segment stores structure only; the text is ingest's (stored once).
+      if (out->text().empty()) {
+        ingest::v1::RawDocument raw;
+        if (ingest_->GetDocument(doc_id, &raw).ok()) out->set_text(std::move(*raw.mutable_text()));
+      }
+      return Status::OK();
+    }
   }
   return Status::NotFound("no stored segmentation for " + doc_id);
 }

@@ -14,6 +14,7 @@
 #include "common/config/config_loader.h"
 #include "services/aggregate/aggregator.h"
 #include "services/extract/extract_service.h"
+#include "services/ingest/ingest_store.h"
 #include "services/extract/extractor.h"
 #include "services/segment/segment_service.h"
 
@@ -50,6 +51,9 @@ int Reextract(const ReextractArgs& args) {
   if (!extract_store.ok()) return fail(extract_store.status().message() + busy, 1);
   aggregate::Aggregator aggregator(aggregate_store->get());
   if (auto rebuilt = aggregator.RebuildRollupsIfStale(); !rebuilt.ok()) return fail(rebuilt.status().message(), 1);
+  // Segment stores structure only: the text is joined from ingest's documents.
+  auto ingest_store = ingest::IngestStore::Open(cfg.ingest().store_path(), storage::OpenMode::kReadOnly);
+  if (!ingest_store.ok()) return fail(ingest_store.status().message(), 1);
 
   // Every segment worker's store: <segment store> and <segment store>-<i>.
   const fs::path base(cfg.segment().store_path());
@@ -79,6 +83,16 @@ int Reextract(const ReextractArgs& args) {
       // A document only counts once the pipeline completed it (it has a contribution).
       aggregate::v1::DocContribution previous;
       if (!aggregator.GetContribution(doc_id, &previous).ok()) return true;
+      if (doc.text().empty()) {
+        ingest::v1::RawDocument raw;
+        Status gs = (*ingest_store)->GetDocument(doc_id, &raw);
+        if (!gs.ok()) {
+          std::cerr << "reportflow reextract: doc " << doc_id << ": no stored text: " << gs.message() << "\n";
+          ++failed;
+          return true;
+        }
+        doc.set_text(std::move(*raw.mutable_text()));
+      }
       extract::v1::ExtractionResult result;
       Status es = (*extractor)->Extract(doc, &result);
       if (es.ok()) es = (*extract_store)->PutProto(extract::kExtractionsCf, doc_id, result);

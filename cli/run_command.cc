@@ -23,6 +23,9 @@
 namespace reportflow::cli {
 namespace {
 
+constexpr int kStatusPollMillis = 20;
+
+
 namespace ppb = ::reportflow::pipeline::v1;
 namespace ipb = ::reportflow::ingest::v1;
 
@@ -280,8 +283,9 @@ int Run(const RunArgs& args) {
       }
     }
     if (last.done()) break;
-    // Wait for the next progress tick, or for a child to exit.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The next status poll: short, so the end of a batch is seen within
+    // kStatusPollMillis (a status request costs ingest microseconds).
+    std::this_thread::sleep_for(std::chrono::milliseconds(kStatusPollMillis));
   }
   view.Finish();
   ppb::ControlRequest final_req;

@@ -4,7 +4,7 @@
 #       -> static library reportflow_<name> plus alias reportflow::<name>,
 #          include root = repository root (so includes read "common/base/status.h").
 #   reportflow_cc_binary(NAME SRCS ... DEPS ...)
-#       -> executable <name> in build/bin.
+#       -> executable <name> in build/bin, linked with jemalloc.
 #   reportflow_cc_test(NAME SRCS ... DEPS ... [LABELS ...] [TIMEOUT seconds])
 #       -> GoogleTest executable registered with gtest_discover_tests.
 
@@ -27,7 +27,7 @@ function(reportflow_cc_binary)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_compile_options(${ARG_NAME} PRIVATE ${REPORTFLOW_WARNINGS})
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} PkgConfig::JEMALLOC)
 endfunction()
 
 function(reportflow_cc_test)

@@ -339,8 +339,12 @@ Status Validate(const PipelineConfig& cfg) {
   if (l.send_hwm() == 0 || l.recv_hwm() == 0) return Status::InvalidArgument("config: limits.send_hwm and recv_hwm must be > 0");
   const auto& fi = cfg.fault_injection();
   if (!fi.stage().empty()) {
-    if (fi.stage() != "segment" && fi.stage() != "extract") {
-      return Status::InvalidArgument("config: fault_injection.stage '" + fi.stage() + "' must be segment or extract");
+    if (fi.stage() != "segment" && fi.stage() != "extract" && fi.stage() != "aggregate") {
+      return Status::InvalidArgument("config: fault_injection.stage '" + fi.stage() +
+                                     "' must be segment, extract or aggregate");
+    }
+    if (fi.stage() == "aggregate" && fi.mode() != "crash") {
+      return Status::InvalidArgument("config: fault_injection.stage aggregate supports mode crash only");
     }
     if (fi.doc_id_prefix().empty() && fi.source_substring().empty()) {
       return Status::InvalidArgument("config: fault_injection needs doc_id_prefix or source_substring");

@@ -2,6 +2,8 @@
 
 #include <zmq_addon.hpp>
 
+#include "common/base/macros.h"
+
 namespace reportflow::messaging {
 
 std::string EnvelopeHeader(const pipeline_pb::Envelope& envelope) {
@@ -57,6 +59,13 @@ Status ParseEnvelope(const Frames& frames, size_t first, pipeline_pb::Envelope* 
   }
   if (header != EnvelopeHeader(*envelope)) return Status::Corruption("header does not match payload: " + header);
   if (envelope->doc_id().size() > 128) return Status::Corruption("doc_id too long");
+  return Status::OK();
+}
+
+Status ParseEnvelopeHead(const Frames& frames, size_t first, pipeline_pb::EnvelopeHead* head, std::string* header_out) {
+  RETURN_IF_ERROR(ParseMessage(frames, first, "", head, header_out));
+  head->DiscardUnknownFields();  // the payload, kept by the parser as unknown bytes
+  if (head->doc_id().size() > 128) return Status::Corruption("doc_id too long");
   return Status::OK();
 }
 

@@ -36,6 +36,11 @@ void AppendEnvelope(const pipeline_pb::Envelope& envelope, Frames* frames);
 // Parses frames[first..] which must be exactly [header][body].
 Status ParseEnvelope(const Frames& frames, size_t first, pipeline_pb::Envelope* envelope);
 
+// Parses only the routing fields of frames[first..] = [header][body] (an
+// Envelope read as EnvelopeHead: the payload is skipped, not parsed);
+// `header_out` receives the header ("rf1.<payload kind>").
+Status ParseEnvelopeHead(const Frames& frames, size_t first, pipeline_pb::EnvelopeHead* head, std::string* header_out);
+
 // Generic [header][body] for other messages (control, stream events).
 void AppendMessage(std::string_view header, const google::protobuf::MessageLite& msg, Frames* frames);
 // Parses frames[first..] = [header][body]; the header must equal `expected_header`

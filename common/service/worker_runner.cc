@@ -22,7 +22,7 @@ namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
 constexpr int kHeartbeatMillis = 1000;
-constexpr int64_t kDrainQuietMillis = 300;  // stopping: no new document for this long = nothing more is coming
+constexpr int64_t kDrainQuietMillis = 100;  // stopping: no new document for this long = nothing more is coming
 }  // namespace
 
 struct WorkerRunner::Impl {
@@ -117,17 +117,26 @@ struct WorkerRunner::Impl {
     return Status::Internal("fault injected by configuration (fault_injection) in stage " + options.stage);
   }
 
-  Status HandleOne(Frames& frames) {
+  // One document of a group: its result (or failure) waits for the group's commit.
+  struct Pending {
+    ppb::Envelope out;
+    bool failed = false;
+  };
+
+  // Processes one work message into `group` (nothing sent yet).
+  void Process(Frames& frames, std::vector<Pending>* group, storage::WriteBatch* writes, size_t* malformed_now) {
     ppb::Envelope in;
     Status s = messaging::ParseEnvelope(frames, 0, &in);
     if (!s.ok()) {
       ++malformed;
+      ++*malformed_now;
       malformed_total->Inc();
       log->warn("dropped malformed work message: {}", s.ToString());
-      return SendReady(1, false);
+      return;
     }
-    if (in.payload_case() == ppb::Envelope::kReady || in.payload_case() == ppb::Envelope::kAck) return Status::OK();
-    ppb::Envelope out;
+    if (in.payload_case() == ppb::Envelope::kReady || in.payload_case() == ppb::Envelope::kAck) return;
+    Pending p;
+    ppb::Envelope& out = p.out;
     out.set_doc_id(in.doc_id());
     out.set_batch_id(in.batch_id());
     out.set_attempt(in.attempt());
@@ -136,31 +145,76 @@ struct WorkerRunner::Impl {
     const int64_t start = Clock::Real().MonotonicMillis();
     in_progress->Set(1);
     Status hs = InjectedFault(in);
-    if (hs.ok()) hs = handler(in, &out);
+    if (hs.ok()) hs = handler(in, &out, writes);
     in_progress->Set(0);
     processing_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0);
     *out.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
-    if (!hs.ok()) {
-      ++failed;
-      failed_total->Inc();
-      log->warn("doc={} trace={} failed: {}", in.doc_id(), in.trace_id(), hs.ToString());
-      out.clear_payload();
-      auto* f = out.mutable_failure();
-      f->set_stage(options.stage);
-      f->set_error(hs.ToString());
-      f->set_permanent(hs.code() == StatusCode::kInvalidArgument || hs.code() == StatusCode::kCorruption);
-      Frames reply;
-      messaging::AppendEnvelope(out, &reply);
-      return SendWhenWritable(work, reply);
+    if (!hs.ok()) MarkFailed(&p, hs);
+    group->push_back(std::move(p));
+  }
+
+  void MarkFailed(Pending* p, const Status& hs) {
+    ++failed;
+    failed_total->Inc();
+    log->warn("doc={} trace={} failed: {}", p->out.doc_id(), p->out.trace_id(), hs.ToString());
+    p->failed = true;
+    p->out.clear_payload();
+    auto* f = p->out.mutable_failure();
+    f->set_stage(options.stage);
+    f->set_error(hs.ToString());
+    f->set_permanent(hs.code() == StatusCode::kInvalidArgument || hs.code() == StatusCode::kCorruption);
+  }
+
+  // Commits the group's writes, then sends every result (or failure).
+  Status Finish(std::vector<Pending>& group, storage::WriteBatch& writes, size_t malformed_now) {
+    if (!writes.empty() && options.store) {
+      Status ws = options.store->Write(writes);
+      if (!ws.ok()) {
+        // Nothing of the group is persisted: none of its results may leave.
+        for (auto& p : group) {
+          if (!p.failed) MarkFailed(&p, ws);
+        }
+      }
     }
-    ++processed;
-    processed_total->Inc();
-    log->debug("doc={} trace={} processed in {} ms", in.doc_id(), in.trace_id(), Clock::Real().MonotonicMillis() - start);
-    Frames result;
-    messaging::AppendEnvelope(out, &result);
-    if (options.output_endpoint.empty()) return SendWhenWritable(work, result);
-    RETURN_IF_ERROR(SendWhenWritable(output, result));
-    return stopping ? Status::OK() : SendReady(1, false);  // draining: no new credit
+    uint32_t credits_back = static_cast<uint32_t>(malformed_now);
+    for (auto& p : group) {
+      Frames frames;
+      messaging::AppendEnvelope(p.out, &frames);
+      if (p.failed || options.output_endpoint.empty()) {
+        RETURN_IF_ERROR(SendWhenWritable(work, frames));  // returns the credit
+        continue;
+      }
+      ++processed;
+      processed_total->Inc();
+      RETURN_IF_ERROR(SendWhenWritable(output, frames));
+      ++credits_back;
+    }
+    for (auto& p : group) {
+      if (!p.failed && options.output_endpoint.empty()) {
+        ++processed;
+        processed_total->Inc();
+      }
+    }
+    if (credits_back == 0 || stopping) return Status::OK();  // draining: no new credit
+    return SendReady(credits_back, false);
+  }
+
+  // Takes every work message that is ready (at most `max`), processes the
+  // group and commits it. Returns how many messages were taken.
+  Result<size_t> HandleReady(size_t max) {
+    std::vector<Pending> group;
+    storage::WriteBatch writes;
+    size_t taken = 0, malformed_now = 0;
+    while (taken < max) {
+      ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
+      if (frames.empty()) break;
+      ++taken;
+      Process(frames, &group, &writes, &malformed_now);
+    }
+    if (taken == 0) return taken;
+    Status s = Finish(group, writes, malformed_now);
+    if (!s.ok()) return s;
+    return taken;
   }
 
   Status Loop() {
@@ -179,13 +233,9 @@ struct WorkerRunner::Impl {
       }
       if (items[0].revents & ZMQ_POLLIN) break;
       if (items[1].revents & ZMQ_POLLIN) {
-        for (int i = 0; i < 64 && !stopping; ++i) {
-          ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
-          if (frames.empty()) break;
-          Status s = HandleOne(frames);
-          if (s.code() == StatusCode::kCancelled) break;
-          RETURN_IF_ERROR(s);
-        }
+        auto taken = HandleReady(std::max<uint32_t>(1, config.limits().worker_credits()));
+        if (!taken.ok() && taken.status().code() == StatusCode::kCancelled) break;
+        RETURN_IF_ERROR(taken.status());
         last_activity = Clock::Real().MonotonicMillis();
       } else if (Clock::Real().MonotonicMillis() - last_activity >= kHeartbeatMillis) {
         // Idle: announce the whole free capacity again (a restarted ingest learns of us).
@@ -227,12 +277,10 @@ struct WorkerRunner::Impl {
         break;
       }
       if (!(items[0].revents & ZMQ_POLLIN)) continue;
-      ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
-      if (frames.empty()) continue;
-      Status s = HandleOne(frames);
-      if (s.code() == StatusCode::kCancelled) break;
-      RETURN_IF_ERROR(s);
-      ++drained;
+      auto taken = HandleReady(std::max<uint32_t>(1, config.limits().worker_credits()));
+      if (!taken.ok() && taken.status().code() == StatusCode::kCancelled) break;
+      RETURN_IF_ERROR(taken.status());
+      drained += *taken;
       last = Clock::Real().MonotonicMillis();
     }
     if (drained) log->info("worker {} finished {} documents while stopping", options.worker_id, drained);

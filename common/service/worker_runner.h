@@ -23,6 +23,7 @@
 
 #include "common/base/result.h"
 #include "common/service/service.h"
+#include "common/storage/store.h"
 #include "reportflow/config/v1/config.pb.h"
 #include "reportflow/pipeline/v1/envelope.pb.h"
 
@@ -33,11 +34,15 @@ struct WorkerOptions {
   std::string worker_id;
   std::string work_endpoint;    // ingest's ROUTER for this stage
   std::string output_endpoint;  // empty: reply on the work socket
+  storage::Store* store = nullptr;  // where each group's writes are committed (not owned)
 };
 
 // Processes `in` into `out` (payload and any fields to change; doc_id,
-// batch_id, attempt and trace_id are copied by the runner).
-using WorkHandler = std::function<Status(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out)>;
+// batch_id, attempt and trace_id are copied by the runner) and adds what must
+// be persisted before `out` is forwarded to `writes`; the runner commits the
+// writes of the whole group to WorkerOptions::store before sending anything.
+using WorkHandler = std::function<Status(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out,
+                                         storage::WriteBatch* writes)>;
 
 class WorkerRunner {
  public:

@@ -103,14 +103,27 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // Memtables of all column families together stay under this budget (each
   // alone may use up to write_buffer_size): the store's memory is flat
   // however large the corpus grows.
-  options.db_write_buffer_size = 32u << 20;
+  options.db_write_buffer_size = 64u << 20;
   rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = 16u << 20;
+  // Larger memtables: fewer flushes and level-0 files (so less compaction)
+  // for the stream of once-written records every stage produces.
+  cf_options.write_buffer_size = 32u << 20;
+  // No compression: almost everything is written once (documents, results,
+  // contributions) and read rarely, so snappy on flush and compaction is CPU
+  // spent for disk nobody is short of; rollups are rewritten but compact.
+  cf_options.compression = rocksdb::kNoCompression;
+  cf_options.bottommost_compression = rocksdb::kNoCompression;
   // Most point reads are for keys that may not exist yet (a document's
   // previous contribution or result): a Bloom filter answers those without
   // reading data blocks.
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Debian's librocksdb is a portable build: its CRC32C is software ("Not
+  // supported on x86" from rocksdb::crc32c::IsFastCrc32Supported(), although
+  // the CPUs have SSE4.2). Table blocks use XXH3 instead (fast without special
+  // instructions; the type is recorded per file, so older files still read).
+  // The WAL format has no choice: its records stay CRC32C.
+  table_options.checksum = rocksdb::kXXH3;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   std::vector<std::string> names = column_families;

@@ -5,8 +5,10 @@
 #include <zmq.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <functional>
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
@@ -28,7 +30,8 @@ constexpr int kPollMillis = 500;
 constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
 constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
 constexpr uint32_t kStreamLingerMillis = 5000;  // at shutdown, for subscribers to drain the stream
-constexpr int64_t kDrainQuietMillis = 300;      // stopping: no input for this long = nothing more is coming
+constexpr int64_t kDrainQuietMillis = 100;      // stopping: no input for this long = nothing more is coming
+constexpr size_t kMaxGroup = 512;                // documents applied and committed as one group at most
 }  // namespace
 
 struct AggregateService::Impl {
@@ -40,7 +43,10 @@ struct AggregateService::Impl {
   zmq::context_t context;
   std::unique_ptr<messaging::ZapHandler> zap;  // security.mode curve: authenticates the CURVE server sockets
   zmq::socket_t input, acks;
-  zmq::socket_t publish;   // PUB: [topic][StreamEvent]
+  zmq::socket_t publish;   // XPUB: [topic][StreamEvent]; its input tells whether anyone subscribes
+  // Live subscriptions (XPUB passes each topic's first subscription and
+  // last unsubscription up): while 0, stream events are not built at all.
+  int64_t subscriptions = 0;
   zmq::socket_t snapshot;  // ROUTER: snapshot requests (Clone pattern)
   int64_t last_heartbeat_ms = 0;
   std::atomic<bool> stopping{false};
@@ -87,7 +93,7 @@ struct AggregateService::Impl {
                                     metrics::LatencyBuckets());
   }
 
-  Status SendAck(const ppb::Envelope& in) {
+  void QueueAck(const ppb::Envelope& in) {
     ppb::Envelope ack;
     ack.set_doc_id(in.doc_id());
     ack.set_batch_id(in.batch_id());
@@ -108,8 +114,6 @@ struct AggregateService::Impl {
       pending_acks.pop_front();
     }
     pending_acks.push_back(std::move(ack));
-    FlushAcks();
-    return Status::OK();
   }
 
   size_t MaxPendingAcks() const { return std::max<size_t>(1024, 4u * config.limits().max_in_flight()); }
@@ -124,30 +128,96 @@ struct AggregateService::Impl {
     }
   }
 
-  Status OnInput(Frames& frames) {
-    ppb::Envelope env;
-    Status s = messaging::ParseEnvelope(frames, 0, &env);
-    if (!s.ok() || env.payload_case() != ppb::Envelope::kExtraction) {
-      ++malformed;
-      malformed_total->Inc();
-      log->warn("dropped malformed input: {}", s.ok() ? "not an extraction" : s.ToString());
-      return Status::OK();
+  // Reads (un)subscriptions from the XPUB socket: [\x01topic] / [\x00topic].
+  void ReadSubscriptions() {
+    while (true) {
+      auto frames = messaging::RecvFrames(publish);
+      if (!frames.ok() || frames->empty()) return;
+      const auto& f = (*frames)[0];
+      if (f.size() == 0) continue;
+      const uint8_t kind = static_cast<const uint8_t*>(f.data())[0];
+      if (kind == 1) ++subscriptions;
+      if (kind == 0 && subscriptions > 0) --subscriptions;
     }
+  }
+
+  // Honours config.fault_injection for stage "aggregate" (testing aid): mode
+  // "crash" ends the process abruptly inside the group commit of a group
+  // holding a matching document, after its batch is committed and before any
+  // of its acknowledgements is sent; once per data dir (a marker file in
+  // <data>/run), so the restarted service completes the batch.
+  std::function<void()> CrashHook(const std::vector<ppb::Envelope>& group) {
+    const auto& fi = config.fault_injection();
+    if (fi.stage() != "aggregate" || fi.mode() != "crash") return nullptr;
+    bool match = false;
+    for (const auto& env : group) {
+      const bool id_ok = fi.doc_id_prefix().empty() || env.doc_id().rfind(fi.doc_id_prefix(), 0) == 0;
+      const bool src_ok = fi.source_substring().empty() ||
+                          env.extraction().source().find(fi.source_substring()) != std::string::npos;
+      match |= id_ok && src_ok;
+    }
+    if (!match) return nullptr;
+    const std::filesystem::path marker = std::filesystem::path(config.data_dir()) / "run" / "fault-aggregate.fired";
+    if (std::filesystem::exists(marker)) return nullptr;
+    return [this, marker, n = group.size()] {
+      std::error_code ec;
+      std::filesystem::create_directories(marker.parent_path(), ec);
+      std::FILE* f = std::fopen(marker.c_str(), "w");
+      if (f) std::fclose(f);
+      log->error("fault injection: crashing aggregate inside the group commit of {} documents (committed, not acked)", n);
+      log->flush();
+      std::_Exit(86);
+    };
+  }
+
+  // Drains what is ready on the input (at most kMaxGroup documents), applies
+  // it as one group (one store batch), publishes the group's coalesced events
+  // if anyone subscribes, then acknowledges every document of the group.
+  // Returns the number of messages read.
+  Result<size_t> ApplyReadyGroup() {
+    std::vector<ppb::Envelope> group;
+    size_t read = 0;
+    while (group.size() < kMaxGroup) {
+      ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
+      if (frames.empty()) break;
+      ++read;
+      ppb::Envelope env;
+      Status s = messaging::ParseEnvelope(frames, 0, &env);
+      if (!s.ok() || env.payload_case() != ppb::Envelope::kExtraction) {
+        ++malformed;
+        malformed_total->Inc();
+        log->warn("dropped malformed input: {}", s.ok() ? "not an extraction" : s.ToString());
+        continue;
+      }
+      group.push_back(std::move(env));
+    }
+    if (group.empty()) return read;
+    ReadSubscriptions();
+    std::vector<GroupDocument> docs;
+    docs.reserve(group.size());
+    for (const auto& env : group) docs.push_back({env.doc_id(), &env.extraction()});
+    GroupOptions options;
+    options.build_events = subscriptions > 0;
+    options.after_commit = CrashHook(group);
     const int64_t start = Clock::Real().MonotonicMillis();
-    auto change = aggregator->Apply(env.doc_id(), env.extraction());
-    apply_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0);
+    auto change = aggregator->ApplyGroup(docs, options);
+    const double per_doc = static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0 / group.size();
+    for (size_t i = 0; i < group.size(); ++i) apply_seconds->Observe(per_doc);
     if (!change.ok()) {
-      apply_failures_total->Inc();
+      apply_failures_total->Inc(group.size());
       // Not acknowledged: ingest re-dispatches after its lease.
-      log->error("doc={} trace={} cannot apply: {}", env.doc_id(), env.trace_id(), change.status().ToString());
-      return Status::OK();
+      log->error("group of {} documents (first doc={}) cannot be applied: {}", group.size(), group[0].doc_id(),
+                 change.status().ToString());
+      return read;
     }
-    ++applied;
-    applied_total->Inc();
-    log->debug("doc={} trace={} applied: {} rollups changed", env.doc_id(), env.trace_id(), change->rollups_changed);
+    applied += group.size();
+    applied_total->Inc(group.size());
+    log->debug("group of {} documents applied: {} rollups changed", group.size(), change->rollups_changed);
     // Published after the change is committed: a snapshot never lags the stream.
     for (const auto& event : change->events) Publish(event);
-    return SendAck(env);
+    for (const auto& env : group) QueueAck(env);
+    FlushAcks();
+    return read;
   }
 
   void Publish(const apb::StreamEvent& event) {
@@ -241,12 +311,8 @@ struct AggregateService::Impl {
       }
       if (!pending_acks.empty() && (items[1].revents & ZMQ_POLLOUT)) FlushAcks();
       if (!(items[0].revents & ZMQ_POLLIN)) continue;
-      for (int i = 0; i < 256; ++i) {
-        ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
-        if (frames.empty()) break;
-        RETURN_IF_ERROR(OnInput(frames));
-        ++drained;
-      }
+      ASSIGN_OR_RETURN(size_t n, ApplyReadyGroup());
+      drained += n;
       last = Clock::Real().MonotonicMillis();
     }
     if (drained) log->info("applied {} documents while stopping", drained);
@@ -261,24 +327,21 @@ struct AggregateService::Impl {
       zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0},
                                  {input.handle(), 0, ZMQ_POLLIN, 0},
                                  {snapshot.handle(), 0, ZMQ_POLLIN, 0},
+                                 {publish.handle(), 0, ZMQ_POLLIN, 0},
                                  {acks.handle(), 0, ZMQ_POLLOUT, 0}};
       try {
-        zmq::poll(items, pending_acks.empty() ? 3 : 4, std::chrono::milliseconds(kPollMillis));
+        zmq::poll(items, pending_acks.empty() ? 4 : 5, std::chrono::milliseconds(kPollMillis));
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         if (e.num() == ETERM) break;
         return Status::Internal(std::string("poll: ") + e.what());
       }
       if (items[0].revents & ZMQ_POLLIN) break;
-      if (items[3].revents & ZMQ_POLLOUT) FlushAcks();
-      if (items[1].revents & ZMQ_POLLIN) {
-        for (int i = 0; i < 256; ++i) {
-          ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
-          if (frames.empty()) break;
-          RETURN_IF_ERROR(OnInput(frames));
-        }
-      }
+      if (items[3].revents & ZMQ_POLLIN) ReadSubscriptions();
+      if (items[4].revents & ZMQ_POLLOUT) FlushAcks();
+      if (items[1].revents & ZMQ_POLLIN) RETURN_IF_ERROR(ApplyReadyGroup().status());
       if (items[2].revents & ZMQ_POLLIN) {
+        ReadSubscriptions();
         for (int i = 0; i < 16; ++i) {
           ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(snapshot));
           if (frames.empty()) break;
@@ -330,7 +393,7 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   // (the last burst and the closing heartbeat) before the socket is dropped.
   stream_limits.set_linger_ms(std::max<uint32_t>(config.limits().linger_ms(), kStreamLingerMillis));
   messaging::SocketFactory stream_factory(&impl->context, stream_limits, config.security(), impl->zap.get());
-  ASSIGN_OR_RETURN(impl->publish, stream_factory.Bind(zmq::socket_type::pub, config.endpoints().aggregate_publish()));
+  ASSIGN_OR_RETURN(impl->publish, stream_factory.Bind(zmq::socket_type::xpub, config.endpoints().aggregate_publish()));
   ASSIGN_OR_RETURN(impl->snapshot, factory.Bind(zmq::socket_type::router, config.endpoints().aggregate_snapshot()));
   return std::unique_ptr<AggregateService>(new AggregateService(std::move(impl)));
 }

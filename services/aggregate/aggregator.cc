@@ -279,7 +279,23 @@ const std::vector<std::string>& Aggregator::ColumnFamilies() {
 }
 
 Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::ExtractionResult& result) {
+  return ApplyGroup({GroupDocument{doc_id, &result}});
+}
+
+Result<AggregateChange> Aggregator::ApplyGroup(const std::vector<GroupDocument>& docs, const GroupOptions& options) {
   RETURN_IF_ERROR(LoadPlaces());
+  BeginGroup(options.build_events);
+  for (const GroupDocument& doc : docs) {
+    auto applied = ApplyInGroup(doc.doc_id, *doc.result);
+    if (!applied.ok()) {
+      AbortGroup();
+      return applied.status();
+    }
+  }
+  return CommitGroup(options.after_commit);
+}
+
+Result<AggregateChange> Aggregator::ApplyInGroup(const std::string& doc_id, const epb::ExtractionResult& result) {
   apb::DocContribution next;
   next.set_doc_id(doc_id);
   next.set_source(result.source());
@@ -290,24 +306,123 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
   next.set_processing_version(result.processing_version());
 
   apb::DocContribution prev;
-  Status got = store_->GetProto(kContributions, doc_id, &prev);
+  Status got = GetForUpdate(doc_id, &prev);
   const bool had_prev = got.ok();
   if (!had_prev && got.code() != StatusCode::kNotFound) return got;
 
+  AggregateChange change;
   if (had_prev && prev.SerializeAsString() == next.SerializeAsString()) {
-    AggregateChange change;
     change.unchanged = true;
     return change;
   }
   const std::string signature = geo::DominanceSignature(tally_);
-  ASSIGN_OR_RETURN(AggregateChange change, Replace(had_prev ? &prev : nullptr, next, /*rollups_only=*/false));
+  RETURN_IF_ERROR(Replace(had_prev ? &prev : nullptr, next, /*rollups_only=*/false));
   if (geo::DominanceSignature(tally_) != signature) {
     // The batch now points elsewhere: the places it decided may change.
-    ASSIGN_OR_RETURN(AggregateChange moved, RedecidePlaces());
-    change.rollups_changed += moved.rollups_changed;
-    change.regions_changed += moved.regions_changed;
-    for (auto& e : moved.events) change.events.push_back(std::move(e));
+    RETURN_IF_ERROR(RedecidePlaces().status());
   }
+  return change;
+}
+
+Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution* out) const {
+  if (group_) {
+    if (auto it = group_->contributions.find(doc_id); it != group_->contributions.end()) {
+      *out = it->second;
+      return Status::OK();
+    }
+  }
+  return store_->GetProto(kContributions, doc_id, out);
+}
+
+void Aggregator::BeginGroup(bool build_events) {
+  group_.emplace();
+  group_->build_events = build_events;
+  auto seq = LastSequence();
+  group_->first_seq = group_->seq = seq.ok() ? *seq : 0;
+}
+
+void Aggregator::AbortGroup() {
+  // Rollups and region counts taken from the caches are dropped with the
+  // group (the next read goes to the store, which holds the committed
+  // state); the tally and pending places moved in memory: reload them.
+  group_.reset();
+  tally_ = geo::BatchTally();
+  pending_.clear();
+  places_loaded_ = false;
+  sequence_loaded_ = false;
+}
+
+Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& after_commit) {
+  Group& g = *group_;
+  AggregateChange change;
+  if (!g.changed && g.touched.empty() && g.regions.empty()) {
+    group_.reset();
+    change.unchanged = true;
+    return change;
+  }
+  change.events = std::move(g.events);
+  storage::WriteBatch batch;
+  for (const auto& [doc_id, c] : g.contributions) batch.PutProto(kContributions, doc_id, c);
+  for (const auto& op : g.places.ops()) {
+    if (op.value) {
+      batch.Put(op.cf, op.key, *op.value);
+    } else {
+      batch.Delete(op.cf, op.key);
+    }
+  }
+  if (g.changed) batch.Put(kMeta, kBatchTallyKey, EncodeTally(tally_));
+  const bool events = g.changed;  // a rebuild (rollups only) publishes nothing
+  for (auto& [enc, r] : g.touched) {
+    FinishRollup(&r);
+    if (r.count() == 0 && r.documents() == 0) {
+      batch.Delete(kRollups, enc);
+    } else {
+      batch.PutProto(kRollups, enc, r);
+    }
+    ++change.rollups_changed;
+    if (!events) continue;
+    ++g.seq;
+    if (!g.build_events) continue;
+    apb::StreamEvent e;
+    e.set_sequence(g.seq);
+    *e.mutable_rollup() = WithoutHistogram(r);
+    change.events.push_back(std::move(e));
+  }
+  for (auto& [enc, rc] : g.regions) {
+    if (rc.documents() == 0) {
+      batch.Delete(kRegions, enc);
+    } else {
+      batch.PutProto(kRegions, enc, rc);
+    }
+    ++change.regions_changed;
+    if (!events) continue;
+    ++g.seq;
+    if (!g.build_events) continue;
+    apb::StreamEvent e;
+    e.set_sequence(g.seq);
+    *e.mutable_region() = rc;
+    change.events.push_back(std::move(e));
+  }
+  if (events) batch.Put(kMeta, kSequenceKey, std::to_string(g.seq));
+  Status written = store_->Write(batch);
+  if (!written.ok()) {
+    AbortGroup();
+    return written;
+  }
+  sequence_ = g.seq;
+  sequence_loaded_ = true;
+  change.sequences_used = g.seq - g.first_seq;
+  if (after_commit) after_commit();
+  // Committed: the new states become the cached ones (write-through).
+  for (auto& [enc, r] : g.touched) {
+    if (r.count() == 0 && r.documents() == 0) continue;
+    rollup_cache_.Put(enc, std::move(r));
+  }
+  for (auto& [enc, rc] : g.regions) {
+    if (rc.documents() == 0) continue;
+    region_cache_.Put(enc, std::move(rc));
+  }
+  group_.reset();
   return change;
 }
 
@@ -325,18 +440,15 @@ void Aggregator::PlaceByBatch(apb::DocContribution* c) const {
 }
 
 Result<AggregateChange> Aggregator::RedecidePlaces() {
-  AggregateChange change;
+  AggregateChange change;  // the open group carries what changes
   const std::vector<std::string> pending(pending_.begin(), pending_.end());
   for (const std::string& doc_id : pending) {
     apb::DocContribution prev;
-    RETURN_IF_ERROR(store_->GetProto(kContributions, doc_id, &prev));
+    RETURN_IF_ERROR(GetForUpdate(doc_id, &prev));
     apb::DocContribution next = prev;
     PlaceByBatch(&next);
     if (next.metadata().SerializeAsString() == prev.metadata().SerializeAsString()) continue;
-    ASSIGN_OR_RETURN(AggregateChange moved, Replace(&prev, next, /*rollups_only=*/false));
-    change.rollups_changed += moved.rollups_changed;
-    change.regions_changed += moved.regions_changed;
-    for (auto& e : moved.events) change.events.push_back(std::move(e));
+    RETURN_IF_ERROR(Replace(&prev, next, /*rollups_only=*/false));
   }
   return change;
 }
@@ -359,13 +471,13 @@ Status Aggregator::LoadPlaces() {
   return Status::OK();
 }
 
-Result<AggregateChange> Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::DocContribution& next,
-                                            bool rollups_only) {
+Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::DocContribution& next,
+                           bool rollups_only) {
+  Group& g = *group_;
   const bool had_prev = prev_or_null != nullptr;
   const apb::DocContribution& prev = had_prev ? *prev_or_null : next;
   const std::string& doc_id = next.doc_id();
-  AggregateChange change;
-  std::map<std::string, apb::Rollup> touched;
+  std::map<std::string, apb::Rollup>& touched = g.touched;
   auto load = [&](const std::string& enc, const apb::RollupKey& key) -> Result<apb::Rollup*> {
     auto it = touched.find(enc);
     if (it != touched.end()) return &it->second;
@@ -397,7 +509,7 @@ Result<AggregateChange> Aggregator::Replace(const apb::DocContribution* prev_or_
   }
 
   // Region document counts.
-  std::map<std::string, apb::RegionCount> regions;
+  std::map<std::string, apb::RegionCount>& regions = g.regions;
   auto bump = [&](const apb::DocContribution& c, int sign) -> Status {
     const int32_t year = c.metadata().has_year() ? c.metadata().year() : 0;
     const cpb::RegionLevel source_level = SourceLevelOf(c.metadata());
@@ -428,81 +540,33 @@ Result<AggregateChange> Aggregator::Replace(const apb::DocContribution* prev_or_
   };
   if (had_prev) RETURN_IF_ERROR(bump(prev, -1));
   RETURN_IF_ERROR(bump(next, +1));
+  if (rollups_only) return Status::OK();
 
-  ASSIGN_OR_RETURN(uint64_t seq, LastSequence());
-  for (const auto& metric : rollups_only ? google::protobuf::RepeatedPtrField<epb::Metric>() : next.metrics()) {
+  g.changed = true;
+  for (const auto& metric : next.metrics()) {
+    ++g.seq;
+    if (!g.build_events) continue;
     apb::StreamEvent e;
-    e.set_sequence(++seq);
+    e.set_sequence(g.seq);
     auto* m = e.mutable_metric();
     m->set_doc_id(doc_id);
     m->set_source(next.source());
     *m->mutable_metadata() = next.metadata();
     *m->mutable_metric() = metric;
-    change.events.push_back(std::move(e));
+    g.events.push_back(std::move(e));
   }
-
-  storage::WriteBatch batch;
-  geo::BatchTally tally = tally_;
-  if (!rollups_only) {
-    batch.PutProto(kContributions, doc_id, next);
-    // Batch evidence counts the places segment found, never those it decided.
-    if (had_prev) tally.Remove(SegmentMetadata(prev));
-    tally.Add(SegmentMetadata(next));
-    batch.Put(kMeta, kBatchTallyKey, EncodeTally(tally));
-    if (Ambiguous(SegmentMetadata(next))) {
-      batch.Put(kPlaces, doc_id, "");
-    } else if (pending_.count(doc_id)) {
-      batch.Delete(kPlaces, doc_id);
-    }
+  g.contributions[doc_id] = next;
+  // Batch evidence counts the places segment found, never those it decided.
+  if (had_prev) tally_.Remove(SegmentMetadata(prev));
+  tally_.Add(SegmentMetadata(next));
+  if (Ambiguous(SegmentMetadata(next))) {
+    g.places.Put(kPlaces, doc_id, "");
+    pending_.insert(doc_id);
+  } else if (pending_.count(doc_id)) {
+    g.places.Delete(kPlaces, doc_id);
+    pending_.erase(doc_id);
   }
-  for (auto& [enc, r] : touched) {
-    FinishRollup(&r);
-    if (r.count() == 0 && r.documents() == 0) {
-      batch.Delete(kRollups, enc);
-    } else {
-      batch.PutProto(kRollups, enc, r);
-    }
-    ++change.rollups_changed;
-    if (rollups_only) continue;
-    apb::StreamEvent e;
-    e.set_sequence(++seq);
-    *e.mutable_rollup() = WithoutHistogram(r);
-    change.events.push_back(std::move(e));
-  }
-  for (auto& [enc, rc] : regions) {
-    if (rc.documents() == 0) {
-      batch.Delete(kRegions, enc);
-    } else {
-      batch.PutProto(kRegions, enc, rc);
-    }
-    ++change.regions_changed;
-    if (rollups_only) continue;
-    apb::StreamEvent e;
-    e.set_sequence(++seq);
-    *e.mutable_region() = rc;
-    change.events.push_back(std::move(e));
-  }
-  if (!rollups_only) batch.Put(kMeta, kSequenceKey, std::to_string(seq));
-  RETURN_IF_ERROR(store_->Write(batch));
-  sequence_ = seq;
-  if (!rollups_only) {
-    tally_ = std::move(tally);
-    if (Ambiguous(SegmentMetadata(next))) {
-      pending_.insert(doc_id);
-    } else {
-      pending_.erase(doc_id);
-    }
-  }
-  // Committed: the new states become the cached ones (write-through).
-  for (auto& [enc, r] : touched) {
-    if (r.count() == 0 && r.documents() == 0) continue;
-    rollup_cache_.Put(enc, std::move(r));
-  }
-  for (auto& [enc, rc] : regions) {
-    if (rc.documents() == 0) continue;
-    region_cache_.Put(enc, std::move(rc));
-  }
-  return change;
+  return Status::OK();
 }
 
 Result<size_t> Aggregator::RebuildRollupsIfStale() {
@@ -528,10 +592,18 @@ Result<size_t> Aggregator::RebuildRollupsIfStale() {
   geo::BatchTally tally;
   storage::WriteBatch places;
   pending_.clear();
-  for (const std::string& id : doc_ids) {
+  constexpr size_t kRebuildGroup = 1000;  // contributions re-added per group commit
+  for (size_t i = 0; i < doc_ids.size(); ++i) {
+    const std::string& id = doc_ids[i];
+    if (i % kRebuildGroup == 0) BeginGroup(/*build_events=*/false);
     apb::DocContribution c;
-    RETURN_IF_ERROR(store_->GetProto(kContributions, id, &c));
-    RETURN_IF_ERROR(Replace(nullptr, c, /*rollups_only=*/true).status());
+    Status s = store_->GetProto(kContributions, id, &c);
+    if (s.ok()) s = Replace(nullptr, c, /*rollups_only=*/true);
+    if (!s.ok()) {
+      AbortGroup();
+      return s;
+    }
+    if ((i + 1) % kRebuildGroup == 0 || i + 1 == doc_ids.size()) RETURN_IF_ERROR(CommitGroup(nullptr).status());
     tally.Add(SegmentMetadata(c));
     if (Ambiguous(SegmentMetadata(c))) {
       places.Put(kPlaces, id, "");
@@ -544,7 +616,12 @@ Result<size_t> Aggregator::RebuildRollupsIfStale() {
   tally_ = std::move(tally);
   places_loaded_ = true;
   // Places the batch decides under the tally as it now stands.
-  RETURN_IF_ERROR(RedecidePlaces().status());
+  BeginGroup(/*build_events=*/false);
+  if (Status s = RedecidePlaces().status(); !s.ok()) {
+    AbortGroup();
+    return s;
+  }
+  RETURN_IF_ERROR(CommitGroup(nullptr).status());
   return doc_ids.size();
 }
 

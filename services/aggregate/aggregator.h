@@ -21,10 +21,18 @@
 // city, county) are kept in a memory-bounded write-through cache (HotCache),
 // so one Aggregator must be the only writer of its store.
 //
+// Group commit (ApplyGroup): the documents of a group are applied to
+// in-memory rollups, region counts, batch tally and places, and everything
+// is written in one atomic batch at the end; the stream events are each
+// document's metrics and then the last state of each touched rollup and
+// region count. Apply() is a group of one.
+//
 // Thread-safety: not thread-safe (one aggregate loop owns it).
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +46,13 @@
 
 namespace reportflow::aggregate {
 
+// One document of a group: its id and extraction (owned by the caller for
+// the duration of ApplyGroup()).
+struct GroupDocument {
+  std::string doc_id;
+  const extract::v1::ExtractionResult* result = nullptr;
+};
+
 // What one Apply() changed: rollups (new state; count == 0 means removed) and region counts.
 struct AggregateChange {
   bool unchanged = false;  // same contribution as before: nothing written
@@ -47,6 +62,18 @@ struct AggregateChange {
   // (persisted with the change): the document's metrics, then the new state
   // of every changed rollup and region count. Empty when unchanged.
   std::vector<aggregate::v1::StreamEvent> events;
+  // Sequence numbers this change used (== events.size() when events are built).
+  uint64_t sequences_used = 0;
+};
+
+// Options of ApplyGroup().
+struct GroupOptions {
+  // Build the stream events (false while nobody subscribes: the sequence
+  // numbers still advance, the events are just not materialised).
+  bool build_events = true;
+  // Called after the group's batch is committed and before ApplyGroup()
+  // returns (fault injection: a crash between commit and acknowledgement).
+  std::function<void()> after_commit;
 };
 
 class Aggregator {
@@ -55,6 +82,7 @@ class Aggregator {
   static const std::vector<std::string>& ColumnFamilies();
 
   // Replaces the contribution of `doc_id` with `result` and updates rollups.
+  // The same as ApplyGroup() of one document.
   Result<AggregateChange> Apply(const std::string& doc_id, const extract::v1::ExtractionResult& result);
 
   // Rollups and region counts are derived from the stored contributions. If
@@ -62,6 +90,15 @@ class Aggregator {
   // earlier version), drops and derives them again; returns the number of
   // contributions re-added (0 when current). Call before the first Apply().
   Result<size_t> RebuildRollupsIfStale();
+
+  // Group commit: applies every document of `docs` in order (a doc_id that
+  // appears twice is replaced by its later result) and commits all their
+  // contributions, the final state of every touched rollup and region count
+  // and the stream sequence in ONE atomic store batch. Events are coalesced:
+  // each document's metrics, then the last state of each touched rollup and
+  // region count (once per group, not once per document). On error nothing
+  // of the group is committed and the caches hold no state of it.
+  Result<AggregateChange> ApplyGroup(const std::vector<GroupDocument>& docs, const GroupOptions& options = {});
 
   Status GetContribution(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
   Status ForEachContribution(const std::function<void(const aggregate::v1::DocContribution&)>& fn) const;
@@ -81,10 +118,34 @@ class Aggregator {
   Result<AggregateChange> RedecidePlaces();
   Status LoadPlaces();
 
-  // Updates rollups and region counts from `prev_or_null` to `next`; with
-  // `rollups_only`, writes neither the contribution nor stream events.
-  Result<AggregateChange> Replace(const aggregate::v1::DocContribution* prev_or_null,
-                                  const aggregate::v1::DocContribution& next, bool rollups_only);
+  // Updates the open group's rollups and region counts from `prev_or_null`
+  // to `next`; with `rollups_only`, records neither the contribution nor
+  // stream events. Nothing is written until CommitGroup().
+  Status Replace(const aggregate::v1::DocContribution* prev_or_null, const aggregate::v1::DocContribution& next,
+                 bool rollups_only);
+  // The document's contribution as the open group leaves it (else as stored).
+  Status GetForUpdate(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
+  // A group transaction: everything Replace() changes between BeginGroup()
+  // and CommitGroup() is written in one batch; AbortGroup() forgets it (and
+  // the in-memory state that may have moved with it, reloaded on next use).
+  void BeginGroup(bool build_events);
+  Result<AggregateChange> CommitGroup(const std::function<void()>& after_commit);
+  void AbortGroup();
+  Result<AggregateChange> ApplyInGroup(const std::string& doc_id, const extract::v1::ExtractionResult& result);
+
+  // The state of one open group (see BeginGroup()).
+  struct Group {
+    bool build_events = true;
+    bool changed = false;     // some document's contribution was replaced
+    uint64_t first_seq = 0;   // LastSequence() when the group began
+    uint64_t seq = 0;         // the last sequence number the group used
+    std::map<std::string, aggregate::v1::DocContribution> contributions;
+    std::map<std::string, aggregate::v1::Rollup> touched;
+    std::map<std::string, aggregate::v1::RegionCount> regions;
+    storage::WriteBatch places;  // places family puts/deletes, in order
+    std::vector<aggregate::v1::StreamEvent> events;  // metric events, in order
+  };
+  std::optional<Group> group_;
 
   // Budgets of the write-through caches (estimated bytes).
   static constexpr size_t kRollupCacheBytes = 24u << 20;

@@ -15,23 +15,25 @@ Result<std::unique_ptr<ExtractService>> ExtractService::Create(const config::v1:
   ASSIGN_OR_RETURN(svc->extractor_, Extractor::Create(std::move(taxonomy)));
   ASSIGN_OR_RETURN(svc->store_, storage::OpenRocksDbStore(config.extract().store_path(), {kExtractionsCf}));
   service::WorkerOptions options{"extract", config.extract().worker_id(), config.endpoints().extract_work(),
-                                 config.endpoints().aggregate_input()};
+                                 config.endpoints().aggregate_input(), svc->store_.get()};
   ExtractService* self = svc.get();
   ASSIGN_OR_RETURN(svc->runner_,
-                   service::WorkerRunner::Create(config, options, [self](const auto& in, auto* out) {
-                     return self->Handle(in, out);
+                   service::WorkerRunner::Create(config, options, [self](const auto& in, auto* out, auto* writes) {
+                     return self->Handle(in, out, writes);
                    }));
   return svc;
 }
 
-Status ExtractService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out) {
+Status ExtractService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out,
+                              storage::WriteBatch* writes) {
   if (!in.has_segmented_document()) return Status::InvalidArgument("extract expects a segmented_document");
   auto* result = out->mutable_extraction();
   Status stored = store_->GetProto(kExtractionsCf, in.doc_id(), result);
   if (stored.ok() && result->processing_version() == extractor_->Version()) return Status::OK();
   RETURN_IF_ERROR(extractor_->Extract(in.segmented_document(), result));
-  // Persist before forwarding: a restarted stage resumes without loss.
-  return store_->PutProto(kExtractionsCf, in.doc_id(), *result);
+  // Persisted with the group before anything is forwarded: a restarted stage resumes without loss.
+  writes->PutProto(kExtractionsCf, in.doc_id(), *result);
+  return Status::OK();
 }
 
 }  // namespace reportflow::extract

@@ -31,7 +31,7 @@ class ExtractService : public service::Service {
   void Shutdown() override { runner_->Stop(); }
 
   // The work handler (public for in-process tests): segmented document in, extraction out.
-  Status Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out);
+  Status Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out, storage::WriteBatch* writes);
 
  private:
   ExtractService() = default;

@@ -21,6 +21,7 @@
 #include "common/text/doc_id.h"
 #include "reportflow/pipeline/v1/control.pb.h"
 #include "services/ingest/credit_pool.h"
+#include "services/ingest/doc_set.h"
 #include "services/ingest/document_decoder.h"
 #include "services/ingest/input_scanner.h"
 #include "services/ingest/ingest_store.h"
@@ -34,7 +35,7 @@ using messaging::Frames;
 using google::protobuf::util::TimeUtil;
 
 constexpr int kPollMillis = 100;
-constexpr int64_t kDrainQuietMillis = 1000;  // stopping: nothing arriving for this long = done draining
+constexpr int64_t kDrainQuietMillis = 300;  // stopping: nothing arriving for this long = done draining
 constexpr int kScanStepItems = 64;
 constexpr int64_t kWorkerSilenceMillis = 5000;
 
@@ -47,9 +48,9 @@ struct IngestService::Impl {
   struct Batch {
     pb::BatchRecord record;
     std::unique_ptr<InputScanner> scanner;
-    std::unordered_set<std::string> docs;  // distinct doc_ids
-    std::unordered_set<std::string> finished;  // complete or quarantined
-    std::unordered_set<std::string> segmented;  // past segment (or complete)
+    DocSet docs;       // distinct doc_ids
+    DocSet finished;   // complete or quarantined
+    DocSet segmented;  // past segment (or complete)
     uint32_t retries = 0;                       // re-dispatches of this batch's documents
     uint32_t quarantined = 0;
     uint64_t metrics = 0;
@@ -82,6 +83,11 @@ struct IngestService::Impl {
   std::unordered_map<std::string, std::vector<std::string>> doc_batches;  // doc_id -> active batches
   CreditPool segment_credits;
   CreditPool extract_credits;
+  // Ledger entries of documents not yet finished, as last written (reads of
+  // the hot path never go to the store), and the entries changed in this
+  // poll pass, committed together in one batch at its end (CommitLedger).
+  std::unordered_map<std::string, pb::LedgerEntry> ledger_cache;
+  std::unordered_map<std::string, pb::LedgerEntry> ledger_dirty;
   std::atomic<bool> stopping{false};
 
   uint64_t bad_messages = 0;
@@ -173,8 +179,41 @@ struct IngestService::Impl {
 
   // ---- ledger -------------------------------------------------------------
 
+  Status ReadLedger(const std::string& doc_id, pb::LedgerEntry* entry) {
+    if (auto it = ledger_cache.find(doc_id); it != ledger_cache.end()) {
+      *entry = it->second;
+      return Status::OK();
+    }
+    Status s = store->GetLedger(doc_id, entry);
+    if (s.ok() && entry->state() != pb::DOC_STATE_COMPLETE && entry->state() != pb::DOC_STATE_QUARANTINED) {
+      ledger_cache[doc_id] = *entry;
+    }
+    return s;
+  }
+
+  // Records `entry` now (in memory) and in the store with this pass's group commit.
+  void WriteLedger(const pb::LedgerEntry& entry) {
+    if (entry.state() == pb::DOC_STATE_COMPLETE || entry.state() == pb::DOC_STATE_QUARANTINED) {
+      ledger_cache.erase(entry.doc_id());
+    } else {
+      ledger_cache[entry.doc_id()] = entry;
+    }
+    ledger_dirty[entry.doc_id()] = entry;
+  }
+
+  // Group commit of the ledger changes of one poll pass.
+  void CommitLedger() {
+    if (ledger_dirty.empty()) return;
+    std::vector<const pb::LedgerEntry*> entries;
+    entries.reserve(ledger_dirty.size());
+    for (const auto& [id, e] : ledger_dirty) entries.push_back(&e);
+    Status s = store->PutLedgers(entries);
+    if (!s.ok()) log->error("ledger write of {} entries failed: {}", entries.size(), s.ToString());
+    ledger_dirty.clear();
+  }
+
   void AttachToBatch(const std::string& doc_id, Batch& batch) {
-    if (!batch.docs.insert(doc_id).second) return;
+    if (!batch.docs.insert(doc_id)) return;
     batch.record.set_documents(static_cast<uint32_t>(batch.docs.size()));
     doc_batches[doc_id].push_back(batch.record.batch_id());
   }
@@ -186,7 +225,7 @@ struct IngestService::Impl {
       auto bit = batches.find(batch_id);
       if (bit == batches.end()) continue;
       Batch& b = bit->second;
-      if (b.finished.insert(doc_id).second) {
+      if (b.finished.insert(doc_id)) {
         if (quarantined) ++b.quarantined;
         if (!quarantined) b.segmented.insert(doc_id);
         b.metrics += metrics;
@@ -210,6 +249,8 @@ struct IngestService::Impl {
     entry.set_state(pb::DOC_STATE_QUARANTINED);
     entry.set_last_error(error);
     entry.set_last_error_stage(stage);
+    ledger_dirty.erase(doc_id);  // the quarantine record below supersedes it
+    ledger_cache.erase(doc_id);
     Status s = store->Quarantine(entry);
     const std::string trace = TraceOf(doc_id);
     if (!s.ok()) log->error("doc={} trace={} cannot quarantine: {}", doc_id, trace, s.ToString());
@@ -239,7 +280,7 @@ struct IngestService::Impl {
       return;
     }
     const std::string& doc_id = out.doc_id;
-    if (b.docs.count(doc_id)) {
+    if (b.docs.contains(doc_id)) {
       pb::Rejection dup;
       dup.set_source(source);
       dup.set_code(pb::REJECTION_CODE_DUPLICATE);
@@ -249,7 +290,7 @@ struct IngestService::Impl {
       return;
     }
     pb::LedgerEntry entry;
-    Status s = store->GetLedger(doc_id, &entry);
+    Status s = ReadLedger(doc_id, &entry);
     if (s.ok()) {
       AttachToBatch(doc_id, b);
       if (entry.state() == pb::DOC_STATE_COMPLETE || entry.state() == pb::DOC_STATE_QUARANTINED) {
@@ -257,7 +298,7 @@ struct IngestService::Impl {
           b.record.set_already_complete(b.record.already_complete() + 1);
           b.segmented.insert(doc_id);
         }
-        if (b.finished.insert(doc_id).second && entry.state() == pb::DOC_STATE_QUARANTINED) ++b.quarantined;
+        if (b.finished.insert(doc_id) && entry.state() == pb::DOC_STATE_QUARANTINED) ++b.quarantined;
         doc_batches[doc_id].pop_back();
         if (doc_batches[doc_id].empty()) doc_batches.erase(doc_id);
         return;
@@ -288,6 +329,7 @@ struct IngestService::Impl {
       return;
     }
     AttachToBatch(doc_id, b);
+    ledger_cache[doc_id] = entry;
     m.stored->Inc();
     segment_queue.push_back(doc_id);
   }
@@ -327,7 +369,7 @@ struct IngestService::Impl {
       const std::string doc_id = segment_queue.front();
       pb::LedgerEntry entry;
       pb::RawDocument doc;
-      Status s = store->GetLedger(doc_id, &entry);
+      Status s = ReadLedger(doc_id, &entry);
       if (s.ok()) s = store->GetDocument(doc_id, &doc);
       if (!s.ok()) {
         log->error("doc={} trace=- cannot load for dispatch: {}", doc_id, s.ToString());
@@ -364,8 +406,7 @@ struct IngestService::Impl {
       segment_queue.pop_front();
       entry.set_attempts(env.attempt());
       *entry.mutable_dispatched_at() = env.produced_at();
-      s = store->PutLedger(entry);
-      if (!s.ok()) log->error("doc={} trace={} ledger write failed: {}", doc_id, env.trace_id(), s.ToString());
+      WriteLedger(entry);
       m.dispatch_segment->Inc();
       in_flight[doc_id] = InFlight{env.attempt(), Clock::Real().MonotonicMillis() + config.limits().lease_ms(),
                                    env.trace_id()};
@@ -379,9 +420,12 @@ struct IngestService::Impl {
       const std::string worker = *extract_credits.Take();
       Frames frames;
       frames.emplace_back(worker.data(), worker.size());
-      for (auto& f : extract_queue.front()) frames.emplace_back(f.data(), f.size());
+      // The frames move (no copy of the document); a failed send consumes
+      // nothing, so they move back for the next worker.
+      for (auto& f : extract_queue.front()) frames.push_back(std::move(f));
       Status s = messaging::SendFrames(extract_work, frames);
       if (!s.ok()) {
+        for (size_t i = 1; i < frames.size(); ++i) extract_queue.front()[i - 1] = std::move(frames[i]);
         log->warn("extract worker {} unreachable: {}", worker, s.ToString());
         extract_credits.Remove(worker);
         continue;
@@ -417,7 +461,7 @@ struct IngestService::Impl {
 
   void HandleFailure(const ppb::Envelope& env) {
     pb::LedgerEntry entry;
-    if (!store->GetLedger(env.doc_id(), &entry).ok()) return;
+    if (!ReadLedger(env.doc_id(), &entry).ok()) return;
     if (entry.state() == pb::DOC_STATE_COMPLETE || entry.state() == pb::DOC_STATE_QUARANTINED) return;
     const auto& f = env.failure();
     log->warn("doc={} trace={} failed at {} (attempt {}): {}", env.doc_id(), env.trace_id(), f.stage(), env.attempt(),
@@ -428,8 +472,7 @@ struct IngestService::Impl {
       Quarantine(env.doc_id(), entry, f.stage(), f.error());
       return;
     }
-    Status s = store->PutLedger(entry);
-    if (!s.ok()) log->error("doc={} trace={} ledger write failed: {}", env.doc_id(), env.trace_id(), s.ToString());
+    WriteLedger(entry);
     in_flight.erase(env.doc_id());
     m.retry_failure->Inc();
     CountRetry(env.doc_id());
@@ -446,9 +489,38 @@ struct IngestService::Impl {
     }
   }
 
+  // A segmented document passes through to extract unread: only its routing
+  // fields are parsed (EnvelopeHead), its frames are forwarded as they came.
+  void OnSegmentedDocument(const std::string& worker, Frames& frames) {
+    ppb::EnvelopeHead head;
+    std::string header;
+    Status s = messaging::ParseEnvelopeHead(frames, 1, &head, &header);
+    if (!s.ok()) return CountBad("segment_work", s);
+    segment_credits.Add(worker, 1, Clock::Real().MonotonicMillis());  // a result returns its credit
+    auto it = in_flight.find(head.doc_id());
+    if (it == in_flight.end()) {
+      log->debug("doc={} trace={} late segment result ignored", head.doc_id(), head.trace_id());
+      return;
+    }
+    pb::LedgerEntry entry;
+    if (ReadLedger(head.doc_id(), &entry).ok()) {
+      entry.set_state(pb::DOC_STATE_SEGMENTED);
+      *entry.mutable_segmented_at() = Now();
+      WriteLedger(entry);
+    }
+    MarkSegmented(head.doc_id());
+    Frames forward;
+    forward.push_back(std::move(frames[1]));
+    forward.push_back(std::move(frames[2]));
+    extract_queue.push_back(std::move(forward));
+  }
+
   void OnSegmentWork(Frames& frames) {
     if (frames.size() < 3) return CountBad("segment_work", Status::Corruption("too few frames"));
     const std::string worker = frames[0].to_string();
+    if (frames.size() == 3 && frames[1].to_string_view() == "rf1.segmented_document") {
+      return OnSegmentedDocument(worker, frames);
+    }
     ppb::Envelope env;
     Status s = messaging::ParseEnvelope(frames, 1, &env);
     if (!s.ok()) return CountBad("segment_work", s);
@@ -512,7 +584,7 @@ struct IngestService::Impl {
       return CountBad("ingest_acks", s.ok() ? Status::Corruption("not an ack") : s);
     }
     pb::LedgerEntry entry;
-    if (!store->GetLedger(env.doc_id(), &entry).ok()) {
+    if (!ReadLedger(env.doc_id(), &entry).ok()) {
       log->warn("doc={} trace={} ack for an unknown document", env.doc_id(), env.trace_id());
       return;
     }
@@ -526,8 +598,7 @@ struct IngestService::Impl {
       entry.set_state(pb::DOC_STATE_COMPLETE);
       entry.set_metrics(env.ack().metrics());
       *entry.mutable_completed_at() = Now();
-      s = store->PutLedger(entry);
-      if (!s.ok()) log->error("doc={} trace={} ledger write failed: {}", env.doc_id(), env.trace_id(), s.ToString());
+      WriteLedger(entry);
       log->debug("doc={} trace={} complete: {} metrics", env.doc_id(), env.trace_id(), env.ack().metrics());
     }
     FinishDoc(env.doc_id(), false, env.ack().metrics());
@@ -559,12 +630,12 @@ struct IngestService::Impl {
       Status s = store->ListRejections(b.record.batch_id(), st.mutable_rejections());
       if (!s.ok()) log->error("cannot list rejections: {}", s.ToString());
       if (b.quarantined > 0) {
-        for (const auto& doc_id : b.finished) {
+        b.finished.ForEach([&](const std::string& doc_id) {
           pb::LedgerEntry e;
           if (store->GetLedger(doc_id, &e).ok() && e.state() == pb::DOC_STATE_QUARANTINED) {
             *st.add_quarantined_documents() = e;
           }
-        }
+        });
       }
     }
     return st;
@@ -682,6 +753,7 @@ struct IngestService::Impl {
       ScanSome();
       DispatchSegments();
       DispatchExtracts();
+      CommitLedger();
       UpdateGauges();
       const int64_t now = Clock::Real().MonotonicMillis();
       if (now >= next_lease_check) {
@@ -693,6 +765,7 @@ struct IngestService::Impl {
       }
     }
     RETURN_IF_ERROR(Drain());
+    CommitLedger();
     log->info("stopping: {} documents in flight will be resumed on restart", in_flight.size());
     return store->Flush();
   }
@@ -732,6 +805,7 @@ struct IngestService::Impl {
       if (items[0].revents & ZMQ_POLLIN) RETURN_IF_ERROR(take(segment_work, &Impl::OnSegmentWork));
       if (items[1].revents & ZMQ_POLLIN) RETURN_IF_ERROR(take(extract_work, &Impl::OnExtractWork));
       if (items[2].revents & ZMQ_POLLIN) RETURN_IF_ERROR(take(acks, &Impl::OnAck));
+      CommitLedger();
       if (any) last = Clock::Real().MonotonicMillis();
     }
     if (before) log->info("drained for {} ms: {} of {} documents in flight settled", Clock::Real().MonotonicMillis() - start,

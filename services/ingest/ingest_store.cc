@@ -64,6 +64,12 @@ Status IngestStore::GetLedger(const std::string& doc_id, pb::LedgerEntry* entry)
 
 Status IngestStore::PutLedger(const pb::LedgerEntry& entry) { return store_->PutProto(kLedger, entry.doc_id(), entry); }
 
+Status IngestStore::PutLedgers(const std::vector<const pb::LedgerEntry*>& entries) {
+  storage::WriteBatch batch;
+  for (const pb::LedgerEntry* e : entries) batch.PutProto(kLedger, e->doc_id(), *e);
+  return store_->Write(batch);
+}
+
 Status IngestStore::Quarantine(const pb::LedgerEntry& entry) {
   storage::WriteBatch batch;
   batch.PutProto(kLedger, entry.doc_id(), entry);

@@ -35,6 +35,8 @@ class IngestStore {
   Status GetDocument(const std::string& doc_id, ingest::v1::RawDocument* doc) const;
   Status GetLedger(const std::string& doc_id, ingest::v1::LedgerEntry* entry) const;
   Status PutLedger(const ingest::v1::LedgerEntry& entry);
+  // Writes every entry in one atomic batch (group commit of a poll pass).
+  Status PutLedgers(const std::vector<const ingest::v1::LedgerEntry*>& entries);
   // Records the entry as quarantined in the ledger and the quarantine family.
   Status Quarantine(const ingest::v1::LedgerEntry& entry);
   // Removes a document from quarantine and resets its ledger entry to INGESTED with 0 attempts.

@@ -10,25 +10,35 @@ Result<std::unique_ptr<SegmentService>> SegmentService::Create(const config::v1:
   segmenter_options.scope.assign(config.segment().region().begin(), config.segment().region().end());
   ASSIGN_OR_RETURN(svc->segmenter_, Segmenter::Create(std::move(segmenter_options)));
   ASSIGN_OR_RETURN(svc->store_, storage::OpenRocksDbStore(config.segment().store_path(), {kSegmentedCf}));
-  service::WorkerOptions options{"segment", config.segment().worker_id(), config.endpoints().segment_work(), ""};
+  service::WorkerOptions options{"segment", config.segment().worker_id(), config.endpoints().segment_work(), "",
+                                 svc->store_.get()};
   SegmentService* self = svc.get();
   ASSIGN_OR_RETURN(svc->runner_,
-                   service::WorkerRunner::Create(config, options, [self](const auto& in, auto* out) {
-                     return self->Handle(in, out);
+                   service::WorkerRunner::Create(config, options, [self](const auto& in, auto* out, auto* writes) {
+                     return self->Handle(in, out, writes);
                    }));
   return svc;
 }
 
-Status SegmentService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out) {
+Status SegmentService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out,
+                              storage::WriteBatch* writes) {
   if (!in.has_raw_document()) return Status::InvalidArgument("segment expects a raw_document");
   auto* doc = out->mutable_segmented_document();
   Status stored = store_->GetProto(kSegmentedCf, in.doc_id(), doc);
-  if (stored.ok() && doc->processing_version() == segmenter_->version()) return Status::OK();
+  if (stored.ok() && doc->processing_version() == segmenter_->version()) {
+    doc->set_text(in.raw_document().text());  // the store keeps structure, not the text
+    return Status::OK();
+  }
   doc->Clear();
   doc->set_source(in.raw_document().source());
   RETURN_IF_ERROR(segmenter_->Segment(in.raw_document().text(), doc));
-  // Persist before forwarding: a restarted stage resumes without loss.
-  return store_->PutProto(kSegmentedCf, in.doc_id(), *doc);
+  // Persisted (with the group, before anything is forwarded): the structure,
+  // spans and metadata. The text is ingest's (documents family); readers join it.
+  std::string text = std::move(*doc->mutable_text());
+  doc->clear_text();
+  writes->PutProto(kSegmentedCf, in.doc_id(), *doc);
+  doc->set_text(std::move(text));
+  return Status::OK();
 }
 
 }  // namespace reportflow::segment

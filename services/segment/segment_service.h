@@ -3,7 +3,9 @@
 // returning it to ingest. Idempotent by doc_id: a stored result with the same
 // processing version is returned without segmenting again.
 //
-// Store layout: cf "segmented": doc_id -> segment.v1.SegmentedDocument.
+// Store layout: cf "segmented": doc_id -> segment.v1.SegmentedDocument
+// WITHOUT its text (structure, spans, metadata; the text is stored once, by
+// ingest, and readers join it from there).
 // Thread-safety: Run() on one thread; Shutdown() from any thread or a signal handler.
 #pragma once
 
@@ -27,8 +29,9 @@ class SegmentService : public service::Service {
   Status Run() override { return runner_->Run(); }
   void Shutdown() override { runner_->Stop(); }
 
-  // The work handler (public for in-process tests): raw document in, segmented document out.
-  Status Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out);
+  // The work handler: raw document in, segmented document out; the
+  // structure to persist (without the text) is added to `writes`.
+  Status Handle(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out, storage::WriteBatch* writes);
 
  private:
   SegmentService() = default;

@@ -174,6 +174,25 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     EXPECT_GT(kills, 0) << "the batch ended before " << name << " could be killed";
     ExpectSameResults(ref, Collect(data));  // SCOPED_TRACE names the victim
   }
+  // SIGKILL inside aggregate's group commit: the fault-injection hook ends
+  // aggregate right after a group's batch (contributions, rollups, sequence)
+  // is committed and before any of its acknowledgements is sent; the group is
+  // re-delivered after the lease and replaces its own contributions.
+  {
+    SCOPED_TRACE("aggregate killed inside its group commit");
+    const std::string data = (dir_ / "group-commit").string();
+    std::string out;
+    ASSERT_EQ(Cli("run " + Input() + " --data " + data +
+                      " --quiet --timeout 300 --set limits.lease_ms=5000 --set fault_injection.stage=aggregate"
+                      " --set fault_injection.mode=crash --set fault_injection.doc_id_prefix=a",
+                  &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("service aggregate exited (status 86); restarting"), std::string::npos) << out;
+    const std::string aggregate_log = ReadFile(fs::path(data) / "logs" / "aggregate.log");
+    EXPECT_NE(aggregate_log.find("crashing aggregate inside the group commit"), std::string::npos) << aggregate_log;
+    ExpectSameResults(ref, Collect(data));
+  }
   // Clean stops: SIGTERM to one service (it drains, exits 0 and is restarted),
   // and SIGTERM to `reportflow run` (every service drains and exits 0; run
   // exits 143), then `reportflow run` again resumes.

@@ -354,3 +354,68 @@ TEST_F(AggregatorTest, TooFewOrSplitDocumentsDecideNothing) {
 
 }  // namespace
 }  // namespace reportflow::aggregate
+
+namespace reportflow::aggregate {
+namespace {
+
+// Group commit: a group gives exactly the rollups of applying its documents
+// one by one (a document repeated in the group replaces its own earlier
+// contribution), one event per touched rollup and region count (the last
+// state), and sequence numbers that advance even when events are not built.
+TEST(AggregatorGroupTest, AGroupEqualsItsDocumentsAppliedOneByOne) {
+  const std::vector<std::pair<std::string, extract::v1::ExtractionResult>> docs = {
+      {"d1", testing::Doc("甲乡", "某县", 2023, {{"mediation.disputes_handled", 90}})},
+      {"d2", testing::Doc("乙镇", "某县", 2023, {{"mediation.disputes_handled", 10}, {"training.sessions", 4}})},
+      {"d3", testing::Doc("甲乡", "某县", 2024, {{"training.sessions", 3}})},
+      {"d1", testing::Doc("甲乡", "某县", 2023, {{"mediation.disputes_handled", 70}})},  // re-delivered, changed
+      {"d2", testing::Doc("乙镇", "某县", 2023, {{"mediation.disputes_handled", 10}, {"training.sessions", 4}})},
+  };
+  auto one_store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator one(one_store.get());
+  for (const auto& [id, r] : docs) ASSERT_OK(one.Apply(id, r).status());
+
+  auto group_store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator grouped(group_store.get());
+  std::vector<GroupDocument> group;
+  for (const auto& [id, r] : docs) group.push_back({id, &r});
+  auto change = grouped.ApplyGroup(group);
+  ASSERT_OK(change.status());
+  EXPECT_EQ(testing::AggregatorRows(grouped), testing::AggregatorRows(one));
+
+  // Coalesced: each touched rollup and region count appears once, with its final state.
+  std::map<std::string, int> rollup_events;
+  for (const auto& e : change->events) {
+    if (e.has_rollup()) ++rollup_events[stream::EncodeRollupKey(e.rollup().key())];
+  }
+  EXPECT_EQ(rollup_events.size(), change->rollups_changed);
+  for (const auto& [key, n] : rollup_events) EXPECT_EQ(n, 1) << key;
+  // Consecutive sequence numbers, persisted with the group.
+  for (size_t i = 0; i < change->events.size(); ++i) EXPECT_EQ(change->events[i].sequence(), i + 1);
+  EXPECT_EQ(change->sequences_used, change->events.size());
+  ASSERT_OK_AND_ASSIGN(uint64_t seq, grouped.LastSequence());
+  EXPECT_EQ(seq, change->events.size());
+
+  // Without events (nobody subscribes) the sequence still advances by the same amount.
+  auto quiet_store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator quiet(quiet_store.get());
+  GroupOptions options;
+  options.build_events = false;
+  auto quiet_change = quiet.ApplyGroup(group, options);
+  ASSERT_OK(quiet_change.status());
+  EXPECT_TRUE(quiet_change->events.empty());
+  EXPECT_EQ(quiet_change->sequences_used, change->sequences_used);
+  EXPECT_EQ(testing::AggregatorRows(quiet), testing::AggregatorRows(one));
+
+  // The same group again changes nothing and writes nothing.
+  auto again = grouped.ApplyGroup(group);
+  ASSERT_OK(again.status());
+  // d1 is delivered twice with different values: the group's last one stands,
+  // which differs from the first, so the group is not a no-op.
+  std::vector<GroupDocument> settled = {group[1], group[2], group[3]};
+  auto settled_change = grouped.ApplyGroup(settled);
+  ASSERT_OK(settled_change.status());
+  EXPECT_TRUE(settled_change->unchanged);
+}
+
+}  // namespace
+}  // namespace reportflow::aggregate

@@ -53,7 +53,11 @@ class RocksDbStore : public Store {
   }
   Status Write(const WriteBatch& batch) override {
     if (read_only_) return Status::InvalidArgument("store opened read-only");
-    rocksdb::WriteBatch wb;
+    // Reserved up front: a group's batch can be megabytes, and growing it
+    // step by step copies it again and again.
+    size_t bytes = 64;
+    for (const auto& op : batch.ops()) bytes += op.key.size() + (op.value ? op.value->size() : 0) + 16;
+    rocksdb::WriteBatch wb(bytes);
     for (const auto& op : batch.ops()) {
       auto* h = Handle(op.cf);
       if (!h) return UnknownCf(op.cf);
@@ -113,6 +117,11 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // spent for disk nobody is short of; rollups are rewritten but compact.
   cf_options.compression = rocksdb::kNoCompression;
   cf_options.bottommost_compression = rocksdb::kNoCompression;
+  // A Bloom filter over each memtable's keys: the point reads of keys that do
+  // not exist yet (a document's previous contribution or result) stop there
+  // instead of walking the skip list.
+  cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+  cf_options.memtable_whole_key_filtering = true;
   // Most point reads are for keys that may not exist yet (a document's
   // previous contribution or result): a Bloom filter answers those without
   // reading data blocks.

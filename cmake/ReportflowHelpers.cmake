@@ -25,9 +25,15 @@ endfunction()
 
 function(reportflow_cc_binary)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
-  add_executable(${ARG_NAME} ${ARG_SRCS})
+  if(REPORTFLOW_FUZZ)
+    # AddressSanitizer brings its own allocator: no jemalloc in sanitizer builds.
+    add_executable(${ARG_NAME} ${ARG_SRCS})
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  else()
+    add_executable(${ARG_NAME} ${ARG_SRCS} ${PROJECT_SOURCE_DIR}/common/base/malloc_conf.cc)
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} PkgConfig::JEMALLOC)
+  endif()
   target_compile_options(${ARG_NAME} PRIVATE ${REPORTFLOW_WARNINGS})
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} PkgConfig::JEMALLOC)
 endfunction()
 
 function(reportflow_cc_test)

@@ -107,11 +107,11 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // Memtables of all column families together stay under this budget (each
   // alone may use up to write_buffer_size): the store's memory is flat
   // however large the corpus grows.
-  options.db_write_buffer_size = 64u << 20;
+  options.db_write_buffer_size = 48u << 20;
   rocksdb::ColumnFamilyOptions cf_options;
   // Larger memtables: fewer flushes and level-0 files (so less compaction)
   // for the stream of once-written records every stage produces.
-  cf_options.write_buffer_size = 32u << 20;
+  cf_options.write_buffer_size = 24u << 20;
   // No compression: almost everything is written once (documents, results,
   // contributions) and read rarely, so snappy on flush and compaction is CPU
   // spent for disk nobody is short of; rollups are rewritten but compact.

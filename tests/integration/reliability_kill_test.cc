@@ -196,9 +196,15 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
   // Clean stops: SIGTERM to one service (it drains, exits 0 and is restarted),
   // and SIGTERM to `reportflow run` (every service drains and exits 0; run
   // exits 143), then `reportflow run` again resumes.
+  // These runs must still be going when the signal arrives: with group commit
+  // 2,000 reports can finish within the time it takes to see 200 of them
+  // complete, so extraction is slowed by 3 ms per document (a delay, not CPU;
+  // results are unchanged) to keep the batch running for several seconds.
   auto start_run = [&](const std::string& data) {
-    return Spawn(Reportflow() + " run " + Input() + " --data " + data + " --quiet --timeout 300 > " + data +
-                 ".log 2>&1");
+    return Spawn(Reportflow() + " run " + Input() + " --data " + data +
+                 " --quiet --timeout 300 --set fault_injection.stage=extract --set fault_injection.mode=delay"
+                 " --set fault_injection.delay_ms=3 --set fault_injection.source_substring=/in/r > " +
+                 data + ".log 2>&1");
   };
   auto await_complete = [&](const std::string& data, int n) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 
 namespace reportflow::geo {
 namespace {
@@ -121,13 +120,11 @@ TEST(GazetteerTest, ParseRejectsBadTables) {
   ASSERT_TRUE(Gazetteer::Parse("# c\n11\t北京市\n1101\t市辖区\n110101\t东城区\n").ok());
 }
 
-TEST(GazetteerTest, LookupsTakeMicroseconds) {
-  const auto start = std::chrono::steady_clock::now();
+// Look-up speed is measured by bench/segment_bench (BM_GazetteerLookup), not here.
+TEST(GazetteerTest, RepeatedLookupsGiveTheSameUnits) {
   size_t found = 0;
-  for (int i = 0; i < 10000; ++i) found += G().Find(U"东城街道").size() + G().FindShort(U"巫溪").size();
-  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / 20000;
-  EXPECT_EQ(found, 10000u * 40);
-  EXPECT_LT(us, 20.0);
+  for (int i = 0; i < 1000; ++i) found += G().Find(U"东城街道").size() + G().FindShort(U"巫溪").size();
+  EXPECT_EQ(found, 1000u * 40);
 }
 
 }  // namespace

@@ -70,14 +70,7 @@ bool ApplyCandidate(const Gazetteer& gazetteer, const pb::PlaceCandidate& pick, 
     if (gazetteer.Code12(id) == pick.code()) unit = id;
   }
   if (unit == kNone) return false;
-  meta->clear_township();
-  meta->clear_county();
-  meta->clear_city();
-  meta->clear_province();
-  meta->clear_township_code();
-  meta->clear_county_code();
-  meta->clear_city_code();
-  meta->clear_province_code();
+  ClearPlace(meta);
   FillPlace(gazetteer, unit, meta);
   meta->mutable_place()->set_status(pb::PLACE_STATUS_RESOLVED);
   meta->mutable_place()->add_sources(source);

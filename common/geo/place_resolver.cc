@@ -302,11 +302,8 @@ void FillPlace(const Gazetteer& g, UnitId id, pb::DocumentMetadata* meta) {
   FillRegions(g, id, meta);
 }
 
-void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetadata* meta) {
-  pb::PlaceResolution* place = meta->mutable_place();
-  place->Clear();
+void ClearPlace(pb::DocumentMetadata* meta) {
   meta->clear_township();
-  meta->clear_unit_type();
   meta->clear_county();
   meta->clear_city();
   meta->clear_province();
@@ -314,6 +311,13 @@ void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetad
   meta->clear_county_code();
   meta->clear_city_code();
   meta->clear_province_code();
+}
+
+void ResolvePlace(const Gazetteer& g, const PlaceEvidence& ev, pb::DocumentMetadata* meta) {
+  pb::PlaceResolution* place = meta->mutable_place();
+  place->Clear();
+  ClearPlace(meta);
+  meta->clear_unit_type();
   meta->clear_unit_level();
 
   // Rule 1: the reporting unit.

@@ -83,6 +83,10 @@ void ResolvePlace(const Gazetteer& gazetteer, const PlaceEvidence& evidence,
 
 // Writes the names and codes of unit `id` and its parents into `meta`
 // (township fields only for a township-level unit) and a candidate record.
+// Clears the place a document was given: township, county, city, province
+// and their codes (unit type, level and the PlaceResolution are kept).
+void ClearPlace(common::v1::DocumentMetadata* meta);
+
 void FillPlace(const Gazetteer& gazetteer, UnitId id, common::v1::DocumentMetadata* meta);
 common::v1::PlaceCandidate MakeCandidate(const Gazetteer& gazetteer, UnitId id);
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <unordered_set>
 
+#include "services/segment/char_set.h"
 #include "services/segment/heading_classifier.h"
 
 namespace reportflow::segment {
@@ -34,20 +35,6 @@ bool ContainsAny(U32View s, std::initializer_list<U32View> words) {
   return false;
 }
 bool IsOneOf(char32_t c, U32View set) { return set.find(c) != kNpos; }
-
-// A set of BMP characters with O(1) membership.
-class CharSet {
- public:
-  explicit CharSet(U32View chars) {
-    for (char32_t c : chars) {
-      if (c < 0x10000) bits_[c >> 6] |= uint64_t{1} << (c & 63);
-    }
-  }
-  bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1); }
-
- private:
-  std::array<uint64_t, 0x10000 / 64> bits_{};  // static bitmap: no indirection
-};
 
 std::string Original(std::string_view text, const MatchText& m, size_t b, size_t e) {
   if (b >= e) return {};

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "services/segment/char_set.h"
 #include "services/segment/heading_classifier.h"
 
 namespace reportflow::segment {
@@ -28,21 +29,6 @@ inline bool StartsWith(U32View s, size_t i, U32View w) {
   return true;
 }
 bool EndsWith(U32View s, U32View w) { return s.size() >= w.size() && s.substr(s.size() - w.size()) == w; }
-
-// A set of BMP characters with O(1) membership (a static bitmap: no
-// indirection in the scanning loops).
-class CharSet {
- public:
-  explicit CharSet(U32View chars) {
-    for (char32_t c : chars) {
-      if (c < 0x10000) bits_[c >> 6] |= uint64_t{1} << (c & 63);
-    }
-  }
-  bool Has(char32_t c) const { return c < 0x10000 && ((bits_[c >> 6] >> (c & 63)) & 1); }
-
- private:
-  std::array<uint64_t, 0x10000 / 64> bits_{};
-};
 
 // s.find(w, from) with the first character found by wmemchr (vectorised in
 // glibc; char32_t and wchar_t are both UTF-32 code units here).

@@ -8,6 +8,7 @@
 
 #include "services/segment/char_set.h"
 #include "services/segment/heading_classifier.h"
+#include "services/segment/u32_text.h"
 
 namespace reportflow::segment {
 namespace {
@@ -18,16 +19,6 @@ using U32View = std::u32string_view;
 
 constexpr size_t kNpos = std::u32string_view::npos;
 
-inline bool StartsWith(U32View s, size_t i, U32View w) {
-  if (i + w.size() > s.size()) return false;
-  for (size_t k = 0; k < w.size(); ++k) {
-    if (s[i + k] != w[k]) return false;
-  }
-  return true;
-}
-bool EndsWith(U32View s, U32View w) {
-  return s.size() >= w.size() && s.substr(s.size() - w.size()) == w;
-}
 bool ContainsAny(U32View s, std::initializer_list<U32View> words) {
   for (U32View w : words) {
     if (s.find(w) != kNpos) return true;

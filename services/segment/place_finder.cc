@@ -8,6 +8,7 @@
 
 #include "services/segment/char_set.h"
 #include "services/segment/heading_classifier.h"
+#include "services/segment/u32_text.h"
 
 namespace reportflow::segment {
 namespace {
@@ -21,14 +22,6 @@ using geo::Mention;
 constexpr size_t kNpos = std::u32string_view::npos;
 
 
-inline bool StartsWith(U32View s, size_t i, U32View w) {
-  if (i + w.size() > s.size()) return false;
-  for (size_t k = 0; k < w.size(); ++k) {
-    if (s[i + k] != w[k]) return false;
-  }
-  return true;
-}
-bool EndsWith(U32View s, U32View w) { return s.size() >= w.size() && s.substr(s.size() - w.size()) == w; }
 
 // s.find(w, from) with the first character found by wmemchr (vectorised in
 // glibc; char32_t and wchar_t are both UTF-32 code units here).

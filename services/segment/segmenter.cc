@@ -15,6 +15,7 @@
 #include "services/segment/metadata_extractor.h"
 #include "services/segment/place_finder.h"
 #include "services/segment/text_normalizer.h"
+#include "services/segment/u32_text.h"
 
 namespace reportflow::segment {
 namespace {
@@ -32,9 +33,6 @@ constexpr size_t kMaxSignatureChars = 60;
 
 int Rank(MarkerStyle s) { return static_cast<int>(s); }
 
-bool StartsWith(U32View s, size_t i, U32View w) {
-  return i + w.size() <= s.size() && s.substr(i, w.size()) == w;
-}
 
 // Sentence punctuation that rules out a title/issuer/addressee line.
 bool HasClausePunct(U32View s) {

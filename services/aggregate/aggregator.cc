@@ -39,6 +39,9 @@ const cpb::DocumentMetadata& SegmentMetadata(const apb::DocContribution& c) {
   return c.has_segment_metadata() ? c.segment_metadata() : c.metadata();
 }
 
+bool RollupEmpty(const apb::Rollup& r) { return r.count() == 0 && r.documents() == 0; }
+bool RegionEmpty(const apb::RegionCount& rc) { return rc.documents() == 0; }
+
 bool Ambiguous(const cpb::DocumentMetadata& m) { return m.place().status() == cpb::PLACE_STATUS_AMBIGUOUS; }
 
 // "resolved;prefix=n;prefix=n..." (2-digit province and 4-digit city prefixes).
@@ -372,37 +375,30 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
   }
   if (g.changed) batch.Put(kMeta, kBatchTallyKey, EncodeTally(tally_));
   const bool events = g.changed;  // a rebuild (rollups only) publishes nothing
-  for (auto& [enc, r] : g.touched) {
-    FinishRollup(&r);
-    if (r.count() == 0 && r.documents() == 0) {
-      batch.Delete(kRollups, enc);
-    } else {
-      batch.PutProto(kRollups, enc, r);
+  // Each touched rollup and region count: written (deleted once empty), and
+  // numbered on the stream; its event is built only while someone subscribes.
+  auto write = [&](auto& states, const char* cf, size_t* changed, auto empty, auto set_event) {
+    for (auto& [enc, state] : states) {
+      if (empty(state)) {
+        batch.Delete(cf, enc);
+      } else {
+        batch.PutProto(cf, enc, state);
+      }
+      ++*changed;
+      if (!events) continue;
+      ++g.seq;
+      if (!g.build_events) continue;
+      apb::StreamEvent e;
+      e.set_sequence(g.seq);
+      set_event(state, &e);
+      change.events.push_back(std::move(e));
     }
-    ++change.rollups_changed;
-    if (!events) continue;
-    ++g.seq;
-    if (!g.build_events) continue;
-    apb::StreamEvent e;
-    e.set_sequence(g.seq);
-    *e.mutable_rollup() = WithoutHistogram(r);
-    change.events.push_back(std::move(e));
-  }
-  for (auto& [enc, rc] : g.regions) {
-    if (rc.documents() == 0) {
-      batch.Delete(kRegions, enc);
-    } else {
-      batch.PutProto(kRegions, enc, rc);
-    }
-    ++change.regions_changed;
-    if (!events) continue;
-    ++g.seq;
-    if (!g.build_events) continue;
-    apb::StreamEvent e;
-    e.set_sequence(g.seq);
-    *e.mutable_region() = rc;
-    change.events.push_back(std::move(e));
-  }
+  };
+  for (auto& [enc, r] : g.touched) FinishRollup(&r);
+  write(g.touched, kRollups, &change.rollups_changed, RollupEmpty,
+        [](const apb::Rollup& r, apb::StreamEvent* e) { *e->mutable_rollup() = WithoutHistogram(r); });
+  write(g.regions, kRegions, &change.regions_changed, RegionEmpty,
+        [](const apb::RegionCount& rc, apb::StreamEvent* e) { *e->mutable_region() = rc; });
   if (events) batch.Put(kMeta, kSequenceKey, std::to_string(g.seq));
   Status written = store_->Write(batch);
   if (!written.ok()) {
@@ -415,11 +411,11 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
   if (after_commit) after_commit();
   // Committed: the new states become the cached ones (write-through).
   for (auto& [enc, r] : g.touched) {
-    if (r.count() == 0 && r.documents() == 0) continue;
+    if (RollupEmpty(r)) continue;
     rollup_cache_.Put(enc, std::move(r));
   }
   for (auto& [enc, rc] : g.regions) {
-    if (rc.documents() == 0) continue;
+    if (RegionEmpty(rc)) continue;
     region_cache_.Put(enc, std::move(rc));
   }
   group_.reset();

@@ -17,7 +17,7 @@ Status PrintPlaceSummary(const std::string& data_dir, std::ostream& out, size_t 
   size_t county_level = 0;
   std::vector<std::string> undecided;
   size_t undecided_total = 0;
-  RETURN_IF_ERROR(reader->aggregator().ForEachContribution([&](const aggregate::v1::DocContribution& c) {
+  RETURN_IF_ERROR(reader->aggregator().ForEachContributionHead([&](const aggregate::v1::DocContributionHead& c) {
     const cpb::DocumentMetadata& m = c.metadata();
     ++by_status[m.place().status()];
     if (m.unit_level() == cpb::REGION_LEVEL_COUNTY) ++county_level;

@@ -642,6 +642,10 @@ Status Aggregator::GetContribution(const std::string& doc_id, apb::DocContributi
   return store_->GetProto(kContributions, doc_id, out);
 }
 
+Status Aggregator::ForEachContributionHead(const std::function<void(const apb::DocContributionHead&)>& fn) const {
+  return ScanProtos<apb::DocContributionHead>(*store_, kContributions, fn);
+}
+
 Status Aggregator::ForEachContribution(const std::function<void(const apb::DocContribution&)>& fn) const {
   return ScanProtos<apb::DocContribution>(*store_, kContributions, fn);
 }

@@ -102,6 +102,8 @@ class Aggregator {
 
   Status GetContribution(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
   Status ForEachContribution(const std::function<void(const aggregate::v1::DocContribution&)>& fn) const;
+  // Every contribution's head (id, source, metadata), without parsing its metrics.
+  Status ForEachContributionHead(const std::function<void(const aggregate::v1::DocContributionHead&)>& fn) const;
   // Every rollup, with region_documents and coverage filled in.
   Status ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn) const;
   Status ForEachRegion(const std::function<void(const aggregate::v1::RegionCount&)>& fn) const;

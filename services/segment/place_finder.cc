@@ -123,8 +123,10 @@ std::optional<Unit> UnitAt(U32View s, size_t pos, size_t len) {
   for (const Suffix& suf : kSuffixes) {
     if (!EndsWith(seg, suf.text)) continue;
     if (len < suf.text.size() + 2) return std::nullopt;
-    // 街 is a township only where no longer reading follows (礼让街街道, 鹤龙街道).
-    if (suf.kind == UnitKind::kJie && pos + len < s.size() && (s[pos + len] == U'道' || s[pos + len] == U'街')) {
+    // 街 is a township only where no longer reading follows (礼让街街道, 鹤龙街道,
+    // 新丰街镇, and a 街乡 the same way).
+    if (suf.kind == UnitKind::kJie && pos + len < s.size() &&
+        (s[pos + len] == U'道' || s[pos + len] == U'街' || s[pos + len] == U'镇' || s[pos + len] == U'乡')) {
       return std::nullopt;
     }
     return Unit{pos, pos + len, suf.text.size(), suf.kind};

@@ -647,7 +647,7 @@ struct Segmenter::Impl {
 Segmenter::Segmenter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Segmenter::~Segmenter() = default;
 
-std::string_view Segmenter::Version() { return "segmenter-1.3.1"; }
+std::string_view Segmenter::Version() { return "segmenter-1.3.2"; }
 
 const std::string& Segmenter::version() const { return impl_->version; }
 

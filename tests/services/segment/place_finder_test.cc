@@ -346,6 +346,14 @@ TEST(PlaceFinderProbeTest, CountyLevelNameWithChengxiangIsNotATownship) {
   EXPECT_EQ(m.unit_level(), cpb::REGION_LEVEL_COUNTY);
 }
 
+TEST(PlaceFinderProbeTest, ATownWhoseNameEndsInJieIsNotAJieForm) {
+  // 新丰街镇 (南城县) is a town; 新丰街 would be the 街 form of 新丰街道 elsewhere.
+  const auto m = Meta(std::string("2023年，新丰街镇在南城县委、南城县政府的正确领导下，推进依法行政。\n") + kBody);
+  EXPECT_EQ(m.township(), "新丰街镇");
+  EXPECT_EQ(m.county(), "南城县");
+  EXPECT_EQ(m.township_code(), "361021107000");
+}
+
 }  // namespace probes
 
 }  // namespace

@@ -22,12 +22,14 @@ PACKAGES=(
 # (bench/e2e.sh: python3-jieba for the baseline, bc, procps; linux-perf for profiling).
 EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba bc procps linux-perf)
 
-# Wanted by `make test` (TEST_DEPS=1): chromium for the headless-browser test of the
-# HTML report (tests/integration/operator_integration_test.cc), systemd for
+# Wanted by `make test` (TEST_DEPS=1): chromium and fonts-noto-cjk for the headless-browser
+# test of the HTML report (tests/integration/operator_integration_test.cc, CJK text in its
+# screenshots), prometheus for `promtool check rules|metrics` on deploy/ alert rules and every
+# /metrics endpoint, kubernetes-client for the offline `kubectl kustomize` check of deploy/, systemd for
 # `systemd-analyze verify` of deploy/systemd units (tests/deploy), iproute2 for the
 # network-namespace test of several hosts (tests/integration/netns_test.cc). Best effort: if one
 # cannot be installed, the test that needs it reports itself skipped and the rest runs.
-TEST_PACKAGES=(chromium systemd iproute2)
+TEST_PACKAGES=(chromium fonts-noto-cjk prometheus kubernetes-client systemd iproute2)
 
 # `make fuzz` (libFuzzer with ASan+UBSan) needs clang and its runtime; installed when FUZZ=1.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/audit/fingerprint.h"
 #include "common/base/macros.h"
 #include "services/extract/char_classes.h"
 #include "services/extract/findings.h"
@@ -77,7 +78,8 @@ Extractor::~Extractor() = default;
 Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxonomy> taxonomy) {
   if (taxonomy == nullptr) return Status::InvalidArgument("extractor: taxonomy is required");
   auto impl = std::make_unique<Impl>();
-  impl->version = std::string(kLogicVersion) + "+taxonomy-" + taxonomy->version();
+  impl->version = std::string(kLogicVersion) + "+taxonomy-" + taxonomy->version() + "+fingerprint-" +
+                  std::to_string(audit::kFingerprintVersion);
   impl->taxonomy = std::move(taxonomy);
   ASSIGN_OR_RETURN(impl->variants, text::HanVariants::Get());
   impl->chars = std::make_unique<const CharTable>(*impl->variants);
@@ -93,6 +95,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
   out->set_processing_version(impl_->version);
   out->set_sentences(static_cast<uint32_t>(doc.sentences_size()));
   out->set_text_bytes(static_cast<uint32_t>(doc.text().size()));
+  *out->mutable_fingerprint() = audit::ComputeFingerprint(doc.text(), audit::NamesToMask(doc.metadata()));
   const std::string& text = doc.text();
   const uint32_t text_size = static_cast<uint32_t>(text.size());
 

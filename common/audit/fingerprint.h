@@ -1,0 +1,47 @@
+// Fingerprint: a compact description of a report's text for near-duplicate
+// detection, computed where the text is (extract) and carried to aggregate.
+//
+// The text is cut into clauses (at 。，；：、！？ and their ASCII forms, and at
+// line ends). Each clause is normalized (full-width ASCII folded, traditional
+// characters simplified, white space dropped) and hashed twice: with the
+// document's own place names masked and every number (arabic, full-width or
+// Chinese numerals, with their separators) masked (`masked`), and with the
+// names masked but the numbers kept (`numbered`). A shingle is a run of
+// kShingleClauses consecutive masked clauses; the MinHash signature (kMinHashes
+// 16-bit minima) estimates the Jaccard similarity of two documents' shingle
+// sets, and the clause hashes give it exactly (near_duplicate.h).
+//
+// Why clause runs and not character n-grams: two independent reports of one
+// county share boilerplate phrases and sentences, but rarely the same eight
+// clauses in the same order; a copy keeps its source's sequence even when its
+// names, numbers and a few sentences change (README.md has the measurement).
+// Thread-safety: free functions over immutable tables.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reportflow/common/v1/common.pb.h"
+#include "reportflow/extract/v1/extract.pb.h"
+
+namespace reportflow::audit {
+
+inline constexpr uint32_t kFingerprintVersion = 1;
+inline constexpr int kShingleClauses = 8;
+inline constexpr int kMinHashes = 128;
+
+// The fingerprint of `text` (UTF-8; byte offsets refer to it) with every name
+// in `names` masked (the document's own township, county ... in any written
+// form; empty names are ignored).
+extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std::vector<std::string>& names);
+
+// The names a document's fingerprint masks: its township, county, city and
+// province as resolved and as written, and their forms without the
+// administrative suffix (巫溪县 -> 巫溪) when at least two characters remain.
+std::vector<std::string> NamesToMask(const common::v1::DocumentMetadata& meta);
+
+// The sorted, distinct shingle hashes of a fingerprint's masked clauses.
+std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp);
+
+}  // namespace reportflow::audit

@@ -1,0 +1,43 @@
+// Comparing two fingerprints (fingerprint.h): the exact similarity of their
+// masked shingle sets, the passages they share and whether the numbers differ
+// in them.
+// Thread-safety: free functions.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "reportflow/extract/v1/extract.pb.h"
+
+namespace reportflow::audit {
+
+// A passage two documents share: a run of at least kMinPassageClauses
+// consecutive clauses whose masked hashes are equal, as byte spans in both.
+struct SharedPassage {
+  uint32_t a_begin = 0, a_end = 0;
+  uint32_t b_begin = 0, b_end = 0;
+  uint32_t clauses = 0;
+  // Some clause of the passage is equal masked and different unmasked: the
+  // same sentence with other numbers (names are masked in both hashes).
+  bool numbers_differ = false;
+};
+
+inline constexpr uint32_t kMinPassageClauses = 3;
+
+struct PairComparison {
+  double similarity = 0;  // Jaccard of the shingle sets, exact
+  std::vector<SharedPassage> passages;  // in the order of document a
+  bool numbers_differ = false;          // some passage has other numbers
+  uint32_t shared_clauses = 0;
+};
+
+// The MinHash estimate of the Jaccard similarity (share of equal minima);
+// 0 when either signature is missing.
+double EstimateSimilarity(const uint16_t* a, const uint16_t* b, int n);
+
+// Jaccard similarity of two sorted, distinct hash sets.
+double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b);
+
+PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b);
+
+}  // namespace reportflow::audit

@@ -14,7 +14,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
-  libxxhash-dev libarchive-dev
+  libxxhash-dev libarchive-dev zlib1g-dev
   libcpp-httplib-dev
   libpugixml-dev libxml2-dev libpoppler-cpp-dev
 )
@@ -23,7 +23,7 @@ PACKAGES=(
 EXTRA_PACKAGES=(iproute2 systemd clang libclang-rt-14-dev chromium python3-jieba bc procps linux-perf)
 
 # Wanted by `make test` (TEST_DEPS=1): chromium and fonts-noto-cjk for the headless-browser
-# test of the HTML report (tests/integration/operator_integration_test.cc, CJK text in its
+# test of the HTML report (tests/cli/report_browser_test.cc, CJK text in its
 # screenshots), prometheus for `promtool check rules|metrics` on deploy/ alert rules and every
 # /metrics endpoint, kubernetes-client for the offline `kubectl kustomize` check of deploy/, systemd for
 # `systemd-analyze verify` of deploy/systemd units (tests/deploy), iproute2 for the

@@ -349,7 +349,7 @@ Report MakeReport(Rng& r, const Place& p, int year) {
       std::vector<size_t> order(kQuantities.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[r.Below(i)]);
-      const int count = r.Between(3, std::min(static_cast<int>(order.size()), 12));  // six sub-headings at most
+      const int count = r.Structural(3, std::min(static_cast<int>(order.size()), 12));  // six sub-headings at most
       for (int q = 0; q < count; ++q) {
         if (q % 2 == 0) text += SubMarker(sub_style, q / 2) + "依法履职，推进重点工作落实。";
         std::string body;
@@ -401,6 +401,40 @@ Report MakeReport(Rng& r, const Place& p, int year) {
   return rep;
 }
 
+// Sentences a copier adds (no numbers: they hold no quantity).
+const std::vector<std::string> kCopyInsertions = {
+    "同时注重总结经验做法，形成长效机制。", "坚持问题导向，压实工作责任。",
+    "进一步健全完善工作台账，做到底数清、情况明。", "主动接受人大监督和政协民主监督。",
+    "积极回应群众关切，切实维护群众合法权益。", "加强与司法所、派出所的协调联动。"};
+
+// A few sentences of a planted copy edited the way a copier does: a sentence
+// added after some 。, one stock sentence dropped or a sub-heading reworded.
+// Never inside a gold span (spans hold no 。 and no stock sentence).
+int EditCopy(Rng& r, std::string* text) {
+  const int edits = r.Structural(2, 4);
+  for (int e = 0; e < edits; ++e) {
+    const int kind = static_cast<int>(r.Below(3));
+    if (kind == 1) {
+      const std::string stock = "全面落实行政执法“三项制度”，推进“八五”普法规划实施。";
+      if (const size_t at = text->find(stock); at != std::string::npos) {
+        text->erase(at, stock.size());
+        continue;
+      }
+    } else if (kind == 2) {
+      const std::string heading = "依法履职，推进重点工作落实。";
+      if (const size_t at = text->find(heading); at != std::string::npos) {
+        text->replace(at, heading.size(), "强化担当，推动重点任务落地见效。");
+        continue;
+      }
+    }
+    std::vector<size_t> ends;
+    for (size_t pos = 0; (pos = text->find("。", pos)) != std::string::npos; pos += 3) ends.push_back(pos + 3);
+    if (ends.empty()) continue;
+    text->insert(ends[r.Below(ends.size())], Pick(r, kCopyInsertions));
+  }
+  return edits;
+}
+
 Status WriteFile(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -435,6 +469,9 @@ Status WriteZip(const fs::path& path, const std::vector<std::pair<std::string, s
 
 Result<CorpusStats> GenerateCorpus(const CorpusOptions& options) {
   if (options.reports < 1) return Status::InvalidArgument("--reports must be >= 1");
+  if (options.copies_percent < 0 || options.copies_percent > 50) {
+    return Status::InvalidArgument("--copies must be a percentage between 0 and 50");
+  }
   const fs::path out(options.out_dir);
   const fs::path reports_dir = out / "reports";
   std::error_code ec;
@@ -459,15 +496,62 @@ Result<CorpusStats> GenerateCorpus(const CorpusOptions& options) {
   CorpusStats stats;
   std::ofstream gold_out(out / "gold.jsonl", std::ios::binary);
   std::ofstream meta_out(out / "gold_meta.jsonl", std::ios::binary);
-  if (!gold_out || !meta_out) return Status::IoError("cannot write gold files in " + out.string());
+  std::ofstream copies_out(out / "gold_copies.jsonl", std::ios::binary);
+  if (!gold_out || !meta_out || !copies_out) return Status::IoError("cannot write gold files in " + out.string());
+  // Originals a planted copy may be made from: where the generator stood
+  // before writing them, their place and year.
+  struct Original {
+    std::string name;
+    uint64_t state;
+    size_t place;
+    int year;
+  };
+  std::vector<Original> originals;
   std::vector<std::pair<std::string, std::string>> pending_zip;
 
   for (int i = 0; i < options.reports; ++i) {
-    const Place& place = places[static_cast<size_t>(i) % places.size()];
-    const int year = 2019 + static_cast<int>(r.Below(7));
-    Report rep = MakeReport(r, place, year);
+    const size_t place_index = static_cast<size_t>(i) % places.size();
     char name[48];
     std::snprintf(name, sizeof(name), "%06d.txt", i);
+    const Place& place = places[place_index];
+    int year = 2019 + static_cast<int>(r.Below(7));
+    Report rep;
+    if (options.copies_percent > 0 && !originals.empty() && r.Chance(options.copies_percent)) {
+      // A planted copy: the same unit's report of the year before, or another
+      // unit's report of the same year, with names and numbers changed.
+      const Original* source = nullptr;
+      std::string relation = "other_unit_same_year";
+      if (r.Chance(50)) {
+        for (auto it = originals.rbegin(); it != originals.rend(); ++it) {
+          if (it->place == place_index && it->year < 2025) {
+            source = &*it;
+            relation = "same_unit_previous_year";
+            break;
+          }
+        }
+      }
+      if (source == nullptr) {
+        source = &originals[r.Below(originals.size())];
+        if (source->place == place_index) {
+          relation = source->year < 2025 ? "same_unit_previous_year" : "same_unit_same_year";
+        }
+      }
+      year = relation == "same_unit_previous_year" ? source->year + 1 : source->year;
+      Rng copier(source->state);
+      copier.SplitValues(r.Next());
+      rep = MakeReport(copier, place, year);
+      const int edits = EditCopy(r, &rep.text);
+      ordered_json c;
+      c["file"] = name;
+      c["source"] = source->name;
+      c["relation"] = relation;
+      c["edits"] = edits;
+      copies_out << c.dump() << "\n";
+      ++stats.copies;
+    } else {
+      if (options.copies_percent > 0) originals.push_back({name, r.state(), place_index, year});
+      rep = MakeReport(r, place, year);
+    }
     // Surface variants, applied to the text and to every gold span alike.
     const bool ascii = r.Chance(20);
     const bool one_line = r.Chance(10);
@@ -549,7 +633,8 @@ Result<CorpusStats> GenerateCorpus(const CorpusOptions& options) {
   }
   gold_out.flush();
   meta_out.flush();
-  if (!gold_out || !meta_out) return Status::IoError("cannot write gold files in " + out.string());
+  copies_out.flush();
+  if (!gold_out || !meta_out || !copies_out) return Status::IoError("cannot write gold files in " + out.string());
   return stats;
 }
 

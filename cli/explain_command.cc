@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/audit_data.h"
 #include "cli/commands.h"
 #include "cli/data_reader.h"
 #include "cli/output.h"
@@ -177,6 +178,31 @@ int Explain(const ExplainArgs& args) {
       for (uint32_t idx : f.metric_indexes()) refs += " #" + std::to_string(idx + 1);
       std::cout << "  " << st.Warn(f.code()) << ": " << f.message() << (refs.empty() ? "" : "  (metrics" + refs + ")")
                 << "\n";
+    }
+  }
+  // Audit: other reports sharing most of this one's masked text, and its year-over-year jumps.
+  std::vector<aggregate::v1::AuditFinding> audit_findings;
+  Status audited = Status::OK();
+  for (const char* kind : {"near_duplicate", "yoy_jump"}) {
+    if (!audited.ok()) break;
+    audited = ForEachFinding(r, kind, "", [&](const aggregate::v1::AuditFinding& f) {
+      for (const auto& d : f.documents()) {
+        if (d.doc_id() == doc_id) {
+          audit_findings.push_back(f);
+          return;
+        }
+      }
+    });
+  }
+  if (!audited.ok()) {
+    std::cout << "\n" << st.Warn("audit findings unavailable") << ": " << audited.message() << "\n";
+  } else if (!audit_findings.empty()) {
+    std::cout << "\n" << st.Bold("audit") << " (" << audit_findings.size() << ")\n";
+    for (const auto& f : audit_findings) {
+      std::cout << "  " << st.Warn(f.kind() + "/" + f.code()) << ": " << f.message() << "\n";
+      for (const auto& d : f.documents()) {
+        if (d.doc_id() != doc_id) std::cout << "    " << st.Dim("with") << " " << d.doc_id().substr(0, 12) << "  " << d.source() << "\n";
+      }
     }
   }
   // Log lines about this document (services log "doc=<id> trace=<id> ...").

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   reportflow::cli::AddKeygenCommand(app, &exit_code);
   reportflow::cli::AddQuarantineCommand(app, &exit_code);
   reportflow::cli::AddSubscribeCommand(app, &exit_code);
+  reportflow::cli::AddFindingsCommand(app, &exit_code);
+  reportflow::cli::AddCoverageCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/audit_records.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/records.h"
@@ -61,6 +62,13 @@ ordered_json EventRecord(const std::string& topic, const apb::StreamEvent& e, co
       r["region"] = e.region().region().empty() ? ordered_json("(unknown)") : ordered_json(e.region().region());
       r["year"] = e.region().year() ? ordered_json(e.region().year()) : ordered_json(nullptr);
       r["documents"] = e.region().documents();
+      break;
+    }
+    case apb::StreamEvent::kFinding: {
+      r["event"] = "finding";
+      r["sequence"] = e.sequence();
+      r["topic"] = topic;
+      Merge(FindingRecord(e.finding()), &r);
       break;
     }
     default: break;

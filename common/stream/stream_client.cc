@@ -120,6 +120,7 @@ struct StreamClient::Impl {
       pending.pop_front();
       switch (state.Apply(e)) {
         case StreamState::Outcome::kApplied: Emit(topic, e); break;
+        case StreamState::Outcome::kNotice: Emit(topic, e); break;
         case StreamState::Outcome::kGap:
           pending.emplace_front(std::move(topic), std::move(e));
           return false;
@@ -175,6 +176,7 @@ struct StreamClient::Impl {
       }
       switch (state.Apply(e)) {
         case StreamState::Outcome::kApplied: Emit(topic, e); break;
+        case StreamState::Outcome::kNotice: Emit(topic, e); break;
         case StreamState::Outcome::kStale: break;
         case StreamState::Outcome::kHeartbeat: {
           StreamUpdate u;

@@ -43,6 +43,8 @@ StreamState::Outcome StreamState::Apply(const apb::StreamEvent& e) {
   if (e.event_case() == apb::StreamEvent::kHeartbeat) {
     return e.sequence() > sequence_ ? Outcome::kGap : Outcome::kHeartbeat;
   }
+  // A finding is a notification: it carries the last sequence and changes no state.
+  if (e.event_case() == apb::StreamEvent::kFinding) return Outcome::kNotice;
   if (e.sequence() <= sequence_) return Outcome::kStale;
   if (e.sequence() != sequence_ + 1) return Outcome::kGap;
   sequence_ = e.sequence();

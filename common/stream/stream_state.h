@@ -23,7 +23,7 @@ namespace reportflow::stream {
 
 class StreamState {
  public:
-  enum class Outcome { kApplied, kStale, kGap, kHeartbeat };
+  enum class Outcome { kApplied, kStale, kGap, kHeartbeat, kNotice };  // kNotice: a finding (no state)
 
   // `prefixes` filters rollups by topic (empty = all).
   explicit StreamState(std::vector<std::string> prefixes = {}) : prefixes_(std::move(prefixes)) {}

@@ -14,11 +14,14 @@ std::string RollupTopic(const apb::RollupKey& key) {
 
 std::string RegionTopic(const apb::RegionCount& r) { return "region." + LevelName(r.level()) + "." + r.region(); }
 
+std::string FindingTopic(const apb::AuditFinding& f) { return "finding." + f.kind() + "." + f.region(); }
+
 std::string TopicOf(const apb::StreamEvent& e) {
   switch (e.event_case()) {
     case apb::StreamEvent::kMetric: return MetricTopic(e.metric());
     case apb::StreamEvent::kRollup: return RollupTopic(e.rollup().key());
     case apb::StreamEvent::kRegion: return RegionTopic(e.region());
+    case apb::StreamEvent::kFinding: return FindingTopic(e.finding());
     default: return std::string(kHeartbeatTopic);
   }
 }

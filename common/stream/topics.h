@@ -5,6 +5,7 @@
 //   agg.<level>.<region>.<metric_id>  Rollup (level: township, county, city, province, unknown)
 //   region.<level>.<region>           RegionCount
 //   hb                                Heartbeat
+//   finding.<kind>.<region>           AuditFinding (a notification: not in snapshots)
 //
 // Subscribers filter by prefix, e.g. "metric.mediation.", "agg.county.巫溪县.".
 #pragma once
@@ -25,6 +26,7 @@ inline constexpr std::string_view kSnapshotHeader = "rf1.snapshot";
 std::string MetricTopic(const aggregate::v1::MetricEvent& metric);
 std::string RollupTopic(const aggregate::v1::RollupKey& key);
 std::string RegionTopic(const aggregate::v1::RegionCount& region);
+std::string FindingTopic(const aggregate::v1::AuditFinding& finding);
 // The topic an event is published under.
 std::string TopicOf(const aggregate::v1::StreamEvent& event);
 

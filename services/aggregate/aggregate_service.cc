@@ -20,6 +20,7 @@
 #include "common/storage/store.h"
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
+#include "services/aggregate/audit_stage.h"
 
 namespace reportflow::aggregate {
 namespace {
@@ -40,6 +41,7 @@ struct AggregateService::Impl {
   std::unique_ptr<service::Waker> waker;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<Aggregator> aggregator;
+  std::unique_ptr<AuditStage> audit;  // near-duplicates, findings on the stream, units missing
   zmq::context_t context;
   std::unique_ptr<messaging::ZapHandler> zap;  // security.mode curve: authenticates the CURVE server sockets
   zmq::socket_t input, acks;
@@ -215,6 +217,14 @@ struct AggregateService::Impl {
     log->debug("group of {} documents applied: {} rollups changed", group.size(), change->rollups_changed);
     // Published after the change is committed: a snapshot never lags the stream.
     for (const auto& event : change->events) Publish(event);
+    auto seq = aggregator->LastSequence();
+    auto findings = audit->AfterGroup(docs, seq.ok() ? *seq : 0, options.build_events);
+    if (!findings.ok()) {  // not acknowledged: re-dispatched, and indexed then
+      apply_failures_total->Inc(group.size());
+      log->error("audit of a group of {} documents failed: {}", group.size(), findings.status().ToString());
+      return read;
+    }
+    for (const auto& event : *findings) Publish(event);
     for (const auto& env : group) QueueAck(env);
     FlushAcks();
     return read;
@@ -375,6 +385,8 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   impl->RegisterMetrics();
   ASSIGN_OR_RETURN(impl->store, storage::OpenRocksDbStore(config.aggregate().store_path(), Aggregator::ColumnFamilies()));
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
+  ASSIGN_OR_RETURN(impl->audit, AuditStage::Create(config, impl->store.get(), impl->aggregator.get(),
+                                                   &impl->endpoint->registry()));
   ASSIGN_OR_RETURN(size_t rederived, impl->aggregator->RebuildRollupsIfStale());
   if (rederived > 0) impl->log->info("rollups derived again from {} contributions (earlier rules or key layout)", rederived);
   metrics::Counter* auth_denied = &impl->endpoint->registry().GetCounter(

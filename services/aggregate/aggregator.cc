@@ -12,6 +12,7 @@
 #include "common/geo/batch_resolver.h"
 #include "common/stream/rollup_keys.h"
 #include "common/text/han_variants.h"
+#include "services/aggregate/audit_keeper.h"
 #include "services/aggregate/document_values.h"
 
 namespace reportflow::aggregate {
@@ -277,7 +278,11 @@ void FinishRollup(apb::Rollup* r) {
 }
 
 const std::vector<std::string>& Aggregator::ColumnFamilies() {
-  static const std::vector<std::string> cfs = {kContributions, kRollups, kRegions, kMeta, kPlaces};
+  static const std::vector<std::string> cfs = [] {
+    std::vector<std::string> v = {kContributions, kRollups, kRegions, kMeta, kPlaces};
+    for (const auto& cf : AuditKeeper::ColumnFamilies()) v.push_back(cf);  // the audit's, in the same store
+    return v;
+  }();
   return cfs;
 }
 

@@ -1,0 +1,189 @@
+#include "services/aggregate/audit_keeper.h"
+
+#include <set>
+
+#include "common/audit/findings.h"
+#include "common/audit/near_duplicate.h"
+#include "common/base/macros.h"
+
+namespace reportflow::aggregate {
+namespace {
+
+namespace apb = ::reportflow::aggregate::v1;
+
+constexpr char kAuditDocs[] = "audit_docs";
+constexpr char kAuditPairs[] = "audit_pairs";
+constexpr char kSep = '\x1f';
+// Candidates whose MinHash estimate is this far below the threshold are not
+// compared exactly (the estimate's standard error at s = 0.25 is 0.04).
+constexpr double kEstimateMargin = 0.15;
+
+std::string PairKey(const std::string& a, const std::string& b) { return a + kSep + b; }
+
+apb::AuditDocument DocumentOf(const GroupDocument& doc) {
+  const auto& r = *doc.result;
+  const auto& m = r.metadata();
+  apb::AuditDocument d;
+  d.set_doc_id(doc.doc_id);
+  d.set_source(r.source());
+  d.set_township(m.township());
+  d.set_township_code(m.township_code());
+  d.set_county(m.county());
+  d.set_county_code(m.county_code());
+  d.set_year(m.has_year() ? m.year() : 0);
+  *d.mutable_fingerprint() = r.fingerprint();
+  return d;
+}
+
+}  // namespace
+
+const std::vector<std::string>& AuditKeeper::ColumnFamilies() {
+  static const std::vector<std::string> cfs = {kAuditDocs, kAuditPairs};
+  return cfs;
+}
+
+void AuditKeeper::Forget() {
+  loaded_ = false;
+  index_ = audit::DuplicateIndex();
+  slot_doc_.clear();
+  doc_slot_.clear();
+  pending_.clear();
+}
+
+Status AuditKeeper::Load() {
+  if (loaded_) return Status::OK();
+  Forget();
+  Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(kAuditDocs, "", [&](std::string_view key, std::string_view value) {
+    apb::AuditDocument d;
+    if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = Status::Corruption("audit_docs: cannot parse " + std::string(key));
+      return false;
+    }
+    const auto sig = audit::SignatureOf(d.fingerprint());
+    if (sig.empty()) return true;
+    auto slot = index_.Add(sig);
+    if (!slot.ok()) {
+      parse_error = slot.status();
+      return false;
+    }
+    slot_doc_.push_back(std::string(key));
+    doc_slot_[std::string(key)] = *slot;
+    return true;
+  }));
+  RETURN_IF_ERROR(parse_error);
+  loaded_ = true;
+  return Status::OK();
+}
+
+Status AuditKeeper::GetDocument(const std::string& doc_id, apb::AuditDocument* out) const {
+  if (auto it = pending_.find(doc_id); it != pending_.end()) {
+    *out = it->second;
+    return Status::OK();
+  }
+  return store_->GetProto(kAuditDocs, doc_id, out);
+}
+
+Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector<GroupDocument>& docs) {
+  std::vector<apb::AuditFinding> findings;
+  RETURN_IF_ERROR(Load());
+  pending_.clear();
+  storage::WriteBatch batch;
+  std::set<std::string> seen;  // a doc_id twice in a group: its later result counts
+  for (auto it = docs.rbegin(); it != docs.rend(); ++it) {
+    const GroupDocument& doc = *it;
+    if (!seen.insert(doc.doc_id).second) continue;
+    const auto& r = *doc.result;
+    for (const auto& f : r.findings()) {
+      findings.push_back(audit::ConsistencyFinding(doc.doc_id, r.source(), r.metadata(), r.metrics(), f));
+    }
+    if (!options_.near_duplicates || r.fingerprint().version() == 0) continue;
+    apb::AuditDocument next = DocumentOf(doc);
+    apb::AuditDocument prev;
+    Status got = store_->GetProto(kAuditDocs, doc.doc_id, &prev);
+    if (got.ok()) {
+      if (prev.SerializeAsString() == next.SerializeAsString()) continue;  // delivered again
+      // Replaced: forget its slot and its pairs.
+      if (auto s = doc_slot_.find(doc.doc_id); s != doc_slot_.end()) {
+        index_.Remove(s->second);
+        doc_slot_.erase(s);
+      }
+      RETURN_IF_ERROR(store_->Scan(kAuditPairs, doc.doc_id + kSep, [&](std::string_view key, std::string_view) {
+        const std::string other(key.substr(doc.doc_id.size() + 1));
+        batch.Delete(kAuditPairs, key);
+        batch.Delete(kAuditPairs, PairKey(other, doc.doc_id));
+        return true;
+      }));
+    } else if (got.code() != StatusCode::kNotFound) {
+      return got;
+    }
+    batch.PutProto(kAuditDocs, doc.doc_id, next);
+    pending_[doc.doc_id] = next;
+    const auto sig = audit::SignatureOf(next.fingerprint());
+    if (sig.empty()) continue;
+    for (uint32_t slot : index_.Candidates(sig)) {
+      if (index_.Estimate(slot, sig) < options_.near_duplicate_similarity - kEstimateMargin) continue;
+      apb::AuditDocument other;
+      RETURN_IF_ERROR(GetDocument(slot_doc_[slot], &other));
+      const audit::PairComparison cmp = audit::Compare(next.fingerprint(), other.fingerprint());
+      if (cmp.similarity < options_.near_duplicate_similarity) continue;
+      apb::AuditFinding f = audit::NearDuplicateFinding(next, other, cmp);
+      batch.PutProto(kAuditPairs, PairKey(next.doc_id(), other.doc_id()), f);
+      batch.PutProto(kAuditPairs, PairKey(other.doc_id(), next.doc_id()), f);
+      findings.push_back(std::move(f));
+    }
+    auto slot = index_.Add(sig);
+    if (!slot.ok()) {
+      Forget();
+      return slot.status();
+    }
+    if (*slot >= slot_doc_.size()) slot_doc_.resize(*slot + 1);
+    slot_doc_[*slot] = doc.doc_id;
+    doc_slot_[doc.doc_id] = *slot;
+  }
+  Status written = store_->Write(batch);
+  pending_.clear();
+  if (!written.ok()) {
+    Forget();  // the index holds documents the store lacks: rebuild on next use
+    return written;
+  }
+  return findings;
+}
+
+Status AuditKeeper::ForEachDocument(const std::function<void(const apb::AuditDocument&)>& fn) const {
+  Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(kAuditDocs, "", [&](std::string_view key, std::string_view value) {
+    apb::AuditDocument d;
+    if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = Status::Corruption("audit_docs: cannot parse " + std::string(key));
+      return false;
+    }
+    fn(d);
+    return true;
+  }));
+  return parse_error;
+}
+
+Status AuditKeeper::ForEachNearDuplicate(const std::function<void(const apb::AuditFinding&)>& fn) const {
+  Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(kAuditPairs, "", [&](std::string_view key, std::string_view value) {
+    const size_t sep = key.find(kSep);
+    if (sep == std::string_view::npos || key.substr(0, sep) > key.substr(sep + 1)) return true;  // each pair once
+    apb::AuditFinding f;
+    if (!f.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = Status::Corruption("audit_pairs: cannot parse a pair");
+      return false;
+    }
+    fn(f);
+    return true;
+  }));
+  return parse_error;
+}
+
+size_t AuditKeeper::IndexMemoryBytes() const {
+  size_t ids = 0;
+  for (const auto& id : slot_doc_) ids += sizeof(std::string) + id.capacity() + 48;  // + the map node
+  return index_.MemoryBytes() + ids;
+}
+
+}  // namespace reportflow::aggregate

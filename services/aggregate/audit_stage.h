@@ -1,0 +1,63 @@
+// AuditStage: the aggregate service's audit work after each committed group:
+// near-duplicates (AuditKeeper), the findings published on the stream
+// (finding.<kind>.<region>) and the audit gauges on /metrics:
+//   reportflow_units_missing{region, region_code}  reporting units of a county
+//       (common/audit/coverage.h) with no report for the latest year the
+//       county has reports for
+//   reportflow_audit_near_duplicates_total       near-duplicate pairs found
+//   reportflow_audit_index_bytes                  memory of the duplicate index
+// Thread-safety: not thread-safe (the aggregate loop owns it).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/metrics/registry.h"
+#include "common/storage/store.h"
+#include "reportflow/aggregate/v1/aggregate.pb.h"
+#include "reportflow/config/v1/config.pb.h"
+#include "services/aggregate/aggregator.h"
+#include "services/aggregate/audit_keeper.h"
+
+namespace reportflow::aggregate {
+
+class AuditStage {
+ public:
+  // Validates config.audit (an out-of-range value is an error).
+  static Result<std::unique_ptr<AuditStage>> Create(const config::v1::PipelineConfig& config, storage::Store* store,
+                                                    const Aggregator* aggregator, metrics::Registry* registry);
+
+  // After `docs` were committed by the aggregator: indexes them and returns
+  // the stream events of the new findings (built only with `build_events`;
+  // their sequence is `sequence`, the last one published: findings are
+  // notifications, not state).
+  Result<std::vector<aggregate::v1::StreamEvent>> AfterGroup(const std::vector<GroupDocument>& docs,
+                                                             uint64_t sequence, bool build_events);
+
+ private:
+  AuditStage(storage::Store* store, const Aggregator* aggregator, const audit::AuditOptions& options,
+             metrics::Registry* registry)
+      : keeper_(store, options), aggregator_(aggregator), registry_(registry) {}
+  Status LoadFilers();
+  void UpdateMissing(const std::set<std::string>& counties);
+
+  struct Filed {
+    std::string county_code, township_code;
+    int year = 0;
+  };
+  AuditKeeper keeper_;
+  const Aggregator* aggregator_;
+  metrics::Registry* registry_;
+  bool filers_loaded_ = false;
+  std::map<std::string, Filed> filed_;  // doc_id -> where and when it reports
+  // county code -> year -> township code -> documents
+  std::map<std::string, std::map<int, std::map<std::string, int>>> tally_;
+  std::map<std::string, std::set<std::string>> county_units_;  // county code -> its reporting units' codes
+  std::map<std::string, std::string> county_names_;
+};
+
+}  // namespace reportflow::aggregate

@@ -1,5 +1,6 @@
 #include "cli/data_reader.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/base/macros.h"
@@ -75,6 +76,56 @@ std::string DocStateName(ingest::v1::DocState state) {
     case ingest::v1::DOC_STATE_QUARANTINED: return "quarantined";
     default: return "unknown";
   }
+}
+
+}  // namespace reportflow::cli
+
+namespace reportflow::cli {
+
+Result<std::vector<RegionRow>> ReadRegions(DataReader& reader) {
+  namespace cpb = ::reportflow::common::v1;
+  // Keyed by code, or by level and name for regions known by name only.
+  std::map<std::string, RegionRow> rows;
+  auto key_of = [](cpb::RegionLevel level, const std::string& name, const std::string& code) {
+    return code.empty() ? "name:" + std::to_string(level) + ":" + name : code;
+  };
+  RETURN_IF_ERROR(reader.aggregator().ForEachRegion([&](const aggregate::v1::RegionCount& rc) {
+    if (rc.region().empty() && rc.region_code().empty()) return;  // documents without a place
+    RegionRow& row = rows[key_of(rc.level(), rc.region(), rc.region_code())];
+    // A municipality's code counts at province and city level: keep the province's counts once.
+    if (row.level != cpb::REGION_LEVEL_UNSPECIFIED && rc.level() != row.level) {
+      if (rc.level() > row.level) return;
+      row.documents = 0;
+      row.documents_by_year.clear();
+    }
+    row.code = rc.region_code();
+    row.level = rc.level();
+    row.name = rc.region();
+    row.documents += rc.documents();
+    row.documents_by_year[rc.year()] += rc.documents();
+  }));
+  // Parents: the next coded level up in a document's place.
+  RETURN_IF_ERROR(reader.aggregator().ForEachContributionHead([&](const aggregate::v1::DocContributionHead& h) {
+    const cpb::DocumentMetadata& m = h.metadata();
+    const std::string chain[] = {m.township_code(), m.county_code(), m.city_code(), m.province_code()};
+    for (size_t i = 0; i < 4; ++i) {
+      if (chain[i].empty()) continue;
+      auto it = rows.find(chain[i]);
+      if (it == rows.end() || !it->second.parent_code.empty()) continue;
+      for (size_t j = i + 1; j < 4; ++j) {
+        if (!chain[j].empty() && chain[j] != chain[i]) {
+          it->second.parent_code = chain[j];
+          break;
+        }
+      }
+    }
+  }));
+  std::vector<RegionRow> out;
+  for (auto& [key, row] : rows) out.push_back(std::move(row));
+  std::stable_sort(out.begin(), out.end(), [](const RegionRow& a, const RegionRow& b) {
+    return std::tie(a.level, a.code, a.name) < std::tie(b.level, b.code, b.name);
+  });
+  return out;
 }
 
 }  // namespace reportflow::cli

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
@@ -43,6 +45,23 @@ class DataReader {
   std::unique_ptr<storage::Store> aggregate_store_;
   std::unique_ptr<aggregate::Aggregator> aggregator_;
 };
+
+// One region of a data directory, at any level: a place some document counts at.
+struct RegionRow {
+  std::string code;         // 12 digits; "" for a region known by name only
+  common::v1::RegionLevel level = common::v1::REGION_LEVEL_UNSPECIFIED;
+  std::string name;
+  std::string parent_code;  // the region one level up that documents place it under ("" if none known)
+  uint32_t documents = 0;   // documents counted in the region (every year; township and county reports)
+  std::map<int, uint32_t> documents_by_year;  // year (0 = unknown) -> documents
+};
+
+// Every region with its document count: the aggregate's region counts (the
+// denominators of rollup coverage, so every reader that counts regions or
+// their documents agrees with `aggregates`), parents from the documents'
+// places. A municipality's code is one region (its province level), since its
+// city is itself. Ordered by level (province first), then code, then name.
+Result<std::vector<RegionRow>> ReadRegions(DataReader& reader);
 
 // "ingested", "segmented", "complete", "quarantined" ...
 std::string DocStateName(ingest::v1::DocState state);

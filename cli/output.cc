@@ -66,6 +66,7 @@ void RecordWriter::Add(const nlohmann::ordered_json& record) {
   for (const auto& c : columns_) row.push_back(record.contains(c) ? PlainText(record[c]) : "");
   if (format_ == Format::kCsv) {
     if (!header_written_) {
+      out_ << kUtf8Bom;
       for (size_t i = 0; i < columns_.size(); ++i) out_ << (i ? "," : "") << CsvField(columns_[i]);
       out_ << "\n";
       header_written_ = true;
@@ -79,6 +80,7 @@ void RecordWriter::Add(const nlohmann::ordered_json& record) {
 
 void RecordWriter::Finish() {
   if (format_ == Format::kCsv && !header_written_) {
+    out_ << kUtf8Bom;
     for (size_t i = 0; i < columns_.size(); ++i) out_ << (i ? "," : "") << CsvField(columns_[i]);
     out_ << "\n";
     header_written_ = true;

@@ -1,5 +1,7 @@
-// Output of records as an aligned table (CJK-aware widths), CSV (RFC 4180) or
-// JSON lines. Commands build rows of named string fields and a format name.
+// Output of records as an aligned table (CJK-aware widths), CSV (RFC 4180,
+// starting with a UTF-8 byte order mark so spreadsheet programs such as Excel
+// read the Chinese text as UTF-8 on double-click) or JSON lines. Commands build
+// rows of named string fields and a format name.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,6 +15,9 @@
 namespace reportflow::cli {
 
 enum class Format { kTable, kCsv, kJsonl };
+
+// The UTF-8 byte order mark every CSV output starts with.
+inline constexpr char kUtf8Bom[] = "\xEF\xBB\xBF";
 
 // Parses "table", "csv" or "jsonl".
 Status ParseFormat(const std::string& name, Format* format);

@@ -29,6 +29,18 @@ std::string FormatDuration(double seconds) {
   return buf;
 }
 
+std::string FormatBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= 1000 * 1000) {
+    std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
+  } else if (bytes >= 1000) {
+    std::snprintf(buf, sizeof(buf), "%.0f KB", bytes / 1e3);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  }
+  return buf;
+}
+
 std::string Bar(uint32_t done, uint32_t total, int width) {
   const int filled = total == 0 ? 0 : static_cast<int>(std::min<double>(1.0, static_cast<double>(done) / total) * width);
   return "[" + std::string(filled, '#') + std::string(width - filled, '-') + "]";
@@ -50,24 +62,37 @@ double ProgressTracker::Rate() const {
   return last_.elapsed_seconds() > 0 ? Finished(last_) / last_.elapsed_seconds() : 0.0;
 }
 
+std::optional<uint32_t> ProgressTracker::ExpectedDocuments() const {
+  if (last_.scan_done()) return last_.documents();
+  if (!census_ || census_->archives > 0) return std::nullopt;
+  const uint64_t unread = census_->items - std::min<uint64_t>(census_->items, last_.files_found());
+  return static_cast<uint32_t>(last_.documents() + unread);
+}
+
 std::optional<double> ProgressTracker::EtaSeconds() const {
-  if (!last_.scan_done()) return std::nullopt;
+  const auto expected = ExpectedDocuments();
+  if (!expected) return std::nullopt;
   const uint32_t finished = Finished(last_);
-  if (finished >= last_.documents()) return 0.0;
+  if (finished >= *expected) return 0.0;
   const double rate = Rate();
   if (rate <= 0) return std::nullopt;
-  return (last_.documents() - finished) / rate;
+  return (*expected - finished) / rate;
 }
 
 std::string ProgressTracker::RenderBlock(int bar_width) const {
   const auto& st = last_;
-  const uint32_t total = st.documents();
+  const uint32_t total = ExpectedDocuments().value_or(st.documents());
   const uint32_t finished = Finished(st);
   char line[512];
   std::string out;
-  std::snprintf(line, sizeof(line), "files    %u found%s   documents %u   rejected %u (%u duplicates)\n",
-                st.files_found(), st.scan_done() ? " (scan done)" : ", scanning...", total, st.rejected(),
-                st.duplicates());
+  if (census_) {
+    std::snprintf(line, sizeof(line), "inputs   %s   documents %u   rejected %u (%u duplicates)\n",
+                  InputsRead().c_str(), st.documents(), st.rejected(), st.duplicates());
+  } else {
+    std::snprintf(line, sizeof(line), "files    %u found%s   documents %u   rejected %u (%u duplicates)\n",
+                  st.files_found(), st.scan_done() ? " (scan done)" : ", scanning...", total, st.rejected(),
+                  st.duplicates());
+  }
   out += line;
   std::snprintf(line, sizeof(line), "segment  %s %u/%u %s\n", Bar(st.segmented(), total, bar_width).c_str(),
                 st.segmented(), total, Percent(st.segmented(), total).c_str());
@@ -86,17 +111,32 @@ std::string ProgressTracker::RenderBlock(int bar_width) const {
   return out;
 }
 
+std::string ProgressTracker::InputsRead() const {
+  const auto& st = last_;
+  const uint64_t read = st.scan_done() ? census_->items : std::min<uint64_t>(st.files_found(), census_->items);
+  std::string out = std::to_string(read) + "/" + std::to_string(census_->items) + " files";
+  if (census_->archives == 0) {
+    out += ", " + FormatBytes(census_->BytesOfFirst(read)) + "/" + FormatBytes(census_->bytes);
+  } else {
+    out += " (" + std::to_string(census_->archives) + " archives, entries counted as read), " +
+           FormatBytes(census_->bytes);
+  }
+  return out;
+}
+
 std::string ProgressTracker::RenderLine() const {
   const auto& st = last_;
   const auto eta = EtaSeconds();
-  char line[512];
+  const uint32_t total = ExpectedDocuments().value_or(st.documents());
+  const std::string files =
+      census_ ? InputsRead() : std::to_string(st.files_found()) + (st.scan_done() ? "" : "+") + " files";
+  char line[640];
   std::snprintf(line, sizeof(line),
-                "progress: files %u%s documents %u segment %u/%u extract %u/%u rejected %u quarantined %u retries %u "
+                "progress: read %s; documents %u segment %u/%u extract %u/%u rejected %u quarantined %u retries %u "
                 "queued %u+%u rate %.1f docs/s elapsed %s eta %s",
-                st.files_found(), st.scan_done() ? "" : "+", st.documents(), st.segmented(), st.documents(),
-                Finished(st), st.documents(), st.rejected(), st.quarantined(), st.retries(), st.segment_queued(),
-                st.extract_queued(), Rate(), FormatDuration(st.elapsed_seconds()).c_str(),
-                eta ? FormatDuration(*eta).c_str() : "-");
+                files.c_str(), st.documents(), st.segmented(), total, Finished(st), total, st.rejected(),
+                st.quarantined(), st.retries(), st.segment_queued(), st.extract_queued(), Rate(),
+                FormatDuration(st.elapsed_seconds()).c_str(), eta ? FormatDuration(*eta).c_str() : "-");
   return line;
 }
 

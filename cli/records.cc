@@ -184,6 +184,36 @@ ordered_json RollupRecord(const aggregate::v1::Rollup& rollup) {
   return r;
 }
 
+ordered_json RegionRecord(const RegionRow& region) {
+  ordered_json r;
+  r["code"] = OrNull(region.code);
+  r["level"] = stream::LevelName(region.level);
+  r["name"] = region.name;
+  r["parent_code"] = OrNull(region.parent_code);
+  r["documents"] = region.documents;
+  return r;
+}
+
+std::vector<std::string> RegionColumns() { return {"code", "level", "name", "parent_code", "documents"}; }
+
+std::vector<std::string> DocumentColumns(bool table) {
+  if (table) {
+    return {"doc_id", "source", "status", "unit_level", "township", "county", "city", "province", "township_code",
+            "county_code", "city_code", "province_code", "place_status", "place_source", "year", "title"};
+  }
+  return {"doc_id", "source", "status", "township", "unit_type", "unit_level", "county", "city", "province",
+          "township_code", "county_code", "city_code", "province_code", "place_status", "place_source",
+          "place_candidates", "township_written", "county_written", "place_note", "year", "report_date", "title",
+          "doc_numbers", "cited_laws", "metrics", "attempts", "error"};
+}
+
+std::vector<std::string> MetricColumns(bool table) {
+  if (table) return {"township", "year", "metric", "role", "subject", "value", "unit", "approx", "text"};
+  return {"doc_id", "source", "township", "county", "city", "province", "region_code", "year", "metric",
+          "metric_kind", "role", "parent", "total", "subject", "value", "value_max", "unit", "canonical_value",
+          "canonical_unit", "approx", "kind", "text", "span", "section", "label"};
+}
+
 std::vector<std::string> RollupColumns(bool table) {
   if (table) {
     return {"level", "region", "year", "metric", "statistic", "value", "unit", "documents", "mentions",

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/data_reader.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/common/v1/common.pb.h"
 #include "reportflow/extract/v1/extract.pb.h"
@@ -37,7 +38,13 @@ nlohmann::ordered_json MetricRecord(const std::string& doc_id, const std::string
 // statistic, value (sum of a count, mean of a rate), unit, documents,
 // mentions, sum (null for rates), mean, median, p90, min, max, approx_share, coverage
 nlohmann::ordered_json RollupRecord(const aggregate::v1::Rollup& rollup);
-// The columns of rollups in tables (the headline ones) and in csv (every field).
+// code, level, name, parent_code, documents (see RegionRow).
+nlohmann::ordered_json RegionRecord(const RegionRow& region);
+// The columns of each record in tables (the headline ones) and in csv (every
+// field of the JSON record, in its order).
+std::vector<std::string> DocumentColumns(bool table);
+std::vector<std::string> MetricColumns(bool table);
 std::vector<std::string> RollupColumns(bool table);
+std::vector<std::string> RegionColumns();
 
 }  // namespace reportflow::cli

@@ -1,17 +1,23 @@
 // `reportflow run PATH... --data DIR`: start the pipeline, feed a batch, wait
 // until every document is accounted for, stop, and print the completion report.
+// Exits 0 only when every input became a document (cli/exit_codes.h).
 #include <sys/ioctl.h>
 #include <csignal>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/control_client.h"
+#include "cli/exit_codes.h"
+#include "cli/input_census.h"
 #include "cli/pipeline_launcher.h"
 #include "cli/place_summary.h"
 #include "cli/progress.h"
@@ -42,6 +48,8 @@ struct RunArgs {
   int timeout_s = 0;
   int progress_interval_s = 10;  // plain progress lines when stderr is not a terminal
   bool attach = false;           // submit to services that run already (other hosts, systemd, Kubernetes)
+  bool allow_rejects = false;    // rejected inputs do not make the exit code non-zero
+  int connect_timeout_s = 30;    // --attach: give up when ingest has not answered within this
 };
 
 std::string Absolute(const std::string& p) {
@@ -160,6 +168,21 @@ int Run(const RunArgs& args) {
       return 2;
     }
   }
+  // Count the inputs now (names and sizes): a total for progress from the start,
+  // and nothing to do when an input does not exist. With --attach the paths are
+  // the ingest host's: count them only if they are visible here too.
+  std::optional<InputCensus> census;
+  if (!args.attach || std::all_of(args.paths.begin(), args.paths.end(), [](const std::string& p) {
+        std::error_code ec;
+        return std::filesystem::exists(p, ec);
+      })) {
+    census = CountInputs(args.paths);
+    if (!census->missing.empty()) {
+      for (const auto& m : census->missing) std::cerr << "reportflow run: " << m << ": " << kNoSuchPath << "\n";
+      std::cerr << "reportflow run: nothing to do (exit " << kExitNothingToDo << ")\n";
+      return kExitNothingToDo;
+    }
+  }
   if (args.segment_workers < 1 || args.extract_workers < 1) {
     std::cerr << "reportflow run: --segment-workers and --extract-workers must be >= 1\n";
     return 2;
@@ -212,9 +235,17 @@ int Run(const RunArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   ProgressView view(tty);
   ProgressTracker tracker;
+  if (census) tracker.SetCensus(*census);
   if (!args.quiet) {
     std::cerr << "reportflow: batch " << batch_id << "; watch the services with: reportflow status --data "
               << cfg.data_dir() << "\n";
+    if (census) {
+      char took[32];
+      std::snprintf(took, sizeof(took), "%.1f", census->seconds);
+      std::cerr << "reportflow: inputs: " << census->items << " files, " << FormatBytes(census->bytes)
+                << (census->archives ? " (" + std::to_string(census->archives) + " archives, expanded as read)" : "")
+                << " (counted in " << took << " s)\n";
+    }
   }
   auto fail = [&](const std::string& msg) {
     view.Finish();
@@ -222,7 +253,7 @@ int Run(const RunArgs& args) {
     Status st = launcher ? launcher->Stop(std::chrono::milliseconds(10000)) : Status::OK();
     if (!st.ok()) std::cerr << "reportflow run: " << st.message() << "\n";
     std::cerr << "logs: " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
-    return 1;
+    return kExitFailure;
   };
 
   // SIGINT/SIGTERM: stop submitting, stop the services (they finish what is
@@ -249,6 +280,7 @@ int Run(const RunArgs& args) {
   // Submit (retrying while ingest starts, and across ingest restarts).
   bool submitted = false;
   ppb::BatchStatus last;
+  last.set_batch_id(batch_id);
   auto last_log = std::chrono::steady_clock::now();
   while (true) {
     if (g_stop_signal) return interrupted(last);
@@ -256,6 +288,12 @@ int Run(const RunArgs& args) {
     if (!sup.ok()) return fail(sup.message());
     if (args.timeout_s > 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(args.timeout_s)) {
       return fail("timed out after " + std::to_string(args.timeout_s) + " s (--timeout)");
+    }
+    if (args.attach && !submitted &&
+        std::chrono::steady_clock::now() - start > std::chrono::seconds(args.connect_timeout_s)) {
+      return fail("no ingest service answered at " + cfg.endpoints().ingest_control() + " within " +
+                  std::to_string(args.connect_timeout_s) +
+                  " s (--connect-timeout); is it running, and do --config's endpoints and keys match it?");
     }
     ppb::ControlRequest req;
     if (!submitted) {
@@ -304,9 +342,20 @@ int Run(const RunArgs& args) {
   std::cout << "next: reportflow report --data " << cfg.data_dir() << " --out report.html\n";
   if (!stopped.ok()) {
     std::cerr << "reportflow run: " << stopped.message() << "\n";
-    return 1;
+    return kExitFailure;
   }
-  return 0;
+  const int code = BatchExitCode(last, args.allow_rejects);
+  const uint32_t rejected = last.rejected() - std::min(last.rejected(), last.duplicates());
+  auto plural = [](uint32_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
+  if (code == kExitQuarantined) {
+    std::cout << "exit " << code << ": " << plural(last.quarantined(), "document") << " quarantined (reportflow "
+              << "quarantine list --data " << cfg.data_dir() << ")\n";
+  } else if (code == kExitRejected) {
+    std::cout << "exit " << code << ": " << plural(rejected, "input") << " rejected (--allow-rejects accepts them)\n";
+  } else if (code == kExitNothingToDo) {
+    std::cout << "exit " << code << ": nothing to do: no report file under the inputs\n";
+  }
+  return code;
 }
 
 }  // namespace
@@ -326,6 +375,11 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch-id", args->batch_id, "batch id (default: generated)");
   cmd->add_option("--timeout", args->timeout_s, "give up after this many seconds (0 = never)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_flag("--allow-rejects", args->allow_rejects,
+                "exit 0 even if some inputs were rejected (quarantined documents still exit 4)");
+  cmd->add_option("--connect-timeout", args->connect_timeout_s,
+                  "with --attach: fail when ingest has not answered within this many seconds")
+      ->capture_default_str();
   cmd->add_flag("--attach", args->attach,
                 "submit to services that run already (started by systemd, Kubernetes or on other hosts; endpoints "
                 "and keys from --config) instead of starting them; PATHs must be readable by the ingest service");

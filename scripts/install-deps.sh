@@ -15,7 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libxxhash-dev libarchive-dev zlib1g-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libsqlite3-dev
   libpugixml-dev libxml2-dev libpoppler-cpp-dev
 )
 # Optional extras used by some tests and tools; installed when EXTRAS=1

@@ -9,6 +9,7 @@
 
 #include "common/config/config_loader.h"
 #include "common/logging/logging.h"
+#include "common/service/command_line.h"
 #include "common/service/service.h"
 
 namespace reportflow::service {
@@ -45,6 +46,7 @@ void OnSignal(int) {
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
                    const ServiceFactory& factory) {
   CLI::App app{description, "reportflow-" + name};
+  app.set_version_flag("--version", VersionText("reportflow-" + name));
   std::string config_path, data_dir, log_level;
   app.add_option("--config,-c", config_path, "pipeline config (YAML); see deploy/config/pipeline.yaml");
   app.add_option("--data,-d", data_dir, "data directory (overrides data_dir in the config)");
@@ -55,7 +57,7 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return ParseErrorExit(app, e);
   }
   config::PipelineConfig cfg;
   Status s = config::LoadPipelineConfig(config_path, data_dir, overrides, &cfg);

@@ -1,0 +1,80 @@
+#include "cli/input_census.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+namespace reportflow::cli {
+namespace {
+namespace fs = std::filesystem;
+
+bool IsArchiveName(const fs::path& p) {
+  std::string name = p.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* ext : {".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz"}) {
+    const std::string e(ext);
+    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) return true;
+  }
+  return false;
+}
+
+void Add(InputCensus* c, uint64_t size) {
+  ++c->items;
+  c->bytes += size;
+  c->prefix_bytes.push_back(c->bytes);
+}
+
+void Visit(const fs::path& p, uint32_t depth, uint32_t max_depth, InputCensus* c) {
+  std::error_code ec;
+  const fs::file_status lst = fs::symlink_status(p, ec);
+  if (ec) return Add(c, 0);
+  fs::file_status st = lst;
+  if (fs::is_symlink(lst)) {
+    st = fs::status(p, ec);
+    if (ec || fs::is_directory(st)) return Add(c, 0);  // rejected by ingest: one item
+  }
+  if (fs::is_directory(st)) {
+    if (depth > max_depth) return Add(c, 0);
+    std::vector<fs::path> entries;
+    fs::directory_iterator it(p, ec);
+    if (ec) return Add(c, 0);
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      entries.push_back(it->path());
+    }
+    if (ec) return Add(c, 0);
+    std::sort(entries.begin(), entries.end());
+    for (const auto& e : entries) Visit(e, depth + 1, max_depth, c);
+    return;
+  }
+  if (!fs::is_regular_file(st)) return Add(c, 0);
+  const uint64_t size = fs::file_size(p, ec);
+  if (IsArchiveName(p)) ++c->archives;
+  Add(c, ec ? 0 : size);
+}
+
+}  // namespace
+
+uint64_t InputCensus::BytesOfFirst(uint64_t items_read) const {
+  if (prefix_bytes.empty()) return 0;
+  return prefix_bytes[std::min<uint64_t>(items_read, prefix_bytes.size() - 1)];
+}
+
+InputCensus CountInputs(const std::vector<std::string>& paths, uint32_t max_depth) {
+  const auto start = std::chrono::steady_clock::now();
+  InputCensus c;
+  c.prefix_bytes.push_back(0);
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(path, ec))) {
+      c.missing.push_back(path);
+      Add(&c, 0);
+      continue;
+    }
+    Visit(path, 0, max_depth, &c);
+  }
+  c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return c;
+}
+
+}  // namespace reportflow::cli

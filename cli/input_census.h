@@ -1,0 +1,36 @@
+// InputCensus: a fast count of a batch's inputs before it runs, from names
+// and sizes only (no file is opened), so `run` knows the total from the start
+// however slowly ingest's scan advances under backpressure.
+//
+// Paths are walked as ingest's InputScanner walks them (services/ingest/
+// input_scanner.h: roots in order, folders depth-first in sorted order,
+// symlinked folders not followed, at most `max_depth` levels), one item per
+// file or per entry ingest will reject (a symlinked folder, a device, a
+// folder too deep), so item i here is item i there and the bytes ingest has
+// read are a prefix sum. Archives (by name: .zip .tar .tgz .tar.gz .tar.bz2
+// .tar.xz) count as one item of their own size: their entries are counted
+// only as ingest expands them.
+// Thread-safety: a free function.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reportflow::cli {
+
+struct InputCensus {
+  uint64_t items = 0;    // files and entries ingest will reject, archives once
+  uint64_t bytes = 0;    // their sizes on disk
+  uint64_t archives = 0;
+  std::vector<std::string> missing;  // input paths that do not exist
+  std::vector<uint64_t> prefix_bytes;  // prefix_bytes[i]: bytes of the first i items (size items + 1)
+  double seconds = 0;    // how long the count took
+
+  // Bytes of the first `items_read` items (clamped to the total).
+  uint64_t BytesOfFirst(uint64_t items_read) const;
+};
+
+InputCensus CountInputs(const std::vector<std::string>& paths, uint32_t max_depth = 64);
+
+}  // namespace reportflow::cli

@@ -5,6 +5,21 @@
 #include "common/messaging/socket_factory.h"
 
 namespace reportflow::cli {
+namespace {
+
+// zmq::poll that reports a signal (EINTR) as Cancelled instead of throwing,
+// so the caller's loop sees its stop flag; `run` never aborts on a signal.
+Status PollOnce(zmq::pollitem_t* item, std::chrono::milliseconds timeout) {
+  try {
+    zmq::poll(item, 1, timeout);
+    return Status::OK();
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return Status::Cancelled("interrupted by a signal");
+    return Status::Unavailable(std::string("poll failed: ") + e.what());
+  }
+}
+
+}  // namespace
 
 ControlClient::ControlClient(std::string endpoint, config::v1::Limits limits, config::v1::Security security)
     : endpoint_(std::move(endpoint)), limits_(std::move(limits)), security_(std::move(security)) {
@@ -35,14 +50,21 @@ Result<pipeline::v1::ControlResponse> ControlClient::Call(const pipeline::v1::Co
     if (s.ok()) break;
     if (s.code() != StatusCode::kUnavailable) return s;
     zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLOUT, 0};
-    zmq::poll(&item, 1, std::min<std::chrono::milliseconds>(remaining(), std::chrono::milliseconds(100)));
+    if (Status p = PollOnce(&item, std::min<std::chrono::milliseconds>(remaining(), std::chrono::milliseconds(100)));
+        !p.ok()) {
+      socket_.reset();
+      return p;
+    }
     if (remaining().count() == 0) {
       socket_.reset();
       return Status::DeadlineExceeded("ingest control endpoint " + endpoint_ + " not reachable");
     }
   }
   zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
-  zmq::poll(&item, 1, remaining());
+  if (Status p = PollOnce(&item, remaining()); !p.ok()) {
+    socket_.reset();  // the request may be out: a REQ socket in that state is unusable
+    return p;
+  }
   if (!(item.revents & ZMQ_POLLIN)) {
     socket_.reset();  // lazy pirate: a REQ socket with an unanswered request is unusable
     return Status::DeadlineExceeded("no reply from ingest within " + std::to_string(timeout.count()) + " ms");

@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -34,29 +38,58 @@ std::string SelfBinDir() {
 
 Status PipelineLauncher::Spawn(Child& child) {
   const std::string log_path = log_dir_ + "/" + child.instance + ".log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  // Everything the child needs is prepared before fork: between fork and exec
+  // only async-signal-safe calls are allowed (run may have threads by now).
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(child.binary.c_str()));
   for (auto& a : child.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, child.binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::Unavailable("cannot start " + child.binary + ": " + std::strerror(rc));
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) return Status::IoError("cannot open " + log_path + ": " + std::strerror(errno));
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    ::close(log_fd);
+    return Status::IoError(std::string("cannot open /dev/null: ") + std::strerror(errno));
+  }
+  const pid_t launcher_pid = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // The service dies with its launcher: SIGKILL when the thread that forked
+    // it (run's main thread) ends, however it ends. If the launcher died
+    // before prctl took effect, getppid no longer names it: exit at once.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher_pid) _exit(127);
+    umask(077);  // stores, logs and sockets of the data dir: owner only
+    if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0) _exit(127);
+    execve(child.binary.c_str(), argv.data(), environ);
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  ::close(log_fd);
+  ::close(null_fd);
+  if (pid < 0) return Status::Unavailable("cannot start " + child.binary + ": " + std::strerror(fork_errno));
   child.pid = pid;
   return Status::OK();
 }
 
+int MaxWorkersPerStage() { return 4 * std::max(1u, std::thread::hardware_concurrency()); }
+
 Result<std::unique_ptr<PipelineLauncher>> PipelineLauncher::Start(const config::v1::PipelineConfig& config,
                                                                   const LaunchOptions& options) {
+  for (const auto& [flag, n] : {std::pair<const char*, int>{"--segment-workers", options.segment_workers},
+                                std::pair<const char*, int>{"--extract-workers", options.extract_workers}}) {
+    if (n < 1) return Status::InvalidArgument(std::string(flag) + " must be >= 1");
+    if (n > MaxWorkersPerStage() && !options.force) {
+      return Status::InvalidArgument(std::string(flag) + " " + std::to_string(n) + " exceeds " +
+                                     std::to_string(MaxWorkersPerStage()) + " (4x the " +
+                                     std::to_string(std::thread::hardware_concurrency()) +
+                                     " cores of this machine); pass --force to start that many processes");
+    }
+  }
   std::unique_ptr<PipelineLauncher> launcher(new PipelineLauncher());
   launcher->log_dir_ = (std::filesystem::path(config.data_dir()) / "logs").string();
   std::error_code ec;
   std::filesystem::create_directories(launcher->log_dir_, ec);
+  if (!ec) std::filesystem::permissions(launcher->log_dir_, std::filesystem::perms::owner_all, ec);
   if (ec) return Status::IoError("cannot create " + launcher->log_dir_ + ": " + ec.message());
 
   auto add = [&](const std::string& instance, const std::string& service, std::vector<std::string> extra) {

@@ -5,6 +5,9 @@
 //
 // Each process gets `--config <effective config>` plus per-instance `--set`
 // overrides (worker id, store path), and writes its log to <data>/logs/<name>.log.
+// Each service dies with the launcher (PR_SET_PDEATHSIG: SIGKILL when the
+// launching thread ends, however it ends), and creates its files owner-only
+// (umask 077): stores 0700, logs and sockets 0600.
 // Thread-safety: one thread.
 #pragma once
 
@@ -26,7 +29,11 @@ struct LaunchOptions {
   int segment_workers = 1;
   int extract_workers = 1;
   int max_restarts = 5;         // per service instance
+  bool force = false;           // allow more workers than MaxWorkersPerStage()
 };
+
+// Workers per stage allowed without `force`: 4x the cores (at least 4).
+int MaxWorkersPerStage();
 
 class PipelineLauncher {
  public:

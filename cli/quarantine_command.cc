@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/data_dir_lock.h"
 #include "cli/data_reader.h"
 #include "cli/output.h"
 #include "services/ingest/ingest_store.h"
@@ -99,6 +100,11 @@ int Replay(const QuarantineArgs& a) {
   if (a.ids.empty() == !a.all) {
     std::cerr << "reportflow quarantine replay: give document ids or --all (not both)\n";
     return 2;
+  }
+  auto lock = DataDirLock::Acquire(a.data);
+  if (!lock.ok()) {
+    std::cerr << "reportflow quarantine replay: " << lock.status().message() << "\n";
+    return 1;
   }
   std::vector<std::string> ids;
   std::string store_path;

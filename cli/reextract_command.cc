@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/data_dir_lock.h"
 #include "cli/data_reader.h"
 #include "common/config/config_loader.h"
 #include "services/aggregate/aggregator.h"
@@ -32,6 +33,8 @@ int Reextract(const ReextractArgs& args) {
     return code;
   };
   if (!fs::is_directory(args.data)) return fail("no data directory " + args.data, 2);
+  auto lock = DataDirLock::Acquire(args.data);
+  if (!lock.ok()) return fail(lock.status().message(), 1);
   const fs::path effective = fs::path(args.data) / "pipeline.yaml";
   config::PipelineConfig cfg;
   std::vector<std::string> overrides;

@@ -18,6 +18,7 @@
 #include "cli/control_client.h"
 #include "cli/exit_codes.h"
 #include "cli/input_census.h"
+#include "cli/data_dir_lock.h"
 #include "cli/pipeline_launcher.h"
 #include "cli/place_summary.h"
 #include "cli/progress.h"
@@ -47,6 +48,7 @@ struct RunArgs {
   bool quiet = false;
   int timeout_s = 0;
   int progress_interval_s = 10;  // plain progress lines when stderr is not a terminal
+  bool force = false;            // more workers than PipelineLauncher allows by default
   bool attach = false;           // submit to services that run already (other hosts, systemd, Kubernetes)
   bool allow_rejects = false;    // rejected inputs do not make the exit code non-zero
   int connect_timeout_s = 30;    // --attach: give up when ingest has not answered within this
@@ -187,12 +189,17 @@ int Run(const RunArgs& args) {
     std::cerr << "reportflow run: --segment-workers and --extract-workers must be >= 1\n";
     return 2;
   }
+  auto lock = DataDirLock::Acquire(cfg.data_dir());  // one owner per data dir, held until run exits
+  if (!lock.ok()) {
+    std::cerr << "reportflow run: " << lock.status().message() << "\n";
+    return kExitFailure;
+  }
   std::error_code ec;
-  std::filesystem::create_directories(cfg.data_dir(), ec);
   const std::string effective = (std::filesystem::path(cfg.data_dir()) / "pipeline.yaml").string();
   {
     std::ofstream out(effective);
-    out << "# Effective configuration written by `reportflow run`.\n" << config::ToYaml(cfg);
+    out << "# Effective configuration written by `reportflow run`; paths are relative to this folder.\n"
+        << config::ToYaml(config::RelativeToDataDir(cfg));
     if (!out) {
       std::cerr << "reportflow run: cannot write " << effective << "\n";
       return 2;
@@ -210,6 +217,7 @@ int Run(const RunArgs& args) {
     options.config_path = effective;
     options.segment_workers = args.segment_workers;
     options.extract_workers = args.extract_workers;
+    options.force = args.force;
     auto launched = PipelineLauncher::Start(cfg, options);
     if (!launched.ok()) {
       std::cerr << "reportflow run: " << launched.status().message() << "\n";
@@ -303,6 +311,7 @@ int Run(const RunArgs& args) {
     }
     auto resp = client.Call(req, std::chrono::milliseconds(submitted ? 2000 : 1000));
     if (!resp.ok()) {
+      if (g_stop_signal) continue;  // the signal interrupted the call: report and stop above
       if (resp.status().code() == StatusCode::kDeadlineExceeded) continue;  // ingest (re)starting
       if (submitted && resp.status().message().rfind("unknown batch", 0) == 0) {
         submitted = false;  // ingest restarted and forgot the batch: resubmit (idempotent)
@@ -375,6 +384,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch-id", args->batch_id, "batch id (default: generated)");
   cmd->add_option("--timeout", args->timeout_s, "give up after this many seconds (0 = never)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_flag("--force", args->force, "allow more than 4x the cores of workers per stage");
   cmd->add_flag("--allow-rejects", args->allow_rejects,
                 "exit 0 even if some inputs were rejected (quarantined documents still exit 4)");
   cmd->add_option("--connect-timeout", args->connect_timeout_s,

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/base/macros.h"
+#include "common/config/yaml_limits.h"
 
 namespace reportflow::config {
 namespace {
@@ -213,12 +214,58 @@ bool ValidEndpoint(const std::string& e) {
   return e.rfind("ipc://", 0) == 0 || e.rfind("tcp://", 0) == 0 || e.rfind("inproc://", 0) == 0;
 }
 
+
+namespace fs = std::filesystem;
+
+// lexically_normal without a trailing separator ("/d/." -> "/d", not "/d/").
+fs::path Normal(const fs::path& p) {
+  fs::path n = p.lexically_normal();
+  if (n.has_relative_path() && n.filename().empty()) n = n.parent_path();
+  return n;
+}
+
+// Calls fn(name, path) for every path the pipeline writes under its data dir:
+// the stores, the log file and the ipc:// socket files (through a view of the
+// endpoint without its "ipc://" prefix, written back after fn returns).
+template <typename Fn>
+void ForEachDataPath(PipelineConfig* cfg, Fn fn) {
+  fn("ingest.store_path", cfg->mutable_ingest()->mutable_store_path());
+  fn("segment.store_path", cfg->mutable_segment()->mutable_store_path());
+  fn("extract.store_path", cfg->mutable_extract()->mutable_store_path());
+  fn("aggregate.store_path", cfg->mutable_aggregate()->mutable_store_path());
+  fn("logging.file", cfg->mutable_logging()->mutable_file());
+  auto* e = cfg->mutable_endpoints();
+  const std::pair<const char*, std::string*> endpoints[] = {
+      {"endpoints.ingest_control", e->mutable_ingest_control()},
+      {"endpoints.segment_work", e->mutable_segment_work()},
+      {"endpoints.extract_work", e->mutable_extract_work()},
+      {"endpoints.aggregate_input", e->mutable_aggregate_input()},
+      {"endpoints.ingest_acks", e->mutable_ingest_acks()},
+      {"endpoints.aggregate_publish", e->mutable_aggregate_publish()},
+      {"endpoints.aggregate_snapshot", e->mutable_aggregate_snapshot()}};
+  for (const auto& [name, value] : endpoints) {
+    // "ipc://@name" is Linux's abstract namespace: no file, nothing to resolve.
+    if (value->rfind("ipc://", 0) != 0 || value->rfind("ipc://@", 0) == 0) continue;
+    std::string path = value->substr(6);
+    fn(name, &path);
+    *value = "ipc://" + path;
+  }
+}
+
+// A relative path that leaves the data dir ("../x", "a/../../x").
+bool EscapesDataDir(const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute()) return false;
+  const fs::path n = fs::path(p).lexically_normal();
+  return !n.empty() && *n.begin() == "..";
+}
+
 }  // namespace
 
 Status ParseYamlInto(std::string_view yaml, google::protobuf::Message* msg) {
   if (const size_t bad = FirstInvalidUtf8(yaml); bad != std::string_view::npos) {
     return Status::InvalidArgument("config is not valid UTF-8 (byte " + std::to_string(bad) + ")");
   }
+  RETURN_IF_ERROR(CheckYamlExpansion(yaml).WithContext("config"));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -237,7 +284,7 @@ std::string ToYaml(const google::protobuf::Message& msg) {
 PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   PipelineConfig cfg;
   cfg.set_data_dir(data_dir);
-  const std::string run = "ipc://" + (std::filesystem::path(data_dir) / "run").string() + "/";
+  const std::string run = "ipc://" + (fs::path(data_dir) / "run").string() + "/";
   auto* e = cfg.mutable_endpoints();
   e->set_ingest_control(run + "ingest-control.sock");
   e->set_segment_work(run + "segment-work.sock");
@@ -276,18 +323,15 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
 
 void ApplyDefaults(PipelineConfig* cfg) {
   PipelineConfig merged = DefaultPipelineConfig(cfg->data_dir());
-  // proto3 scalars: a set (non-default) value in cfg wins over the default.
+  // A set value in cfg wins over the default (limits have presence: an
+  // explicit 0 stays 0 and Validate refuses it).
   merged.MergeFrom(*cfg);
   *cfg = merged;
-  auto resolve = [&](std::string* p) {
-    if (!p->empty() && std::filesystem::path(*p).is_relative()) {
-      *p = (std::filesystem::path(cfg->data_dir()) / *p).string();
-    }
-  };
-  resolve(cfg->mutable_ingest()->mutable_store_path());
-  resolve(cfg->mutable_segment()->mutable_store_path());
-  resolve(cfg->mutable_extract()->mutable_store_path());
-  resolve(cfg->mutable_aggregate()->mutable_store_path());
+  const fs::path data_dir(cfg->data_dir());
+  ForEachDataPath(cfg, [&](const char*, std::string* p) {
+    if (p->empty() || !fs::path(*p).is_relative()) return;
+    *p = Normal(data_dir / *p).string();
+  });
 }
 
 Status Validate(const PipelineConfig& cfg) {
@@ -326,17 +370,35 @@ Status Validate(const PipelineConfig& cfg) {
     }
   }
   const auto& l = cfg.limits();
-  if (l.max_message_bytes() < 1024) return Status::InvalidArgument("config: limits.max_message_bytes must be >= 1024");
-  if (l.max_file_bytes() == 0) return Status::InvalidArgument("config: limits.max_file_bytes must be > 0");
+  // Every limit within a sane range: 0 never means "the default" (an absent
+  // limit takes its default in ApplyDefaults), and an absurd value is a typo.
+  struct Range {
+    const char* name;
+    uint64_t value, min, max;
+  };
+  const Range ranges[] = {
+      {"max_message_bytes", l.max_message_bytes(), 1024, uint64_t{1} << 31},
+      {"max_file_bytes", l.max_file_bytes(), 1, uint64_t{1} << 30},
+      {"max_in_flight", l.max_in_flight(), 1, 1'000'000},
+      {"lease_ms", l.lease_ms(), 100, 86'400'000},
+      {"max_attempts", l.max_attempts(), 1, 100},
+      {"worker_credits", l.worker_credits(), 1, 10'000},
+      {"send_hwm", l.send_hwm(), 1, 10'000'000},
+      {"recv_hwm", l.recv_hwm(), 1, 10'000'000},
+      {"stream_hwm", l.stream_hwm(), 1, 10'000'000},
+      {"linger_ms", l.linger_ms(), 0, 60'000},
+      {"drain_timeout_ms", l.drain_timeout_ms(), 1, 3'600'000},
+  };
+  for (const Range& r : ranges) {
+    if (r.value < r.min || r.value > r.max) {
+      return Status::InvalidArgument("config: limits." + std::string(r.name) + " is " + std::to_string(r.value) +
+                                     "; it must be between " + std::to_string(r.min) + " and " + std::to_string(r.max));
+    }
+  }
   if (l.max_file_bytes() * 3 > l.max_message_bytes() * 1ull) {
     return Status::InvalidArgument("config: limits.max_message_bytes must be at least 3x limits.max_file_bytes "
                                    "(a decoded document travels with its structure)");
   }
-  if (l.max_in_flight() == 0) return Status::InvalidArgument("config: limits.max_in_flight must be > 0");
-  if (l.lease_ms() < 100) return Status::InvalidArgument("config: limits.lease_ms must be >= 100");
-  if (l.max_attempts() == 0) return Status::InvalidArgument("config: limits.max_attempts must be > 0");
-  if (l.worker_credits() == 0) return Status::InvalidArgument("config: limits.worker_credits must be > 0");
-  if (l.send_hwm() == 0 || l.recv_hwm() == 0) return Status::InvalidArgument("config: limits.send_hwm and recv_hwm must be > 0");
   const auto& fi = cfg.fault_injection();
   if (!fi.stage().empty()) {
     if (fi.stage() != "segment" && fi.stage() != "extract" && fi.stage() != "aggregate") {
@@ -393,12 +455,56 @@ Status LoadPipelineConfig(const std::string& path, const std::string& data_dir_o
     std::stringstream ss;
     ss << in.rdbuf();
     RETURN_IF_ERROR(ParseYamlInto(ss.str(), cfg).WithContext(path));
+    // A relative data_dir in a file is relative to the file's folder: the
+    // pipeline.yaml that `reportflow run` writes says "." and moves with it.
+    if (!cfg->data_dir().empty() && fs::path(cfg->data_dir()).is_relative()) {
+      cfg->set_data_dir(Normal(fs::absolute(path).parent_path() / cfg->data_dir()).string());
+    }
   }
-  for (const auto& o : overrides) RETURN_IF_ERROR(ApplyOverride(o, cfg));
-  if (!data_dir_override.empty()) cfg->set_data_dir(data_dir_override);
+  for (const auto& o : overrides) {
+    if (o.substr(0, o.find('=')) == "data_dir") {
+      return Status::InvalidArgument("--set " + o + ": data_dir cannot be set with --set; pass --data DIR");
+    }
+    RETURN_IF_ERROR(ApplyOverride(o, cfg));
+  }
+  if (!data_dir_override.empty()) {
+    const std::string from = cfg->data_dir();
+    const std::string to = Normal(data_dir_override).string();
+    cfg->set_data_dir(to);
+    // A config naming another data dir (a pipeline.yaml written by an older
+    // run, in a data dir copied since) keeps nothing pointing into the old one.
+    if (!from.empty() && from != to) {
+      ForEachDataPath(cfg, [&](const char*, std::string* p) {
+        const fs::path rel = fs::path(*p).lexically_relative(from);
+        if (fs::path(*p).is_absolute() && !rel.empty() && *rel.begin() != "..") *p = Normal(fs::path(to) / rel).string();
+      });
+    }
+  }
   if (cfg->data_dir().empty()) return Status::InvalidArgument("no data dir: set data_dir in the config or pass --data");
+  // Relative paths live under the data dir; one that climbs out of it would
+  // write elsewhere: an operator who means that gives an absolute path.
+  Status escape;
+  ForEachDataPath(cfg, [&](const char* name, std::string* p) {
+    if (escape.ok() && EscapesDataDir(*p)) {
+      escape = Status::InvalidArgument(std::string("config: ") + name + " '" + *p +
+                                       "' leaves the data dir; give an absolute path to put it elsewhere");
+    }
+  });
+  RETURN_IF_ERROR(escape);
   ApplyDefaults(cfg);
   return Validate(*cfg);
+}
+
+PipelineConfig RelativeToDataDir(const PipelineConfig& cfg) {
+  PipelineConfig out = cfg;
+  const fs::path data_dir(cfg.data_dir());
+  ForEachDataPath(&out, [&](const char*, std::string* p) {
+    if (!fs::path(*p).is_absolute()) return;
+    const fs::path rel = fs::path(*p).lexically_relative(data_dir);
+    if (!rel.empty() && *rel.begin() != "..") *p = rel.string();
+  });
+  out.set_data_dir(".");
+  return out;
 }
 
 }  // namespace reportflow::config

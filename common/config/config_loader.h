@@ -30,10 +30,12 @@ std::string ToYaml(const google::protobuf::Message& msg);
 PipelineConfig DefaultPipelineConfig(const std::string& data_dir);
 
 // Fills every unset field of `cfg` from DefaultPipelineConfig(cfg.data_dir()),
-// then resolves relative store paths against data_dir.
+// then resolves relative paths the pipeline writes (stores, logging.file,
+// ipc:// socket files) against data_dir.
 void ApplyDefaults(PipelineConfig* cfg);
 
-// Semantic checks: endpoint schemes, limits > 0, known log level, ...
+// Semantic checks: endpoint schemes, every limit within its range (0 is an
+// error: only an absent limit takes its default), known log level, ...
 Status Validate(const PipelineConfig& cfg);
 
 // Applies one "dotted.key=value" override (e.g. segment.worker_id=segment-2)
@@ -41,9 +43,16 @@ Status Validate(const PipelineConfig& cfg);
 Status ApplyOverride(const std::string& assignment, google::protobuf::Message* msg);
 
 // Reads `path` (may be empty: defaults only), parses, applies `overrides`,
-// applies defaults, validates. `data_dir_override` (non-empty) replaces
-// data_dir before defaults are applied.
+// applies defaults, validates. A relative data_dir in the file is relative to
+// the file's folder; `data_dir_override` (non-empty) replaces it, and absolute
+// paths under the file's data_dir move with it. Refused: `data_dir` in an
+// override, a relative path the pipeline writes that leaves the data dir
+// ("../x"; an absolute path is the operator's explicit choice).
 Status LoadPipelineConfig(const std::string& path, const std::string& data_dir_override,
                           const std::vector<std::string>& overrides, PipelineConfig* cfg);
+
+// `cfg` with data_dir "." and every path under it relative, as `reportflow
+// run` writes <data>/pipeline.yaml: a copied data dir is independent.
+PipelineConfig RelativeToDataDir(const PipelineConfig& cfg);
 
 }  // namespace reportflow::config

@@ -1,6 +1,9 @@
 #include "common/messaging/curve_keys.h"
 
+#include <sys/stat.h>
 #include <zmq.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
@@ -26,10 +29,32 @@ Result<std::string> ReadZ85KeyFile(const std::string& path) {
   return key;
 }
 
+namespace {
+
+// A secret key must be private to its owner, as ssh and PostgreSQL insist: no
+// bits for others, and none for the group unless root owns the file (0640 and
+// 0440 root:group is how a Kubernetes secret volume with an fsGroup hands a
+// key to the service user).
+Status CheckSecretKeyMode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Status::InvalidArgument("security: cannot read key file " + path);
+  const mode_t forbidden = st.st_uid == 0 ? (S_IWGRP | S_IXGRP | S_IRWXO) : (S_IRWXG | S_IRWXO);
+  if ((st.st_mode & forbidden) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument("security: the secret key file " + path + " is accessible by group or others (mode " +
+                                   mode + "); make it private to its owner: chmod 600 " + path);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<CurveKeys> LoadCurveKeys(const config::v1::Security& security) {
   if (!zmq_has("curve")) return Status::InvalidArgument("security: this libzmq was built without CURVE");
   if (security.key_file().empty()) return Status::InvalidArgument("security: mode curve needs key_file");
   CurveKeys keys;
+  if (Status mode = CheckSecretKeyMode(security.key_file()); !mode.ok()) return mode;
   auto secret = ReadZ85KeyFile(security.key_file());
   if (!secret.ok()) return secret.status();
   keys.secret_key = *secret;

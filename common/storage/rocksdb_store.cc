@@ -148,6 +148,9 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   } else {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
+    // A store is private to the service user: 0700, whatever the umask made
+    // of the files inside (reportflow run also starts services with umask 077).
+    if (!ec) std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
     if (ec) return Status::IoError("cannot create store dir " + path + ": " + ec.message());
     if (std::find(names.begin(), names.end(), rocksdb::kDefaultColumnFamilyName) == names.end()) {
       names.insert(names.begin(), rocksdb::kDefaultColumnFamilyName);

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/base/macros.h"
+#include "common/config/yaml_limits.h"
 #include "common/text/utf8.h"
 
 namespace reportflow::extract {
@@ -591,6 +592,7 @@ QuantityKind QuantityKindFor(v1::MetricKind k) {
 }
 
 Result<std::shared_ptr<const Taxonomy>> ParseImpl(std::string_view yaml) {
+  RETURN_IF_ERROR(config::CheckYamlExpansion(yaml).WithContext("taxonomy"));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

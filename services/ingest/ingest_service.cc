@@ -663,6 +663,7 @@ struct IngestService::Impl {
         b.started_mono = Clock::Real().MonotonicMillis();
         ScanLimits limits;
         limits.max_file_bytes = config.limits().max_file_bytes();
+        limits.follow_external_symlinks = config.ingest().follow_external_symlinks();
         b.scanner = std::make_unique<InputScanner>(std::vector<std::string>(sub.paths().begin(), sub.paths().end()), limits);
         log->info("batch {} submitted: {} paths", sub.batch_id(), sub.paths_size());
         auto [ins, _] = batches.emplace(sub.batch_id(), std::move(b));

@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <locale.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/text/escaped_name.h"
 #include "services/ingest/zip_probe.h"
 
 namespace reportflow::ingest {
@@ -17,9 +19,12 @@ namespace pb = ::reportflow::ingest::v1;
 
 namespace {
 
+// `source` is already escaped (text::EscapeName); `reason` is escaped here
+// because it may quote outside text (libarchive's messages name entries).
 ScanItem Reject(std::string source, pb::RejectionCode code, std::string reason) {
   ScanItem item;
   item.source = std::move(source);
+  reason = text::EscapeName(reason);
   item.rejected = true;
   item.rejection.set_source(item.source);
   item.rejection.set_code(code);
@@ -28,6 +33,35 @@ ScanItem Reject(std::string source, pb::RejectionCode code, std::string reason) 
 }
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// A path as ingest stores and shows it: its bytes, escaped (text/escaped_name.h).
+std::string Shown(const fs::path& p) { return text::EscapeName(p.native()); }
+
+// libarchive converts entry names into the charset of the current locale; a
+// service runs in the C locale, where a UTF-8 name cannot be represented and
+// comes out empty. While an archive is read, the thread uses C.UTF-8, so every
+// name arrives as UTF-8 (uselocale: this thread only).
+class Utf8LocaleScope {
+ public:
+  Utf8LocaleScope() {
+    static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+    if (utf8 != static_cast<locale_t>(nullptr)) previous_ = uselocale(utf8);
+  }
+  ~Utf8LocaleScope() {
+    if (previous_ != static_cast<locale_t>(nullptr)) uselocale(previous_);
+  }
+  Utf8LocaleScope(const Utf8LocaleScope&) = delete;
+  Utf8LocaleScope& operator=(const Utf8LocaleScope&) = delete;
+
+ private:
+  locale_t previous_ = static_cast<locale_t>(nullptr);
+};
+
+// True if `target` is `root` or lies under it (both canonical).
+bool Within(const fs::path& target, const fs::path& root) {
+  const fs::path rel = target.lexically_relative(root);
+  return !rel.empty() && *rel.begin() != "..";
+}
 
 bool UnsafeEntryName(const std::string& name) {
   if (name.empty() || name[0] == '/' || name.find('\\') != std::string::npos) return true;
@@ -85,6 +119,7 @@ struct InputScanner::Impl {
     size_t next = 0;
     uint32_t depth = 0;
   };
+  fs::path root_canonical;  // the input tree being walked: symlinks may point inside it
   struct ArchiveState {
     std::string source;
     std::string bytes;          // the archive itself (bounded by max_file_bytes)
@@ -123,9 +158,11 @@ struct InputScanner::Impl {
       roots.pop_front();
       std::error_code ec;
       if (!fs::exists(fs::symlink_status(root, ec))) {
-        *item = Reject(root.string(), pb::REJECTION_CODE_UNREADABLE, "no such file or folder");
+        *item = Reject(Shown(root), pb::REJECTION_CODE_UNREADABLE, "no such file or folder");
         return true;
       }
+      root_canonical = fs::canonical(root, ec);
+      if (ec) root_canonical = fs::absolute(root, ec).lexically_normal();
       if (VisitPath(root, 0, item)) return true;
     }
   }
@@ -135,24 +172,33 @@ struct InputScanner::Impl {
     std::error_code ec;
     const fs::file_status lst = fs::symlink_status(p, ec);
     if (ec) {
-      *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, "cannot stat: " + ec.message());
+      *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, "cannot stat: " + ec.message());
       return true;
     }
     fs::file_status st = lst;
     if (fs::is_symlink(lst)) {
       st = fs::status(p, ec);
       if (ec) {
-        *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE, "broken or looping symlink: " + ec.message());
+        *item = Reject(Shown(p), pb::REJECTION_CODE_NOT_A_FILE, "broken or looping symlink: " + ec.message());
         return true;
       }
       if (fs::is_directory(st)) {
-        *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE, "symlinked folder not followed (loop protection)");
+        *item = Reject(Shown(p), pb::REJECTION_CODE_NOT_A_FILE, "symlinked folder not followed (loop protection)");
+        return true;
+      }
+      // A link inside the tree that leads out of it (to /etc/hostname, say) is
+      // not part of the operator's input. A root the operator named is.
+      const fs::path target = fs::canonical(p, ec);
+      if (depth > 0 && !limits.follow_external_symlinks && (ec || !Within(target, root_canonical))) {
+        *item = Reject(Shown(p), pb::REJECTION_CODE_NOT_A_FILE,
+                       "symlink to " + Shown(target) + " leads outside the input " + Shown(root_canonical) +
+                           "; not followed (ingest.follow_external_symlinks: true follows it)");
         return true;
       }
     }
     if (fs::is_directory(st)) {
       if (depth > limits.max_depth) {
-        *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE,
+        *item = Reject(Shown(p), pb::REJECTION_CODE_NOT_A_FILE,
                        "folder nested deeper than " + std::to_string(limits.max_depth) + " levels");
         return true;
       }
@@ -161,7 +207,7 @@ struct InputScanner::Impl {
       frame.depth = depth;
       fs::directory_iterator it(p, ec);
       if (ec) {
-        *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, "cannot list folder: " + ec.message());
+        *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, "cannot list folder: " + ec.message());
         return true;
       }
       for (; it != fs::directory_iterator(); it.increment(ec)) {
@@ -169,7 +215,7 @@ struct InputScanner::Impl {
         frame.entries.push_back(it->path());
       }
       if (ec) {
-        *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, "error while listing folder: " + ec.message());
+        *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, "error while listing folder: " + ec.message());
         return true;
       }
       std::sort(frame.entries.begin(), frame.entries.end());
@@ -177,29 +223,29 @@ struct InputScanner::Impl {
       return false;
     }
     if (!fs::is_regular_file(st)) {
-      *item = Reject(p.string(), pb::REJECTION_CODE_NOT_A_FILE, "not a regular file (device, socket or pipe)");
+      *item = Reject(Shown(p), pb::REJECTION_CODE_NOT_A_FILE, "not a regular file (device, socket or pipe)");
       return true;
     }
     const uint64_t size = fs::file_size(p, ec);
     if (!ec && size > limits.max_file_bytes) {
-      *item = Reject(p.string(), pb::REJECTION_CODE_TOO_LARGE,
+      *item = Reject(Shown(p), pb::REJECTION_CODE_TOO_LARGE,
                      "file of " + std::to_string(size) + " bytes exceeds the limit of " +
                          std::to_string(limits.max_file_bytes) + " bytes (limits.max_file_bytes)");
       return true;
     }
     std::string bytes, error;
     if (!ReadFileBounded(p, limits.max_file_bytes, &bytes, &error)) {
-      *item = Reject(p.string(), pb::REJECTION_CODE_UNREADABLE, error);
+      *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, error);
       return true;
     }
     if (bytes.size() > limits.max_file_bytes) {
-      *item = Reject(p.string(), pb::REJECTION_CODE_TOO_LARGE, "file grew beyond the size limit while reading");
+      *item = Reject(Shown(p), pb::REJECTION_CODE_TOO_LARGE, "file grew beyond the size limit while reading");
       return true;
     }
     if (LooksLikeArchive(bytes) && !IsOfficeDocument(bytes)) {
-      return OpenArchive(p.string(), std::move(bytes), item);
+      return OpenArchive(Shown(p), std::move(bytes), item);
     }
-    item->source = p.string();
+    item->source = Shown(p);
     item->bytes = std::move(bytes);
     item->rejected = false;
     return true;
@@ -215,11 +261,17 @@ struct InputScanner::Impl {
     auto state = std::make_unique<ArchiveState>();
     state->source = source;
     state->bytes = std::move(bytes);
+    Utf8LocaleScope utf8;
     state->a = archive_read_new();
     archive_read_support_filter_all(state->a);
     archive_read_support_format_zip(state->a);
     archive_read_support_format_tar(state->a);
     archive_read_support_format_gnutar(state->a);
+    // Zip entry names are UTF-8 when the entry says so (general-purpose flag
+    // bit 11); otherwise they are in the archiver's legacy code page, which for
+    // the zips this pipeline sees (made on Chinese Windows) is GBK: decoded as
+    // GB18030, its superset. Names that do not decode are kept as their bytes.
+    archive_read_set_format_option(state->a, "zip", "hdrcharset", "GB18030");
     if (archive_read_open_memory(state->a, state->bytes.data(), state->bytes.size()) != ARCHIVE_OK) {
       *item = Reject(source, pb::REJECTION_CODE_ARCHIVE,
                      std::string("cannot open archive: ") + archive_error_string(state->a));
@@ -230,6 +282,7 @@ struct InputScanner::Impl {
   }
 
   bool NextArchiveEntry(ScanItem* item) {
+    Utf8LocaleScope utf8;
     ArchiveState& st = *archive_state;
     archive_entry* entry = nullptr;
     while (true) {
@@ -248,8 +301,13 @@ struct InputScanner::Impl {
         return true;
       }
       const char* raw_name = archive_entry_pathname(entry);
-      const std::string name = raw_name ? raw_name : "";
-      const std::string source = st.source + "!/" + name;
+      std::string name = raw_name ? raw_name : "";
+      if (name.empty() && r == ARCHIVE_WARN) {
+        // The name did not convert (not GB18030 either): name the entry by
+        // its position, and say why, rather than dropping it.
+        name = "entry-" + std::to_string(st.entries) + " (name not decodable: " + archive_error_string(st.a) + ")";
+      }
+      const std::string source = st.source + "!/" + text::EscapeName(name);
       if (archive_entry_filetype(entry) == AE_IFDIR) continue;  // folders carry no content
       if (UnsafeEntryName(name)) {
         *item = Reject(source, pb::REJECTION_CODE_ARCHIVE, "unsafe entry name (absolute path or '..')");

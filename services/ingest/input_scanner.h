@@ -4,7 +4,13 @@
 // Each call to Next() yields either a file's bytes or a rejection with its
 // reason: nothing is skipped silently. Folders are walked depth-first in
 // sorted order (deterministic); symlinked folders are not followed (loop
-// protection) and are reported. Archives (.zip, .tar, .tar.gz, .tgz, detected
+// protection) and are reported; a symlinked file is followed only when it
+// stays inside the input tree it was found in (unless
+// follow_external_symlinks), so a link to /etc/hostname is rejected.
+// Sources are escaped (common/text/escaped_name.h): a file name's bytes,
+// invalid UTF-8 or control characters included, are kept reversibly and can
+// neither poison the ledger nor forge report lines. Zip entry names are
+// decoded as the zip's flag says: UTF-8, or else GB18030 (GBK). Archives (.zip, .tar, .tar.gz, .tgz, detected
 // from their bytes) are expanded through libarchive with per-entry size,
 // total size and compression-ratio limits; entry names with absolute paths or
 // ".." are rejected (path traversal). Office packages (.docx and other zips
@@ -29,10 +35,11 @@ struct ScanLimits {
   uint32_t max_archive_ratio = 200;           // expanded / compressed
   uint32_t max_archive_entries = 100000;
   uint32_t max_depth = 64;                    // folder nesting
+  bool follow_external_symlinks = false;      // follow links that lead outside the input tree
 };
 
 struct ScanItem {
-  std::string source;   // path as found; archive entries: archive!/entry
+  std::string source;   // path as found, escaped; archive entries: archive!/entry
   std::string bytes;    // empty when rejected
   bool rejected = false;
   ingest::v1::Rejection rejection;

@@ -1,7 +1,10 @@
 #include "common/config/config_loader.h"
 
+#include <filesystem>
+
 #include <fstream>
 
+#include "common/config/yaml_limits.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::config {
@@ -104,6 +107,110 @@ TEST(ConfigLoaderTest, TcpNeedsAnExplicitSecurityMode) {
   EXPECT_NE(s.message().find("security.key_file"), std::string::npos) << s.message();
   s = LoadPipelineConfig("", dir.path().string(), {"security.mode=tls"}, &cfg);
   EXPECT_NE(s.message().find("curve or plaintext"), std::string::npos) << s.message();
+}
+
+
+// Issue 19 (config honesty): a limit written as 0, or an absurd one, was
+// silently replaced by the default or accepted.
+TEST(ConfigLoaderTest, ZeroAndAbsurdLimitsAreErrorsNotDefaults) {
+  testing::TempDir dir;
+  PipelineConfig cfg;
+  for (const std::string key : {"max_attempts", "max_file_bytes", "lease_ms", "worker_credits", "max_in_flight",
+                                "send_hwm", "stream_hwm", "drain_timeout_ms"}) {
+    Status s = LoadPipelineConfig("", dir.path().string(), {"limits." + key + "=0"}, &cfg);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << key;
+    EXPECT_NE(s.message().find("limits." + key + " is 0; it must be between"), std::string::npos) << s.message();
+  }
+  Status s = LoadPipelineConfig("", dir.path().string(), {"limits.max_attempts=1000000"}, &cfg);
+  EXPECT_NE(s.message().find("limits.max_attempts is 1000000; it must be between 1 and 100"), std::string::npos)
+      << s.message();
+  s = LoadPipelineConfig("", dir.path().string(), {"limits.max_attempts=-1"}, &cfg);
+  EXPECT_NE(s.message().find("not a valid integer in range"), std::string::npos) << s.message();
+  // The same in a file; an absent limit still takes its default.
+  const auto path = dir / "zero.yaml";
+  std::ofstream(path) << "limits:\n  lease_ms: 0\n";
+  s = LoadPipelineConfig(path.string(), dir.path().string(), {}, &cfg);
+  EXPECT_NE(s.message().find("limits.lease_ms is 0"), std::string::npos) << s.message();
+  ASSERT_OK(LoadPipelineConfig("", dir.path().string(), {"limits.linger_ms=0"}, &cfg));  // 0 = drop on close
+  EXPECT_EQ(cfg.limits().linger_ms(), 0u);
+  EXPECT_EQ(cfg.limits().max_attempts(), 3u);
+}
+
+TEST(ConfigLoaderTest, DataDirCannotBeSetWithSet) {
+  testing::TempDir dir;
+  PipelineConfig cfg;
+  Status s = LoadPipelineConfig("", dir.path().string(), {"data_dir=/"}, &cfg);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("data_dir cannot be set with --set; pass --data DIR"), std::string::npos) << s.message();
+}
+
+TEST(ConfigLoaderTest, RelativePathsThatLeaveTheDataDirAreRefused) {
+  testing::TempDir dir;
+  PipelineConfig cfg;
+  for (const std::string& o : {std::string("ingest.store_path=../../x"), std::string("logging.file=../x.log"),
+                               std::string("aggregate.store_path=a/../../b"),
+                               std::string("endpoints.ingest_acks=ipc://../acks.sock")}) {
+    Status s = LoadPipelineConfig("", dir.path().string(), {o}, &cfg);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << o;
+    EXPECT_NE(s.message().find("leaves the data dir; give an absolute path"), std::string::npos) << s.message();
+  }
+  // Inside the data dir, or absolute (the operator's explicit choice): fine.
+  ASSERT_OK(LoadPipelineConfig("", dir.path().string(), {"ingest.store_path=a/../b", "logging.file=logs/x.log"}, &cfg));
+  EXPECT_EQ(cfg.ingest().store_path(), (dir / "b").string());
+  EXPECT_EQ(cfg.logging().file(), (dir / "logs/x.log").string());
+  ASSERT_OK(LoadPipelineConfig("", dir.path().string(), {"ingest.store_path=/srv/elsewhere"}, &cfg));
+  EXPECT_EQ(cfg.ingest().store_path(), "/srv/elsewhere");
+}
+
+// Issue 19 (a data dir is relocatable): pipeline.yaml held absolute paths, so
+// a copy of a data dir wrote into the original.
+TEST(ConfigLoaderTest, WrittenConfigIsRelativeAndMovesWithItsFolder) {
+  testing::TempDir dir;
+  const std::string original = (dir / "orig").string(), copy = (dir / "copy").string();
+  std::filesystem::create_directories(copy);
+  PipelineConfig cfg;
+  ASSERT_OK(LoadPipelineConfig("", original, {"extract.taxonomy_path=/etc/tax.yaml"}, &cfg));
+  const std::string yaml = ToYaml(RelativeToDataDir(cfg));
+  EXPECT_EQ(yaml.find(original), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("/etc/tax.yaml"), std::string::npos) << "inputs outside the data dir stay absolute\n" << yaml;
+  const auto path = std::filesystem::path(copy) / "pipeline.yaml";
+  std::ofstream(path) << yaml;
+  for (const std::string& override_dir : {std::string(), copy}) {
+    PipelineConfig moved;
+    ASSERT_OK(LoadPipelineConfig(path.string(), override_dir, {}, &moved));
+    EXPECT_EQ(moved.data_dir(), copy);
+    EXPECT_EQ(moved.ingest().store_path(), copy + "/ingest");
+    EXPECT_EQ(moved.aggregate().store_path(), copy + "/aggregate");
+    EXPECT_EQ(moved.endpoints().ingest_control(), "ipc://" + copy + "/run/ingest-control.sock");
+    EXPECT_EQ(moved.DebugString().find(original), std::string::npos) << moved.DebugString();
+  }
+  // A pipeline.yaml of an older run (absolute paths) in a copied data dir:
+  // paths under its recorded data_dir move to --data.
+  std::ofstream(path) << ToYaml(cfg);
+  PipelineConfig legacy;
+  ASSERT_OK(LoadPipelineConfig(path.string(), copy, {}, &legacy));
+  EXPECT_EQ(legacy.ingest().store_path(), copy + "/ingest");
+  EXPECT_EQ(legacy.DebugString().find(original), std::string::npos) << legacy.DebugString();
+}
+
+// Issue 19: "billion laughs" in YAML cost hundreds of MB and seconds.
+TEST(ConfigLoaderTest, AliasBombIsRefusedAndOrdinaryAliasesAreFine) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; prev = c, ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+    bomb += "]\n";
+  }
+  Status s = CheckYamlExpansion(bomb);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("alias bomb"), std::string::npos) << s.message();
+  PipelineConfig cfg;
+  s = ParseYamlInto(bomb, &cfg);
+  EXPECT_NE(s.message().find("alias bomb"), std::string::npos) << s.message();
+  EXPECT_OK(CheckYamlExpansion("a: &x {k: v}\nb: *x\nc: [*x, *x]\n"));
+  EXPECT_OK(CheckYamlExpansion(bomb, 20'000'000'000));  // the count itself is exact: 10^10 nodes and more
+  EXPECT_FALSE(CheckYamlExpansion(": [unclosed").ok());
 }
 
 }  // namespace

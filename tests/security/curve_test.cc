@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "common/messaging/codec.h"
@@ -50,7 +51,13 @@ class CurveTest : public ::testing::Test {
     zap_ = std::move(zap).value();
   }
 
-  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text << "\n"; }
+  // Secret keys (*.key) mode 0600, as keygen writes them: the loader refuses others.
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text << "\n";
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".key") == 0) {
+      std::filesystem::permissions(dir_ / name, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+  }
 
   config::v1::Security Curve(const std::string& key_name) const {
     config::v1::Security s;
@@ -188,6 +195,15 @@ TEST_F(CurveTest, MissingOrBadKeysAreClearErrors) {
   s.set_key_file((dir_ / "bad.key").string());
   r = SocketFactory(&ctx, limits_, s).Connect(zmq::socket_type::dealer, "tcp://127.0.0.1:1");
   EXPECT_NE(r.status().message().find("not a Z85 CURVE key"), std::string::npos) << r.status().message();
+  // A secret key others can read is refused, with the command that fixes it (issue 19).
+  s = Curve("client");
+  std::filesystem::permissions(dir_ / "client.key", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  r = SocketFactory(&ctx, limits_, s).Connect(zmq::socket_type::dealer, "tcp://127.0.0.1:1");
+  EXPECT_NE(r.status().message().find("accessible by group or others (mode 0604); make it private to its owner: "
+                                      "chmod 600 " + (dir_ / "client.key").string()),
+            std::string::npos)
+      << r.status().message();
+  std::filesystem::permissions(dir_ / "client.key", std::filesystem::perms::others_read, std::filesystem::perm_options::remove);
   // A server needs an allow-list.
   s = Curve("server");
   s.set_allowed_clients_dir((dir_ / "empty").string());

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "common/text/escaped_name.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::ingest {
@@ -125,6 +126,33 @@ TEST(InputScannerTest, StopsArchiveBombs) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_TRUE(items[0].rejected);
   EXPECT_NE(items[0].rejection.reason().find("bomb"), std::string::npos);
+}
+
+
+// Issue 19: file names are bytes; the scanner's sources are their escaped form.
+TEST(InputScannerTest, NamesAreEscapedReversiblyAndOutsideSymlinksRejected) {
+  testing::TempDir dir;
+  fs::create_directories(dir / "in");
+  const std::string raw = "a\xFF\nb\x1B[2J\\c\xE2\x80\xAE\xE6\x8A\xA5.txt";  // bad byte, LF, ESC, \\, RLO, 报
+  std::ofstream(dir / "in" / raw) << "甲";
+  std::ofstream(dir / "outside.txt") << "乙";
+  fs::create_symlink(dir / "outside.txt", dir / "in" / "link.txt");
+  auto items = ScanAll({(dir / "in").string()});
+  ASSERT_EQ(items.size(), 2u);
+  const std::string shown = fs::path(items[0].source).filename().string();
+  EXPECT_EQ(shown, "a\\xFF\\x0Ab\\x1B[2J\\\\c\\u{202E}报.txt");
+  ASSERT_OK(text::UnescapeName(items[0].source).status());
+  EXPECT_EQ(*text::UnescapeName(items[0].source), (dir / "in" / raw).string());
+  EXPECT_EQ(items[0].bytes, "甲");
+  EXPECT_TRUE(items[1].rejected);
+  EXPECT_NE(items[1].rejection.reason().find("leads outside the input"), std::string::npos) << items[1].rejection.reason();
+  ScanLimits follow;
+  follow.follow_external_symlinks = true;
+  items = ScanAll({(dir / "in").string()}, follow);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1].bytes, "乙");
+  EXPECT_FALSE(text::UnescapeName("bad \\q escape").ok());
+  EXPECT_FALSE(text::UnescapeName("cut \\x4").ok());
 }
 
 }  // namespace

@@ -242,6 +242,14 @@ int Run(const RunArgs& args) {
   const bool tty = isatty(STDERR_FILENO) && !args.quiet;
   const auto start = std::chrono::steady_clock::now();
   ProgressView view(tty);
+  // SIGINT/SIGTERM: stop submitting, stop the services (they finish what is
+  // in flight within limits.drain_timeout_ms), report, exit 128 + signal.
+  // Installed before the first line is printed, so a signal is never missed.
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   ProgressTracker tracker;
   if (census) tracker.SetCensus(*census);
   if (!args.quiet) {
@@ -264,13 +272,6 @@ int Run(const RunArgs& args) {
     return kExitFailure;
   };
 
-  // SIGINT/SIGTERM: stop submitting, stop the services (they finish what is
-  // in flight within limits.drain_timeout_ms), report, exit 128 + signal.
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
   auto interrupted = [&](const ppb::BatchStatus& status) {
     const int sig = g_stop_signal;
     view.Finish();

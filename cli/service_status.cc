@@ -200,7 +200,7 @@ std::string ServiceOf(const ServiceTarget& target, const Probe& p) {
 std::string InstanceOf(const ServiceTarget& target, const Probe& p) {
   for (const auto& s : p.samples) {
     if (s.name == "reportflow_build_info") {
-      auto it = s.labels.find("instance");
+      auto it = s.labels.find("service_instance");
       if (it != s.labels.end() && !it->second.empty()) return it->second;
     }
   }

@@ -11,6 +11,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
+#include "common/metrics/process_metrics.h"
 
 #ifndef REPORTFLOW_VERSION
 #define REPORTFLOW_VERSION "unknown"
@@ -50,11 +51,9 @@ ServiceEndpoint::ServiceEndpoint(EndpointOptions options) : options_(std::move(o
 Result<std::unique_ptr<ServiceEndpoint>> ServiceEndpoint::Start(const EndpointOptions& options) {
   std::unique_ptr<ServiceEndpoint> ep(new ServiceEndpoint(options));
   ep->registry_
-      .GetGauge("reportflow_build_info", "Constant 1, labelled with the service, instance and version.",
-                {{"service", options.service}, {"instance", options.instance}, {"version", REPORTFLOW_VERSION}})
+      .GetGauge("reportflow_build_info", "Constant 1, labelled with the service, its instance name and version.",
+                {{"service", options.service}, {"service_instance", options.instance}, {"version", REPORTFLOW_VERSION}})
       .Set(1);
-  ep->registry_.GetGauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.")
-      .Set(static_cast<double>(Clock::Real().NowMillis()) / 1000.0);
   if (options.listen == "off") return ep;
   RETURN_IF_ERROR(ep->Serve());
   RETURN_IF_ERROR(ep->WriteRunFile());
@@ -75,7 +74,7 @@ Status ServiceEndpoint::Serve() {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(registry_.Exposition(), kExpositionContentType);
+    res.set_content(registry_.Exposition() + ProcessExposition(), kExpositionContentType);
   });
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     auto [ok, text] = Liveness();

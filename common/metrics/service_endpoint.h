@@ -14,8 +14,9 @@
 // find services on ephemeral ports; a clean stop removes the file, a crash
 // leaves it (status then reports the instance as down).
 //
-// Every endpoint registers reportflow_build_info{service,instance,version} and
-// process_start_time_seconds.
+// Every endpoint registers reportflow_build_info{service,service_instance,version}
+// (not `instance`: Prometheus sets that label itself on every scraped series),
+// and /metrics ends with the standard process_* metrics (process_metrics.h).
 //
 // Lifecycle: Start() binds and serves on its own thread (cpp-httplib, two
 // worker threads); the destructor stops the server, joins and removes the run

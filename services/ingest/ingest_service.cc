@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <cctype>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -269,6 +270,11 @@ struct IngestService::Impl {
     b.record.set_rejected(b.record.rejected() + 1);
     if (rejection.code() == pb::REJECTION_CODE_DUPLICATE) b.record.set_duplicates(b.record.duplicates() + 1);
     log->warn("rejected {}: {}", rejection.source(), rejection.reason());
+    std::string code = pb::RejectionCode_Name(rejection.code());
+    if (code.rfind("REJECTION_CODE_", 0) == 0) code.erase(0, sizeof("REJECTION_CODE_") - 1);
+    for (char& c : code) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    endpoint->registry().GetCounter("reportflow_ingest_files_rejected_total", "Input files rejected, by rejection code.",
+                                    {{"code", code}}).Inc();
     Status s = store->PutRejection(b.record.batch_id(), b.rejection_seq++, rejection);
     if (!s.ok()) log->error("cannot record rejection of {}: {}", rejection.source(), s.ToString());
   }

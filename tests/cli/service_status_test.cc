@@ -65,7 +65,7 @@ TEST(ServiceStatusTest, ReadsExpositionLeniently) {
 
 TEST(ServiceStatusTest, SummarizesIngestWithARateFromTwoProbes) {
   const std::string base =
-      "reportflow_build_info{service=\"ingest\",instance=\"ingest\",version=\"0.1.0\"} 1\n"
+      "reportflow_build_info{service=\"ingest\",service_instance=\"ingest\",version=\"0.1.0\"} 1\n"
       "process_start_time_seconds 900\n"
       "reportflow_ingest_in_flight_documents 12\n"
       "reportflow_ingest_queued_documents{stage=\"segment\"} 30\n"
@@ -93,7 +93,7 @@ TEST(ServiceStatusTest, SummarizesIngestWithARateFromTwoProbes) {
 TEST(ServiceStatusTest, SummarizesWorkersAggregateAndFailures) {
   ServiceTarget w{"10.0.0.9:9100", "", "http://10.0.0.9:9100", ""};
   const Probe p = ProbeOf(
-      "reportflow_build_info{service=\"extract\",instance=\"extract-3\",version=\"x\"} 1\n"
+      "reportflow_build_info{service=\"extract\",service_instance=\"extract-3\",version=\"x\"} 1\n"
       "reportflow_extract_documents_processed_total 8\n"
       "reportflow_extract_documents_failed_total 2\n"
       "reportflow_extract_in_progress_documents 1\n",

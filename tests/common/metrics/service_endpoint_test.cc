@@ -49,10 +49,18 @@ TEST_F(ServiceEndpointTest, ServesMetricsHealthAndReadiness) {
   ASSERT_NE(info, nullptr);
   ASSERT_EQ(info->samples.size(), 1u);
   EXPECT_EQ(info->samples[0].Label("service"), "segment");
-  EXPECT_EQ(info->samples[0].Label("instance"), "segment-7");
+  EXPECT_EQ(info->samples[0].Label("service_instance"), "segment-7");
+  EXPECT_EQ(info->samples[0].Label("instance"), "");  // Prometheus' own label is left to Prometheus
   EXPECT_FALSE(info->samples[0].Label("version").empty());
   EXPECT_EQ(info->samples[0].value, 1);
   EXPECT_GT(e.Value("process_start_time_seconds"), 1.6e9);
+  // The standard process metrics, read from /proc at scrape time.
+  EXPECT_GT(e.Value("process_resident_memory_bytes"), 0);
+  EXPECT_GT(e.Value("process_virtual_memory_bytes"), e.Value("process_resident_memory_bytes"));
+  EXPECT_GT(e.Value("process_open_fds"), 2);
+  EXPECT_GE(e.Value("process_max_fds"), e.Value("process_open_fds"));
+  EXPECT_GE(e.Value("process_cpu_seconds_total"), 0);
+  EXPECT_EQ(e.Find("process_cpu_seconds_total")->type, "counter");
 
   auto ready = client.Get("/readyz");
   ASSERT_TRUE(ready);

@@ -109,7 +109,7 @@ Status PrintDistribution(DataReader& reader, const std::set<std::string>& plante
     by_file[FileOf(docs[i].source())] = i;
     if (!in_family.count(FileOf(docs[i].source()))) by_county[docs[i].county_code()].push_back(i);
   }
-  auto sim = [&](size_t a, size_t b) { return audit::Compare(docs[a].fingerprint(), docs[b].fingerprint()).similarity; };
+  auto sim = [&](size_t a, size_t b) { return keeper.Compare(docs[a].fingerprint(), docs[b].fingerprint()).similarity; };
   std::vector<double> planted_sims, county_sims, random_sims;
   for (const auto& p : planted) {
     auto a = by_file.find(p.substr(0, p.find('|'))), b = by_file.find(p.substr(p.find('|') + 1));

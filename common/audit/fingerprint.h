@@ -12,9 +12,11 @@
 // sets, and the clause hashes give it exactly (near_duplicate.h).
 //
 // Why clause runs and not character n-grams: two independent reports of one
-// county share boilerplate phrases and sentences, but rarely the same eight
-// clauses in the same order; a copy keeps its source's sequence even when its
-// names, numbers and a few sentences change (README.md has the measurement).
+// county share boilerplate phrases and sentences, but rarely the same four
+// clauses in the same order outside their boilerplate; a copy keeps its
+// source's sequence even when its names, numbers and a few sentences change.
+// Shingles common to many documents (boilerplate) are left out of the
+// similarity by aggregate (audit_keeper.h; README.md has the measurement).
 // Thread-safety: free functions over immutable tables.
 #pragma once
 
@@ -27,8 +29,8 @@
 
 namespace reportflow::audit {
 
-inline constexpr uint32_t kFingerprintVersion = 1;
-inline constexpr int kShingleClauses = 8;
+inline constexpr uint32_t kFingerprintVersion = 2;
+inline constexpr int kShingleClauses = 4;
 inline constexpr int kMinHashes = 128;
 
 // The fingerprint of `text` (UTF-8; byte offsets refer to it) with every name

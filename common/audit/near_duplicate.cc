@@ -28,9 +28,15 @@ double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
   return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }
 
-PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b) {
+PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
+                       const ShingleFilter& common) {
   PairComparison out;
-  out.similarity = Jaccard(Shingles(a), Shingles(b));
+  std::vector<uint64_t> sa = Shingles(a), sb = Shingles(b);
+  if (common) {
+    std::erase_if(sa, common);
+    std::erase_if(sb, common);
+  }
+  out.similarity = Jaccard(sa, sb);
   const auto& am = a.masked();
   const auto& bm = b.masked();
   std::unordered_map<uint64_t, std::vector<int>> where;  // masked hash -> clauses of b

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "reportflow/extract/v1/extract.pb.h"
@@ -38,6 +39,13 @@ double EstimateSimilarity(const uint16_t* a, const uint16_t* b, int n);
 // Jaccard similarity of two sorted, distinct hash sets.
 double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b);
 
-PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b);
+// Shingles to leave out of the similarity (boilerplate: common to many
+// documents); nullptr keeps every shingle.
+using ShingleFilter = std::function<bool(uint64_t shingle)>;
+
+// The similarity is the Jaccard similarity of the two shingle sets without
+// the shingles `common` names; passages are found on every clause.
+PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
+                       const ShingleFilter& common = nullptr);
 
 }  // namespace reportflow::audit

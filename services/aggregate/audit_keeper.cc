@@ -1,5 +1,6 @@
 #include "services/aggregate/audit_keeper.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/audit/findings.h"
@@ -14,9 +15,12 @@ namespace apb = ::reportflow::aggregate::v1;
 constexpr char kAuditDocs[] = "audit_docs";
 constexpr char kAuditPairs[] = "audit_pairs";
 constexpr char kSep = '\x1f';
-// Candidates whose MinHash estimate is this far below the threshold are not
-// compared exactly (the estimate's standard error at s = 0.25 is 0.04).
-constexpr double kEstimateMargin = 0.15;
+uint64_t RowHash(uint64_t z, int row) {
+  z += 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(row + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
 
 std::string PairKey(const std::string& a, const std::string& b) { return a + kSep + b; }
 
@@ -42,8 +46,42 @@ const std::vector<std::string>& AuditKeeper::ColumnFamilies() {
   return cfs;
 }
 
+void AuditKeeper::Count(const extract::v1::TextFingerprint& fp, int delta) {
+  if (sketch_.empty()) sketch_.assign(static_cast<size_t>(kSketchRows) * kSketchWidth, 0);
+  for (uint64_t shingle : audit::Shingles(fp)) {
+    for (int row = 0; row < kSketchRows; ++row) {
+      uint16_t& c = sketch_[static_cast<size_t>(row) * kSketchWidth + (RowHash(shingle, row) & (kSketchWidth - 1))];
+      if (delta > 0 && c < UINT16_MAX) ++c;
+      if (delta < 0 && c > 0 && c < UINT16_MAX) --c;  // a saturated counter stays saturated
+    }
+  }
+  counted_docs_ = delta > 0 ? counted_docs_ + 1 : counted_docs_ - 1;
+}
+
+uint32_t AuditKeeper::Estimate(uint64_t shingle) const {
+  if (sketch_.empty()) return 0;
+  uint32_t lowest = UINT16_MAX;
+  for (int row = 0; row < kSketchRows; ++row) {
+    lowest = std::min<uint32_t>(
+        lowest, sketch_[static_cast<size_t>(row) * kSketchWidth + (RowHash(shingle, row) & (kSketchWidth - 1))]);
+  }
+  return lowest;
+}
+
+bool AuditKeeper::IsCommon(uint64_t shingle) const {
+  const double limit = std::max<double>(kCommonMinDocs, kCommonShare * static_cast<double>(counted_docs_));
+  return Estimate(shingle) > limit;
+}
+
+audit::PairComparison AuditKeeper::Compare(const extract::v1::TextFingerprint& a,
+                                           const extract::v1::TextFingerprint& b) const {
+  return audit::Compare(a, b, [this](uint64_t s) { return IsCommon(s); });
+}
+
 void AuditKeeper::Forget() {
   loaded_ = false;
+  sketch_.clear();
+  counted_docs_ = 0;
   index_ = audit::DuplicateIndex();
   slot_doc_.clear();
   doc_slot_.clear();
@@ -62,6 +100,7 @@ Status AuditKeeper::Load() {
     }
     const auto sig = audit::SignatureOf(d.fingerprint());
     if (sig.empty()) return true;
+    Count(d.fingerprint(), +1);
     auto slot = index_.Add(sig);
     if (!slot.ok()) {
       parse_error = slot.status();
@@ -107,6 +146,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
       if (auto s = doc_slot_.find(doc.doc_id); s != doc_slot_.end()) {
         index_.Remove(s->second);
         doc_slot_.erase(s);
+        Count(prev.fingerprint(), -1);
       }
       RETURN_IF_ERROR(store_->Scan(kAuditPairs, doc.doc_id + kSep, [&](std::string_view key, std::string_view) {
         const std::string other(key.substr(doc.doc_id.size() + 1));
@@ -121,11 +161,12 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     pending_[doc.doc_id] = next;
     const auto sig = audit::SignatureOf(next.fingerprint());
     if (sig.empty()) continue;
+    Count(next.fingerprint(), +1);
     for (uint32_t slot : index_.Candidates(sig)) {
-      if (index_.Estimate(slot, sig) < options_.near_duplicate_similarity - kEstimateMargin) continue;
+      if (index_.Estimate(slot, sig) < kMinEstimate) continue;
       apb::AuditDocument other;
       RETURN_IF_ERROR(GetDocument(slot_doc_[slot], &other));
-      const audit::PairComparison cmp = audit::Compare(next.fingerprint(), other.fingerprint());
+      const audit::PairComparison cmp = Compare(next.fingerprint(), other.fingerprint());
       if (cmp.similarity < options_.near_duplicate_similarity) continue;
       apb::AuditFinding f = audit::NearDuplicateFinding(next, other, cmp);
       batch.PutProto(kAuditPairs, PairKey(next.doc_id(), other.doc_id()), f);
@@ -183,7 +224,7 @@ Status AuditKeeper::ForEachNearDuplicate(const std::function<void(const apb::Aud
 size_t AuditKeeper::IndexMemoryBytes() const {
   size_t ids = 0;
   for (const auto& id : slot_doc_) ids += sizeof(std::string) + id.capacity() + 48;  // + the map node
-  return index_.MemoryBytes() + ids;
+  return index_.MemoryBytes() + sketch_.capacity() * sizeof(uint16_t) + ids;
 }
 
 }  // namespace reportflow::aggregate

@@ -11,6 +11,12 @@
 // dropped and it is compared afresh, so a pair is never kept twice. The index
 // is rebuilt from the store on first use (no document is fingerprinted again).
 //
+// Boilerplate: a shingle found in more than max(kCommonMinDocs,
+// kCommonShare x indexed documents) documents (a Count-Min sketch of shingle
+// document frequencies, 4 x 2^20 16-bit counters, 8 MB, kept with the index)
+// is common text of many reports, not evidence of a copy, and is left out of
+// the similarity; the shared passages still show it.
+//
 // Store layout (column families of the aggregate store, common/storage/README.md):
 //   audit_docs   doc_id                   -> aggregate.v1.AuditDocument
 //   audit_pairs  doc_id "\x1f" other_id   -> aggregate.v1.AuditFinding (near_duplicate), under both ids
@@ -28,6 +34,7 @@
 
 #include "common/audit/audit_options.h"
 #include "common/audit/duplicate_index.h"
+#include "common/audit/near_duplicate.h"
 #include "common/base/result.h"
 #include "common/storage/store.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
@@ -52,18 +59,34 @@ class AuditKeeper {
   // Every stored near-duplicate pair, once.
   Status ForEachNearDuplicate(const std::function<void(const aggregate::v1::AuditFinding&)>& fn) const;
 
-  // Bytes held by the LSH index and the id maps.
+  // The similarity of two documents as findings measure it (boilerplate left out).
+  audit::PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b) const;
+  bool IsCommon(uint64_t shingle) const;
+
+  static constexpr uint32_t kCommonMinDocs = 20;
+  static constexpr double kCommonShare = 0.01;
+  // Candidates whose MinHash estimate (over every shingle, boilerplate
+  // included) is below this are not compared exactly.
+  static constexpr double kMinEstimate = 0.4;
+
+  // Bytes held by the LSH index, the shingle counts and the id maps.
   size_t IndexMemoryBytes() const;
   size_t indexed() const { return index_.live(); }
 
  private:
   void Forget();
+  void Count(const extract::v1::TextFingerprint& fp, int delta);
+  uint32_t Estimate(uint64_t shingle) const;
   Status GetDocument(const std::string& doc_id, aggregate::v1::AuditDocument* out) const;
 
   storage::Store* store_;
   audit::AuditOptions options_;
   bool loaded_ = false;
   audit::DuplicateIndex index_;
+  static constexpr int kSketchRows = 4;
+  static constexpr uint32_t kSketchWidth = 1u << 20;
+  std::vector<uint16_t> sketch_;  // kSketchRows x kSketchWidth saturating counters
+  size_t counted_docs_ = 0;
   std::vector<std::string> slot_doc_;                // slot -> doc_id
   std::unordered_map<std::string, uint32_t> doc_slot_;  // doc_id -> live slot
   // Documents of the group being applied (not yet in the store).

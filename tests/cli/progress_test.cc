@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "tests/testing/test_util.h"
+
 namespace reportflow::cli {
 namespace {
 
@@ -82,6 +87,62 @@ TEST(ProgressTest, FormatsDurationsAndBars) {
   EXPECT_EQ(Bar(0, 0, 4), "[----]");
   EXPECT_EQ(Bar(3, 4, 4), "[###-]");
   EXPECT_EQ(Bar(9, 4, 4), "[####]");
+}
+
+}  // namespace
+}  // namespace reportflow::cli
+
+namespace reportflow::cli {
+namespace {
+
+TEST(ProgressTest, CensusGivesTheTotalAndAnEtaBeforeTheScanEnds) {
+  InputCensus census;
+  census.items = 10;
+  census.bytes = 10000;
+  census.prefix_bytes = {0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000};
+  ProgressTracker t(10);
+  t.SetCensus(census);
+  pipeline::v1::BatchStatus st;
+  st.set_files_found(4);  // ingest read 4 of 10 inputs, 1 was rejected
+  st.set_rejected(1);
+  st.set_documents(3);
+  st.set_completed(0);
+  t.Add(0, st);
+  st.set_completed(2);
+  st.set_elapsed_seconds(2);
+  t.Add(2, st);
+  ASSERT_TRUE(t.ExpectedDocuments().has_value());
+  EXPECT_EQ(*t.ExpectedDocuments(), 9u);  // 3 documents + 6 inputs not read yet
+  ASSERT_TRUE(t.EtaSeconds().has_value());
+  EXPECT_DOUBLE_EQ(*t.EtaSeconds(), 7.0);  // 7 left at 1 document/s
+  EXPECT_NE(t.RenderLine().find("read 4/10 files, 4 KB/10 KB;"), std::string::npos) << t.RenderLine();
+  EXPECT_NE(t.RenderBlock(10).find("inputs   4/10 files, 4 KB/10 KB   documents 3"), std::string::npos)
+      << t.RenderBlock(10);
+  // Archives hold an unknown number of documents: no total until the scan ends.
+  census.archives = 1;
+  ProgressTracker a;
+  a.SetCensus(census);
+  a.Add(0, st);
+  EXPECT_FALSE(a.ExpectedDocuments().has_value());
+  st.set_scan_done(true);
+  a.Add(1, st);
+  EXPECT_EQ(*a.ExpectedDocuments(), 3u);
+}
+
+TEST(InputCensusTest, CountsFilesAndBytesInScanOrder) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "b");
+  std::ofstream(dir / "a.txt") << std::string(100, 'x');
+  std::ofstream(dir / "b/c.txt") << std::string(20, 'y');
+  std::ofstream(dir / "b/d.zip") << std::string(3, 'z');
+  const InputCensus c = CountInputs({dir.path().string(), (dir / "missing").string()});
+  EXPECT_EQ(c.items, 4u);  // a.txt, b/c.txt, b/d.zip, and the missing path (ingest rejects it: one item)
+  EXPECT_EQ(c.bytes, 123u);
+  EXPECT_EQ(c.archives, 1u);
+  EXPECT_EQ(c.missing, std::vector<std::string>{(dir / "missing").string()});
+  EXPECT_EQ(c.BytesOfFirst(1), 100u);
+  EXPECT_EQ(c.BytesOfFirst(2), 120u);
+  EXPECT_EQ(c.BytesOfFirst(99), 123u);
 }
 
 }  // namespace

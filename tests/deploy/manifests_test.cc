@@ -1,9 +1,11 @@
 // The manifests in deploy/ are parsed and checked against each other and
 // against the config schema: every --set a manifest passes is a valid config
 // key, every endpoint a worker connects to is served by a Service port, every
-// workload runs a real service binary, and systemd accepts every unit.
+// workload runs a real binary, and systemd accepts every unit. The Kubernetes
+// overlays are built offline with `kubectl kustomize` and checked as applied.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -48,9 +50,61 @@ std::set<std::string> TcpTargets(const config::PipelineConfig& cfg) {
   return out;
 }
 
-TEST(DeployManifestsTest, KubernetesWorkloadsServicesAndConfigAgree) {
-  const auto docs = YAML::LoadAllFromFile((SourceDir() / "deploy/kubernetes/reportflow.yaml").string());
-  ASSERT_GE(docs.size(), 7u);
+// `kubectl kustomize <dir>`: the manifests an overlay applies, offline.
+// Empty (and the reason in *skip) without kubectl.
+std::vector<YAML::Node> Kustomize(const fs::path& dir, std::string* skip) {
+  std::string out;
+  if (RunCommand("command -v kubectl", &out) != 0) {
+    *skip = "kubectl is not installed (Debian package kubernetes-client; make test installs it)";
+    return {};
+  }
+  TempDir tmp;
+  const fs::path err = tmp / "stderr";
+  const int rc = RunCommand("kubectl kustomize " + dir.string() + " 2>" + err.string(), &out);
+  EXPECT_EQ(rc, 0) << ReadFileOrDie(err);  // stderr: deprecation warnings of newer kustomize, or the error
+  return YAML::LoadAll(out);
+}
+
+// The Secrets `reportflow keygen --cluster` writes, by name, with their keys.
+std::map<std::string, std::set<std::string>> KeygenSecrets(const fs::path& dir) {
+  std::string out;
+  EXPECT_EQ(RunCommand((BinDir() / "reportflow").string() + " keygen --cluster " + dir.string() + " 2>&1", &out), 0)
+      << out;
+  std::map<std::string, std::set<std::string>> secrets;
+  for (const auto& d : YAML::LoadAllFromFile((dir / "kubernetes" / "secret.yaml").string())) {
+    for (const auto& kv : d["stringData"]) {
+      secrets[d["metadata"]["name"].as<std::string>()].insert(kv.first.as<std::string>());
+    }
+  }
+  return secrets;
+}
+
+// The port a container serves HTTP on: --set=<svc>.http_listen=host:PORT or `serve --port PORT`.
+int HttpPort(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].find(".http_listen=") != std::string::npos) return std::stoi(args[i].substr(args[i].rfind(':') + 1));
+    if (args[i] == "--port" && i + 1 < args.size()) return std::stoi(args[i + 1]);
+  }
+  return -1;
+}
+
+class KustomizeTest : public ::testing::TestWithParam<std::string> {};
+
+// Each overlay builds offline and runs as written: config, Services and
+// workloads agree; every container is non-root on a read-only root filesystem
+// with resources and probes on the port it serves; keys come from the Secrets
+// keygen writes, readable by the service user; workers name themselves after
+// their pod; ingest and aggregate share one data volume, which `serve` reads;
+// ingest mounts the reports at /reports (deploy/README.md's `run --attach /reports`).
+TEST_P(KustomizeTest, OverlayBuildsAndRunsAsWritten) {
+  std::string skip;
+  const auto docs = Kustomize(SourceDir() / "deploy/kubernetes/overlays" / GetParam(), &skip);
+  if (!skip.empty()) GTEST_SKIP() << skip;
+  ASSERT_GE(docs.size(), 8u);
+  TempDir keys;
+  const auto secrets = KeygenSecrets(keys / "keys");
+  ASSERT_EQ(secrets.size(), 2u);
+
   std::map<std::string, YAML::Node> by_kind_name;
   config::PipelineConfig cfg;
   for (const auto& d : docs) {
@@ -60,87 +114,159 @@ TEST(DeployManifestsTest, KubernetesWorkloadsServicesAndConfigAgree) {
     if (kind != "Namespace") {
       EXPECT_EQ(d["metadata"]["namespace"].as<std::string>(), "reportflow");
     }
-    if (kind == "ConfigMap") {
-      ASSERT_OK(config::ParseYamlInto(d["data"]["pipeline.yaml"].as<std::string>(), &cfg));
-    }
+    if (kind == "ConfigMap") ASSERT_OK(config::ParseYamlInto(d["data"]["pipeline.yaml"].as<std::string>(), &cfg));
+    EXPECT_NE(kind, "Secret") << "keys come from `reportflow keygen --cluster`, not from the manifests";
   }
   ASSERT_FALSE(cfg.data_dir().empty()) << "ConfigMap reportflow-config with pipeline.yaml missing";
+  EXPECT_EQ(cfg.security().mode(), "curve");
 
-  // Ports each Service exposes, as host:port with the cluster DNS name.
+  // Ports each Service exposes (short and cluster DNS names), and the pods they select.
   std::set<std::string> served;
-  std::vector<std::map<std::string, std::string>> service_selectors;
+  std::vector<std::map<std::string, std::string>> selectors;
   for (const auto& [key, d] : by_kind_name) {
     if (d["kind"].as<std::string>() != "Service") continue;
-    const std::string host = d["metadata"]["name"].as<std::string>() + ".reportflow.svc.cluster.local";
-    for (const auto& p : d["spec"]["ports"]) served.insert(host + ":" + p["port"].as<std::string>());
-    service_selectors.push_back(d["spec"]["selector"].as<std::map<std::string, std::string>>());
+    const std::string name = d["metadata"]["name"].as<std::string>();
+    for (const auto& p : d["spec"]["ports"]) {
+      served.insert(name + ":" + p["port"].as<std::string>());
+      served.insert(name + ".reportflow.svc.cluster.local:" + p["port"].as<std::string>());
+    }
+    selectors.push_back(d["spec"]["selector"].as<std::map<std::string, std::string>>());
   }
   for (const auto& target : TcpTargets(cfg)) EXPECT_TRUE(served.count(target)) << target << " is served by no Service";
 
-  int stateful = 0, workers = 0;
+  std::set<std::string> binaries_run;
+  bool reports_for_ingest = false, serve_reads_stores = false;
   for (const auto& [key, d] : by_kind_name) {
     const std::string kind = d["kind"].as<std::string>();
     if (kind != "StatefulSet" && kind != "Deployment") continue;
+    const auto& pod = d["spec"]["template"]["spec"];
     const auto labels = d["spec"]["template"]["metadata"]["labels"].as<std::map<std::string, std::string>>();
     for (const auto& [k, v] : d["spec"]["selector"]["matchLabels"].as<std::map<std::string, std::string>>()) {
       EXPECT_EQ(labels.at(k), v) << key << ": selector does not match the pod labels";
     }
-    const auto& container = d["spec"]["template"]["spec"]["containers"][0];
-    ASSERT_TRUE(container["image"]) << key;
-    const std::string binary = container["command"][0].as<std::string>();
-    EXPECT_TRUE(kBinaries.count(binary)) << key << " runs unknown binary " << binary;
-    ExpectValidServiceArgs(container["args"].as<std::vector<std::string>>(), cfg, key);
-    std::set<std::string> volumes;
-    for (const auto& v : d["spec"]["template"]["spec"]["volumes"]) volumes.insert(v["name"].as<std::string>());
-    if (kind == "StatefulSet") {
-      ++stateful;
-      EXPECT_EQ(d["spec"]["replicas"].as<int>(), 1) << key << ": stable services run one replica";
-      ASSERT_TRUE(d["spec"]["volumeClaimTemplates"]) << key << " has no persistent volume";
-      for (const auto& t : d["spec"]["volumeClaimTemplates"]) volumes.insert(t["metadata"]["name"].as<std::string>());
-      bool has_service = false;
-      for (const auto& sel : service_selectors) has_service |= sel == labels;
-      EXPECT_TRUE(has_service) << key << " has no Service selecting it";
-    } else {
-      ++workers;
-      EXPECT_GE(d["spec"]["replicas"].as<int>(), 1) << key;
-    }
-    for (const auto& m : container["volumeMounts"]) {
-      EXPECT_TRUE(volumes.count(m["name"].as<std::string>())) << key << " mounts undeclared volume " << m["name"];
-    }
-  }
-  EXPECT_EQ(stateful, 2);
-  EXPECT_EQ(workers, 2);
-}
-
-TEST(DeployManifestsTest, EveryTcpHopIsCurveAndKubernetesMountsTheKeys) {
-  config::PipelineConfig compose_cfg;
-  ASSERT_OK(config::ParseYamlInto(ReadFileOrDie(SourceDir() / "deploy/docker/pipeline.yaml"), &compose_cfg));
-  EXPECT_EQ(compose_cfg.security().mode(), "curve");
-  const auto docs = YAML::LoadAllFromFile((SourceDir() / "deploy/kubernetes/reportflow.yaml").string());
-  std::set<std::string> secret_keys;
-  int workloads_with_keys = 0;
-  for (const auto& d : docs) {
-    const std::string kind = d["kind"].as<std::string>();
-    if (kind == "ConfigMap") {
-      config::PipelineConfig cfg;
-      ASSERT_OK(config::ParseYamlInto(d["data"]["pipeline.yaml"].as<std::string>(), &cfg));
-      EXPECT_EQ(cfg.security().mode(), "curve");
-    }
-    if (kind == "Secret" && d["metadata"]["name"].as<std::string>() == "reportflow-curve") {
-      for (const auto& kv : d["stringData"]) secret_keys.insert(kv.first.as<std::string>());
-    }
-    if (kind == "StatefulSet" || kind == "Deployment") {
-      for (const auto& v : d["spec"]["template"]["spec"]["volumes"]) {
-        if (v["secret"] && v["secret"]["secretName"].as<std::string>() == "reportflow-curve") {
-          for (const auto& item : v["secret"]["items"]) {
-            if (item["path"].as<std::string>() == "self.key") ++workloads_with_keys;
-          }
-        }
+    // Non-root, and volumes group-owned by the service user.
+    const auto& psc = pod["securityContext"];
+    ASSERT_TRUE(psc) << key << " has no pod securityContext";
+    EXPECT_TRUE(psc["runAsNonRoot"].as<bool>()) << key;
+    EXPECT_GT(psc["runAsUser"].as<int>(), 0) << key;
+    EXPECT_EQ(psc["fsGroup"].as<int>(), psc["runAsGroup"].as<int>()) << key;
+    std::map<std::string, YAML::Node> volumes;
+    for (const YAML::Node& v : pod["volumes"]) volumes[v["name"].as<std::string>()] = v;
+    for (const YAML::Node& t : d["spec"]["volumeClaimTemplates"]) volumes[t["metadata"]["name"].as<std::string>()] = t;
+    for (const auto& [name, v] : volumes) {
+      if (!v["secret"]) continue;
+      const std::string secret = v["secret"]["secretName"].as<std::string>();
+      ASSERT_TRUE(secrets.count(secret)) << key << " mounts Secret " << secret << ", which keygen does not write";
+      const int mode = v["secret"]["defaultMode"].as<int>();
+      EXPECT_EQ(mode & 0040, 0040) << key << ": Secret " << secret << " is not readable by the fsGroup";
+      if (secret == "reportflow-curve") {
+        EXPECT_EQ(mode & 0007, 0) << key << ": secret keys readable by others";
+      }
+      for (const auto& item : v["secret"]["items"]) {
+        EXPECT_TRUE(secrets.at(secret).count(item["key"].as<std::string>()))
+            << key << " mounts " << item["key"] << ", which keygen --cluster does not write";
       }
     }
+    bool has_service = false;
+    for (const auto& sel : selectors) has_service |= sel == labels;
+    if (kind == "StatefulSet") {
+      EXPECT_EQ(d["spec"]["replicas"].as<int>(), 1) << key << ": stable services run one replica";
+      EXPECT_TRUE(has_service) << key << " has no Service selecting it";
+    } else {
+      EXPECT_GE(d["spec"]["replicas"].as<int>(), 1) << key;
+    }
+    std::map<std::string, std::string> data_mounts;  // binary -> volume at the data dir
+    for (const auto& c : pod["containers"]) {
+      const std::string who = key + "/" + c["name"].as<std::string>();
+      ASSERT_TRUE(c["image"]) << who;
+      const std::string binary = c["command"][0].as<std::string>();
+      EXPECT_TRUE(kBinaries.count(binary) || binary == "reportflow") << who << " runs unknown binary " << binary;
+      binaries_run.insert(binary);
+      const auto args = c["args"].as<std::vector<std::string>>();
+      if (binary != "reportflow") ExpectValidServiceArgs(args, cfg, who);
+      for (const char* r : {"requests", "limits"}) {
+        EXPECT_TRUE(c["resources"][r]["cpu"] && c["resources"][r]["memory"]) << who << " has no " << r;
+      }
+      const auto& sc = c["securityContext"];
+      ASSERT_TRUE(sc) << who << " has no securityContext";
+      EXPECT_TRUE(sc["readOnlyRootFilesystem"].as<bool>()) << who;
+      EXPECT_FALSE(sc["allowPrivilegeEscalation"].as<bool>()) << who;
+      const int port = HttpPort(args);
+      ASSERT_GT(port, 0) << who << " serves no HTTP endpoint";
+      for (const char* probe : {"readinessProbe", "livenessProbe"}) {
+        ASSERT_TRUE(c[probe]) << who << " has no " << probe;
+        EXPECT_EQ(c[probe]["httpGet"]["port"].as<int>(), port) << who << ": " << probe << " on another port";
+      }
+      // $(POD_NAME) in the args must come from the downward API.
+      bool pod_name_env = false;
+      for (const auto& e : c["env"]) {
+        pod_name_env |= e["name"].as<std::string>() == "POD_NAME" &&
+                        e["valueFrom"]["fieldRef"]["fieldPath"].as<std::string>() == "metadata.name";
+      }
+      for (const auto& a : args) {
+        if (a.find("$(POD_NAME)") != std::string::npos) {
+          EXPECT_TRUE(pod_name_env) << who << ": " << a;
+        }
+      }
+      if (binary == "reportflow-segment" || binary == "reportflow-extract") {
+        const std::string stage = binary.substr(sizeof("reportflow-") - 1);
+        EXPECT_NE(std::find(args.begin(), args.end(), "--set=" + stage + ".worker_id=$(POD_NAME)"), args.end())
+            << who << ": every replica must have its own instance name";
+      }
+      bool tmp = false;
+      for (const auto& m : c["volumeMounts"]) {
+        const std::string vol = m["name"].as<std::string>();
+        EXPECT_TRUE(volumes.count(vol)) << who << " mounts undeclared volume " << vol;
+        const std::string path = m["mountPath"].as<std::string>();
+        tmp |= path == "/tmp";
+        if (path == cfg.data_dir()) data_mounts[binary] = vol;
+        if (path == "/reports" && binary == "reportflow-ingest") reports_for_ingest = true;
+      }
+      EXPECT_TRUE(tmp) << who << ": a read-only root filesystem needs a writable /tmp";
+    }
+    if (data_mounts.count("reportflow")) {
+      serve_reads_stores = data_mounts.count("reportflow-ingest") && data_mounts.count("reportflow-aggregate") &&
+                           data_mounts["reportflow"] == data_mounts["reportflow-ingest"] &&
+                           data_mounts["reportflow"] == data_mounts["reportflow-aggregate"];
+    }
   }
-  EXPECT_EQ(secret_keys, (std::set<std::string>{"server.key", "server.pub", "worker.key", "worker.pub", "operator.pub"}));
-  EXPECT_EQ(workloads_with_keys, 4) << "every workload mounts its own secret key";
+  EXPECT_EQ(binaries_run, (std::set<std::string>{"reportflow", "reportflow-ingest", "reportflow-segment",
+                                                 "reportflow-extract", "reportflow-aggregate"}));
+  EXPECT_TRUE(reports_for_ingest) << "the ingest container has no /reports mount";
+  EXPECT_TRUE(serve_reads_stores) << "serve, ingest and aggregate do not share one data volume";
+}
+
+INSTANTIATE_TEST_SUITE_P(Overlays, KustomizeTest, ::testing::Values("single-host", "multi-host"));
+
+TEST(DeployManifestsTest, OverlaysDifferAsTheirNamesSay) {
+  std::string skip;
+  const auto single = Kustomize(SourceDir() / "deploy/kubernetes/overlays/single-host", &skip);
+  if (!skip.empty()) GTEST_SKIP() << skip;
+  const auto multi = Kustomize(SourceDir() / "deploy/kubernetes/overlays/multi-host", &skip);
+  auto find = [](const std::vector<YAML::Node>& docs, const std::string& kind, const std::string& name) -> YAML::Node {
+    for (const auto& d : docs) {
+      if (d["kind"].as<std::string>() == kind && d["metadata"]["name"].as<std::string>() == name) return d;
+    }
+    return YAML::Node();
+  };
+  auto reports_volume = [&](const std::vector<YAML::Node>& docs) -> YAML::Node {
+    for (const auto& v : find(docs, "StatefulSet", "reportflow-stable")["spec"]["template"]["spec"]["volumes"]) {
+      if (v["name"].as<std::string>() == "reports") return v;
+    }
+    return YAML::Node();
+  };
+  // One host: the reports are a directory of the node; several: a claim every node can fill.
+  EXPECT_TRUE(reports_volume(single)["hostPath"].IsMap());
+  EXPECT_FALSE(find(single, "PersistentVolumeClaim", "reportflow-reports").IsMap());
+  ASSERT_TRUE(reports_volume(multi)["persistentVolumeClaim"].IsMap());
+  const auto claim = find(multi, "PersistentVolumeClaim", "reportflow-reports");
+  ASSERT_TRUE(claim.IsMap());
+  EXPECT_EQ(claim["spec"]["accessModes"][0].as<std::string>(), "ReadWriteMany");
+  for (const char* worker : {"reportflow-segment", "reportflow-extract"}) {
+    const auto m = find(multi, "Deployment", worker);
+    EXPECT_TRUE(m["spec"]["template"]["spec"]["topologySpreadConstraints"]) << worker << " is not spread over hosts";
+    EXPECT_GT(m["spec"]["replicas"].as<int>(), find(single, "Deployment", worker)["spec"]["replicas"].as<int>());
+  }
 }
 
 TEST(DeployManifestsTest, ComposeServicesUseValidConfig) {
@@ -158,12 +284,26 @@ TEST(DeployManifestsTest, ComposeServicesUseValidConfig) {
     const std::string name = s.first.as<std::string>();
     const auto& svc = s.second;
     ASSERT_TRUE(svc["image"]) << name;
+    // A command string, or ["sh", "-c", "exec ..."] where the shell expands $HOSTNAME.
+    std::string command;
+    if (svc["command"].IsSequence()) {
+      const auto argv = svc["command"].as<std::vector<std::string>>();
+      ASSERT_EQ(argv.size(), 3u) << name;
+      EXPECT_EQ(argv[0] + " " + argv[1], "sh -c") << name;
+      ASSERT_EQ(argv[2].rfind("exec ", 0), 0u) << name;
+      command = argv[2].substr(5);
+    } else {
+      command = svc["command"].as<std::string>();
+    }
     std::vector<std::string> words;
-    std::istringstream in(svc["command"].as<std::string>());
+    std::istringstream in(command);
     for (std::string w; in >> w;) words.push_back(w);
     ASSERT_FALSE(words.empty()) << name;
-    EXPECT_TRUE(kBinaries.count(words[0])) << name << " runs unknown binary " << words[0];
-    ExpectValidServiceArgs(words, cfg, "compose service " + name);
+    EXPECT_TRUE(kBinaries.count(words[0]) || words[0] == "reportflow") << name << " runs unknown binary " << words[0];
+    if (words[0] != "reportflow") ExpectValidServiceArgs(words, cfg, "compose service " + name);
+    if (words[0] == "reportflow-segment" || words[0] == "reportflow-extract") {
+      EXPECT_NE(command.find(".worker_id=$$HOSTNAME"), std::string::npos) << name << ": replicas need their own names";
+    }
     for (const auto& v : svc["volumes"]) {
       const std::string spec = v.as<std::string>();
       const std::string source = spec.substr(0, spec.find(':'));
@@ -172,6 +312,14 @@ TEST(DeployManifestsTest, ComposeServicesUseValidConfig) {
       }
     }
   }
+  // ingest, aggregate and serve share one data volume: one query path over both stores.
+  std::set<std::string> data_volume_users;
+  for (const auto& s : compose["services"]) {
+    for (const auto& v : s.second["volumes"]) {
+      if (v.as<std::string>().rfind("data:/var/lib/reportflow", 0) == 0) data_volume_users.insert(s.first.as<std::string>());
+    }
+  }
+  EXPECT_EQ(data_volume_users, (std::set<std::string>{"ingest", "aggregate", "serve"}));
   const std::string dockerfile = ReadFileOrDie(SourceDir() / "deploy/docker/Dockerfile");
   EXPECT_NE(dockerfile.find("scripts/install-deps.sh"), std::string::npos);
   EXPECT_TRUE(fs::exists(SourceDir() / "scripts/install-deps.sh"));

@@ -1,5 +1,8 @@
 #include "cli/input_census.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -22,6 +25,36 @@ void Add(InputCensus* c, uint64_t size) {
   ++c->items;
   c->bytes += size;
   c->prefix_bytes.push_back(c->bytes);
+}
+
+// Lists an archive's entries as ingest expands them (folders skipped, every
+// other entry one item of its stated size), reading headers only. False if
+// libarchive cannot read it (ingest then rejects it: one item).
+bool AddArchiveEntries(const fs::path& p, InputCensus* c) {
+  archive* a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_zip(a);
+  archive_read_support_format_tar(a);
+  archive_read_support_format_gnutar(a);
+  std::vector<uint64_t> sizes;
+  bool ok = archive_read_open_filename(a, p.c_str(), 1 << 16) == ARCHIVE_OK;
+  archive_entry* entry = nullptr;
+  while (ok) {
+    const int r = archive_read_next_header(a, &entry);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+      ok = false;
+      break;
+    }
+    if (archive_entry_filetype(entry) != AE_IFDIR) {
+      sizes.push_back(archive_entry_size_is_set(entry) ? static_cast<uint64_t>(archive_entry_size(entry)) : 0);
+    }
+    archive_read_data_skip(a);
+  }
+  archive_read_free(a);
+  if (!ok) return false;
+  for (uint64_t size : sizes) Add(c, size);
+  return true;
 }
 
 void Visit(const fs::path& p, uint32_t depth, uint32_t max_depth, InputCensus* c) {
@@ -49,7 +82,11 @@ void Visit(const fs::path& p, uint32_t depth, uint32_t max_depth, InputCensus* c
   }
   if (!fs::is_regular_file(st)) return Add(c, 0);
   const uint64_t size = fs::file_size(p, ec);
-  if (IsArchiveName(p)) ++c->archives;
+  if (IsArchiveName(p)) {
+    ++c->archives;
+    if (AddArchiveEntries(p, c)) return;
+    ++c->unlisted_archives;
+  }
   Add(c, ec ? 0 : size);
 }
 

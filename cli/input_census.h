@@ -8,8 +8,10 @@
 // file or per entry ingest will reject (a symlinked folder, a device, a
 // folder too deep), so item i here is item i there and the bytes ingest has
 // read are a prefix sum. Archives (by name: .zip .tar .tgz .tar.gz .tar.bz2
-// .tar.xz) count as one item of their own size: their entries are counted
-// only as ingest expands them.
+// .tar.xz) are listed from their headers (libarchive, no data inflated
+// beyond what a compressed tar needs): one item per entry that is not a
+// folder, of its expanded size. An archive libarchive cannot list counts as
+// one item (ingest rejects it) and makes the total inexact.
 // Thread-safety: a free function.
 #pragma once
 
@@ -20,9 +22,10 @@
 namespace reportflow::cli {
 
 struct InputCensus {
-  uint64_t items = 0;    // files and entries ingest will reject, archives once
-  uint64_t bytes = 0;    // their sizes on disk
+  uint64_t items = 0;    // files, archive entries, and entries ingest will reject
+  uint64_t bytes = 0;    // their sizes (archive entries: expanded)
   uint64_t archives = 0;
+  uint64_t unlisted_archives = 0;  // archives whose entries could not be listed
   std::vector<std::string> missing;  // input paths that do not exist
   std::vector<uint64_t> prefix_bytes;  // prefix_bytes[i]: bytes of the first i items (size items + 1)
   double seconds = 0;    // how long the count took

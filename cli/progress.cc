@@ -64,7 +64,7 @@ double ProgressTracker::Rate() const {
 
 std::optional<uint32_t> ProgressTracker::ExpectedDocuments() const {
   if (last_.scan_done()) return last_.documents();
-  if (!census_ || census_->archives > 0) return std::nullopt;
+  if (!census_ || census_->unlisted_archives > 0) return std::nullopt;
   const uint64_t unread = census_->items - std::min<uint64_t>(census_->items, last_.files_found());
   return static_cast<uint32_t>(last_.documents() + unread);
 }
@@ -115,10 +115,10 @@ std::string ProgressTracker::InputsRead() const {
   const auto& st = last_;
   const uint64_t read = st.scan_done() ? census_->items : std::min<uint64_t>(st.files_found(), census_->items);
   std::string out = std::to_string(read) + "/" + std::to_string(census_->items) + " files";
-  if (census_->archives == 0) {
+  if (census_->unlisted_archives == 0) {
     out += ", " + FormatBytes(census_->BytesOfFirst(read)) + "/" + FormatBytes(census_->bytes);
   } else {
-    out += " (" + std::to_string(census_->archives) + " archives, entries counted as read), " +
+    out += " (" + std::to_string(census_->unlisted_archives) + " unreadable archives), " +
            FormatBytes(census_->bytes);
   }
   return out;

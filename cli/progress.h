@@ -34,7 +34,7 @@ class ProgressTracker {
   double Rate() const;
   // The documents the batch will have: ingest's count once its scan is done;
   // before, that count plus one per input item not read yet (from the census;
-  // nullopt without a census or when archives hold an unknown number).
+  // nullopt without a census or when an archive could not be listed).
   std::optional<uint32_t> ExpectedDocuments() const;
   // Seconds until every expected document is finished at the current rate;
   // nullopt while the total is unknown or nothing finished yet.

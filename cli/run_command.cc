@@ -259,7 +259,7 @@ int Run(const RunArgs& args) {
       char took[32];
       std::snprintf(took, sizeof(took), "%.1f", census->seconds);
       std::cerr << "reportflow: inputs: " << census->items << " files, " << FormatBytes(census->bytes)
-                << (census->archives ? " (" + std::to_string(census->archives) + " archives, expanded as read)" : "")
+                << (census->archives ? " (" + std::to_string(census->archives) + " archives listed)" : "")
                 << " (counted in " << took << " s)\n";
     }
   }

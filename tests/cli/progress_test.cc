@@ -118,8 +118,8 @@ TEST(ProgressTest, CensusGivesTheTotalAndAnEtaBeforeTheScanEnds) {
   EXPECT_NE(t.RenderLine().find("read 4/10 files, 4 KB/10 KB;"), std::string::npos) << t.RenderLine();
   EXPECT_NE(t.RenderBlock(10).find("inputs   4/10 files, 4 KB/10 KB   documents 3"), std::string::npos)
       << t.RenderBlock(10);
-  // Archives hold an unknown number of documents: no total until the scan ends.
-  census.archives = 1;
+  // An archive that could not be listed holds an unknown number: no total until the scan ends.
+  census.unlisted_archives = 1;
   ProgressTracker a;
   a.SetCensus(census);
   a.Add(0, st);
@@ -134,11 +134,12 @@ TEST(InputCensusTest, CountsFilesAndBytesInScanOrder) {
   std::filesystem::create_directories(dir / "b");
   std::ofstream(dir / "a.txt") << std::string(100, 'x');
   std::ofstream(dir / "b/c.txt") << std::string(20, 'y');
-  std::ofstream(dir / "b/d.zip") << std::string(3, 'z');
+  std::ofstream(dir / "b/d.zip") << std::string(3, 'z');  // not a readable zip: one item
   const InputCensus c = CountInputs({dir.path().string(), (dir / "missing").string()});
   EXPECT_EQ(c.items, 4u);  // a.txt, b/c.txt, b/d.zip, and the missing path (ingest rejects it: one item)
   EXPECT_EQ(c.bytes, 123u);
   EXPECT_EQ(c.archives, 1u);
+  EXPECT_EQ(c.unlisted_archives, 1u);
   EXPECT_EQ(c.missing, std::vector<std::string>{(dir / "missing").string()});
   EXPECT_EQ(c.BytesOfFirst(1), 100u);
   EXPECT_EQ(c.BytesOfFirst(2), 120u);

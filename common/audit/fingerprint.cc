@@ -189,12 +189,12 @@ extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std
   return fp;
 }
 
-std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp) {
+std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp, int clauses) {
   const auto& h = fp.masked();
   const int n = h.size();
   std::vector<uint64_t> out;
-  if (n == 0) return out;
-  const int k = std::min(n, kShingleClauses);
+  if (n == 0 || clauses < 1) return out;
+  const int k = std::min(n, clauses);
   out.reserve(static_cast<size_t>(n - k + 1));
   for (int i = 0; i + k <= n; ++i) out.push_back(XXH3_64bits(h.data() + i, sizeof(uint64_t) * static_cast<size_t>(k)));
   std::sort(out.begin(), out.end());

@@ -43,7 +43,8 @@ extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std
 // administrative suffix (巫溪县 -> 巫溪) when at least two characters remain.
 std::vector<std::string> NamesToMask(const common::v1::DocumentMetadata& meta);
 
-// The sorted, distinct shingle hashes of a fingerprint's masked clauses.
-std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp);
+// The sorted, distinct shingle hashes of a fingerprint's masked clauses, in
+// runs of `clauses` (the MinHash signature uses kShingleClauses).
+std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp, int clauses = kShingleClauses);
 
 }  // namespace reportflow::audit

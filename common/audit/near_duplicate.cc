@@ -31,12 +31,14 @@ double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
 PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
                        const ShingleFilter& common) {
   PairComparison out;
-  std::vector<uint64_t> sa = Shingles(a), sb = Shingles(b);
+  std::vector<uint64_t> sa = Shingles(a, kCompareClauses), sb = Shingles(b, kCompareClauses);
   if (common) {
     std::erase_if(sa, common);
     std::erase_if(sb, common);
   }
-  out.similarity = Jaccard(sa, sb);
+  // With boilerplate left out, a document with almost no text of its own
+  // gives no evidence either way (two such documents would be "identical").
+  out.similarity = common && (sa.size() < kMinOwnShingles || sb.size() < kMinOwnShingles) ? 0 : Jaccard(sa, sb);
   const auto& am = a.masked();
   const auto& bm = b.masked();
   std::unordered_map<uint64_t, std::vector<int>> where;  // masked hash -> clauses of b

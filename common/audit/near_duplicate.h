@@ -43,8 +43,17 @@ double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b);
 // documents); nullptr keeps every shingle.
 using ShingleFilter = std::function<bool(uint64_t shingle)>;
 
-// The similarity is the Jaccard similarity of the two shingle sets without
-// the shingles `common` names; passages are found on every clause.
+// Clauses per shingle of the exact similarity: longer than the MinHash's
+// (kShingleClauses), so that sentences every report of a template shares
+// rarely line up in the same order for a whole shingle.
+inline constexpr int kCompareClauses = 8;
+// With a filter: fewer shingles of its own than this in either document means
+// similarity 0 (nothing but boilerplate to compare).
+inline constexpr size_t kMinOwnShingles = 5;
+
+// The similarity is the Jaccard similarity of the two sets of
+// kCompareClauses-clause shingles without the shingles `common` names;
+// passages are found on every clause.
 PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
                        const ShingleFilter& common = nullptr);
 

@@ -48,7 +48,7 @@ const std::vector<std::string>& AuditKeeper::ColumnFamilies() {
 
 void AuditKeeper::Count(const extract::v1::TextFingerprint& fp, int delta) {
   if (sketch_.empty()) sketch_.assign(static_cast<size_t>(kSketchRows) * kSketchWidth, 0);
-  for (uint64_t shingle : audit::Shingles(fp)) {
+  for (uint64_t shingle : audit::Shingles(fp, audit::kCompareClauses)) {
     for (int row = 0; row < kSketchRows; ++row) {
       uint16_t& c = sketch_[static_cast<size_t>(row) * kSketchWidth + (RowHash(shingle, row) & (kSketchWidth - 1))];
       if (delta > 0 && c < UINT16_MAX) ++c;

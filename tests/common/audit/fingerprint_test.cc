@@ -97,7 +97,7 @@ TEST(NearDuplicateTest, SharedBoilerplateAloneIsNotSimilar) {
   for (size_t at = 0; (at = own.find("次", at)) != std::string::npos;) own.replace(at, 3, "项");
   const auto b = ComputeFingerprint(boiler + own, {"东关镇"});
   // The boilerplate's shingles are common to many documents (aggregate counts them).
-  const std::vector<uint64_t> common = Shingles(ComputeFingerprint(boiler, {}));
+  const std::vector<uint64_t> common = Shingles(ComputeFingerprint(boiler, {}), kCompareClauses);
   auto is_common = [&](uint64_t s) { return std::binary_search(common.begin(), common.end(), s); };
   const PairComparison raw = Compare(a, b);
   const PairComparison cmp = Compare(a, b, is_common);

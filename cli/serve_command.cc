@@ -43,6 +43,13 @@ bool TagMatches(const std::string& if_none_match, const std::string& tag) {
 }
 
 int Serve(const ServeArgs& args) {
+  // SIGINT/SIGTERM are taken by a waiting thread (blocked in every other
+  // one: the server's and RocksDB's background threads, so this comes first).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   if (auto reader = DataReader::Open(args.data_dir); !reader.ok()) {
     std::cerr << "reportflow serve: " << reader.status().message() << "\n";
     return kExitUsage;
@@ -51,12 +58,6 @@ int Serve(const ServeArgs& args) {
     std::cerr << "reportflow serve: --port must be 0..65535 (0: any free port) and --threads >= 1\n";
     return kExitUsage;
   }
-  // SIGINT/SIGTERM are taken by a waiting thread (blocked in every other one, including the server's).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   httplib::Server server;
   const int threads = args.threads;

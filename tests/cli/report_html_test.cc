@@ -1,7 +1,13 @@
-// The HTML report's building blocks: escaping, span highlighting, anchors.
+// The HTML report's building blocks: escaping, span highlighting, anchors,
+// the compressed data blocks and the summary the page's script reads.
 #include "cli/report_html.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "cli/report_blob.h"
 
 namespace reportflow::cli {
 namespace {
@@ -35,7 +41,9 @@ ReportInput SampleInput() {
   d.text = "一、工作\n调解矛盾纠纷90余件。</script><script>alert(1)</script>";
   auto* meta = d.contribution.mutable_metadata();
   meta->set_township("花台乡");
+  meta->set_township_code("500238210000");
   meta->set_county("巫溪县");
+  meta->set_county_code("500238000000");
   meta->set_year(2023);
   auto* m = d.contribution.add_metrics();
   m->set_metric_id("mediation.disputes_handled");
@@ -68,32 +76,132 @@ ReportInput SampleInput() {
   return in;
 }
 
-TEST(ReportHtmlTest, PageLinksEveryMetricToItsHighlightedSentence) {
-  const std::string html = RenderReportHtml(SampleInput());
-  EXPECT_NE(html.find("<mark class=\"q\" id=\"m-abc123-0\""), std::string::npos);
-  EXPECT_NE(html.find(">90余件</mark>。"), std::string::npos);
-  EXPECT_NE(html.find("href=\"#m-abc123-0\""), std::string::npos);   // metric table and findings link to it
-  EXPECT_NE(html.find("id=\"doc-abc123\""), std::string::npos);
-  EXPECT_NE(html.find("rate_above_100"), std::string::npos);
-  EXPECT_NE(html.find("boom &lt;x&gt;"), std::string::npos);        // quarantined, escaped
-  EXPECT_NE(html.find("empty.txt"), std::string::npos);             // rejected file
-  // Stored text cannot break out of the page; the JSON block cannot close its script.
-  EXPECT_EQ(html.find("<script>alert(1)"), std::string::npos);
-  const size_t json = html.find("id=\"report-data\">");
-  ASSERT_NE(json, std::string::npos);
-  EXPECT_EQ(html.substr(json, html.find("</script>", json) - json).find("</"), std::string::npos);
+// The page's data blocks, decoded as the browser does (base64, then gunzip).
+nlohmann::json Block(const std::string& html, const std::string& id) {
+  const std::string open = "id=\"" + id + "\" data-encoding=\"gzip+base64\">";
+  const size_t at = html.find(open);
+  EXPECT_NE(at, std::string::npos) << id;
+  if (at == std::string::npos) return nullptr;
+  const size_t begin = at + open.size();
+  auto gz = DecodeBase64(html.substr(begin, html.find("</script>", begin) - begin));
+  EXPECT_TRUE(gz.ok());
+  auto text = Gunzip(*gz);
+  EXPECT_TRUE(text.ok());
+  return nlohmann::json::parse(*text);
+}
+
+TEST(ReportHtmlTest, BlobRoundTrips) {
+  const std::string data = std::string("调解矛盾纠纷90余件\0\xff", 30) + std::string(5000, 'x');
+  auto gz = Gzip(data);
+  ASSERT_TRUE(gz.ok());
+  EXPECT_LT(gz->size(), data.size());
+  EXPECT_EQ(gz->substr(0, 2), "\x1f\x8b");  // a gzip member, what DecompressionStream("gzip") reads
+  for (size_t n : {0, 1, 2, 3, 4}) {
+    auto back = DecodeBase64(Base64(data.substr(0, n)));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, data.substr(0, n));
+  }
+  EXPECT_EQ(Base64("ab"), "YWI=");
+  EXPECT_EQ(*Gunzip(*DecodeBase64(Base64(*gz))), data);
+  EXPECT_FALSE(DecodeBase64("a$b").ok());
+  EXPECT_FALSE(Gunzip("not gzip").ok());
+}
+
+TEST(ReportHtmlTest, DetailIsCompressedAndHighlightsEveryMetricInItsSentence) {
+  auto html = RenderReportHtml(SampleInput());
+  ASSERT_TRUE(html.ok()) << html.status();
+  // Per-document detail lives in compressed chunks, not in the page's markup.
+  EXPECT_EQ(html->find("m-abc123-0"), std::string::npos);
+  const nlohmann::json chunk = Block(*html, "report-docs-0");
+  ASSERT_EQ(chunk.size(), 2u);
+  const nlohmann::json& d = chunk[0];
+  EXPECT_EQ(d["id"], "abc123");
+  const std::string source = d["html"];
+  EXPECT_NE(source.find("<mark class=\"q\" id=\"m-@-0\""), std::string::npos) << source;  // the page writes the doc id for @
+  EXPECT_NE(source.find(">90余件</mark>。"), std::string::npos) << source;
+  EXPECT_EQ(source.find("<script>"), std::string::npos) << "stored text is escaped";
+  EXPECT_EQ(d["findings"][0][1], "rate_above_100");
+  EXPECT_EQ(chunk[1]["error"], "segment: boom <x>");  // escaped when the page shows it (textContent)
+  // Static sections: findings by code, quarantine and rejections, escaped.
+  EXPECT_NE(html->find("rate_above_100"), std::string::npos);
+  EXPECT_NE(html->find("boom &lt;x&gt;"), std::string::npos);
+  EXPECT_NE(html->find("empty.txt"), std::string::npos);
+  EXPECT_NE(html->find("href=\"#d=abc123\""), std::string::npos);  // findings open the document
   // Self-contained: nothing fetched from the network.
-  EXPECT_EQ(html.find("src=\"http"), std::string::npos);
-  EXPECT_EQ(html.find("href=\"http"), std::string::npos);
-  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_EQ(html->find("src=\"http"), std::string::npos);
+  EXPECT_EQ(html->find("href=\"http"), std::string::npos);
+  EXPECT_EQ(html->find("@import"), std::string::npos);
 }
 
 TEST(ReportHtmlTest, FullTextHighlightsInTheWholeDocument) {
   ReportInput in = SampleInput();
   in.full_text = true;
-  const std::string html = RenderReportHtml(in);
-  EXPECT_NE(html.find("<div class=\"fulltext\">一、工作\n调解矛盾纠纷<mark class=\"q\" id=\"m-abc123-0\""),
+  auto html = RenderReportHtml(in);
+  ASSERT_TRUE(html.ok());
+  const std::string source = Block(*html, "report-docs-0")[0]["html"];
+  EXPECT_NE(source.find("<div class=\"fulltext\">一、工作\n调解矛盾纠纷<mark class=\"q\" id=\"m-@-0\""),
             std::string::npos);
+}
+
+// Regions: one node per region (a municipality's code once), parents by code,
+// rollups attached to their region's node; rates keep their mean, never a sum.
+TEST(ReportHtmlTest, SummaryHoldsTheRegionTreeAndTheRollupsAsRecorded) {
+  ReportInput in = SampleInput();
+  auto region = [](common::v1::RegionLevel level, const std::string& name, const std::string& code,
+                   const std::string& parent, uint32_t docs) {
+    RegionRow r;
+    r.level = level;
+    r.name = name;
+    r.code = code;
+    r.parent_code = parent;
+    r.documents = docs;
+    r.documents_by_year[2023] = docs;
+    return r;
+  };
+  in.regions = {region(common::v1::REGION_LEVEL_PROVINCE, "重庆市", "500000000000", "", 1),
+                region(common::v1::REGION_LEVEL_COUNTY, "巫溪县", "500238000000", "500000000000", 1),
+                region(common::v1::REGION_LEVEL_TOWNSHIP, "花台乡", "500238210000", "500238000000", 1)};
+  auto rollup = [](common::v1::RegionLevel level, const std::string& name, const std::string& code,
+                   aggregate::v1::RollupStatistic statistic, double sum, double mean) {
+    aggregate::v1::Rollup r;
+    r.mutable_key()->set_level(level);
+    r.mutable_key()->set_region(name);
+    r.mutable_key()->set_region_code(code);
+    r.mutable_key()->set_year(2023);
+    r.mutable_key()->set_metric_id(statistic == aggregate::v1::ROLLUP_STATISTIC_SUM ? "mediation.disputes_handled"
+                                                                                     : "mediation.success_rate");
+    r.set_statistic(statistic);
+    r.set_documents(2);
+    r.set_sum(sum);
+    r.set_mean(mean);
+    return r;
+  };
+  in.rollups = {rollup(common::v1::REGION_LEVEL_PROVINCE, "重庆市", "500000000000", aggregate::v1::ROLLUP_STATISTIC_SUM, 90, 45),
+                // A municipality's city-level twin: the same region, not listed again.
+                rollup(common::v1::REGION_LEVEL_CITY, "重庆市", "500000000000", aggregate::v1::ROLLUP_STATISTIC_SUM, 90, 45),
+                rollup(common::v1::REGION_LEVEL_COUNTY, "巫溪县", "500238000000", aggregate::v1::ROLLUP_STATISTIC_MEAN, 0, 97.5)};
+  auto html = RenderReportHtml(in);
+  ASSERT_TRUE(html.ok());
+  const nlohmann::json s = Block(*html, "report-summary");
+  ASSERT_EQ(s["nodes"].size(), 3u);
+  EXPECT_EQ(s["nodes"][0]["k"], "500000000000");
+  EXPECT_EQ(s["nodes"][0]["p"], -1);
+  EXPECT_EQ(s["nodes"][1]["p"], 0);
+  EXPECT_EQ(s["nodes"][2]["p"], 1);
+  EXPECT_EQ(s["nodes"][2]["y"]["2023"], 1);
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < s["rollup_columns"].size(); ++i) col[s["rollup_columns"][i]] = i;
+  ASSERT_EQ(s["rollups"]["0"].size(), 1u) << "the city-level twin of a municipality is not a second region";
+  EXPECT_EQ(s["rollups"]["0"][0][col["value"]], 90);
+  const auto& rate = s["rollups"]["1"][0];
+  EXPECT_EQ(rate[col["statistic"]], "mean");
+  EXPECT_EQ(rate[col["value"]], 97.5);
+  EXPECT_TRUE(rate[col["sum"]].is_null()) << "a rate has no sum";
+  // The document hangs under its township.
+  std::map<std::string, size_t> dcol;
+  for (size_t i = 0; i < s["doc_columns"].size(); ++i) dcol[s["doc_columns"][i]] = i;
+  EXPECT_EQ(s["docs"][0][dcol["id"]], "abc123");
+  EXPECT_EQ(s["docs"][1][dcol["node"]], -1);  // quarantined, never aggregated
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/audit_data.h"
+#include "cli/report_html.h"
 #include "common/audit/findings.h"
 #include "common/base/macros.h"
 #include "common/geo/gazetteer.h"
@@ -13,20 +14,7 @@
 namespace reportflow::cli {
 namespace {
 
-std::string Esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Esc(const std::string& s) { return HtmlEscape(s); }
 
 std::string Num(double v) {
   char buf[32];

@@ -91,26 +91,20 @@ void AuditKeeper::Forget() {
 Status AuditKeeper::Load() {
   if (loaded_) return Status::OK();
   Forget();
-  Status parse_error;
-  RETURN_IF_ERROR(store_->Scan(kAuditDocs, "", [&](std::string_view key, std::string_view value) {
-    apb::AuditDocument d;
-    if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse_error = Status::Corruption("audit_docs: cannot parse " + std::string(key));
-      return false;
-    }
+  Status full;
+  RETURN_IF_ERROR(ForEachDocument([&](const apb::AuditDocument& d) {
     const auto sig = audit::SignatureOf(d.fingerprint());
-    if (sig.empty()) return true;
+    if (sig.empty() || !full.ok()) return;
     Count(d.fingerprint(), +1);
     auto slot = index_.Add(sig);
     if (!slot.ok()) {
-      parse_error = slot.status();
-      return false;
+      full = slot.status();
+      return;
     }
-    slot_doc_.push_back(std::string(key));
-    doc_slot_[std::string(key)] = *slot;
-    return true;
+    slot_doc_.push_back(d.doc_id());
+    doc_slot_[d.doc_id()] = *slot;
   }));
-  RETURN_IF_ERROR(parse_error);
+  RETURN_IF_ERROR(full);
   loaded_ = true;
   return Status::OK();
 }

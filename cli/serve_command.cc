@@ -14,6 +14,7 @@
 #include "cli/data_reader.h"
 #include "cli/exit_codes.h"
 #include "cli/query_api.h"
+#include "cli/report_reader.h"
 
 namespace reportflow::cli {
 namespace {
@@ -65,7 +66,7 @@ int Serve(const ServeArgs& args) {
   const std::string data_dir = args.data_dir;
   server.Get(".*", [data_dir](const httplib::Request& req, httplib::Response& res) {
     std::multimap<std::string, std::string> params(req.params.begin(), req.params.end());
-    QueryResponse answer = HandleQuery(data_dir, req.path, params, nullptr);
+    QueryResponse answer = HandleQuery(data_dir, req.path, params, &RenderDataDirReport);
     if (answer.status == 200) {
       const std::string tag = EntityTag(answer.body);
       res.set_header("ETag", tag);

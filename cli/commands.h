@@ -20,6 +20,8 @@ void AddExplainCommand(CLI::App& app, int* exit_code);
 void AddKeygenCommand(CLI::App& app, int* exit_code);
 void AddQuarantineCommand(CLI::App& app, int* exit_code);
 void AddSubscribeCommand(CLI::App& app, int* exit_code);
+void AddFindingsCommand(CLI::App& app, int* exit_code);
+void AddCoverageCommand(CLI::App& app, int* exit_code);
 void AddExportCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 

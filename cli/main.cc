@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   reportflow::cli::AddKeygenCommand(app, &exit_code);
   reportflow::cli::AddQuarantineCommand(app, &exit_code);
   reportflow::cli::AddSubscribeCommand(app, &exit_code);
+  reportflow::cli::AddFindingsCommand(app, &exit_code);
+  reportflow::cli::AddCoverageCommand(app, &exit_code);
   reportflow::cli::AddExportCommand(app, &exit_code);
   reportflow::cli::AddServeCommand(app, &exit_code);
   std::vector<std::string> commands;

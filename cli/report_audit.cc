@@ -30,20 +30,6 @@ tr.finding.hidden{display:none}.jump{color:#b71c1c;font-weight:bold}.audit-filte
 </style>
 )CSS";
 
-constexpr char kScript[] = R"JS(<script>
-(function(){
-  var kind=document.getElementById('finding-kind'), q=document.getElementById('finding-search');
-  function apply(){
-    var k=kind.value, t=q.value.trim();
-    document.querySelectorAll('#audit-findings tr.finding').forEach(function(tr){
-      var show=(!k||tr.dataset.kind===k)&&(!t||tr.textContent.indexOf(t)>=0);
-      tr.classList.toggle('hidden',!show);
-    });
-  }
-  kind.addEventListener('change',apply); q.addEventListener('input',apply);
-})();
-</script>
-)JS";
 
 void CoverageSection(const AuditReportData& d, std::string* h) {
   *h += "<section id=\"audit-coverage\"><h2>Coverage</h2>";
@@ -108,7 +94,7 @@ void FindingsSection(const AuditReportData& d, std::string* h) {
     *h += "<p class=\"muted\">" + std::to_string(d.max_rows) + " of " + std::to_string(d.findings.size()) +
           " shown; all: <code>reportflow findings</code>.</p>";
   }
-  *h += std::string(kScript) + "</section>\n";
+  *h += "</section>\n";
 }
 
 void YoySection(const AuditReportData& d, std::string* h) {

@@ -3,7 +3,9 @@
 // filters by kind and text) and the year-over-year table. Data from
 // cli/audit_data.h, the code `reportflow findings|coverage` use.
 //
-// The sections carry their own small script (filters) and style; no network.
+// The sections carry their own style; their filters live in the page script
+// (cli/report/report.js, bindFindingFilters), since the page inserts these
+// sections from a compressed block on load (innerHTML runs no script). No network.
 // DOM anchors for tests: section#audit-coverage (div.cov-grid per county,
 // span.cov-unit.filed|missing), section#audit-findings (select#finding-kind,
 // input#finding-search, tr.finding[data-kind]), section#audit-yoy (tr.yoy,

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "cli/records.h"
 #include "cli/report_assets.h"
@@ -232,21 +233,41 @@ void RejectionsSection(const ReportInput& in, std::string* h) {
   *h += "</tbody></table></div></section>\n";
 }
 
+// A section of the page. A compressed section's HTML is sent gzip-compressed
+// (a data block, see cli/report_blob.h) and put in place by the page's script
+// on load: for sections whose size grows with the province (one row or cell per
+// unit, finding or year pair), so the page stays small.
+struct PageSection {
+  std::string id;
+  ReportSection render;
+  bool compressed = false;
+};
+
 // The page's sections, in order; the navigation bar links each by its id.
 // A new section is one line here.
-const std::vector<std::pair<std::string, ReportSection>>& Sections() {
-  static const std::vector<std::pair<std::string, ReportSection>> kSections = {
-      {"totals", TotalsSection},         {"regions", ExplorerSection},      {"places", PlacesSection},
-      {"findings", FindingsSection},     {"quarantine", QuarantineSection}, {"rejections", RejectionsSection},
-      {"audit", [](const ReportInput& in, std::string* h) { AppendAuditSections(in.audit, h); }},  // cli/report_audit.h
+const std::vector<PageSection>& Sections() {
+  static const std::vector<PageSection> kSections = {
+      {"totals", TotalsSection},
+      {"regions", ExplorerSection},
+      {"places", PlacesSection},
+      {"findings", FindingsSection},
+      {"quarantine", QuarantineSection},
+      {"rejections", RejectionsSection},
+      {"audit", [](const ReportInput& in, std::string* h) { AppendAuditSections(in.audit, h); },  // cli/report_audit.h
+       /*compressed=*/true},
   };
   return kSections;
 }
 
+// gzip + base64 of `text` in a <script type="text/plain"> block.
+Result<std::string> TextBlock(const std::string& id, std::string_view text) {
+  ASSIGN_OR_RETURN(std::string gz, Gzip(text));
+  return "<script type=\"text/plain\" id=\"" + id + "\" data-encoding=\"gzip+base64\">" + Base64(gz) + "</script>\n";
+}
+
 // A compressed data block (see cli/report_blob.h).
 Result<std::string> DataBlock(const std::string& id, const nlohmann::ordered_json& j) {
-  ASSIGN_OR_RETURN(std::string gz, Gzip(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
-  return "<script type=\"text/plain\" id=\"" + id + "\" data-encoding=\"gzip+base64\">" + Base64(gz) + "</script>\n";
+  return TextBlock(id, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -301,10 +322,21 @@ Result<std::string> RenderReportHtml(const ReportInput& in) {
   h += "<header><h1>" + HtmlEscape(in.title) + "</h1><div class=\"meta\">data " + HtmlEscape(in.data_dir) +
        " · generated " + HtmlEscape(in.generated_at) + " · " + std::to_string(in.batches.size()) +
        " batch(es)</div></header>\n<nav>";
-  for (const auto& [id, section] : Sections()) h += "<a href=\"#" + id + "\">" + id + "</a>";
+  for (const PageSection& s : Sections()) h += "<a href=\"#" + s.id + "\">" + s.id + "</a>";
   h += "</nav>\n<main>\n<ul id=\"js-errors\" hidden></ul>\n";
-  for (const auto& [id, section] : Sections()) section(in, &h);
-  h += "</main>\n";
+  std::string compressed_blocks;
+  for (const PageSection& s : Sections()) {
+    if (!s.compressed) {
+      s.render(in, &h);
+      continue;
+    }
+    std::string section_html;
+    s.render(in, &section_html);
+    ASSIGN_OR_RETURN(std::string block, TextBlock("section-" + s.id, section_html));
+    compressed_blocks += block;
+    h += "<div id=\"" + s.id + "\" data-section-block=\"section-" + s.id + "\"></div>\n";
+  }
+  h += "</main>\n" + compressed_blocks;
   ASSIGN_OR_RETURN(std::string summary, DataBlock("report-summary", model.summary));
   h += summary;
   for (size_t i = 0; i < model.detail_chunks.size(); ++i) {

@@ -50,7 +50,7 @@
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
   }
 
-  function decode(id) {
+  function decodeText(id) {
     var block = $(id);
     if (!block) return Promise.reject(new Error('data block ' + id + ' is missing'));
     if (typeof DecompressionStream === 'undefined') {
@@ -60,7 +60,31 @@
     var bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Response(stream).text().then(JSON.parse);
+    return new Response(stream).text();
+  }
+  function decode(id) { return decodeText(id).then(JSON.parse); }
+
+  // Sections sent compressed (placeholders div[data-section-block]) are put in
+  // place from their block; then their controls are bound.
+  function insertSections() {
+    var slots = Array.prototype.slice.call(document.querySelectorAll('[data-section-block]'));
+    return Promise.all(slots.map(function (slot) {
+      return decodeText(slot.getAttribute('data-section-block')).then(function (html) { slot.innerHTML = html; });
+    })).then(bindFindingFilters);
+  }
+  // The audit findings table (cli/report_audit.cc): filter by kind and text.
+  function bindFindingFilters() {
+    var kind = $('finding-kind'), q = $('finding-search');
+    if (!kind || !q) return;
+    function apply() {
+      var k = kind.value, t = q.value.trim();
+      document.querySelectorAll('#audit-findings tr.finding').forEach(function (tr) {
+        var show = (!k || tr.dataset.kind === k) && (!t || tr.textContent.indexOf(t) >= 0);
+        tr.classList.toggle('hidden', !show);
+      });
+    }
+    kind.addEventListener('change', apply);
+    q.addEventListener('input', apply);
   }
 
   // Traditional forms of characters common in place names, so a search typed
@@ -579,12 +603,12 @@
   }
   function fail(err) { window.__rfRecordError('report data: ' + (err && err.message ? err.message : err)); }
 
-  decode('report-summary').then(function (summary) {
+  Promise.all([insertSections(), decode('report-summary').then(function (summary) {
     prepare(summary);
     controls();
     buildTree();
     readHash();
     window.addEventListener('hashchange', function () { if (readHash()) render().catch(fail); });
     return render();
-  }).then(done, fail);
+  })]).then(done, fail);
 })();

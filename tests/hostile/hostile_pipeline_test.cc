@@ -59,7 +59,7 @@ TEST(HostilePipelineTest, RunReportsEveryRejectionAndProcessesTheRest) {
   const int rc = RunCommand((BinDir() / "reportflow").string() + " run " + root.string() + " --data " +
                                 data.string() + " --quiet --timeout 120 2>&1",
                             &out);
-  ASSERT_EQ(rc, 0) << out;
+  ASSERT_EQ(rc, 3) << "exit 3: some inputs rejected\n" << out;
   // "    - <source>: <reason>" per rejection.
   std::map<std::string, std::string> rejected;
   std::istringstream lines(out);

@@ -1,0 +1,162 @@
+#include "services/ingest/dispatcher.h"
+
+namespace reportflow::ingest {
+
+const char* StageName(Stage stage) { return stage == Stage::kSegment ? "segment" : "extract"; }
+
+bool Dispatcher::Submit(const std::string& doc_id, uint32_t attempts) {
+  auto [it, inserted] = docs_.try_emplace(doc_id);
+  if (!inserted) return false;
+  it->second.attempts = attempts;
+  Enqueue(doc_id, it->second, Stage::kSegment);
+  return true;
+}
+
+std::optional<uint32_t> Dispatcher::AttemptOf(const std::string& doc_id) const {
+  auto it = docs_.find(doc_id);
+  if (it == docs_.end()) return std::nullopt;
+  return it->second.attempts;
+}
+
+void Dispatcher::Enqueue(const std::string& doc_id, Doc& doc, Stage stage, bool front) {
+  doc.stage = stage;
+  doc.where = Where::kQueued;
+  doc.generation = ++next_generation_;
+  QueueEntry entry{doc_id, doc.generation};
+  if (front) {
+    queues_[Index(stage)].push_front(std::move(entry));
+  } else {
+    queues_[Index(stage)].push_back(std::move(entry));
+  }
+  ++queued_[Index(stage)];
+}
+
+void Dispatcher::OnReady(Stage stage, const std::string& worker, uint32_t credits, bool replace) {
+  CreditPool& pool = pools_[Index(stage)];
+  if (replace) {
+    pool.Set(worker, credits, clock_.MonotonicMillis());
+  } else {
+    pool.Add(worker, credits, clock_.MonotonicMillis());
+  }
+}
+
+void Dispatcher::ReturnCredit(Stage stage, const std::string& worker) {
+  pools_[Index(stage)].Add(worker, 1, clock_.MonotonicMillis());
+}
+
+void Dispatcher::ExpireSilentWorkers() {
+  const int64_t cutoff = clock_.MonotonicMillis() - limits_.worker_silence_ms;
+  for (auto& pool : pools_) pool.ExpireSilent(cutoff);
+}
+
+std::optional<Assignment> Dispatcher::Next(Stage stage, std::vector<Retry>* exhausted) {
+  auto& queue = queues_[Index(stage)];
+  CreditPool& pool = pools_[Index(stage)];
+  while (pool.total() > 0 && !queue.empty()) {
+    QueueEntry entry = std::move(queue.front());
+    queue.pop_front();
+    auto it = docs_.find(entry.doc_id);
+    if (it == docs_.end() || it->second.generation != entry.generation) continue;  // moved on since
+    Doc& doc = it->second;
+    --queued_[Index(stage)];
+    if (stage == Stage::kSegment && doc.attempts >= limits_.max_attempts) {
+      exhausted->push_back({entry.doc_id, doc.attempts, true});
+      quarantined_.insert(entry.doc_id);
+      docs_.erase(it);
+      continue;
+    }
+    Assignment a;
+    a.worker = *pool.Take();
+    a.stage = stage;
+    a.attempt = stage == Stage::kSegment ? doc.attempts + 1 : doc.attempts;
+    a.doc_id = std::move(entry.doc_id);
+    doc.where = Where::kAtWorker;
+    doc.generation = ++next_generation_;
+    return a;
+  }
+  return std::nullopt;
+}
+
+void Dispatcher::Dispatched(const Assignment& a, bool start_lease) {
+  auto it = docs_.find(a.doc_id);
+  if (it == docs_.end()) return;
+  Doc& doc = it->second;
+  if (a.stage != Stage::kSegment) return;  // the segment dispatch's lease covers the rest of the pass
+  doc.attempts = a.attempt;
+  doc.in_flight = true;
+  doc.dispatched_ms = clock_.MonotonicMillis();
+  doc.lease_deadline = 0;
+  if (start_lease) StartLease(a.doc_id, a.attempt);
+}
+
+void Dispatcher::StartLease(const std::string& doc_id, uint32_t attempt) {
+  auto it = docs_.find(doc_id);
+  if (it == docs_.end() || !it->second.in_flight || it->second.attempts != attempt) return;
+  it->second.lease_deadline = clock_.MonotonicMillis() + limits_.lease_ms;
+}
+
+void Dispatcher::Unsent(const Assignment& a) {
+  pools_[Index(a.stage)].Remove(a.worker);
+  auto it = docs_.find(a.doc_id);
+  if (it == docs_.end()) return;
+  Enqueue(a.doc_id, it->second, a.stage, /*front=*/true);
+}
+
+Verdict Dispatcher::OnSegmented(const std::string& doc_id, uint32_t attempt) {
+  if (quarantined_.contains(doc_id)) return Verdict::kQuarantined;
+  auto it = docs_.find(doc_id);
+  if (it == docs_.end()) return Verdict::kUnknown;
+  Doc& doc = it->second;
+  if (!doc.in_flight || doc.stage != Stage::kSegment || doc.where != Where::kAtWorker || doc.attempts != attempt) {
+    return Verdict::kLate;
+  }
+  Enqueue(doc_id, doc, Stage::kExtract);
+  return Verdict::kAccepted;
+}
+
+Verdict Dispatcher::OnAck(const std::string& doc_id, int64_t* dispatched_ms) {
+  if (quarantined_.contains(doc_id)) return Verdict::kQuarantined;
+  auto it = docs_.find(doc_id);
+  if (it == docs_.end()) return Verdict::kUnknown;
+  if (it->second.where == Where::kQueued) --queued_[Index(it->second.stage)];
+  if (dispatched_ms) *dispatched_ms = it->second.dispatched_ms;
+  docs_.erase(it);
+  return Verdict::kAccepted;
+}
+
+Retry Dispatcher::Requeue(const std::string& doc_id, Doc& doc, bool quarantine) {
+  Retry r{doc_id, doc.attempts, quarantine || doc.attempts >= limits_.max_attempts};
+  if (doc.where == Where::kQueued) --queued_[Index(doc.stage)];
+  if (r.quarantine) {
+    quarantined_.insert(doc_id);
+    docs_.erase(doc_id);
+    return r;
+  }
+  doc.in_flight = false;
+  doc.lease_deadline = 0;
+  Enqueue(doc_id, doc, Stage::kSegment);
+  return r;
+}
+
+Verdict Dispatcher::OnFailure(const std::string& doc_id, uint32_t attempt, bool permanent, Retry* retry) {
+  if (quarantined_.contains(doc_id)) return Verdict::kQuarantined;
+  auto it = docs_.find(doc_id);
+  if (it == docs_.end()) return Verdict::kUnknown;
+  if (!it->second.in_flight || it->second.attempts != attempt) return Verdict::kLate;
+  *retry = Requeue(doc_id, it->second, permanent);
+  return Verdict::kAccepted;
+}
+
+std::vector<Retry> Dispatcher::ExpireLeases() {
+  const int64_t now = clock_.MonotonicMillis();
+  std::vector<std::string> expired;
+  for (const auto& [doc_id, doc] : docs_) {
+    if (doc.in_flight && doc.lease_deadline != 0 && doc.lease_deadline <= now) expired.push_back(doc_id);
+  }
+  std::vector<Retry> out;
+  out.reserve(expired.size());
+  for (const auto& doc_id : expired) out.push_back(Requeue(doc_id, docs_.at(doc_id), /*quarantine=*/false));
+  return out;
+}
+
+}  // namespace reportflow::ingest

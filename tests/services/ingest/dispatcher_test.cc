@@ -1,0 +1,212 @@
+// The dispatcher's decisions with a manual clock: leases, re-dispatch,
+// quarantine and late results, with no sleeps and no sockets.
+#include "services/ingest/dispatcher.h"
+
+#include "tests/testing/test_util.h"
+
+namespace reportflow::ingest {
+namespace {
+
+constexpr int64_t kLease = 1000;
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest() : dispatcher_(clock_, Limits()) {}
+  static DispatchLimits Limits() {
+    DispatchLimits l;
+    l.max_attempts = 3;
+    l.lease_ms = kLease;
+    l.worker_silence_ms = 5000;
+    return l;
+  }
+  // Takes and sends the next assignment of `stage`.
+  Assignment Send(Stage stage) {
+    std::vector<Retry> exhausted;
+    auto a = dispatcher_.Next(stage, &exhausted);
+    EXPECT_TRUE(a.has_value());
+    EXPECT_TRUE(exhausted.empty());
+    if (!a) return {};
+    dispatcher_.Dispatched(*a);
+    return *a;
+  }
+  ManualClock clock_{1'000'000};
+  Dispatcher dispatcher_;
+};
+
+TEST_F(DispatcherTest, NothingGoesToAWorkerThatDidNotAsk) {
+  ASSERT_TRUE(dispatcher_.Submit("d1", 0));
+  EXPECT_FALSE(dispatcher_.Submit("d1", 0)) << "already queued";
+  std::vector<Retry> exhausted;
+  EXPECT_FALSE(dispatcher_.Next(Stage::kSegment, &exhausted).has_value());
+  dispatcher_.OnReady(Stage::kSegment, "s1", 1, true);
+  Assignment a = Send(Stage::kSegment);
+  EXPECT_EQ(a.doc_id, "d1");
+  EXPECT_EQ(a.worker, "s1");
+  EXPECT_EQ(a.attempt, 1u);
+  EXPECT_EQ(dispatcher_.in_flight(), 1u);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 0u);
+}
+
+TEST_F(DispatcherTest, ADocumentFlowsThroughBothStagesToItsAck) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 4, true);
+  dispatcher_.OnReady(Stage::kExtract, "e1", 4, true);
+  Assignment seg = Send(Stage::kSegment);
+  EXPECT_EQ(dispatcher_.OnSegmented("d1", seg.attempt), Verdict::kAccepted);
+  EXPECT_EQ(dispatcher_.queued(Stage::kExtract), 1u);
+  Assignment ext = Send(Stage::kExtract);
+  EXPECT_EQ(ext.worker, "e1");
+  EXPECT_EQ(ext.attempt, seg.attempt);
+  clock_.Advance(250);
+  int64_t dispatched = 0;
+  EXPECT_EQ(dispatcher_.OnAck("d1", &dispatched), Verdict::kAccepted);
+  EXPECT_EQ(clock_.MonotonicMillis() - dispatched, 250);
+  EXPECT_EQ(dispatcher_.outstanding(), 0u);
+  EXPECT_EQ(dispatcher_.OnAck("d1"), Verdict::kUnknown) << "a duplicate ack";
+}
+
+TEST_F(DispatcherTest, AnExpiredLeaseRedispatchesWithTheNextAttempt) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 4, true);
+  Assignment first = Send(Stage::kSegment);
+  clock_.Advance(kLease - 1);
+  EXPECT_TRUE(dispatcher_.ExpireLeases().empty()) << "the lease still runs";
+  clock_.Advance(1);
+  auto expired = dispatcher_.ExpireLeases();
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].doc_id, "d1");
+  EXPECT_FALSE(expired[0].quarantine);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 1u);
+  Assignment second = Send(Stage::kSegment);
+  EXPECT_EQ(second.attempt, first.attempt + 1);
+  // The first attempt's result arrives late: ignored; the second's counts.
+  EXPECT_EQ(dispatcher_.OnSegmented("d1", first.attempt), Verdict::kLate);
+  EXPECT_EQ(dispatcher_.queued(Stage::kExtract), 0u);
+  EXPECT_EQ(dispatcher_.OnSegmented("d1", second.attempt), Verdict::kAccepted);
+}
+
+TEST_F(DispatcherTest, ALateAckStillCompletesADocumentWaitingForItsRetry) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 1, true);
+  Send(Stage::kSegment);
+  clock_.Advance(kLease);
+  ASSERT_EQ(dispatcher_.ExpireLeases().size(), 1u);
+  // Aggregate committed the first attempt after all: the document is done
+  // and its queued retry is never sent.
+  EXPECT_EQ(dispatcher_.OnAck("d1"), Verdict::kAccepted);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 0u);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 1, true);
+  std::vector<Retry> exhausted;
+  EXPECT_FALSE(dispatcher_.Next(Stage::kSegment, &exhausted).has_value());
+}
+
+TEST_F(DispatcherTest, ExhaustedAttemptsQuarantineAndLateResultsNeverCount) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 8, true);
+  dispatcher_.OnReady(Stage::kExtract, "e1", 8, true);
+  Assignment last;
+  for (uint32_t attempt = 1; attempt <= 3; ++attempt) {
+    last = Send(Stage::kSegment);
+    EXPECT_EQ(last.attempt, attempt);
+    clock_.Advance(kLease);
+    auto expired = dispatcher_.ExpireLeases();
+    ASSERT_EQ(expired.size(), 1u);
+    EXPECT_EQ(expired[0].quarantine, attempt == 3) << "attempt " << attempt;
+  }
+  EXPECT_TRUE(dispatcher_.IsQuarantined("d1"));
+  EXPECT_EQ(dispatcher_.outstanding(), 0u);
+  EXPECT_EQ(dispatcher_.OnSegmented("d1", last.attempt), Verdict::kQuarantined);
+  EXPECT_EQ(dispatcher_.OnAck("d1"), Verdict::kQuarantined);
+  Retry r;
+  EXPECT_EQ(dispatcher_.OnFailure("d1", last.attempt, false, &r), Verdict::kQuarantined);
+}
+
+TEST_F(DispatcherTest, AttemptsUsedBeforeARestartCount) {
+  dispatcher_.Submit("d1", 3);  // the ledger says three attempts were made
+  dispatcher_.Submit("d2", 1);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 8, true);
+  std::vector<Retry> exhausted;
+  auto a = dispatcher_.Next(Stage::kSegment, &exhausted);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->doc_id, "d2");
+  EXPECT_EQ(a->attempt, 2u);
+  ASSERT_EQ(exhausted.size(), 1u);
+  EXPECT_EQ(exhausted[0].doc_id, "d1");
+  EXPECT_TRUE(exhausted[0].quarantine);
+  EXPECT_TRUE(dispatcher_.IsQuarantined("d1"));
+}
+
+TEST_F(DispatcherTest, FailuresRetryUntilPermanentOrExhausted) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.Submit("d2", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 8, true);
+  Assignment a1 = Send(Stage::kSegment);
+  Assignment a2 = Send(Stage::kSegment);
+  Retry r;
+  EXPECT_EQ(dispatcher_.OnFailure(a1.doc_id, a1.attempt, /*permanent=*/false, &r), Verdict::kAccepted);
+  EXPECT_FALSE(r.quarantine);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 1u);
+  EXPECT_EQ(dispatcher_.OnFailure(a1.doc_id, a1.attempt, false, &r), Verdict::kLate) << "already requeued";
+  EXPECT_EQ(dispatcher_.OnFailure(a2.doc_id, a2.attempt, /*permanent=*/true, &r), Verdict::kAccepted);
+  EXPECT_TRUE(r.quarantine) << "bad input is not retried";
+  EXPECT_TRUE(dispatcher_.IsQuarantined(a2.doc_id));
+}
+
+TEST_F(DispatcherTest, AnUnreachableWorkerLosesItsCreditsAndTheDocumentGoesToAnother) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "gone", 4, true);
+  dispatcher_.OnReady(Stage::kSegment, "s2", 1, true);
+  std::vector<Retry> exhausted;
+  auto a = dispatcher_.Next(Stage::kSegment, &exhausted);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->worker, "gone") << "the most free credits";
+  dispatcher_.Unsent(*a);
+  EXPECT_EQ(dispatcher_.workers(Stage::kSegment), 1u);
+  auto b = dispatcher_.Next(Stage::kSegment, &exhausted);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->worker, "s2");
+  EXPECT_EQ(b->doc_id, "d1");
+  EXPECT_EQ(b->attempt, 1u) << "an unsent attempt is not charged";
+}
+
+TEST_F(DispatcherTest, ALeaseCanStartWhenTheWorkerReceivesTheDocument) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 1, true);
+  std::vector<Retry> exhausted;
+  auto a = dispatcher_.Next(Stage::kSegment, &exhausted);
+  ASSERT_TRUE(a.has_value());
+  dispatcher_.Dispatched(*a, /*start_lease=*/false);
+  clock_.Advance(10 * kLease);  // waiting in the worker's queue
+  EXPECT_TRUE(dispatcher_.ExpireLeases().empty());
+  dispatcher_.StartLease("d1", a->attempt);
+  clock_.Advance(kLease);
+  EXPECT_EQ(dispatcher_.ExpireLeases().size(), 1u);
+}
+
+TEST_F(DispatcherTest, ASilentWorkerIsForgotten) {
+  dispatcher_.OnReady(Stage::kExtract, "e1", 4, true);
+  clock_.Advance(4999);
+  dispatcher_.ExpireSilentWorkers();
+  EXPECT_EQ(dispatcher_.workers(Stage::kExtract), 1u);
+  clock_.Advance(2);
+  dispatcher_.ExpireSilentWorkers();
+  EXPECT_EQ(dispatcher_.workers(Stage::kExtract), 0u);
+  EXPECT_EQ(dispatcher_.credits(Stage::kExtract), 0u);
+}
+
+TEST_F(DispatcherTest, ALeaseExpiringWhileWaitingForExtractRequeuesForSegment) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 1, true);
+  Assignment a = Send(Stage::kSegment);
+  ASSERT_EQ(dispatcher_.OnSegmented("d1", a.attempt), Verdict::kAccepted);
+  clock_.Advance(kLease);  // no extract worker came
+  ASSERT_EQ(dispatcher_.ExpireLeases().size(), 1u);
+  EXPECT_EQ(dispatcher_.queued(Stage::kExtract), 0u);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 1u);
+  dispatcher_.OnReady(Stage::kExtract, "e1", 1, true);
+  std::vector<Retry> exhausted;
+  EXPECT_FALSE(dispatcher_.Next(Stage::kExtract, &exhausted).has_value()) << "its old extract entry is stale";
+}
+
+}  // namespace
+}  // namespace reportflow::ingest

@@ -14,15 +14,16 @@
 #include "common/base/macros.h"
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
+#include "common/messaging/poll.h"
 #include "common/messaging/socket_factory.h"
 #include "common/metrics/service_endpoint.h"
+#include "common/service/service_shell.h"
 
 namespace reportflow::service {
 namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
 constexpr int kHeartbeatMillis = 1000;
-constexpr int64_t kDrainQuietMillis = 100;  // stopping: no new document for this long = nothing more is coming
 }  // namespace
 
 struct WorkerRunner::Impl {
@@ -30,16 +31,16 @@ struct WorkerRunner::Impl {
   WorkerOptions options;
   WorkHandler handler;
   std::shared_ptr<spdlog::logger> log;
-  std::unique_ptr<Waker> waker;
-  zmq::context_t context;
+  // The shell first: it outlives the sockets (see ServiceShell).
+  std::unique_ptr<ServiceShell> shell;
   zmq::socket_t work, output;
-  std::atomic<bool> stopping{false};
+  bool stopping = false;
+  int64_t last_activity = 0;
   // Sends may wait for backpressure until this moment: no limit while
   // running, the drain deadline once stopping.
   int64_t send_deadline_ms = std::numeric_limits<int64_t>::max();
   uint64_t processed = 0, failed = 0, malformed = 0;
-  // Operator endpoint (/metrics, /healthz, /readyz) and its metrics; names in docs/operators.md.
-  std::unique_ptr<metrics::ServiceEndpoint> endpoint;
+  // Operator metrics (the shell's endpoint); names in docs/operators.md.
   metrics::Counter* processed_total = nullptr;
   metrics::Counter* failed_total = nullptr;
   metrics::Counter* malformed_total = nullptr;
@@ -47,7 +48,7 @@ struct WorkerRunner::Impl {
   metrics::Histogram* processing_seconds = nullptr;
 
   void RegisterMetrics() {
-    auto& r = endpoint->registry();
+    auto& r = shell->registry();
     const std::string p = "reportflow_" + options.stage + "_";
     processed_total = &r.GetCounter(p + "documents_processed_total", "Documents this worker processed successfully.");
     failed_total = &r.GetCounter(p + "documents_failed_total",
@@ -73,19 +74,18 @@ struct WorkerRunner::Impl {
 
   // Sends, waiting (bounded by shutdown) while the peer applies backpressure.
   Status SendWhenWritable(zmq::socket_t& socket, Frames& frames) {
+    messaging::Poll poll;
+    const size_t wake = poll.AddFd(shell->loop().waker().fd(), messaging::Poll::kIn);
+    poll.Add(socket, messaging::Poll::kOut);
     while (Clock::Real().MonotonicMillis() < send_deadline_ms) {
       Status s = messaging::SendFrames(socket, frames, /*dont_wait=*/true);
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
-      endpoint->Beat();  // waiting on backpressure is progress, not a stall
-      zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {socket.handle(), 0, ZMQ_POLLOUT, 0}};
-      try {
-        zmq::poll(items, 2, std::chrono::milliseconds(kHeartbeatMillis));
-      } catch (const zmq::error_t& e) {
-        if (e.num() == ETERM) return Status::Cancelled("context terminated");
-      }
+      shell->endpoint().Beat();  // waiting on backpressure is progress, not a stall
+      RETURN_IF_ERROR(poll.Wait(kHeartbeatMillis));
       // Asked to stop while waiting: keep trying until the drain deadline, so
       // the result of a finished document is not thrown away.
-      if (items[0].revents & ZMQ_POLLIN) StartDraining();
+      if (poll.Ready(wake, messaging::Poll::kIn)) shell->loop().waker().Drain();
+      if (shell->loop().stopping()) StartDraining();
     }
     return Status::Cancelled("shutting down");
   }
@@ -219,31 +219,24 @@ struct WorkerRunner::Impl {
 
   Status Loop() {
     RETURN_IF_ERROR(SendReady(config.limits().worker_credits(), true));
-    endpoint->SetReady(true);
-    int64_t last_activity = Clock::Real().MonotonicMillis();
-    while (!stopping) {
-      endpoint->Beat();
-      zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0}, {work.handle(), 0, ZMQ_POLLIN, 0}};
-      try {
-        zmq::poll(items, 2, std::chrono::milliseconds(kHeartbeatMillis));
-      } catch (const zmq::error_t& e) {
-        if (e.num() == EINTR) continue;
-        if (e.num() == ETERM) break;
-        return Status::Internal(std::string("poll: ") + e.what());
-      }
-      if (items[0].revents & ZMQ_POLLIN) break;
-      if (items[1].revents & ZMQ_POLLIN) {
-        auto taken = HandleReady(std::max<uint32_t>(1, config.limits().worker_credits()));
-        if (!taken.ok() && taken.status().code() == StatusCode::kCancelled) break;
-        RETURN_IF_ERROR(taken.status());
-        last_activity = Clock::Real().MonotonicMillis();
-      } else if (Clock::Real().MonotonicMillis() - last_activity >= kHeartbeatMillis) {
-        // Idle: announce the whole free capacity again (a restarted ingest learns of us).
-        Status s = SendReady(config.limits().worker_credits(), true);
-        if (s.code() == StatusCode::kCancelled) break;
-        last_activity = Clock::Real().MonotonicMillis();
-      }
-    }
+    const uint32_t group_max = std::max<uint32_t>(1, config.limits().worker_credits());
+    EventLoop& loop = shell->loop();
+    loop.OnReadable(work, [this, group_max]() -> Status {
+      auto taken = HandleReady(group_max);
+      if (!taken.ok()) return taken.status();
+      if (*taken > 0) last_activity = Clock::Real().MonotonicMillis();
+      return Status::OK();
+    });
+    loop.Every(kHeartbeatMillis, [this]() -> Status {
+      // Idle: announce the whole free capacity again (a restarted ingest learns of us).
+      if (Clock::Real().MonotonicMillis() - last_activity < kHeartbeatMillis) return Status::OK();
+      last_activity = Clock::Real().MonotonicMillis();
+      return SendReady(config.limits().worker_credits(), true);
+    });
+    shell->endpoint().SetReady(true);
+    last_activity = Clock::Real().MonotonicMillis();
+    Status s = loop.Run();
+    if (!s.ok() && s.code() != StatusCode::kCancelled) return s;
     RETURN_IF_ERROR(Drain());
     log->info("worker {} stopping: {} processed, {} failed, {} malformed", options.worker_id, processed, failed, malformed);
     return Status::OK();
@@ -254,7 +247,6 @@ struct WorkerRunner::Impl {
   // need not wait for a lease to be processed again.
   void StartDraining() {
     stopping = true;
-    waker->Drain();
     if (send_deadline_ms == std::numeric_limits<int64_t>::max()) {
       send_deadline_ms = Clock::Real().MonotonicMillis() + config.limits().drain_timeout_ms();
     }
@@ -262,28 +254,13 @@ struct WorkerRunner::Impl {
 
   Status Drain() {
     StartDraining();
-    const int64_t start = Clock::Real().MonotonicMillis();
     (void)SendReady(0, true);
-    int64_t last = start;
-    size_t drained = 0;
-    while (true) {
-      const int64_t now = Clock::Real().MonotonicMillis();
-      if (now >= send_deadline_ms || now - last >= kDrainQuietMillis) break;
-      zmq::pollitem_t items[] = {{work.handle(), 0, ZMQ_POLLIN, 0}};
-      try {
-        zmq::poll(items, 1, std::chrono::milliseconds(std::min<int64_t>(kDrainQuietMillis, send_deadline_ms - now)));
-      } catch (const zmq::error_t& e) {
-        if (e.num() == EINTR) continue;
-        break;
-      }
-      if (!(items[0].revents & ZMQ_POLLIN)) continue;
-      auto taken = HandleReady(std::max<uint32_t>(1, config.limits().worker_credits()));
-      if (!taken.ok() && taken.status().code() == StatusCode::kCancelled) break;
-      RETURN_IF_ERROR(taken.status());
-      drained += *taken;
-      last = Clock::Real().MonotonicMillis();
+    const uint64_t before = processed + failed;
+    Status s = shell->loop().Drain(send_deadline_ms);
+    if (!s.ok() && s.code() != StatusCode::kCancelled) return s;
+    if (processed + failed > before) {
+      log->info("worker {} finished {} documents while stopping", options.worker_id, processed + failed - before);
     }
-    if (drained) log->info("worker {} finished {} documents while stopping", options.worker_id, drained);
     return Status::OK();
   }
 };
@@ -295,15 +272,14 @@ Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::Pip
   impl->options = std::move(options);
   impl->handler = std::move(handler);
   impl->log = logging::GetLogger(impl->options.stage);
-  ASSIGN_OR_RETURN(impl->waker, Waker::Create());
-  metrics::EndpointOptions http;
-  http.service = impl->options.stage;
-  http.instance = impl->options.worker_id;
-  http.listen = impl->options.stage == "segment" ? config.segment().http_listen() : config.extract().http_listen();
-  http.run_dir = (std::filesystem::path(config.data_dir()) / "run").string();
-  ASSIGN_OR_RETURN(impl->endpoint, metrics::ServiceEndpoint::Start(http));
+  ShellOptions shell;
+  shell.binds = false;
+  shell.service = impl->options.stage;
+  shell.instance = impl->options.worker_id;
+  shell.http_listen = impl->options.stage == "segment" ? config.segment().http_listen() : config.extract().http_listen();
+  ASSIGN_OR_RETURN(impl->shell, ServiceShell::Create(config, shell));
   impl->RegisterMetrics();
-  messaging::SocketFactory factory(&impl->context, config.limits(), config.security());
+  const messaging::SocketFactory& factory = impl->shell->sockets();
   ASSIGN_OR_RETURN(impl->work, factory.Connect(zmq::socket_type::dealer, impl->options.work_endpoint));
   if (!impl->options.output_endpoint.empty()) {
     ASSIGN_OR_RETURN(impl->output, factory.Connect(zmq::socket_type::push, impl->options.output_endpoint));
@@ -314,10 +290,6 @@ Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::Pip
 WorkerRunner::WorkerRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WorkerRunner::~WorkerRunner() = default;
 Status WorkerRunner::Run() { return impl_->Loop(); }
-void WorkerRunner::Stop() {
-  impl_->endpoint->SetStopping();
-  impl_->stopping = true;
-  impl_->waker->Wake();
-}
+void WorkerRunner::Stop() { impl_->shell->Shutdown(); }
 
 }  // namespace reportflow::service

@@ -15,8 +15,8 @@
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
-#include "common/messaging/zap_handler.h"
 #include "common/metrics/service_endpoint.h"
+#include "common/service/service_shell.h"
 #include "common/storage/store.h"
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
@@ -27,35 +27,29 @@ namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
 namespace apb = ::reportflow::aggregate::v1;
-constexpr int kPollMillis = 500;
 constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
 constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
 constexpr uint32_t kStreamLingerMillis = 5000;  // at shutdown, for subscribers to drain the stream
-constexpr int64_t kDrainQuietMillis = 100;      // stopping: no input for this long = nothing more is coming
 constexpr size_t kMaxGroup = 512;                // documents applied and committed as one group at most
 }  // namespace
 
 struct AggregateService::Impl {
   config::v1::PipelineConfig config;
   std::shared_ptr<spdlog::logger> log;
-  std::unique_ptr<service::Waker> waker;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<Aggregator> aggregator;
+  // The shell first: it outlives the sockets and the audit's metrics (see ServiceShell).
+  std::unique_ptr<service::ServiceShell> shell;
   std::unique_ptr<AuditStage> audit;  // near-duplicates, findings on the stream, units missing
-  zmq::context_t context;
-  std::unique_ptr<messaging::ZapHandler> zap;  // security.mode curve: authenticates the CURVE server sockets
   zmq::socket_t input, acks;
   zmq::socket_t publish;   // XPUB: [topic][StreamEvent]; its input tells whether anyone subscribes
   // Live subscriptions (XPUB passes each topic's first subscription and
   // last unsubscription up): while 0, stream events are not built at all.
   int64_t subscriptions = 0;
   zmq::socket_t snapshot;  // ROUTER: snapshot requests (Clone pattern)
-  int64_t last_heartbeat_ms = 0;
-  std::atomic<bool> stopping{false};
   uint64_t applied = 0, malformed = 0;
   std::deque<ppb::Envelope> pending_acks;  // acks not yet accepted by the acks socket (ingest away)
-  // Operator endpoint (/metrics, /healthz, /readyz); metric names in docs/operators.md.
-  std::unique_ptr<metrics::ServiceEndpoint> endpoint;
+  // Operator metrics (the shell's endpoint); metric names in docs/operators.md.
   metrics::Counter* applied_total = nullptr;
   metrics::Counter* apply_failures_total = nullptr;
   metrics::Counter* malformed_total = nullptr;
@@ -65,18 +59,8 @@ struct AggregateService::Impl {
   metrics::Counter* snapshot_failures_total = nullptr;
   metrics::Histogram* apply_seconds = nullptr;
 
-  // Teardown: the sockets, then their ZAP handler (it counts denials in the
-  // registry `endpoint` owns), then (as members) the endpoint and the context.
-  ~Impl() {
-    input.close();
-    acks.close();
-    publish.close();
-    snapshot.close();
-    if (zap) zap->Stop();
-  }
-
   void RegisterMetrics() {
-    auto& r = endpoint->registry();
+    auto& r = shell->registry();
     applied_total = &r.GetCounter("reportflow_aggregate_documents_applied_total",
                                   "Document extractions applied to the rollups (and acknowledged to ingest).");
     apply_failures_total = &r.GetCounter("reportflow_aggregate_apply_failures_total",
@@ -253,7 +237,6 @@ struct AggregateService::Impl {
     hb.set_sequence(*seq);
     hb.mutable_heartbeat()->set_closing(closing);
     Publish(hb);
-    last_heartbeat_ms = Clock::Real().MonotonicMillis();
   }
 
   // [identity][rf1.snapshot_request][SnapshotRequest] -> chunks of the full
@@ -300,66 +283,32 @@ struct AggregateService::Impl {
     return Status::OK();
   }
 
-  // Stopping: apply (and acknowledge) the extractions that are still
-  // arriving from draining workers, until none comes for a moment or
-  // limits.drain_timeout_ms passes.
-  Status Drain() {
-    const int64_t start = Clock::Real().MonotonicMillis();
-    const int64_t deadline = start + config.limits().drain_timeout_ms();
-    int64_t last = start;
-    uint64_t drained = 0;
-    while (true) {
-      const int64_t now = Clock::Real().MonotonicMillis();
-      if (now >= deadline || now - last >= kDrainQuietMillis) break;
-      zmq::pollitem_t items[] = {{input.handle(), 0, ZMQ_POLLIN, 0}, {acks.handle(), 0, ZMQ_POLLOUT, 0}};
-      try {
-        zmq::poll(items, pending_acks.empty() ? 1 : 2,
-                  std::chrono::milliseconds(std::min<int64_t>(kDrainQuietMillis, deadline - now)));
-      } catch (const zmq::error_t& e) {
-        if (e.num() == EINTR) continue;
-        break;
-      }
-      if (!pending_acks.empty() && (items[1].revents & ZMQ_POLLOUT)) FlushAcks();
-      if (!(items[0].revents & ZMQ_POLLIN)) continue;
-      ASSIGN_OR_RETURN(size_t n, ApplyReadyGroup());
-      drained += n;
-      last = Clock::Real().MonotonicMillis();
+  Status OnSnapshotRequests() {
+    ReadSubscriptions();
+    for (int i = 0; i < 16; ++i) {
+      ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(snapshot));
+      if (frames.empty()) break;
+      RETURN_IF_ERROR(OnSnapshotRequest(frames));
     }
-    if (drained) log->info("applied {} documents while stopping", drained);
     return Status::OK();
   }
 
   Status Loop() {
-    endpoint->SetReady(true);
-    while (!stopping) {
-      endpoint->Beat();
-      if (Clock::Real().MonotonicMillis() - last_heartbeat_ms >= kHeartbeatMillis) Heartbeat();
-      zmq::pollitem_t items[] = {{nullptr, waker->fd(), ZMQ_POLLIN, 0},
-                                 {input.handle(), 0, ZMQ_POLLIN, 0},
-                                 {snapshot.handle(), 0, ZMQ_POLLIN, 0},
-                                 {publish.handle(), 0, ZMQ_POLLIN, 0},
-                                 {acks.handle(), 0, ZMQ_POLLOUT, 0}};
-      try {
-        zmq::poll(items, pending_acks.empty() ? 4 : 5, std::chrono::milliseconds(kPollMillis));
-      } catch (const zmq::error_t& e) {
-        if (e.num() == EINTR) continue;
-        if (e.num() == ETERM) break;
-        return Status::Internal(std::string("poll: ") + e.what());
-      }
-      if (items[0].revents & ZMQ_POLLIN) break;
-      if (items[3].revents & ZMQ_POLLIN) ReadSubscriptions();
-      if (items[4].revents & ZMQ_POLLOUT) FlushAcks();
-      if (items[1].revents & ZMQ_POLLIN) RETURN_IF_ERROR(ApplyReadyGroup().status());
-      if (items[2].revents & ZMQ_POLLIN) {
-        ReadSubscriptions();
-        for (int i = 0; i < 16; ++i) {
-          ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(snapshot));
-          if (frames.empty()) break;
-          RETURN_IF_ERROR(OnSnapshotRequest(frames));
-        }
-      }
-    }
-    RETURN_IF_ERROR(Drain());
+    service::EventLoop& loop = shell->loop();
+    loop.OnReadable(input, [this] { return ApplyReadyGroup().status(); });
+    loop.OnReadable(publish, [this] { ReadSubscriptions(); return Status::OK(); }, /*drain=*/false);
+    loop.OnReadable(snapshot, [this] { return OnSnapshotRequests(); }, /*drain=*/false);
+    loop.OnWritable(acks, [this] { return !pending_acks.empty(); }, [this] { FlushAcks(); return Status::OK(); });
+    loop.Every(kHeartbeatMillis, [this] { Heartbeat(); return Status::OK(); });
+    shell->endpoint().SetReady(true);
+    Heartbeat();
+    RETURN_IF_ERROR(loop.Run());
+    // Stopping: apply (and acknowledge) the extractions that are still
+    // arriving from draining workers, until none comes for a moment or
+    // limits.drain_timeout_ms passes.
+    const uint64_t before = applied;
+    RETURN_IF_ERROR(loop.Drain(Clock::Real().MonotonicMillis() + config.limits().drain_timeout_ms()));
+    if (applied > before) log->info("applied {} documents while stopping", applied - before);
     FlushAcks();
     if (!pending_acks.empty()) {
       log->warn("{} acks could not be delivered to ingest; it re-dispatches those documents (idempotent here)",
@@ -375,26 +324,16 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->log = logging::GetLogger("aggregate");
-  ASSIGN_OR_RETURN(impl->waker, service::Waker::Create());
-  metrics::EndpointOptions http;
-  http.service = "aggregate";
-  http.instance = "aggregate";
-  http.listen = config.aggregate().http_listen();
-  http.run_dir = (std::filesystem::path(config.data_dir()) / "run").string();
-  ASSIGN_OR_RETURN(impl->endpoint, metrics::ServiceEndpoint::Start(http));
+  ASSIGN_OR_RETURN(impl->shell,
+                   service::ServiceShell::Create(config, {"aggregate", "aggregate", config.aggregate().http_listen()}));
   impl->RegisterMetrics();
   ASSIGN_OR_RETURN(impl->store, storage::OpenRocksDbStore(config.aggregate().store_path(), Aggregator::ColumnFamilies()));
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
   ASSIGN_OR_RETURN(impl->audit, AuditStage::Create(config, impl->store.get(), impl->aggregator.get(),
-                                                   &impl->endpoint->registry()));
+                                                   &impl->shell->registry()));
   ASSIGN_OR_RETURN(size_t rederived, impl->aggregator->RebuildRollupsIfStale());
   if (rederived > 0) impl->log->info("rollups derived again from {} contributions (earlier rules or key layout)", rederived);
-  metrics::Counter* auth_denied = &impl->endpoint->registry().GetCounter(
-      "reportflow_auth_denied_total", "Connections refused by CURVE authentication (key not in the allow-list).");
-  if (config.security().mode() == "curve") {
-    ASSIGN_OR_RETURN(impl->zap, messaging::ZapHandler::Start(&impl->context, [auth_denied] { auth_denied->Inc(); }));
-  }
-  messaging::SocketFactory factory(&impl->context, config.limits(), config.security(), impl->zap.get());
+  const messaging::SocketFactory& factory = impl->shell->sockets();
   ASSIGN_OR_RETURN(impl->input, factory.Bind(zmq::socket_type::pull, config.endpoints().aggregate_input()));
   ASSIGN_OR_RETURN(impl->acks, factory.Connect(zmq::socket_type::push, config.endpoints().ingest_acks()));
   // The stream has its own queue bound: bursts of events (hundreds per document) must not
@@ -404,7 +343,7 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   // A stopping service gives subscribers time to receive what it published
   // (the last burst and the closing heartbeat) before the socket is dropped.
   stream_limits.set_linger_ms(std::max<uint32_t>(config.limits().linger_ms(), kStreamLingerMillis));
-  messaging::SocketFactory stream_factory(&impl->context, stream_limits, config.security(), impl->zap.get());
+  messaging::SocketFactory stream_factory = impl->shell->SocketsWith(stream_limits);
   ASSIGN_OR_RETURN(impl->publish, stream_factory.Bind(zmq::socket_type::xpub, config.endpoints().aggregate_publish()));
   ASSIGN_OR_RETURN(impl->snapshot, factory.Bind(zmq::socket_type::router, config.endpoints().aggregate_snapshot()));
   return std::unique_ptr<AggregateService>(new AggregateService(std::move(impl)));
@@ -413,10 +352,6 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
 AggregateService::AggregateService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AggregateService::~AggregateService() = default;
 Status AggregateService::Run() { return impl_->Loop(); }
-void AggregateService::Shutdown() {
-  impl_->endpoint->SetStopping();
-  impl_->stopping = true;
-  impl_->waker->Wake();
-}
+void AggregateService::Shutdown() { impl_->shell->Shutdown(); }
 
 }  // namespace reportflow::aggregate

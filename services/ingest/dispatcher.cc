@@ -81,7 +81,10 @@ void Dispatcher::Dispatched(const Assignment& a, bool start_lease) {
   auto it = docs_.find(a.doc_id);
   if (it == docs_.end()) return;
   Doc& doc = it->second;
-  if (a.stage != Stage::kSegment) return;  // the segment dispatch's lease covers the rest of the pass
+  if (a.stage == Stage::kExtract) {
+    if (start_lease) StartLease(a.doc_id, a.attempt);
+    return;
+  }
   doc.attempts = a.attempt;
   doc.in_flight = true;
   doc.dispatched_ms = clock_.MonotonicMillis();
@@ -110,6 +113,9 @@ Verdict Dispatcher::OnSegmented(const std::string& doc_id, uint32_t attempt) {
   if (!doc.in_flight || doc.stage != Stage::kSegment || doc.where != Where::kAtWorker || doc.attempts != attempt) {
     return Verdict::kLate;
   }
+  // Waiting in ingest's queue for an extract worker is not the worker's
+  // time: the lease stops, and starts again when an extract worker gets it.
+  doc.lease_deadline = 0;
   Enqueue(doc_id, doc, Stage::kExtract);
   return Verdict::kAccepted;
 }

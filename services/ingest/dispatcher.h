@@ -7,7 +7,10 @@
 // that passes through ingest waits in the extract queue); workers announce
 // credits (readiness) and each dispatch takes one credit from the worker with
 // the most free (CreditPool). From its dispatch to segment until its
-// acknowledgement a document is in flight under a lease for its attempt.
+// acknowledgement a document is in flight for its attempt, under a lease
+// while a worker holds it: from each dispatch (to segment, then to extract)
+// until the next step. Time spent waiting in ingest's extract queue (no
+// extract worker free, or one restarting) is not charged to the lease.
 //
 // What comes back is judged against the current attempt:
 //  - a segment result or a failure of another attempt, or of a document no

@@ -122,10 +122,9 @@ struct IngestService::Impl {
 
   google::protobuf::Timestamp Now() const { return TimeUtil::MillisecondsToTimestamp(clock.NowMillis()); }
 
-  // The trace id of a document's current attempt ("-" when not dispatched), for log lines.
-  std::string TraceOf(const std::string& doc_id) const {
-    auto attempt = dispatcher->AttemptOf(doc_id);
-    return attempt && *attempt > 0 ? text::TraceIdFor(doc_id + "/" + std::to_string(*attempt)) : "-";
+  // The trace id of a document's attempt ("-" before its first dispatch), for log lines.
+  static std::string TraceFor(const std::string& doc_id, uint32_t attempt) {
+    return attempt > 0 ? text::TraceIdFor(doc_id + "/" + std::to_string(attempt)) : "-";
   }
 
   // Errors of the store are counted and logged, never taken for "not there".
@@ -142,16 +141,16 @@ struct IngestService::Impl {
     }
   }
 
-  void Quarantine(const std::string& doc_id, const std::string& stage, const std::string& error) {
+  void Quarantine(const std::string& doc_id, std::string stage, const std::string& error, uint32_t attempt) {
+    if (stage.empty()) stage = "pipeline";
     pb::LedgerEntry entry;
     Status rs = ledger->Read(doc_id, &entry);
     if (!rs.ok()) {
       StoreError("doc=" + doc_id + " ledger read before quarantine", rs);
       entry.set_doc_id(doc_id);
     }
-    const std::string trace = TraceOf(doc_id);
-    StoreError("doc=" + doc_id + " trace=" + trace + " cannot quarantine",
-               ledger->Quarantine(entry, stage.empty() ? "pipeline" : stage, error));
+    const std::string trace = TraceFor(doc_id, attempt);
+    StoreError("doc=" + doc_id + " trace=" + trace + " cannot quarantine", ledger->Quarantine(entry, stage, error));
     log->warn("doc={} trace={} quarantined after {} attempts at stage {}: {}", doc_id, trace, entry.attempts(), stage,
               error);
     m.quarantined->Inc();
@@ -173,7 +172,7 @@ struct IngestService::Impl {
           why = "not acknowledged within the lease, attempts exhausted";
         }
       }
-      Quarantine(r.doc_id, where, why);
+      Quarantine(r.doc_id, where, why, r.attempts);
       return;
     }
     reason->Inc();
@@ -278,7 +277,7 @@ struct IngestService::Impl {
         Retry r;
         dispatcher->OnFailure(a->doc_id, a->attempt, /*permanent=*/true, &r);
         dispatcher->ReturnCredit(Stage::kSegment, a->worker);
-        Quarantine(a->doc_id, "ingest", "cannot load stored document: " + s.ToString());
+        Quarantine(a->doc_id, "ingest", "cannot load stored document: " + s.ToString(), a->attempt);
         continue;
       }
       ppb::Envelope env;
@@ -335,7 +334,7 @@ struct IngestService::Impl {
 
   void CheckLeases() {
     for (const Retry& r : dispatcher->ExpireLeases()) {
-      log->warn("doc={} trace={} not acknowledged within {} ms; {}", r.doc_id, TraceOf(r.doc_id),
+      log->warn("doc={} trace={} not acknowledged within {} ms; {}", r.doc_id, TraceFor(r.doc_id, r.attempts),
                 config.limits().lease_ms(), r.quarantine ? "attempts exhausted" : "re-dispatching");
       Apply(r, "", "", m.retry_lease);
     }

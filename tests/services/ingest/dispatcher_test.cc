@@ -194,13 +194,31 @@ TEST_F(DispatcherTest, ASilentWorkerIsForgotten) {
   EXPECT_EQ(dispatcher_.credits(Stage::kExtract), 0u);
 }
 
-TEST_F(DispatcherTest, ALeaseExpiringWhileWaitingForExtractRequeuesForSegment) {
+TEST_F(DispatcherTest, WaitingForAnExtractWorkerIsNotChargedToTheLease) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 1, true);
+  Assignment a = Send(Stage::kSegment);
+  clock_.Advance(kLease - 1);
+  ASSERT_EQ(dispatcher_.OnSegmented("d1", a.attempt), Verdict::kAccepted);
+  clock_.Advance(10 * kLease);  // no extract worker for a long while (one restarting)
+  EXPECT_TRUE(dispatcher_.ExpireLeases().empty());
+  dispatcher_.OnReady(Stage::kExtract, "e1", 1, true);
+  Assignment e = Send(Stage::kExtract);
+  EXPECT_EQ(e.attempt, a.attempt);
+  clock_.Advance(kLease - 1);
+  EXPECT_TRUE(dispatcher_.ExpireLeases().empty()) << "a whole lease from the extract dispatch";
+  clock_.Advance(1);
+  ASSERT_EQ(dispatcher_.ExpireLeases().size(), 1u);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 1u);
+}
+
+TEST_F(DispatcherTest, AFailureWhileWaitingForExtractRequeuesForSegment) {
   dispatcher_.Submit("d1", 0);
   dispatcher_.OnReady(Stage::kSegment, "s1", 1, true);
   Assignment a = Send(Stage::kSegment);
   ASSERT_EQ(dispatcher_.OnSegmented("d1", a.attempt), Verdict::kAccepted);
-  clock_.Advance(kLease);  // no extract worker came
-  ASSERT_EQ(dispatcher_.ExpireLeases().size(), 1u);
+  Retry r;
+  ASSERT_EQ(dispatcher_.OnFailure("d1", a.attempt, false, &r), Verdict::kAccepted);
   EXPECT_EQ(dispatcher_.queued(Stage::kExtract), 0u);
   EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 1u);
   dispatcher_.OnReady(Stage::kExtract, "e1", 1, true);

@@ -23,25 +23,43 @@ void AppendMessage(std::string_view header, const google::protobuf::MessageLite&
   frames->push_back(std::move(body));
 }
 
-Status ParseMessage(const Frames& frames, size_t first, std::string_view expected_header,
-                    google::protobuf::MessageLite* msg, std::string* header_out) {
-  if (frames.size() != first + 2) {
-    return Status::Corruption("expected 2 frames after routing, got " + std::to_string(frames.size() - std::min(first, frames.size())));
-  }
-  const std::string_view header(static_cast<const char*>(frames[first].data()), frames[first].size());
+namespace {
+
+// Parses one [header][body] pair.
+Status ParsePair(const zmq::message_t& header_frame, const zmq::message_t& body, std::string_view expected_header,
+                 google::protobuf::MessageLite* msg, std::string* header_out) {
+  const std::string_view header(static_cast<const char*>(header_frame.data()), header_frame.size());
   if (header.substr(0, kHeaderPrefix.size()) != kHeaderPrefix && expected_header.empty()) {
     return Status::Corruption("unknown frame header");
   }
   if (!expected_header.empty() && header != expected_header) {
     return Status::Corruption("unexpected frame header '" + std::string(header.substr(0, 64)) + "'");
   }
-  const auto& body = frames[first + 1];
   if (body.size() > static_cast<size_t>(INT32_MAX) ||
       !msg->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Status::Corruption("unparsable " + msg->GetTypeName() + " body (" + std::to_string(body.size()) + " bytes)");
   }
   if (header_out) *header_out = std::string(header);
   return Status::OK();
+}
+
+Status CheckEnvelope(const std::string& header, const pipeline_pb::Envelope& envelope) {
+  if (envelope.payload_case() == pipeline_pb::Envelope::PAYLOAD_NOT_SET) {
+    return Status::Corruption("envelope without payload");
+  }
+  if (header != EnvelopeHeader(envelope)) return Status::Corruption("header does not match payload: " + header);
+  if (envelope.doc_id().size() > 128) return Status::Corruption("doc_id too long");
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ParseMessage(const Frames& frames, size_t first, std::string_view expected_header,
+                    google::protobuf::MessageLite* msg, std::string* header_out) {
+  if (frames.size() != first + 2) {
+    return Status::Corruption("expected 2 frames after routing, got " + std::to_string(frames.size() - std::min(first, frames.size())));
+  }
+  return ParsePair(frames[first], frames[first + 1], expected_header, msg, header_out);
 }
 
 Status ParseTopicMessage(const Frames& frames, google::protobuf::MessageLite* msg, std::string* topic_out) {
@@ -52,13 +70,38 @@ Status ParseTopicMessage(const Frames& frames, google::protobuf::MessageLite* ms
 
 Status ParseEnvelope(const Frames& frames, size_t first, pipeline_pb::Envelope* envelope) {
   std::string header;
-  Status s = ParseMessage(frames, first, "", envelope, &header);
-  if (!s.ok()) return s;
-  if (envelope->payload_case() == pipeline_pb::Envelope::PAYLOAD_NOT_SET) {
-    return Status::Corruption("envelope without payload");
+  RETURN_IF_ERROR(ParseMessage(frames, first, "", envelope, &header));
+  return CheckEnvelope(header, *envelope);
+}
+
+Result<size_t> CountEnvelopes(const Frames& frames, size_t first) {
+  if (frames.size() < first + 2 || (frames.size() - first) % 2 != 0) {
+    return Status::Corruption("expected [header][body] pairs after routing, got " +
+                              std::to_string(frames.size() - std::min(first, frames.size())) + " frames");
   }
-  if (header != EnvelopeHeader(*envelope)) return Status::Corruption("header does not match payload: " + header);
-  if (envelope->doc_id().size() > 128) return Status::Corruption("doc_id too long");
+  return (frames.size() - first) / 2;
+}
+
+std::string_view EnvelopeHeaderAt(const Frames& frames, size_t first, size_t index) {
+  const size_t i = first + 2 * index;
+  if (i >= frames.size()) return {};
+  return frames[i].to_string_view();
+}
+
+Status ParseEnvelopeAt(const Frames& frames, size_t first, size_t index, pipeline_pb::Envelope* envelope) {
+  const size_t i = first + 2 * index;
+  if (i + 1 >= frames.size()) return Status::Corruption("no envelope " + std::to_string(index));
+  std::string header;
+  RETURN_IF_ERROR(ParsePair(frames[i], frames[i + 1], "", envelope, &header));
+  return CheckEnvelope(header, *envelope);
+}
+
+Status ParseEnvelopeHeadAt(const Frames& frames, size_t first, size_t index, pipeline_pb::EnvelopeHead* head) {
+  const size_t i = first + 2 * index;
+  if (i + 1 >= frames.size()) return Status::Corruption("no envelope " + std::to_string(index));
+  RETURN_IF_ERROR(ParsePair(frames[i], frames[i + 1], "", head, nullptr));
+  head->DiscardUnknownFields();  // the payload, kept by the parser as unknown bytes
+  if (head->doc_id().size() > 128) return Status::Corruption("doc_id too long");
   return Status::OK();
 }
 

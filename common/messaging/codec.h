@@ -31,15 +31,27 @@ inline constexpr std::string_view kControlHeader = "rf1.control";
 // "rf1.<oneof case name>", e.g. "rf1.raw_document".
 std::string EnvelopeHeader(const pipeline_pb::Envelope& envelope);
 
-// Appends [header][body] for `envelope`.
+// Appends [header][body] for `envelope`. One message may carry several
+// envelopes, [routing frames...] ([header][body])+: a worker's group of
+// results, a group of dispatches to one worker, aggregate's acknowledgements
+// of a group. Append once per envelope.
 void AppendEnvelope(const pipeline_pb::Envelope& envelope, Frames* frames);
 // Parses frames[first..] which must be exactly [header][body].
 Status ParseEnvelope(const Frames& frames, size_t first, pipeline_pb::Envelope* envelope);
+// How many envelopes frames[first..] carry (at least one; Corruption if the
+// frames are not [header][body] pairs).
+Result<size_t> CountEnvelopes(const Frames& frames, size_t first);
+// Parses envelope `index` of frames[first..] (see CountEnvelopes).
+Status ParseEnvelopeAt(const Frames& frames, size_t first, size_t index, pipeline_pb::Envelope* envelope);
+// The header ("rf1.<payload kind>") of envelope `index` of frames[first..].
+std::string_view EnvelopeHeaderAt(const Frames& frames, size_t first, size_t index);
 
 // Parses only the routing fields of frames[first..] = [header][body] (an
 // Envelope read as EnvelopeHead: the payload is skipped, not parsed);
 // `header_out` receives the header ("rf1.<payload kind>").
 Status ParseEnvelopeHead(const Frames& frames, size_t first, pipeline_pb::EnvelopeHead* head, std::string* header_out);
+// The same for envelope `index` of frames[first..] (see CountEnvelopes).
+Status ParseEnvelopeHeadAt(const Frames& frames, size_t first, size_t index, pipeline_pb::EnvelopeHead* head);
 
 // Generic [header][body] for other messages (control, stream events).
 void AppendMessage(std::string_view header, const google::protobuf::MessageLite& msg, Frames* frames);

@@ -59,7 +59,7 @@ struct WorkerRunner::Impl {
                                          metrics::LatencyBuckets());
   }
 
-  Status SendReady(uint32_t credits, bool replace) {
+  void AppendReady(uint32_t credits, bool replace, Frames* frames) {
     ppb::Envelope env;
     env.set_producer(options.worker_id);
     auto* ready = env.mutable_ready();
@@ -67,8 +67,12 @@ struct WorkerRunner::Impl {
     ready->set_worker_id(options.worker_id);
     ready->set_credits(credits);
     ready->set_replace(replace);
+    messaging::AppendEnvelope(env, frames);
+  }
+
+  Status SendReady(uint32_t credits, bool replace) {
     Frames frames;
-    messaging::AppendEnvelope(env, &frames);
+    AppendReady(credits, replace, &frames);
     return SendWhenWritable(work, frames);
   }
 
@@ -123,34 +127,47 @@ struct WorkerRunner::Impl {
     bool failed = false;
   };
 
-  // Processes one work message into `group` (nothing sent yet).
-  void Process(Frames& frames, std::vector<Pending>* group, storage::WriteBatch* writes, size_t* malformed_now) {
-    ppb::Envelope in;
-    Status s = messaging::ParseEnvelope(frames, 0, &in);
-    if (!s.ok()) {
-      ++malformed;
-      ++*malformed_now;
-      malformed_total->Inc();
-      log->warn("dropped malformed work message: {}", s.ToString());
-      return;
+  // Processes one work message (one or more documents) into `group`
+  // (nothing sent yet). Returns how many documents (credits) it held.
+  size_t Process(Frames& frames, std::vector<Pending>* group, storage::WriteBatch* writes, size_t* malformed_now) {
+    auto count = messaging::CountEnvelopes(frames, 0);
+    if (!count.ok()) {
+      CountMalformed(count.status(), malformed_now);
+      return 1;
     }
-    if (in.payload_case() == ppb::Envelope::kReady || in.payload_case() == ppb::Envelope::kAck) return;
-    Pending p;
-    ppb::Envelope& out = p.out;
-    out.set_doc_id(in.doc_id());
-    out.set_batch_id(in.batch_id());
-    out.set_attempt(in.attempt());
-    out.set_trace_id(in.trace_id());
-    out.set_producer(options.worker_id);
-    const int64_t start = Clock::Real().MonotonicMillis();
-    in_progress->Set(1);
-    Status hs = InjectedFault(in);
-    if (hs.ok()) hs = handler(in, &out, writes);
-    in_progress->Set(0);
-    processing_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0);
-    *out.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
-    if (!hs.ok()) MarkFailed(&p, hs);
-    group->push_back(std::move(p));
+    for (size_t i = 0; i < *count; ++i) {
+      ppb::Envelope in;
+      Status s = messaging::ParseEnvelopeAt(frames, 0, i, &in);
+      if (!s.ok()) {
+        CountMalformed(s, malformed_now);
+        continue;
+      }
+      if (in.payload_case() == ppb::Envelope::kReady || in.payload_case() == ppb::Envelope::kAck) continue;
+      Pending p;
+      ppb::Envelope& out = p.out;
+      out.set_doc_id(in.doc_id());
+      out.set_batch_id(in.batch_id());
+      out.set_attempt(in.attempt());
+      out.set_trace_id(in.trace_id());
+      out.set_producer(options.worker_id);
+      const int64_t start = Clock::Real().MonotonicMillis();
+      in_progress->Set(1);
+      Status hs = InjectedFault(in);
+      if (hs.ok()) hs = handler(in, &out, writes);
+      in_progress->Set(0);
+      processing_seconds->Observe(static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0);
+      *out.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
+      if (!hs.ok()) MarkFailed(&p, hs);
+      group->push_back(std::move(p));
+    }
+    return *count;
+  }
+
+  void CountMalformed(const Status& s, size_t* malformed_now) {
+    ++malformed;
+    ++*malformed_now;
+    malformed_total->Inc();
+    log->warn("dropped malformed work message: {}", s.ToString());
   }
 
   void MarkFailed(Pending* p, const Status& hs) {
@@ -176,31 +193,34 @@ struct WorkerRunner::Impl {
         }
       }
     }
+    // One message of results to the output (extract -> aggregate), then one
+    // message back to ingest: results without an output (segment) and
+    // failures, each returning its credit, and the other returned credits
+    // piggybacked as one WorkerReady.
     uint32_t credits_back = static_cast<uint32_t>(malformed_now);
+    Frames replies, results;
     for (auto& p : group) {
-      Frames frames;
-      messaging::AppendEnvelope(p.out, &frames);
       if (p.failed || options.output_endpoint.empty()) {
-        RETURN_IF_ERROR(SendWhenWritable(work, frames));  // returns the credit
+        messaging::AppendEnvelope(p.out, &replies);
         continue;
       }
-      ++processed;
-      processed_total->Inc();
-      RETURN_IF_ERROR(SendWhenWritable(output, frames));
+      messaging::AppendEnvelope(p.out, &results);
       ++credits_back;
     }
+    if (!results.empty()) RETURN_IF_ERROR(SendWhenWritable(output, results));
+    if (credits_back > 0 && !stopping) AppendReady(credits_back, false, &replies);  // draining: no new credit
+    if (!replies.empty()) RETURN_IF_ERROR(SendWhenWritable(work, replies));
     for (auto& p : group) {
-      if (!p.failed && options.output_endpoint.empty()) {
+      if (!p.failed) {
         ++processed;
         processed_total->Inc();
       }
     }
-    if (credits_back == 0 || stopping) return Status::OK();  // draining: no new credit
-    return SendReady(credits_back, false);
+    return Status::OK();
   }
 
-  // Takes every work message that is ready (at most `max`), processes the
-  // group and commits it. Returns how many messages were taken.
+  // Takes every work message that is ready (until `max` documents), processes
+  // the group and commits it. Returns how many documents were taken.
   Result<size_t> HandleReady(size_t max) {
     std::vector<Pending> group;
     storage::WriteBatch writes;
@@ -208,8 +228,7 @@ struct WorkerRunner::Impl {
     while (taken < max) {
       ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
       if (frames.empty()) break;
-      ++taken;
-      Process(frames, &group, &writes, &malformed_now);
+      taken += Process(frames, &group, &writes, &malformed_now);
     }
     if (taken == 0) return taken;
     Status s = Finish(group, writes, malformed_now);

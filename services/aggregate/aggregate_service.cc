@@ -104,13 +104,14 @@ struct AggregateService::Impl {
 
   size_t MaxPendingAcks() const { return std::max<size_t>(1024, 4u * config.limits().max_in_flight()); }
 
-  // Sends waiting acks until the socket would block.
+  // Sends waiting acks, up to kMaxGroup per message, until the socket would block.
   void FlushAcks() {
     while (!pending_acks.empty()) {
       Frames frames;
-      messaging::AppendEnvelope(pending_acks.front(), &frames);
+      const size_t n = std::min(pending_acks.size(), kMaxGroup);
+      for (size_t i = 0; i < n; ++i) messaging::AppendEnvelope(pending_acks[i], &frames);
       if (!messaging::SendFrames(acks, frames, /*dont_wait=*/true).ok()) return;
-      pending_acks.pop_front();
+      pending_acks.erase(pending_acks.begin(), pending_acks.begin() + static_cast<std::ptrdiff_t>(n));
     }
   }
 
@@ -156,7 +157,13 @@ struct AggregateService::Impl {
     };
   }
 
-  // Drains what is ready on the input (at most kMaxGroup documents), applies
+  void CountMalformed(const Status& s) {
+    ++malformed;
+    malformed_total->Inc();
+    log->warn("dropped malformed input: {}", s.ToString());
+  }
+
+  // Drains what is ready on the input (about kMaxGroup documents at most), applies
   // it as one group (one store batch), publishes the group's coalesced events
   // if anyone subscribes, then acknowledges every document of the group.
   // Returns the number of messages read.
@@ -167,15 +174,21 @@ struct AggregateService::Impl {
       ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
       if (frames.empty()) break;
       ++read;
-      ppb::Envelope env;
-      Status s = messaging::ParseEnvelope(frames, 0, &env);
-      if (!s.ok() || env.payload_case() != ppb::Envelope::kExtraction) {
-        ++malformed;
-        malformed_total->Inc();
-        log->warn("dropped malformed input: {}", s.ok() ? "not an extraction" : s.ToString());
+      // A worker's group: one or more extractions in one message.
+      auto count = messaging::CountEnvelopes(frames, 0);
+      if (!count.ok()) {
+        CountMalformed(count.status());
         continue;
       }
-      group.push_back(std::move(env));
+      for (size_t i = 0; i < *count; ++i) {
+        ppb::Envelope env;
+        Status s = messaging::ParseEnvelopeAt(frames, 0, i, &env);
+        if (!s.ok() || env.payload_case() != ppb::Envelope::kExtraction) {
+          CountMalformed(s.ok() ? Status::Corruption("not an extraction") : s);
+          continue;
+        }
+        group.push_back(std::move(env));
+      }
     }
     if (group.empty()) return read;
     ReadSubscriptions();

@@ -263,72 +263,121 @@ struct IngestService::Impl {
 
   // ---- dispatch -----------------------------------------------------------
 
+  // What one dispatch pass sends one worker: all its documents in one
+  // message, [identity] ([header][body])+.
+  struct Outgoing {
+    Frames frames;
+    std::vector<Assignment> assignments;
+    std::vector<pb::LedgerEntry> entries;  // segment: recorded once sent
+  };
+  using OutgoingByWorker = std::map<std::string, Outgoing>;
+
+  Outgoing& OutgoingFor(OutgoingByWorker& out, const std::string& worker) {
+    Outgoing& o = out[worker];
+    if (o.frames.empty()) o.frames.emplace_back(worker.data(), worker.size());
+    return o;
+  }
+
+  // Sends each worker its message; a worker that cannot be reached loses
+  // its credits and its documents go back to the front of their queue.
+  // Returns false if some message was not sent.
+  bool SendAll(zmq::socket_t& socket, OutgoingByWorker& out, const std::function<void(Outgoing&)>& on_sent,
+               const std::function<void(Outgoing&)>& on_unsent) {
+    bool all = true;
+    for (auto& [worker, o] : out) {
+      Status s = messaging::SendFrames(socket, o.frames);
+      if (s.ok()) {
+        on_sent(o);
+        continue;
+      }
+      all = false;
+      log->warn("{} worker {} unreachable: {}", StageName(o.assignments.front().stage), worker, s.ToString());
+      for (const auto& a : o.assignments) dispatcher->Unsent(a);
+      on_unsent(o);
+    }
+    return all;
+  }
+
   void DispatchSegments() {
     std::vector<Retry> exhausted;
-    while (auto a = dispatcher->Next(Stage::kSegment, &exhausted)) {
-      pb::LedgerEntry entry;
-      pb::RawDocument doc;
-      Status s = ledger->Read(a->doc_id, &entry);
-      if (s.ok()) s = store->GetDocument(a->doc_id, &doc);
-      if (!s.ok()) {
-        m.store_errors->Inc();
-        log->error("doc={} trace=- cannot load for dispatch: {}", a->doc_id, s.ToString());
-        dispatcher->Dispatched(*a);
-        Retry r;
-        dispatcher->OnFailure(a->doc_id, a->attempt, /*permanent=*/true, &r);
-        dispatcher->ReturnCredit(Stage::kSegment, a->worker);
-        Quarantine(a->doc_id, "ingest", "cannot load stored document: " + s.ToString(), a->attempt);
-        continue;
+    bool sent_all = false;
+    while (!sent_all) {
+      OutgoingByWorker out;
+      while (auto a = dispatcher->Next(Stage::kSegment, &exhausted)) {
+        pb::LedgerEntry entry;
+        pb::RawDocument doc;
+        Status s = ledger->Read(a->doc_id, &entry);
+        if (s.ok()) s = store->GetDocument(a->doc_id, &doc);
+        if (!s.ok()) {
+          m.store_errors->Inc();
+          log->error("doc={} trace=- cannot load for dispatch: {}", a->doc_id, s.ToString());
+          dispatcher->Dispatched(*a);
+          Retry r;
+          dispatcher->OnFailure(a->doc_id, a->attempt, /*permanent=*/true, &r);
+          dispatcher->ReturnCredit(Stage::kSegment, a->worker);
+          Quarantine(a->doc_id, "ingest", "cannot load stored document: " + s.ToString(), a->attempt);
+          continue;
+        }
+        ppb::Envelope env;
+        env.set_doc_id(a->doc_id);
+        env.set_batch_id(entry.batch_id());
+        env.set_attempt(a->attempt);
+        env.set_trace_id(TraceFor(a->doc_id, a->attempt));
+        *env.mutable_produced_at() = Now();
+        env.set_producer("ingest");
+        *env.mutable_raw_document() = std::move(doc);
+        Outgoing& o = OutgoingFor(out, a->worker);
+        messaging::AppendEnvelope(env, &o.frames);
+        entry.set_attempts(a->attempt);
+        *entry.mutable_dispatched_at() = env.produced_at();
+        o.entries.push_back(std::move(entry));
+        o.assignments.push_back(std::move(*a));
       }
-      ppb::Envelope env;
-      env.set_doc_id(a->doc_id);
-      env.set_batch_id(entry.batch_id());
-      env.set_attempt(a->attempt);
-      env.set_trace_id(text::TraceIdFor(a->doc_id + "/" + std::to_string(a->attempt)));
-      *env.mutable_produced_at() = Now();
-      env.set_producer("ingest");
-      *env.mutable_raw_document() = std::move(doc);
-      Frames frames;
-      frames.emplace_back(a->worker.data(), a->worker.size());
-      messaging::AppendEnvelope(env, &frames);
-      s = messaging::SendFrames(segment_work, frames);
-      if (!s.ok()) {
-        // The worker is gone: it loses its credits and the document goes to another.
-        log->warn("segment worker {} unreachable: {}", a->worker, s.ToString());
-        dispatcher->Unsent(*a);
-        continue;
-      }
-      dispatcher->Dispatched(*a);
-      entry.set_attempts(a->attempt);
-      *entry.mutable_dispatched_at() = env.produced_at();
-      ledger->Write(entry);
-      m.dispatch_segment->Inc();
-      log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", a->doc_id, env.trace_id(), a->worker,
-                 a->attempt);
+      sent_all = SendAll(
+          segment_work, out,
+          [this](Outgoing& o) {
+            for (size_t i = 0; i < o.assignments.size(); ++i) {
+              const Assignment& a = o.assignments[i];
+              dispatcher->Dispatched(a);
+              ledger->Write(o.entries[i]);
+              m.dispatch_segment->Inc();
+              log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", a.doc_id,
+                         TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
+            }
+          },
+          [](Outgoing&) {});
     }
     for (const auto& r : exhausted) Apply(r, "", "", m.retry_lease);
   }
 
   void DispatchExtracts() {
     std::vector<Retry> unused;
-    while (auto a = dispatcher->Next(Stage::kExtract, &unused)) {
-      auto it = segmented.find(a->doc_id);
-      if (it == segmented.end()) continue;  // cannot happen: every queued extract has its frames
-      Frames frames;
-      frames.emplace_back(a->worker.data(), a->worker.size());
-      // The frames move (no copy of the document); a failed send consumes
-      // nothing, so they move back for the next worker.
-      for (auto& f : it->second) frames.push_back(std::move(f));
-      Status s = messaging::SendFrames(extract_work, frames);
-      if (!s.ok()) {
-        for (size_t i = 1; i < frames.size(); ++i) it->second[i - 1] = std::move(frames[i]);
-        log->warn("extract worker {} unreachable: {}", a->worker, s.ToString());
-        dispatcher->Unsent(*a);
-        continue;
+    bool sent_all = false;
+    while (!sent_all) {
+      OutgoingByWorker out;
+      while (auto a = dispatcher->Next(Stage::kExtract, &unused)) {
+        auto it = segmented.find(a->doc_id);
+        if (it == segmented.end()) continue;  // cannot happen: every queued extract has its frames
+        // The frames move (no copy of the document); if the send fails they move back.
+        Outgoing& o = OutgoingFor(out, a->worker);
+        for (auto& f : it->second) o.frames.push_back(std::move(f));
+        segmented.erase(it);
+        o.assignments.push_back(std::move(*a));
       }
-      segmented.erase(it);
-      dispatcher->Dispatched(*a);
-      m.dispatch_extract->Inc();
+      sent_all = SendAll(
+          extract_work, out,
+          [this](Outgoing& o) {
+            for (const auto& a : o.assignments) dispatcher->Dispatched(a);
+            m.dispatch_extract->Inc(o.assignments.size());
+          },
+          [this](Outgoing& o) {
+            for (size_t i = 0; i < o.assignments.size(); ++i) {
+              Frames back;
+              back.push_back(std::move(o.frames[1 + 2 * i]));
+              back.push_back(std::move(o.frames[2 + 2 * i]));
+              segmented[o.assignments[i].doc_id] = std::move(back);
+            }
+          });
     }
   }
 
@@ -375,11 +424,10 @@ struct IngestService::Impl {
   }
 
   // A segmented document passes through to extract unread: only its routing
-  // fields are parsed (EnvelopeHead), its frames are forwarded as they came.
-  void OnSegmentedDocument(const std::string& worker, Frames& frames) {
+  // fields are parsed (EnvelopeHead), its two frames are forwarded as they came.
+  void OnSegmentedDocument(const std::string& worker, Frames& frames, size_t index) {
     ppb::EnvelopeHead head;
-    std::string header;
-    Status s = messaging::ParseEnvelopeHead(frames, 1, &head, &header);
+    Status s = messaging::ParseEnvelopeHeadAt(frames, 1, index, &head);
     if (!s.ok()) return CountBad("segment_work", s);
     dispatcher->ReturnCredit(Stage::kSegment, worker);  // a result returns its credit
     if (dispatcher->OnSegmented(head.doc_id(), head.attempt()) != Verdict::kAccepted) {
@@ -394,49 +442,62 @@ struct IngestService::Impl {
     }
     batches->Segmented(head.doc_id());
     Frames forward;
-    forward.push_back(std::move(frames[1]));
-    forward.push_back(std::move(frames[2]));
+    forward.push_back(std::move(frames[1 + 2 * index]));
+    forward.push_back(std::move(frames[2 + 2 * index]));
     segmented[head.doc_id()] = std::move(forward);
   }
 
-  void OnSegmentWork(Frames& frames) {
-    if (frames.size() < 3) return CountBad("segment_work", Status::Corruption("too few frames"));
+  void OnSegmentWork(Frames& frames) { OnWorkerMessage(Stage::kSegment, "segment_work", frames); }
+  void OnExtractWork(Frames& frames) { OnWorkerMessage(Stage::kExtract, "extract_work", frames); }
+
+  // A worker's message: [identity] then one or more envelopes (results,
+  // failures, readiness).
+  void OnWorkerMessage(Stage stage, const char* where, Frames& frames) {
+    if (frames.size() < 3) return CountBad(where, Status::Corruption("too few frames"));
     const std::string worker = frames[0].to_string();
-    if (frames.size() == 3 && frames[1].to_string_view() == "rf1.segmented_document") {
-      return OnSegmentedDocument(worker, frames);
-    }
-    OnWorkerMessage(Stage::kSegment, "segment_work", worker, frames);
-  }
-
-  void OnExtractWork(Frames& frames) {
-    if (frames.size() < 3) return CountBad("extract_work", Status::Corruption("too few frames"));
-    OnWorkerMessage(Stage::kExtract, "extract_work", frames[0].to_string(), frames);
-  }
-
-  // A worker's readiness or failure: [identity][envelope frames].
-  void OnWorkerMessage(Stage stage, const char* where, const std::string& worker, Frames& frames) {
-    ppb::Envelope env;
-    Status s = messaging::ParseEnvelope(frames, 1, &env);
-    if (!s.ok()) return CountBad(where, s);
-    switch (env.payload_case()) {
-      case ppb::Envelope::kReady:
-        OnReady(stage, worker, env.ready());
-        return;
-      case ppb::Envelope::kFailure:
-        dispatcher->ReturnCredit(stage, worker);
-        HandleFailure(env);
-        return;
-      default:
-        return CountBad(where, Status::Corruption("unexpected payload " + messaging::EnvelopeHeader(env)));
+    auto count = messaging::CountEnvelopes(frames, 1);
+    if (!count.ok()) return CountBad(where, count.status());
+    for (size_t i = 0; i < *count; ++i) {
+      if (stage == Stage::kSegment && messaging::EnvelopeHeaderAt(frames, 1, i) == "rf1.segmented_document") {
+        OnSegmentedDocument(worker, frames, i);
+        continue;
+      }
+      ppb::Envelope env;
+      Status s = messaging::ParseEnvelopeAt(frames, 1, i, &env);
+      if (!s.ok()) {
+        CountBad(where, s);
+        continue;
+      }
+      switch (env.payload_case()) {
+        case ppb::Envelope::kReady:
+          OnReady(stage, worker, env.ready());
+          break;
+        case ppb::Envelope::kFailure:
+          dispatcher->ReturnCredit(stage, worker);
+          HandleFailure(env);
+          break;
+        default:
+          CountBad(where, Status::Corruption("unexpected payload " + messaging::EnvelopeHeader(env)));
+      }
     }
   }
 
-  void OnAck(Frames& frames) {
-    ppb::Envelope env;
-    Status s = messaging::ParseEnvelope(frames, 0, &env);
-    if (!s.ok() || env.payload_case() != ppb::Envelope::kAck) {
-      return CountBad("ingest_acks", s.ok() ? Status::Corruption("not an ack") : s);
+  // Aggregate's acknowledgements of a group: one or more envelopes.
+  void OnAcks(Frames& frames) {
+    auto count = messaging::CountEnvelopes(frames, 0);
+    if (!count.ok()) return CountBad("ingest_acks", count.status());
+    for (size_t i = 0; i < *count; ++i) {
+      ppb::Envelope env;
+      Status s = messaging::ParseEnvelopeAt(frames, 0, i, &env);
+      if (!s.ok() || env.payload_case() != ppb::Envelope::kAck) {
+        CountBad("ingest_acks", s.ok() ? Status::Corruption("not an ack") : s);
+        continue;
+      }
+      OnAck(env);
     }
+  }
+
+  void OnAck(const ppb::Envelope& env) {
     int64_t dispatched = 0;
     const Verdict v = dispatcher->OnAck(env.doc_id(), &dispatched);
     if (v == Verdict::kQuarantined) {
@@ -534,7 +595,7 @@ struct IngestService::Impl {
     loop.OnReadable(control, [this] { return Take(control, &Impl::OnControl); }, /*drain=*/false);
     loop.OnReadable(segment_work, [this] { return Take(segment_work, &Impl::OnSegmentWork); });
     loop.OnReadable(extract_work, [this] { return Take(extract_work, &Impl::OnExtractWork); });
-    loop.OnReadable(acks, [this] { return Take(acks, &Impl::OnAck); });
+    loop.OnReadable(acks, [this] { return Take(acks, &Impl::OnAcks); });
     loop.SetBusy([this] { return batches->Scanning() && dispatcher->outstanding() < config.limits().max_in_flight(); });
     loop.OnPassEnd([this] {
       if (!shell->loop().stopping()) {

@@ -150,10 +150,11 @@ class NetnsTest : public PipelineFixture {
     Start("aggregate", a_, "aggregate", cfg_a,
           bind("aggregate_input", kInput) + bind("aggregate_publish", kPublish) + bind("aggregate_snapshot", kSnapshot));
     Start("segment-0", b_, "segment", cfg_b, "--set segment.worker_id=segment-0");
-    // With a kill, extraction takes 4 ms per document (fault_injection delay; the
-    // results are unchanged), so the killed worker holds documents in flight.
+    // With a kill, extraction takes 20 ms per document (fault_injection delay; the
+    // results are unchanged): extraction is then the bottleneck, so documents wait
+    // for extract workers and the killed worker always holds some in flight.
     const std::string slow = kill_worker ? " --set fault_injection.stage=extract --set fault_injection.mode=delay "
-                                           "--set fault_injection.delay_ms=4 --set fault_injection.source_substring=/reports/"
+                                           "--set fault_injection.delay_ms=20 --set fault_injection.source_substring=/reports/"
                                          : "";
     Start("extract-0", c_, "extract", cfg_c,
           "--set extract.worker_id=extract-0 --set extract.store_path=extract-0" + slow);

@@ -1,4 +1,5 @@
 // RocksDbStore: the production Store. rocksdb::Status never leaves this file.
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -97,7 +98,7 @@ class RocksDbStore : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const std::vector<std::string>& column_families,
-                                                OpenMode mode) {
+                                                OpenMode mode, const StoreTuning& tuning) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -107,11 +108,11 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // Memtables of all column families together stay under this budget (each
   // alone may use up to write_buffer_size): the store's memory is flat
   // however large the corpus grows.
-  options.db_write_buffer_size = 48u << 20;
+  options.db_write_buffer_size = tuning.memtable_budget_bytes;
   rocksdb::ColumnFamilyOptions cf_options;
   // Larger memtables: fewer flushes and level-0 files (so less compaction)
   // for the stream of once-written records every stage produces.
-  cf_options.write_buffer_size = 24u << 20;
+  cf_options.write_buffer_size = tuning.write_buffer_bytes;
   // No compression: almost everything is written once (documents, results,
   // contributions) and read rarely, so snappy on flush and compaction is CPU
   // spent for disk nobody is short of; rollups are rewritten but compact.
@@ -133,6 +134,7 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // instructions; the type is recorded per file, so older files still read).
   // The WAL format has no choice: its records stay CRC32C.
   table_options.checksum = rocksdb::kXXH3;
+  if (tuning.block_cache_bytes > 0) table_options.block_cache = rocksdb::NewLRUCache(tuning.block_cache_bytes);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   std::vector<std::string> names = column_families;

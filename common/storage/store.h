@@ -70,11 +70,18 @@ class Store {
 
 enum class OpenMode { kReadWrite, kReadOnly };
 
+// How much memory a RocksDB store may hold, chosen per store by what it keeps.
+struct StoreTuning {
+  size_t memtable_budget_bytes = 48u << 20;  // all column families' memtables together
+  size_t write_buffer_bytes = 24u << 20;     // one column family's memtable
+  size_t block_cache_bytes = 0;              // blocks read back; 0: RocksDB's default cache
+};
+
 // Opens (creating if needed, in read-write mode) a RocksDB store at `path`
 // with the given column families. Read-only mode takes no lock, so a CLI can
 // read a store while its service runs (it sees the state as of opening).
 Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const std::vector<std::string>& column_families,
-                                                OpenMode mode = OpenMode::kReadWrite);
+                                                OpenMode mode = OpenMode::kReadWrite, const StoreTuning& tuning = {});
 
 // An in-memory store for tests.
 std::unique_ptr<Store> NewMemStore(const std::vector<std::string>& column_families);

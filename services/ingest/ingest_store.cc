@@ -43,7 +43,15 @@ const std::vector<std::string>& IngestStore::ColumnFamilies() {
 }
 
 Result<std::unique_ptr<IngestStore>> IngestStore::Open(const std::string& path, storage::OpenMode mode) {
-  ASSIGN_OR_RETURN(auto store, storage::OpenRocksDbStore(path, ColumnFamilies(), mode));
+  // Documents are written once and read back once, soon after (dispatch
+  // follows scanning by at most limits.max_in_flight documents): small
+  // memtables and a small block cache keep ingest's memory flat however large
+  // the batch, instead of filling a larger budget as the corpus grows.
+  storage::StoreTuning tuning;
+  tuning.memtable_budget_bytes = 16u << 20;
+  tuning.write_buffer_bytes = 8u << 20;
+  tuning.block_cache_bytes = 4u << 20;
+  ASSIGN_OR_RETURN(auto store, storage::OpenRocksDbStore(path, ColumnFamilies(), mode, tuning));
   return std::make_unique<IngestStore>(std::move(store));
 }
 

@@ -5,13 +5,19 @@
 #   bench/e2e.sh [REPORTS...]        default: 10000 100000
 #   BUILD_DIR=build WORKERS=1 RUN_TIMEOUT=900 bench/e2e.sh 10000
 #   BASELINE=0 bench/e2e.sh 100000   # without the python3-jieba baseline (it takes minutes per 100k)
+#   LATENCY=1 bench/e2e.sh 20000     # with a stream subscriber: latency from file read to metrics on the stream
 #
 # Each pipeline run is bounded by RUN_TIMEOUT seconds (default 1200); a run cut
 # short is reported as such, with the documents it finished.
 # Writes a markdown table to bench/results/e2e-<date>.md and prints it.
 # Figures per run: reports/s and MB/s (wall clock of `reportflow run`), CPU
 # seconds and peak RSS (VmHWM) per service sampled from /proc every 0.2 s,
-# disk used per store, and the baseline's reports/s and MB/s.
+# disk used per store, and the baseline's reports/s and MB/s. Latency per
+# document from its ledger (build/bench/ledger_times): file read (ingested_at)
+# to acknowledgement (completed_at), p50 and p99; with LATENCY=1, a subscriber
+# (`reportflow subscribe --topic metric.`) runs during the batch and the
+# latency from file read to the document's first metric on the stream is
+# reported too (the subscriber's CPU is then part of the load).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -19,6 +25,8 @@ BIN=$(realpath "$BUILD_DIR/bin")
 WORKERS=${WORKERS:-1}
 RUN_TIMEOUT=${RUN_TIMEOUT:-1200}
 BASELINE=${BASELINE:-1}
+LATENCY=${LATENCY:-0}
+LEDGER_TIMES=$(realpath "$BUILD_DIR/bench/ledger_times" 2>/dev/null || true)
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000)
 [ -x "$BIN/reportflow" ] || { echo "build first: make build" >&2; exit 2; }
@@ -33,8 +41,8 @@ OUT=bench/results/e2e-$(date -u +%Y-%m-%dT%H%MZ).md
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, load before runs: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Pipeline: \`reportflow run\` with 4 separate processes (${WORKERS} segment and ${WORKERS} extract worker), RocksDB persistence on, ipc:// sockets."
   echo
-  echo "| reports | MB | wall s | reports/s | MB/s | jieba reports/s | jieba MB/s | CPU s ingest/segment/extract/aggregate | peak RSS MB ingest/segment/extract/aggregate | disk MB ingest/segment/extract/aggregate | load before/after |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| reports | MB | wall s | reports/s | MB/s | jieba reports/s | jieba MB/s | CPU s ingest/segment/extract/aggregate | CPU ms/report ingest/segment/extract/aggregate (total) | peak RSS MB ingest/segment/extract/aggregate | disk MB ingest/segment/extract/aggregate | read→ack ms p50/p99 | read→stream ms p50/p99 (docs seen) | load before/after |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$WORK/table.md"
 
 for N in "${SIZES[@]}"; do
@@ -48,6 +56,27 @@ for N in "${SIZES[@]}"; do
   timeout "$RUN_TIMEOUT" "$BIN/reportflow" run "$corpus/reports" --data "$data" --quiet \
       --segment-workers "$WORKERS" --extract-workers "$WORKERS" > "$WORK/run-$N.txt" &
   run=$!
+  sub=""
+  if [ "$LATENCY" = "1" ]; then
+    # The subscriber needs the run's endpoints (DATA/pipeline.yaml, written at start).
+    for _ in $(seq 1 200); do [ -f "$data/pipeline.yaml" ] && break; sleep 0.05; done
+    ( "$BIN/reportflow" subscribe --data "$data" --topic metric. --until-closed 2>/dev/null |
+      /usr/bin/python3 -u -c '
+import json, sys, time
+seen = set()
+for line in sys.stdin:
+    t = int(time.time() * 1000)
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    d = r.get("doc_id")
+    if r.get("event") == "metric" and d and d not in seen:
+        seen.add(d)
+        print(d, t)
+' > "$WORK/stream-$N.txt" ) &
+    sub=$!
+  fi
   while kill -0 "$run" 2>/dev/null; do
     for pid in $(pgrep -f "^$BIN/reportflow-(ingest|segment|extract|aggregate) " || true); do
       name=$( (tr '\0' ' ' < "/proc/$pid/cmdline") 2>/dev/null | awk '{print $1}' | sed 's|.*/reportflow-||') || continue
@@ -65,6 +94,36 @@ for N in "${SIZES[@]}"; do
   wait "$run" || status=$?
   end=$(date +%s.%N)
   load_after=$(cut -d' ' -f1 /proc/loadavg)
+  if [ -n "$sub" ]; then sleep 2; pkill -P "$sub" 2>/dev/null || true; wait "$sub" 2>/dev/null || true; fi
+  # Latency per document: file read -> ack (ledger), file read -> first metric on the stream.
+  lat_ack="—"; lat_stream="—"
+  if [ -x "$LEDGER_TIMES" ]; then
+    "$LEDGER_TIMES" "$data/ingest" > "$WORK/ledger-$N.txt" 2>/dev/null || true
+    lat_ack=$(/usr/bin/python3 - "$WORK/ledger-$N.txt" "$WORK/stream-$N.txt" <<'PY'
+import sys
+ledger = {}
+for line in open(sys.argv[1]):
+    d, read, done = line.split()
+    ledger[d] = (int(read), int(done))
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else 0
+ack = [done - read for read, done in ledger.values() if done > 0]
+out = "%d / %d" % (pct(ack, 0.5), pct(ack, 0.99)) if ack else "—"
+try:
+    stream = []
+    for line in open(sys.argv[2]):
+        d, t = line.split()
+        if d in ledger:
+            stream.append(int(t) - ledger[d][0])
+    out += " | %d / %d (%d)" % (pct(stream, 0.5), pct(stream, 0.99), len(stream)) if stream else " | —"
+except OSError:
+    out += " | —"
+print(out)
+PY
+)
+    lat_stream=${lat_ack#* | }; lat_ack=${lat_ack%% | *}
+  fi
   label=$N
   if [ "$status" -eq 124 ]; then label="$N (cut at ${RUN_TIMEOUT} s)";
   elif [ "$status" -ne 0 ]; then label="$N (run exit $status)"; fi
@@ -73,6 +132,9 @@ for N in "${SIZES[@]}"; do
   for key in "${!cpu[@]}"; do n=${key%%/*}; cpu_by[$n]=$(( ${cpu_by[$n]:-0} + ${cpu[$key]} )); done
   fmt_cpu() { echo "scale=1; ${cpu_by[$1]:-0} / $TICKS" | bc -l; }
   fmt_rss() { echo "$(( ${rss[$1]:-0} / 1024 ))"; }
+  per_report() { echo "scale=2; ${cpu_by[$1]:-0} * 1000 / $TICKS / $N" | bc -l | sed 's/^\./0./'; }
+  total_cpu=$(( ${cpu_by[ingest]:-0} + ${cpu_by[segment]:-0} + ${cpu_by[extract]:-0} + ${cpu_by[aggregate]:-0} ))
+  per_total=$(echo "scale=2; $total_cpu * 1000 / $TICKS / $N" | bc -l | sed 's/^\./0./')
   disk() { du -sm "$data/$1" 2>/dev/null | cut -f1 || echo 0; }
   # Baseline: jieba tokenizing the same decoded text, in the same run.
   jstart=$(date +%s.%N)
@@ -96,12 +158,14 @@ PY
   txt_files=$(find "$corpus/reports" -name '*.txt' | wc -l)
   rate=$(printf '%.0f | %.1f' "$(echo "$N/$wall" | bc -l)" "$(echo "$bytes/1000000/$wall" | bc -l)")
   [ "$status" -eq 0 ] || rate="— | —"
-  printf '| %s | %.1f | %.1f | %s | %.0f | %.2f | %s / %s / %s / %s | %s / %s / %s / %s | %s / %s / %s / %s | %s / %s |\n' \
+  printf '| %s | %.1f | %.1f | %s | %.0f | %.2f | %s / %s / %s / %s | %s / %s / %s / %s (%s) | %s / %s / %s / %s | %s / %s / %s / %s | %s | %s | %s / %s |\n' \
     "$label" "$(echo "$bytes/1000000" | bc -l)" "$wall" "$rate" \
     "$(echo "$txt_files/$jwall" | bc -l)" "$(echo "$txt_bytes/1000000/$jwall" | bc -l)" \
     "$(fmt_cpu ingest)" "$(fmt_cpu segment)" "$(fmt_cpu extract)" "$(fmt_cpu aggregate)" \
+    "$(per_report ingest)" "$(per_report segment)" "$(per_report extract)" "$(per_report aggregate)" "$per_total" \
     "$(fmt_rss ingest)" "$(fmt_rss segment)" "$(fmt_rss extract)" "$(fmt_rss aggregate)" \
-    "$(disk ingest)" "$(disk segment)" "$(disk extract)" "$(disk aggregate)" "$load_before" "$load_after" >> "$WORK/table.md"
+    "$(disk ingest)" "$(disk segment)" "$(disk extract)" "$(disk aggregate)" "$lat_ack" "$lat_stream" \
+    "$load_before" "$load_after" >> "$WORK/table.md"
   grep -E "documents|processed|rejected|quarantined|throughput" "$WORK/run-$N.txt" | sed 's/^/    /' > "$WORK/summary-$N.txt" || true
   unset cpu rss cpu_by
   rm -rf "$data" "$corpus"

@@ -21,6 +21,37 @@ TEST(CodecTest, EnvelopeRoundTripsThroughFrames) {
   EXPECT_EQ(back.attempt(), 2u);
 }
 
+TEST(CodecTest, SeveralEnvelopesTravelInOneMessage) {
+  Frames frames;
+  frames.emplace_back("worker-1", 8);  // a routing frame
+  for (int i = 0; i < 3; ++i) {
+    pipeline_pb::Envelope env;
+    env.set_doc_id("d" + std::to_string(i));
+    env.set_attempt(1);
+    if (i == 1) {
+      env.mutable_ready()->set_credits(2);
+    } else {
+      env.mutable_raw_document()->set_text("text " + std::to_string(i));
+    }
+    AppendEnvelope(env, &frames);
+  }
+  ASSERT_OK_AND_ASSIGN(size_t n, CountEnvelopes(frames, 1));
+  ASSERT_EQ(n, 3u);
+  EXPECT_EQ(EnvelopeHeaderAt(frames, 1, 1), "rf1.ready");
+  pipeline_pb::Envelope back;
+  ASSERT_OK(ParseEnvelopeAt(frames, 1, 2, &back));
+  EXPECT_EQ(back.doc_id(), "d2");
+  EXPECT_EQ(back.raw_document().text(), "text 2");
+  pipeline_pb::EnvelopeHead head;
+  ASSERT_OK(ParseEnvelopeHeadAt(frames, 1, 0, &head));
+  EXPECT_EQ(head.doc_id(), "d0");
+  EXPECT_EQ(ParseEnvelopeAt(frames, 1, 3, &back).code(), StatusCode::kCorruption) << "past the last envelope";
+  EXPECT_EQ(ParseEnvelope(frames, 1, &back).code(), StatusCode::kCorruption) << "not exactly one envelope";
+  frames.pop_back();  // a header without its body
+  EXPECT_EQ(CountEnvelopes(frames, 1).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(CountEnvelopes(frames, 7).status().code(), StatusCode::kCorruption);
+}
+
 TEST(CodecTest, TopicMessagesKeepAnyTopic) {
   pipeline_pb::Envelope env;
   env.set_doc_id("d");

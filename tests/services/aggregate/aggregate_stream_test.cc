@@ -8,6 +8,7 @@
 //     and repairs it with a new snapshot.
 #include <zmq.hpp>
 
+#include <set>
 #include <thread>
 
 #include "common/config/config_loader.h"
@@ -92,15 +93,24 @@ class AggregateStreamTest : public ::testing::Test {
       messaging::AppendEnvelope(env, &frames);
       ASSERT_OK(messaging::SendFrames(input_, frames, /*dont_wait=*/false));
     }
-    for (int i = from; i < to; ++i) {
+    // A message acknowledges a group: one or more ack envelopes.
+    std::set<std::string> acked;
+    while (acked.size() < static_cast<size_t>(to - from)) {
       zmq::pollitem_t items[] = {{acks_.handle(), 0, ZMQ_POLLIN, 0}};
-      ASSERT_GT(zmq::poll(items, 1, std::chrono::milliseconds(kWaitMillis)), 0) << "no ack for document " << i;
+      ASSERT_GT(zmq::poll(items, 1, std::chrono::milliseconds(kWaitMillis)), 0)
+          << "acks for " << acked.size() << " of " << (to - from) << " documents";
       auto frames = messaging::RecvFrames(acks_);
       ASSERT_OK(frames.status());
-      ppb::Envelope ack;
-      ASSERT_OK(messaging::ParseEnvelope(*frames, 0, &ack));
-      ASSERT_EQ(ack.payload_case(), ppb::Envelope::kAck);
+      auto count = messaging::CountEnvelopes(*frames, 0);
+      ASSERT_OK(count.status());
+      for (size_t k = 0; k < *count; ++k) {
+        ppb::Envelope ack;
+        ASSERT_OK(messaging::ParseEnvelopeAt(*frames, 0, k, &ack));
+        ASSERT_EQ(ack.payload_case(), ppb::Envelope::kAck);
+        acked.insert(ack.doc_id());
+      }
     }
+    for (int i = from; i < to; ++i) ASSERT_TRUE(acked.count("doc-" + std::to_string(i))) << "no ack for document " << i;
   }
 
   std::unique_ptr<StreamClient> Subscribe(std::vector<std::string> prefixes, uint32_t recv_hwm = 0) {

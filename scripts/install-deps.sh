@@ -38,17 +38,28 @@ want=("${PACKAGES[@]}")
 if [ "${EXTRAS:-0}" = "1" ]; then want+=("${EXTRA_PACKAGES[@]}"); fi
 if [ "${FUZZ:-0}" = "1" ]; then want+=("${FUZZ_PACKAGES[@]}"); fi
 if [ "${TEST_DEPS:-0}" = "1" ] && [ "${EXTRAS:-0}" != "1" ]; then
+  test_missing=()
   for p in "${TEST_PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-      echo "install-deps: installing test package $p"
-      SUDO=""
-      if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-      if ! { DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq &&
-             DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p"; }; then
-        echo "install-deps: warning: could not install $p; tests that need it will be skipped" >&2
-      fi
+      test_missing+=("$p")
     fi
   done
+  if [ ${#test_missing[@]} -gt 0 ]; then
+    echo "install-deps: installing test packages ${test_missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq || true
+    # All at once; if that fails (one package conflicts with something installed), one by one, so
+    # one unavailable tool skips only the tests that need it.
+    if ! $SUDO apt-get install -y -qq --no-install-recommends "${test_missing[@]}"; then
+      for p in "${test_missing[@]}"; do
+        if ! $SUDO apt-get install -y -qq --no-install-recommends "$p"; then
+          echo "install-deps: warning: could not install $p; tests that need it will be skipped" >&2
+        fi
+      done
+    fi
+  fi
 fi
 
 missing=()

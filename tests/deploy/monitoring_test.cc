@@ -97,16 +97,6 @@ TEST(MonitoringTest, DashboardIsGrafanaJsonOverTheRulesJob) {
   EXPECT_GE(ids.size(), 10u);
 }
 
-template <typename Fn>
-bool WaitFor(Fn ready, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ready();
-}
-
 TEST(MonitoringTest, EveryServiceEndpointPassesPromtoolAndExportsWhatTheRulesName) {
   TempDir dir;
   const std::string data = (dir / "data").string();

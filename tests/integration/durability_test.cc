@@ -109,16 +109,6 @@ class DurabilityTest : public PipelineFixture {
     }
     return pids;
   }
-  // Waits (generous deadline, polling the event, not a fixed sleep) until `done`.
-  template <typename Pred>
-  static bool WaitFor(Pred done, std::chrono::seconds deadline = std::chrono::seconds(60)) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return done();
-  }
   // A run of the samples that stays busy: segment waits on every document.
   std::string SlowRun(const std::string& data) const {
     return Reportflow() + " run " + Samples() + " --data " + data +

@@ -23,17 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Waits for `ready()` to hold, polling (bounded by `limit`); true if it did.
-template <typename Fn>
-bool WaitFor(Fn ready, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ready();
-}
-
 PromExposition Scrape(const std::string& url) {
   httplib::Client client(url);
   auto res = client.Get("/metrics");

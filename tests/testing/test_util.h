@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/base/macros.h"
@@ -42,6 +44,19 @@ int RunCommand(const std::string& command, std::string* out);
 
 // Parses JSON-lines text: returns one string per non-empty line.
 std::vector<std::string> Lines(const std::string& text);
+
+// Polls `ready()` every 20 ms until it holds or `limit` passes; true if it
+// held. For waiting on another process (a service's state, a process exiting),
+// never as a timing assertion: the limit is a generous deadline.
+template <typename Fn>
+bool WaitFor(Fn ready, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ready();
+}
 
 // A fresh directory under the system temp dir, removed on destruction.
 class TempDir {

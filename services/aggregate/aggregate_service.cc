@@ -48,6 +48,7 @@ struct AggregateService::Impl {
   int64_t subscriptions = 0;
   zmq::socket_t snapshot;  // ROUTER: snapshot requests (Clone pattern)
   uint64_t applied = 0, malformed = 0;
+  uint64_t groups_this_tick = 0;  // groups applied since the last heartbeat tick (idle detection)
   std::deque<ppb::Envelope> pending_acks;  // acks not yet accepted by the acks socket (ingest away)
   // Operator metrics (the shell's endpoint); metric names in docs/operators.md.
   metrics::Counter* applied_total = nullptr;
@@ -210,6 +211,7 @@ struct AggregateService::Impl {
       return read;
     }
     applied += group.size();
+    ++groups_this_tick;
     applied_total->Inc(group.size());
     log->debug("group of {} documents applied: {} rollups changed", group.size(), change->rollups_changed);
     // Published after the change is committed: a snapshot never lags the stream.
@@ -238,6 +240,15 @@ struct AggregateService::Impl {
       return;
     }
     if (event.event_case() != apb::StreamEvent::kHeartbeat) stream_events_total->Inc();
+  }
+
+  Status CheckpointRollups(const char* why) {
+    if (!aggregator->NeedsCheckpoint()) return Status::OK();
+    const int64_t start = Clock::Real().MonotonicMillis();
+    RETURN_IF_ERROR(aggregator->Checkpoint());
+    log->info("rollups checkpointed ({}): {} rollups, about {} MB in memory, {} ms", why, aggregator->RollupCount(),
+              aggregator->MemoryBytes() >> 20, Clock::Real().MonotonicMillis() - start);
+    return Status::OK();
   }
 
   void Heartbeat(bool closing = false) {
@@ -312,7 +323,14 @@ struct AggregateService::Impl {
     loop.OnReadable(publish, [this] { ReadSubscriptions(); return Status::OK(); }, /*drain=*/false);
     loop.OnReadable(snapshot, [this] { return OnSnapshotRequests(); }, /*drain=*/false);
     loop.OnWritable(acks, [this] { return !pending_acks.empty(); }, [this] { FlushAcks(); return Status::OK(); });
-    loop.Every(kHeartbeatMillis, [this] { Heartbeat(); return Status::OK(); });
+    loop.Every(kHeartbeatMillis, [this] {
+      Heartbeat();
+      // Idle for a whole period: write the rollups' checkpoint, so readers
+      // and the next start see them as they are (see Aggregator::Checkpoint).
+      const bool idle = groups_this_tick == 0;
+      groups_this_tick = 0;
+      return idle ? CheckpointRollups("idle") : Status::OK();
+    });
     shell->endpoint().SetReady(true);
     Heartbeat();
     RETURN_IF_ERROR(loop.Run());
@@ -329,6 +347,7 @@ struct AggregateService::Impl {
     }
     Heartbeat(/*closing=*/true);  // the final sequence, so subscribers can tell whether they saw everything
     log->info("stopping: {} documents applied, {} malformed messages dropped", applied, malformed);
+    RETURN_IF_ERROR(CheckpointRollups("shutdown"));
     return store->Flush();
   }
 };
@@ -344,8 +363,13 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
   ASSIGN_OR_RETURN(impl->audit, AuditStage::Create(config, impl->store.get(), impl->aggregator.get(),
                                                    &impl->shell->registry()));
-  ASSIGN_OR_RETURN(size_t rederived, impl->aggregator->RebuildRollupsIfStale());
-  if (rederived > 0) impl->log->info("rollups derived again from {} contributions (earlier rules or key layout)", rederived);
+  // Rollups live in memory: from the stored checkpoint when it is current,
+  // else derived from the contributions (after a crash, or a store of earlier rules).
+  const int64_t load_start = Clock::Real().MonotonicMillis();
+  ASSIGN_OR_RETURN(size_t derived, impl->aggregator->RebuildRollupsIfStale());
+  impl->log->info("{} rollups in memory (about {} MB; derived from {} contributions, 0: from the checkpoint) in {} ms",
+                  impl->aggregator->RollupCount(), impl->aggregator->MemoryBytes() >> 20, derived,
+                  Clock::Real().MonotonicMillis() - load_start);
   const messaging::SocketFactory& factory = impl->shell->sockets();
   ASSIGN_OR_RETURN(impl->input, factory.Bind(zmq::socket_type::pull, config.endpoints().aggregate_input()));
   ASSIGN_OR_RETURN(impl->acks, factory.Connect(zmq::socket_type::push, config.endpoints().ingest_acks()));

@@ -10,10 +10,7 @@
 
 #include "common/base/macros.h"
 #include "common/geo/batch_resolver.h"
-#include "common/stream/rollup_keys.h"
-#include "common/text/han_variants.h"
 #include "services/aggregate/audit_keeper.h"
-#include "services/aggregate/document_values.h"
 
 namespace reportflow::aggregate {
 namespace {
@@ -34,14 +31,14 @@ constexpr char kRollupLayoutKey[] = "rollup_layout";
 constexpr char kRollupLayout[] = "2";
 constexpr char kPlaces[] = "places";  // doc_id -> "" for documents segment left ambiguous
 constexpr char kBatchTallyKey[] = "batch_tally";
+// The stream sequence the stored rollups and region counts reflect (written
+// by Checkpoint(), cleared by the next group commit).
+constexpr char kCheckpointKey[] = "rollups_checkpoint";
 
 // The metadata segment found (before any batch decision).
 const cpb::DocumentMetadata& SegmentMetadata(const apb::DocContribution& c) {
   return c.has_segment_metadata() ? c.segment_metadata() : c.metadata();
 }
-
-bool RollupEmpty(const apb::Rollup& r) { return r.count() == 0 && r.documents() == 0; }
-bool RegionEmpty(const apb::RegionCount& rc) { return rc.documents() == 0; }
 
 bool Ambiguous(const cpb::DocumentMetadata& m) { return m.place().status() == cpb::PLACE_STATUS_AMBIGUOUS; }
 
@@ -81,143 +78,6 @@ Status DecodeTally(const std::string& text, geo::BatchTally* t) {
   return Status::OK();
 }
 
-// One document's value under one rollup key.
-struct KeyValue {
-  apb::RollupKey key;
-  const DocValue* value;
-};
-
-struct RegionRef {
-  cpb::RegionLevel level;
-  std::string region;
-  std::string code;
-};
-
-// A region's name as rollups group it: in simplified characters, so a report
-// written in traditional characters (花溪鄉) counts with 花溪乡. Documents keep
-// their names as written.
-std::string GroupingName(const std::string& name) {
-  static const text::HanVariants* variants = [] {
-    auto v = text::HanVariants::Get();
-    return v.ok() ? *v : nullptr;  // without ICU's transform, names group as written
-  }();
-  return variants ? variants->Simplify(name) : name;
-}
-
-// The reporting level whose rollups a document adds to: county-level reports
-// (a county government's own report) form their own family of rollups.
-cpb::RegionLevel SourceLevelOf(const cpb::DocumentMetadata& m) {
-  return m.unit_level() == cpb::REGION_LEVEL_COUNTY ? cpb::REGION_LEVEL_COUNTY : cpb::REGION_LEVEL_TOWNSHIP;
-}
-
-// The regions a document counts in, one per level; a county-level report has
-// no township.
-std::vector<RegionRef> RegionsOf(const cpb::DocumentMetadata& m) {
-  std::vector<RegionRef> out;
-  if (SourceLevelOf(m) != cpb::REGION_LEVEL_COUNTY) {
-    out.push_back({cpb::REGION_LEVEL_TOWNSHIP, GroupingName(m.township()), m.township_code()});
-  }
-  out.push_back({cpb::REGION_LEVEL_COUNTY, GroupingName(m.county()), m.county_code()});
-  out.push_back({cpb::REGION_LEVEL_CITY, GroupingName(m.city()), m.city_code()});
-  out.push_back({cpb::REGION_LEVEL_PROVINCE, GroupingName(m.province()), m.province_code()});
-  return out;
-}
-
-std::string EncodeRegion(const RegionRef& ref, cpb::RegionLevel source_level, int32_t year) {
-  return stream::EncodeRegionKey(ref.level, source_level, ref.code, ref.region, year);
-}
-
-// Groups a contribution's document values by rollup key (every region level).
-std::map<std::string, KeyValue> Keyify(const apb::DocContribution& c, const std::vector<DocValue>& values) {
-  std::map<std::string, KeyValue> out;
-  const int32_t year = c.metadata().has_year() ? c.metadata().year() : 0;
-  const cpb::RegionLevel source_level = SourceLevelOf(c.metadata());
-  for (const auto& region : RegionsOf(c.metadata())) {
-    for (const DocValue& v : values) {
-      apb::RollupKey key;
-      key.set_level(region.level);
-      key.set_region(region.region);
-      key.set_region_code(region.code);
-      key.set_source_level(source_level);
-      key.set_year(year);
-      key.set_metric_id(v.metric_id);
-      key.set_unit(v.unit);
-      out[stream::EncodeRollupKey(key)] = {key, &v};
-    }
-  }
-  return out;
-}
-
-void AddToHistogram(apb::Rollup* r, double value, int64_t delta) {
-  auto* values = r->mutable_hist_values();
-  auto* counts = r->mutable_hist_counts();
-  const auto it = std::lower_bound(values->begin(), values->end(), value);
-  const int index = static_cast<int>(it - values->begin());
-  if (it != values->end() && *it == value) {
-    const int64_t n = static_cast<int64_t>(counts->Get(index)) + delta;
-    if (n <= 0) {
-      values->erase(values->begin() + index);
-      counts->erase(counts->begin() + index);
-    } else {
-      counts->Set(index, static_cast<uint64_t>(n));
-    }
-    return;
-  }
-  if (delta <= 0) return;  // removing a value that is not there: nothing to do
-  values->Add(value);
-  counts->Add(static_cast<uint64_t>(delta));
-  std::rotate(values->begin() + index, values->end() - 1, values->end());
-  std::rotate(counts->begin() + index, counts->end() - 1, counts->end());
-}
-
-// Converts a histogram of the earlier, unpacked layout (field `histogram`).
-void UpgradeHistogram(apb::Rollup* r) {
-  if (r->histogram().empty()) return;
-  r->clear_hist_values();
-  r->clear_hist_counts();
-  for (const auto& vc : r->histogram()) {
-    r->add_hist_values(vc.value());
-    r->add_hist_counts(vc.count());
-  }
-  r->clear_histogram();
-}
-
-void Contribute(apb::Rollup* r, const DocValue& v, int sign) {
-  auto add = [sign](uint64_t n, uint64_t by) {
-    return static_cast<uint64_t>(static_cast<int64_t>(n) + sign * static_cast<int64_t>(by));
-  };
-  r->set_metric_kind(v.kind);
-  r->set_statistic(StatisticOf(v.kind));
-  r->set_documents(static_cast<uint32_t>(add(r->documents(), 1)));
-  r->set_count(add(r->count(), 1));
-  r->set_mentions(add(r->mentions(), v.mentions));
-  if (v.approx) r->set_approx_count(add(r->approx_count(), 1));
-  auto& units = *r->mutable_units();
-  for (const auto& [unit, n] : v.units_written) {
-    const uint64_t left = add(units[unit], n);
-    if (static_cast<int64_t>(left) <= 0) {
-      units.erase(unit);
-    } else {
-      units[unit] = left;
-    }
-  }
-  AddToHistogram(r, v.value, sign);
-}
-
-// The value at quantile q of the histogram (nearest-rank, q in (0,1]).
-double Quantile(const apb::Rollup& r, double q) {
-  uint64_t total = 0;
-  for (uint64_t n : r.hist_counts()) total += n;
-  if (total == 0) return 0;
-  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total))));
-  uint64_t seen = 0;
-  for (int i = 0; i < r.hist_values_size(); ++i) {
-    seen += r.hist_counts(i);
-    if (seen >= rank) return r.hist_values(i);
-  }
-  return r.hist_values(r.hist_values_size() - 1);
-}
-
 template <typename Msg>
 Status ScanProtos(const storage::Store& store, const char* cf, const std::function<void(const Msg&)>& fn) {
   Status inner;
@@ -233,49 +93,18 @@ Status ScanProtos(const storage::Store& store, const char* cf, const std::functi
   return s.ok() ? inner : s;
 }
 
+
+Result<uint64_t> ParseSequence(const std::string& value, const char* what) {
+  char* end = nullptr;
+  const uint64_t n = std::strtoull(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0') return Status::Corruption(std::string("bad ") + what + " in meta: " + value);
+  return n;
+}
+
 }  // namespace
 
-apb::Rollup WithoutHistogram(const apb::Rollup& rollup) {
-  apb::Rollup out = rollup;
-  out.clear_hist_values();
-  out.clear_hist_counts();
-  out.clear_histogram();
-  return out;
-}
-
-void FinishRollup(apb::Rollup* r) {
-  if (r->count() == 0 || r->hist_values().empty()) {
-    r->set_sum(0);
-    r->set_mean(0);
-    r->set_median(0);
-    r->set_p90(0);
-    r->set_min(0);
-    r->set_max(0);
-    r->clear_unit();
-    return;
-  }
-  // The sum is recomputed from the histogram (a canonical, sorted multiset),
-  // with compensated summation: it does not depend on the order documents
-  // arrived or were replaced in, so any number of workers and any replay give
-  // bit-identical rollups.
-  double sum = 0, compensation = 0;
-  for (int i = 0; i < r->hist_values_size(); ++i) {
-    const double term = r->hist_values(i) * static_cast<double>(r->hist_counts(i));
-    const double t = sum + term;
-    compensation += std::abs(sum) >= std::abs(term) ? (sum - t) + term : (term - t) + sum;
-    sum = t;
-  }
-  sum += compensation;
-  // A rate is never summed: its rollup answers with the mean, median, min and max.
-  r->set_sum(r->statistic() == apb::ROLLUP_STATISTIC_MEAN ? 0 : sum);
-  r->set_mean(sum / static_cast<double>(r->count()));
-  r->set_median(Quantile(*r, 0.5));
-  r->set_p90(Quantile(*r, 0.9));
-  r->set_min(r->hist_values(0));
-  r->set_max(r->hist_values(r->hist_values_size() - 1));
-  r->set_unit(r->key().unit());
-  r->set_approx_share(static_cast<double>(r->approx_count()) / static_cast<double>(r->count()));
-}
+Aggregator::Aggregator(storage::Store* store) : store_(store) {}
+Aggregator::~Aggregator() = default;
 
 const std::vector<std::string>& Aggregator::ColumnFamilies() {
   static const std::vector<std::string> cfs = [] {
@@ -286,24 +115,186 @@ const std::vector<std::string>& Aggregator::ColumnFamilies() {
   return cfs;
 }
 
+// ---------------------------------------------------------------- loading
+
+Result<bool> Aggregator::CheckpointCurrent() const {
+  std::string layout, mark;
+  Status got = store_->Get(kMeta, kRollupLayoutKey, &layout);
+  if (got.code() == StatusCode::kNotFound) return false;
+  RETURN_IF_ERROR(got);
+  if (layout != kRollupLayout) return false;
+  got = store_->Get(kMeta, kCheckpointKey, &mark);
+  if (got.code() == StatusCode::kNotFound) return false;
+  RETURN_IF_ERROR(got);
+  ASSIGN_OR_RETURN(uint64_t checkpoint, ParseSequence(mark, "rollups checkpoint"));
+  ASSIGN_OR_RETURN(uint64_t sequence, LastSequence());
+  return checkpoint == sequence;
+}
+
+Result<size_t> Aggregator::DeriveFromContributions() const {
+  table_ = std::make_unique<RollupTable>();
+  size_t n = 0;
+  Status inner;
+  Status s = store_->Scan(kContributions, "", [&](std::string_view, std::string_view value) {
+    apb::DocContribution c;
+    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = Status::Corruption("unparsable entry in contributions");
+      return false;
+    }
+    table_->Contribute(c, +1);
+    ++n;
+    return true;
+  });
+  if (s.ok()) s = inner;
+  if (!s.ok()) {
+    table_.reset();
+    return s;
+  }
+  return n;
+}
+
+Status Aggregator::EnsureLoaded() const {
+  if (table_) return Status::OK();
+  auto current = CheckpointCurrent();
+  if (!current.ok()) return current.status();
+  if (*current) {
+    table_ = std::make_unique<RollupTable>();
+    Status s = ScanProtos<apb::RegionCount>(*store_, kRegions, [&](const apb::RegionCount& rc) { table_->LoadRegion(rc); });
+    if (s.ok()) s = ScanProtos<apb::Rollup>(*store_, kRollups, [&](const apb::Rollup& r) { table_->LoadRollup(r); });
+    if (!s.ok()) {
+      table_.reset();
+      return s;
+    }
+    checkpoint_current_ = true;
+    rewrite_all_ = false;
+    derived_ = 0;
+    return Status::OK();
+  }
+  ASSIGN_OR_RETURN(derived_, DeriveFromContributions());
+  table_->BeginGroup();  // what the derivation touched is no group's
+  table_->MarkAllDirty();
+  checkpoint_current_ = false;
+  rewrite_all_ = true;
+  return Status::OK();
+}
+
+Result<size_t> Aggregator::RebuildRollupsIfStale() {
+  std::string layout;
+  Status got = store_->Get(kMeta, kRollupLayoutKey, &layout);
+  if (!got.ok() && got.code() != StatusCode::kNotFound) return got;
+  if (got.ok() && layout == kRollupLayout) {
+    table_.reset();
+    RETURN_IF_ERROR(EnsureLoaded());
+    const size_t derived = derived_;
+    if (derived > 0 || rewrite_all_) RETURN_IF_ERROR(Checkpoint());
+    return derived;
+  }
+  // Derived under other rules or another key layout: places and batch tally
+  // are derived again too, then every stored rollup is replaced.
+  ASSIGN_OR_RETURN(size_t derived, DeriveFromContributions());
+  table_->BeginGroup();
+  table_->MarkAllDirty();
+  rewrite_all_ = true;
+  checkpoint_current_ = false;
+  storage::WriteBatch places;
+  RETURN_IF_ERROR(store_->Scan(kPlaces, "", [&](std::string_view key, std::string_view) {
+    places.Delete(kPlaces, key);
+    return true;
+  }));
+  geo::BatchTally tally;
+  pending_.clear();
+  RETURN_IF_ERROR(ScanProtos<apb::DocContributionHead>(*store_, kContributions, [&](const apb::DocContributionHead& h) {
+    apb::DocContribution c;
+    *c.mutable_metadata() = h.metadata();
+    if (h.has_segment_metadata()) *c.mutable_segment_metadata() = h.segment_metadata();
+    tally.Add(SegmentMetadata(c));
+    if (Ambiguous(SegmentMetadata(c))) {
+      places.Put(kPlaces, h.doc_id(), "");
+      pending_.insert(h.doc_id());
+    }
+  }));
+  places.Put(kMeta, kBatchTallyKey, EncodeTally(tally));
+  places.Put(kMeta, kRollupLayoutKey, kRollupLayout);
+  places.Delete(kMeta, kCheckpointKey);
+  RETURN_IF_ERROR(store_->Write(places));
+  tally_ = std::move(tally);
+  places_loaded_ = true;
+  // Places the batch decides under the tally as it now stands.
+  BeginGroup(/*build_events=*/false);
+  if (Status s = RedecidePlaces(); !s.ok()) {
+    AbortGroup();
+    return s;
+  }
+  RETURN_IF_ERROR(CommitGroup(nullptr).status());
+  RETURN_IF_ERROR(Checkpoint());
+  return derived;
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+bool Aggregator::NeedsCheckpoint() const { return table_ && (table_->dirty() || rewrite_all_ || !checkpoint_current_); }
+
+size_t Aggregator::RollupCount() const { return table_ ? table_->rollup_count() : 0; }
+size_t Aggregator::MemoryBytes() const { return table_ ? table_->bytes() : 0; }
+
+Status Aggregator::Checkpoint() {
+  if (!NeedsCheckpoint()) return Status::OK();
+  storage::WriteBatch batch;
+  if (rewrite_all_) {
+    // Whatever is stored was not written from this table: replace it all.
+    for (const char* cf : {kRollups, kRegions}) {
+      RETURN_IF_ERROR(store_->Scan(cf, "", [&](std::string_view key, std::string_view) {
+        batch.Delete(cf, key);
+        return true;
+      }));
+    }
+  }
+  table_->ForEachDirty(
+      [&](const std::string& key, const apb::Rollup* r) {
+        if (r) {
+          batch.PutProto(kRollups, key, *r);
+        } else {
+          batch.Delete(kRollups, key);
+        }
+      },
+      [&](const std::string& key, const apb::RegionCount* rc) {
+        if (rc) {
+          batch.PutProto(kRegions, key, *rc);
+        } else {
+          batch.Delete(kRegions, key);
+        }
+      });
+  ASSIGN_OR_RETURN(uint64_t seq, LastSequence());
+  batch.Put(kMeta, kRollupLayoutKey, kRollupLayout);
+  batch.Put(kMeta, kCheckpointKey, std::to_string(seq));
+  RETURN_IF_ERROR(store_->Write(batch));
+  table_->ClearDirty();
+  checkpoint_current_ = true;
+  rewrite_all_ = false;
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------- groups
+
 Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::ExtractionResult& result) {
   return ApplyGroup({GroupDocument{doc_id, &result}});
 }
 
 Result<AggregateChange> Aggregator::ApplyGroup(const std::vector<GroupDocument>& docs, const GroupOptions& options) {
   RETURN_IF_ERROR(LoadPlaces());
+  RETURN_IF_ERROR(EnsureLoaded());
   BeginGroup(options.build_events);
   for (const GroupDocument& doc : docs) {
-    auto applied = ApplyInGroup(doc.doc_id, *doc.result);
+    Status applied = ApplyInGroup(doc.doc_id, *doc.result);
     if (!applied.ok()) {
       AbortGroup();
-      return applied.status();
+      return applied;
     }
   }
   return CommitGroup(options.after_commit);
 }
 
-Result<AggregateChange> Aggregator::ApplyInGroup(const std::string& doc_id, const epb::ExtractionResult& result) {
+Status Aggregator::ApplyInGroup(const std::string& doc_id, const epb::ExtractionResult& result) {
   apb::DocContribution next;
   next.set_doc_id(doc_id);
   next.set_source(result.source());
@@ -312,34 +303,40 @@ Result<AggregateChange> Aggregator::ApplyInGroup(const std::string& doc_id, cons
   *next.mutable_metrics() = result.metrics();
   *next.mutable_findings() = result.findings();
   next.set_processing_version(result.processing_version());
+  std::string next_bytes = next.SerializeAsString();
 
   apb::DocContribution prev;
-  Status got = GetForUpdate(doc_id, &prev);
+  std::string prev_bytes;
+  bool parsed = false;
+  Status got = GetForUpdate(doc_id, &prev, &prev_bytes, &parsed);
   const bool had_prev = got.ok();
   if (!had_prev && got.code() != StatusCode::kNotFound) return got;
-
-  AggregateChange change;
-  if (had_prev && prev.SerializeAsString() == next.SerializeAsString()) {
-    change.unchanged = true;
-    return change;
+  // The same contribution again (a re-delivery): nothing changes.
+  if (had_prev && prev_bytes == next_bytes) return Status::OK();
+  if (had_prev && !parsed && !prev.ParseFromString(prev_bytes)) {
+    return Status::Corruption("unparsable contribution of " + doc_id);
   }
   const std::string signature = geo::DominanceSignature(tally_);
-  RETURN_IF_ERROR(Replace(had_prev ? &prev : nullptr, next, /*rollups_only=*/false));
+  RETURN_IF_ERROR(Replace(had_prev ? &prev : nullptr, std::move(next), std::move(next_bytes)));
   if (geo::DominanceSignature(tally_) != signature) {
     // The batch now points elsewhere: the places it decided may change.
-    RETURN_IF_ERROR(RedecidePlaces().status());
+    RETURN_IF_ERROR(RedecidePlaces());
   }
-  return change;
+  return Status::OK();
 }
 
-Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution* out) const {
+Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution* out, std::string* bytes,
+                                bool* parsed) const {
   if (group_) {
     if (auto it = group_->contributions.find(doc_id); it != group_->contributions.end()) {
-      *out = it->second;
+      *out = it->second.contribution;
+      *bytes = it->second.bytes;
+      *parsed = true;
       return Status::OK();
     }
   }
-  return store_->GetProto(kContributions, doc_id, out);
+  *parsed = false;
+  return store_->Get(kContributions, doc_id, bytes);
 }
 
 void Aggregator::BeginGroup(bool build_events) {
@@ -347,13 +344,14 @@ void Aggregator::BeginGroup(bool build_events) {
   group_->build_events = build_events;
   auto seq = LastSequence();
   group_->first_seq = group_->seq = seq.ok() ? *seq : 0;
+  table_->BeginGroup();
 }
 
 void Aggregator::AbortGroup() {
-  // Rollups and region counts taken from the caches are dropped with the
-  // group (the next read goes to the store, which holds the committed
-  // state); the tally and pending places moved in memory: reload them.
+  // The in-memory rollups, tally and pending places moved with the group:
+  // reload them from the store, which holds the committed state.
   group_.reset();
+  table_.reset();
   tally_ = geo::BatchTally();
   pending_.clear();
   places_loaded_ = false;
@@ -363,14 +361,14 @@ void Aggregator::AbortGroup() {
 Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& after_commit) {
   Group& g = *group_;
   AggregateChange change;
-  if (!g.changed && g.touched.empty() && g.regions.empty()) {
+  if (!g.changed) {
     group_.reset();
     change.unchanged = true;
     return change;
   }
   change.events = std::move(g.events);
   storage::WriteBatch batch;
-  for (const auto& [doc_id, c] : g.contributions) batch.PutProto(kContributions, doc_id, c);
+  for (auto& [doc_id, pending] : g.contributions) batch.Put(kContributions, doc_id, pending.bytes);
   for (const auto& op : g.places.ops()) {
     if (op.value) {
       batch.Put(op.cf, op.key, *op.value);
@@ -378,54 +376,48 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
       batch.Delete(op.cf, op.key);
     }
   }
-  if (g.changed) batch.Put(kMeta, kBatchTallyKey, EncodeTally(tally_));
-  const bool events = g.changed;  // a rebuild (rollups only) publishes nothing
-  // Each touched rollup and region count: written (deleted once empty), and
-  // numbered on the stream; its event is built only while someone subscribes.
-  auto write = [&](auto& states, const char* cf, size_t* changed, auto empty, auto set_event) {
-    for (auto& [enc, state] : states) {
-      if (empty(state)) {
-        batch.Delete(cf, enc);
-      } else {
-        batch.PutProto(cf, enc, state);
-      }
-      ++*changed;
-      if (!events) continue;
-      ++g.seq;
-      if (!g.build_events) continue;
-      apb::StreamEvent e;
-      e.set_sequence(g.seq);
-      set_event(state, &e);
-      change.events.push_back(std::move(e));
-    }
-  };
-  for (auto& [enc, r] : g.touched) FinishRollup(&r);
-  write(g.touched, kRollups, &change.rollups_changed, RollupEmpty,
-        [](const apb::Rollup& r, apb::StreamEvent* e) { *e->mutable_rollup() = WithoutHistogram(r); });
-  write(g.regions, kRegions, &change.regions_changed, RegionEmpty,
-        [](const apb::RegionCount& rc, apb::StreamEvent* e) { *e->mutable_region() = rc; });
-  if (events) batch.Put(kMeta, kSequenceKey, std::to_string(g.seq));
+  batch.Put(kMeta, kBatchTallyKey, EncodeTally(tally_));
+  // Each touched rollup and region count is numbered on the stream; its
+  // event is built only while someone subscribes.
+  change.rollups_changed = table_->touched_rollups();
+  change.regions_changed = table_->touched_regions();
+  const uint64_t last_seq = g.seq + change.rollups_changed + change.regions_changed;
+  batch.Put(kMeta, kSequenceKey, std::to_string(last_seq));
+  // The stored rollups no longer reflect every contribution.
+  if (checkpoint_current_) batch.Delete(kMeta, kCheckpointKey);
   Status written = store_->Write(batch);
   if (!written.ok()) {
     AbortGroup();
     return written;
   }
-  sequence_ = g.seq;
+  checkpoint_current_ = false;
+  sequence_ = last_seq;
   sequence_loaded_ = true;
-  change.sequences_used = g.seq - g.first_seq;
+  change.sequences_used = last_seq - g.first_seq;
   if (after_commit) after_commit();
-  // Committed: the new states become the cached ones (write-through).
-  for (auto& [enc, r] : g.touched) {
-    if (RollupEmpty(r)) continue;
-    rollup_cache_.Put(enc, std::move(r));
+  if (g.build_events) {
+    uint64_t seq = g.seq;
+    change.events.reserve(change.events.size() + change.rollups_changed + change.regions_changed);
+    table_->ForEachTouched(
+        [&](const apb::Rollup& r) {
+          apb::StreamEvent e;
+          e.set_sequence(++seq);
+          *e.mutable_rollup() = r;
+          change.events.push_back(std::move(e));
+        },
+        [&](const apb::RegionCount& rc) {
+          apb::StreamEvent e;
+          e.set_sequence(++seq);
+          *e.mutable_region() = rc;
+          change.events.push_back(std::move(e));
+        });
   }
-  for (auto& [enc, rc] : g.regions) {
-    if (RegionEmpty(rc)) continue;
-    region_cache_.Put(enc, std::move(rc));
-  }
+  table_->DropEmptyTouched();
   group_.reset();
   return change;
 }
+
+// ---------------------------------------------------------------- places
 
 void Aggregator::PlaceByBatch(apb::DocContribution* c) const {
   const cpb::DocumentMetadata original = SegmentMetadata(*c);
@@ -440,18 +432,21 @@ void Aggregator::PlaceByBatch(apb::DocContribution* c) const {
   *c->mutable_metadata() = std::move(placed);
 }
 
-Result<AggregateChange> Aggregator::RedecidePlaces() {
-  AggregateChange change;  // the open group carries what changes
+Status Aggregator::RedecidePlaces() {
   const std::vector<std::string> pending(pending_.begin(), pending_.end());
   for (const std::string& doc_id : pending) {
     apb::DocContribution prev;
-    RETURN_IF_ERROR(GetForUpdate(doc_id, &prev));
+    std::string bytes;
+    bool parsed = false;
+    RETURN_IF_ERROR(GetForUpdate(doc_id, &prev, &bytes, &parsed));
+    if (!parsed && !prev.ParseFromString(bytes)) return Status::Corruption("unparsable contribution of " + doc_id);
     apb::DocContribution next = prev;
     PlaceByBatch(&next);
     if (next.metadata().SerializeAsString() == prev.metadata().SerializeAsString()) continue;
-    RETURN_IF_ERROR(Replace(&prev, next, /*rollups_only=*/false));
+    std::string next_bytes = next.SerializeAsString();
+    RETURN_IF_ERROR(Replace(&prev, std::move(next), std::move(next_bytes)));
   }
-  return change;
+  return Status::OK();
 }
 
 Status Aggregator::LoadPlaces() {
@@ -472,76 +467,12 @@ Status Aggregator::LoadPlaces() {
   return Status::OK();
 }
 
-Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::DocContribution& next,
-                           bool rollups_only) {
+Status Aggregator::Replace(const apb::DocContribution* prev_or_null, apb::DocContribution next,
+                           std::string next_bytes) {
   Group& g = *group_;
-  const bool had_prev = prev_or_null != nullptr;
-  const apb::DocContribution& prev = had_prev ? *prev_or_null : next;
-  const std::string& doc_id = next.doc_id();
-  std::map<std::string, apb::Rollup>& touched = g.touched;
-  auto load = [&](const std::string& enc, const apb::RollupKey& key) -> Result<apb::Rollup*> {
-    auto it = touched.find(enc);
-    if (it != touched.end()) return &it->second;
-    if (std::optional<apb::Rollup> cached = rollup_cache_.Take(enc)) {
-      return &touched.emplace(enc, std::move(*cached)).first->second;
-    }
-    apb::Rollup r;
-    Status s = store_->GetProto(kRollups, enc, &r);
-    if (s.code() == StatusCode::kNotFound) {
-      r.Clear();
-      *r.mutable_key() = key;
-    } else if (!s.ok()) {
-      return s;
-    }
-    UpgradeHistogram(&r);
-    return &touched.emplace(enc, std::move(r)).first->second;
-  };
-  if (had_prev) {
-    const std::vector<DocValue> values = DocumentValues(prev.metrics());
-    for (const auto& [enc, kv] : Keyify(prev, values)) {
-      ASSIGN_OR_RETURN(apb::Rollup * r, load(enc, kv.key));
-      Contribute(r, *kv.value, -1);
-    }
-  }
-  const std::vector<DocValue> values = DocumentValues(next.metrics());
-  for (const auto& [enc, kv] : Keyify(next, values)) {
-    ASSIGN_OR_RETURN(apb::Rollup * r, load(enc, kv.key));
-    Contribute(r, *kv.value, +1);
-  }
-
-  // Region document counts.
-  std::map<std::string, apb::RegionCount>& regions = g.regions;
-  auto bump = [&](const apb::DocContribution& c, int sign) -> Status {
-    const int32_t year = c.metadata().has_year() ? c.metadata().year() : 0;
-    const cpb::RegionLevel source_level = SourceLevelOf(c.metadata());
-    for (const auto& ref : RegionsOf(c.metadata())) {
-      const std::string enc = EncodeRegion(ref, source_level, year);
-      auto it = regions.find(enc);
-      if (it == regions.end()) {
-        apb::RegionCount rc;
-        std::optional<apb::RegionCount> cached = region_cache_.Take(enc);
-        Status s = cached ? Status::OK() : store_->GetProto(kRegions, enc, &rc);
-        if (cached) {
-          rc = std::move(*cached);
-        } else if (s.code() == StatusCode::kNotFound) {
-          rc.Clear();
-          rc.set_level(ref.level);
-          rc.set_region(ref.region);
-          rc.set_region_code(ref.code);
-          rc.set_source_level(source_level);
-          rc.set_year(year);
-        } else if (!s.ok()) {
-          return s;
-        }
-        it = regions.emplace(enc, std::move(rc)).first;
-      }
-      it->second.set_documents(static_cast<uint32_t>(static_cast<int64_t>(it->second.documents()) + sign));
-    }
-    return Status::OK();
-  };
-  if (had_prev) RETURN_IF_ERROR(bump(prev, -1));
-  RETURN_IF_ERROR(bump(next, +1));
-  if (rollups_only) return Status::OK();
+  const std::string doc_id = next.doc_id();
+  if (prev_or_null) table_->Contribute(*prev_or_null, -1);
+  table_->Contribute(next, +1);
 
   g.changed = true;
   for (const auto& metric : next.metrics()) {
@@ -556,9 +487,8 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
     *m->mutable_metric() = metric;
     g.events.push_back(std::move(e));
   }
-  g.contributions[doc_id] = next;
   // Batch evidence counts the places segment found, never those it decided.
-  if (had_prev) tally_.Remove(SegmentMetadata(prev));
+  if (prev_or_null) tally_.Remove(SegmentMetadata(*prev_or_null));
   tally_.Add(SegmentMetadata(next));
   if (Ambiguous(SegmentMetadata(next))) {
     g.places.Put(kPlaces, doc_id, "");
@@ -567,64 +497,13 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
     g.places.Delete(kPlaces, doc_id);
     pending_.erase(doc_id);
   }
+  Pending& slot = g.contributions[doc_id];
+  slot.bytes = std::move(next_bytes);
+  slot.contribution = std::move(next);
   return Status::OK();
 }
 
-Result<size_t> Aggregator::RebuildRollupsIfStale() {
-  std::string layout;
-  Status got = store_->Get(kMeta, kRollupLayoutKey, &layout);
-  if (got.ok() && layout == kRollupLayout) return 0;
-  if (!got.ok() && got.code() != StatusCode::kNotFound) return got;
-  // Rollups and region counts are derived data: drop them and add every
-  // stored contribution again under today's rules and key layout.
-  storage::WriteBatch drop;
-  for (const char* cf : {kRollups, kRegions, kPlaces}) {
-    RETURN_IF_ERROR(store_->Scan(cf, "", [&](std::string_view key, std::string_view) {
-      drop.Delete(cf, key);
-      return true;
-    }));
-  }
-  RETURN_IF_ERROR(store_->Write(drop));
-  std::vector<std::string> doc_ids;
-  RETURN_IF_ERROR(store_->Scan(kContributions, "", [&](std::string_view key, std::string_view) {
-    doc_ids.emplace_back(key);
-    return true;
-  }));
-  geo::BatchTally tally;
-  storage::WriteBatch places;
-  pending_.clear();
-  constexpr size_t kRebuildGroup = 1000;  // contributions re-added per group commit
-  for (size_t i = 0; i < doc_ids.size(); ++i) {
-    const std::string& id = doc_ids[i];
-    if (i % kRebuildGroup == 0) BeginGroup(/*build_events=*/false);
-    apb::DocContribution c;
-    Status s = store_->GetProto(kContributions, id, &c);
-    if (s.ok()) s = Replace(nullptr, c, /*rollups_only=*/true);
-    if (!s.ok()) {
-      AbortGroup();
-      return s;
-    }
-    if ((i + 1) % kRebuildGroup == 0 || i + 1 == doc_ids.size()) RETURN_IF_ERROR(CommitGroup(nullptr).status());
-    tally.Add(SegmentMetadata(c));
-    if (Ambiguous(SegmentMetadata(c))) {
-      places.Put(kPlaces, id, "");
-      pending_.insert(id);
-    }
-  }
-  places.Put(kMeta, kBatchTallyKey, EncodeTally(tally));
-  places.Put(kMeta, kRollupLayoutKey, kRollupLayout);
-  RETURN_IF_ERROR(store_->Write(places));
-  tally_ = std::move(tally);
-  places_loaded_ = true;
-  // Places the batch decides under the tally as it now stands.
-  BeginGroup(/*build_events=*/false);
-  if (Status s = RedecidePlaces().status(); !s.ok()) {
-    AbortGroup();
-    return s;
-  }
-  RETURN_IF_ERROR(CommitGroup(nullptr).status());
-  return doc_ids.size();
-}
+// ---------------------------------------------------------------- reading
 
 Result<uint64_t> Aggregator::LastSequence() const {
   if (sequence_loaded_) return sequence_;
@@ -635,9 +514,7 @@ Result<uint64_t> Aggregator::LastSequence() const {
   } else if (!s.ok()) {
     return s;
   } else {
-    char* end = nullptr;
-    sequence_ = std::strtoull(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0') return Status::Corruption("bad stream sequence in meta: " + value);
+    ASSIGN_OR_RETURN(sequence_, ParseSequence(value, "stream sequence"));
   }
   sequence_loaded_ = true;
   return sequence_;
@@ -656,22 +533,15 @@ Status Aggregator::ForEachContribution(const std::function<void(const apb::DocCo
 }
 
 Status Aggregator::ForEachRegion(const std::function<void(const apb::RegionCount&)>& fn) const {
-  return ScanProtos<apb::RegionCount>(*store_, kRegions, fn);
+  RETURN_IF_ERROR(EnsureLoaded());
+  table_->ForEachRegion(fn);
+  return Status::OK();
 }
 
 Status Aggregator::ForEachRollup(const std::function<void(const apb::Rollup&)>& fn) const {
-  std::map<std::string, uint32_t> region_docs;
-  RETURN_IF_ERROR(ForEachRegion([&](const apb::RegionCount& rc) {
-    region_docs[stream::EncodeRegionKey(rc)] = rc.documents();
-  }));
-  return ScanProtos<apb::Rollup>(*store_, kRollups, [&](const apb::Rollup& r) {
-    apb::Rollup out = r;
-    const auto it = region_docs.find(stream::RegionKeyOf(r.key()));
-    const uint32_t n = it == region_docs.end() ? 0 : it->second;
-    out.set_region_documents(n);
-    out.set_coverage(n ? static_cast<double>(r.documents()) / n : 0.0);
-    fn(out);
-  });
+  RETURN_IF_ERROR(EnsureLoaded());
+  table_->ForEachRollup(fn);
+  return Status::OK();
 }
 
 }  // namespace reportflow::aggregate

@@ -3,31 +3,42 @@
 // Each document's extraction is kept whole as its contribution; applying a
 // document again (re-run, re-extraction with another taxonomy) first removes
 // its previous contribution, so totals never double count. Rollups are kept
-// per (region level, region, year, metric) with exact statistics: the
+// per (region level, region, year, metric, unit) with exact statistics: the
 // per-rollup histogram of distinct values makes median and p90 exact and
 // removable. Region document counts (the coverage denominator) are kept per
 // (level, region, year).
 //
+// Rollups and region counts live in memory (RollupTable), all of them: they
+// are derived data, a function of the stored contributions. A group commit
+// writes only the group's contributions (plus places, batch tally and stream
+// sequence), never a rollup. Checkpoint() writes the rollups and region
+// counts that changed since the last checkpoint and marks the stored ones
+// current (meta "rollups_checkpoint" = the stream sequence they reflect); the
+// first group after a checkpoint clears that mark in its own batch. Loading
+// (service start, a reader, after a failed write) takes the stored rollups
+// when they are current and otherwise derives them from the contributions,
+// so a SIGKILL anywhere loses nothing that was committed, and a reader never
+// sees rollups that disagree with the contributions.
+//
 // Store layout (also in common/storage/README.md):
 //   contributions  doc_id                          -> aggregate.v1.DocContribution
-//   rollups        stream::EncodeRollupKey(key)    -> aggregate.v1.Rollup (coverage not stored)
-//   regions        stream::EncodeRegionKey(rc)     -> aggregate.v1.RegionCount
+//   rollups        stream::EncodeRollupKey(key)    -> aggregate.v1.Rollup (checkpoint; coverage not stored)
+//   regions        stream::EncodeRegionKey(rc)     -> aggregate.v1.RegionCount (checkpoint)
 //   places         doc_id                          -> "" (segment left its place ambiguous)
 //   meta           "stream_sequence"               -> last stream sequence (decimal)
 //                  "batch_tally"                   -> resolved documents by province/city prefix
 //                  "rollup_layout"                 -> rules/layout the rollups were derived with ("2")
+//                  "rollups_checkpoint"            -> stream sequence the stored rollups reflect (absent: stale)
 //
-// The rollups and region counts read for nearly every document (province,
-// city, county) are kept in a memory-bounded write-through cache (HotCache),
-// so one Aggregator must be the only writer of its store.
+// One Aggregator must be the only writer of its store.
 //
-// Group commit (ApplyGroup): the documents of a group are applied to
-// in-memory rollups, region counts, batch tally and places, and everything
-// is written in one atomic batch at the end; the stream events are each
-// document's metrics and then the last state of each touched rollup and
-// region count. Apply() is a group of one.
+// Group commit (ApplyGroup): the documents of a group are applied to the
+// in-memory rollups, region counts, batch tally and places, and their
+// contributions are written in one atomic batch at the end; the stream
+// events are each document's metrics and then the last state of each touched
+// rollup and region count. Apply() is a group of one.
 //
-// Thread-safety: not thread-safe (one aggregate loop owns it).
+// Thread-safety: not thread-safe (one aggregate loop, or one reader, owns it).
 #pragma once
 
 #include <functional>
@@ -42,7 +53,7 @@
 #include "common/storage/store.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/extract/v1/extract.pb.h"
-#include "services/aggregate/hot_cache.h"
+#include "services/aggregate/rollup_table.h"
 
 namespace reportflow::aggregate {
 
@@ -78,18 +89,33 @@ struct GroupOptions {
 
 class Aggregator {
  public:
-  explicit Aggregator(storage::Store* store) : store_(store) {}
+  explicit Aggregator(storage::Store* store);
+  ~Aggregator();
   static const std::vector<std::string>& ColumnFamilies();
 
   // Replaces the contribution of `doc_id` with `result` and updates rollups.
   // The same as ApplyGroup() of one document.
   Result<AggregateChange> Apply(const std::string& doc_id, const extract::v1::ExtractionResult& result);
 
-  // Rollups and region counts are derived from the stored contributions. If
-  // they were derived under other rules or another key layout (a store from an
-  // earlier version), drops and derives them again; returns the number of
-  // contributions re-added (0 when current). Call before the first Apply().
+  // Loads the rollups and region counts into memory (writers call it before
+  // the first Apply(); readers load lazily): from the stored checkpoint when it
+  // is current, else derived from the stored contributions and checkpointed.
+  // When the rollups were derived under other rules or another key layout (a
+  // store from an earlier version), places and batch tally are derived again
+  // too. Returns the number of contributions derived from (0: the checkpoint
+  // was current).
   Result<size_t> RebuildRollupsIfStale();
+
+  // Writes every rollup and region count changed since the last checkpoint
+  // (one batch) and marks the stored ones current, so readers and the next
+  // start use them as they are. The service calls it when idle and at
+  // shutdown. A no-op when nothing changed.
+  Status Checkpoint();
+  // Whether Checkpoint() has anything to write.
+  bool NeedsCheckpoint() const;
+  // Rollups in memory and their estimated bytes (0 before loading).
+  size_t RollupCount() const;
+  size_t MemoryBytes() const;
 
   // Group commit: applies every document of `docs` in order (a doc_id that
   // appears twice is replaced by its later result) and commits all their
@@ -111,55 +137,68 @@ class Aggregator {
   Result<uint64_t> LastSequence() const;
 
  private:
+  // Loads table_ (see RebuildRollupsIfStale()); const for lazy readers.
+  Status EnsureLoaded() const;
+  // Whether the stored rollups reflect every stored contribution.
+  Result<bool> CheckpointCurrent() const;
+  // Adds every stored contribution to a fresh table_; returns how many.
+  Result<size_t> DeriveFromContributions() const;
+
   // Sets c's metadata to the place the batch decides for it (segment's own
   // metadata kept in segment_metadata), or back to segment's when it decides
   // nothing.
   void PlaceByBatch(aggregate::v1::DocContribution* c) const;
   // Re-applies every document segment left ambiguous whose batch decision
   // changed under the current tally.
-  Result<AggregateChange> RedecidePlaces();
+  Status RedecidePlaces();
   Status LoadPlaces();
 
-  // Updates the open group's rollups and region counts from `prev_or_null`
-  // to `next`; with `rollups_only`, records neither the contribution nor
-  // stream events. Nothing is written until CommitGroup().
-  Status Replace(const aggregate::v1::DocContribution* prev_or_null, const aggregate::v1::DocContribution& next,
-                 bool rollups_only);
-  // The document's contribution as the open group leaves it (else as stored).
-  Status GetForUpdate(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
+  // Moves the open group's rollups and region counts from `prev_or_null` to
+  // `next` (serialized: `next_bytes`), records the contribution, its stream
+  // events, tally and places. Nothing is written until CommitGroup().
+  Status Replace(const aggregate::v1::DocContribution* prev_or_null, aggregate::v1::DocContribution next,
+                 std::string next_bytes);
+  // The document's contribution as the open group leaves it (else as
+  // stored): NotFound when it has none; `bytes` is its serialized form.
+  Status GetForUpdate(const std::string& doc_id, aggregate::v1::DocContribution* out, std::string* bytes,
+                      bool* parsed) const;
   // A group transaction: everything Replace() changes between BeginGroup()
-  // and CommitGroup() is written in one batch; AbortGroup() forgets it (and
-  // the in-memory state that may have moved with it, reloaded on next use).
+  // and CommitGroup() is written in one batch; AbortGroup() forgets it and
+  // the in-memory state (reloaded from the store, which holds the committed
+  // state, on next use).
   void BeginGroup(bool build_events);
   Result<AggregateChange> CommitGroup(const std::function<void()>& after_commit);
   void AbortGroup();
-  Result<AggregateChange> ApplyInGroup(const std::string& doc_id, const extract::v1::ExtractionResult& result);
+  Status ApplyInGroup(const std::string& doc_id, const extract::v1::ExtractionResult& result);
 
+  // A contribution of the open group: serialized (as written) and parsed.
+  struct Pending {
+    std::string bytes;
+    aggregate::v1::DocContribution contribution;
+  };
   // The state of one open group (see BeginGroup()).
   struct Group {
     bool build_events = true;
     bool changed = false;     // some document's contribution was replaced
     uint64_t first_seq = 0;   // LastSequence() when the group began
     uint64_t seq = 0;         // the last sequence number the group used
-    std::map<std::string, aggregate::v1::DocContribution> contributions;
-    std::map<std::string, aggregate::v1::Rollup> touched;
-    std::map<std::string, aggregate::v1::RegionCount> regions;
+    std::map<std::string, Pending> contributions;
     storage::WriteBatch places;  // places family puts/deletes, in order
     std::vector<aggregate::v1::StreamEvent> events;  // metric events, in order
   };
   std::optional<Group> group_;
 
-  // Budgets of the write-through caches (estimated bytes).
-  static constexpr size_t kRollupCacheBytes = 24u << 20;
-  static constexpr size_t kRegionCacheBytes = 1u << 20;
-
   storage::Store* store_;
-  HotCache<aggregate::v1::Rollup> rollup_cache_{
-      kRollupCacheBytes, [](const aggregate::v1::Rollup& r) {
-        return static_cast<size_t>(64 + 16 * r.hist_values_size() + 32 * r.units_size());
-      }};
-  HotCache<aggregate::v1::RegionCount> region_cache_{
-      kRegionCacheBytes, [](const aggregate::v1::RegionCount& rc) { return rc.region().size() + 32; }};
+  // Every rollup and region count (nullptr until loaded); readers load it
+  // lazily from const methods.
+  mutable std::unique_ptr<RollupTable> table_;
+  // The stored rollups reflect every stored contribution (the checkpoint
+  // mark is set): the next group commit clears the mark.
+  mutable bool checkpoint_current_ = false;
+  // The stored rollups and regions are not the checkpoint of table_ (derived
+  // or rebuilt): the next checkpoint replaces them all.
+  mutable bool rewrite_all_ = false;
+  mutable size_t derived_ = 0;  // contributions the last load derived from
   // Batch evidence for places: the provinces and cities of the documents
   // segment placed (persisted in meta), and the documents it left ambiguous
   // (the places column family), whose place the batch may decide.
@@ -169,13 +208,5 @@ class Aggregator {
   mutable uint64_t sequence_ = 0;  // cache of LastSequence()
   mutable bool sequence_loaded_ = false;
 };
-
-// A copy of `rollup` without its histogram: the form published on the stream
-// and in snapshots (the statistics derived from it are set).
-aggregate::v1::Rollup WithoutHistogram(const aggregate::v1::Rollup& rollup);
-
-// Fills sum (counts and money only), mean, median, p90, min, max, unit and
-// approx_share from the histogram and counters.
-void FinishRollup(aggregate::v1::Rollup* rollup);
 
 }  // namespace reportflow::aggregate

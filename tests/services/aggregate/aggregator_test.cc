@@ -1,6 +1,9 @@
 #include "services/aggregate/aggregator.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -107,6 +110,7 @@ TEST_F(AggregatorTest, RollupsStoredWithTheEarlierUnpackedHistogramAreUpgraded) 
   key.set_source_level(common::v1::REGION_LEVEL_TOWNSHIP);
   key.set_unit("件");
   const std::string enc = stream::EncodeRollupKey(key);
+  ASSERT_OK(agg_.Checkpoint());
   apb::Rollup stored;
   ASSERT_OK(store_->GetProto("rollups", enc, &stored));
   ASSERT_EQ(stored.hist_values_size(), 2);
@@ -118,7 +122,7 @@ TEST_F(AggregatorTest, RollupsStoredWithTheEarlierUnpackedHistogramAreUpgraded) 
   stored.clear_hist_values();
   stored.clear_hist_counts();
   ASSERT_OK(store_->PutProto("rollups", enc, stored));
-  // A fresh aggregator (no cache) reads it, converts it and adds to it.
+  // A fresh aggregator loads the (current) checkpoint, converts it and adds to it.
   Aggregator fresh(store_.get());
   ASSERT_OK(fresh.Apply("d2", Doc("甲乡", "某县", 2023, {{"a", 7}})).status());
   const apb::Rollup r = All(fresh).at("township/甲乡/2023/a");
@@ -127,6 +131,7 @@ TEST_F(AggregatorTest, RollupsStoredWithTheEarlierUnpackedHistogramAreUpgraded) 
   EXPECT_EQ(r.median(), 7);
   EXPECT_EQ(r.min(), 5);
   EXPECT_EQ(r.max(), 9);
+  ASSERT_OK(fresh.Checkpoint());
   ASSERT_OK(store_->GetProto("rollups", enc, &stored));
   EXPECT_EQ(stored.histogram_size(), 0);
   EXPECT_EQ(std::vector<double>(stored.hist_values().begin(), stored.hist_values().end()),
@@ -415,6 +420,102 @@ TEST(AggregatorGroupTest, AGroupEqualsItsDocumentsAppliedOneByOne) {
   auto settled_change = grouped.ApplyGroup(settled);
   ASSERT_OK(settled_change.status());
   EXPECT_TRUE(settled_change->unchanged);
+}
+
+}  // namespace
+}  // namespace reportflow::aggregate
+
+namespace reportflow::aggregate {
+namespace {
+
+// Rollups live in memory; the store keeps contributions on every group and
+// rollups only at checkpoints. After a crash (no checkpoint since the last
+// groups) the rollups are derived from the contributions; after a checkpoint
+// they load as stored; a reader always sees the figures of the contributions.
+TEST(AggregatorCheckpointTest, RestartDerivesOrLoadsTheSameRollups) {
+  auto store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator writer(store.get());
+  ASSERT_OK_AND_ASSIGN(size_t fresh, writer.RebuildRollupsIfStale());
+  EXPECT_EQ(fresh, 0u);
+  ASSERT_OK(writer.Apply("d1", testing::Doc("甲乡", "某县", 2023, {{"a", 5}, {"b", 2}})).status());
+  ASSERT_OK(writer.Apply("d2", testing::Doc("乙乡", "某县", 2023, {{"a", 3}})).status());
+  ASSERT_OK(writer.Checkpoint());
+  EXPECT_FALSE(writer.NeedsCheckpoint());
+  // Committed after the checkpoint: d2 replaced, d3 new; then the process dies.
+  ASSERT_OK(writer.Apply("d2", testing::Doc("乙乡", "某县", 2023, {{"a", 4}})).status());
+  ASSERT_OK(writer.Apply("d3", testing::Doc("丙乡", "某县", 2024, {{"b", 8}})).status());
+  EXPECT_TRUE(writer.NeedsCheckpoint());
+  const auto expected = testing::AggregatorRows(writer);
+
+  // A reader of the store as it is (the service killed, not restarted).
+  Aggregator reader(store.get());
+  EXPECT_EQ(testing::AggregatorRows(reader), expected);
+
+  // The restarted service derives the rollups from the 3 contributions.
+  Aggregator restarted(store.get());
+  ASSERT_OK_AND_ASSIGN(size_t derived, restarted.RebuildRollupsIfStale());
+  EXPECT_EQ(derived, 3u);
+  EXPECT_EQ(testing::AggregatorRows(restarted), expected);
+  // ... and checkpointed them: the next start loads them as stored.
+  ASSERT_OK_AND_ASSIGN(size_t loaded, Aggregator(store.get()).RebuildRollupsIfStale());
+  EXPECT_EQ(loaded, 0u);
+  // Re-delivery after the restart replaces, never double counts.
+  ASSERT_OK(restarted.Apply("d2", testing::Doc("乙乡", "某县", 2023, {{"a", 4}})).status());
+  EXPECT_EQ(testing::AggregatorRows(restarted), expected);
+  ASSERT_OK(restarted.Apply("d3", testing::Doc("丙乡", "某县", 2024, {{"b", 1}})).status());
+  ASSERT_OK(restarted.Apply("d3", testing::Doc("丙乡", "某县", 2024, {{"b", 8}})).status());
+  EXPECT_EQ(testing::AggregatorRows(restarted), expected);
+  ASSERT_OK(restarted.Checkpoint());
+  Aggregator after(store.get());
+  EXPECT_EQ(testing::AggregatorRows(after), expected);
+  // A removed rollup is gone from the store at the next checkpoint.
+  ASSERT_OK(restarted.Apply("d3", testing::Doc("丙乡", "某县", 2024, {})).status());
+  ASSERT_OK(restarted.Checkpoint());
+  size_t stored_2024 = 0;
+  ASSERT_OK(Aggregator(store.get()).ForEachRollup([&](const apb::Rollup& r) { stored_2024 += r.key().year() == 2024; }));
+  EXPECT_EQ(stored_2024, 0u);
+}
+
+// The histogram's blocks give the same statistics as a sorted array of every
+// value, through inserts and removals of many values (blocks split and empty).
+TEST(ValueHistogramTest, QuantilesAndSumsEqualASortedArray) {
+  ValueHistogram h;
+  std::multiset<double> all;
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (int i = 0; i < 5000; ++i) {
+    const double v = static_cast<double>(next() % 1500) / 4;
+    if (next() % 3 == 0 && all.count(v)) {
+      h.Add(v, -1);
+      all.erase(all.find(v));
+    } else {
+      h.Add(v, +1);
+      all.insert(v);
+    }
+  }
+  h.Add(-1, -1);  // absent: nothing
+  ASSERT_EQ(h.total(), all.size());
+  const std::vector<double> sorted(all.begin(), all.end());
+  for (double q : {0.01, 0.25, 0.5, 0.9, 1.0}) {
+    const size_t rank = std::max<size_t>(1, static_cast<size_t>(std::ceil(q * sorted.size())));
+    EXPECT_EQ(h.Quantile(q), sorted[rank - 1]) << q;
+  }
+  EXPECT_EQ(h.min(), sorted.front());
+  EXPECT_EQ(h.max(), sorted.back());
+  std::set<double> distinct(sorted.begin(), sorted.end());
+  EXPECT_EQ(h.distinct(), distinct.size());
+  double last = -2;
+  h.ForEach([&](double v, uint64_t n) {
+    EXPECT_LT(last, v);
+    EXPECT_EQ(n, all.count(v));
+    last = v;
+  });
+  for (double v : sorted) h.Add(v, -1);
+  EXPECT_TRUE(h.empty());
+  EXPECT_EQ(h.total(), 0u);
 }
 
 }  // namespace

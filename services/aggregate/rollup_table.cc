@@ -1,0 +1,539 @@
+#include "services/aggregate/rollup_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "common/stream/rollup_keys.h"
+#include "common/text/han_variants.h"
+#include "services/aggregate/document_values.h"
+
+namespace reportflow::aggregate {
+
+namespace apb = ::reportflow::aggregate::v1;
+namespace cpb = ::reportflow::common::v1;
+
+// ---------------------------------------------------------------- ValueHistogram
+
+void ValueHistogram::Add(double value, int64_t delta) {
+  if (delta == 0) return;
+  // The first block whose largest value is >= value (else the last block).
+  auto block = std::lower_bound(blocks_.begin(), blocks_.end(), value,
+                                [](const Block& b, double v) { return b.entries.back().value < v; });
+  if (block == blocks_.end()) {
+    if (delta < 0) return;
+    if (blocks_.empty()) {
+      blocks_.emplace_back();
+      blocks_.back().entries.reserve(1);
+    }
+    block = blocks_.end() - 1;
+  }
+  auto& entries = block->entries;
+  auto it = std::lower_bound(entries.begin(), entries.end(), value,
+                             [](const Entry& e, double v) { return e.value < v; });
+  if (it != entries.end() && it->value == value) {
+    const int64_t n = static_cast<int64_t>(it->count) + delta;
+    if (n <= 0) {
+      block->total -= it->count;
+      total_ -= it->count;
+      entries.erase(it);
+      if (entries.empty()) blocks_.erase(block);
+    } else {
+      block->total = block->total - it->count + static_cast<uint64_t>(n);
+      total_ = total_ - it->count + static_cast<uint64_t>(n);
+      it->count = static_cast<uint64_t>(n);
+    }
+    return;
+  }
+  if (delta < 0) return;  // removing a value that is not there: nothing to do
+  entries.insert(it, Entry{value, static_cast<uint64_t>(delta)});
+  block->total += static_cast<uint64_t>(delta);
+  total_ += static_cast<uint64_t>(delta);
+  if (entries.size() > kBlockEntries) {
+    // Split the full block in two halves.
+    Block upper;
+    const size_t half = entries.size() / 2;
+    upper.entries.assign(entries.begin() + static_cast<std::ptrdiff_t>(half), entries.end());
+    entries.resize(half);
+    for (const Entry& e : upper.entries) upper.total += e.count;
+    block->total -= upper.total;
+    blocks_.insert(block + 1, std::move(upper));
+  }
+}
+
+size_t ValueHistogram::distinct() const {
+  size_t n = 0;
+  for (const Block& b : blocks_) n += b.entries.size();
+  return n;
+}
+
+double ValueHistogram::Quantile(double q) const {
+  if (total_ == 0) return 0;
+  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total_))));
+  uint64_t seen = 0;
+  for (const Block& b : blocks_) {
+    if (seen + b.total < rank) {
+      seen += b.total;
+      continue;
+    }
+    for (const Entry& e : b.entries) {
+      seen += e.count;
+      if (seen >= rank) return e.value;
+    }
+  }
+  return max();
+}
+
+void ValueHistogram::ForEach(const std::function<void(double, uint64_t)>& fn) const {
+  for (const Block& b : blocks_) {
+    for (const Entry& e : b.entries) fn(e.value, e.count);
+  }
+}
+
+size_t ValueHistogram::bytes() const {
+  size_t n = blocks_.capacity() * sizeof(Block);
+  for (const Block& b : blocks_) n += b.entries.capacity() * sizeof(Entry);
+  return n;
+}
+
+// ---------------------------------------------------------------- statistics
+
+namespace {
+
+struct Statistics {
+  double sum = 0, mean = 0, median = 0, p90 = 0, min = 0, max = 0;
+};
+
+// The statistics of `values` (count document values; not empty). The sum is
+// computed from the histogram (a canonical, sorted multiset) with compensated
+// summation: it does not depend on the order documents arrived or were
+// replaced in, so any number of workers and any replay give bit-identical
+// rollups.
+Statistics StatisticsOf(const ValueHistogram& values, uint64_t count, apb::RollupStatistic statistic) {
+  Statistics s;
+  double sum = 0, compensation = 0;
+  values.ForEach([&](double value, uint64_t n) {
+    const double term = value * static_cast<double>(n);
+    const double t = sum + term;
+    compensation += std::abs(sum) >= std::abs(term) ? (sum - t) + term : (term - t) + sum;
+    sum = t;
+  });
+  sum += compensation;
+  // A rate is never summed: its rollup answers with the mean, median, min and max.
+  s.sum = statistic == apb::ROLLUP_STATISTIC_MEAN ? 0 : sum;
+  s.mean = sum / static_cast<double>(count);
+  s.median = values.Quantile(0.5);
+  s.p90 = values.Quantile(0.9);
+  s.min = values.min();
+  s.max = values.max();
+  return s;
+}
+
+void SetStatistics(uint64_t count, uint64_t approx_count, const ValueHistogram& values, apb::Rollup* r) {
+  if (count == 0 || values.empty()) {
+    r->set_sum(0);
+    r->set_mean(0);
+    r->set_median(0);
+    r->set_p90(0);
+    r->set_min(0);
+    r->set_max(0);
+    r->clear_unit();
+    return;
+  }
+  const Statistics s = StatisticsOf(values, count, r->statistic());
+  r->set_sum(s.sum);
+  r->set_mean(s.mean);
+  r->set_median(s.median);
+  r->set_p90(s.p90);
+  r->set_min(s.min);
+  r->set_max(s.max);
+  r->set_unit(r->key().unit());
+  r->set_approx_share(static_cast<double>(approx_count) / static_cast<double>(count));
+}
+
+// The reporting level whose rollups a document adds to: county-level reports
+// (a county government's own report) form their own family of rollups.
+cpb::RegionLevel SourceLevelOf(const cpb::DocumentMetadata& m) {
+  return m.unit_level() == cpb::REGION_LEVEL_COUNTY ? cpb::REGION_LEVEL_COUNTY : cpb::REGION_LEVEL_TOWNSHIP;
+}
+
+uint64_t AddSigned(uint64_t n, int sign, uint64_t by) {
+  return static_cast<uint64_t>(static_cast<int64_t>(n) + sign * static_cast<int64_t>(by));
+}
+
+}  // namespace
+
+apb::Rollup WithoutHistogram(const apb::Rollup& rollup) {
+  apb::Rollup out = rollup;
+  out.clear_hist_values();
+  out.clear_hist_counts();
+  out.clear_histogram();
+  return out;
+}
+
+void FinishRollup(apb::Rollup* r) {
+  ValueHistogram values;
+  for (int i = 0; i < r->hist_values_size(); ++i) {
+    values.Add(r->hist_values(i), static_cast<int64_t>(r->hist_counts(i)));
+  }
+  SetStatistics(r->count(), r->approx_count(), values, r);
+}
+
+// ---------------------------------------------------------------- RollupTable
+
+const std::string& RollupTable::GroupingName(const std::string& name) {
+  // A region's name as rollups group it: in simplified characters, so a report
+  // written in traditional characters (花溪鄉) counts with 花溪乡. Documents keep
+  // their names as written.
+  static const text::HanVariants* variants = [] {
+    auto v = text::HanVariants::Get();
+    return v.ok() ? *v : nullptr;  // without ICU's transform, names group as written
+  }();
+  auto it = grouping_names_.find(name);
+  if (it == grouping_names_.end()) {
+    it = grouping_names_.emplace(name, variants ? variants->Simplify(name) : name).first;
+  }
+  return it->second;
+}
+
+uint32_t RollupTable::RegionIndex(std::string_view key, cpb::RegionLevel level, cpb::RegionLevel source_level,
+                                  const std::string& name, const std::string& code, int32_t year) {
+  scratch_.assign(key);
+  auto it = region_index_.find(scratch_);
+  if (it != region_index_.end()) return it->second;
+  const uint32_t index = static_cast<uint32_t>(regions_.size());
+  Region r;
+  r.key = scratch_;
+  r.level = level;
+  r.source_level = source_level;
+  r.name = name;
+  r.code = code;
+  r.year = year;
+  regions_.push_back(std::move(r));
+  region_index_.emplace(scratch_, index);
+  return index;
+}
+
+uint32_t RollupTable::SeriesIndex(const std::string& metric_id, const std::string& unit) {
+  scratch_.assign(metric_id);
+  scratch_ += '\0';
+  scratch_ += unit;
+  auto it = series_index_.find(scratch_);
+  if (it != series_index_.end()) return it->second;
+  const uint32_t index = static_cast<uint32_t>(series_.size());
+  series_.push_back({metric_id, unit});
+  series_index_.emplace(scratch_, index);
+  return index;
+}
+
+uint32_t RollupTable::UnitIndex(const std::string& unit) {
+  auto it = unit_index_.find(unit);
+  if (it != unit_index_.end()) return it->second;
+  const uint32_t index = static_cast<uint32_t>(units_.size());
+  units_.push_back(unit);
+  unit_index_.emplace(unit, index);
+  return index;
+}
+
+RollupTable::Rollup& RollupTable::RollupFor(RollupId id) { return rollups_[id]; }
+
+void RollupTable::TouchRegion(uint32_t index) {
+  Region& region = regions_[index];
+  if (region.epoch != epoch_) {
+    region.epoch = epoch_;
+    touched_regions_.push_back(index);
+  }
+  if (!region.dirty) {
+    region.dirty = true;
+    dirty_regions_.push_back(index);
+  }
+}
+
+void RollupTable::TouchRollup(RollupId id, Rollup& r) {
+  if (r.epoch != epoch_) {
+    r.epoch = epoch_;
+    touched_rollups_.push_back(id);
+  }
+  if (!r.dirty) {
+    r.dirty = true;
+    dirty_rollups_.push_back(id);
+  }
+}
+
+void RollupTable::Contribute(const apb::DocContribution& c, int sign) {
+  const cpb::DocumentMetadata& m = c.metadata();
+  const int32_t year = m.has_year() ? m.year() : 0;
+  const cpb::RegionLevel source_level = SourceLevelOf(m);
+  // The regions the document counts in, one per level; a county-level report
+  // has no township.
+  uint32_t regions[4];
+  size_t n_regions = 0;
+  auto region = [&](cpb::RegionLevel level, const std::string& written, const std::string& code) {
+    const std::string& name = GroupingName(written);
+    const std::string key = stream::EncodeRegionKey(level, source_level, code, name, year);
+    regions[n_regions++] = RegionIndex(key, level, source_level, name, code, year);
+  };
+  if (source_level != cpb::REGION_LEVEL_COUNTY) region(cpb::REGION_LEVEL_TOWNSHIP, m.township(), m.township_code());
+  region(cpb::REGION_LEVEL_COUNTY, m.county(), m.county_code());
+  region(cpb::REGION_LEVEL_CITY, m.city(), m.city_code());
+  region(cpb::REGION_LEVEL_PROVINCE, m.province(), m.province_code());
+
+  for (size_t i = 0; i < n_regions; ++i) {
+    Region& r = regions_[regions[i]];
+    r.documents = static_cast<uint32_t>(static_cast<int64_t>(r.documents) + sign);
+    TouchRegion(regions[i]);
+  }
+
+  for (const DocValue& v : DocumentValues(c.metrics())) {
+    const uint32_t series = SeriesIndex(v.metric_id, v.unit);
+    std::vector<std::pair<uint32_t, uint64_t>> units;  // interned once for every level
+    units.reserve(v.units_written.size());
+    for (const auto& [unit, n] : v.units_written) units.emplace_back(UnitIndex(unit), n);
+    for (size_t i = 0; i < n_regions; ++i) {
+      const RollupId id = (static_cast<uint64_t>(regions[i]) << 32) | series;
+      Rollup& r = RollupFor(id);
+      TouchRollup(id, r);
+      r.metric_kind = v.kind;
+      r.statistic = StatisticOf(v.kind);
+      r.documents = static_cast<uint32_t>(AddSigned(r.documents, sign, 1));
+      r.count = AddSigned(r.count, sign, 1);
+      r.mentions = AddSigned(r.mentions, sign, v.mentions);
+      if (v.approx) r.approx_count = AddSigned(r.approx_count, sign, 1);
+      for (const auto& [unit, n] : units) {
+        auto it = std::find_if(r.units.begin(), r.units.end(), [u = unit](const auto& e) { return e.first == u; });
+        const uint64_t left = AddSigned(it == r.units.end() ? 0 : it->second, sign, n);
+        if (static_cast<int64_t>(left) <= 0) {
+          if (it != r.units.end()) r.units.erase(it);
+        } else if (it == r.units.end()) {
+          r.units.emplace_back(unit, left);
+        } else {
+          it->second = left;
+        }
+      }
+      r.values.Add(v.value, sign);
+    }
+  }
+}
+
+void RollupTable::LoadRegion(const apb::RegionCount& stored) {
+  const uint32_t index = RegionIndex(stream::EncodeRegionKey(stored), stored.level(), stored.source_level(),
+                                     stored.region(), stored.region_code(), stored.year());
+  regions_[index].documents = stored.documents();
+}
+
+void RollupTable::LoadRollup(const apb::Rollup& stored) {
+  const apb::RollupKey& k = stored.key();
+  const uint32_t region = RegionIndex(stream::RegionKeyOf(k), k.level(), k.source_level(), k.region(),
+                                      k.region_code(), k.year());
+  const RollupId id = (static_cast<uint64_t>(region) << 32) | SeriesIndex(k.metric_id(), k.unit());
+  Rollup& r = RollupFor(id);
+  r = Rollup();
+  r.documents = stored.documents();
+  r.count = stored.count();
+  r.mentions = stored.mentions();
+  r.approx_count = stored.approx_count();
+  r.metric_kind = stored.metric_kind();
+  r.statistic = stored.statistic();
+  std::vector<std::pair<std::string, uint64_t>> units(stored.units().begin(), stored.units().end());
+  std::sort(units.begin(), units.end());
+  for (const auto& [unit, n] : units) r.units.emplace_back(UnitIndex(unit), n);
+  // Stores written before packed histograms kept them in `histogram`.
+  for (const auto& vc : stored.histogram()) r.values.Add(vc.value(), static_cast<int64_t>(vc.count()));
+  for (int i = 0; i < stored.hist_values_size(); ++i) {
+    r.values.Add(stored.hist_values(i), static_cast<int64_t>(stored.hist_counts(i)));
+  }
+  if (stored.histogram_size() > 0 && !r.dirty) {  // written back in the packed form at the next checkpoint
+    r.dirty = true;
+    dirty_rollups_.push_back(id);
+  }
+}
+
+void RollupTable::BeginGroup() {
+  ++epoch_;
+  touched_rollups_.clear();
+  touched_regions_.clear();
+}
+
+std::string RollupTable::RollupKeyOf(RollupId id) const {
+  const Series& s = series_[static_cast<uint32_t>(id)];
+  std::string key = regions_[static_cast<uint32_t>(id >> 32)].key;
+  key += '\0';
+  key += s.metric_id;
+  key += '\0';
+  key += s.unit;
+  return key;
+}
+
+void RollupTable::ToProto(RollupId id, const Rollup* r, bool histogram, apb::Rollup* out) const {
+  const Region& region = regions_[static_cast<uint32_t>(id >> 32)];
+  const Series& series = series_[static_cast<uint32_t>(id)];
+  apb::RollupKey* key = out->mutable_key();
+  key->set_level(region.level);
+  key->set_region(region.name);
+  key->set_region_code(region.code);
+  key->set_source_level(region.source_level);
+  key->set_year(region.year);
+  key->set_metric_id(series.metric_id);
+  key->set_unit(series.unit);
+  if (r == nullptr) {  // removed
+    SetStatistics(0, 0, ValueHistogram(), out);
+    return;
+  }
+  out->set_metric_kind(static_cast<extract::v1::MetricKind>(r->metric_kind));
+  out->set_statistic(static_cast<apb::RollupStatistic>(r->statistic));
+  out->set_documents(r->documents);
+  out->set_count(r->count);
+  out->set_mentions(r->mentions);
+  out->set_approx_count(r->approx_count);
+  auto& units = *out->mutable_units();
+  for (const auto& [unit, n] : r->units) units[units_[unit]] = n;
+  if (histogram) {
+    out->mutable_hist_values()->Reserve(static_cast<int>(r->values.distinct()));
+    out->mutable_hist_counts()->Reserve(static_cast<int>(r->values.distinct()));
+    r->values.ForEach([&](double value, uint64_t n) {
+      out->add_hist_values(value);
+      out->add_hist_counts(n);
+    });
+  }
+  SetStatistics(r->count, r->approx_count, r->values, out);
+}
+
+void RollupTable::ToProto(const Region& region, apb::RegionCount* out) const {
+  out->set_level(region.level);
+  out->set_region(region.name);
+  out->set_region_code(region.code);
+  out->set_source_level(region.source_level);
+  out->set_year(region.year);
+  out->set_documents(region.documents);
+}
+
+std::vector<std::pair<std::string, RollupTable::RollupId>> RollupTable::SortedRollups(
+    const std::vector<RollupId>& ids) const {
+  std::vector<std::pair<std::string, RollupId>> sorted;
+  sorted.reserve(ids.size());
+  for (RollupId id : ids) sorted.emplace_back(RollupKeyOf(id), id);
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  return sorted;
+}
+
+void RollupTable::ForEachTouched(const std::function<void(const apb::Rollup&)>& rollup_fn,
+                                 const std::function<void(const apb::RegionCount&)>& region_fn) const {
+  for (const auto& [key, id] : SortedRollups(touched_rollups_)) {
+    apb::Rollup out;
+    const auto it = rollups_.find(id);
+    const bool empty = it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0);
+    if (it != rollups_.end()) {
+      ToProto(id, &it->second, /*histogram=*/false, &out);
+      if (empty) SetStatistics(0, 0, ValueHistogram(), &out);
+    } else {
+      ToProto(id, nullptr, false, &out);
+    }
+    rollup_fn(out);
+  }
+  std::vector<uint32_t> regions = touched_regions_;
+  std::sort(regions.begin(), regions.end(),
+            [&](uint32_t a, uint32_t b) { return regions_[a].key < regions_[b].key; });
+  for (uint32_t index : regions) {
+    apb::RegionCount out;
+    ToProto(regions_[index], &out);
+    region_fn(out);
+  }
+}
+
+void RollupTable::DropEmptyTouched() {
+  for (RollupId id : touched_rollups_) {
+    auto it = rollups_.find(id);
+    if (it != rollups_.end() && it->second.count == 0 && it->second.documents == 0) rollups_.erase(it);
+  }
+}
+
+void RollupTable::MarkAllDirty() {
+  for (auto& [id, r] : rollups_) {
+    if (!r.dirty) {
+      r.dirty = true;
+      dirty_rollups_.push_back(id);
+    }
+  }
+  for (uint32_t i = 0; i < regions_.size(); ++i) {
+    if (!regions_[i].dirty) {
+      regions_[i].dirty = true;
+      dirty_regions_.push_back(i);
+    }
+  }
+}
+
+void RollupTable::ForEachDirty(const std::function<void(const std::string&, const apb::Rollup*)>& rollup_fn,
+                               const std::function<void(const std::string&, const apb::RegionCount*)>& region_fn) const {
+  for (const auto& [key, id] : SortedRollups(dirty_rollups_)) {
+    const auto it = rollups_.find(id);
+    if (it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0)) {
+      rollup_fn(key, nullptr);
+      continue;
+    }
+    apb::Rollup out;
+    ToProto(id, &it->second, /*histogram=*/true, &out);
+    rollup_fn(key, &out);
+  }
+  for (uint32_t index : dirty_regions_) {
+    const Region& region = regions_[index];
+    if (region.documents == 0) {
+      region_fn(region.key, nullptr);
+      continue;
+    }
+    apb::RegionCount out;
+    ToProto(region, &out);
+    region_fn(region.key, &out);
+  }
+}
+
+void RollupTable::ClearDirty() {
+  for (RollupId id : dirty_rollups_) {
+    auto it = rollups_.find(id);
+    if (it != rollups_.end()) it->second.dirty = false;
+  }
+  for (uint32_t index : dirty_regions_) regions_[index].dirty = false;
+  dirty_rollups_.clear();
+  dirty_regions_.clear();
+}
+
+void RollupTable::ForEachRollup(const std::function<void(const apb::Rollup&)>& fn) const {
+  std::vector<RollupId> ids;
+  ids.reserve(rollups_.size());
+  for (const auto& [id, r] : rollups_) {
+    if (r.count != 0 || r.documents != 0) ids.push_back(id);
+  }
+  for (const auto& [key, id] : SortedRollups(ids)) {
+    apb::Rollup out;
+    ToProto(id, &rollups_.at(id), /*histogram=*/true, &out);
+    const uint32_t n = regions_[static_cast<uint32_t>(id >> 32)].documents;
+    out.set_region_documents(n);
+    out.set_coverage(n ? static_cast<double>(out.documents()) / n : 0.0);
+    fn(out);
+  }
+}
+
+void RollupTable::ForEachRegion(const std::function<void(const apb::RegionCount&)>& fn) const {
+  std::vector<const Region*> sorted;
+  for (const Region& r : regions_) {
+    if (r.documents != 0) sorted.push_back(&r);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Region* a, const Region* b) { return a->key < b->key; });
+  for (const Region* r : sorted) {
+    apb::RegionCount out;
+    ToProto(*r, &out);
+    fn(out);
+  }
+}
+
+size_t RollupTable::bytes() const {
+  size_t n = regions_.capacity() * sizeof(Region) + series_.capacity() * sizeof(Series);
+  for (const Region& r : regions_) n += 2 * r.key.capacity() + r.name.capacity() + r.code.capacity() + 64;
+  n += rollups_.bucket_count() * sizeof(void*);
+  for (const auto& [id, r] : rollups_) {
+    n += sizeof(Rollup) + 32 + r.values.bytes() + r.units.capacity() * sizeof(r.units[0]);
+  }
+  return n;
+}
+
+}  // namespace reportflow::aggregate

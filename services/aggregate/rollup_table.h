@@ -1,0 +1,180 @@
+// RollupTable: every rollup and region document count of an aggregate store,
+// held in memory in a compact form; protobuf messages are built only at the
+// edges (stream events, snapshots, checkpoints, readers).
+//
+// A rollup is identified by two small integers: its region (level, source
+// level, code or name, year: one entry per region, found by the region's
+// encoded key once per document and level) and its series (metric id and
+// canonical unit). Its values are a ValueHistogram: the distinct document
+// values in ascending order with their multiplicities, in blocks of bounded
+// size, so adding or removing a value and finding a quantile cost
+// O(log n + block) and not O(n) as a flat array would for the province-level
+// rollups that grow with the corpus.
+//
+// The table records which entries a group touched (for the coalesced stream
+// events: the last state of each, once per group) and which changed since the
+// last checkpoint (written to the store by Aggregator::Checkpoint()).
+//
+// Statistics equal what FinishRollup() computes from a stored rollup, bit for
+// bit: the same compensated sum over the values in ascending order.
+//
+// Thread-safety: not thread-safe (one aggregate loop, or one reader, owns it).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/base/result.h"
+#include "reportflow/aggregate/v1/aggregate.pb.h"
+
+namespace reportflow::aggregate {
+
+// The multiset of a rollup's document values: distinct values ascending, each
+// with its multiplicity.
+class ValueHistogram {
+ public:
+  // Adds `delta` (negative: removes) occurrences of `value`; an entry whose
+  // count reaches 0 or less is removed; removing an absent value does nothing.
+  void Add(double value, int64_t delta);
+  bool empty() const { return blocks_.empty(); }
+  uint64_t total() const { return total_; }
+  size_t distinct() const;
+  // The value at quantile q (nearest rank, q in (0,1]); 0 when empty.
+  double Quantile(double q) const;
+  double min() const { return blocks_.front().entries.front().value; }
+  double max() const { return blocks_.back().entries.back().value; }
+  // Visits (value, count) in ascending value order.
+  void ForEach(const std::function<void(double value, uint64_t count)>& fn) const;
+  // Estimated heap bytes.
+  size_t bytes() const;
+
+ private:
+  struct Entry {
+    double value;
+    uint64_t count;
+  };
+  struct Block {
+    std::vector<Entry> entries;  // ascending, never empty
+    uint64_t total = 0;          // sum of the counts
+  };
+  static constexpr size_t kBlockEntries = 128;  // a full block splits in two
+  std::vector<Block> blocks_;
+  uint64_t total_ = 0;
+};
+
+class RollupTable {
+ public:
+  // The identity of a rollup: region index << 32 | series index.
+  using RollupId = uint64_t;
+
+  // Adds (sign +1) or removes (sign -1) one document's contribution: its
+  // values under every region level, and its region document counts.
+  void Contribute(const aggregate::v1::DocContribution& c, int sign);
+
+  // Loads a stored (checkpointed) rollup or region count.
+  void LoadRollup(const aggregate::v1::Rollup& stored);
+  void LoadRegion(const aggregate::v1::RegionCount& stored);
+
+  // ---- Groups: which rollups and regions a group touched.
+  // Starts a new group (forgets what the previous one touched).
+  void BeginGroup();
+  size_t touched_rollups() const { return touched_rollups_.size(); }
+  size_t touched_regions() const { return touched_regions_.size(); }
+  // The last state of every rollup the group touched, in key order, without
+  // histogram (count 0 and documents 0: removed); then the same for regions.
+  void ForEachTouched(const std::function<void(const aggregate::v1::Rollup&)>& rollup_fn,
+                      const std::function<void(const aggregate::v1::RegionCount&)>& region_fn) const;
+  // Forgets the touched rollups that are now empty (after the group's commit).
+  void DropEmptyTouched();
+
+  // ---- Checkpoints: what changed since the last one.
+  bool dirty() const { return !dirty_rollups_.empty() || !dirty_regions_.empty(); }
+  // Marks every entry changed (the next checkpoint writes everything).
+  void MarkAllDirty();
+  // Every rollup and region changed since the last checkpoint, by encoded
+  // store key: `rollup_fn(key, state or nullptr when removed)` with the full
+  // stored form (histogram and statistics); likewise for regions.
+  void ForEachDirty(const std::function<void(const std::string&, const aggregate::v1::Rollup*)>& rollup_fn,
+                    const std::function<void(const std::string&, const aggregate::v1::RegionCount*)>& region_fn) const;
+  void ClearDirty();
+
+  // ---- Reading: every rollup (with histogram, statistics, region_documents
+  // and coverage), in encoded key order; every region count, likewise.
+  void ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn) const;
+  void ForEachRegion(const std::function<void(const aggregate::v1::RegionCount&)>& fn) const;
+
+  size_t rollup_count() const { return rollups_.size(); }
+  size_t region_count() const { return regions_.size(); }
+  // Estimated heap bytes of the whole table.
+  size_t bytes() const;
+
+ private:
+  struct Region {
+    std::string key;  // stream::EncodeRegionKey
+    common::v1::RegionLevel level;
+    common::v1::RegionLevel source_level;
+    std::string name, code;
+    int32_t year;
+    uint32_t documents = 0;
+    uint32_t epoch = 0;  // the last group that touched it
+    bool dirty = false;
+  };
+  struct Series {
+    std::string metric_id, unit;
+  };
+  struct Rollup {
+    uint32_t documents = 0;
+    uint32_t epoch = 0;  // the last group that touched it
+    int32_t metric_kind = 0;
+    int32_t statistic = 0;
+    bool dirty = false;
+    uint64_t count = 0, mentions = 0, approx_count = 0;
+    std::vector<std::pair<uint32_t, uint64_t>> units;  // unit as written (interned) -> mentions
+    ValueHistogram values;
+  };
+
+  uint32_t RegionIndex(std::string_view key, common::v1::RegionLevel level, common::v1::RegionLevel source_level,
+                       const std::string& name, const std::string& code, int32_t year);
+  uint32_t SeriesIndex(const std::string& metric_id, const std::string& unit);
+  uint32_t UnitIndex(const std::string& unit);
+  Rollup& RollupFor(RollupId id);
+  void TouchRegion(uint32_t index);
+  void TouchRollup(RollupId id, Rollup& r);
+  // The region's name as rollups group it (simplified characters), memoised.
+  const std::string& GroupingName(const std::string& name);
+  std::string RollupKeyOf(RollupId id) const;
+  // `r` as a message: key, counters and statistics; the histogram with `histogram`.
+  void ToProto(RollupId id, const Rollup* r, bool histogram, aggregate::v1::Rollup* out) const;
+  void ToProto(const Region& region, aggregate::v1::RegionCount* out) const;
+  std::vector<std::pair<std::string, RollupId>> SortedRollups(const std::vector<RollupId>& ids) const;
+
+  std::vector<Region> regions_;  // never shrinks: indices stay valid (documents 0 = absent)
+  std::unordered_map<std::string, uint32_t> region_index_;
+  std::vector<Series> series_;
+  std::unordered_map<std::string, uint32_t> series_index_;  // metric_id '\0' unit
+  std::vector<std::string> units_;                          // units as written
+  std::unordered_map<std::string, uint32_t> unit_index_;
+  std::unordered_map<RollupId, Rollup> rollups_;
+  std::unordered_map<std::string, std::string> grouping_names_;
+  std::string scratch_;  // reused for lookups
+
+  uint32_t epoch_ = 0;
+  std::vector<RollupId> touched_rollups_;
+  std::vector<uint32_t> touched_regions_;
+  std::vector<RollupId> dirty_rollups_;  // may hold ids since removed
+  std::vector<uint32_t> dirty_regions_;
+};
+
+// A copy of `rollup` without its histogram: the form published on the stream
+// and in snapshots (the statistics derived from it are set).
+aggregate::v1::Rollup WithoutHistogram(const aggregate::v1::Rollup& rollup);
+
+// Fills sum (counts and money only), mean, median, p90, min, max, unit and
+// approx_share from the histogram and counters of a stored rollup.
+void FinishRollup(aggregate::v1::Rollup* rollup);
+
+}  // namespace reportflow::aggregate

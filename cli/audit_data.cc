@@ -79,6 +79,21 @@ Result<std::vector<audit::YoyRow>> YearOverYearRows(DataReader& reader, const au
   return audit::YearOverYear(obs, options);
 }
 
+Status ForEachCountyCoverage(DataReader& reader, const std::function<void(const audit::Coverage&)>& fn) {
+  ASSIGN_OR_RETURN(std::vector<audit::FiledDocument> docs, FiledDocuments(reader));
+  std::map<std::string, std::set<int>> county_years;
+  for (const auto& d : docs) {
+    if (!d.county_code.empty() && !d.township_code.empty() && d.year != 0) county_years[d.county_code].insert(d.year);
+  }
+  const geo::Gazetteer& g = geo::Gazetteer::Default();
+  for (const auto& [county, years] : county_years) {
+    auto id = audit::ResolveScope(g, county);
+    if (!id.ok()) continue;
+    for (int year : years) fn(audit::ComputeCoverage(g, *id, year, docs));
+  }
+  return Status::OK();
+}
+
 namespace {
 
 // Every finding of `kind` ("" = every kind).
@@ -107,22 +122,11 @@ Status FindingsOfKind(DataReader& reader, const std::string& kind,
   }
   if (!wanted(audit::kMissingFiler)) return Status::OK();
   // missing_filer: each county with reports, each of its years
-  ASSIGN_OR_RETURN(std::vector<audit::FiledDocument> docs, FiledDocuments(reader));
-  std::map<std::string, std::set<int>> county_years;
-  for (const auto& d : docs) {
-    if (!d.county_code.empty() && !d.township_code.empty() && d.year != 0) county_years[d.county_code].insert(d.year);
-  }
-  const geo::Gazetteer& g = geo::Gazetteer::Default();
-  for (const auto& [county, years] : county_years) {
-    auto id = audit::ResolveScope(g, county);
-    if (!id.ok()) continue;
-    for (int year : years) {
-      for (const auto& unit : audit::ComputeCoverage(g, *id, year, docs).units) {
-        if (unit.reports.empty()) fn(audit::MissingFilerFinding(unit, year));
-      }
+  return ForEachCountyCoverage(reader, [&](const audit::Coverage& c) {
+    for (const auto& unit : c.units) {
+      if (unit.reports.empty()) fn(audit::MissingFilerFinding(unit, c.year));
     }
-  }
-  return Status::OK();
+  });
 }
 
 }  // namespace

@@ -22,6 +22,11 @@ Result<audit::AuditOptions> AuditOptionsOf(const DataReader& reader);
 // Every document as coverage sees it.
 Result<std::vector<audit::FiledDocument>> FiledDocuments(DataReader& reader);
 
+// The coverage of each county with township reports, for each year it has
+// township reports for (in county code, then year order): what missing_filer
+// findings and the export's coverage table are made of.
+Status ForEachCountyCoverage(DataReader& reader, const std::function<void(const audit::Coverage&)>& fn);
+
 // Every (unit, metric, year) of township-level reports with year N-1 beside it.
 Result<std::vector<audit::YoyRow>> YearOverYearRows(DataReader& reader, const audit::AuditOptions& options);
 

@@ -67,6 +67,7 @@ std::vector<std::string> FindingColumns(bool table) {
 ordered_json CoverageUnitRecord(const audit::CoverageUnit& u, int year) {
   ordered_json r;
   r["county"] = u.county;
+  r["county_code"] = u.county_code;
   r["township"] = u.name;
   r["code"] = u.code;
   r["unit_type"] = u.unit_type;
@@ -84,7 +85,7 @@ ordered_json CoverageUnitRecord(const audit::CoverageUnit& u, int year) {
 }
 
 std::vector<std::string> CoverageUnitColumns() {
-  return {"county", "township", "code", "unit_type", "year", "status", "reports", "doc_ids", "sources"};
+  return {"county", "county_code", "township", "code", "unit_type", "year", "status", "reports", "doc_ids", "sources"};
 }
 
 ordered_json CoverageCountyRecord(const audit::CoverageCounty& c, int year) {

@@ -20,7 +20,7 @@ namespace reportflow::cli {
 nlohmann::ordered_json FindingRecord(const aggregate::v1::AuditFinding& finding);
 std::vector<std::string> FindingColumns(bool table);
 
-// county, township, code, unit_type, status (filed | missing), reports, doc_ids, sources.
+// county, county_code, township, code, unit_type, year, status (filed | missing), reports, doc_ids, sources.
 nlohmann::ordered_json CoverageUnitRecord(const audit::CoverageUnit& unit, int year);
 std::vector<std::string> CoverageUnitColumns();
 // county, code, city, year, units, filed, missing, share_filed.

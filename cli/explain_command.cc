@@ -1,8 +1,11 @@
 // `reportflow explain DOC_ID --data DIR`: a document's journey through the
 // pipeline (stage times and attempts from the ingest ledger, the last error),
 // its metrics with their source sentences highlighted (terminal colours when
-// stdout is a terminal), its consistency findings, and the log lines that
-// mention it (services log per-document lines as "doc=<id> trace=<id>").
+// stdout is a terminal), its consistency findings, its audit findings (the
+// other report of each near-duplicate pair with the similarity and this
+// report's shared passages; year-over-year jumps with each year's documents
+// and values), and the log lines that mention it (services log per-document
+// lines as "doc=<id> trace=<id>").
 #include <google/protobuf/util/time_util.h>
 #include <unistd.h>
 
@@ -200,8 +203,44 @@ int Explain(const ExplainArgs& args) {
     std::cout << "\n" << st.Bold("audit") << " (" << audit_findings.size() << ")\n";
     for (const auto& f : audit_findings) {
       std::cout << "  " << st.Warn(f.kind() + "/" + f.code()) << ": " << f.message() << "\n";
-      for (const auto& d : f.documents()) {
-        if (d.doc_id() != doc_id) std::cout << "    " << st.Dim("with") << " " << d.doc_id().substr(0, 12) << "  " << d.source() << "\n";
+      if (f.kind() == "near_duplicate") {
+        for (const auto& d : f.documents()) {
+          if (d.doc_id() != doc_id) {
+            std::cout << "    " << st.Dim("copy pair with") << " " << d.doc_id().substr(0, 12) << "  " << d.source()
+                      << "  (" << (d.region().empty() ? "unknown unit" : d.region())
+                      << (d.year() ? " " + std::to_string(d.year()) : "") << ")  similarity "
+                      << static_cast<int>(f.similarity() * 100 + 0.5) << "%"
+                      << (f.numbers_differ() ? ", numbers differ" : ", same numbers") << "\n";
+            continue;
+          }
+          // This report's shared passages, the first one quoted.
+          std::string spans;
+          for (int i = 0; i < d.spans_size() && i < 6; ++i) {
+            spans += " [" + std::to_string(d.spans(i).begin()) + "," + std::to_string(d.spans(i).end()) + ")";
+          }
+          if (d.spans_size() > 6) spans += " ... " + std::to_string(d.spans_size() - 6) + " more";
+          if (!spans.empty()) std::cout << "    " << st.Dim("shared here: bytes") << spans << "\n";
+          if (has_text && d.spans_size() > 0) {
+            const auto& sp = d.spans(0);
+            size_t end = std::min<size_t>(sp.end(), text.size());
+            size_t cut = std::min<size_t>(end, sp.begin() + 180);
+            while (cut > sp.begin() && !IsBoundary(text, cut)) --cut;
+            if (sp.begin() < cut && IsBoundary(text, sp.begin())) {
+              std::string quote = text.substr(sp.begin(), cut - sp.begin());
+              for (auto& ch : quote) {
+                if (ch == '\n') ch = ' ';
+              }
+              std::cout << "    “" << quote << (cut < end ? "…" : "") << "”\n";
+            }
+          }
+        }
+      } else {  // yoy_jump: each year's documents with their values
+        for (const auto& d : f.documents()) {
+          std::cout << "    " << d.year() << "  "
+                    << (d.has_value() ? PlainText(nlohmann::ordered_json(d.value())) : std::string("-")) << "  "
+                    << d.doc_id().substr(0, 12) << "  " << d.source()
+                    << (d.doc_id() == doc_id ? st.Dim("  (this report)") : "") << "\n";
+        }
       }
     }
   }

@@ -1,10 +1,12 @@
 // `reportflow export --data DIR --format sqlite|csv|jsonl --out PATH`: the
 // documents, metrics, rollups and regions of a data directory for analysts,
-// with the shared filters (--region, --year, --metric).
+// and its audit view (findings, finding_documents, coverage), with the shared
+// filters (--region, --year, --metric; on the audit tables: cli/export_records.h).
 //   sqlite  one database file (tables, foreign keys, indexes and views: cli/export_sqlite.h)
 //   csv     PATH is a folder: documents.csv, metrics.csv, rollups.csv, regions.csv,
-//           every field, each starting with a UTF-8 byte order mark
-//   jsonl   PATH is a folder: the same four tables as JSON lines
+//           findings.csv, finding_documents.csv, coverage.csv, every field,
+//           each starting with a UTF-8 byte order mark
+//   jsonl   PATH is a folder: the same seven tables as JSON lines
 // Reads the stores read-only, so it works while the pipeline runs.
 #include <filesystem>
 #include <fstream>
@@ -78,9 +80,10 @@ int Export(const ExportArgs& args) {
 void AddExportCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<ExportArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "export", "write documents, metrics, rollups and regions for analysts: a SQLite database, or CSV or JSON-lines files");
+      "export", "write documents, metrics, rollups, regions, findings and coverage for analysts: a SQLite database, or CSV "
+      "or JSON-lines files");
   cmd->add_option("--data,-d", args->data_dir, "data directory")->required();
-  cmd->add_option("--format,-f", args->format, "sqlite (one file), csv or jsonl (a folder of four files)")
+  cmd->add_option("--format,-f", args->format, "sqlite (one file), csv or jsonl (a folder of seven files)")
       ->required();
   cmd->add_option("--out,-o", args->out, "the database file (sqlite) or the folder (csv, jsonl) to write")
       ->required();

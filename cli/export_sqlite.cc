@@ -15,12 +15,15 @@ namespace {
 using nlohmann::ordered_json;
 
 // Declared SQL types (affinity) of the columns that are not TEXT.
-std::string SqlType(const std::string& column) {
+std::string SqlType(RecordTable table, const std::string& column) {
   static const std::set<std::string> kInteger = {"year", "metrics", "attempts", "total", "parent", "metric_index",
-                                                 "documents", "mentions", "span_begin", "span_end"};
+                                                 "documents", "mentions", "span_begin", "span_end", "finding_id",
+                                                 "position", "numbers_differ"};
   static const std::set<std::string> kReal = {"value", "value_max", "canonical_value", "sum", "mean", "median",
-                                              "p90", "min", "max", "approx_share", "coverage"};
+                                              "p90", "min", "max", "approx_share", "coverage",
+                                              "similarity"};
   if (kInteger.count(column)) return "INTEGER";
+  if (table == RecordTable::kCoverage && column == "reports") return "INTEGER";  // rollups' reports is a level
   if (kReal.count(column)) return "REAL";
   return "TEXT";
 }
@@ -52,6 +55,12 @@ std::string Constraints(RecordTable table) {
              " FOREIGN KEY (region_code) REFERENCES regions(code)";
     case RecordTable::kRollups:
       return ", FOREIGN KEY (region_code) REFERENCES regions(code)";
+    case RecordTable::kFindings:
+      return ", PRIMARY KEY (finding_id)";
+    case RecordTable::kFindingDocuments:
+      return ", PRIMARY KEY (finding_id, position), FOREIGN KEY (finding_id) REFERENCES findings(finding_id)";
+    case RecordTable::kCoverage:
+      return ", PRIMARY KEY (code, year), FOREIGN KEY (county_code) REFERENCES regions(code)";
   }
   return "";
 }
@@ -68,6 +77,10 @@ CREATE INDEX metrics_metric ON metrics(metric, year);
 CREATE INDEX metrics_region ON metrics(region_code, year);
 CREATE INDEX rollups_metric ON rollups(metric, level, year);
 CREATE INDEX rollups_region ON rollups(region_code, year);
+CREATE INDEX findings_kind ON findings(kind, year);
+CREATE INDEX findings_region ON findings(region_code, year);
+CREATE INDEX finding_documents_doc ON finding_documents(doc_id);
+CREATE INDEX coverage_county ON coverage(county_code, year, status);
 CREATE VIEW metric_by_county_year AS
   SELECT region AS county, region_code AS county_code, year, metric, kind, statistic, value, unit, documents, coverage
   FROM rollups WHERE level = 'county';
@@ -80,6 +93,17 @@ CREATE VIEW documents_without_place AS
   WHERE township_code IS NULL AND county_code IS NULL AND township IS NULL AND county IS NULL;
 CREATE VIEW documents_per_region AS
   SELECT code, level, name, parent_code, documents FROM regions;
+CREATE VIEW near_duplicates AS
+  SELECT finding_id, code AS relation, similarity, numbers_differ, doc_id, source, doc_id_2, source_2, region,
+         region_code, year
+  FROM findings WHERE kind = 'near_duplicate';
+CREATE VIEW findings_per_document AS
+  SELECT fd.doc_id AS doc_id, fd.source AS source, f.kind AS kind, count(*) AS findings
+  FROM finding_documents fd JOIN findings f ON f.finding_id = fd.finding_id GROUP BY fd.doc_id, f.kind;
+CREATE VIEW coverage_by_county AS
+  SELECT county, county_code, year, count(*) AS units, sum(status = 'filed') AS filed,
+         sum(status = 'missing') AS missing, round(1.0 * sum(status = 'filed') / count(*), 4) AS share_filed
+  FROM coverage GROUP BY county_code, year;
 )sql";
 
 class Db {
@@ -132,7 +156,7 @@ Status WriteTable(Db& db, DataReader& reader, const RecordFilter& filter, Record
   std::string create = "CREATE TABLE " + TableName(table) + " (";
   std::string insert = "INSERT INTO " + TableName(table) + " VALUES (";
   for (size_t i = 0; i < columns.size(); ++i) {
-    create += (i ? ", " : "") + columns[i] + " " + SqlType(columns[i]);
+    create += (i ? ", " : "") + columns[i] + " " + SqlType(table, columns[i]);
     insert += i ? ", ?" : "?";
   }
   RETURN_IF_ERROR(db.Exec(create + Constraints(table) + ")"));

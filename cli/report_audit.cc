@@ -50,8 +50,8 @@ void CoverageSection(const AuditReportData& d, std::string* h) {
         const bool filed = !u.reports.empty();
         std::string title = u.code + (filed ? ": " + std::to_string(u.reports.size()) + " report(s)" : ": missing");
         for (const auto& r : u.reports) title += "\n" + r.source;
-        *h += "<span class=\"cov-unit " + std::string(filed ? "filed" : "missing") + "\" title=\"" + Esc(title) +
-              "\">" + Esc(u.name) + "</span>";
+        *h += "<span class=\"cov-unit " + std::string(filed ? "filed" : "missing") + "\" data-code=\"" + Esc(u.code) +
+              "\" data-year=\"" + std::to_string(c.year) + "\" title=\"" + Esc(title) + "\">" + Esc(u.name) + "</span>";
       }
       *h += "</div></div>";
     }
@@ -69,7 +69,8 @@ void FindingsSection(const AuditReportData& d, std::string* h) {
   for (const char* k : {audit::kConsistency, audit::kNearDuplicate, audit::kYoyJump, audit::kMissingFiler}) {
     *h += "<option value=\"" + std::string(k) + "\">" + k + "</option>";
   }
-  *h += "</select> <input id=\"finding-search\" placeholder=\"region, document, code\"></div>";
+  *h += "</select> <input id=\"finding-search\" placeholder=\"region, document, code\"> <span id=\"finding-shown\" "
+        "class=\"muted\"></span></div>";
   *h += "<div class=\"scroll\"><table><thead><tr><th>kind</th><th>code</th><th>severity</th><th>region</th><th>year</th>"
         "<th>documents</th><th>detail</th></tr></thead><tbody>";
   size_t shown = 0;
@@ -110,7 +111,8 @@ void YoySection(const AuditReportData& d, std::string* h) {
   size_t shown = 0;
   for (const auto& r : d.yoy) {
     if (shown++ >= d.max_rows) break;
-    *h += "<tr class=\"yoy\" data-unit=\"" + Esc(r.unit_name) + "\"><td>" + Esc(r.unit_name) + "</td><td>" +
+    *h += "<tr class=\"yoy\" data-unit=\"" + Esc(r.unit_name) + "\" data-metric=\"" + Esc(r.metric_id) +
+          "\" data-year=\"" + std::to_string(r.year) + "\"><td>" + Esc(r.unit_name) + "</td><td>" +
           Esc(r.metric_id) + "</td><td>" + Esc(r.unit) + "</td><td>" + std::to_string(r.year) + "</td><td>" +
           Num(r.value) + "</td><td class=\"prev\">" + (r.previous ? Num(*r.previous) : "") + "</td><td>" +
           (r.change ? Num(*r.change) : "") + "</td><td class=\"" + (r.jump.empty() ? "" : "jump") + "\">" +

@@ -7,9 +7,12 @@
 // (cli/report/report.js, bindFindingFilters), since the page inserts these
 // sections from a compressed block on load (innerHTML runs no script). No network.
 // DOM anchors for tests: section#audit-coverage (div.cov-grid per county,
-// span.cov-unit.filed|missing), section#audit-findings (select#finding-kind,
-// input#finding-search, tr.finding[data-kind]), section#audit-yoy (tr.yoy,
-// td.prev empty when there is no year N-1).
+// span.cov-unit.filed|missing[data-code][data-year]), section#audit-findings
+// (select#finding-kind, input#finding-search, span#finding-shown[data-shown],
+// tr.finding[data-kind], .hidden when filtered out; #fk=<kind>&fq=<text> in
+// the URL sets the filters), section#audit-yoy (tr.yoy[data-unit][data-metric]
+// [data-year], td.prev empty when there is no year N-1). #s=audit-coverage
+// scrolls to the audit sections once drawn.
 #pragma once
 
 #include <string>

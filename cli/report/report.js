@@ -72,19 +72,46 @@
       return decodeText(slot.getAttribute('data-section-block')).then(function (html) { slot.innerHTML = html; });
     })).then(bindFindingFilters);
   }
-  // The audit findings table (cli/report_audit.cc): filter by kind and text.
+  // The fragment's keys, decoded (#a=1&b=2).
+  function hashParams() {
+    var out = {};
+    location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+      var at = kv.indexOf('=');
+      if (at > 0) out[kv.slice(0, at)] = decodeURIComponent(kv.slice(at + 1));
+    });
+    return out;
+  }
+  // The audit findings table (cli/report_audit.cc): filter by kind and text
+  // (region, document, code, message); the count shown is in
+  // span#finding-shown[data-shown]. A filtered view can be linked to:
+  // #fk=<kind>&fq=<text>.
   function bindFindingFilters() {
-    var kind = $('finding-kind'), q = $('finding-search');
+    var kind = $('finding-kind'), q = $('finding-search'), shown = $('finding-shown');
     if (!kind || !q) return;
     function apply() {
-      var k = kind.value, t = q.value.trim();
+      var k = kind.value, t = simplify(q.value.trim()), n = 0;
       document.querySelectorAll('#audit-findings tr.finding').forEach(function (tr) {
-        var show = (!k || tr.dataset.kind === k) && (!t || tr.textContent.indexOf(t) >= 0);
+        var show = (!k || tr.dataset.kind === k) && (!t || simplify(tr.textContent).indexOf(t) >= 0);
         tr.classList.toggle('hidden', !show);
+        if (show) n++;
       });
+      if (shown) {
+        shown.textContent = n + ' shown';
+        shown.setAttribute('data-shown', String(n));
+      }
     }
     kind.addEventListener('change', apply);
     q.addEventListener('input', apply);
+    var h = hashParams();
+    if (h.fk) kind.value = h.fk;
+    if (h.fq) q.value = h.fq;
+    apply();
+  }
+  // #s=<section id> scrolls to that section once the page is drawn (a link to
+  // the audit view: #s=audit-coverage).
+  function scrollToSection() {
+    var s = hashParams().s, target = s ? $(s) : null;
+    if (target) target.scrollIntoView();
   }
 
   // Traditional forms of characters common in place names, so a search typed
@@ -599,6 +626,7 @@
   });
 
   function done() {
+    scrollToSection();
     if (document.body.getAttribute('data-render-status') !== 'error') document.body.setAttribute('data-render-status', 'ok');
   }
   function fail(err) { window.__rfRecordError('report data: ' + (err && err.message ? err.message : err)); }

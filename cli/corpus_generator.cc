@@ -79,6 +79,17 @@ void Emit(std::string* body, std::vector<Gold>* gold, const std::string& lead, c
   gold->push_back({span, unit, approx, kind, subject, value, std::move(ok)});
 }
 
+// The value an original report draws at this point of the stream: Between()
+// itself when the values are not split; for a planted copy (SplitValues) the
+// value its source drew here. A choice that depends on a value must depend on
+// this one, or a copy whose number crosses the choice's limit would draw one
+// choice more or less than its source and every later choice would differ
+// (the copy would not be a copy from there on).
+int DrawnByOriginal(const Rng& r, int lo, int hi) {
+  Rng original = r;
+  return original.Structural(lo, hi);
+}
+
 // Picks one of `options`.
 const std::string& Pick(Rng& r, const std::vector<std::string>& options) { return options[r.Below(options.size())]; }
 
@@ -92,8 +103,11 @@ const std::vector<QuantityWriter> kQuantities = {
     [](Rng& r, std::string* b, std::vector<Gold>* g) {
       const int n = r.Between(3, 40);
       Emit(b, g, "组织", "开展法治宣传活动" + std::to_string(n) + "场次", n, "场次", "exact", "count", "法治宣传活动", "，", {"legal_awareness.events"});
+      const int drawn = DrawnByOriginal(r, 2, 60) * 100;
       const int m = r.Between(2, 60) * 100;
-      const bool sep = m >= 1000 && r.Chance(50);
+      // Whether to draw the separator choice follows the original's value, so
+      // a planted copy (other numbers) draws the same choices after it.
+      const bool sep = drawn >= 1000 && r.Chance(50) && m >= 1000;
       Emit(b, g, "", "发放法律宣传资料" + (sep ? Thousands(m) : std::to_string(m)) + "余份", m, "份", "more_than",
            "count", "法律宣传资料", "，", {"legal_awareness.materials"});
       const int a = r.Between(5, 90) * 100;

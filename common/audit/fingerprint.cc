@@ -17,14 +17,19 @@ constexpr char32_t kNameMask = U'@';
 bool IsClauseBreak(char32_t c) {
   switch (c) {
     case U'。': case U'，': case U'；': case U'：': case U'、': case U'！': case U'？':
-    case U',': case U';': case U':': case U'!': case U'?': case U'\n':
+    case U',': case U';': case U':': case U'!': case U'?':
       return true;
     default:
       return false;
   }
 }
 
-bool IsSpace(char32_t c) { return c == U' ' || c == U'\t' || c == U'\r' || c == U'\u00A0' || c == U'\u3000'; }
+// Line ends are white space: where a line is broken depends on the layout
+// (a heading on its own line, a text on one line, a PDF wrapped mid-sentence),
+// not on the words, so they never cut a clause.
+bool IsSpace(char32_t c) {
+  return c == U' ' || c == U'\t' || c == U'\r' || c == U'\n' || c == U'\u00A0' || c == U'\u3000';
+}
 
 bool IsDigit(char32_t c) { return c >= U'0' && c <= U'9'; }
 

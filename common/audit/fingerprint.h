@@ -1,8 +1,9 @@
 // Fingerprint: a compact description of a report's text for near-duplicate
 // detection, computed where the text is (extract) and carried to aggregate.
 //
-// The text is cut into clauses (at 。，；：、！？ and their ASCII forms, and at
-// line ends). Each clause is normalized (full-width ASCII folded, traditional
+// The text is cut into clauses (at 。，；：、！？ and their ASCII forms; line
+// ends are white space, so a text laid out on one line or wrapped elsewhere
+// gives the same clauses). Each clause is normalized (full-width ASCII folded, traditional
 // characters simplified, white space dropped) and hashed twice: with the
 // document's own place names masked and every number (arabic, full-width or
 // Chinese numerals, with their separators) masked (`masked`), and with the
@@ -29,7 +30,8 @@
 
 namespace reportflow::audit {
 
-inline constexpr uint32_t kFingerprintVersion = 2;
+// 3: line ends no longer cut clauses.
+inline constexpr uint32_t kFingerprintVersion = 3;
 inline constexpr int kShingleClauses = 4;
 inline constexpr int kMinHashes = 128;
 

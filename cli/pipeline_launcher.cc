@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
+#include "common/service/service.h"
+#include "common/storage/store.h"
 
 extern char** environ;
 
@@ -24,6 +27,7 @@ struct PipelineLauncher::Child {
   std::string instance;              // ingest, aggregate, segment-0 ...
   std::string binary;
   std::vector<std::string> args;
+  std::string store_path;            // named when its disk is full
   pid_t pid = -1;
   int restarts = 0;
   int64_t restart_at_ms = 0;         // when a dead child may be restarted
@@ -92,9 +96,11 @@ Result<std::unique_ptr<PipelineLauncher>> PipelineLauncher::Start(const config::
   if (!ec) std::filesystem::permissions(launcher->log_dir_, std::filesystem::perms::owner_all, ec);
   if (ec) return Status::IoError("cannot create " + launcher->log_dir_ + ": " + ec.message());
 
-  auto add = [&](const std::string& instance, const std::string& service, std::vector<std::string> extra) {
+  auto add = [&](const std::string& instance, const std::string& service, std::vector<std::string> extra,
+                 std::string store_path) {
     auto child = std::make_unique<Child>();
     child->instance = instance;
+    child->store_path = std::move(store_path);
     child->binary = options.bin_dir + "/reportflow-" + service;
     child->args = {"--config", options.config_path};
     for (auto& e : extra) {
@@ -104,19 +110,23 @@ Result<std::unique_ptr<PipelineLauncher>> PipelineLauncher::Start(const config::
     launcher->children_.push_back(std::move(child));
   };
   // Stable services first (they bind), then workers (they connect).
-  add("aggregate", "aggregate", {});
-  add("ingest", "ingest", {});
+  add("aggregate", "aggregate", {}, config.aggregate().store_path());
+  add("ingest", "ingest", {}, config.ingest().store_path());
   for (int i = 0; i < options.segment_workers; ++i) {
     const std::string id = "segment-" + std::to_string(i);
     std::vector<std::string> extra = {"segment.worker_id=" + id};
-    if (options.segment_workers > 1) extra.push_back("segment.store_path=" + config.segment().store_path() + "-" + std::to_string(i));
-    add(id, "segment", extra);
+    std::string store = config.segment().store_path();
+    if (options.segment_workers > 1) store += "-" + std::to_string(i);
+    if (options.segment_workers > 1) extra.push_back("segment.store_path=" + store);
+    add(id, "segment", extra, store);
   }
   for (int i = 0; i < options.extract_workers; ++i) {
     const std::string id = "extract-" + std::to_string(i);
     std::vector<std::string> extra = {"extract.worker_id=" + id};
-    if (options.extract_workers > 1) extra.push_back("extract.store_path=" + config.extract().store_path() + "-" + std::to_string(i));
-    add(id, "extract", extra);
+    std::string store = config.extract().store_path();
+    if (options.extract_workers > 1) store += "-" + std::to_string(i);
+    if (options.extract_workers > 1) extra.push_back("extract.store_path=" + store);
+    add(id, "extract", extra, store);
   }
   for (auto& child : launcher->children_) {
     if (access(child->binary.c_str(), X_OK) != 0) {
@@ -149,6 +159,8 @@ Status PipelineLauncher::Supervise() {
       if (r == c->pid) {
         c->pid = -1;
         c->last_status = status;
+        // A full disk: restarting cannot help.
+        if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitNoSpace) return NoSpace(*c);
         if (c->restarts >= max_restarts_) {
           return Status::Unavailable("service " + c->instance + " died " + std::to_string(c->restarts + 1) +
                                      " times; giving up (see " + log_dir_ + "/" + c->instance + ".log)");
@@ -168,12 +180,24 @@ Status PipelineLauncher::Supervise() {
   return Status::OK();
 }
 
+Status PipelineLauncher::NoSpace(const Child& c) const {
+  struct statvfs fs {};
+  const std::string free_space = statvfs(c.store_path.c_str(), &fs) == 0
+                                     ? std::to_string(static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize / 1024) +
+                                           " KB free"
+                                     : "free space unknown";
+  return storage::NoSpaceError(c.store_path, "service " + c.instance + " stopped (" + free_space + "; see " +
+                                                 log_dir_ + "/" + c.instance +
+                                                 ".log); free space, then run the same command again");
+}
+
 Status PipelineLauncher::Stop(std::chrono::milliseconds deadline) {
   for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
     if ((*it)->pid > 0) kill((*it)->pid, SIGTERM);
   }
   const auto end = std::chrono::steady_clock::now() + deadline;
   std::string unclean;
+  Status no_space;
   for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
     Child& c = **it;
     c.restart_at_ms = 0;
@@ -190,11 +214,13 @@ Status PipelineLauncher::Stop(std::chrono::milliseconds deadline) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitNoSpace && no_space.ok()) no_space = NoSpace(c);
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
       unclean += " " + c.instance + "(exit " + std::to_string(WEXITSTATUS(status)) + ")";
     }
     c.pid = -1;
   }
+  if (!no_space.ok()) return no_space;  // the operator's next step, before the list
   if (!unclean.empty()) return Status::Internal("services stopped uncleanly:" + unclean);
   return Status::OK();
 }

@@ -42,10 +42,12 @@ class PipelineLauncher {
   ~PipelineLauncher();
 
   // Reaps exited children and restarts them when their backoff has passed.
-  // Error when a service exhausted its restart budget.
+  // Error when a service exhausted its restart budget, or stopped on a full
+  // disk (never restarted: storage::IsNoSpace, "no space left on <its store>").
   Status Supervise();
   // SIGTERM to every process (reverse start order), waits up to `deadline`,
-  // then SIGKILLs what is left. Error if any exited uncleanly.
+  // then SIGKILLs what is left. Error if any exited uncleanly (storage::IsNoSpace
+  // if one stopped on a full disk).
   Status Stop(std::chrono::milliseconds deadline);
 
   // For tests: the pid of an instance ("ingest", "segment-0", ...), or -1.
@@ -56,6 +58,8 @@ class PipelineLauncher {
   struct Child;
   PipelineLauncher() = default;
   Status Spawn(Child& child);
+  // "no space left on <its store>": a child that exited service::kExitNoSpace.
+  Status NoSpace(const Child& child) const;
   std::vector<std::unique_ptr<Child>> children_;
   std::string log_dir_;
   int max_restarts_ = 5;

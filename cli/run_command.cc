@@ -25,6 +25,7 @@
 #include "common/base/clock.h"
 #include "common/config/config_loader.h"
 #include "common/geo/gazetteer.h"
+#include "common/storage/store.h"
 #include "common/text/doc_id.h"
 
 namespace reportflow::cli {
@@ -294,6 +295,12 @@ int Run(const RunArgs& args) {
   while (true) {
     if (g_stop_signal) return interrupted(last);
     Status sup = launcher ? launcher->Supervise() : Status::OK();
+    if (storage::IsNoSpace(sup)) {  // disk full: what is committed stays, a rerun resumes
+      const int code = fail(sup.message());
+      PrintSummary(last, /*interrupted=*/true);
+      std::cout << "  stopped            " << sup.message() << "\n";
+      return code;
+    }
     if (!sup.ok()) return fail(sup.message());
     if (args.timeout_s > 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(args.timeout_s)) {
       return fail("timed out after " + std::to_string(args.timeout_s) + " s (--timeout)");

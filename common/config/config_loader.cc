@@ -305,6 +305,8 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   l->set_worker_credits(16);
   l->set_stream_hwm(100000);
   l->set_drain_timeout_ms(5000);
+  l->set_decode_timeout_ms(10000);
+  l->set_decode_memory_mb(1024);
   cfg.mutable_ingest()->set_store_path("ingest");
   cfg.mutable_segment()->set_store_path("segment");
   cfg.mutable_segment()->set_worker_id("segment-0");
@@ -388,6 +390,8 @@ Status Validate(const PipelineConfig& cfg) {
       {"stream_hwm", l.stream_hwm(), 1, 10'000'000},
       {"linger_ms", l.linger_ms(), 0, 60'000},
       {"drain_timeout_ms", l.drain_timeout_ms(), 1, 3'600'000},
+      {"decode_timeout_ms", l.decode_timeout_ms(), 100, 3'600'000},
+      {"decode_memory_mb", l.decode_memory_mb(), 64, 1 << 20},
   };
   for (const Range& r : ranges) {
     if (r.value < r.min || r.value > r.max) {

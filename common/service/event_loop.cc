@@ -30,6 +30,11 @@ void EventLoop::Stop() {
   waker_->Wake();
 }
 
+void EventLoop::Fail(Status error) {
+  if (failure_.ok()) failure_ = std::move(error);
+  Stop();
+}
+
 Status EventLoop::Pass(bool draining, int64_t timeout_ms, bool* any) {
   if (beat_) beat_();
   messaging::Poll poll;
@@ -68,7 +73,7 @@ Status EventLoop::Run() {
       RETURN_IF_ERROR(s);
     }
   }
-  return Status::OK();
+  return failure_;
 }
 
 Status EventLoop::Drain(int64_t deadline_ms, const std::function<bool()>& done) {

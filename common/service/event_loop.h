@@ -59,6 +59,9 @@ class EventLoop {
 
   // Asks Run() to return. Idempotent, async-signal-safe.
   void Stop();
+  // Stops with an error that Run() then returns (the first one wins), e.g. a
+  // full disk found where the error cannot be returned. Loop thread only.
+  void Fail(Status error);
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   Waker& waker() { return *waker_; }
 
@@ -81,6 +84,7 @@ class EventLoop {
 
   std::unique_ptr<Waker> waker_;
   std::atomic<bool> stopping_{false};
+  Status failure_;
   std::vector<Watch> watches_;
   std::vector<Timer> timers_;
   Handler pass_end_;

@@ -52,10 +52,16 @@ ServiceFactory FactoryOf() {
   };
 }
 
+// A service that stopped because its disk is full (storage::IsNoSpace) exits
+// with this code (ENOSPC's number): restarting cannot help, so `reportflow
+// run` does not restart it and reports "no space left on <path>".
+inline constexpr int kExitNoSpace = 28;
+
 // The whole body of a service's main(): parses --config/--data/--log-level
 // (and --help), loads and validates the config, sets up logging, creates the
 // service, routes SIGINT/SIGTERM to Shutdown(), runs it, and maps the result
-// to an exit code (0 clean stop, 1 runtime failure, 2 usage/config error).
+// to an exit code (0 clean stop, 1 runtime failure, 2 usage/config error,
+// kExitNoSpace disk full).
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
                    const ServiceFactory& factory);
 

@@ -5,12 +5,14 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 
 #include "common/config/config_loader.h"
 #include "common/logging/logging.h"
 #include "common/service/command_line.h"
 #include "common/service/service.h"
+#include "common/storage/store.h"
 
 namespace reportflow::service {
 
@@ -39,6 +41,16 @@ std::atomic<Service*> g_service{nullptr};
 
 void OnSignal(int) {
   if (Service* s = g_service.load()) s->Shutdown();
+}
+
+// A full disk ends the process here, without closing the service's store:
+// RocksDB would sync a log file whose write already failed, and Debian's
+// RocksDB (built with assertions) aborts on that. What was committed is in
+// the write-ahead log already, as after a SIGKILL; the next run resumes.
+[[noreturn]] void ExitNoSpace(spdlog::logger& log, const Status& s) {
+  log.error("{}; stopped: free space, then run again (what was committed is kept)", s.message());
+  log.flush();
+  std::_Exit(kExitNoSpace);
 }
 
 }  // namespace
@@ -78,6 +90,7 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
   auto created = factory(cfg);
   if (!created.ok()) {
     log->error("cannot start: {}", created.status().ToString());
+    if (storage::IsNoSpace(created.status())) ExitNoSpace(*log, created.status());
     return 1;
   }
   std::unique_ptr<Service> svc = std::move(created).value();
@@ -92,6 +105,7 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
   s = svc->Run();
   g_service.store(nullptr);
   svc.reset();
+  if (storage::IsNoSpace(s)) ExitNoSpace(*log, s);
   if (!s.ok() && s.code() != StatusCode::kCancelled) {
     log->error("stopped with error: {}", s.ToString());
     return 1;

@@ -38,6 +38,11 @@ messaging::SocketFactory ServiceShell::SocketsWith(const config::v1::Limits& lim
   return messaging::SocketFactory(&context_, limits, security_, zap_.get());
 }
 
+void ServiceShell::Fail(const Status& error) {
+  endpoint_->SetReady(false, error.message());
+  loop_->Fail(error);
+}
+
 void ServiceShell::Shutdown() {
   endpoint_->SetStopping();
   loop_->Stop();

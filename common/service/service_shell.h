@@ -47,6 +47,9 @@ class ServiceShell {
 
   // Stops the loop and turns readiness to "shutting down". Idempotent, async-signal-safe.
   void Shutdown();
+  // Stops the loop with `error` (Run() returns it) and shows it on /readyz,
+  // e.g. "no space left on <path>". Loop thread only.
+  void Fail(const Status& error);
 
  private:
   ServiceShell() = default;

@@ -6,6 +6,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -14,16 +16,41 @@
 namespace reportflow::storage {
 namespace {
 
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+// `path`: the store the failed call was on (a full disk names it).
+Status FromRocks(const rocksdb::Status& s, std::string_view what, std::string_view path = {}) {
   if (s.ok()) return Status::OK();
   std::string msg = std::string(what) + ": " + s.ToString();
+  // NoSpace, also when RocksDB repeats a background error (flush,
+  // compaction) whose subcode it may not carry over.
+  if (s.IsNoSpace() || s.ToString().find("No space left on device") != std::string::npos) {
+    constexpr std::string_view kOpen = "open store ";
+    if (path.empty() && what.substr(0, kOpen.size()) == kOpen) path = what.substr(kOpen.size());
+    return NoSpaceError(path.empty() ? "the store's disk" : path, msg);
+  }
   if (s.IsNotFound()) return Status::NotFound(msg);
   if (s.IsCorruption()) return Status::Corruption(msg);
   if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Unavailable(msg);
-  if (s.IsNoSpace()) return Status::ResourceExhausted(msg);
   return Status::IoError(msg);
 }
+
+// RocksDB's own messages (warnings and errors) go to the service's stderr
+// (its log), not to a LOG file inside the store: after one failed write, a
+// full disk, Debian's RocksDB (built with assertions) aborts when its LOG
+// writer is used again ("Assertion `sync_without_flush_called_' failed").
+class StderrLogger : public rocksdb::Logger {
+ public:
+  explicit StderrLogger(std::string path) : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), path_(std::move(path)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[2048];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    std::fprintf(stderr, "rocksdb %s: %s\n", path_.c_str(), line);
+  }
+
+ private:
+  std::string path_;
+};
 
 class RocksDbStore : public Store {
  public:
@@ -65,7 +92,7 @@ class RocksDbStore : public Store {
       rocksdb::Status s = op.value ? wb.Put(h, op.key, *op.value) : wb.Delete(h, op.key);
       if (!s.ok()) return FromRocks(s, "batch");
     }
-    return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write");
+    return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write", db_->GetName());
   }
   Status Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn) const override {
     auto* h = Handle(cf);
@@ -81,7 +108,7 @@ class RocksDbStore : public Store {
   }
   Status Flush() override {
     if (read_only_) return Status::OK();
-    return FromRocks(db_->FlushWAL(/*sync=*/true), "flush");
+    return FromRocks(db_->FlushWAL(/*sync=*/true), "flush", db_->GetName());
   }
 
  private:
@@ -105,6 +132,7 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   options.max_open_files = 256;
   options.keep_log_file_num = 2;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.info_log = std::make_shared<StderrLogger>(path);
   // Memtables of all column families together stay under this budget (each
   // alone may use up to write_buffer_size): the store's memory is flat
   // however large the corpus grows.

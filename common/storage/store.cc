@@ -15,6 +15,14 @@ Status Store::GetProto(std::string_view cf, std::string_view key, google::protob
   return Status::OK();
 }
 
+Status NoSpaceError(std::string_view path, std::string_view detail) {
+  return Status::ResourceExhausted("no space left on " + std::string(path) + ": " + std::string(detail));
+}
+
+bool IsNoSpace(const Status& s) {
+  return s.code() == StatusCode::kResourceExhausted && s.message().rfind("no space left on ", 0) == 0;
+}
+
 Status Store::PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& msg) {
   return Put(cf, key, msg.SerializeAsString());
 }

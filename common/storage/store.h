@@ -87,3 +87,9 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
 std::unique_ptr<Store> NewMemStore(const std::vector<std::string>& column_families);
 
 }  // namespace reportflow::storage
+// A full disk (ENOSPC; RocksDB's IOStatus NoSpace) is ResourceExhausted with
+// the message "no space left on <path>: <detail>": an operator message, and
+// services stop on it rather than retry (common/service: exit kExitNoSpace).
+Status NoSpaceError(std::string_view path, std::string_view detail);
+bool IsNoSpace(const Status& s);
+

@@ -211,6 +211,7 @@ struct AggregateService::Impl {
       return read;
     }
     applied += group.size();
+      if (storage::IsNoSpace(change.status())) shell->Fail(change.status());  // disk full: stop (common/service)
     ++groups_this_tick;
     applied_total->Inc(group.size());
     log->debug("group of {} documents applied: {} rollups changed", group.size(), change->rollups_changed);

@@ -23,6 +23,7 @@
 #include "reportflow/pipeline/v1/control.pb.h"
 #include "services/ingest/batch_tracker.h"
 #include "services/ingest/control_handler.h"
+#include "services/ingest/decode_sandbox.h"
 #include "services/ingest/dispatcher.h"
 #include "services/ingest/document_decoder.h"
 #include "services/ingest/input_scanner.h"
@@ -60,6 +61,9 @@ struct IngestService::Impl {
   std::unique_ptr<Ledger> ledger;
   // Segmented envelopes (their frames, as they came) waiting for an extract worker.
   std::unordered_map<std::string, Frames> segmented;
+  // PDF/.docx/HTML decoded in child processes under a budget (declared last:
+  // destroyed first, killing running decodes).
+  std::unique_ptr<DecodeSandbox> sandbox;
 
   // ---- operator metrics (the shell's endpoint; names in docs/operators.md) ----
 
@@ -132,6 +136,7 @@ struct IngestService::Impl {
     if (s.ok()) return;
     m.store_errors->Inc();
     log->error("{}: {}", what, s.ToString());
+    if (storage::IsNoSpace(s)) shell->Fail(s);  // a full disk stops ingest (exit kExitNoSpace), see common/service
   }
 
   void LogDone(const std::vector<const BatchTracker::Batch*>& done) {
@@ -191,8 +196,9 @@ struct IngestService::Impl {
     StoreError("cannot record rejection of " + rejection.source(), batches->Reject(b, rejection));
   }
 
-  void Admit(BatchTracker::Batch& b, const std::string& source, std::string_view bytes) {
-    DecodeOutcome out = DecodeDocument(source, bytes);
+  void Admit(BatchTracker::Batch& b, const std::string& source, std::string_view bytes,
+             std::optional<DecodeOutcome>& decoded) {
+    DecodeOutcome out = decoded ? std::move(*decoded) : DecodeDocument(source, bytes);
     if (!out.ok) return Reject(b, out.rejection);
     const std::string& doc_id = out.doc_id;
     if (batches->Contains(b, doc_id)) {
@@ -223,6 +229,7 @@ struct IngestService::Impl {
     entry.set_batch_id(b.record.batch_id());
     *entry.mutable_ingested_at() = Now();
     s = store->PutNewDocument(doc_id, out.document, entry);
+    if (storage::IsNoSpace(s)) return StoreError("cannot store " + source, s);  // not the file's fault: no rejection
     if (!s.ok()) {
       m.store_errors->Inc();
       pb::Rejection r;
@@ -250,13 +257,14 @@ struct IngestService::Impl {
         LogDone(done);
         continue;
       }
+      if (item.waiting) break;  // a decode runs in the sandbox; it wakes the loop when done
       ++steps;
       m.files->Inc();
       b->record.set_files_found(static_cast<uint32_t>(b->scanner->items_seen()));
       if (item.rejected) {
         Reject(*b, item.rejection);
       } else {
-        Admit(*b, item.source, item.bytes);
+        Admit(*b, item.source, item.bytes, item.decoded);
       }
     }
   }
@@ -596,7 +604,11 @@ struct IngestService::Impl {
     loop.OnReadable(segment_work, [this] { return Take(segment_work, &Impl::OnSegmentWork); });
     loop.OnReadable(extract_work, [this] { return Take(extract_work, &Impl::OnExtractWork); });
     loop.OnReadable(acks, [this] { return Take(acks, &Impl::OnAcks); });
-    loop.SetBusy([this] { return batches->Scanning() && dispatcher->outstanding() < config.limits().max_in_flight(); });
+    loop.SetBusy([this] {
+      const BatchTracker::Batch* b = batches->Scanning();
+      return b && !(b->scanner && b->scanner->waiting()) &&
+             dispatcher->outstanding() < config.limits().max_in_flight();
+    });
     loop.OnPassEnd([this] {
       if (!shell->loop().stopping()) {
         ScanSome();
@@ -646,7 +658,13 @@ Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::P
   impl->dispatcher = std::make_unique<Dispatcher>(impl->clock, limits);
   impl->batches = std::make_unique<BatchTracker>(impl->clock, impl->store.get());
   impl->ledger = std::make_unique<Ledger>(impl->store.get());
+  DecodeSandbox::Options decode;
+  decode.budget.timeout_ms = config.limits().decode_timeout_ms();
+  decode.budget.memory_bytes = uint64_t{config.limits().decode_memory_mb()} << 20;
+  decode.wake = [raw = impl.get()] { raw->shell->loop().waker().Wake(); };
+  ASSIGN_OR_RETURN(impl->sandbox, DecodeSandbox::Create(std::move(decode)));
   ScanLimits scan_limits;
+  scan_limits.decode_sandbox = impl->sandbox.get();
   scan_limits.max_file_bytes = config.limits().max_file_bytes();
   scan_limits.follow_external_symlinks = config.ingest().follow_external_symlinks();
   Impl* raw = impl.get();

@@ -360,9 +360,49 @@ InputScanner::~InputScanner() = default;
 
 bool InputScanner::Next(ScanItem* item) {
   *item = ScanItem();
-  const bool got = impl_->Next(item);
-  if (got) ++items_seen_;
-  return got;
+  DecodeSandbox* sandbox = impl_->limits.decode_sandbox;
+  if (!sandbox) {
+    const bool got = impl_->Next(item);
+    if (got) ++items_seen_;
+    return got;
+  }
+  // Read ahead (bounded), handing heavy items to the sandbox at once.
+  while (!walked_ && ahead_.size() < kDecodeLookahead) {
+    Ahead a;
+    if (!impl_->Next(&a.item)) {
+      walked_ = true;
+      break;
+    }
+    if (!a.item.rejected && DecodeSandbox::Wants(a.item.bytes)) {
+      a.job = sandbox->Submit(a.item.source, std::move(a.item.bytes));
+      a.item.bytes.clear();
+    }
+    ahead_.push_back(std::move(a));
+    if (ahead_.back().job) break;  // read further only while it decodes
+  }
+  if (ahead_.empty()) return false;
+  Ahead& head = ahead_.front();
+  if (head.job && !head.job->done()) {
+    item->waiting = true;
+    return true;
+  }
+  *item = std::move(head.item);
+  if (head.job) {
+    DecodeOutcome outcome = head.job->Take();
+    if (outcome.ok) {
+      item->decoded = std::move(outcome);
+    } else {
+      item->rejected = true;
+      item->rejection = std::move(outcome.rejection);
+    }
+  }
+  ahead_.pop_front();
+  ++items_seen_;
+  return true;
+}
+
+bool InputScanner::waiting() const {
+  return !ahead_.empty() && ahead_.front().job && !ahead_.front().job->done();
 }
 
 }  // namespace reportflow::ingest

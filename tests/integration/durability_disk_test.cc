@@ -1,0 +1,113 @@
+// Durability (issue 19, item 7): a full disk is an operator message. On a
+// small tmpfs (mounted by the test; needs root, else skipped) the services
+// stop taking work, `reportflow run` exits 1 saying "no space left on <path>"
+// (no abort, no restart loop), and a rerun after space is freed ends with the
+// aggregates and documents of an uninterrupted run.
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "tests/integration/pipeline_fixture.h"
+
+namespace reportflow::testing {
+namespace {
+namespace fs = std::filesystem;
+
+std::vector<std::string> SortedLines(const std::string& text) {
+  std::vector<std::string> lines = Lines(text);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+class DiskFullTest : public PipelineFixture {
+ protected:
+  void TearDown() override {
+    if (mounted_) umount2(mount_point_.c_str(), MNT_DETACH);
+  }
+  // Mounts a tmpfs of `megabytes` at dir_/small; false (with `why`) if it cannot.
+  bool MountSmall(int megabytes, std::string* why) {
+    mount_point_ = dir_ / "small";
+    fs::create_directories(mount_point_);
+    const std::string options = "size=" + std::to_string(megabytes) + "m,mode=0700";
+    if (mount("tmpfs", mount_point_.c_str(), "tmpfs", 0, options.c_str()) != 0) {
+      *why = std::strerror(errno);
+      return false;
+    }
+    mounted_ = true;
+    return true;
+  }
+  void Resize(int megabytes) {
+    const std::string options = "size=" + std::to_string(megabytes) + "m";
+    ASSERT_EQ(mount(nullptr, mount_point_.c_str(), nullptr, MS_REMOUNT, options.c_str()), 0) << std::strerror(errno);
+  }
+  std::string Aggregates(const std::string& data) {
+    std::string out;
+    EXPECT_EQ(RunCommand(Reportflow() + " aggregates --data " + data + " --format jsonl", &out), 0) << out;
+    return out;
+  }
+  // Live processes whose command line mentions `needle`.
+  static size_t ProcessesMentioning(const std::string& needle) {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream in(e.path() / "cmdline", std::ios::binary);
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::ifstream stat_in(e.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(stat_in)), std::istreambuf_iterator<char>());
+      const size_t close = stat.rfind(')');
+      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') continue;
+      n += cmdline.find(needle) != std::string::npos;
+    }
+    return n;
+  }
+
+  fs::path mount_point_;
+  bool mounted_ = false;
+};
+
+TEST_F(DiskFullTest, AFullDiskIsAnOperatorMessageAndARerunAfterFreeingSpaceEndsEqual) {
+  std::string why;
+  if (!MountSmall(40, &why)) {
+    GTEST_SKIP() << "cannot mount a tmpfs for a small file system (" << why
+                 << "): the disk-full test needs root (CAP_SYS_ADMIN)";
+  }
+  const std::string corpus = (dir_ / "corpus").string();
+  std::string out;
+  ASSERT_EQ(Cli("gen-corpus --reports 1500 --seed 19 --out " + corpus, &out), 0) << out;
+  const std::string input = corpus + "/reports";
+  const std::string ref = (dir_ / "ref").string();
+  ASSERT_EQ(Cli("run " + input + " --data " + ref + " --quiet --timeout 300", &out), 0) << out;
+
+  const std::string data = (mount_point_ / "data").string();
+  const int rc = Cli("run " + input + " --data " + data + " --quiet --timeout 300", &out);
+  EXPECT_EQ(rc, 1) << "a full disk fails the run (not an abort, not a success)\n" << out;
+  EXPECT_NE(out.find("no space left on " + data + "/"), std::string::npos) << out;
+  EXPECT_NE(out.find("free space, then run the same command again"), std::string::npos) << out;
+  EXPECT_EQ(out.find("times; giving up"), std::string::npos) << "a full disk is not restarted over and over\n" << out;
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml") == 0; })) << "services outlived run";
+  // No service died of an abort (a RocksDB assertion): the logs that could be
+  // written say why they stopped, none says they aborted.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(data) / "logs", ec)) {
+    const std::string log = ReadFileOrDie(e.path());
+    EXPECT_EQ(log.find("Assertion"), std::string::npos) << e.path() << "\n" << log;
+  }
+
+  // Space freed: the same command resumes and ends as the uninterrupted run.
+  Resize(1024);
+  ASSERT_EQ(Cli("run " + input + " --data " + data + " --quiet --timeout 300", &out), 0) << out;
+  EXPECT_EQ(CompleteDocuments(data), CompleteDocuments(ref));
+  EXPECT_EQ(SortedLines(Aggregates(data)), SortedLines(Aggregates(ref)));
+}
+
+}  // namespace
+}  // namespace reportflow::testing

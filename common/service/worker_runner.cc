@@ -186,14 +186,14 @@ struct WorkerRunner::Impl {
   Status Finish(std::vector<Pending>& group, storage::WriteBatch& writes, size_t malformed_now) {
     if (!writes.empty() && options.store) {
       Status ws = options.store->Write(writes);
-      if (!ws.ok()) {
-        // Nothing of the group is persisted: none of its results may leave.
       if (storage::IsNoSpace(ws)) {
         // A full disk is not the documents' fault: send nothing, stop (ingest
         // re-dispatches them once this worker is gone or its leases expire).
         shell->endpoint().SetReady(false, ws.message());
         return ws;
       }
+      if (!ws.ok()) {
+        // Nothing of the group is persisted: none of its results may leave.
         for (auto& p : group) {
           if (!p.failed) MarkFailed(&p, ws);
         }

@@ -208,10 +208,10 @@ struct AggregateService::Impl {
       // Not acknowledged: ingest re-dispatches after its lease.
       log->error("group of {} documents (first doc={}) cannot be applied: {}", group.size(), group[0].doc_id(),
                  change.status().ToString());
+      if (storage::IsNoSpace(change.status())) shell->Fail(change.status());  // disk full: stop (common/service)
       return read;
     }
     applied += group.size();
-      if (storage::IsNoSpace(change.status())) shell->Fail(change.status());  // disk full: stop (common/service)
     ++groups_this_tick;
     applied_total->Inc(group.size());
     log->debug("group of {} documents applied: {} rollups changed", group.size(), change->rollups_changed);

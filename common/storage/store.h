@@ -86,10 +86,10 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
 // An in-memory store for tests.
 std::unique_ptr<Store> NewMemStore(const std::vector<std::string>& column_families);
 
-}  // namespace reportflow::storage
 // A full disk (ENOSPC; RocksDB's IOStatus NoSpace) is ResourceExhausted with
 // the message "no space left on <path>: <detail>": an operator message, and
 // services stop on it rather than retry (common/service: exit kExitNoSpace).
 Status NoSpaceError(std::string_view path, std::string_view detail);
 bool IsNoSpace(const Status& s);
 
+}  // namespace reportflow::storage

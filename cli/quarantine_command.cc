@@ -138,17 +138,25 @@ int Replay(const QuarantineArgs& a) {
               << store.status().message() << "\n";
     return 1;
   }
+  // Idempotent: a document released before (or complete since) is reported, not an error.
   int rc = 0;
+  size_t released = 0;
   for (const auto& id : ids) {
-    Status s = (*store)->Release(id);
+    bool was_quarantined = false;
+    Status s = (*store)->Release(id, &was_quarantined);
     if (!s.ok()) {
       std::cerr << "reportflow quarantine replay: " << id << ": " << s.message() << "\n";
       rc = 1;
       continue;
     }
+    if (!was_quarantined) {
+      std::cout << "not quarantined (released before, or complete) " << id << "\n";
+      continue;
+    }
+    ++released;
     std::cout << "released " << id << "\n";
   }
-  std::cout << ids.size() << " document(s) released; the next `reportflow run ... --data " << a.data
+  std::cout << released << " document(s) released; the next `reportflow run ... --data " << a.data
             << "` processes them again\n";
   return rc;
 }

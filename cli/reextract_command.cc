@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <unordered_set>
 
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
@@ -70,6 +71,44 @@ int Reextract(const ReextractArgs& args) {
   }
   std::sort(segment_stores.begin(), segment_stores.end());
   if (segment_stores.empty()) return fail("no segment store under " + base.parent_path().string(), 1);
+
+  // Every document the ledger has as complete must have its segmentation
+  // (and its contribution) to re-extract from: a lost or rebuilt store is an
+  // error, never a smaller success. `run` on the inputs rebuilds them.
+  {
+    std::unordered_set<std::string> segmented;
+    for (const auto& path : segment_stores) {
+      auto store = storage::OpenRocksDbStore(path.string(), {segment::kSegmentedCf}, storage::OpenMode::kReadOnly);
+      if (!store.ok()) return fail(store.status().message(), 1);
+      Status scan = (*store)->Scan(segment::kSegmentedCf, "", [&](std::string_view key, std::string_view) {
+        segmented.emplace(key);
+        return true;
+      });
+      if (!scan.ok()) return fail(scan.message(), 1);
+    }
+    uint64_t no_segmentation = 0, no_contribution = 0;
+    std::string example;
+    Status ls = (*ingest_store)->ForEachLedger([&](const ingest::v1::LedgerEntry& e) {
+      if (e.state() != ingest::v1::DOC_STATE_COMPLETE) return;
+      aggregate::v1::DocContribution c;
+      const bool seg = segmented.count(e.doc_id()) > 0;
+      const bool con = aggregator.GetContribution(e.doc_id(), &c).ok();
+      no_segmentation += !seg;
+      no_contribution += !con;
+      if ((!seg || !con) && example.empty()) example = e.doc_id();
+    });
+    if (!ls.ok()) return fail(ls.message(), 1);
+    if (no_segmentation + no_contribution > 0) {
+      std::string where;
+      for (const auto& p : segment_stores) where += (where.empty() ? "" : ", ") + p.string();
+      return fail(std::to_string(no_segmentation) + " complete documents have no stored segmentation (in " + where +
+                      ") and " + std::to_string(no_contribution) + " no contribution (in " +
+                      cfg.aggregate().store_path() + "), e.g. " + example +
+                      ": a store was lost or rebuilt; run `reportflow run` on the inputs again (it reprocesses them), "
+                      "then reextract. Nothing was changed.",
+                  1);
+    }
+  }
 
   uint64_t documents = 0, changed = 0, metrics = 0, failed = 0;
   for (const auto& path : segment_stores) {

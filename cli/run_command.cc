@@ -111,6 +111,21 @@ class ProgressView {
 volatile sig_atomic_t g_stop_signal = 0;
 void OnStopSignal(int sig) { g_stop_signal = sig; }
 
+// A service that gave up ("... (see <log>)"): the reason it last gave for
+// not starting (e.g. "store <path> is damaged ..."), so the message names it.
+std::string WithStartError(const std::string& message) {
+  const size_t see = message.rfind("(see ");
+  const size_t end = see == std::string::npos ? std::string::npos : message.find(".log", see);
+  if (end == std::string::npos) return message;
+  std::ifstream log(message.substr(see + 5, end + 4 - (see + 5)));
+  std::string line, reason;
+  while (std::getline(log, line)) {
+    const size_t at = line.find("cannot start: ");
+    if (at != std::string::npos) reason = line.substr(at + 14);
+  }
+  return reason.empty() ? message : message + ": " + reason;
+}
+
 void PrintSummary(const ppb::BatchStatus& st, bool interrupted = false) {
   if (interrupted) {
     std::cout << "batch " << st.batch_id() << " INTERRUPTED after " << st.elapsed_seconds() << " s (" << st.completed()
@@ -122,6 +137,11 @@ void PrintSummary(const ppb::BatchStatus& st, bool interrupted = false) {
   std::cout << "  documents          " << st.documents() << " (" << st.already_complete()
             << " already complete before this batch)\n";
   std::cout << "  processed          " << st.completed() - std::min(st.completed(), st.already_complete()) << "\n";
+  if (st.reprocessed() > 0) {
+    std::cout << "  reprocessed        " << st.reprocessed()
+              << " documents (complete before, but their results were missing)\n";
+    for (const auto& note : st.store_notes()) std::cout << "    - " << note << "\n";
+  }
   std::cout << "  rejected           " << st.rejected() << " (" << st.duplicates() << " duplicates)\n";
   for (const auto& r : st.rejections()) {
     std::cout << "    - " << r.source() << ": " << r.reason() << "\n";
@@ -301,7 +321,7 @@ int Run(const RunArgs& args) {
       std::cout << "  stopped            " << sup.message() << "\n";
       return code;
     }
-    if (!sup.ok()) return fail(sup.message());
+    if (!sup.ok()) return fail(WithStartError(sup.message()));
     if (args.timeout_s > 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(args.timeout_s)) {
       return fail("timed out after " + std::to_string(args.timeout_s) + " s (--timeout)");
     }

@@ -67,6 +67,8 @@ struct WorkerRunner::Impl {
     ready->set_worker_id(options.worker_id);
     ready->set_credits(credits);
     ready->set_replace(replace);
+    ready->set_store_id(options.store_id);
+    ready->set_store_note(options.store_note);
     messaging::AppendEnvelope(env, frames);
   }
 

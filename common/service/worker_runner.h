@@ -35,6 +35,7 @@ struct WorkerOptions {
   std::string work_endpoint;    // ingest's ROUTER for this stage
   std::string output_endpoint;  // empty: reply on the work socket
   storage::Store* store = nullptr;  // where each group's writes are committed (not owned)
+  std::string store_id, store_note;  // the store's identity, announced with every WorkerReady
 };
 
 // Processes `in` into `out` (payload and any fields to change; doc_id,

@@ -190,11 +190,27 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   for (const auto& n : names) descriptors.emplace_back(n, cf_options);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
+  // Damage is reported, never repaired silently: paranoid checks, and a WAL
+  // record that fails its checksum in the middle of a log fails the open
+  // (RocksDB's default, point-in-time recovery, stops replaying there and
+  // drops every later record without a word). Only an incomplete record at
+  // the very end of a log, what a crash mid-append leaves, is tolerated.
+  options.paranoid_checks = true;
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   rocksdb::Status s = mode == OpenMode::kReadOnly
                           ? rocksdb::DB::OpenForReadOnly(options, path, descriptors, &handles, &raw)
                           : rocksdb::DB::Open(options, path, descriptors, &handles, &raw);
+  // A file that CURRENT or the MANIFEST names and that is gone is damage too.
+  if (!s.ok() && s.IsPathNotFound()) return Status::Corruption("open store " + path + ": " + s.ToString());
   if (!s.ok()) return FromRocks(s, "open store " + path);
-  return std::unique_ptr<Store>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw), handles, mode == OpenMode::kReadOnly));
+  auto store = std::unique_ptr<Store>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw), handles, mode == OpenMode::kReadOnly));
+  if (mode == OpenMode::kReadWrite && tuning.verify_checksums_on_open) {
+    // Every table block against its checksum (XXH3): a flipped byte in an
+    // SST file is found at start, not when a reader happens to touch it.
+    s = raw->VerifyChecksum();
+    if (!s.ok()) return Status::Corruption("verify store " + path + ": " + s.ToString());
+  }
+  return store;
 }
 
 }  // namespace reportflow::storage

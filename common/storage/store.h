@@ -75,11 +75,17 @@ struct StoreTuning {
   size_t memtable_budget_bytes = 48u << 20;  // all column families' memtables together
   size_t write_buffer_bytes = 24u << 20;     // one column family's memtable
   size_t block_cache_bytes = 0;              // blocks read back; 0: RocksDB's default cache
+  // Read-write opening reads every table file once to check its block
+  // checksums (RocksDB's VerifyChecksum), so damage is found at start.
+  bool verify_checksums_on_open = true;
 };
 
 // Opens (creating if needed, in read-write mode) a RocksDB store at `path`
 // with the given column families. Read-only mode takes no lock, so a CLI can
 // read a store while its service runs (it sees the state as of opening).
+// A damaged store (a garbled CURRENT or MANIFEST, a file they name missing, a
+// WAL record or table block failing its checksum) is Corruption, never opened
+// with records silently dropped.
 Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const std::vector<std::string>& column_families,
                                                 OpenMode mode = OpenMode::kReadWrite, const StoreTuning& tuning = {});
 

@@ -21,6 +21,7 @@
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
 #include "services/aggregate/audit_stage.h"
+#include "services/aggregate/store_check.h"
 
 namespace reportflow::aggregate {
 namespace {
@@ -37,6 +38,7 @@ struct AggregateService::Impl {
   config::v1::PipelineConfig config;
   std::shared_ptr<spdlog::logger> log;
   std::unique_ptr<storage::Store> store;
+  std::string store_id, store_note;  // its identity, on every ack (services/aggregate/store_check.h)
   std::unique_ptr<Aggregator> aggregator;
   // The shell first: it outlives the sockets and the audit's metrics (see ServiceShell).
   std::unique_ptr<service::ServiceShell> shell;
@@ -90,6 +92,7 @@ struct AggregateService::Impl {
     *ack.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
     ack.mutable_ack()->set_metrics(static_cast<uint32_t>(in.extraction().metrics_size()));
     ack.mutable_ack()->set_processing_version(in.extraction().processing_version());
+    ack.mutable_ack()->set_store_id(store_id);
     // Acks are small and wait here while ingest is not connected (it starts
     // after us, or restarts): dropping one would stall its document for a
     // whole lease. Beyond the bound the oldest is dropped; ingest then
@@ -262,6 +265,7 @@ struct AggregateService::Impl {
     hb.set_sequence(*seq);
     hb.mutable_heartbeat()->set_closing(closing);
     Publish(hb);
+    if (pending_acks.empty()) pending_acks.push_back(StoreAnnouncement(store_id, store_note));
   }
 
   // [identity][rf1.snapshot_request][SnapshotRequest] -> chunks of the full
@@ -360,7 +364,10 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   ASSIGN_OR_RETURN(impl->shell,
                    service::ServiceShell::Create(config, {"aggregate", "aggregate", config.aggregate().http_listen()}));
   impl->RegisterMetrics();
-  ASSIGN_OR_RETURN(impl->store, storage::OpenRocksDbStore(config.aggregate().store_path(), Aggregator::ColumnFamilies()));
+  ASSIGN_OR_RETURN(auto opened, OpenAggregateStore(config, Aggregator::ColumnFamilies()));
+  impl->store = std::move(opened.store);
+  impl->store_id = opened.id;
+  impl->store_note = opened.note;
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
   ASSIGN_OR_RETURN(impl->audit, AuditStage::Create(config, impl->store.get(), impl->aggregator.get(),
                                                    &impl->shell->registry()));

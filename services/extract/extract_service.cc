@@ -1,6 +1,7 @@
 #include "services/extract/extract_service.h"
 
 #include "common/base/macros.h"
+#include "common/storage/store_identity.h"
 
 namespace reportflow::extract {
 
@@ -13,9 +14,12 @@ Result<std::unique_ptr<ExtractService>> ExtractService::Create(const config::v1:
   std::unique_ptr<ExtractService> svc(new ExtractService());
   ASSIGN_OR_RETURN(auto taxonomy, LoadConfiguredTaxonomy(config));
   ASSIGN_OR_RETURN(svc->extractor_, Extractor::Create(std::move(taxonomy)));
-  ASSIGN_OR_RETURN(svc->store_, storage::OpenRocksDbStore(config.extract().store_path(), {kExtractionsCf}));
+  // Verified at open; a damaged store is moved aside and rebuilt from upstream (ingest re-sends).
+  ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(config.extract().store_path(), {kExtractionsCf},
+                                                             storage::OnDamage::kMoveAside));
+  svc->store_ = std::move(opened.store);
   service::WorkerOptions options{"extract", config.extract().worker_id(), config.endpoints().extract_work(),
-                                 config.endpoints().aggregate_input(), svc->store_.get()};
+                                 config.endpoints().aggregate_input(), svc->store_.get(), opened.id, opened.note};
   ExtractService* self = svc.get();
   ASSIGN_OR_RETURN(svc->runner_,
                    service::WorkerRunner::Create(config, options, [self](const auto& in, auto* out, auto* writes) {

@@ -137,6 +137,10 @@ ppb::BatchStatus BatchTracker::StatusOf(const Batch& b, bool include_rejections,
   st.set_metrics(b.metrics);
   st.set_segmented(static_cast<uint32_t>(b.segmented.size()));
   st.set_retries(b.retries);
+  st.set_reprocessed(b.reprocessed);
+  if (b.reprocessed > 0) {
+    for (const auto& note : store_notes_) st.add_store_notes(note);
+  }
   st.set_segment_queued(load.segment_queued);
   st.set_extract_queued(load.extract_queued);
   st.set_segment_workers(load.segment_workers);

@@ -41,6 +41,7 @@ class BatchTracker {
     DocSet segmented;  // past segment (or complete)
     uint32_t retries = 0;  // re-dispatches of this batch's documents
     uint32_t quarantined = 0;
+    uint32_t reprocessed = 0;  // complete before, results missing, processed again
     uint64_t metrics = 0;
     uint32_t rejection_seq = 0;
     int64_t started_mono = 0;
@@ -64,6 +65,12 @@ class BatchTracker {
   bool Contains(const Batch& batch, const std::string& doc_id) const { return batch.docs.contains(doc_id); }
   // A document of the batch that is still to be processed.
   void Attach(Batch& batch, const std::string& doc_id);
+  // A document of the batch that the ledger had as complete but whose results
+  // were missing (StoreCheck): it is processed again (Attach it too).
+  void Reprocessing(Batch& batch) { ++batch.reprocessed; }
+  // Why documents were processed again (StoreCheck's notes), shown with the
+  // status of every batch that reprocessed some.
+  void AddStoreNotes(const std::vector<std::string>& notes) { store_notes_.insert(store_notes_.end(), notes.begin(), notes.end()); }
   // A document of the batch that was finished before it (complete or quarantined).
   void AttachFinished(Batch& batch, const std::string& doc_id, bool quarantined);
 
@@ -89,6 +96,7 @@ class BatchTracker {
   std::deque<std::string> scan_order_;    // batches still scanning, FIFO
   std::unordered_map<std::string, std::vector<std::string>> doc_batches_;  // doc_id -> running batches
   Status error_;
+  std::vector<std::string> store_notes_;
 };
 
 }  // namespace reportflow::ingest

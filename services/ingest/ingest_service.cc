@@ -29,6 +29,7 @@
 #include "services/ingest/input_scanner.h"
 #include "services/ingest/ingest_store.h"
 #include "services/ingest/ledger.h"
+#include "services/ingest/store_check.h"
 
 namespace reportflow::ingest {
 namespace {
@@ -59,6 +60,12 @@ struct IngestService::Impl {
   std::unique_ptr<BatchTracker> batches;
   std::unique_ptr<ControlHandler> control_handler;
   std::unique_ptr<Ledger> ledger;
+  // The stage stores the ledger's results are in (StoreCheck), the extract
+  // store each document was last sent to (recorded at its ack), and the
+  // complete documents found without results, processed again.
+  std::unique_ptr<StoreCheck> stores;
+  std::unordered_map<std::string, std::string> extract_store_of;
+  DocSet reprocessed;
   // Segmented envelopes (their frames, as they came) waiting for an extract worker.
   std::unordered_map<std::string, Frames> segmented;
   // PDF/.docx/HTML decoded in child processes under a budget (declared last:
@@ -160,6 +167,7 @@ struct IngestService::Impl {
               error);
     m.quarantined->Inc();
     segmented.erase(doc_id);
+    extract_store_of.erase(doc_id);
     LogDone(batches->Finished(doc_id, /*quarantined=*/true, 0));
   }
 
@@ -216,7 +224,8 @@ struct IngestService::Impl {
         batches->AttachFinished(b, doc_id, entry.state() == pb::DOC_STATE_QUARANTINED);
         return;
       }
-      // Known but unfinished (e.g. before a crash): make sure it is queued.
+      // Known but unfinished (e.g. before a crash, or complete without its results): make sure it is queued.
+      if (!batches->Contains(b, doc_id) && reprocessed.contains(doc_id)) batches->Reprocessing(b);
       batches->Attach(b, doc_id);
       dispatcher->Submit(doc_id, entry.attempts());
       return;
@@ -244,7 +253,59 @@ struct IngestService::Impl {
     dispatcher->Submit(doc_id, 0);
   }
 
+  // ---- stores -------------------------------------------------------------
+
+  // A stage announced its store (every WorkerReady, every ack).
+  void NoteStore(const char* stage, const std::string& worker, const std::string& id, const std::string& note) {
+    bool fresh = false;
+    StoreError(std::string("record of the ") + stage + " store", stores->Report(stage, worker, id, note, &fresh));
+    if (!fresh) return;
+    if (note.find("damaged") != std::string::npos) {
+      log->warn("a {} stage has store {}: {}", stage, id, note);
+    } else {
+      log->info("a {} stage has store {}{}{}", stage, id, note.empty() ? "" : ": ", note);
+    }
+  }
+
+  // Whether the ledger's completions may be trusted: every stage announced
+  // its store and, when one the ledger refers to is gone, the complete
+  // documents whose results it held are set to be processed again. Until
+  // then no batch is scanned (so nothing is taken for "already complete").
+  bool StoresJudged() {
+    if (!stores->Due()) return true;
+    if (!stores->Settled()) return false;
+    auto outcome = stores->Judge();
+    if (!outcome.ok()) {
+      StoreError("judging the stores", outcome.status());
+      return false;
+    }
+    if (outcome->reprocess.empty()) {
+      StoreError("forgetting stale stores", stores->Forget(*outcome));
+      return true;
+    }
+    for (auto& e : outcome->reprocess) {
+      e.set_state(pb::DOC_STATE_INGESTED);
+      e.set_attempts(0);
+      e.set_metrics(0);
+      e.clear_segment_store();
+      e.clear_extract_store();
+      e.clear_aggregate_store();
+      e.clear_dispatched_at();
+      e.clear_segmented_at();
+      e.clear_completed_at();
+      reprocessed.insert(e.doc_id());
+      ledger->Write(e);
+    }
+    Status s = ledger->Commit();
+    if (s.ok()) s = stores->Forget(*outcome);  // only once the entries are reset
+    StoreError("resetting documents whose results are missing", s);
+    for (const auto& note : outcome->notes) log->warn("{}", note);
+    batches->AddStoreNotes(outcome->notes);
+    return s.ok();
+  }
+
   void ScanSome() {
+    if (!StoresJudged()) return;
     int steps = 0;
     while (steps < kScanStepItems && dispatcher->outstanding() < config.limits().max_in_flight()) {
       BatchTracker::Batch* b = batches->Scanning();
@@ -375,7 +436,10 @@ struct IngestService::Impl {
       sent_all = SendAll(
           extract_work, out,
           [this](Outgoing& o) {
-            for (const auto& a : o.assignments) dispatcher->Dispatched(a);
+            for (const auto& a : o.assignments) {
+              dispatcher->Dispatched(a);
+              extract_store_of[a.doc_id] = stores->StoreOf("extract", a.worker);
+            }
             m.dispatch_extract->Inc(o.assignments.size());
           },
           [this](Outgoing& o) {
@@ -428,6 +492,7 @@ struct IngestService::Impl {
   }
 
   void OnReady(Stage stage, const std::string& worker, const ppb::WorkerReady& ready) {
+    NoteStore(StageName(stage), worker, ready.store_id(), ready.store_note());
     dispatcher->OnReady(stage, worker, std::min<uint32_t>(ready.credits(), 4096), ready.replace());
   }
 
@@ -446,6 +511,7 @@ struct IngestService::Impl {
     if (ledger->Read(head.doc_id(), &entry).ok()) {
       entry.set_state(pb::DOC_STATE_SEGMENTED);
       *entry.mutable_segmented_at() = Now();
+      entry.set_segment_store(stores->StoreOf("segment", worker));
       ledger->Write(entry);
     }
     batches->Segmented(head.doc_id());
@@ -501,6 +567,8 @@ struct IngestService::Impl {
         CountBad("ingest_acks", s.ok() ? Status::Corruption("not an ack") : s);
         continue;
       }
+      NoteStore("aggregate", "", env.ack().store_id(), env.ack().store_note());
+      if (env.doc_id().empty()) continue;  // an announcement of aggregate's store
       OnAck(env);
     }
   }
@@ -526,6 +594,11 @@ struct IngestService::Impl {
     m.completed->Inc();
     entry.set_state(pb::DOC_STATE_COMPLETE);
     entry.set_metrics(env.ack().metrics());
+    entry.set_aggregate_store(env.ack().store_id());
+    if (auto it = extract_store_of.find(env.doc_id()); it != extract_store_of.end()) {
+      entry.set_extract_store(it->second);
+      extract_store_of.erase(it);
+    }
     *entry.mutable_completed_at() = Now();
     ledger->Write(entry);
     log->debug("doc={} trace={} complete: {} metrics", env.doc_id(), env.trace_id(), env.ack().metrics());
@@ -605,6 +678,7 @@ struct IngestService::Impl {
     loop.OnReadable(extract_work, [this] { return Take(extract_work, &Impl::OnExtractWork); });
     loop.OnReadable(acks, [this] { return Take(acks, &Impl::OnAcks); });
     loop.SetBusy([this] {
+      if (stores->Due()) return false;  // no scanning before the stores are judged (StoresJudged)
       const BatchTracker::Batch* b = batches->Scanning();
       return b && !(b->scanner && b->scanner->waiting()) &&
              dispatcher->outstanding() < config.limits().max_in_flight();
@@ -658,6 +732,8 @@ Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::P
   impl->dispatcher = std::make_unique<Dispatcher>(impl->clock, limits);
   impl->batches = std::make_unique<BatchTracker>(impl->clock, impl->store.get());
   impl->ledger = std::make_unique<Ledger>(impl->store.get());
+  impl->stores = std::make_unique<StoreCheck>(impl->clock, impl->store.get());
+  RETURN_IF_ERROR(impl->stores->Load());
   DecodeSandbox::Options decode;
   decode.budget.timeout_ms = config.limits().decode_timeout_ms();
   decode.budget.memory_bytes = uint64_t{config.limits().decode_memory_mb()} << 20;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/base/macros.h"
+#include "common/storage/store_identity.h"
 
 namespace reportflow::ingest {
 namespace pb = ::reportflow::ingest::v1;
@@ -13,6 +14,7 @@ constexpr char kLedger[] = "ledger";
 constexpr char kQuarantine[] = "quarantine";
 constexpr char kBatches[] = "batches";
 constexpr char kRejections[] = "rejections";
+constexpr char kStores[] = "stores";
 
 std::string RejectionKey(const std::string& batch_id, uint32_t seq) {
   char buf[9];
@@ -38,7 +40,7 @@ Status ForEachProto(const storage::Store& store, const char* cf, const std::stri
 }  // namespace
 
 const std::vector<std::string>& IngestStore::ColumnFamilies() {
-  static const std::vector<std::string> cfs = {kDocuments, kLedger, kQuarantine, kBatches, kRejections};
+  static const std::vector<std::string> cfs = {kDocuments, kLedger, kQuarantine, kBatches, kRejections, kStores};
   return cfs;
 }
 
@@ -51,8 +53,13 @@ Result<std::unique_ptr<IngestStore>> IngestStore::Open(const std::string& path, 
   tuning.memtable_budget_bytes = 16u << 20;
   tuning.write_buffer_bytes = 8u << 20;
   tuning.block_cache_bytes = 4u << 20;
-  ASSIGN_OR_RETURN(auto store, storage::OpenRocksDbStore(path, ColumnFamilies(), mode, tuning));
-  return std::make_unique<IngestStore>(std::move(store));
+  if (mode == storage::OpenMode::kReadOnly) {
+    ASSIGN_OR_RETURN(auto store, storage::OpenRocksDbStore(path, ColumnFamilies(), mode, tuning));
+    return std::make_unique<IngestStore>(std::move(store));
+  }
+  // The documents and the ledger exist nowhere else: a damaged store stops ingest, naming it.
+  ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(path, ColumnFamilies(), storage::OnDamage::kFail, tuning));
+  return std::make_unique<IngestStore>(std::move(opened.store));
 }
 
 Status IngestStore::PutNewDocument(const std::string& doc_id, const pb::RawDocument& doc, const pb::LedgerEntry& entry) {
@@ -85,12 +92,12 @@ Status IngestStore::Quarantine(const pb::LedgerEntry& entry) {
   return store_->Write(batch);
 }
 
-Status IngestStore::Release(const std::string& doc_id) {
+Status IngestStore::Release(const std::string& doc_id, bool* released) {
+  if (released) *released = false;
   pb::LedgerEntry entry;
   RETURN_IF_ERROR(GetLedger(doc_id, &entry));
-  if (entry.state() != pb::DOC_STATE_QUARANTINED) {
-    return Status::InvalidArgument("document " + doc_id + " is not quarantined");
-  }
+  if (entry.state() != pb::DOC_STATE_QUARANTINED) return store_->Delete(kQuarantine, doc_id);
+  if (released) *released = true;
   entry.set_state(pb::DOC_STATE_INGESTED);
   entry.set_attempts(0);
   storage::WriteBatch batch;
@@ -100,7 +107,17 @@ Status IngestStore::Release(const std::string& doc_id) {
 }
 
 Status IngestStore::ForEachQuarantined(const std::function<void(const pb::LedgerEntry&)>& fn) const {
-  return ForEachProto<pb::LedgerEntry>(*store_, kQuarantine, "", fn);
+  Status ledger_error;
+  Status s = ForEachProto<pb::LedgerEntry>(*store_, kQuarantine, "", [&](const pb::LedgerEntry& q) {
+    pb::LedgerEntry e;
+    Status g = GetLedger(q.doc_id(), &e);
+    if (g.ok() && e.state() == pb::DOC_STATE_QUARANTINED) {
+      fn(e);
+    } else if (!g.ok() && g.code() != StatusCode::kNotFound && ledger_error.ok()) {
+      ledger_error = g;
+    }
+  });
+  return s.ok() ? ledger_error : s;
 }
 
 Status IngestStore::ForEachLedger(const std::function<void(const pb::LedgerEntry&)>& fn) const {
@@ -131,6 +148,18 @@ Status IngestStore::ListRejections(const std::string& batch_id,
                                    google::protobuf::RepeatedPtrField<pb::Rejection>* out) const {
   return ForEachProto<pb::Rejection>(*store_, kRejections, batch_id + '\0',
                                      [&](const pb::Rejection& r) { *out->Add() = r; });
+}
+
+Status IngestStore::PutStoreRecord(const pb::StoreRecord& record) {
+  return store_->PutProto(kStores, record.stage() + '\0' + record.store_id(), record);
+}
+
+Status IngestStore::DeleteStoreRecord(const std::string& stage, const std::string& store_id) {
+  return store_->Delete(kStores, stage + '\0' + store_id);
+}
+
+Status IngestStore::ForEachStoreRecord(const std::function<void(const pb::StoreRecord&)>& fn) const {
+  return ForEachProto<pb::StoreRecord>(*store_, kStores, "", fn);
 }
 
 }  // namespace reportflow::ingest

@@ -6,7 +6,11 @@
 //   quarantine  doc_id                      -> ingest.v1.LedgerEntry (state QUARANTINED)
 //   batches     batch_id                    -> ingest.v1.BatchRecord
 //   rejections  batch_id \0 seq(8 hex)      -> ingest.v1.Rejection
+//   stores      stage \0 store_id            -> ingest.v1.StoreRecord (stores the ledger's results are in)
 //
+// Read-write opening verifies the store (common/storage/store_identity.h): a
+// damaged ingest store cannot be rebuilt from upstream, so opening it fails
+// with Corruption naming its path.
 // Thread-safety: as the underlying Store (safe for concurrent use).
 #pragma once
 
@@ -39,8 +43,13 @@ class IngestStore {
   Status PutLedgers(const std::vector<const ingest::v1::LedgerEntry*>& entries);
   // Records the entry as quarantined in the ledger and the quarantine family.
   Status Quarantine(const ingest::v1::LedgerEntry& entry);
-  // Removes a document from quarantine and resets its ledger entry to INGESTED with 0 attempts.
-  Status Release(const std::string& doc_id);
+  // Removes a document from quarantine and resets its ledger entry to INGESTED
+  // with 0 attempts (`*released` true). Idempotent: a document the ledger no
+  // longer has as quarantined (released before, or complete) is left as it
+  // is, any quarantine record of it removed, and `*released` is false.
+  Status Release(const std::string& doc_id, bool* released = nullptr);
+  // Documents the ledger has as quarantined (the ledger is the truth: a
+  // quarantine record whose ledger entry says otherwise is not listed).
   Status ForEachQuarantined(const std::function<void(const ingest::v1::LedgerEntry&)>& fn) const;
   Status ForEachLedger(const std::function<void(const ingest::v1::LedgerEntry&)>& fn) const;
   // Ledger entries that are neither complete nor quarantined.
@@ -53,6 +62,11 @@ class IngestStore {
   Status PutRejection(const std::string& batch_id, uint32_t seq, const ingest::v1::Rejection& rejection);
   Status ListRejections(const std::string& batch_id,
                         google::protobuf::RepeatedPtrField<ingest::v1::Rejection>* out) const;
+
+  // Stores that stages reported (the ids ledger entries refer to).
+  Status PutStoreRecord(const ingest::v1::StoreRecord& record);
+  Status DeleteStoreRecord(const std::string& stage, const std::string& store_id);
+  Status ForEachStoreRecord(const std::function<void(const ingest::v1::StoreRecord&)>& fn) const;
 
   Status Flush() { return store_->Flush(); }
 

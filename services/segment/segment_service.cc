@@ -1,6 +1,7 @@
 #include "services/segment/segment_service.h"
 
 #include "common/base/macros.h"
+#include "common/storage/store_identity.h"
 
 namespace reportflow::segment {
 
@@ -9,9 +10,12 @@ Result<std::unique_ptr<SegmentService>> SegmentService::Create(const config::v1:
   SegmenterOptions segmenter_options;
   segmenter_options.scope.assign(config.segment().region().begin(), config.segment().region().end());
   ASSIGN_OR_RETURN(svc->segmenter_, Segmenter::Create(std::move(segmenter_options)));
-  ASSIGN_OR_RETURN(svc->store_, storage::OpenRocksDbStore(config.segment().store_path(), {kSegmentedCf}));
+  // Verified at open; a damaged store is moved aside and rebuilt from upstream (ingest re-sends).
+  ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(config.segment().store_path(), {kSegmentedCf},
+                                                             storage::OnDamage::kMoveAside));
+  svc->store_ = std::move(opened.store);
   service::WorkerOptions options{"segment", config.segment().worker_id(), config.endpoints().segment_work(), "",
-                                 svc->store_.get()};
+                                 svc->store_.get(), opened.id, opened.note};
   SegmentService* self = svc.get();
   ASSIGN_OR_RETURN(svc->runner_,
                    service::WorkerRunner::Create(config, options, [self](const auto& in, auto* out, auto* writes) {

@@ -1,7 +1,8 @@
 // Analyst outputs on a generated province of 3,000 reports: the SQLite export
 // holds exactly what `docs`, `metrics` and `aggregates` print (counts, sums,
-// foreign keys, views), the CSV export opens with its byte order mark and
-// every field, and `serve` answers the same rows as the CLI over loopback,
+// foreign keys, views) and what `findings` and `coverage` print (the audit
+// tables), the CSV export opens with its byte order mark and every field, a
+// filtered export keeps the findings and coverage of its region, and `serve` answers the same rows as the CLI over loopback,
 // with the shared filters, paging and ETag/If-None-Match.
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "cli/exit_codes.h"
 #include "tests/integration/pipeline_fixture.h"
@@ -62,6 +64,18 @@ double SqlNumber(sqlite3* db, const std::string& sql) {
   return v;
 }
 
+// Runs one SQL query returning a single text ("" when no row).
+std::string SqlText(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  std::string v;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    v = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  return v;
+}
+
 double Sum(const std::vector<json>& records, const std::string& field) {
   double s = 0;
   for (const auto& r : records) {
@@ -104,6 +118,41 @@ void AnalystOutputTest::SqliteExportEqualsTheCli() {
             SqlNumber(db, "SELECT count(*) FROM documents WHERE township IS NULL AND county IS NULL "
                           "AND township_code IS NULL AND county_code IS NULL"));
   EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM metrics m JOIN documents d USING (doc_id)"), metrics.size());
+  // The audit tables: every finding of `reportflow findings`, its documents, and coverage.
+  const auto findings = Records("findings");
+  ASSERT_FALSE(findings.empty());
+  std::map<std::string, double> kinds;
+  double finding_documents = 0, similarity = 0, missing = 0;
+  for (const auto& f : findings) {
+    ++kinds[f["kind"].get<std::string>()];
+    finding_documents += f["documents"].size();
+    if (f["similarity"].is_number()) similarity += f["similarity"].get<double>();
+    missing += f["kind"] == "missing_filer";
+  }
+  EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM findings"), findings.size());
+  for (const auto& [kind, n] : kinds) {
+    EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM findings WHERE kind = '" + kind + "'"), n) << kind;
+  }
+  EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM finding_documents"), finding_documents);
+  EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM near_duplicates"), kinds["near_duplicate"]);
+  EXPECT_NEAR(SqlNumber(db, "SELECT total(similarity) FROM findings"), similarity, 1e-6);
+  EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM finding_documents WHERE doc_id NOT IN (SELECT doc_id FROM documents)"), 0)
+      << "an unfiltered export has every document of every finding";
+  EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM findings f JOIN finding_documents d ON d.finding_id = f.finding_id "
+                          "AND d.position = 1 WHERE d.doc_id IS NOT f.doc_id"),
+            0);
+  // Coverage: its missing units are the missing_filer findings; per county as `coverage --summary` prints it.
+  EXPECT_EQ(SqlNumber(db, "SELECT count(*) FROM coverage WHERE status = 'missing'"), missing);
+  EXPECT_EQ(SqlNumber(db, "SELECT total(missing) FROM coverage_by_county"), missing);
+  const std::string county = SqlText(db, "SELECT county_code FROM coverage_by_county ORDER BY units DESC LIMIT 1");
+  const std::string year = SqlText(db, "SELECT year FROM coverage_by_county ORDER BY units DESC LIMIT 1");
+  ASSERT_EQ(county.size(), 12u);
+  const auto summary = Records("coverage", "--summary --region " + county.substr(0, 6) + " --year " + year);
+  ASSERT_EQ(summary.size(), 1u);
+  const std::string where = " FROM coverage_by_county WHERE county_code = '" + county + "' AND year = " + year;
+  EXPECT_EQ(SqlNumber(db, "SELECT units" + where), summary[0]["units"].get<double>());
+  EXPECT_EQ(SqlNumber(db, "SELECT filed" + where), summary[0]["filed"].get<double>());
+  EXPECT_DOUBLE_EQ(SqlNumber(db, "SELECT share_filed" + where), summary[0]["share_filed"].get<double>());
   sqlite3_close(db);
 }
 
@@ -161,6 +210,51 @@ void AnalystOutputTest::CsvExportOpensWithItsByteOrderMarkAndEveryField() {
   for (const char* name : {"documents.csv", "rollups.csv", "regions.csv"}) {
     EXPECT_EQ(testing::ReadFileOrDie(out_dir / name).substr(0, 3), "\xEF\xBB\xBF") << name;
   }
+  for (const char* name : {"findings.csv", "finding_documents.csv", "coverage.csv"}) {
+    EXPECT_EQ(testing::ReadFileOrDie(out_dir / name).substr(0, 3), "\xEF\xBB\xBF") << name;
+  }
+  const auto findings_csv = ParseCsv(testing::ReadFileOrDie(out_dir / "findings.csv").substr(3));
+  ASSERT_FALSE(findings_csv.empty());
+  EXPECT_EQ(findings_csv[0][0], "finding_id");
+  EXPECT_EQ(findings_csv.size() - 1, Records("findings").size());
+  for (const auto& row : findings_csv) EXPECT_EQ(row.size(), findings_csv[0].size());
+  // A filtered export keeps the findings and coverage of its region and year.
+  json county_rollup;  // a county with township reports
+  for (const auto& r : Records("aggregates", "--by county")) {
+    if (r["region_code"].is_string() && r["year"].is_number()) county_rollup = r;
+  }
+  ASSERT_FALSE(county_rollup.is_null());
+  const std::string code = county_rollup["region_code"].get<std::string>();
+  const std::string year = std::to_string(county_rollup["year"].get<int>());
+  const fs::path part = dir_ / "part";
+  ASSERT_EQ(Cli("export --data " + Data() + " --format jsonl --out " + part.string() + " --region " + code +
+                    " --year " + year,
+                &out),
+            0)
+      << out;
+  size_t coverage_rows = 0;
+  for (const auto& line : Lines(testing::ReadFileOrDie(part / "coverage.jsonl"))) {
+    const json u = json::parse(line);
+    EXPECT_EQ(u["county_code"], code);
+    EXPECT_EQ(u["year"].get<int>(), county_rollup["year"].get<int>());
+    ++coverage_rows;
+  }
+  EXPECT_GT(coverage_rows, 0u);
+  std::map<int64_t, bool> kept;  // finding_id -> the finding or one of its documents lies in the county
+  const auto in_county = [&](const json& region_code) {
+    return region_code.is_string() && region_code.get<std::string>().compare(0, 6, code.substr(0, 6)) == 0;
+  };
+  for (const auto& line : Lines(testing::ReadFileOrDie(part / "findings.jsonl"))) {
+    const json f = json::parse(line);
+    kept[f["finding_id"].get<int64_t>()] = in_county(f["region_code"]);
+  }
+  for (const auto& line : Lines(testing::ReadFileOrDie(part / "finding_documents.jsonl"))) {
+    const json d = json::parse(line);
+    ASSERT_TRUE(kept.count(d["finding_id"].get<int64_t>())) << line;
+    if (in_county(d["region_code"])) kept[d["finding_id"].get<int64_t>()] = true;
+  }
+  EXPECT_FALSE(kept.empty());
+  for (const auto& [id, in] : kept) EXPECT_TRUE(in) << "finding " << id << " lies outside " << code;
   const std::string docs_header = Lines(testing::ReadFileOrDie(out_dir / "documents.csv")).front();
   EXPECT_NE(docs_header.find(",city,province,"), std::string::npos) << docs_header;
   const std::string rollups_header = Lines(testing::ReadFileOrDie(out_dir / "rollups.csv")).front();

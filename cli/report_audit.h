@@ -11,8 +11,7 @@
 // (select#finding-kind, input#finding-search, span#finding-shown[data-shown],
 // tr.finding[data-kind], .hidden when filtered out; #fk=<kind>&fq=<text> in
 // the URL sets the filters), section#audit-yoy (tr.yoy[data-unit][data-metric]
-// [data-year], td.prev empty when there is no year N-1). #s=audit-coverage
-// scrolls to the audit sections once drawn.
+// [data-year], td.prev empty when there is no year N-1).
 #pragma once
 
 #include <string>

@@ -107,13 +107,6 @@
     if (h.fq) q.value = h.fq;
     apply();
   }
-  // #s=<section id> scrolls to that section once the page is drawn (a link to
-  // the audit view: #s=audit-coverage).
-  function scrollToSection() {
-    var s = hashParams().s, target = s ? $(s) : null;
-    if (target) target.scrollIntoView();
-  }
-
   // Traditional forms of characters common in place names, so a search typed
   // in either script finds the region (names are stored simplified; forms
   // written in the documents are searched too).
@@ -626,7 +619,6 @@
   });
 
   function done() {
-    scrollToSection();
     if (document.body.getAttribute('data-render-status') !== 'error') document.body.setAttribute('data-render-status', 'ok');
   }
   function fail(err) { window.__rfRecordError('report data: ' + (err && err.message ? err.message : err)); }

@@ -4,7 +4,10 @@
 // level as `reportflow aggregates`; each region's rollup rows are the
 // aggregates rows (counts summed, rates as their mean: never a sum); a rate
 // chart's axis fits its values; a document's detail is decoded on demand; the
-// search finds a county typed in traditional characters. Screenshots go to
+// search finds a county typed in traditional characters; the audit sections
+// show the coverage of `reportflow coverage`, the findings of `reportflow
+// findings` (filters by kind and text work) and the year-over-year table
+// (花台乡's 2023 values without a 2022 partner). Screenshots go to
 // <build>/test-artifacts/. Skipped, with the reason, only without Chromium.
 #include <unistd.h>
 
@@ -198,7 +201,7 @@ TEST_F(ReportBrowserTest, RegionsAndFiguresAreThoseOfAggregates) {
     const auto rows = Elements(region_dom, "<tr class=\"");
     size_t compared = 0;
     for (const auto& row : rows) {
-      if (!row.count("data-metric")) continue;
+      if (!row.count("data-metric") || !row.count("data-statistic")) continue;  // rollup rows (not year over year)
       ++compared;
       const std::string id =
           row.at("data-metric") + "|" + row.at("data-year") + "|" + row.at("data-reports") + "|" + row.at("data-unit");
@@ -318,6 +321,130 @@ TEST_F(ReportBrowserTest, DocumentDetailIsDecodedOnDemandAndSearchFindsTradition
     ++hits;
   }
   EXPECT_EQ(hits, 1u) << box.substr(0, 3000);
+}
+
+// Every `<tr ...>...</tr>` whose opening tag starts with `marker`, as its HTML.
+std::vector<std::string> RowsHtml(const std::string& dom, const std::string& marker) {
+  std::vector<std::string> out;
+  for (size_t at = dom.find(marker); at != std::string::npos; at = dom.find(marker, at + 1)) {
+    out.push_back(dom.substr(at, dom.find("</tr>", at) - at));
+  }
+  return out;
+}
+
+std::string Attr(const std::string& tag, const std::string& name) {
+  const size_t at = tag.find(" " + name + "=\"");
+  if (at == std::string::npos) return "";
+  const size_t begin = at + name.size() + 3;
+  return Unescape(tag.substr(begin, tag.find('"', begin) - begin));
+}
+
+TEST_F(ReportBrowserTest, AuditSectionsShowCoverageFindingsAndYearOverYear) {
+  const std::string dom = Render("");
+  ASSERT_NE(dom.find("<section id=\"audit-coverage\""), std::string::npos);
+  ASSERT_NE(dom.find("<section id=\"audit-findings\""), std::string::npos);
+  ASSERT_NE(dom.find("<section id=\"audit-yoy\""), std::string::npos);
+
+  // Coverage: each county's grid is `reportflow coverage` of that county and year, unit for unit.
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::string>> grids;  // (county, year) -> code -> status
+  for (const auto& unit : Elements(dom, "<span class=\"cov-unit ")) {
+    const std::string status = unit.at("class").substr(std::string("cov-unit ").size());
+    const std::string code = unit.at("data-code");
+    grids[{code.substr(0, 6), unit.at("data-year")}][code] = status;
+  }
+  ASSERT_FALSE(grids.empty()) << "no coverage grid";
+  size_t filed = 0;
+  for (const auto& [county_year, units] : grids) {
+    std::string out;
+    ASSERT_EQ(RunCommand(Reportflow() + " coverage --data " + data_ + " --region " + county_year.first + " --year " +
+                             county_year.second + " --format jsonl",
+                         &out),
+              0)
+        << out;
+    std::map<std::string, std::string> want;
+    for (const auto& line : Lines(out)) {
+      const json u = json::parse(line);
+      want[u["code"].get<std::string>()] = u["status"].get<std::string>();
+      filed += u["status"] == "filed";
+    }
+    EXPECT_EQ(units, want) << county_year.first << " " << county_year.second;
+  }
+  EXPECT_GT(filed, 0u);
+
+  // Findings: every finding of `reportflow findings`, by kind.
+  std::map<std::string, size_t> want_kinds, got_kinds;
+  for (const auto& f : Query("findings", data_)) ++want_kinds[f["kind"].get<std::string>()];
+  const auto rows = RowsHtml(dom, "<tr class=\"finding");
+  for (const auto& row : rows) {
+    ++got_kinds[Attr(row, "data-kind")];
+    EXPECT_EQ(Attr(row, "class"), "finding") << "nothing hidden without a filter";
+  }
+  EXPECT_EQ(got_kinds, want_kinds);
+  ASSERT_FALSE(rows.empty());
+  // The filters, set from the URL (#fk=<kind>, #fq=<text>): only the matching rows stay visible.
+  const std::string kind = want_kinds.begin()->first;
+  const std::string by_kind = Render("fk=" + kind);
+  size_t visible = 0;
+  for (const auto& row : RowsHtml(by_kind, "<tr class=\"finding")) {
+    const bool hidden = Attr(row, "class") == "finding hidden";
+    EXPECT_EQ(hidden, Attr(row, "data-kind") != kind) << row.substr(0, 300);
+    visible += !hidden;
+  }
+  EXPECT_EQ(visible, want_kinds[kind]);
+  EXPECT_NE(by_kind.find("data-shown=\"" + std::to_string(visible) + "\""), std::string::npos);
+  std::string region;  // a region named by some finding, not by all
+  for (const auto& f : Query("findings", data_)) {
+    if (f["region"].is_string() && !f["region"].get<std::string>().empty()) region = f["region"].get<std::string>();
+  }
+  ASSERT_FALSE(region.empty());
+  const std::string by_text = Render("fq=" + PercentEncode(region));
+  visible = 0;
+  for (const auto& row : RowsHtml(by_text, "<tr class=\"finding")) {
+    const bool hidden = Attr(row, "class") == "finding hidden";
+    EXPECT_EQ(hidden, row.find(region) == std::string::npos) << row.substr(0, 300);
+    visible += !hidden;
+  }
+  EXPECT_GT(visible, 0u);
+
+  // Year over year: a row per unit, metric and year; the year before only where the unit reported then.
+  std::set<std::pair<std::string, int>> reported;  // (township, year)
+  for (const auto& d : Query("docs", data_)) {
+    if (d["township"].is_string() && d["year"].is_number()) reported.insert({d["township"].get<std::string>(), d["year"].get<int>()});
+  }
+  const auto yoy = RowsHtml(dom, "<tr class=\"yoy\"");
+  ASSERT_FALSE(yoy.empty());
+  size_t huatai_2023 = 0;
+  for (const auto& row : yoy) {
+    const std::string unit = Attr(row, "data-unit");
+    const int year = std::stoi(Attr(row, "data-year"));
+    EXPECT_TRUE(reported.count({unit, year})) << unit << " " << year;
+    const bool no_partner = row.find("<td class=\"prev\"></td>") != std::string::npos;
+    if (!reported.count({unit, year - 1})) {
+      EXPECT_TRUE(no_partner) << row.substr(0, 300);
+    }
+    if (unit == "花台乡" && year == 2023) {
+      ++huatai_2023;
+      EXPECT_TRUE(no_partner) << "花台乡 has no 2022 report: " << row.substr(0, 300);
+    }
+  }
+  EXPECT_GT(huatai_2023, 0u) << "花台乡's 2023 values are in the year-over-year table";
+
+  // A screenshot of the audit sections, kept with the test artefacts: the page
+  // with the other sections hidden, so the audit view is what fills the window.
+  const fs::path artifacts = BinDir().parent_path() / "test-artifacts";
+  fs::create_directories(artifacts);
+  std::string audit_only = ReadFileOrDie(page_);
+  audit_only.insert(audit_only.find("</head>"), "<style>main > :not(#audit) { display: none !important; }</style>");
+  const fs::path audit_page = dir_ / "report-audit.html";
+  std::ofstream(audit_page) << audit_only;
+  const fs::path shot = artifacts / "report-audit.png";
+  fs::remove(shot);
+  BrowserRun snap = Chromium(dir_ / "shot-audit", "--hide-scrollbars --window-size=1400,1800 --screenshot=" +
+                                                      shot.string(), audit_page);
+  ASSERT_EQ(snap.exit_code, 0) << snap.log;
+  const std::string png = ReadFileOrDie(shot);
+  ASSERT_GT(png.size(), 30000u) << "a blank page compresses to about 11 KB";
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
 }
 
 TEST_F(ReportBrowserTest, AScriptErrorIsCaught) {

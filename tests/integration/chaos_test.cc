@@ -9,7 +9,6 @@
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/processes.h"
 
 namespace reportflow::testing {
 namespace {
@@ -40,42 +40,6 @@ std::string ReadFile(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// The same hostile PDF as durability_decode_test.cc: ~100k text operators in a few KB.
-std::string HostilePdf(int operators) {
-  std::string content = "BT /F1 1 Tf\n";
-  for (int i = 0; i < operators; ++i) content += "(a) Tj 0.01 0 Td\n";
-  content += "ET\n";
-  uLongf size = compressBound(content.size());
-  std::string packed(size, '\0');
-  compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(content.data()),
-            content.size(), 9);
-  packed.resize(size);
-  const std::string objects[] = {
-      "<< /Type /Catalog /Pages 2 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
-      "/Contents 4 0 R >>",
-      "<< /Length " + std::to_string(packed.size()) + " /Filter /FlateDecode >>\nstream\n" + packed + "\nendstream",
-      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-  };
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < std::size(objects); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(offsets.size() + 1) + "\n0000000000 65535 f \n";
-  for (size_t o : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof(line), "%010zu 00000 n \n", o);
-    pdf += line;
-  }
-  pdf += "trailer\n<< /Size " + std::to_string(offsets.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-         std::to_string(xref) + "\n%%EOF\n";
-  return pdf;
 }
 
 // Live direct children of `parent` whose comm starts with "reportflow-".
@@ -98,22 +62,6 @@ std::vector<pid_t> Services(pid_t parent) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-// Live processes whose command line mentions `needle`.
-size_t ProcessesMentioning(const std::string& needle) {
-  size_t n = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string cmdline = ReadFile(e.path() / "cmdline");
-    const std::string stat = ReadFile(e.path() / "stat");
-    const size_t close = stat.rfind(')');
-    if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') continue;
-    n += cmdline.find(needle) != std::string::npos;
-  }
-  return n;
 }
 
 std::vector<std::string> SortedLines(const std::string& text) {
@@ -221,7 +169,7 @@ TEST_P(ChaosTest, RandomFaultsThenARerunEndEqualToTheReference) {
   // an attempt ends when run ends (killed, failed on a full disk, or done).
   while (static_cast<int>(injected.size()) < kFaultsPerSeed && attempts < 3 * kFaultsPerSeed) {
     ++attempts;
-    ASSERT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml") == 0; }))
+    ASSERT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml").empty(); }))
         << "services of the previous attempt are still running";
     const pid_t run = Spawn(Reportflow() + " run " + Input() + " --data " + data + Flags() + " > " + log.string() +
                             " 2>&1");
@@ -276,7 +224,7 @@ TEST_P(ChaosTest, RandomFaultsThenARerunEndEqualToTheReference) {
   SCOPED_TRACE("seed " + std::to_string(GetParam()) + ", " + std::to_string(attempts) + " attempts, faults:\n" + faults);
 
   // The rerun, without faults, ends as the uninterrupted run did.
-  ASSERT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml") == 0; }));
+  ASSERT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml").empty(); }));
   std::string out;
   EXPECT_EQ(Cli("run " + Input() + " --data " + data + Flags(), &out), 3) << out;
   EXPECT_NE(out.find("hostile.pdf: PDF parse exceeded 1 s"), std::string::npos) << out;
@@ -284,7 +232,7 @@ TEST_P(ChaosTest, RandomFaultsThenARerunEndEqualToTheReference) {
   EXPECT_EQ(docs.size(), ref_docs_->size());
   EXPECT_TRUE(docs == *ref_docs_) << "documents differ";
   EXPECT_TRUE(SortedLines(Query(data, "aggregates")) == *ref_aggregates_) << "aggregates differ";
-  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(std::string("--decode-child") + '\0' + Input()) == 0; }))
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(std::string("--decode-child") + '\0' + Input()).empty(); }))
       << "a decode child outlived its run";
 }
 

@@ -5,7 +5,6 @@
 // is rejected with a reason, the batch goes on, and a stop during the decode
 // is clean and leaves no process behind.
 #include <signal.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,68 +12,14 @@
 #include <string>
 
 #include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/processes.h"
 
 namespace reportflow::testing {
 namespace {
 namespace fs = std::filesystem;
 
-// A one-page PDF whose content stream (Flate-compressed) draws `operators`
-// one-letter words, each moved by a tiny Td: a few KB on disk, a text layer
-// of `operators` words that the extractor groups into lines.
-std::string HostilePdf(int operators) {
-  std::string content = "BT /F1 1 Tf\n";
-  for (int i = 0; i < operators; ++i) content += "(a) Tj 0.01 0 Td\n";
-  content += "ET\n";
-  uLongf size = compressBound(content.size());
-  std::string packed(size, '\0');
-  compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(content.data()),
-            content.size(), 9);
-  packed.resize(size);
-  const std::string objects[] = {
-      "<< /Type /Catalog /Pages 2 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
-      "/Contents 4 0 R >>",
-      "<< /Length " + std::to_string(packed.size()) + " /Filter /FlateDecode >>\nstream\n" + packed + "\nendstream",
-      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-  };
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < std::size(objects); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(offsets.size() + 1) + "\n0000000000 65535 f \n";
-  for (size_t o : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof(line), "%010zu 00000 n \n", o);
-    pdf += line;
-  }
-  pdf += "trailer\n<< /Size " + std::to_string(offsets.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-         std::to_string(xref) + "\n%%EOF\n";
-  return pdf;
-}
-
 class DecodeBudgetTest : public PipelineFixture {
  protected:
-  // Pids of live (not zombie) processes whose command line contains `needle`.
-  static std::set<pid_t> ProcessesMentioning(const std::string& needle) {
-    std::set<pid_t> pids;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream in(e.path() / "cmdline", std::ios::binary);
-      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      std::ifstream stat_in(e.path() / "stat");
-      std::string stat((std::istreambuf_iterator<char>(stat_in)), std::istreambuf_iterator<char>());
-      const size_t close = stat.rfind(')');
-      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') continue;
-      if (cmdline.find(needle) != std::string::npos) pids.insert(static_cast<pid_t>(std::stoi(name)));
-    }
-    return pids;
-  }
   // The decode children of this test: their command line names the input folder.
   std::set<pid_t> Decoders() const { return ProcessesMentioning(std::string("--decode-child") + '\0' + In().string()); }
   fs::path In() const { return dir_ / "in"; }

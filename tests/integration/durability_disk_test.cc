@@ -15,6 +15,7 @@
 #include <string>
 
 #include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/processes.h"
 
 namespace reportflow::testing {
 namespace {
@@ -52,23 +53,6 @@ class DiskFullTest : public PipelineFixture {
     EXPECT_EQ(RunCommand(Reportflow() + " aggregates --data " + data + " --format jsonl", &out), 0) << out;
     return out;
   }
-  // Live processes whose command line mentions `needle`.
-  static size_t ProcessesMentioning(const std::string& needle) {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream in(e.path() / "cmdline", std::ios::binary);
-      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      std::ifstream stat_in(e.path() / "stat");
-      std::string stat((std::istreambuf_iterator<char>(stat_in)), std::istreambuf_iterator<char>());
-      const size_t close = stat.rfind(')');
-      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') continue;
-      n += cmdline.find(needle) != std::string::npos;
-    }
-    return n;
-  }
 
   fs::path mount_point_;
   bool mounted_ = false;
@@ -93,7 +77,7 @@ TEST_F(DiskFullTest, AFullDiskIsAnOperatorMessageAndARerunAfterFreeingSpaceEndsE
   EXPECT_NE(out.find("no space left on " + data + "/"), std::string::npos) << out;
   EXPECT_NE(out.find("free space, then run the same command again"), std::string::npos) << out;
   EXPECT_EQ(out.find("times; giving up"), std::string::npos) << "a full disk is not restarted over and over\n" << out;
-  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml") == 0; })) << "services outlived run";
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml").empty(); })) << "services outlived run";
   // No service died of an abort (a RocksDB assertion): the logs that could be
   // written say why they stopped, none says they aborted.
   std::error_code ec;

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/processes.h"
 
 namespace reportflow::testing {
 namespace {
@@ -91,23 +92,6 @@ class DurabilityTest : public PipelineFixture {
     }
     ADD_FAILURE() << "no sample " << i;
     return "";
-  }
-  // Pids of live processes whose command line mentions `needle`.
-  static std::set<pid_t> ProcessesMentioning(const std::string& needle) {
-    std::set<pid_t> pids;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream in(e.path() / "cmdline", std::ios::binary);
-      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      std::ifstream stat_in(e.path() / "stat");
-      std::string stat((std::istreambuf_iterator<char>(stat_in)), std::istreambuf_iterator<char>());
-      const size_t close = stat.rfind(')');
-      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') continue;  // zombie
-      if (cmdline.find(needle) != std::string::npos) pids.insert(static_cast<pid_t>(std::stoi(name)));
-    }
-    return pids;
   }
   // A run of the samples that stays busy: segment waits on every document.
   std::string SlowRun(const std::string& data) const {

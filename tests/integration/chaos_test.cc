@@ -32,7 +32,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kReports = 2000;
-constexpr int kDecodeTimeoutMs = 1000;  // the hostile PDF costs each run this much
+// The smallest budget the config allows: poppler needs well over a second for the hostile PDF even on an
+// idle machine (measured ~1.5 s), so the reference and every rerun reject it whatever the load.
+constexpr int kDecodeTimeoutMs = 100;
 constexpr int kFaultsPerSeed = 5;
 
 std::string ReadFile(const fs::path& p) {
@@ -96,7 +98,7 @@ class ChaosTest : public PipelineFixture, public ::testing::WithParamInterface<u
                                   " 2>&1",
                               &out);
     ASSERT_EQ(rc, 3) << "the reference rejects the hostile PDF\n" << out;
-    ASSERT_NE(out.find("hostile.pdf: PDF parse exceeded 1 s"), std::string::npos) << out;
+    ASSERT_NE(out.find("hostile.pdf: PDF parse exceeded 0.1 s"), std::string::npos) << out;
     ref_aggregates_ = new std::vector<std::string>(SortedLines(Query(ref, "aggregates")));
     ref_docs_ = new std::vector<std::string>(DocStates(Query(ref, "docs")));
   }
@@ -227,7 +229,7 @@ TEST_P(ChaosTest, RandomFaultsThenARerunEndEqualToTheReference) {
   ASSERT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml").empty(); }));
   std::string out;
   EXPECT_EQ(Cli("run " + Input() + " --data " + data + Flags(), &out), 3) << out;
-  EXPECT_NE(out.find("hostile.pdf: PDF parse exceeded 1 s"), std::string::npos) << out;
+  EXPECT_NE(out.find("hostile.pdf: PDF parse exceeded 0.1 s"), std::string::npos) << out;
   const auto docs = DocStates(Query(data, "docs"));
   EXPECT_EQ(docs.size(), ref_docs_->size());
   EXPECT_TRUE(docs == *ref_docs_) << "documents differ";

@@ -34,14 +34,6 @@ int64_t NowMillis() {
       .count();
 }
 
-DecodeOutcome Rejected(const std::string& source, pb::RejectionCode code, std::string reason) {
-  DecodeOutcome out;
-  out.rejection.set_source(source);
-  out.rejection.set_code(code);
-  out.rejection.set_reason(std::move(reason));
-  return out;
-}
-
 std::string FormatName(const std::string& format) {
   if (format == "pdf") return "PDF";
   if (format == "docx") return "Word (.docx)";
@@ -173,7 +165,7 @@ void DecodeSandbox::Work(size_t slot) {
 DecodeOutcome DecodeSandbox::RunChild(Job& job, size_t slot) {
   const std::string what = FormatName(job.format_);
   auto fail = [&](const std::string& why) {
-    return Rejected(job.source_, pb::REJECTION_CODE_UNREADABLE, what + ": cannot start the decoder: " + why);
+    return RejectedOutcome(job.source_, pb::REJECTION_CODE_UNREADABLE, what + ": cannot start the decoder: " + why);
   };
   const DecodeBudget& budget = options_.budget;
   const int in = memfd_create("reportflow-decode", MFD_CLOEXEC);
@@ -259,31 +251,31 @@ DecodeOutcome DecodeSandbox::RunChild(Job& job, size_t slot) {
   }
 
   if (timed_out) {
-    return Rejected(job.source_, pb::REJECTION_CODE_TOO_LARGE,
+    return RejectedOutcome(job.source_, pb::REJECTION_CODE_TOO_LARGE,
                     what + " parse exceeded " + Seconds(budget.timeout_ms) + " (limits.decode_timeout_ms); file not read");
   }
   if (too_big || (WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ)) {
-    return Rejected(job.source_, pb::REJECTION_CODE_TOO_LARGE,
+    return RejectedOutcome(job.source_, pb::REJECTION_CODE_TOO_LARGE,
                     what + " text exceeded " + Megabytes(budget.max_output_bytes) + "; file not read");
   }
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
-    return Rejected(job.source_, pb::REJECTION_CODE_TOO_LARGE,
+    return RejectedOutcome(job.source_, pb::REJECTION_CODE_TOO_LARGE,
                     what + " parse exceeded " + Seconds(budget.timeout_ms) +
                         " of CPU time (limits.decode_timeout_ms); file not read");
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == kExitOutOfMemory) {
-    return Rejected(job.source_, pb::REJECTION_CODE_TOO_LARGE,
+    return RejectedOutcome(job.source_, pb::REJECTION_CODE_TOO_LARGE,
                     what + " parse exceeded " + Megabytes(budget.memory_bytes) +
                         " of memory (limits.decode_memory_mb); file not read");
   }
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
-    return Rejected(job.source_, pb::REJECTION_CODE_UNDECODABLE,
+    return RejectedOutcome(job.source_, pb::REJECTION_CODE_UNDECODABLE,
                     what + " parser crashed (signal " + std::to_string(sig) + ", " + strsignal(sig) +
                         "; memory budget " + Megabytes(budget.memory_bytes) + "); file not read");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) {
-    return Rejected(job.source_, pb::REJECTION_CODE_UNDECODABLE,
+    return RejectedOutcome(job.source_, pb::REJECTION_CODE_UNDECODABLE,
                     what + " decoder failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                         "); file not read");
   }
@@ -299,7 +291,7 @@ DecodeOutcome DecodeSandbox::RunChild(Job& job, size_t slot) {
     outcome.rejection.set_source(job.source_);
     return outcome;
   }
-  return Rejected(job.source_, pb::REJECTION_CODE_UNDECODABLE, what + " decoder returned an unreadable result");
+  return RejectedOutcome(job.source_, pb::REJECTION_CODE_UNDECODABLE, what + " decoder returned an unreadable result");
 }
 
 int RunDecodeChild(int argc, char** argv) {

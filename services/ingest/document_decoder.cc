@@ -15,14 +15,6 @@ namespace {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-DecodeOutcome Reject(const std::string& source, pb::RejectionCode code, std::string reason) {
-  DecodeOutcome out;
-  out.rejection.set_source(source);
-  out.rejection.set_code(code);
-  out.rejection.set_reason(std::move(reason));
-  return out;
-}
-
 bool IsBlank(std::string_view utf8) {
   size_t pos = 0;
   while (pos < utf8.size()) {
@@ -144,16 +136,24 @@ std::string DetectFormat(std::string_view bytes) {
   return "txt";
 }
 
+DecodeOutcome RejectedOutcome(const std::string& source, pb::RejectionCode code, std::string reason) {
+  DecodeOutcome out;
+  out.rejection.set_source(source);
+  out.rejection.set_code(code);
+  out.rejection.set_reason(std::move(reason));
+  return out;
+}
+
 DecodeOutcome DecodeDocument(const std::string& source, std::string_view bytes) {
-  if (bytes.empty()) return Reject(source, pb::REJECTION_CODE_EMPTY, "empty file (0 bytes)");
+  if (bytes.empty()) return RejectedOutcome(source, pb::REJECTION_CODE_EMPTY, "empty file (0 bytes)");
   const std::string format = DetectFormat(bytes);
-  if (format == "image") return Reject(source, pb::REJECTION_CODE_BINARY, "binary content: an image, not a report");
+  if (format == "image") return RejectedOutcome(source, pb::REJECTION_CODE_BINARY, "binary content: an image, not a report");
   std::string utf8, encoding;
   if (format == "txt") {
     auto decoded = text::DecodeToUtf8(bytes);
     if (!decoded.ok()) {
       const bool binary = decoded.status().message().find("binary") != std::string::npos;
-      return Reject(source, binary ? pb::REJECTION_CODE_BINARY : pb::REJECTION_CODE_UNDECODABLE,
+      return RejectedOutcome(source, binary ? pb::REJECTION_CODE_BINARY : pb::REJECTION_CODE_UNDECODABLE,
                     decoded.status().message());
     }
     utf8 = std::move(decoded->utf8);
@@ -181,18 +181,18 @@ DecodeOutcome DecodeDocument(const std::string& source, std::string_view bytes) 
                                      : s.code() == StatusCode::kUnimplemented    ? pb::REJECTION_CODE_UNSUPPORTED_FORMAT
                                      : s.code() == StatusCode::kResourceExhausted ? pb::REJECTION_CODE_TOO_LARGE
                                                                                  : pb::REJECTION_CODE_UNDECODABLE;
-      return Reject(source, code, s.message());
+      return RejectedOutcome(source, code, s.message());
     }
     utf8 = std::move(*extracted);
     if (!text::IsValidUtf8(utf8)) {
-      return Reject(source, pb::REJECTION_CODE_UNDECODABLE, format + ": extracted text is not valid UTF-8");
+      return RejectedOutcome(source, pb::REJECTION_CODE_UNDECODABLE, format + ": extracted text is not valid UTF-8");
     }
   } else {
-    return Reject(source, pb::REJECTION_CODE_UNSUPPORTED_FORMAT, UnsupportedReason(format, source));
+    return RejectedOutcome(source, pb::REJECTION_CODE_UNSUPPORTED_FORMAT, UnsupportedReason(format, source));
   }
   std::string normalized = text::NormalizeNewlines(utf8);
   if (IsBlank(normalized)) {
-    return Reject(source, pb::REJECTION_CODE_EMPTY,
+    return RejectedOutcome(source, pb::REJECTION_CODE_EMPTY,
                   format == "txt" ? "no text: the file holds only white space"
                                   : "no text: the " + format + " file holds no body text");
   }

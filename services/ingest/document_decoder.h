@@ -30,6 +30,9 @@ struct DecodeOutcome {
   ingest::v1::Rejection rejection;   // set when !ok
 };
 
+// A rejected outcome: the file at `source` is not read, with a code and the reason shown to the operator.
+DecodeOutcome RejectedOutcome(const std::string& source, ingest::v1::RejectionCode code, std::string reason);
+
 // The format name detected from the bytes: txt, html, pdf, docx, doc, xls,
 // ppt, ole2, xlsx, pptx, ooxml, odt, ods, odp, ofd, zip, archive, rtf or image.
 std::string DetectFormat(std::string_view bytes);

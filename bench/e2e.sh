@@ -6,6 +6,7 @@
 #   BUILD_DIR=build WORKERS=1 RUN_TIMEOUT=900 bench/e2e.sh 10000
 #   BASELINE=0 bench/e2e.sh 100000   # without the python3-jieba baseline (it takes minutes per 100k)
 #   LATENCY=1 bench/e2e.sh 20000     # with a stream subscriber: latency from file read to metrics on the stream
+#   RUN_ARGS="--set audit.near_duplicates=false" bench/e2e.sh 20000   # extra `reportflow run` arguments
 #
 # Each pipeline run is bounded by RUN_TIMEOUT seconds (default 1200); a run cut
 # short is reported as such, with the documents it finished.
@@ -26,6 +27,7 @@ WORKERS=${WORKERS:-1}
 RUN_TIMEOUT=${RUN_TIMEOUT:-1200}
 BASELINE=${BASELINE:-1}
 LATENCY=${LATENCY:-0}
+read -r -a RUN_ARGS <<< "${RUN_ARGS:-}"
 LEDGER_TIMES=$(realpath "$BUILD_DIR/bench/ledger_times" 2>/dev/null || true)
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000)
@@ -53,7 +55,7 @@ for N in "${SIZES[@]}"; do
   declare -A cpu=() rss=()
   load_before=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s.%N)
-  timeout "$RUN_TIMEOUT" "$BIN/reportflow" run "$corpus/reports" --data "$data" --quiet \
+  timeout "$RUN_TIMEOUT" "$BIN/reportflow" run "$corpus/reports" --data "$data" --quiet "${RUN_ARGS[@]}" \
       --segment-workers "$WORKERS" --extract-workers "$WORKERS" > "$WORK/run-$N.txt" &
   run=$!
   sub=""

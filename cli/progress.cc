@@ -79,6 +79,13 @@ std::optional<double> ProgressTracker::EtaSeconds() const {
   return (*expected - finished) / rate;
 }
 
+int ProgressTracker::NextPollMillis(int min_ms, int max_ms) const {
+  const auto eta = EtaSeconds();
+  if (!eta) return min_ms;
+  const double quarter_ms = *eta * 1000.0 / 4;
+  return static_cast<int>(std::clamp(quarter_ms, static_cast<double>(min_ms), static_cast<double>(max_ms)));
+}
+
 std::string ProgressTracker::RenderBlock(int bar_width) const {
   const auto& st = last_;
   const uint32_t total = ExpectedDocuments().value_or(st.documents());

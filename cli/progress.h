@@ -39,6 +39,12 @@ class ProgressTracker {
   // Seconds until every expected document is finished at the current rate;
   // nullopt while the total is unknown or nothing finished yet.
   std::optional<double> EtaSeconds() const;
+  // When to ask for the status again: a quarter of the ETA, between
+  // `min_ms` and `max_ms`, so the end of a batch is seen within about
+  // `min_ms` while a long batch is asked a few times a second, not fifty
+  // (each status costs ingest's loop and the CLI a round trip). `min_ms`
+  // while the total or the rate is unknown (the first documents of a batch).
+  int NextPollMillis(int min_ms = 20, int max_ms = 250) const;
 
   // The terminal block: one line per stage, queues, rate and ETA (no trailing newline).
   std::string RenderBlock(int bar_width = 24) const;

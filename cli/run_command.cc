@@ -31,7 +31,10 @@
 namespace reportflow::cli {
 namespace {
 
-constexpr int kStatusPollMillis = 20;
+// Status polls: at least this often near the end of a batch, at most this
+// rarely otherwise (ProgressTracker::NextPollMillis).
+constexpr int kStatusPollMinMillis = 20;
+constexpr int kStatusPollMaxMillis = 250;
 
 
 namespace ppb = ::reportflow::pipeline::v1;
@@ -358,9 +361,11 @@ int Run(const RunArgs& args) {
       }
     }
     if (last.done()) break;
-    // The next status poll: short, so the end of a batch is seen within
-    // kStatusPollMillis (a status request costs ingest microseconds).
-    std::this_thread::sleep_for(std::chrono::milliseconds(kStatusPollMillis));
+    // The next status poll: a quarter of the ETA, so the end of a batch is
+    // seen within about kStatusPollMinMillis and a long batch is not asked
+    // fifty times a second.
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(tracker.NextPollMillis(kStatusPollMinMillis, kStatusPollMaxMillis)));
   }
   view.Finish();
   ppb::ControlRequest final_req;

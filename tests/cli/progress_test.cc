@@ -31,6 +31,19 @@ pipeline::v1::BatchStatus Status(bool scan_done, uint32_t docs, uint32_t segment
   return st;
 }
 
+TEST(ProgressTest, PollsAQuarterOfTheEtaWithinBounds) {
+  ProgressTracker t(10);
+  EXPECT_EQ(t.NextPollMillis(20, 250), 20);  // nothing known yet: often
+  t.Add(0, Status(true, 10000, 0, 0, 0, 0));
+  t.Add(10, Status(true, 10000, 1000, 1000, 0, 10));  // 100/s, 90 s to go
+  EXPECT_EQ(t.NextPollMillis(20, 250), 250);
+  t.Add(20, Status(true, 10000, 9960, 9960, 0, 20));  // 896/s over the window, 40 left
+  EXPECT_EQ(t.NextPollMillis(20, 250), 20);  // the end is near: 11 ms would be a quarter
+  t.Add(20.01, Status(true, 10000, 9000, 9000, 0, 20.01));
+  EXPECT_GE(t.NextPollMillis(20, 250), 20);
+  EXPECT_LE(t.NextPollMillis(20, 250), 250);
+}
+
 TEST(ProgressTest, RateOverTheWindowAndEta) {
   ProgressTracker t(10);
   t.Add(0, Status(true, 100, 10, 0, 0, 0));

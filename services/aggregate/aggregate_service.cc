@@ -9,6 +9,8 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <iterator>
+#include <optional>
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
@@ -28,6 +30,7 @@ namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
 namespace apb = ::reportflow::aggregate::v1;
+namespace epb = ::reportflow::extract::v1;
 constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
 constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
 constexpr uint32_t kStreamLingerMillis = 5000;  // at shutdown, for subscribers to drain the stream
@@ -83,6 +86,27 @@ struct AggregateService::Impl {
   }
 
   void QueueAck(const ppb::Envelope& in) {
+    const std::optional<uint64_t> documents = StoreDocuments();
+    QueueReply(in, [&](ppb::Envelope* ack) {
+      ack->mutable_ack()->set_metrics(static_cast<uint32_t>(in.extraction().metrics_size()));
+      ack->mutable_ack()->set_processing_version(in.extraction().processing_version());
+      ack->mutable_ack()->set_store_id(store_id);
+      if (documents) ack->mutable_ack()->set_store_documents(*documents);
+    });
+  }
+
+  // The documents the store holds a contribution for (announced with every
+  // ack), or nothing when it cannot be counted (logged; ingest then checks
+  // no count).
+  std::optional<uint64_t> StoreDocuments() {
+    auto n = aggregator->DocumentCount();
+    if (n.ok()) return *n;
+    log->error("cannot count the store's documents: {}", n.status().ToString());
+    return std::nullopt;
+  }
+
+  // Queues a reply to `in` for ingest (an ack, or a Withdrawn), its payload set by `fill`.
+  void QueueReply(const ppb::Envelope& in, const std::function<void(ppb::Envelope*)>& fill) {
     ppb::Envelope ack;
     ack.set_doc_id(in.doc_id());
     ack.set_batch_id(in.batch_id());
@@ -90,9 +114,7 @@ struct AggregateService::Impl {
     ack.set_trace_id(in.trace_id());
     ack.set_producer("aggregate");
     *ack.mutable_produced_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(Clock::Real().NowMillis());
-    ack.mutable_ack()->set_metrics(static_cast<uint32_t>(in.extraction().metrics_size()));
-    ack.mutable_ack()->set_processing_version(in.extraction().processing_version());
-    ack.mutable_ack()->set_store_id(store_id);
+    fill(&ack);
     // Acks are small and wait here while ingest is not connected (it starts
     // after us, or restarts): dropping one would stall its document for a
     // whole lease. Beyond the bound the oldest is dropped; ingest then
@@ -167,14 +189,14 @@ struct AggregateService::Impl {
     log->warn("dropped malformed input: {}", s.ToString());
   }
 
-  // Drains what is ready on the input (about kMaxGroup documents at most), applies
-  // it as one group (one store batch), publishes the group's coalesced events
-  // if anyone subscribes, then acknowledges every document of the group.
+  // Drains what is ready on the input (about kMaxGroup documents at most):
+  // extractions from extract workers and withdrawals from ingest, handled in
+  // the order they came (a run of extractions is one group, see ApplyGroup).
   // Returns the number of messages read.
   Result<size_t> ApplyReadyGroup() {
-    std::vector<ppb::Envelope> group;
+    std::vector<ppb::Envelope> input_envs;
     size_t read = 0;
-    while (group.size() < kMaxGroup) {
+    while (input_envs.size() < kMaxGroup) {
       ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
       if (frames.empty()) break;
       ++read;
@@ -187,18 +209,39 @@ struct AggregateService::Impl {
       for (size_t i = 0; i < *count; ++i) {
         ppb::Envelope env;
         Status s = messaging::ParseEnvelopeAt(frames, 0, i, &env);
-        if (!s.ok() || env.payload_case() != ppb::Envelope::kExtraction) {
-          CountMalformed(s.ok() ? Status::Corruption("not an extraction") : s);
+        if (!s.ok() || (env.payload_case() != ppb::Envelope::kExtraction &&
+                        env.payload_case() != ppb::Envelope::kWithdraw)) {
+          CountMalformed(s.ok() ? Status::Corruption("not an extraction or withdrawal") : s);
           continue;
         }
-        group.push_back(std::move(env));
+        input_envs.push_back(std::move(env));
       }
     }
-    if (group.empty()) return read;
+    if (input_envs.empty()) return read;
     ReadSubscriptions();
+    size_t i = 0;
+    while (i < input_envs.size()) {
+      const bool withdraw = input_envs[i].payload_case() == ppb::Envelope::kWithdraw;
+      size_t j = i;
+      while (j < input_envs.size() && (input_envs[j].payload_case() == ppb::Envelope::kWithdraw) == withdraw) ++j;
+      std::vector<ppb::Envelope> run(std::make_move_iterator(input_envs.begin() + static_cast<std::ptrdiff_t>(i)),
+                                     std::make_move_iterator(input_envs.begin() + static_cast<std::ptrdiff_t>(j)));
+      if (!(withdraw ? ApplyWithdrawals(run) : ApplyExtractions(run))) break;  // the rest waits for re-delivery
+      i = j;
+    }
+    FlushAcks();
+    return read;
+  }
+
+  // Applies a group of extractions (one store batch), publishes its coalesced
+  // events if anyone subscribes, then acknowledges every document of the
+  // group; a late result of a withdrawn document is refused and answered
+  // Withdrawn. False when the group could not be applied (not acknowledged:
+  // ingest re-dispatches after its lease).
+  bool ApplyExtractions(const std::vector<ppb::Envelope>& group) {
     std::vector<GroupDocument> docs;
     docs.reserve(group.size());
-    for (const auto& env : group) docs.push_back({env.doc_id(), &env.extraction()});
+    for (const auto& env : group) docs.push_back({env.doc_id(), &env.extraction(), env.attempt()});
     GroupOptions options;
     options.build_events = subscriptions > 0;
     options.after_commit = CrashHook(group);
@@ -212,7 +255,7 @@ struct AggregateService::Impl {
       log->error("group of {} documents (first doc={}) cannot be applied: {}", group.size(), group[0].doc_id(),
                  change.status().ToString());
       if (storage::IsNoSpace(change.status())) shell->Fail(change.status());  // disk full: stop (common/service)
-      return read;
+      return false;
     }
     applied += group.size();
     ++groups_this_tick;
@@ -220,17 +263,69 @@ struct AggregateService::Impl {
     log->debug("group of {} documents applied: {} rollups changed", group.size(), change->rollups_changed);
     // Published after the change is committed: a snapshot never lags the stream.
     for (const auto& event : change->events) Publish(event);
+    // Refused documents were not applied: the audit does not index them.
+    std::vector<GroupDocument> audited;
+    for (const auto& d : docs) {
+      if (!change->refused.count(d.doc_id)) audited.push_back(d);
+    }
     auto seq = aggregator->LastSequence();
-    auto findings = audit->AfterGroup(docs, seq.ok() ? *seq : 0, options.build_events);
+    auto findings = audit->AfterGroup(audited, seq.ok() ? *seq : 0, options.build_events);
     if (!findings.ok()) {  // not acknowledged: re-dispatched, and indexed then
       apply_failures_total->Inc(group.size());
       log->error("audit of a group of {} documents failed: {}", group.size(), findings.status().ToString());
-      return read;
+      return false;
     }
     for (const auto& event : *findings) Publish(event);
-    for (const auto& env : group) QueueAck(env);
-    FlushAcks();
-    return read;
+    for (const auto& env : group) {
+      if (change->refused.count(env.doc_id())) {
+        log->info("doc={} trace={} late result of a withdrawn (quarantined) document refused", env.doc_id(),
+                  env.trace_id());
+        QueueReply(env, [&](ppb::Envelope* out) { out->mutable_withdrawn()->set_store_id(store_id); });
+      } else {
+        QueueAck(env);
+      }
+    }
+    return true;
+  }
+
+  // Withdraws quarantined documents (ingest's Withdraw): their contributions
+  // leave the rollups in one batch, the stream carries the touched rollups'
+  // new state, and each is confirmed to ingest (Withdrawn) once committed.
+  bool ApplyWithdrawals(const std::vector<ppb::Envelope>& group) {
+    std::vector<WithdrawDocument> docs;
+    for (const auto& env : group) docs.push_back({env.doc_id(), env.withdraw().through_attempt()});
+    GroupOptions options;
+    options.build_events = subscriptions > 0;
+    auto change = aggregator->Withdraw(docs, options);
+    if (!change.ok()) {
+      // Not confirmed: ingest sends the withdrawals again.
+      log->error("{} withdrawals (first doc={}) cannot be applied: {}", group.size(), group[0].doc_id(),
+                 change.status().ToString());
+      if (storage::IsNoSpace(change.status())) shell->Fail(change.status());
+      return false;
+    }
+    ++groups_this_tick;
+    for (const auto& event : change->events) Publish(event);
+    // The audit's coverage tally forgets the documents (an empty result
+    // carries no place). TODO(audit owner): AuditKeeper has no API to drop a
+    // document's fingerprint (audit_docs) and near-duplicate pairs
+    // (audit_pairs): a withdrawn document stays in near-duplicate findings.
+    const epb::ExtractionResult nothing;
+    std::vector<GroupDocument> forgotten;
+    for (const auto& d : docs) forgotten.push_back({d.doc_id, &nothing, 0});
+    auto seq = aggregator->LastSequence();
+    auto findings = audit->AfterGroup(forgotten, seq.ok() ? *seq : 0, /*build_events=*/false);
+    if (!findings.ok()) log->warn("audit tally after withdrawals: {}", findings.status().ToString());
+    for (const auto& env : group) {
+      const bool removed = change->removed.count(env.doc_id()) > 0;
+      log->info("doc={} withdrawn ({}): {}", env.doc_id(), env.withdraw().reason(),
+                removed ? "its contribution removed" : "it had no contribution");
+      QueueReply(env, [&](ppb::Envelope* out) {
+        out->mutable_withdrawn()->set_removed(removed);
+        out->mutable_withdrawn()->set_store_id(store_id);
+      });
+    }
+    return true;
   }
 
   void Publish(const apb::StreamEvent& event) {
@@ -265,7 +360,11 @@ struct AggregateService::Impl {
     hb.set_sequence(*seq);
     hb.mutable_heartbeat()->set_closing(closing);
     Publish(hb);
-    if (pending_acks.empty()) pending_acks.push_back(StoreAnnouncement(store_id, store_note));
+    if (pending_acks.empty()) {
+      ppb::Envelope announcement = StoreAnnouncement(store_id, store_note);
+      if (auto documents = StoreDocuments()) announcement.mutable_ack()->set_store_documents(*documents);
+      pending_acks.push_back(std::move(announcement));
+    }
   }
 
   // [identity][rf1.snapshot_request][SnapshotRequest] -> chunks of the full

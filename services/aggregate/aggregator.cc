@@ -34,6 +34,8 @@ constexpr char kBatchTallyKey[] = "batch_tally";
 // The stream sequence the stored rollups and region counts reflect (written
 // by Checkpoint(), cleared by the next group commit).
 constexpr char kCheckpointKey[] = "rollups_checkpoint";
+// Tombstones of withdrawn (quarantined) documents: doc_id -> through_attempt.
+constexpr char kWithdrawn[] = "withdrawn";
 
 // The metadata segment found (before any batch decision).
 const cpb::DocumentMetadata& SegmentMetadata(const apb::DocContribution& c) {
@@ -108,7 +110,7 @@ Aggregator::~Aggregator() = default;
 
 const std::vector<std::string>& Aggregator::ColumnFamilies() {
   static const std::vector<std::string> cfs = [] {
-    std::vector<std::string> v = {kContributions, kRollups, kRegions, kMeta, kPlaces};
+    std::vector<std::string> v = {kContributions, kRollups, kRegions, kMeta, kPlaces, kWithdrawn};
     for (const auto& cf : AuditKeeper::ColumnFamilies()) v.push_back(cf);  // the audit's, in the same store
     return v;
   }();
@@ -283,18 +285,133 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
 Result<AggregateChange> Aggregator::ApplyGroup(const std::vector<GroupDocument>& docs, const GroupOptions& options) {
   RETURN_IF_ERROR(LoadPlaces());
   RETURN_IF_ERROR(EnsureLoaded());
+  RETURN_IF_ERROR(LoadWithdrawn());
   BeginGroup(options.build_events);
+  std::set<std::string> refused;
   for (const GroupDocument& doc : docs) {
-    Status applied = ApplyInGroup(doc.doc_id, *doc.result);
+    // A late result of a withdrawn attempt never counts; a later attempt
+    // (the document replayed) lifts the tombstone.
+    if (auto it = withdrawn_.find(doc.doc_id); it != withdrawn_.end()) {
+      auto pending = group_->withdrawn.find(doc.doc_id);
+      const bool lifted = pending != group_->withdrawn.end() && !pending->second;
+      if (!lifted && doc.attempt <= it->second) {
+        refused.insert(doc.doc_id);
+        continue;
+      }
+      group_->withdrawn[doc.doc_id] = std::nullopt;
+      group_->changed = true;
+    }
+    refused.erase(doc.doc_id);
+    Status applied = ApplyInGroup(doc);
     if (!applied.ok()) {
       AbortGroup();
       return applied;
     }
   }
-  return CommitGroup(options.after_commit);
+  ASSIGN_OR_RETURN(AggregateChange change, CommitGroup(options.after_commit));
+  change.refused = std::move(refused);
+  return change;
 }
 
-Status Aggregator::ApplyInGroup(const std::string& doc_id, const epb::ExtractionResult& result) {
+Result<AggregateChange> Aggregator::Withdraw(const std::vector<WithdrawDocument>& docs, const GroupOptions& options) {
+  RETURN_IF_ERROR(LoadPlaces());
+  RETURN_IF_ERROR(EnsureLoaded());
+  RETURN_IF_ERROR(LoadWithdrawn());
+  BeginGroup(options.build_events);
+  std::set<std::string> removed;
+  for (const WithdrawDocument& doc : docs) {
+    bool was = false;
+    Status s = RemoveInGroup(doc.doc_id, &was);
+    if (!s.ok()) {
+      AbortGroup();
+      return s;
+    }
+    if (was) removed.insert(doc.doc_id);
+    // The tombstone only ever rises: an older Withdraw arriving late lowers nothing.
+    uint32_t through = doc.through_attempt;
+    if (auto it = withdrawn_.find(doc.doc_id); it != withdrawn_.end()) through = std::max(through, it->second);
+    if (auto it = group_->withdrawn.find(doc.doc_id); it != group_->withdrawn.end() && it->second) {
+      through = std::max(through, *it->second);
+    }
+    auto known = withdrawn_.find(doc.doc_id);
+    if (known == withdrawn_.end() || known->second != through) {
+      group_->withdrawn[doc.doc_id] = through;
+      group_->changed = true;
+    }
+  }
+  ASSIGN_OR_RETURN(AggregateChange change, CommitGroup(options.after_commit));
+  change.removed = std::move(removed);
+  return change;
+}
+
+Status Aggregator::RemoveInGroup(const std::string& doc_id, bool* removed) {
+  *removed = false;
+  apb::DocContribution prev;
+  std::string prev_bytes;
+  bool parsed = false;
+  Status got = GetForUpdate(doc_id, &prev, &prev_bytes, &parsed);
+  if (got.code() == StatusCode::kNotFound) return Status::OK();
+  RETURN_IF_ERROR(got);
+  if (!parsed && !prev.ParseFromString(prev_bytes)) return Status::Corruption("unparsable contribution of " + doc_id);
+  Group& g = *group_;
+  const std::string signature = geo::DominanceSignature(tally_);
+  // Exactly the removal half of Replace(): what the document added, subtracted.
+  table_->Contribute(prev, -1);
+  tally_.Remove(SegmentMetadata(prev));
+  if (pending_.count(doc_id)) {
+    g.places.Delete(kPlaces, doc_id);
+    pending_.erase(doc_id);
+  }
+  g.contributions.erase(doc_id);
+  g.removed.insert(doc_id);
+  --g.documents_delta;
+  g.changed = true;
+  *removed = true;
+  // Without it the batch may point elsewhere: the places it decided may change.
+  if (geo::DominanceSignature(tally_) != signature) RETURN_IF_ERROR(RedecidePlaces());
+  return Status::OK();
+}
+
+Status Aggregator::LoadWithdrawn() {
+  if (withdrawn_loaded_) return Status::OK();
+  withdrawn_.clear();
+  Status inner;
+  RETURN_IF_ERROR(store_->Scan(kWithdrawn, "", [&](std::string_view key, std::string_view value) {
+    auto through = ParseSequence(std::string(value), "withdrawn attempt");
+    if (!through.ok()) {
+      inner = through.status();
+      return false;
+    }
+    withdrawn_[std::string(key)] = static_cast<uint32_t>(*through);
+    return true;
+  }));
+  RETURN_IF_ERROR(inner);
+  withdrawn_loaded_ = true;
+  return Status::OK();
+}
+
+Result<bool> Aggregator::Refuses(const std::string& doc_id, uint32_t attempt) {
+  RETURN_IF_ERROR(LoadWithdrawn());
+  auto it = withdrawn_.find(doc_id);
+  return it != withdrawn_.end() && attempt <= it->second;
+}
+
+Result<uint64_t> Aggregator::DocumentCount() {
+  if (!documents_loaded_) {
+    uint64_t n = 0;
+    RETURN_IF_ERROR(store_->Scan(kContributions, "", [&](std::string_view, std::string_view) {
+      ++n;
+      return true;
+    }));
+    documents_ = n;
+    documents_loaded_ = true;
+  }
+  return documents_;
+}
+
+Status Aggregator::ApplyInGroup(const GroupDocument& doc) {
+  const std::string& doc_id = doc.doc_id;
+  const epb::ExtractionResult& result = *doc.result;
   apb::DocContribution next;
   next.set_doc_id(doc_id);
   next.set_source(result.source());
@@ -328,6 +445,7 @@ Status Aggregator::ApplyInGroup(const std::string& doc_id, const epb::Extraction
 Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution* out, std::string* bytes,
                                 bool* parsed) const {
   if (group_) {
+    if (group_->removed.count(doc_id)) return Status::NotFound("withdrawn in this group: " + doc_id);
     if (auto it = group_->contributions.find(doc_id); it != group_->contributions.end()) {
       *out = it->second.contribution;
       *bytes = it->second.bytes;
@@ -356,6 +474,8 @@ void Aggregator::AbortGroup() {
   pending_.clear();
   places_loaded_ = false;
   sequence_loaded_ = false;
+  withdrawn_loaded_ = false;
+  documents_loaded_ = false;
 }
 
 Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& after_commit) {
@@ -369,6 +489,14 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
   change.events = std::move(g.events);
   storage::WriteBatch batch;
   for (auto& [doc_id, pending] : g.contributions) batch.Put(kContributions, doc_id, pending.bytes);
+  for (const auto& doc_id : g.removed) batch.Delete(kContributions, doc_id);
+  for (const auto& [doc_id, through] : g.withdrawn) {
+    if (through) {
+      batch.Put(kWithdrawn, doc_id, std::to_string(*through));
+    } else {
+      batch.Delete(kWithdrawn, doc_id);
+    }
+  }
   for (const auto& op : g.places.ops()) {
     if (op.value) {
       batch.Put(op.cf, op.key, *op.value);
@@ -393,6 +521,14 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
   checkpoint_current_ = false;
   sequence_ = last_seq;
   sequence_loaded_ = true;
+  for (const auto& [doc_id, through] : g.withdrawn) {
+    if (through) {
+      withdrawn_[doc_id] = *through;
+    } else {
+      withdrawn_.erase(doc_id);
+    }
+  }
+  if (documents_loaded_) documents_ = static_cast<uint64_t>(static_cast<int64_t>(documents_) + g.documents_delta);
   change.sequences_used = last_seq - g.first_seq;
   if (after_commit) after_commit();
   if (g.build_events) {
@@ -473,6 +609,8 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, apb::DocCon
   const std::string doc_id = next.doc_id();
   if (prev_or_null) table_->Contribute(*prev_or_null, -1);
   table_->Contribute(next, +1);
+  if (!prev_or_null) ++g.documents_delta;
+  g.removed.erase(doc_id);
 
   g.changed = true;
   for (const auto& metric : next.metrics()) {

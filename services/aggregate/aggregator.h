@@ -29,6 +29,7 @@
 //                  "batch_tally"                   -> resolved documents by province/city prefix
 //                  "rollup_layout"                 -> rules/layout the rollups were derived with ("2")
 //                  "rollups_checkpoint"            -> stream sequence the stored rollups reflect (absent: stale)
+//   withdrawn      doc_id                          -> through_attempt (decimal): a quarantined document, withdrawn
 //
 // One Aggregator must be the only writer of its store.
 //
@@ -37,6 +38,14 @@
 // contributions are written in one atomic batch at the end; the stream
 // events are each document's metrics and then the last state of each touched
 // rollup and region count. Apply() is a group of one.
+//
+// Withdrawal (Withdraw): ingest quarantined a document, and a quarantined
+// document never counts. Its contribution is removed exactly as a re-delivery
+// removes the previous one (rollups, region counts, batch tally, places; the
+// places the batch decided are decided again), and a tombstone records the
+// highest attempt withdrawn: a result of that attempt or an earlier one that
+// arrives later (the extraction was still running) is refused by ApplyGroup;
+// a later attempt (the document replayed) is applied and lifts the tombstone.
 //
 // Thread-safety: not thread-safe (one aggregate loop, or one reader, owns it).
 #pragma once
@@ -62,6 +71,15 @@ namespace reportflow::aggregate {
 struct GroupDocument {
   std::string doc_id;
   const extract::v1::ExtractionResult* result = nullptr;
+  // The attempt that produced `result` (Envelope.attempt); 0 when unknown
+  // (a re-extraction by the CLI), which a withdrawn document refuses.
+  uint32_t attempt = 0;
+};
+
+// One document to withdraw (see Withdraw()).
+struct WithdrawDocument {
+  std::string doc_id;
+  uint32_t through_attempt = 0;  // results of this attempt or earlier are refused from now on
 };
 
 // What one Apply() changed: rollups (new state; count == 0 means removed) and region counts.
@@ -75,6 +93,10 @@ struct AggregateChange {
   std::vector<aggregate::v1::StreamEvent> events;
   // Sequence numbers this change used (== events.size() when events are built).
   uint64_t sequences_used = 0;
+  // ApplyGroup(): documents of the group refused because they were withdrawn
+  // (nothing of theirs was applied). Withdraw(): documents whose contribution
+  // was removed (the others had none).
+  std::set<std::string> refused, removed;
 };
 
 // Options of ApplyGroup().
@@ -126,6 +148,20 @@ class Aggregator {
   // of the group is committed and the caches hold no state of it.
   Result<AggregateChange> ApplyGroup(const std::vector<GroupDocument>& docs, const GroupOptions& options = {});
 
+  // Takes each document out of everything the store counts (its
+  // contribution, the rollups, region counts, batch tally and places) and
+  // records its tombstone, in ONE batch, as a group: the stream carries the
+  // new state of every touched rollup and region count. Idempotent: a
+  // document without contribution only gets (or raises) its tombstone.
+  Result<AggregateChange> Withdraw(const std::vector<WithdrawDocument>& docs, const GroupOptions& options = {});
+  // Whether `doc_id` is withdrawn for results of `attempt` (see Withdraw()).
+  Result<bool> Refuses(const std::string& doc_id, uint32_t attempt);
+
+  // How many documents have a contribution (counted from the store on first
+  // use, then kept as groups commit): announced to ingest, which compares it
+  // with the documents its ledger has as complete here.
+  Result<uint64_t> DocumentCount();
+
   Status GetContribution(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
   Status ForEachContribution(const std::function<void(const aggregate::v1::DocContribution&)>& fn) const;
   // Every contribution's head (id, source, metadata), without parsing its metrics.
@@ -169,7 +205,10 @@ class Aggregator {
   void BeginGroup(bool build_events);
   Result<AggregateChange> CommitGroup(const std::function<void()>& after_commit);
   void AbortGroup();
-  Status ApplyInGroup(const std::string& doc_id, const extract::v1::ExtractionResult& result);
+  Status ApplyInGroup(const GroupDocument& doc);
+  // Removes the contribution of `doc_id` (if any) in the open group; *removed tells.
+  Status RemoveInGroup(const std::string& doc_id, bool* removed);
+  Status LoadWithdrawn();
 
   // A contribution of the open group: serialized (as written) and parsed.
   struct Pending {
@@ -183,6 +222,10 @@ class Aggregator {
     uint64_t first_seq = 0;   // LastSequence() when the group began
     uint64_t seq = 0;         // the last sequence number the group used
     std::map<std::string, Pending> contributions;
+    std::set<std::string> removed;  // contributions deleted (Withdraw)
+    // Tombstones to write (through_attempt) or lift (nullopt), by doc_id.
+    std::map<std::string, std::optional<uint32_t>> withdrawn;
+    int64_t documents_delta = 0;  // contributions added minus removed
     storage::WriteBatch places;  // places family puts/deletes, in order
     std::vector<aggregate::v1::StreamEvent> events;  // metric events, in order
   };
@@ -205,6 +248,11 @@ class Aggregator {
   geo::BatchTally tally_;
   std::set<std::string> pending_;
   bool places_loaded_ = false;
+  // Tombstones of withdrawn documents (few: quarantined ones), doc_id -> through_attempt.
+  std::map<std::string, uint32_t> withdrawn_;
+  bool withdrawn_loaded_ = false;
+  uint64_t documents_ = 0;  // contributions in the store (DocumentCount())
+  bool documents_loaded_ = false;
   mutable uint64_t sequence_ = 0;  // cache of LastSequence()
   mutable bool sequence_loaded_ = false;
 };

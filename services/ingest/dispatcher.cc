@@ -4,10 +4,11 @@ namespace reportflow::ingest {
 
 const char* StageName(Stage stage) { return stage == Stage::kSegment ? "segment" : "extract"; }
 
-bool Dispatcher::Submit(const std::string& doc_id, uint32_t attempts) {
+bool Dispatcher::Submit(const std::string& doc_id, uint32_t attempts, uint32_t attempt_base) {
   auto [it, inserted] = docs_.try_emplace(doc_id);
   if (!inserted) return false;
   it->second.attempts = attempts;
+  it->second.base = attempt_base;
   Enqueue(doc_id, it->second, Stage::kSegment);
   return true;
 }
@@ -15,7 +16,7 @@ bool Dispatcher::Submit(const std::string& doc_id, uint32_t attempts) {
 std::optional<uint32_t> Dispatcher::AttemptOf(const std::string& doc_id) const {
   auto it = docs_.find(doc_id);
   if (it == docs_.end()) return std::nullopt;
-  return it->second.attempts;
+  return it->second.base + it->second.attempts;
 }
 
 void Dispatcher::Enqueue(const std::string& doc_id, Doc& doc, Stage stage, bool front) {
@@ -68,7 +69,7 @@ std::optional<Assignment> Dispatcher::Next(Stage stage, std::vector<Retry>* exha
     Assignment a;
     a.worker = *pool.Take();
     a.stage = stage;
-    a.attempt = stage == Stage::kSegment ? doc.attempts + 1 : doc.attempts;
+    a.attempt = doc.base + (stage == Stage::kSegment ? doc.attempts + 1 : doc.attempts);
     a.doc_id = std::move(entry.doc_id);
     doc.where = Where::kAtWorker;
     doc.generation = ++next_generation_;
@@ -85,7 +86,7 @@ void Dispatcher::Dispatched(const Assignment& a, bool start_lease) {
     if (start_lease) StartLease(a.doc_id, a.attempt);
     return;
   }
-  doc.attempts = a.attempt;
+  doc.attempts = a.attempt - doc.base;
   doc.in_flight = true;
   doc.dispatched_ms = clock_.MonotonicMillis();
   doc.lease_deadline = 0;
@@ -94,7 +95,7 @@ void Dispatcher::Dispatched(const Assignment& a, bool start_lease) {
 
 void Dispatcher::StartLease(const std::string& doc_id, uint32_t attempt) {
   auto it = docs_.find(doc_id);
-  if (it == docs_.end() || !it->second.in_flight || it->second.attempts != attempt) return;
+  if (it == docs_.end() || !it->second.in_flight || it->second.base + it->second.attempts != attempt) return;
   it->second.lease_deadline = clock_.MonotonicMillis() + limits_.lease_ms;
 }
 
@@ -110,7 +111,8 @@ Verdict Dispatcher::OnSegmented(const std::string& doc_id, uint32_t attempt) {
   auto it = docs_.find(doc_id);
   if (it == docs_.end()) return Verdict::kUnknown;
   Doc& doc = it->second;
-  if (!doc.in_flight || doc.stage != Stage::kSegment || doc.where != Where::kAtWorker || doc.attempts != attempt) {
+  if (!doc.in_flight || doc.stage != Stage::kSegment || doc.where != Where::kAtWorker ||
+      doc.base + doc.attempts != attempt) {
     return Verdict::kLate;
   }
   // Waiting in ingest's queue for an extract worker is not the worker's
@@ -148,7 +150,7 @@ Verdict Dispatcher::OnFailure(const std::string& doc_id, uint32_t attempt, bool 
   if (quarantined_.contains(doc_id)) return Verdict::kQuarantined;
   auto it = docs_.find(doc_id);
   if (it == docs_.end()) return Verdict::kUnknown;
-  if (!it->second.in_flight || it->second.attempts != attempt) return Verdict::kLate;
+  if (!it->second.in_flight || it->second.base + it->second.attempts != attempt) return Verdict::kLate;
   *retry = Requeue(doc_id, it->second, permanent);
   return Verdict::kAccepted;
 }

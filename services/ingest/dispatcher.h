@@ -82,8 +82,12 @@ class Dispatcher {
 
   // ---- documents -------------------------------------------------------------
   // Queues a document for segment, having used `attempts` already (from its
-  // ledger entry). False if it is already queued or in flight.
-  bool Submit(const std::string& doc_id, uint32_t attempts);
+  // ledger entry). Attempt numbers (Assignment::attempt, and those results
+  // are judged by) are `attempt_base` + the attempts of this round, so they
+  // keep growing across releases from quarantine (LedgerEntry.attempt_base);
+  // limits.max_attempts counts the attempts of this round. False if it is
+  // already queued or in flight.
+  bool Submit(const std::string& doc_id, uint32_t attempts, uint32_t attempt_base = 0);
   bool Knows(const std::string& doc_id) const { return docs_.count(doc_id) > 0; }
   // The attempt in progress (or last made) for a known document.
   std::optional<uint32_t> AttemptOf(const std::string& doc_id) const;
@@ -137,7 +141,8 @@ class Dispatcher {
   struct Doc {
     Stage stage = Stage::kSegment;
     Where where = Where::kQueued;
-    uint32_t attempts = 0;        // dispatches to segment so far
+    uint32_t attempts = 0;        // dispatches to segment so far (this round)
+    uint32_t base = 0;            // attempt numbers of earlier rounds (see Submit)
     uint64_t generation = 0;      // bumped on every move; stale queue entries are skipped
     int64_t dispatched_ms = 0;    // monotonic, last dispatch to segment
     int64_t lease_deadline = 0;   // 0: no lease running

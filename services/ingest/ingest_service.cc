@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -43,6 +44,9 @@ constexpr int64_t kLeaseCheckMillis = 100;
 constexpr int kMaxMessagesPerPass = 256;
 constexpr int kScanStepItems = 64;
 constexpr int64_t kWorkerSilenceMillis = 5000;
+// A withdrawal not confirmed within this long is sent again (it, or its
+// confirmation, may have been lost with a restarting aggregate).
+constexpr int64_t kWithdrawResendMillis = 1000;
 
 }  // namespace
 
@@ -54,18 +58,21 @@ struct IngestService::Impl {
   // The shell first: it outlives the sockets (see ServiceShell).
   std::unique_ptr<service::ServiceShell> shell;
   zmq::socket_t control, segment_work, extract_work, acks;
+  // PUSH to aggregate's input: withdrawals of quarantined documents.
+  zmq::socket_t withdrawals;
 
   // The pure pieces (unit-tested with a manual clock and the in-memory store).
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<BatchTracker> batches;
   std::unique_ptr<ControlHandler> control_handler;
   std::unique_ptr<Ledger> ledger;
-  // The stage stores the ledger's results are in (StoreCheck), the extract
-  // store each document was last sent to (recorded at its ack), and the
+  // The stage stores the ledger's results are in (StoreCheck), and the
   // complete documents found without results, processed again.
   std::unique_ptr<StoreCheck> stores;
-  std::unordered_map<std::string, std::string> extract_store_of;
   DocSet reprocessed;
+  // Quarantined documents whose withdrawal aggregate has not confirmed yet:
+  // when it was last sent (monotonic ms; 0: not sent, retried at once).
+  std::unordered_map<std::string, int64_t> withdrawing;
   // Segmented envelopes (their frames, as they came) waiting for an extract worker.
   std::unordered_map<std::string, Frames> segmented;
   // PDF/.docx/HTML decoded in child processes under a budget (declared last:
@@ -162,13 +169,86 @@ struct IngestService::Impl {
       entry.set_doc_id(doc_id);
     }
     const std::string trace = TraceFor(doc_id, attempt);
+    // Recorded with the quarantine: a crash before aggregate confirms the
+    // withdrawal sends it again at the next start.
+    entry.set_withdrawal(pb::WITHDRAWAL_STATE_PENDING);
     StoreError("doc=" + doc_id + " trace=" + trace + " cannot quarantine", ledger->Quarantine(entry, stage, error));
     log->warn("doc={} trace={} quarantined after {} attempts at stage {}: {}", doc_id, trace, entry.attempts(), stage,
               error);
     m.quarantined->Inc();
     segmented.erase(doc_id);
-    extract_store_of.erase(doc_id);
+    SendWithdraw(entry, "quarantined");
     LogDone(batches->Finished(doc_id, /*quarantined=*/true, 0));
+  }
+
+  // ---- withdrawals ----------------------------------------------------------
+  // A quarantined document never contributes: aggregate is told to drop its
+  // contribution (committed before the quarantine, or by a late result) and
+  // to refuse later results of its attempts; the ledger records when aggregate
+  // confirms (services/ingest/README.md, "Withdrawals").
+
+  void SendWithdraw(const pb::LedgerEntry& entry, const std::string& why) {
+    ppb::Envelope env;
+    env.set_doc_id(entry.doc_id());
+    env.set_batch_id(entry.batch_id());
+    env.set_producer("ingest");
+    *env.mutable_produced_at() = Now();
+    env.mutable_withdraw()->set_through_attempt(entry.attempt_base() + entry.attempts());
+    env.mutable_withdraw()->set_reason(why);
+    Frames frames;
+    messaging::AppendEnvelope(env, &frames);
+    const bool sent = messaging::SendFrames(withdrawals, frames, /*dont_wait=*/true).ok();
+    withdrawing[entry.doc_id()] = sent ? clock.MonotonicMillis() : 0;  // unsent (aggregate away): next tick
+    log->debug("doc={} withdrawal {} ({})", entry.doc_id(), sent ? "sent" : "waits for aggregate", why);
+  }
+
+  // A late ack of a quarantined document: its contribution came back; withdraw it again.
+  void Rewithdraw(pb::LedgerEntry entry) {
+    if (entry.withdrawal() != pb::WITHDRAWAL_STATE_PENDING) {
+      entry.set_withdrawal(pb::WITHDRAWAL_STATE_PENDING);
+      StoreError("doc=" + entry.doc_id() + " withdrawal record",
+                 ledger->Quarantine(entry, entry.last_error_stage(), entry.last_error()));
+    }
+    SendWithdraw(entry, "late result of a quarantined document");
+  }
+
+  // Aggregate confirmed: the document contributes nothing (committed there).
+  void OnWithdrawn(const ppb::Envelope& env) {
+    pb::LedgerEntry entry;
+    Status s = ledger->Read(env.doc_id(), &entry);
+    if (!s.ok()) {
+      if (s.code() != StatusCode::kNotFound) StoreError("doc=" + env.doc_id() + " ledger read", s);
+      return;
+    }
+    if (entry.state() != pb::DOC_STATE_QUARANTINED) {
+      log->debug("doc={} withdrawal confirmed for a document no longer quarantined; ignored", env.doc_id());
+      return;
+    }
+    withdrawing.erase(env.doc_id());
+    if (entry.withdrawal() == pb::WITHDRAWAL_STATE_CONFIRMED) return;
+    entry.set_withdrawal(pb::WITHDRAWAL_STATE_CONFIRMED);
+    StoreError("doc=" + env.doc_id() + " withdrawal record",
+               ledger->Quarantine(entry, entry.last_error_stage(), entry.last_error()));
+    log->info("doc={} withdrawn from aggregate store {}{}", env.doc_id(), env.withdrawn().store_id(),
+              env.withdrawn().removed() ? " (its contribution removed)" : "");
+  }
+
+  // Sends again the withdrawals not confirmed in time (or not sent at all).
+  void ResendWithdrawals() {
+    const int64_t now = clock.MonotonicMillis();
+    std::vector<std::string> due;
+    for (const auto& [doc_id, sent] : withdrawing) {
+      if (sent == 0 || now - sent >= kWithdrawResendMillis) due.push_back(doc_id);
+    }
+    for (const auto& doc_id : due) {
+      pb::LedgerEntry entry;
+      if (!ledger->Read(doc_id, &entry).ok() || entry.state() != pb::DOC_STATE_QUARANTINED ||
+          entry.withdrawal() == pb::WITHDRAWAL_STATE_CONFIRMED) {
+        withdrawing.erase(doc_id);
+        continue;
+      }
+      SendWithdraw(entry, "not confirmed yet");
+    }
   }
 
   // A retry decided by the dispatcher: count it, or quarantine the document.
@@ -227,7 +307,7 @@ struct IngestService::Impl {
       // Known but unfinished (e.g. before a crash, or complete without its results): make sure it is queued.
       if (!batches->Contains(b, doc_id) && reprocessed.contains(doc_id)) batches->Reprocessing(b);
       batches->Attach(b, doc_id);
-      dispatcher->Submit(doc_id, entry.attempts());
+      dispatcher->Submit(doc_id, entry.attempts(), entry.attempt_base());
       return;
     }
     if (s.code() != StatusCode::kNotFound) StoreError("ledger read of " + source, s);
@@ -256,7 +336,9 @@ struct IngestService::Impl {
   // ---- stores -------------------------------------------------------------
 
   // A stage announced its store (every WorkerReady, every ack).
-  void NoteStore(const char* stage, const std::string& worker, const std::string& id, const std::string& note) {
+  void NoteStore(const char* stage, const std::string& worker, const std::string& id, const std::string& note,
+                 std::optional<uint64_t> documents) {
+    if (documents) stores->ReportCount(stage, id, *documents);
     bool fresh = false;
     StoreError(std::string("record of the ") + stage + " store", stores->Report(stage, worker, id, note, &fresh));
     if (!fresh) return;
@@ -397,7 +479,7 @@ struct IngestService::Impl {
         *env.mutable_raw_document() = std::move(doc);
         Outgoing& o = OutgoingFor(out, a->worker);
         messaging::AppendEnvelope(env, &o.frames);
-        entry.set_attempts(a->attempt);
+        entry.set_attempts(a->attempt - entry.attempt_base());
         *entry.mutable_dispatched_at() = env.produced_at();
         o.entries.push_back(std::move(entry));
         o.assignments.push_back(std::move(*a));
@@ -438,7 +520,15 @@ struct IngestService::Impl {
           [this](Outgoing& o) {
             for (const auto& a : o.assignments) {
               dispatcher->Dispatched(a);
-              extract_store_of[a.doc_id] = stores->StoreOf("extract", a.worker);
+              // The store that will hold its extraction, in the ledger (the
+              // pass's batch): an ack that reaches a restarted ingest finds it there.
+              pb::LedgerEntry entry;
+              if (ledger->Read(a.doc_id, &entry).ok()) {
+                entry.set_extract_store(stores->StoreOf("extract", a.worker));
+                ledger->Write(entry);
+              }
+              log->debug("doc={} trace={} dispatched to extract worker {} (attempt {})", a.doc_id,
+                         TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
             }
             m.dispatch_extract->Inc(o.assignments.size());
           },
@@ -492,7 +582,8 @@ struct IngestService::Impl {
   }
 
   void OnReady(Stage stage, const std::string& worker, const ppb::WorkerReady& ready) {
-    NoteStore(StageName(stage), worker, ready.store_id(), ready.store_note());
+    NoteStore(StageName(stage), worker, ready.store_id(), ready.store_note(),
+              ready.has_store_documents() ? std::optional<uint64_t>(ready.store_documents()) : std::nullopt);
     dispatcher->OnReady(stage, worker, std::min<uint32_t>(ready.credits(), 4096), ready.replace());
   }
 
@@ -563,11 +654,16 @@ struct IngestService::Impl {
     for (size_t i = 0; i < *count; ++i) {
       ppb::Envelope env;
       Status s = messaging::ParseEnvelopeAt(frames, 0, i, &env);
+      if (s.ok() && env.payload_case() == ppb::Envelope::kWithdrawn) {
+        OnWithdrawn(env);
+        continue;
+      }
       if (!s.ok() || env.payload_case() != ppb::Envelope::kAck) {
         CountBad("ingest_acks", s.ok() ? Status::Corruption("not an ack") : s);
         continue;
       }
-      NoteStore("aggregate", "", env.ack().store_id(), env.ack().store_note());
+      NoteStore("aggregate", "", env.ack().store_id(), env.ack().store_note(),
+                env.ack().has_store_documents() ? std::optional<uint64_t>(env.ack().store_documents()) : std::nullopt);
       if (env.doc_id().empty()) continue;  // an announcement of aggregate's store
       OnAck(env);
     }
@@ -576,17 +672,21 @@ struct IngestService::Impl {
   void OnAck(const ppb::Envelope& env) {
     int64_t dispatched = 0;
     const Verdict v = dispatcher->OnAck(env.doc_id(), &dispatched);
-    if (v == Verdict::kQuarantined) {
-      log->info("doc={} trace={} late ack of a quarantined document ignored", env.doc_id(), env.trace_id());
-      return;
-    }
     pb::LedgerEntry entry;
     if (!ledger->Read(env.doc_id(), &entry).ok()) {
       log->warn("doc={} trace={} ack for an unknown document", env.doc_id(), env.trace_id());
       return;
     }
-    // Finished before (a duplicate ack, or a quarantine recorded by an earlier run): counts no more.
-    if (entry.state() == pb::DOC_STATE_COMPLETE || entry.state() == pb::DOC_STATE_QUARANTINED) return;
+    // A quarantined document (now, or by an earlier run) never counts: its
+    // late result reached aggregate's rollups, so it is withdrawn again.
+    if (v == Verdict::kQuarantined || entry.state() == pb::DOC_STATE_QUARANTINED) {
+      log->info("doc={} trace={} late ack of a quarantined document: not counted, withdrawn again", env.doc_id(),
+                env.trace_id());
+      if (entry.state() == pb::DOC_STATE_QUARANTINED) Rewithdraw(entry);
+      return;
+    }
+    // Finished before (a duplicate ack): counts no more.
+    if (entry.state() == pb::DOC_STATE_COMPLETE) return;
     if (v == Verdict::kAccepted && dispatched > 0) {
       m.document_seconds->Observe(static_cast<double>(clock.MonotonicMillis() - dispatched) / 1000.0);
     }
@@ -595,10 +695,6 @@ struct IngestService::Impl {
     entry.set_state(pb::DOC_STATE_COMPLETE);
     entry.set_metrics(env.ack().metrics());
     entry.set_aggregate_store(env.ack().store_id());
-    if (auto it = extract_store_of.find(env.doc_id()); it != extract_store_of.end()) {
-      entry.set_extract_store(it->second);
-      extract_store_of.erase(it);
-    }
     *entry.mutable_completed_at() = Now();
     ledger->Write(entry);
     log->debug("doc={} trace={} complete: {} metrics", env.doc_id(), env.trace_id(), env.ack().metrics());
@@ -646,16 +742,28 @@ struct IngestService::Impl {
       // A document that was in flight when ingest stopped lost that attempt to
       // ingest's own stop, not to its content: it is not charged for it.
       const bool charged = e.attempts() > 0 && e.dispatched_at().seconds() > 0;
-      dispatcher->Submit(e.doc_id(), charged ? e.attempts() - 1 : e.attempts());
+      dispatcher->Submit(e.doc_id(), charged ? e.attempts() - 1 : e.attempts(), e.attempt_base());
       if (charged) forgiven.push_back(e);
       ++resumed;
     });
+    // Quarantined documents whose withdrawal aggregate never confirmed (the
+    // crash came first, or they were quarantined before withdrawals existed).
+    size_t unconfirmed = 0;
+    if (s.ok()) {
+      std::vector<pb::LedgerEntry> pending;
+      s = store->ForEachQuarantined([&](const pb::LedgerEntry& e) {
+        if (e.withdrawal() != pb::WITHDRAWAL_STATE_CONFIRMED) pending.push_back(e);
+      });
+      for (const auto& e : pending) SendWithdraw(e, "not confirmed before ingest stopped");
+      unconfirmed = pending.size();
+    }
     for (auto& e : forgiven) {
       e.set_attempts(e.attempts() - 1);
       ledger->Write(e);
     }
     EndPass();
     if (resumed) log->info("resuming {} unfinished documents from the ledger", resumed);
+    if (unconfirmed) log->info("withdrawing {} quarantined documents from aggregate (not confirmed yet)", unconfirmed);
     return s;
   }
 
@@ -695,6 +803,7 @@ struct IngestService::Impl {
     });
     loop.Every(kLeaseCheckMillis, [this] {
       CheckLeases();
+      ResendWithdrawals();
       return Status::OK();
     });
     shell->endpoint().SetReady(true);
@@ -706,8 +815,9 @@ struct IngestService::Impl {
     // resumed on restart without being charged an attempt.
     const int64_t start = clock.MonotonicMillis();
     const size_t before = dispatcher->in_flight();
-    if (before > 0) {
-      RETURN_IF_ERROR(loop.Drain(start + config.limits().drain_timeout_ms(), [this] { return dispatcher->in_flight() == 0; }));
+    if (before > 0 || !withdrawing.empty()) {
+      RETURN_IF_ERROR(loop.Drain(start + config.limits().drain_timeout_ms(),
+                                 [this] { return dispatcher->in_flight() == 0 && withdrawing.empty(); }));
       const size_t after = dispatcher->in_flight();
       log->info("drained for {} ms: {} of {} documents in flight settled", clock.MonotonicMillis() - start,
                 before - std::min(before, after), before);
@@ -751,6 +861,7 @@ Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::P
   ASSIGN_OR_RETURN(impl->segment_work, sockets.Bind(zmq::socket_type::router, e.segment_work()));
   ASSIGN_OR_RETURN(impl->extract_work, sockets.Bind(zmq::socket_type::router, e.extract_work()));
   ASSIGN_OR_RETURN(impl->acks, sockets.Bind(zmq::socket_type::pull, e.ingest_acks()));
+  ASSIGN_OR_RETURN(impl->withdrawals, sockets.Connect(zmq::socket_type::push, e.aggregate_input()));
   return std::unique_ptr<IngestService>(new IngestService(std::move(impl)));
 }
 

@@ -99,7 +99,11 @@ Status IngestStore::Release(const std::string& doc_id, bool* released) {
   if (entry.state() != pb::DOC_STATE_QUARANTINED) return store_->Delete(kQuarantine, doc_id);
   if (released) *released = true;
   entry.set_state(pb::DOC_STATE_INGESTED);
+  // Attempt numbers go on from where they were: aggregate refuses late
+  // results of the withdrawn attempts, never those of the replay.
+  entry.set_attempt_base(entry.attempt_base() + entry.attempts());
   entry.set_attempts(0);
+  entry.clear_withdrawal();
   storage::WriteBatch batch;
   batch.PutProto(kLedger, doc_id, entry);
   batch.Delete(kQuarantine, doc_id);

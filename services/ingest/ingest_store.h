@@ -44,7 +44,8 @@ class IngestStore {
   // Records the entry as quarantined in the ledger and the quarantine family.
   Status Quarantine(const ingest::v1::LedgerEntry& entry);
   // Removes a document from quarantine and resets its ledger entry to INGESTED
-  // with 0 attempts (`*released` true). Idempotent: a document the ledger no
+  // with 0 attempts, its attempt numbers going on after those used
+  // (`attempt_base`), its withdrawal cleared (`*released` true). Idempotent: a document the ledger no
   // longer has as quarantined (released before, or complete) is left as it
   // is, any quarantine record of it removed, and `*released` is false.
   Status Release(const std::string& doc_id, bool* released = nullptr);

@@ -46,6 +46,12 @@ Status StoreCheck::Report(const std::string& stage, const std::string& worker, c
   return store_->PutStoreRecord(r);
 }
 
+void StoreCheck::ReportCount(const std::string& stage, const std::string& id, uint64_t documents) {
+  const size_t i = IndexOf(stage);
+  if (i >= 3 || id.empty()) return;
+  stages_[i].counts[id] = documents;
+}
+
 std::string StoreCheck::StoreOf(const std::string& stage, const std::string& worker) const {
   const size_t i = IndexOf(stage);
   if (i >= 3) return "";
@@ -77,19 +83,46 @@ Result<StoreCheck::Outcome> StoreCheck::Judge() {
   bool any = false;
   for (size_t i = 0; i < 3; ++i) {
     for (auto& id : StaleIds(stages_[i])) stale[i].insert(id);
-    any |= !stale[i].empty();
+    any |= !stale[i].empty() || !stages_[i].counts.empty();
   }
   if (!any) return out;
+  // Complete documents per live store that announced a count; a store short
+  // of them is treated as a stale one for those documents.
+  std::map<std::string, size_t> complete[3];
+  RETURN_IF_ERROR(store_->ForEachLedger([&](const pb::LedgerEntry& e) {
+    if (e.state() != pb::DOC_STATE_COMPLETE) return;
+    const std::string* held[3] = {&e.segment_store(), &e.extract_store(), &e.aggregate_store()};
+    for (size_t i = 0; i < 3; ++i) {
+      if (!held[i]->empty() && stages_[i].counts.count(*held[i])) ++complete[i][*held[i]];
+    }
+  }));
+  std::set<std::string> short_of[3];
+  for (size_t i = 0; i < 3; ++i) {
+    for (const auto& [id, n] : complete[i]) {
+      const uint64_t holds = stages_[i].counts.at(id);
+      if (n <= holds || stale[i].count(id)) continue;
+      short_of[i].insert(id);
+      out.notes.push_back(std::string(kStages[i]) + " store " + id + " holds " + std::to_string(holds) +
+                          " documents but the ledger has " + std::to_string(n) +
+                          " complete there (records lost inside the store): those " + std::to_string(n) +
+                          " documents are processed again");
+    }
+  }
+  bool lost = false;
+  for (size_t i = 0; i < 3; ++i) lost |= !stale[i].empty() || !short_of[i].empty();
+  if (!lost) return out;
   std::map<std::string, size_t> count[3];
   RETURN_IF_ERROR(store_->ForEachLedger([&](const pb::LedgerEntry& e) {
     if (e.state() != pb::DOC_STATE_COMPLETE) return;
     const std::string* held[3] = {&e.segment_store(), &e.extract_store(), &e.aggregate_store()};
     bool gone = false;
     for (size_t i = 0; i < 3; ++i) {
-      if (!held[i]->empty() && stale[i].count(*held[i])) {
+      if (held[i]->empty()) continue;
+      if (stale[i].count(*held[i])) {
         ++count[i][*held[i]];
         gone = true;
       }
+      gone |= short_of[i].count(*held[i]) > 0;
     }
     if (gone) out.reprocess.push_back(e);
   }));

@@ -15,6 +15,15 @@
 // had `settle_ms` to do so (several workers start at their own pace), the
 // ledger cannot be judged: ingest does not start scanning batches.
 //
+// A stage may also announce how many documents its store holds (Ack and
+// WorkerReady `store_documents`). When the ledger has more complete documents
+// in a live store than the store holds, records were lost inside a store
+// that still opens and passes its checksums (a WAL tail dropped, keys
+// deleted): every complete document the ledger has there is processed again
+// (stages are idempotent; the ones still held cost a lookup). A count is
+// current as of its announcement, and a store acknowledges a document only
+// after holding it, so a store that lost nothing never reports fewer.
+//
 // Thread-safety: none (one ingest loop owns it). Time comes from the Clock.
 #pragma once
 
@@ -45,6 +54,8 @@ class StoreCheck {
   // once; `*fresh` tells whether it is new to this process.
   Status Report(const std::string& stage, const std::string& worker, const std::string& id, const std::string& note,
                 bool* fresh = nullptr);
+  // `stage`'s store `id` holds `documents` documents (its latest announcement).
+  void ReportCount(const std::string& stage, const std::string& id, uint64_t documents);
   // The store of a worker's last report ("" if unknown).
   std::string StoreOf(const std::string& stage, const std::string& worker) const;
 
@@ -55,12 +66,13 @@ class StoreCheck {
 
   struct Outcome {
     std::vector<ingest::v1::LedgerEntry> reprocess;  // complete entries whose results are gone
-    std::vector<std::string> notes;                  // one line per stale store
+    std::vector<std::string> notes;                  // one line per stale or short store
     std::vector<std::pair<std::string, std::string>> stale;  // (stage, store id)
   };
   // Judges the ledger (call when Settled() and Due()): the complete entries
-  // that name a stale store, and why. Reads the ledger only when some
-  // recorded store is stale.
+  // that name a stale store or a store holding fewer documents than the
+  // ledger has complete there, and why. Reads the ledger only when some
+  // recorded store is stale or some store announced a count.
   Result<Outcome> Judge();
   // Forgets the stale stores of `outcome`: call once its entries are reset in
   // the store (a crash in between judges them again).
@@ -72,6 +84,7 @@ class StoreCheck {
     std::set<std::string> live;                   // ids reported by this process
     std::map<std::string, std::string> live_notes;
     std::map<std::string, std::string> by_worker;  // worker -> id
+    std::map<std::string, uint64_t> counts;        // id -> documents it holds (latest announcement)
     int64_t first_report_ms = -1;
   };
   static size_t IndexOf(const std::string& stage);

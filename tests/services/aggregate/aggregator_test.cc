@@ -301,6 +301,14 @@ extract::v1::ExtractionResult AmbiguousDahe() {
   return r;
 }
 
+// Region counts (coverage denominators), serialized and sorted.
+std::vector<std::string> Regions(const Aggregator& agg) {
+  std::vector<std::string> out;
+  EXPECT_OK(agg.ForEachRegion([&](const apb::RegionCount& rc) { out.push_back(rc.SerializeAsString()); }));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::string CountyOf(const Aggregator& agg, const std::string& doc_id) {
   apb::DocContribution c;
   EXPECT_OK(agg.GetContribution(doc_id, &c));
@@ -355,6 +363,78 @@ TEST_F(AggregatorTest, TooFewOrSplitDocumentsDecideNothing) {
   }
   ASSERT_OK(agg_.Apply("dahe", AmbiguousDahe()).status());
   EXPECT_EQ(CountyOf(agg_, "dahe"), "");  // four documents are not a batch
+}
+
+// A quarantined document is withdrawn: everything it contributed leaves the
+// rollups, region counts, batch tally and the places the batch decided, as if
+// it had never been applied; a late result of a withdrawn attempt is refused,
+// even after a restart; a later attempt (a replay) counts again, once.
+TEST_F(AggregatorTest, AWithdrawnDocumentCountsAsIfNeverApplied) {
+  auto wuxi = [](int i) { return InWuxi("乡" + std::to_string(i), "50023810" + std::to_string(i) + "000"); };
+  // The reference: four documents in 巫溪县 (too few to decide dahe's place) and dahe.
+  auto ref_store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator ref(ref_store.get());
+  for (int i = 0; i < 4; ++i) ASSERT_OK(ref.Apply("w" + std::to_string(i), wuxi(i)).status());
+  ASSERT_OK(ref.Apply("dahe", AmbiguousDahe()).status());
+
+  // Five documents decide dahe's place; withdrawing the fifth undoes that too.
+  for (int i = 0; i < 5; ++i) ASSERT_OK(agg_.Apply("w" + std::to_string(i), wuxi(i)).status());
+  ASSERT_OK(agg_.Apply("dahe", AmbiguousDahe()).status());
+  EXPECT_EQ(CountyOf(agg_, "dahe"), "巫溪县");
+  ASSERT_OK_AND_ASSIGN(uint64_t before, agg_.DocumentCount());
+  EXPECT_EQ(before, 6u);
+  ASSERT_OK_AND_ASSIGN(auto change, agg_.Withdraw({{"w4", 2}}));
+  EXPECT_EQ(change.removed, std::set<std::string>{"w4"});
+  EXPECT_GT(change.rollups_changed, 0u);
+  EXPECT_EQ(CountyOf(agg_, "dahe"), "");
+  EXPECT_EQ(testing::AggregatorRows(agg_), testing::AggregatorRows(ref));
+  ASSERT_OK_AND_ASSIGN(uint64_t after, agg_.DocumentCount());
+  EXPECT_EQ(after, 5u);
+  apb::DocContribution gone;
+  EXPECT_EQ(agg_.GetContribution("w4", &gone).code(), StatusCode::kNotFound);
+
+  // Idempotent: withdrawing again (or an older withdrawal arriving late) changes nothing.
+  ASSERT_OK_AND_ASSIGN(auto again, agg_.Withdraw({{"w4", 1}, {"w4", 2}}));
+  EXPECT_TRUE(again.removed.empty());
+  EXPECT_EQ(testing::AggregatorRows(agg_), testing::AggregatorRows(ref));
+
+  // A late result of attempt 1 or 2 is refused, also by a restarted aggregator and in a group.
+  const auto w4 = wuxi(4), w0 = wuxi(0);
+  ASSERT_OK_AND_ASSIGN(auto late, agg_.ApplyGroup({GroupDocument{"w4", &w4, 2}}));
+  EXPECT_EQ(late.refused, std::set<std::string>{"w4"});
+  EXPECT_EQ(Regions(agg_), Regions(ref));
+  Aggregator restarted(store_.get());
+  ASSERT_OK_AND_ASSIGN(size_t derived, restarted.RebuildRollupsIfStale());
+  EXPECT_EQ(derived, 5u);
+  ASSERT_OK_AND_ASSIGN(auto mixed, restarted.ApplyGroup({{"w0", &w0, 1}, {"w4", &w4, 1}}));
+  EXPECT_EQ(mixed.refused, std::set<std::string>{"w4"});
+  EXPECT_EQ(testing::AggregatorRows(restarted), testing::AggregatorRows(ref));
+  ASSERT_OK_AND_ASSIGN(bool refuses, restarted.Refuses("w4", 2));
+  EXPECT_TRUE(refuses);
+  ASSERT_OK_AND_ASSIGN(refuses, restarted.Refuses("w4", 3));
+  EXPECT_FALSE(refuses);
+
+  // A withdrawn document without contribution only gets its tombstone.
+  ASSERT_OK_AND_ASSIGN(auto never, restarted.Withdraw({{"nobody", 1}}));
+  EXPECT_TRUE(never.removed.empty());
+  EXPECT_EQ(testing::AggregatorRows(restarted), testing::AggregatorRows(ref));
+
+  // The replay (attempt 3) counts once and lifts the tombstone; so does the full set.
+  ASSERT_OK_AND_ASSIGN(auto replayed, restarted.ApplyGroup({{"w4", &w4, 3}, {"w4", &w4, 3}}));
+  EXPECT_TRUE(replayed.refused.empty());
+  ASSERT_OK_AND_ASSIGN(refuses, restarted.Refuses("w4", 1));
+  EXPECT_FALSE(refuses);
+  auto full_store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator full(full_store.get());
+  for (int i = 0; i < 5; ++i) ASSERT_OK(full.Apply("w" + std::to_string(i), wuxi(i)).status());
+  ASSERT_OK(full.Apply("dahe", AmbiguousDahe()).status());
+  EXPECT_EQ(testing::AggregatorRows(restarted), testing::AggregatorRows(full));
+  EXPECT_EQ(CountyOf(restarted, "dahe"), "巫溪县");
+  EXPECT_EQ(Regions(restarted), Regions(full));
+  ASSERT_OK_AND_ASSIGN(uint64_t count, restarted.DocumentCount());
+  EXPECT_EQ(count, 6u);
+  // What a reader derives from the store agrees.
+  EXPECT_EQ(testing::AggregatorRows(Aggregator(store_.get())), testing::AggregatorRows(full));
 }
 
 }  // namespace

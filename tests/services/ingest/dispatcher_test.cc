@@ -136,6 +136,32 @@ TEST_F(DispatcherTest, AttemptsUsedBeforeARestartCount) {
   EXPECT_TRUE(dispatcher_.IsQuarantined("d1"));
 }
 
+// A document released from quarantine after 3 attempts goes on with attempt
+// 4 (aggregate refuses late results of attempts 1-3, never the replay's),
+// with a fresh round of max_attempts; results are judged by those numbers.
+TEST_F(DispatcherTest, AReleasedDocumentsAttemptNumbersGoOnFromItsBase) {
+  dispatcher_.Submit("d1", 0, /*attempt_base=*/3);
+  dispatcher_.OnReady(Stage::kSegment, "s1", 8, true);
+  dispatcher_.OnReady(Stage::kExtract, "e1", 8, true);
+  Assignment seg = Send(Stage::kSegment);
+  EXPECT_EQ(seg.attempt, 4u);
+  ASSERT_TRUE(dispatcher_.AttemptOf("d1").has_value());
+  EXPECT_EQ(*dispatcher_.AttemptOf("d1"), 4u);
+  EXPECT_EQ(dispatcher_.OnSegmented("d1", 1), Verdict::kLate) << "an attempt of the earlier round";
+  EXPECT_EQ(dispatcher_.OnSegmented("d1", 4), Verdict::kAccepted);
+  Assignment ext = Send(Stage::kExtract);
+  EXPECT_EQ(ext.attempt, 4u);
+  clock_.Advance(kLease);
+  auto expired = dispatcher_.ExpireLeases();
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_FALSE(expired[0].quarantine) << "this round has used one attempt of three";
+  EXPECT_EQ(expired[0].attempts, 1u);
+  EXPECT_EQ(Send(Stage::kSegment).attempt, 5u);
+  Retry r;
+  EXPECT_EQ(dispatcher_.OnFailure("d1", 5, /*permanent=*/true, &r), Verdict::kAccepted);
+  EXPECT_TRUE(r.quarantine);
+}
+
 TEST_F(DispatcherTest, FailuresRetryUntilPermanentOrExhausted) {
   dispatcher_.Submit("d1", 0);
   dispatcher_.Submit("d2", 0);

@@ -103,3 +103,54 @@ TEST_F(StoreCheckTest, ANewStoreMidRunMakesAJudgementDueAgain) {
 
 }  // namespace
 }  // namespace reportflow::ingest
+
+namespace reportflow::ingest {
+namespace {
+
+class StoreCountTest : public StoreCheckTest {};
+
+// A live store that holds fewer documents than the ledger has complete there
+// lost records inside itself (a dropped WAL tail, deleted keys): its complete
+// documents are processed again; a store holding as many or more (documents
+// applied but not acknowledged yet, quarantined ones) is trusted.
+TEST_F(StoreCountTest, AStoreHoldingFewerDocumentsThanTheLedgerSendsThemBack) {
+  Complete("d1", "s1", "e1", "a1");
+  Complete("d2", "s1", "e1", "a1");
+  Complete("d3", "s1", "e1", "a1");
+  Complete("d4", "s1", "e1", "a2");  // another aggregate store, not short
+  {
+    StoreCheck check(clock_, &store_);
+    ASSERT_TRUE(check.Load().ok());
+    check.ReportCount("aggregate", "a1", 3);
+    check.ReportCount("aggregate", "a1", 4);  // the latest count counts
+    ReportAll(check, "s1", "e1", "a1");
+    ASSERT_TRUE(check.Report("aggregate", "", "a2", "").ok());
+    check.ReportCount("aggregate", "a2", 1);
+    ASSERT_TRUE(check.Settled());
+    auto outcome = check.Judge();
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_TRUE(outcome->reprocess.empty());
+    EXPECT_TRUE(outcome->notes.empty());
+  }
+  StoreCheck check(clock_, &store_);
+  ASSERT_TRUE(check.Load().ok());
+  check.ReportCount("aggregate", "a1", 2);
+  check.ReportCount("segment", "s1", 4);
+  ReportAll(check, "s1", "e1", "a1");
+  ASSERT_TRUE(check.Report("aggregate", "", "a2", "").ok());
+  clock_.Advance(5000);
+  ASSERT_TRUE(check.Settled());
+  auto outcome = check.Judge();
+  ASSERT_TRUE(outcome.ok());
+  ASSERT_EQ(outcome->reprocess.size(), 3u);
+  EXPECT_EQ(outcome->reprocess[0].doc_id(), "d1");
+  EXPECT_EQ(outcome->reprocess[2].doc_id(), "d3");
+  ASSERT_EQ(outcome->notes.size(), 1u);
+  EXPECT_NE(outcome->notes[0].find("aggregate store a1 holds 2 documents but the ledger has 3 complete there"),
+            std::string::npos)
+      << outcome->notes[0];
+  EXPECT_TRUE(outcome->stale.empty()) << "a short store is live: it is not forgotten";
+}
+
+}  // namespace
+}  // namespace reportflow::ingest

@@ -154,3 +154,37 @@ TEST_F(StoreCountTest, AStoreHoldingFewerDocumentsThanTheLedgerSendsThemBack) {
 
 }  // namespace
 }  // namespace reportflow::ingest
+
+namespace reportflow::ingest {
+namespace {
+
+// `quarantine replay` (IngestStore::Release): the released document starts a
+// new round of attempts, its attempt numbers going on after the quarantined
+// ones (aggregate refuses late results of those, never the replay's), and its
+// withdrawal is cleared; releasing again changes nothing.
+TEST(IngestStoreReleaseTest, AReleasedDocumentKeepsCountingAttempts) {
+  IngestStore store(storage::NewMemStore(IngestStore::ColumnFamilies()));
+  pb::LedgerEntry e;
+  e.set_doc_id("d1");
+  e.set_state(pb::DOC_STATE_QUARANTINED);
+  e.set_attempts(3);
+  e.set_attempt_base(2);
+  e.set_withdrawal(pb::WITHDRAWAL_STATE_CONFIRMED);
+  ASSERT_TRUE(store.Quarantine(e).ok());
+  bool released = false;
+  ASSERT_TRUE(store.Release("d1", &released).ok());
+  EXPECT_TRUE(released);
+  pb::LedgerEntry got;
+  ASSERT_TRUE(store.GetLedger("d1", &got).ok());
+  EXPECT_EQ(got.state(), pb::DOC_STATE_INGESTED);
+  EXPECT_EQ(got.attempts(), 0u);
+  EXPECT_EQ(got.attempt_base(), 5u);
+  EXPECT_EQ(got.withdrawal(), pb::WITHDRAWAL_STATE_UNSPECIFIED);
+  ASSERT_TRUE(store.Release("d1", &released).ok());
+  EXPECT_FALSE(released);
+  ASSERT_TRUE(store.GetLedger("d1", &got).ok());
+  EXPECT_EQ(got.attempt_base(), 5u);
+}
+
+}  // namespace
+}  // namespace reportflow::ingest

@@ -129,10 +129,13 @@ class Aggregator {
   Result<size_t> RebuildRollupsIfStale();
 
   // Writes every rollup and region count changed since the last checkpoint
-  // (one batch) and marks the stored ones current, so readers and the next
+  // (in batches of about checkpoint_batch_bytes, between the removal of the
+  // checkpoint mark and its return, so a checkpoint cut short is never
+  // trusted) and marks the stored ones current, so readers and the next
   // start use them as they are. The service calls it when idle and at
   // shutdown. A no-op when nothing changed.
   Status Checkpoint();
+  void set_checkpoint_batch_bytes(size_t bytes) { checkpoint_batch_bytes_ = bytes; }
   // Whether Checkpoint() has anything to write.
   bool NeedsCheckpoint() const;
   // Rollups in memory and their estimated bytes (0 before loading).
@@ -242,6 +245,7 @@ class Aggregator {
   // or rebuilt): the next checkpoint replaces them all.
   mutable bool rewrite_all_ = false;
   mutable size_t derived_ = 0;  // contributions the last load derived from
+  size_t checkpoint_batch_bytes_ = 4u << 20;
   // Batch evidence for places: the provinces and cities of the documents
   // segment placed (persisted in meta), and the documents it left ambiguous
   // (the places column family), whose place the batch may decide.

@@ -556,6 +556,69 @@ TEST(AggregatorCheckpointTest, RestartDerivesOrLoadsTheSameRollups) {
   EXPECT_EQ(stored_2024, 0u);
 }
 
+// A store whose writes fail from the `fail_at`-th on (0: never).
+class FailingStore : public storage::Store {
+ public:
+  explicit FailingStore(storage::Store* inner) : inner_(inner) {}
+  int writes = 0;
+  int fail_at = 0;
+  Status Put(std::string_view cf, std::string_view key, std::string_view value) override {
+    return inner_->Put(cf, key, value);
+  }
+  Status Get(std::string_view cf, std::string_view key, std::string* value) const override {
+    return inner_->Get(cf, key, value);
+  }
+  Status Delete(std::string_view cf, std::string_view key) override { return inner_->Delete(cf, key); }
+  Status Write(const storage::WriteBatch& batch) override {
+    if (++writes >= fail_at && fail_at > 0) return Status::IoError("injected write failure");
+    return inner_->Write(batch);
+  }
+  Status Scan(std::string_view cf, std::string_view prefix, const storage::ScanFn& fn) const override {
+    return inner_->Scan(cf, prefix, fn);
+  }
+  Status Flush() override { return inner_->Flush(); }
+
+ private:
+  storage::Store* inner_;
+};
+
+// A checkpoint is written in several batches; one cut short between them
+// (a crash, a full disk) is not trusted: the next start derives the rollups
+// from the contributions, and the next whole checkpoint loads as stored.
+TEST(AggregatorCheckpointTest, ACheckpointCutShortIsNotTrusted) {
+  auto mem = storage::NewMemStore(Aggregator::ColumnFamilies());
+  FailingStore store(mem.get());
+  Aggregator writer(&store);
+  writer.set_checkpoint_batch_bytes(256);  // a few rollups per batch
+  ASSERT_OK(writer.RebuildRollupsIfStale().status());
+  const char* townships[] = {"甲乡", "乙乡", "丙乡", "丁乡", "戊乡", "己乡"};
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_OK(writer.Apply("d" + std::to_string(i),
+                           testing::Doc(townships[i], "某县", 2023, {{"a", i + 1.0}, {"b", 2.0 * i}, {"c", 7}}))
+                  .status());
+  }
+  const int before = store.writes;
+  ASSERT_OK(writer.Checkpoint());  // whole: loads as stored
+  EXPECT_GT(store.writes - before, 3);  // the mark, several batches, the mark
+  ASSERT_OK_AND_ASSIGN(size_t loaded, Aggregator(&store).RebuildRollupsIfStale());
+  EXPECT_EQ(loaded, 0u);
+  ASSERT_OK(writer.Apply("d6", testing::Doc("庚乡", "某县", 2023, {{"a", 9}})).status());
+  const auto expected = testing::AggregatorRows(writer);
+  store.writes = 0;
+  store.fail_at = 4;  // the mark's removal and two batches of rollups land, the third fails
+  EXPECT_FALSE(writer.Checkpoint().ok());
+  store.fail_at = 0;
+  // A reader and a restarted service see the contributions' figures, derived.
+  EXPECT_EQ(testing::AggregatorRows(Aggregator(&store)), expected);
+  Aggregator restarted(&store);
+  ASSERT_OK_AND_ASSIGN(size_t derived, restarted.RebuildRollupsIfStale());
+  EXPECT_EQ(derived, 7u);
+  EXPECT_EQ(testing::AggregatorRows(restarted), expected);
+  ASSERT_OK_AND_ASSIGN(size_t again, Aggregator(&store).RebuildRollupsIfStale());
+  EXPECT_EQ(again, 0u);  // the restart's checkpoint was whole
+  EXPECT_EQ(testing::AggregatorRows(Aggregator(&store)), expected);
+}
+
 // The histogram's blocks give the same statistics as a sorted array of every
 // value, through inserts and removals of many values (blocks split and empty).
 TEST(ValueHistogramTest, QuantilesAndSumsEqualASortedArray) {

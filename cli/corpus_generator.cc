@@ -327,6 +327,21 @@ size_t CountOccurrences(const std::string& haystack, const std::string& needle) 
 }
 
 
+// Stock phrases of this kind of report (no numbers: they hold no quantity).
+// Independent reports use them now and then, and a copier adds one
+// (EditCopy): a copier's added sentence is the same kind of stock phrase
+// other writers use, not text only copies contain (if only copies held these
+// sentences, any one of them would mark its report as a copy).
+const std::vector<std::string> kStockPhrases = {
+    "同时注重总结经验做法，形成长效机制。", "坚持问题导向，压实工作责任。",
+    "进一步健全完善工作台账，做到底数清、情况明。", "主动接受人大监督和政协民主监督。",
+    "积极回应群众关切，切实维护群众合法权益。", "加强与司法所、派出所的协调联动。"};
+
+// Sub-headings of the work section: the usual one and the wording a copier
+// rewords it to (EditCopy); independent writers use both.
+const std::string kSubHeading = "依法履职，推进重点工作落实。";
+const std::string kSubHeadingReworded = "强化担当，推动重点任务落地见效。";
+
 struct Report {
   std::string text;  // UTF-8
   std::vector<Gold> gold;
@@ -365,7 +380,7 @@ Report MakeReport(Rng& r, const Place& p, int year) {
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[r.Below(i)]);
       const int count = r.Structural(3, std::min(static_cast<int>(order.size()), 12));  // six sub-headings at most
       for (int q = 0; q < count; ++q) {
-        if (q % 2 == 0) text += SubMarker(sub_style, q / 2) + "依法履职，推进重点工作落实。";
+        if (q % 2 == 0) text += SubMarker(sub_style, q / 2) + (r.Chance(20) ? kSubHeadingReworded : kSubHeading);
         std::string body;
         kQuantities[order[q]](r, &body, &rep.gold);
         text += (q % 2 == 0 ? "一是" : "二是") + body;
@@ -378,7 +393,9 @@ Report MakeReport(Rng& r, const Place& p, int year) {
             if (std::find(laws.begin(), laws.end(), name) == laws.end()) laws.push_back(name);
           }
         }
-        text += Exclusions(r, year, p, docno) + "\n";
+        text += Exclusions(r, year, p, docno);
+        if (r.Chance(15)) text += Pick(r, kStockPhrases);
+        text += "\n";
       }
     } else if (h == 1) {
       text += "一是法治宣传的针对性还不够强；二是基层执法力量相对薄弱。\n";
@@ -415,12 +432,6 @@ Report MakeReport(Rng& r, const Place& p, int year) {
   return rep;
 }
 
-// Sentences a copier adds (no numbers: they hold no quantity).
-const std::vector<std::string> kCopyInsertions = {
-    "同时注重总结经验做法，形成长效机制。", "坚持问题导向，压实工作责任。",
-    "进一步健全完善工作台账，做到底数清、情况明。", "主动接受人大监督和政协民主监督。",
-    "积极回应群众关切，切实维护群众合法权益。", "加强与司法所、派出所的协调联动。"};
-
 // A few sentences of a planted copy edited the way a copier does: a sentence
 // added after some 。, one stock sentence dropped or a sub-heading reworded.
 // Never inside a gold span (spans hold no 。 and no stock sentence).
@@ -435,16 +446,15 @@ int EditCopy(Rng& r, std::string* text) {
         continue;
       }
     } else if (kind == 2) {
-      const std::string heading = "依法履职，推进重点工作落实。";
-      if (const size_t at = text->find(heading); at != std::string::npos) {
-        text->replace(at, heading.size(), "强化担当，推动重点任务落地见效。");
+      if (const size_t at = text->find(kSubHeading); at != std::string::npos) {
+        text->replace(at, kSubHeading.size(), kSubHeadingReworded);
         continue;
       }
     }
     std::vector<size_t> ends;
     for (size_t pos = 0; (pos = text->find("。", pos)) != std::string::npos; pos += 3) ends.push_back(pos + 3);
     if (ends.empty()) continue;
-    text->insert(ends[r.Below(ends.size())], Pick(r, kCopyInsertions));
+    text->insert(ends[r.Below(ends.size())], Pick(r, kStockPhrases));
   }
   return edits;
 }

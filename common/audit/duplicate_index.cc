@@ -1,17 +1,13 @@
 #include "common/audit/duplicate_index.h"
 
-#include "common/audit/near_duplicate.h"
-
-#include <string>
+#include <algorithm>
+#include <cmath>
 
 namespace reportflow::audit {
 namespace {
 
-constexpr int kHeadBits = 25;
-constexpr uint64_t kHeadMask = (uint64_t{1} << kHeadBits) - 1;
-constexpr uint32_t kEnd = UINT32_MAX;
-
-uint64_t Spread(uint64_t z) {
+uint64_t RowHash(uint64_t z, int row) {
+  z += 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(row + 1);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
@@ -19,59 +15,52 @@ uint64_t Spread(uint64_t z) {
 
 }  // namespace
 
-DuplicateIndex::DuplicateIndex() : table_(1024, 0) {}
-
-uint64_t DuplicateIndex::BandKey(const uint16_t* sig, int band) const {
-  uint64_t key = static_cast<uint64_t>(band);
-  for (int r = 0; r < kRows; ++r) key = (key << 16) | sig[band * kRows + r];
-  return key + 1;  // never 0 (39 bits at most: 6 band bits + 32)
-}
-
-const uint64_t* DuplicateIndex::Find(uint64_t key) const {
-  const size_t mask = table_.size() - 1;
-  for (size_t i = Spread(key) & mask;; i = (i + 1) & mask) {
-    const uint64_t e = table_[i];
-    if (e == 0 || (e >> kHeadBits) == key) return &table_[i];
-  }
-}
-
-uint64_t* DuplicateIndex::Find(uint64_t key) {
-  return const_cast<uint64_t*>(static_cast<const DuplicateIndex*>(this)->Find(key));
-}
-
-void DuplicateIndex::Grow() {
-  std::vector<uint64_t> old;
-  old.swap(table_);
-  table_.assign(old.size() * 2, 0);
-  for (uint64_t e : old) {
-    if (e != 0) *Find(e >> kHeadBits) = e;
-  }
-}
-
-Result<uint32_t> DuplicateIndex::Add(const std::vector<uint16_t>& signature) {
-  if (signature.size() != static_cast<size_t>(kMinHashes)) {
-    return Status::InvalidArgument("signature of " + std::to_string(signature.size()) + " values, expected " +
-                                   std::to_string(kMinHashes));
-  }
-  const size_t slots = alive_.size();
-  if (slots >= kMaxSlots) return Status::ResourceExhausted("duplicate index full");
-  const uint32_t slot = static_cast<uint32_t>(slots);
-  signatures_.insert(signatures_.end(), signature.begin(), signature.end());
-  alive_.push_back(1);
-  seen_.push_back(0);
-  ++live_;
-  for (int band = 0; band < kBands; ++band) {
-    if ((used_ + 1) * 4 > table_.size() * 3) Grow();
-    const uint32_t node = slot * kBands + static_cast<uint32_t>(band);
-    const uint64_t key = BandKey(signature.data(), band);
-    uint64_t* e = Find(key);
-    if (*e == 0) {
-      ++used_;
-      next_.push_back(kEnd);
-    } else {
-      next_.push_back(static_cast<uint32_t>(*e & kHeadMask));
+void DocumentFrequencies::Count(std::span<const uint64_t> distinct, int delta) {
+  if (counters_.empty()) counters_.assign(static_cast<size_t>(kRows) * kWidth, 0);
+  for (uint64_t h : distinct) {
+    for (int row = 0; row < kRows; ++row) {
+      uint16_t& c = counters_[static_cast<size_t>(row) * kWidth + (RowHash(h, row) & (kWidth - 1))];
+      if (delta > 0 && c < UINT16_MAX) ++c;
+      if (delta < 0 && c > 0 && c < UINT16_MAX) --c;  // a saturated counter stays saturated
     }
-    *e = (key << kHeadBits) | node;
+  }
+  if (delta > 0) ++documents_;
+  if (delta < 0 && documents_ > 0) --documents_;
+}
+
+uint32_t DocumentFrequencies::Get(uint64_t hash) const {
+  if (counters_.empty()) return 0;
+  uint32_t lowest = UINT16_MAX;
+  for (int row = 0; row < kRows; ++row) {
+    lowest = std::min<uint32_t>(lowest, counters_[static_cast<size_t>(row) * kWidth + (RowHash(hash, row) & (kWidth - 1))]);
+  }
+  return lowest;
+}
+
+float DocumentFrequencies::Weight(uint64_t hash) const {
+  // (documents + 1) / df: text in every document still weighs a little, so
+  // two documents alone (or every document alike) are compared on their
+  // text rather than all weighing 0.
+  const double df = std::max<uint32_t>(1, Get(hash));
+  return static_cast<float>(std::max(0.0, std::log(static_cast<double>(documents_ + 1) / df)));
+}
+
+uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
+  const uint32_t slot = static_cast<uint32_t>(alive_.size());
+  alive_.push_back(1);
+  score_.push_back(0);
+  ++live_;
+  const double cap = std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_));
+  for (uint64_t s : shingles) {
+    if (common_.count(s)) continue;
+    auto& list = postings_[s];
+    list.push_back(slot);
+    ++entries_;
+    if (static_cast<double>(list.size()) > cap) {  // template text: never a reason to compare
+      entries_ -= list.size();
+      postings_.erase(s);
+      common_.insert(s);
+    }
   }
   return slot;
 }
@@ -83,43 +72,37 @@ void DuplicateIndex::Remove(uint32_t slot) {
   }
 }
 
-std::vector<uint32_t> DuplicateIndex::Candidates(const std::vector<uint16_t>& signature, uint32_t exclude) const {
-  std::vector<uint32_t> out;
-  if (signature.size() != static_cast<size_t>(kMinHashes)) return out;
-  if (++epoch_ == 0) {  // wrapped: forget every earlier query
-    std::fill(seen_.begin(), seen_.end(), 0);
-    epoch_ = 1;
-  }
-  for (int band = 0; band < kBands; ++band) {
-    const uint64_t e = *Find(BandKey(signature.data(), band));
-    if (e == 0) continue;
-    for (uint32_t node = static_cast<uint32_t>(e & kHeadMask); node != kEnd; node = next_[node]) {
-      const uint32_t slot = node / kBands;
-      if (slot == exclude || !alive_[slot] || seen_[slot] == epoch_) continue;
-      seen_[slot] = epoch_;
-      out.push_back(slot);
+std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shingles,
+                                                 const DocumentFrequencies& frequencies, size_t max,
+                                                 uint32_t exclude) const {
+  touched_.clear();
+  for (uint64_t s : shingles) {
+    auto it = postings_.find(s);
+    if (it == postings_.end()) continue;
+    const float w = std::max(frequencies.Weight(s), 1e-3f);
+    for (uint32_t slot : it->second) {
+      if (slot == exclude || !alive_[slot]) continue;
+      if (score_[slot] == 0) touched_.push_back(slot);
+      score_[slot] += w;
     }
   }
+  // Heaviest first; ties by slot, so the result does not depend on hashing.
+  auto heavier = [&](uint32_t a, uint32_t b) { return score_[a] != score_[b] ? score_[a] > score_[b] : a < b; };
+  const size_t keep = std::min(max, touched_.size());
+  std::partial_sort(touched_.begin(), touched_.begin() + static_cast<std::ptrdiff_t>(keep), touched_.end(), heavier);
+  std::vector<uint32_t> out(touched_.begin(), touched_.begin() + static_cast<std::ptrdiff_t>(keep));
+  for (uint32_t slot : touched_) score_[slot] = 0;
   return out;
 }
 
-double DuplicateIndex::Estimate(uint32_t slot, const std::vector<uint16_t>& signature) const {
-  if (slot >= alive_.size() || signature.size() != static_cast<size_t>(kMinHashes)) return 0;
-  return EstimateSimilarity(signatures_.data() + static_cast<size_t>(slot) * kMinHashes, signature.data(),
-                            kMinHashes);
-}
-
 size_t DuplicateIndex::MemoryBytes() const {
-  return signatures_.capacity() * sizeof(uint16_t) + alive_.capacity() + next_.capacity() * sizeof(uint32_t) +
-         table_.capacity() * sizeof(uint64_t) + seen_.capacity() * sizeof(uint32_t);
-}
-
-std::vector<uint16_t> SignatureOf(const extract::v1::TextFingerprint& fp) {
-  std::vector<uint16_t> sig;
-  if (fp.minhash_size() != kMinHashes) return sig;
-  sig.reserve(kMinHashes);
-  for (uint32_t v : fp.minhash()) sig.push_back(static_cast<uint16_t>(v));
-  return sig;
+  // Lists: their entries plus a hash node and vector header each; the common set: a node each.
+  const size_t node = sizeof(void*) * 2 + sizeof(uint64_t) + sizeof(std::vector<uint32_t>);
+  size_t lists = 0;
+  for (const auto& [shingle, slots] : postings_) lists += slots.capacity() * sizeof(uint32_t);
+  return lists + postings_.size() * node + postings_.bucket_count() * sizeof(void*) +
+         common_.size() * (sizeof(void*) + sizeof(uint64_t)) + common_.bucket_count() * sizeof(void*) +
+         alive_.capacity() + score_.capacity() * sizeof(float) + touched_.capacity() * sizeof(uint32_t);
 }
 
 }  // namespace reportflow::audit

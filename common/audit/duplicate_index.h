@@ -1,69 +1,85 @@
-// DuplicateIndex: locality-sensitive hashing over MinHash signatures
-// (fingerprint.h), so each new document is compared with the few documents
-// likely to be similar instead of with every document.
+// The near-duplicate index: which documents are worth comparing with a new
+// one, and how common each piece of text is.
 //
-// The kMinHashes 16-bit minima are cut into kBands bands of two; two documents
-// are candidates when some band is equal. With Jaccard similarity s the chance
-// of that is 1 - (1 - s^2)^64: 0.998 at s = 0.3, 0.93 at 0.2, 0.6 at 0.12,
-// 0.06 at 0.03 (the median of unrelated generated reports, README.md).
+// DocumentFrequencies counts, for any 64-bit hash (a shingle, a clause gram),
+// the documents it is found in: a Count-Min sketch (kRows x kWidth saturating
+// 16-bit counters, 8 MB whatever the number of documents), so a count is never
+// below the truth and rarely above it. Weight() turns a count into evidence:
+// ln((documents + 1) / documents with it), near 0 for text every document has.
 //
-// Memory per document: the signature (256 bytes), one list node per band
-// (256 bytes) and about 1.5 table slots of 8 bytes per band (~770 bytes):
-// about 1.3 KB, so 10^5 documents take ~130 MB and 10^4 ~13 MB
-// (MemoryBytes()). Removing a document marks its slot dead; dead slots are
-// skipped and their memory is reused by nothing (re-processing is rare).
+// DuplicateIndex keeps, for every shingle (fingerprint.h: a run of
+// kShingleClauses masked clauses) found in few documents, the documents that
+// have it. A shingle found in more than max(kRareMinDocs, kRareShare x
+// indexed documents) documents is template or boilerplate text: its list is
+// dropped and it never names candidates again. Candidates of a new document
+// are the indexed documents sharing rare shingles with it, ranked by the
+// summed weight of those shingles; the caller compares only the first few
+// exactly. Why not MinHash/LSH over every shingle: in a province of reports
+// written from common templates, every document shares bands with its template
+// siblings, so LSH names hundreds of candidates, each an exact comparison.
+//
+// Memory: the sketch (8 MB), a list entry (4 bytes) per rare shingle of each
+// document and a table slot per rare shingle; about 2-3 KB per document.
+// Removing a document marks its slot dead; dead slots are skipped (their
+// entries stay: re-processing is rare).
 // Thread-safety: not thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
-
-#include "common/audit/fingerprint.h"
-#include "common/base/result.h"
 
 namespace reportflow::audit {
 
+class DocumentFrequencies {
+ public:
+  // Counts one document's distinct hashes (delta +1) or uncounts them (-1).
+  void Count(std::span<const uint64_t> distinct, int delta);
+  // Documents counted (added minus removed).
+  size_t documents() const { return documents_; }
+  // Documents with `hash` (an upper bound; exact unless counters collide).
+  uint32_t Get(uint64_t hash) const;
+  // ln((documents + 1) / max(1, Get(hash))), at least 0.
+  float Weight(uint64_t hash) const;
+  size_t MemoryBytes() const { return counters_.capacity() * sizeof(uint16_t); }
+
+  static constexpr int kRows = 4;
+  static constexpr uint32_t kWidth = 1u << 20;
+
+ private:
+  std::vector<uint16_t> counters_;  // kRows x kWidth, allocated on first Count
+  size_t documents_ = 0;
+};
+
 class DuplicateIndex {
  public:
-  static constexpr int kRows = 2;
-  static constexpr int kBands = kMinHashes / kRows;
-  // Node indexes are 25 bits in the table: at most 2^25 / kBands slots.
-  static constexpr uint32_t kMaxSlots = (1u << 25) / kBands;
+  static constexpr uint32_t kRareMinDocs = 20;
+  static constexpr double kRareShare = 0.01;
 
-  DuplicateIndex();
-
-  // Adds a signature (kMinHashes values, each < 2^16); returns its slot.
-  Result<uint32_t> Add(const std::vector<uint16_t>& signature);
+  // Indexes a document by its distinct shingles; returns its slot.
+  uint32_t Add(std::span<const uint64_t> shingles);
   // Marks `slot` dead: it is never a candidate again.
   void Remove(uint32_t slot);
-  // Live slots sharing a band with `signature`, each once, `exclude` left out.
-  std::vector<uint32_t> Candidates(const std::vector<uint16_t>& signature, uint32_t exclude = UINT32_MAX) const;
-  // The MinHash estimate of the similarity of `slot` and `signature`.
-  double Estimate(uint32_t slot, const std::vector<uint16_t>& signature) const;
+  // Up to `max` live slots sharing rare shingles with `shingles`, the
+  // heaviest shared weight first (`frequencies` weighs each shingle); `exclude`
+  // left out.
+  std::vector<uint32_t> Candidates(std::span<const uint64_t> shingles, const DocumentFrequencies& frequencies,
+                                   size_t max, uint32_t exclude = UINT32_MAX) const;
 
   size_t live() const { return live_; }
   size_t MemoryBytes() const;
 
  private:
-  uint64_t BandKey(const uint16_t* sig, int band) const;
-  // The table entry of `key` (0 if absent).
-  uint64_t* Find(uint64_t key);
-  const uint64_t* Find(uint64_t key) const;
-  void Grow();
-
-  std::vector<uint16_t> signatures_;  // kMinHashes per slot
+  std::unordered_map<uint64_t, std::vector<uint32_t>> postings_;  // rare shingle -> slots
+  std::unordered_set<uint64_t> common_;                           // shingles no longer listed
   std::vector<uint8_t> alive_;
-  std::vector<uint32_t> next_;        // per node (slot * kBands + band): the next node of its bucket
-  // Open addressing: entry = key (39 bits) << 25 | head node (25 bits); 0 = empty.
-  std::vector<uint64_t> table_;
-  size_t used_ = 0;
   size_t live_ = 0;
-  mutable std::vector<uint32_t> seen_;  // per slot: the query epoch that listed it
-  mutable uint32_t epoch_ = 0;
+  size_t entries_ = 0;
+  mutable std::vector<float> score_;    // per slot, during Candidates
+  mutable std::vector<uint32_t> touched_;
 };
-
-// A fingerprint's signature as 16-bit values (empty if it has none).
-std::vector<uint16_t> SignatureOf(const extract::v1::TextFingerprint& fp);
 
 }  // namespace reportflow::audit

@@ -3,7 +3,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <array>
 
 #include "common/text/han_variants.h"
 #include "common/text/utf8.h"
@@ -98,22 +97,6 @@ std::u32string MaskNumbers(const std::u32string& s) {
   return out;
 }
 
-uint64_t Mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-const std::array<uint64_t, kMinHashes>& Seeds() {
-  static const std::array<uint64_t, kMinHashes> seeds = [] {
-    std::array<uint64_t, kMinHashes> s{};
-    uint64_t state = 0x5EED0F0A0D17ull;
-    for (auto& v : s) v = Mix(state += 0x9E3779B97F4A7C15ull);
-    return s;
-  }();
-  return seeds;
-}
-
 bool IsTrailingSuffix(const std::u32string& name, const std::u32string& suffix) {
   return name.size() > suffix.size() + 1 && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -182,15 +165,6 @@ extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std
     end = pos;
   }
   flush();
-
-  const std::vector<uint64_t> shingles = Shingles(fp);
-  if (shingles.empty()) return fp;  // no text: no signature, never a candidate
-  const auto& seeds = Seeds();
-  for (int i = 0; i < kMinHashes; ++i) {
-    uint64_t lowest = ~uint64_t{0};
-    for (uint64_t s : shingles) lowest = std::min(lowest, Mix(s ^ seeds[i]));
-    fp.add_minhash(static_cast<uint32_t>(lowest & 0xFFFF));
-  }
   return fp;
 }
 

@@ -7,17 +7,17 @@
 // characters simplified, white space dropped) and hashed twice: with the
 // document's own place names masked and every number (arabic, full-width or
 // Chinese numerals, with their separators) masked (`masked`), and with the
-// names masked but the numbers kept (`numbered`). A shingle is a run of
-// kShingleClauses consecutive masked clauses; the MinHash signature (kMinHashes
-// 16-bit minima) estimates the Jaccard similarity of two documents' shingle
-// sets, and the clause hashes give it exactly (near_duplicate.h).
+// names masked but the numbers kept (`numbered`). Aggregate compares the
+// clause sequences of likely copies (near_duplicate.h) and finds the likely
+// copies through shingles, runs of kShingleClauses masked clauses, that few
+// documents share (duplicate_index.h).
 //
 // Why clause runs and not character n-grams: two independent reports of one
 // county share boilerplate phrases and sentences, but rarely the same four
 // clauses in the same order outside their boilerplate; a copy keeps its
 // source's sequence even when its names, numbers and a few sentences change.
-// Shingles common to many documents (boilerplate) are left out of the
-// similarity by aggregate (audit_keeper.h; README.md has the measurement).
+// Text common to many documents weighs little (audit_keeper.h; README.md has
+// the measurement).
 // Thread-safety: free functions over immutable tables.
 #pragma once
 
@@ -30,10 +30,10 @@
 
 namespace reportflow::audit {
 
-// 3: line ends no longer cut clauses.
-inline constexpr uint32_t kFingerprintVersion = 3;
-inline constexpr int kShingleClauses = 4;
-inline constexpr int kMinHashes = 128;
+// 3: line ends no longer cut clauses. 4: no MinHash signature (`minhash` is
+// left empty; aggregate finds candidates through rare shingles instead).
+inline constexpr uint32_t kFingerprintVersion = 4;
+inline constexpr int kShingleClauses = 6;
 
 // The fingerprint of `text` (UTF-8; byte offsets refer to it) with every name
 // in `names` masked (the document's own township, county ... in any written
@@ -46,7 +46,7 @@ extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std
 std::vector<std::string> NamesToMask(const common::v1::DocumentMetadata& meta);
 
 // The sorted, distinct shingle hashes of a fingerprint's masked clauses, in
-// runs of `clauses` (the MinHash signature uses kShingleClauses).
+// runs of `clauses` (a text shorter than that is one shingle).
 std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp, int clauses = kShingleClauses);
 
 }  // namespace reportflow::audit

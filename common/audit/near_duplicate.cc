@@ -1,44 +1,65 @@
 #include "common/audit/near_duplicate.h"
 
-#include <unordered_map>
+#include <xxhash.h>
 
-#include "common/audit/fingerprint.h"
+#include <algorithm>
+#include <unordered_map>
 
 namespace reportflow::audit {
 
-double EstimateSimilarity(const uint16_t* a, const uint16_t* b, int n) {
-  if (n <= 0) return 0;
-  int equal = 0;
-  for (int i = 0; i < n; ++i) equal += a[i] == b[i];
-  return static_cast<double>(equal) / n;
+std::vector<uint32_t> ClauseGrams(const extract::v1::TextFingerprint& fp, int clauses) {
+  const auto& h = fp.masked();
+  const int n = h.size();
+  std::vector<uint32_t> out;
+  if (n == 0 || clauses < 1) return out;
+  const int k = std::min(n, clauses);
+  out.reserve(static_cast<size_t>(n - k + 1));
+  for (int i = 0; i + k <= n; ++i) {
+    out.push_back(static_cast<uint32_t>(XXH3_64bits(h.data() + i, sizeof(uint64_t) * static_cast<size_t>(k))));
+  }
+  return out;
 }
 
-double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
-  if (a.empty() || b.empty()) return 0;
-  size_t i = 0, j = 0, common = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] == b[j]) {
-      ++common, ++i, ++j;
-    } else if (a[i] < b[j]) {
-      ++i;
-    } else {
-      ++j;
+double AlignedSimilarity(std::span<const uint32_t> a, std::span<const float> wa, std::span<const uint32_t> b,
+                         std::span<const float> wb) {
+  double total = 0;
+  for (float w : wa) total += w;
+  for (float w : wb) total += w;
+  if (a.empty() || b.empty() || total <= 0) return 0;
+  // Row by row over a; row[j] = heaviest common subsequence of a[0..i) and b[0..j).
+  std::vector<float> prev(b.size() + 1, 0), cur(b.size() + 1, 0);
+  for (size_t i = 0; i < a.size(); ++i) {
+    const uint32_t x = a[i];
+    const float w = wa[i];
+    for (size_t j = 0; j < b.size(); ++j) {
+      float v = std::max(prev[j + 1], cur[j]);
+      if (b[j] == x) v = std::max(v, prev[j] + w);
+      cur[j + 1] = v;
     }
+    std::swap(prev, cur);
   }
-  return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
+  return std::min(1.0, 2.0 * prev[b.size()] / total);
 }
 
 PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
-                       const ShingleFilter& common) {
+                       const GramWeight& weight) {
   PairComparison out;
-  std::vector<uint64_t> sa = Shingles(a, kCompareClauses), sb = Shingles(b, kCompareClauses);
-  if (common) {
-    std::erase_if(sa, common);
-    std::erase_if(sb, common);
-  }
-  // With boilerplate left out, a document with almost no text of its own
-  // gives no evidence either way (two such documents would be "identical").
-  out.similarity = common && (sa.size() < kMinOwnShingles || sb.size() < kMinOwnShingles) ? 0 : Jaccard(sa, sb);
+  const std::vector<uint32_t> ga = ClauseGrams(a), gb = ClauseGrams(b);
+  std::vector<float> wa, wb;
+  wa.reserve(ga.size());
+  wb.reserve(gb.size());
+  for (uint32_t g : ga) wa.push_back(weight ? weight(g) : 1.0f);
+  for (uint32_t g : gb) wb.push_back(weight ? weight(g) : 1.0f);
+  out.similarity = AlignedSimilarity(ga, wa, gb, wb);
+  FindSharedPassages(a, b, &out);
+  return out;
+}
+
+void FindSharedPassages(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
+                        PairComparison* out) {
+  out->passages.clear();
+  out->numbers_differ = false;
+  out->shared_clauses = 0;
   const auto& am = a.masked();
   const auto& bm = b.masked();
   std::unordered_map<uint64_t, std::vector<int>> where;  // masked hash -> clauses of b
@@ -71,12 +92,11 @@ PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1:
       used[static_cast<size_t>(best_j + k)] = true;
       if (a.numbered(i + k) != b.numbered(best_j + k)) p.numbers_differ = true;
     }
-    out.numbers_differ |= p.numbers_differ;
-    out.shared_clauses += p.clauses;
-    out.passages.push_back(p);
+    out->numbers_differ |= p.numbers_differ;
+    out->shared_clauses += p.clauses;
+    out->passages.push_back(p);
     i += best;
   }
-  return out;
 }
 
 }  // namespace reportflow::audit

@@ -1,11 +1,12 @@
-// Comparing two fingerprints (fingerprint.h): the exact similarity of their
-// masked shingle sets, the passages they share and whether the numbers differ
-// in them.
+// Comparing two fingerprints (fingerprint.h): how much of their masked clause
+// sequence they share in order, each part weighted by how rare it is, the
+// passages they share and whether the numbers differ in them.
 // Thread-safety: free functions.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "reportflow/extract/v1/extract.pb.h"
@@ -26,35 +27,47 @@ struct SharedPassage {
 inline constexpr uint32_t kMinPassageClauses = 3;
 
 struct PairComparison {
-  double similarity = 0;  // Jaccard of the shingle sets, exact
+  double similarity = 0;  // AlignedSimilarity of the clause grams
   std::vector<SharedPassage> passages;  // in the order of document a
   bool numbers_differ = false;          // some passage has other numbers
   uint32_t shared_clauses = 0;
 };
 
-// The MinHash estimate of the Jaccard similarity (share of equal minima);
-// 0 when either signature is missing.
-double EstimateSimilarity(const uint16_t* a, const uint16_t* b, int n);
+// Clauses per gram of the similarity. One gram is a run of kGramClauses
+// consecutive masked clauses: a single clause ("组织开展法治宣传活动#场次")
+// is shared by every report of a template, a run of four rarely is unless one
+// text was taken from the other; an edited sentence breaks the few grams that
+// overlap it, and the alignment (below) keeps the rest.
+inline constexpr int kGramClauses = 4;
 
-// Jaccard similarity of two sorted, distinct hash sets.
-double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b);
+// The grams of a fingerprint in text order (not deduplicated), as 32-bit
+// hashes; a text shorter than `clauses` is one gram.
+std::vector<uint32_t> ClauseGrams(const extract::v1::TextFingerprint& fp, int clauses = kGramClauses);
 
-// Shingles to leave out of the similarity (boilerplate: common to many
-// documents); nullptr keeps every shingle.
-using ShingleFilter = std::function<bool(uint64_t shingle)>;
+// Weighted alignment of two gram sequences: the heaviest common subsequence
+// (grams equal and in the same order in both; `wa`/`wb` give each gram's
+// weight, the same gram weighing the same in both), as a share of the mean
+// weight of the two: 2 x shared / (weight of a + weight of b), in [0, 1].
+// A copy keeps its source's order, so an inserted or dropped sentence costs
+// only the grams it breaks; two independent reports of one template share
+// their stock grams, which weigh little, in an order that rarely lines up.
+// O(|a| x |b|) time, O(|b|) memory.
+double AlignedSimilarity(std::span<const uint32_t> a, std::span<const float> wa, std::span<const uint32_t> b,
+                         std::span<const float> wb);
 
-// Clauses per shingle of the exact similarity: longer than the MinHash's
-// (kShingleClauses), so that sentences every report of a template shares
-// rarely line up in the same order for a whole shingle.
-inline constexpr int kCompareClauses = 8;
-// With a filter: fewer shingles of its own than this in either document means
-// similarity 0 (nothing but boilerplate to compare).
-inline constexpr size_t kMinOwnShingles = 5;
+// The weight of a gram as evidence that one text was taken from the other:
+// small for text many reports share (AuditKeeper weighs ln(documents /
+// documents with the gram)); nullptr weighs every gram 1.
+using GramWeight = std::function<float(uint32_t gram)>;
 
-// The similarity is the Jaccard similarity of the two sets of
-// kCompareClauses-clause shingles without the shingles `common` names;
-// passages are found on every clause.
+// The similarity (AlignedSimilarity of the kGramClauses grams, weighted by
+// `weight`) and the shared passages, found on every clause.
 PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
-                       const ShingleFilter& common = nullptr);
+                       const GramWeight& weight = nullptr);
+
+// The shared passages of `a` and `b` into `out` (passages, numbers_differ,
+// shared_clauses); the similarity is left as it is.
+void FindSharedPassages(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b,
+                        PairComparison* out);
 
 }  // namespace reportflow::audit

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include <xxhash.h>
+
 #include "common/audit/findings.h"
+#include "common/audit/fingerprint.h"
 #include "common/audit/near_duplicate.h"
 #include "common/base/macros.h"
 
@@ -15,12 +18,10 @@ namespace apb = ::reportflow::aggregate::v1;
 constexpr char kAuditDocs[] = "audit_docs";
 constexpr char kAuditPairs[] = "audit_pairs";
 constexpr char kSep = '\x1f';
-uint64_t RowHash(uint64_t z, int row) {
-  z += 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(row + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+
+// Grams and shingles share the frequency sketch: a gram's key is tagged so it
+// never equals a shingle's.
+uint64_t GramKey(uint32_t gram) { return (uint64_t{0x9A} << 32) | gram; }
 
 std::string PairKey(const std::string& a, const std::string& b) { return a + kSep + b; }
 
@@ -46,65 +47,68 @@ const std::vector<std::string>& AuditKeeper::ColumnFamilies() {
   return cfs;
 }
 
-void AuditKeeper::Count(const extract::v1::TextFingerprint& fp, int delta) {
-  if (sketch_.empty()) sketch_.assign(static_cast<size_t>(kSketchRows) * kSketchWidth, 0);
-  for (uint64_t shingle : audit::Shingles(fp, audit::kCompareClauses)) {
-    for (int row = 0; row < kSketchRows; ++row) {
-      uint16_t& c = sketch_[static_cast<size_t>(row) * kSketchWidth + (RowHash(shingle, row) & (kSketchWidth - 1))];
-      if (delta > 0 && c < UINT16_MAX) ++c;
-      if (delta < 0 && c > 0 && c < UINT16_MAX) --c;  // a saturated counter stays saturated
-    }
-  }
-  counted_docs_ = delta > 0 ? counted_docs_ + 1 : counted_docs_ - 1;
+AuditKeeper::Hashes AuditKeeper::HashesOf(const extract::v1::TextFingerprint& fp) {
+  Hashes h;
+  h.shingles = audit::Shingles(fp, audit::kShingleClauses);
+  h.sequence = audit::ClauseGrams(fp, audit::kGramClauses);
+  for (uint32_t g : h.sequence) h.grams.push_back(GramKey(g));
+  std::sort(h.grams.begin(), h.grams.end());
+  h.grams.erase(std::unique(h.grams.begin(), h.grams.end()), h.grams.end());
+  return h;
 }
 
-uint32_t AuditKeeper::Estimate(uint64_t shingle) const {
-  if (sketch_.empty()) return 0;
-  uint32_t lowest = UINT16_MAX;
-  for (int row = 0; row < kSketchRows; ++row) {
-    lowest = std::min<uint32_t>(
-        lowest, sketch_[static_cast<size_t>(row) * kSketchWidth + (RowHash(shingle, row) & (kSketchWidth - 1))]);
-  }
-  return lowest;
+void AuditKeeper::Count(const Hashes& h, int delta) {
+  // One document: its shingles and its grams (tagged, so never equal) at once.
+  std::vector<uint64_t> all(h.shingles);
+  all.insert(all.end(), h.grams.begin(), h.grams.end());
+  frequencies_.Count(all, delta);
 }
 
-bool AuditKeeper::IsCommon(uint64_t shingle) const {
-  const double limit = std::max<double>(kCommonMinDocs, kCommonShare * static_cast<double>(counted_docs_));
-  return Estimate(shingle) > limit;
+std::vector<float> AuditKeeper::Weights(const std::vector<uint32_t>& sequence) const {
+  std::vector<float> w;
+  w.reserve(sequence.size());
+  for (uint32_t g : sequence) w.push_back(frequencies_.Weight(GramKey(g)));
+  return w;
 }
 
 audit::PairComparison AuditKeeper::Compare(const extract::v1::TextFingerprint& a,
                                            const extract::v1::TextFingerprint& b) const {
-  return audit::Compare(a, b, [this](uint64_t s) { return IsCommon(s); });
+  return audit::Compare(a, b, [this](uint32_t g) { return frequencies_.Weight(GramKey(g)); });
 }
 
 void AuditKeeper::Forget() {
   loaded_ = false;
-  sketch_.clear();
-  counted_docs_ = 0;
   index_ = audit::DuplicateIndex();
+  frequencies_ = audit::DocumentFrequencies();
   slot_doc_.clear();
-  doc_slot_.clear();
+  slot_grams_.clear();
+  known_.clear();
   pending_.clear();
+}
+
+uint32_t AuditKeeper::Index(const std::string& doc_id, Hashes h) {
+  const uint32_t slot = index_.Add(h.shingles);
+  if (slot >= slot_doc_.size()) {
+    slot_doc_.resize(slot + 1);
+    slot_grams_.resize(slot + 1);
+  }
+  slot_doc_[slot] = doc_id;
+  h.sequence.shrink_to_fit();
+  slot_grams_[slot] = std::move(h.sequence);
+  return slot;
 }
 
 Status AuditKeeper::Load() {
   if (loaded_) return Status::OK();
   Forget();
-  Status full;
   RETURN_IF_ERROR(ForEachDocument([&](const apb::AuditDocument& d) {
-    const auto sig = audit::SignatureOf(d.fingerprint());
-    if (sig.empty() || !full.ok()) return;
-    Count(d.fingerprint(), +1);
-    auto slot = index_.Add(sig);
-    if (!slot.ok()) {
-      full = slot.status();
-      return;
-    }
-    slot_doc_.push_back(d.doc_id());
-    doc_slot_[d.doc_id()] = *slot;
+    Known& k = known_[d.doc_id()];
+    k.digest = XXH3_64bits(d.SerializeAsString().data(), d.ByteSizeLong());
+    if (d.fingerprint().masked_size() == 0) return;
+    Hashes h = HashesOf(d.fingerprint());
+    Count(h, +1);
+    k.slot = Index(d.doc_id(), std::move(h));
   }));
-  RETURN_IF_ERROR(full);
   loaded_ = true;
   return Status::OK();
 }
@@ -122,6 +126,13 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
   RETURN_IF_ERROR(Load());
   pending_.clear();
   storage::WriteBatch batch;
+  // First pass: what is new or replaced, counted before anything is compared.
+  struct Fresh {
+    const GroupDocument* doc;
+    apb::AuditDocument stored;
+    Hashes hashes;
+  };
+  std::vector<Fresh> fresh;
   std::set<std::string> seen;  // a doc_id twice in a group: its later result counts
   for (auto it = docs.rbegin(); it != docs.rend(); ++it) {
     const GroupDocument& doc = *it;
@@ -132,49 +143,56 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     }
     if (!options_.near_duplicates || r.fingerprint().version() == 0) continue;
     apb::AuditDocument next = DocumentOf(doc);
-    apb::AuditDocument prev;
-    Status got = store_->GetProto(kAuditDocs, doc.doc_id, &prev);
-    if (got.ok()) {
-      if (prev.SerializeAsString() == next.SerializeAsString()) continue;  // delivered again
-      // Replaced: forget its slot and its pairs.
-      if (auto s = doc_slot_.find(doc.doc_id); s != doc_slot_.end()) {
-        index_.Remove(s->second);
-        doc_slot_.erase(s);
-        Count(prev.fingerprint(), -1);
+    const std::string bytes = next.SerializeAsString();
+    const uint64_t digest = XXH3_64bits(bytes.data(), bytes.size());
+    if (auto k = known_.find(doc.doc_id); k != known_.end()) {
+      if (k->second.digest == digest) continue;  // delivered again
+      // Replaced: forget its slot, its counts and its pairs.
+      if (k->second.slot != UINT32_MAX) {
+        index_.Remove(k->second.slot);
+        apb::AuditDocument prev;
+        RETURN_IF_ERROR(store_->GetProto(kAuditDocs, doc.doc_id, &prev));
+        Count(HashesOf(prev.fingerprint()), -1);
+        slot_grams_[k->second.slot] = {};
       }
+      known_.erase(k);
       RETURN_IF_ERROR(store_->Scan(kAuditPairs, doc.doc_id + kSep, [&](std::string_view key, std::string_view) {
         const std::string other(key.substr(doc.doc_id.size() + 1));
         batch.Delete(kAuditPairs, key);
         batch.Delete(kAuditPairs, PairKey(other, doc.doc_id));
         return true;
       }));
-    } else if (got.code() != StatusCode::kNotFound) {
-      return got;
     }
     batch.PutProto(kAuditDocs, doc.doc_id, next);
+    known_[doc.doc_id].digest = digest;
+    Hashes h;
+    if (next.fingerprint().masked_size() > 0) {
+      h = HashesOf(next.fingerprint());
+      Count(h, +1);
+    }
     pending_[doc.doc_id] = next;
-    const auto sig = audit::SignatureOf(next.fingerprint());
-    if (sig.empty()) continue;
-    Count(next.fingerprint(), +1);
-    for (uint32_t slot : index_.Candidates(sig)) {
-      if (index_.Estimate(slot, sig) < kMinEstimate) continue;
+    fresh.push_back({&doc, std::move(next), std::move(h)});
+  }
+  // Second pass, in arrival order: compare with the likeliest copies, then index.
+  for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
+    Fresh& f = *it;
+    if (f.hashes.sequence.empty()) continue;
+    const std::vector<float> weights = Weights(f.hashes.sequence);
+    for (uint32_t slot : index_.Candidates(f.hashes.shingles, frequencies_, kMaxCandidates)) {
+      const std::vector<uint32_t>& other_grams = slot_grams_[slot];
+      const double similarity = audit::AlignedSimilarity(f.hashes.sequence, weights, other_grams, Weights(other_grams));
+      if (similarity < options_.near_duplicate_similarity) continue;
       apb::AuditDocument other;
       RETURN_IF_ERROR(GetDocument(slot_doc_[slot], &other));
-      const audit::PairComparison cmp = Compare(next.fingerprint(), other.fingerprint());
-      if (cmp.similarity < options_.near_duplicate_similarity) continue;
-      apb::AuditFinding f = audit::NearDuplicateFinding(next, other, cmp);
-      batch.PutProto(kAuditPairs, PairKey(next.doc_id(), other.doc_id()), f);
-      batch.PutProto(kAuditPairs, PairKey(other.doc_id(), next.doc_id()), f);
-      findings.push_back(std::move(f));
+      audit::PairComparison cmp;
+      cmp.similarity = similarity;
+      audit::FindSharedPassages(f.stored.fingerprint(), other.fingerprint(), &cmp);
+      apb::AuditFinding finding = audit::NearDuplicateFinding(f.stored, other, cmp);
+      batch.PutProto(kAuditPairs, PairKey(f.stored.doc_id(), other.doc_id()), finding);
+      batch.PutProto(kAuditPairs, PairKey(other.doc_id(), f.stored.doc_id()), finding);
+      findings.push_back(std::move(finding));
     }
-    auto slot = index_.Add(sig);
-    if (!slot.ok()) {
-      Forget();
-      return slot.status();
-    }
-    if (*slot >= slot_doc_.size()) slot_doc_.resize(*slot + 1);
-    slot_doc_[*slot] = doc.doc_id;
-    doc_slot_[doc.doc_id] = *slot;
+    known_[f.stored.doc_id()].slot = Index(f.stored.doc_id(), std::move(f.hashes));
   }
   Status written = store_->Write(batch);
   pending_.clear();
@@ -216,9 +234,13 @@ Status AuditKeeper::ForEachNearDuplicate(const std::function<void(const apb::Aud
 }
 
 size_t AuditKeeper::IndexMemoryBytes() const {
-  size_t ids = 0;
-  for (const auto& id : slot_doc_) ids += sizeof(std::string) + id.capacity() + 48;  // + the map node
-  return index_.MemoryBytes() + sketch_.capacity() * sizeof(uint16_t) + ids;
+  size_t ids = 0, grams = 0;
+  for (const auto& id : slot_doc_) ids += sizeof(std::string) + id.capacity();
+  for (const auto& g : slot_grams_) grams += sizeof(g) + g.capacity() * sizeof(uint32_t);
+  // known_: a hash node per document (key, digest and slot, next pointer, bucket).
+  const size_t known = known_.size() * (sizeof(std::string) + sizeof(Known) + 2 * sizeof(void*)) +
+                       known_.bucket_count() * sizeof(void*);
+  return index_.MemoryBytes() + frequencies_.MemoryBytes() + ids + grams + known;
 }
 
 }  // namespace reportflow::aggregate

@@ -1,21 +1,24 @@
 // AuditKeeper: near-duplicate detection in aggregate, incremental.
 //
 // Each document's fingerprint (computed by extract, common/audit/fingerprint.h)
-// is kept in the aggregate store and its MinHash signature in an in-memory
-// LSH index (common/audit/duplicate_index.h). A new document is compared only
-// with the documents the index names as candidates: first by the MinHash
-// estimate, then exactly (common/audit/near_duplicate.h); a pair at or above
-// AuditOptions::near_duplicate_similarity is a finding, stored under both
-// documents. A document applied again with the same fingerprint is left as it
-// is; with another fingerprint (re-extracted, re-placed) its slot and pairs are
-// dropped and it is compared afresh, so a pair is never kept twice. The index
-// is rebuilt from the store on first use (no document is fingerprinted again).
+// is kept in the aggregate store; in memory the keeper holds what finding and
+// comparing need: the document frequencies of shingles and clause grams (a
+// Count-Min sketch), the rare-shingle index (common/audit/duplicate_index.h)
+// and each document's clause grams (4 bytes per clause). A new document is
+// compared exactly (common/audit/near_duplicate.h: AlignedSimilarity of the
+// clause grams, each weighted ln(N / df)) with the kMaxCandidates indexed
+// documents that share the most rare shingle weight with it; a pair at or
+// above AuditOptions::near_duplicate_similarity is a finding, stored under
+// both documents, with its shared passages (only then are the two
+// fingerprints read). A document applied again with the same fingerprint is
+// left as it is; with another fingerprint (re-extracted, re-placed) its slot
+// and pairs are dropped and it is compared afresh, so a pair is never kept
+// twice. The index is rebuilt from the store on first use (no document is
+// fingerprinted again).
 //
-// Boilerplate: a shingle found in more than max(kCommonMinDocs,
-// kCommonShare x indexed documents) documents (a Count-Min sketch of shingle
-// document frequencies, 4 x 2^20 16-bit counters, 8 MB, kept with the index)
-// is common text of many reports, not evidence of a copy, and is left out of
-// the similarity; the shared passages still show it.
+// A group is counted before it is compared, so the first group of a run is
+// weighed with its own frequencies, and its documents are compared with the
+// earlier documents of the group too.
 //
 // Store layout (column families of the aggregate store, common/storage/README.md):
 //   audit_docs   doc_id                   -> aggregate.v1.AuditDocument
@@ -59,36 +62,45 @@ class AuditKeeper {
   // Every stored near-duplicate pair, once.
   Status ForEachNearDuplicate(const std::function<void(const aggregate::v1::AuditFinding&)>& fn) const;
 
-  // The similarity of two documents as findings measure it (boilerplate left out).
+  // The similarity of two documents as findings measure it (clause grams
+  // weighted by the current document frequencies), with the shared passages.
   audit::PairComparison Compare(const extract::v1::TextFingerprint& a, const extract::v1::TextFingerprint& b) const;
-  bool IsCommon(uint64_t shingle) const;
 
-  static constexpr uint32_t kCommonMinDocs = 20;
-  static constexpr double kCommonShare = 0.01;
-  // Candidates whose MinHash estimate (over every shingle, boilerplate
-  // included) is below this are not compared exactly.
-  static constexpr double kMinEstimate = 0.4;
+  // Indexed documents compared exactly with each new one: the source of a
+  // copy and the other copies of that source rank first (README.md).
+  static constexpr size_t kMaxCandidates = 6;
 
   // Bytes held by the LSH index, the shingle counts and the id maps.
   size_t IndexMemoryBytes() const;
   size_t indexed() const { return index_.live(); }
 
  private:
+  // What the keeper knows of a stored document.
+  struct Known {
+    uint64_t digest = 0;           // of its serialized AuditDocument: "delivered again" without a store read
+    uint32_t slot = UINT32_MAX;    // its index slot (none without a fingerprint)
+  };
+  // A document's hashes as counted and indexed.
+  struct Hashes {
+    std::vector<uint64_t> shingles;  // distinct, kShingleClauses clauses
+    std::vector<uint64_t> grams;     // distinct, kGramClauses clauses (counted for weights)
+    std::vector<uint32_t> sequence;  // the grams in text order (ClauseGrams)
+  };
+  static Hashes HashesOf(const extract::v1::TextFingerprint& fp);
   void Forget();
-  void Count(const extract::v1::TextFingerprint& fp, int delta);
-  uint32_t Estimate(uint64_t shingle) const;
+  void Count(const Hashes& h, int delta);
+  uint32_t Index(const std::string& doc_id, Hashes h);
+  std::vector<float> Weights(const std::vector<uint32_t>& sequence) const;
   Status GetDocument(const std::string& doc_id, aggregate::v1::AuditDocument* out) const;
 
   storage::Store* store_;
   audit::AuditOptions options_;
   bool loaded_ = false;
   audit::DuplicateIndex index_;
-  static constexpr int kSketchRows = 4;
-  static constexpr uint32_t kSketchWidth = 1u << 20;
-  std::vector<uint16_t> sketch_;  // kSketchRows x kSketchWidth saturating counters
-  size_t counted_docs_ = 0;
-  std::vector<std::string> slot_doc_;                // slot -> doc_id
-  std::unordered_map<std::string, uint32_t> doc_slot_;  // doc_id -> live slot
+  audit::DocumentFrequencies frequencies_;
+  std::vector<std::string> slot_doc_;             // slot -> doc_id
+  std::vector<std::vector<uint32_t>> slot_grams_;  // slot -> its clause grams in text order (freed when removed)
+  std::unordered_map<std::string, Known> known_;   // doc_id -> what is stored
   // Documents of the group being applied (not yet in the store).
   std::unordered_map<std::string, aggregate::v1::AuditDocument> pending_;
 };

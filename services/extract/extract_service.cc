@@ -13,7 +13,9 @@ Result<std::shared_ptr<const Taxonomy>> LoadConfiguredTaxonomy(const config::v1:
 Result<std::unique_ptr<ExtractService>> ExtractService::Create(const config::v1::PipelineConfig& config) {
   std::unique_ptr<ExtractService> svc(new ExtractService());
   ASSIGN_OR_RETURN(auto taxonomy, LoadConfiguredTaxonomy(config));
-  ASSIGN_OR_RETURN(svc->extractor_, Extractor::Create(std::move(taxonomy)));
+  // Fingerprints serve only near-duplicate detection (aggregate): not computed when it is off.
+  const bool fingerprints = !config.audit().has_near_duplicates() || config.audit().near_duplicates();
+  ASSIGN_OR_RETURN(svc->extractor_, Extractor::Create(std::move(taxonomy), fingerprints));
   // Verified at open; a damaged store is moved aside and rebuilt from upstream (ingest re-sends).
   ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(config.extract().store_path(), {kExtractionsCf},
                                                              storage::OnDamage::kMoveAside));

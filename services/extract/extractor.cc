@@ -68,6 +68,7 @@ constexpr size_t kClassifyWindow = 160;
 struct Extractor::Impl {
   std::shared_ptr<const Taxonomy> taxonomy;
   std::string version;
+  bool fingerprints = true;
   const text::HanVariants* variants = nullptr;
   std::unique_ptr<const CharTable> chars;  // built from `variants`
 };
@@ -75,11 +76,14 @@ struct Extractor::Impl {
 Extractor::Extractor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Extractor::~Extractor() = default;
 
-Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxonomy> taxonomy) {
+Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxonomy> taxonomy, bool fingerprints) {
   if (taxonomy == nullptr) return Status::InvalidArgument("extractor: taxonomy is required");
   auto impl = std::make_unique<Impl>();
+  // Without fingerprints the version differs, so turning detection on again
+  // re-extracts the documents stored without one.
   impl->version = std::string(kLogicVersion) + "+taxonomy-" + taxonomy->version() + "+fingerprint-" +
-                  std::to_string(audit::kFingerprintVersion);
+                  (fingerprints ? std::to_string(audit::kFingerprintVersion) : std::string("off"));
+  impl->fingerprints = fingerprints;
   impl->taxonomy = std::move(taxonomy);
   ASSIGN_OR_RETURN(impl->variants, text::HanVariants::Get());
   impl->chars = std::make_unique<const CharTable>(*impl->variants);
@@ -95,7 +99,9 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
   out->set_processing_version(impl_->version);
   out->set_sentences(static_cast<uint32_t>(doc.sentences_size()));
   out->set_text_bytes(static_cast<uint32_t>(doc.text().size()));
-  *out->mutable_fingerprint() = audit::ComputeFingerprint(doc.text(), audit::NamesToMask(doc.metadata()));
+  if (impl_->fingerprints) {
+    *out->mutable_fingerprint() = audit::ComputeFingerprint(doc.text(), audit::NamesToMask(doc.metadata()));
+  }
   const std::string& text = doc.text();
   const uint32_t text_size = static_cast<uint32_t>(text.size());
 

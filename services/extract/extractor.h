@@ -19,14 +19,19 @@ namespace reportflow::extract {
 
 class Extractor {
  public:
-  static Result<std::unique_ptr<Extractor>> Create(std::shared_ptr<const Taxonomy> taxonomy);
+  // `fingerprints`: compute the text fingerprint of near-duplicate detection
+  // (common/audit/fingerprint.h); off when the config turns detection off
+  // (audit.near_duplicates: false), so that no stage pays for it.
+  static Result<std::unique_ptr<Extractor>> Create(std::shared_ptr<const Taxonomy> taxonomy,
+                                                   bool fingerprints = true);
   ~Extractor();
 
   // Extracts from `doc` into `out` (cleared first). Copies doc.source and
   // doc.metadata into `out` and sets out->processing_version = Version().
   Status Extract(const segment::v1::SegmentedDocument& doc, extract::v1::ExtractionResult* out) const;
 
-  // Extractor logic version + taxonomy version: equal versions = equal output.
+  // Extractor logic version + taxonomy version + fingerprint version ("off"
+  // without fingerprints): equal versions = equal output.
   std::string Version() const;
 
  private:

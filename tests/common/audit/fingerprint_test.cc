@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "common/audit/audit_options.h"
@@ -36,7 +37,7 @@ TEST(FingerprintTest, ClausesCarryByteSpansOfTheText) {
   ASSERT_EQ(fp.masked_size(), 3);
   EXPECT_EQ(text.substr(fp.clause_start(0), fp.clause_end(0) - fp.clause_start(0)), "一是调解纠纷90件");
   EXPECT_EQ(text.substr(fp.clause_start(2), fp.clause_end(2) - fp.clause_start(2)), "二是开展培训3次");
-  EXPECT_EQ(fp.minhash_size(), kMinHashes);
+  EXPECT_EQ(fp.minhash_size(), 0);  // version 4: no MinHash signature
   EXPECT_EQ(fp.version(), kFingerprintVersion);
 }
 
@@ -94,9 +95,6 @@ TEST(NearDuplicateTest, ACopyWithOtherNamesAndNumbersIsSimilarWithSharedPassages
   const std::string in_b = copy.substr(p.b_begin, p.b_end - p.b_begin);
   EXPECT_NE(in_a, in_b);
   EXPECT_EQ(in_a.find("东关镇"), std::string::npos);
-  // The MinHash estimate agrees with the exact similarity within its error.
-  const auto sa = SignatureOf(a), sb = SignatureOf(b);
-  EXPECT_NEAR(EstimateSimilarity(sa.data(), sb.data(), kMinHashes), cmp.similarity, 0.2);
 }
 
 TEST(NearDuplicateTest, SharedBoilerplateAloneIsNotSimilar) {
@@ -109,35 +107,73 @@ TEST(NearDuplicateTest, SharedBoilerplateAloneIsNotSimilar) {
   for (size_t at = 0; (at = own.find("次", at)) != std::string::npos;) own.replace(at, 3, "项");
   const auto b = ComputeFingerprint(boiler + own, {"东关镇"});
   // The boilerplate's shingles are common to many documents (aggregate counts them).
-  const std::vector<uint64_t> common = Shingles(ComputeFingerprint(boiler, {}), kCompareClauses);
-  auto is_common = [&](uint64_t s) { return std::binary_search(common.begin(), common.end(), s); };
+  std::vector<uint32_t> common = ClauseGrams(ComputeFingerprint(boiler, {}));
+  std::sort(common.begin(), common.end());
+  auto weight = [&](uint32_t g) { return std::binary_search(common.begin(), common.end(), g) ? 0.0f : 1.0f; };
   const PairComparison raw = Compare(a, b);
-  const PairComparison cmp = Compare(a, b, is_common);
+  const PairComparison cmp = Compare(a, b, weight);
   EXPECT_LT(cmp.similarity, raw.similarity);
   EXPECT_LT(cmp.similarity, AuditOptions().near_duplicate_similarity);
   ASSERT_FALSE(cmp.passages.empty());  // the boilerplate is still shown as shared
   EXPECT_GE(cmp.passages[0].clauses, 9u);  // its 8 clauses and the title (joined to the next line)
 }
 
-TEST(DuplicateIndexTest, FindsTheCopyAmongUnrelatedReportsAndForgetsRemoved) {
+TEST(NearDuplicateTest, AnEditCostsOnlyTheGramsItBreaks) {
+  const std::vector<uint32_t> a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  const std::vector<float> ones(20, 1.0f);
+  // One gram replaced and one inserted: 9 of the 10 grams still line up.
+  const std::vector<uint32_t> b = {1, 2, 3, 40, 5, 6, 7, 77, 8, 9, 10};
+  EXPECT_DOUBLE_EQ(AlignedSimilarity(a, {ones.data(), a.size()}, b, {ones.data(), b.size()}), 2.0 * 9 / 21);
+  // The same grams in another order line up far less (a template's sentences shuffled).
+  const std::vector<uint32_t> shuffled = {6, 7, 8, 9, 10, 1, 2, 3, 4, 5};
+  EXPECT_LE(AlignedSimilarity(a, {ones.data(), a.size()}, shuffled, {ones.data(), shuffled.size()}), 0.5);
+  // Weights: text every document has (weight 0) counts neither as shared nor as own.
+  const std::vector<float> wa = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+  const std::vector<uint32_t> c = {1, 2, 3, 4, 5, 60, 70, 80, 90, 100};
+  const std::vector<float> wc = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+  EXPECT_DOUBLE_EQ(AlignedSimilarity(a, wa, c, wc), 0.0);
+  EXPECT_EQ(AlignedSimilarity({}, {}, a, wa), 0.0);
+}
+
+TEST(DuplicateIndexTest, RanksTheCopyFirstAndForgetsRemoved) {
   DuplicateIndex index;
+  DocumentFrequencies df;
   std::vector<uint32_t> slots;
   for (int i = 0; i < 50; ++i) {
-    const auto fp = ComputeFingerprint(Report("花台乡", i, 10, i), {"花台乡"});
-    ASSERT_OK_AND_ASSIGN(uint32_t slot, index.Add(SignatureOf(fp)));
-    slots.push_back(slot);
+    const auto shingles = Shingles(ComputeFingerprint(Report("花台乡", i, 10, i), {"花台乡"}));
+    df.Count(shingles, +1);
+    slots.push_back(index.Add(shingles));
   }
-  const auto copy = ComputeFingerprint(Report("东关镇", 99, 10, 17), {"东关镇"});
-  const auto sig = SignatureOf(copy);
-  const auto found = index.Candidates(sig);
-  EXPECT_NE(std::find(found.begin(), found.end(), slots[17]), found.end());
-  EXPECT_GT(index.Estimate(slots[17], sig), 0.9);
+  const auto copy = Shingles(ComputeFingerprint(Report("东关镇", 99, 10, 17), {"东关镇"}));
+  df.Count(copy, +1);
+  // Topics 5, 17, 29 and 41 give the same masked text (the clause table has
+  // 12 entries): those four, and no other report, rank first.
+  const auto found = index.Candidates(copy, df, 4);
+  ASSERT_EQ(found.size(), 4u);
+  for (uint32_t slot : found) EXPECT_EQ(slot % 12, 5u) << slot;
   index.Remove(slots[17]);
-  const auto after = index.Candidates(sig);
+  const auto after = index.Candidates(copy, df, 4);
   EXPECT_EQ(std::find(after.begin(), after.end(), slots[17]), after.end());
   EXPECT_EQ(index.live(), 49u);
   EXPECT_GT(index.MemoryBytes(), 0u);
-  EXPECT_FALSE(index.Add(std::vector<uint16_t>(3, 0)).ok());
+}
+
+TEST(DuplicateIndexTest, TextInManyDocumentsNamesNoCandidates) {
+  DuplicateIndex index;
+  DocumentFrequencies df;
+  const std::vector<uint64_t> boilerplate = {7, 8, 9};
+  for (int i = 0; i < 100; ++i) {
+    df.Count(boilerplate, +1);
+    index.Add(boilerplate);
+  }
+  EXPECT_EQ(df.Get(7), 100u);
+  EXPECT_LT(df.Weight(7), 0.02f);  // ln(101 / 100)
+  EXPECT_NEAR(df.Weight(12345), std::log(101.0), 1e-4);  // in no document
+  // In more than max(20, 1%) documents: the lists were dropped.
+  EXPECT_TRUE(index.Candidates(boilerplate, df, 10).empty());
+  df.Count(boilerplate, -1);
+  EXPECT_EQ(df.Get(7), 99u);
+  EXPECT_EQ(df.documents(), 99u);
 }
 
 TEST(AuditOptionsTest, DefaultsAndRangeChecks) {

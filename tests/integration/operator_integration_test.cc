@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "cli/control_client.h"
@@ -200,6 +201,50 @@ TEST_F(OperatorTest, EveryServiceExposesValidPrometheusMetricsAndHealth) {
   const PromExposition agg = Scrape(urls["aggregate"]);
   EXPECT_EQ(agg.Value("reportflow_aggregate_documents_applied_total"), 5);
   EXPECT_EQ(agg.Value("reportflow_aggregate_apply_seconds_count"), 5);
+}
+
+// reportflow_units_missing on aggregate's /metrics, one series per county
+// with township reports: the units of that county without a report for the
+// latest year it has reports for, as `reportflow coverage` counts them from
+// the gazetteer and the documents' resolved places.
+TEST_F(OperatorTest, UnitsMissingGaugeAgreesWithCoverage) {
+  RunSamplesBatch();
+  std::map<std::string, std::string> urls;
+  for (const auto& t : cli::DiscoverServices((fs::path(data_) / "run").string())) urls[t.instance] = t.url;
+  std::string out;
+  ASSERT_EQ(RunCommand(Reportflow() + " docs --data " + data_ + " --format jsonl", &out), 0) << out;
+  std::map<std::string, int> latest_year;  // county code (12 digits) -> latest year with a township report
+  for (const auto& line : Lines(out)) {
+    const json d = json::parse(line);
+    if (!d.contains("county_code") || d["county_code"].is_null() || !d.contains("township_code") ||
+        d["township_code"].is_null() || !d.contains("year")) {
+      continue;
+    }
+    int& y = latest_year[d["county_code"].get<std::string>()];
+    y = std::max(y, d["year"].get<int>());
+  }
+  ASSERT_GE(latest_year.size(), 3u) << out;  // the samples lie in four counties; one is ambiguous
+  const PromExposition agg = Scrape(urls["aggregate"]);
+  const PromFamily* family = agg.Find("reportflow_units_missing");
+  ASSERT_NE(family, nullptr);
+  EXPECT_EQ(family->type, "gauge");
+  std::set<std::string> seen;
+  for (const PromSample& s : family->samples) {
+    const std::string code = s.Label("region_code");
+    ASSERT_TRUE(latest_year.count(code)) << "a county without township reports: " << code;
+    seen.insert(code);
+    std::string cov;
+    ASSERT_EQ(RunCommand(Reportflow() + " coverage --data " + data_ + " --region " + code + " --year " +
+                             std::to_string(latest_year[code]) + " --summary --format jsonl",
+                         &cov),
+              0)
+        << cov;
+    const json row = json::parse(Lines(cov).at(0));
+    EXPECT_EQ(s.Label("region"), row["county"].get<std::string>());
+    EXPECT_EQ(s.value, row["missing"].get<double>()) << code;
+    EXPECT_GT(s.value, 0) << code;  // one township of each county filed, the others did not
+  }
+  EXPECT_EQ(seen.size(), latest_year.size());
 }
 
 class ReportTest : public PipelineFixture {};

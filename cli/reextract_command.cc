@@ -156,7 +156,10 @@ int Reextract(const ReextractArgs& args) {
     });
     if (!scan.ok()) return fail(scan.message(), 1);
   }
-  s = (*aggregate_store)->Flush();
+  // The rollups as they now stand, checkpointed: readers load them instead
+  // of deriving them from every contribution.
+  s = aggregator.Checkpoint();
+  if (s.ok()) s = (*aggregate_store)->Flush();
   if (s.ok()) s = (*extract_store)->Flush();
   if (!s.ok()) return fail(s.message(), 1);
   std::cout << "re-extracted " << documents << " documents with taxonomy "

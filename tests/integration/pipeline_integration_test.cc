@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "common/storage/store.h"
 #include "common/text/encoding.h"
 #include "tests/integration/pipeline_fixture.h"
 
@@ -181,6 +182,14 @@ TEST_F(PipelineTest, ReextractWithAChangedTaxonomyReplacesWithoutDoubleCounting)
   // Back to the built-in taxonomy: exactly the original rollups.
   ASSERT_EQ(Cli("reextract --data " + data, &out), 0) << out;
   EXPECT_EQ(Query("aggregates", data), before);
+  // ... checkpointed, so readers load them rather than derive them again
+  // (common/storage/README.md: the mark equals the stream sequence).
+  auto store = storage::OpenRocksDbStore((fs::path(data) / "aggregate").string(), {"meta"}, storage::OpenMode::kReadOnly);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::string mark, sequence;
+  ASSERT_TRUE((*store)->Get("meta", "rollups_checkpoint", &mark).ok());
+  ASSERT_TRUE((*store)->Get("meta", "stream_sequence", &sequence).ok());
+  EXPECT_EQ(mark, sequence);
 }
 
 TEST_F(PipelineTest, DataDirInsideAnInputIsRefused) {

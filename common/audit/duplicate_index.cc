@@ -54,10 +54,11 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   for (uint64_t s : shingles) {
     if (common_.count(s)) continue;
     auto& list = postings_[s];
+    const size_t before = list.capacity();
     list.push_back(slot);
-    ++entries_;
+    list_bytes_ += (list.capacity() - before) * sizeof(uint32_t);
     if (static_cast<double>(list.size()) > cap) {  // template text: never a reason to compare
-      entries_ -= list.size();
+      list_bytes_ -= list.capacity() * sizeof(uint32_t);
       postings_.erase(s);
       common_.insert(s);
     }
@@ -98,9 +99,7 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
 size_t DuplicateIndex::MemoryBytes() const {
   // Lists: their entries plus a hash node and vector header each; the common set: a node each.
   const size_t node = sizeof(void*) * 2 + sizeof(uint64_t) + sizeof(std::vector<uint32_t>);
-  size_t lists = 0;
-  for (const auto& [shingle, slots] : postings_) lists += slots.capacity() * sizeof(uint32_t);
-  return lists + postings_.size() * node + postings_.bucket_count() * sizeof(void*) +
+  return list_bytes_ + postings_.size() * node + postings_.bucket_count() * sizeof(void*) +
          common_.size() * (sizeof(void*) + sizeof(uint64_t)) + common_.bucket_count() * sizeof(void*) +
          alive_.capacity() + score_.capacity() * sizeof(float) + touched_.capacity() * sizeof(uint32_t);
 }

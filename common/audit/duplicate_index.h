@@ -77,7 +77,7 @@ class DuplicateIndex {
   std::unordered_set<uint64_t> common_;                           // shingles no longer listed
   std::vector<uint8_t> alive_;
   size_t live_ = 0;
-  size_t entries_ = 0;
+  size_t list_bytes_ = 0;  // capacity of the lists, kept as they grow (MemoryBytes is a gauge read per group)
   mutable std::vector<float> score_;    // per slot, during Candidates
   mutable std::vector<uint32_t> touched_;
 };

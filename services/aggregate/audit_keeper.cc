@@ -115,7 +115,7 @@ Status AuditKeeper::Load() {
 
 Status AuditKeeper::GetDocument(const std::string& doc_id, apb::AuditDocument* out) const {
   if (auto it = pending_.find(doc_id); it != pending_.end()) {
-    *out = it->second;
+    *out = *it->second;
     return Status::OK();
   }
   return store_->GetProto(kAuditDocs, doc_id, out);
@@ -133,6 +133,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     Hashes hashes;
   };
   std::vector<Fresh> fresh;
+  fresh.reserve(docs.size());  // pending_ points into it
   std::set<std::string> seen;  // a doc_id twice in a group: its later result counts
   for (auto it = docs.rbegin(); it != docs.rend(); ++it) {
     const GroupDocument& doc = *it;
@@ -163,24 +164,31 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
         return true;
       }));
     }
-    batch.PutProto(kAuditDocs, doc.doc_id, next);
+    batch.Put(kAuditDocs, doc.doc_id, bytes);
     known_[doc.doc_id].digest = digest;
     Hashes h;
     if (next.fingerprint().masked_size() > 0) {
       h = HashesOf(next.fingerprint());
       Count(h, +1);
     }
-    pending_[doc.doc_id] = next;
     fresh.push_back({&doc, std::move(next), std::move(h)});
+    pending_[doc.doc_id] = &fresh.back().stored;
   }
   // Second pass, in arrival order: compare with the likeliest copies, then index.
   for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
     Fresh& f = *it;
     if (f.hashes.sequence.empty()) continue;
     const std::vector<float> weights = Weights(f.hashes.sequence);
+    double own = 0;
+    for (float w : weights) own += w;
     for (uint32_t slot : index_.Candidates(f.hashes.shingles, frequencies_, kMaxCandidates)) {
       const std::vector<uint32_t>& other_grams = slot_grams_[slot];
-      const double similarity = audit::AlignedSimilarity(f.hashes.sequence, weights, other_grams, Weights(other_grams));
+      const std::vector<float> other_weights = Weights(other_grams);
+      double theirs = 0;
+      for (float w : other_weights) theirs += w;
+      // At most the lighter one is shared: below the threshold even so, no alignment needed.
+      if (own + theirs <= 0 || 2 * std::min(own, theirs) / (own + theirs) < options_.near_duplicate_similarity) continue;
+      const double similarity = audit::AlignedSimilarity(f.hashes.sequence, weights, other_grams, other_weights);
       if (similarity < options_.near_duplicate_similarity) continue;
       apb::AuditDocument other;
       RETURN_IF_ERROR(GetDocument(slot_doc_[slot], &other));

@@ -101,8 +101,8 @@ class AuditKeeper {
   std::vector<std::string> slot_doc_;             // slot -> doc_id
   std::vector<std::vector<uint32_t>> slot_grams_;  // slot -> its clause grams in text order (freed when removed)
   std::unordered_map<std::string, Known> known_;   // doc_id -> what is stored
-  // Documents of the group being applied (not yet in the store).
-  std::unordered_map<std::string, aggregate::v1::AuditDocument> pending_;
+  // Documents of the group being applied (not yet in the store), owned by ApplyGroup.
+  std::unordered_map<std::string, const aggregate::v1::AuditDocument*> pending_;
 };
 
 }  // namespace reportflow::aggregate

@@ -9,8 +9,14 @@
 # detection on (the default) and off (--set audit.near_duplicates=false), in
 # alternating order, each into a fresh data dir; the figure is the median of
 # the per-round ratios on/off (wall clock), so load from other work on the
-# machine hits both arms alike. Extraction computes fingerprints in both arms
-# (that cost is in "off" too and is measured by segment/extract benches).
+# machine hits both arms alike. What each arm includes:
+#   on:  extract computes each report's fingerprint and sends it with the
+#        extraction; aggregate stores it (audit_docs), counts its shingles and
+#        grams, finds candidates, compares them and writes the pairs.
+#   off: no fingerprint is computed, sent or stored, and aggregate's audit
+#        step only passes consistency findings on; everything else (ingest,
+#        segment, extraction, rollups, acknowledgements) is the same.
+# So the ratio is the whole cost of near-duplicate detection.
 # Then `reportflow eval --copies --distribution` on the last "on" run:
 # precision and recall of the planted pairs, the similarity distributions and
 # the index memory. Writes bench/results/audit-<date>.md and prints it.
@@ -58,6 +64,7 @@ median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print a[i
   echo "# Near-duplicate detection ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
   echo "Corpus: \`reportflow gen-corpus --reports $N --seed 1 --copies $COPIES\` ($planted planted copies)."
+  echo "Arms: on = fingerprints in extract + index, comparisons and pairs in aggregate; off = \`--set audit.near_duplicates=false\` (no fingerprint computed, sent or stored)."
   echo "Machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg) (shared with other builds: read the ratios, not the seconds)."
   echo
   echo "| round | wall s, detection on | wall s, off | on/off | load |"

@@ -616,6 +616,23 @@ metrics:
   EXPECT_FALSE(Extractor::Create(nullptr).ok());
 }
 
+// Near-duplicate detection off (audit.near_duplicates: false): no fingerprint
+// is computed, and the version says so, so turning detection on again
+// re-extracts the documents stored without one.
+TEST_F(ExtractorTest, WithoutFingerprintsNoneIsComputedAndTheVersionSaysSo) {
+  ASSERT_OK_AND_ASSIGN(auto taxonomy, Taxonomy::Default());
+  ASSERT_OK_AND_ASSIGN(auto plain, Extractor::Create(taxonomy, /*fingerprints=*/false));
+  EXPECT_NE(plain->Version(), extractor_->Version());
+  EXPECT_NE(plain->Version().find("+fingerprint-off"), std::string::npos);
+  const std::string text = "全年调解矛盾纠纷120件，调解成功率达98%。";
+  pb::ExtractionResult with = Run(text), without;
+  ASSERT_OK(plain->Extract(MakeDoc(text, -1), &without));
+  EXPECT_GT(with.fingerprint().version(), 0u);
+  EXPECT_GT(with.fingerprint().masked_size(), 0);
+  EXPECT_FALSE(without.has_fingerprint());
+  EXPECT_EQ(without.metrics_size(), with.metrics_size());  // extraction itself is unchanged
+}
+
 }  // namespace
 }  // namespace reportflow::extract
 

@@ -181,8 +181,30 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     const std::vector<float> weights = Weights(f.hashes.sequence);
     double own = 0;
     for (float w : weights) own += w;
+    // The document's grams by value, for the bound below.
+    std::vector<std::pair<uint32_t, float>> by_gram;
+    by_gram.reserve(weights.size());
+    for (size_t i = 0; i < weights.size(); ++i) by_gram.emplace_back(f.hashes.sequence[i], weights[i]);
+    std::sort(by_gram.begin(), by_gram.end());
+    std::vector<uint32_t> sorted;
     for (uint32_t slot : index_.Candidates(f.hashes.shingles, frequencies_, kMaxCandidates)) {
       const std::vector<uint32_t>& other_grams = slot_grams_[slot];
+      // The grams both have, in any order, weigh at least what the alignment
+      // shares (S <= I), and the other document weighs at least S: below the
+      // threshold by 2I / (own + I), the alignment cannot reach it either.
+      sorted.assign(other_grams.begin(), other_grams.end());
+      std::sort(sorted.begin(), sorted.end());
+      double both = 0;
+      for (size_t i = 0, j = 0; i < by_gram.size() && j < sorted.size();) {
+        if (by_gram[i].first == sorted[j]) {
+          both += by_gram[i].second, ++i, ++j;
+        } else if (by_gram[i].first < sorted[j]) {
+          ++i;
+        } else {
+          ++j;
+        }
+      }
+      if (own + both <= 0 || 2 * both / (own + both) < options_.near_duplicate_similarity) continue;
       const std::vector<float> other_weights = Weights(other_grams);
       double theirs = 0;
       for (float w : other_weights) theirs += w;

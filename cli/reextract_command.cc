@@ -45,7 +45,10 @@ int Reextract(const ReextractArgs& args) {
   if (!s.ok()) return fail(s.message(), 2);
   auto taxonomy = extract::LoadConfiguredTaxonomy(cfg);
   if (!taxonomy.ok()) return fail(taxonomy.status().message(), 2);
-  auto extractor = extract::Extractor::Create(*taxonomy);
+  // As the extract service does: no fingerprints when near-duplicate detection is off,
+  // so the stored processing version is the one the service expects.
+  const bool fingerprints = !cfg.audit().has_near_duplicates() || cfg.audit().near_duplicates();
+  auto extractor = extract::Extractor::Create(*taxonomy, fingerprints);
   if (!extractor.ok()) return fail(extractor.status().message(), 2);
 
   const std::string busy = " (is the pipeline still running? stop it first)";

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <thread>
 
 #include "common/base/clock.h"
@@ -40,6 +41,9 @@ struct WorkerRunner::Impl {
   // running, the drain deadline once stopping.
   int64_t send_deadline_ms = std::numeric_limits<int64_t>::max();
   uint64_t processed = 0, failed = 0, malformed = 0;
+  // Documents the store holds (WorkerOptions::counted_cf), when counted.
+  bool counted = false;
+  uint64_t store_documents = 0;
   // Operator metrics (the shell's endpoint); names in docs/operators.md.
   metrics::Counter* processed_total = nullptr;
   metrics::Counter* failed_total = nullptr;
@@ -69,7 +73,35 @@ struct WorkerRunner::Impl {
     ready->set_replace(replace);
     ready->set_store_id(options.store_id);
     ready->set_store_note(options.store_note);
+    if (counted) ready->set_store_documents(store_documents);
     messaging::AppendEnvelope(env, frames);
+  }
+
+  // Documents of the counted family the store holds: its keys at start.
+  Status CountStoredDocuments() {
+    if (options.counted_cf.empty() || !options.store) return Status::OK();
+    uint64_t n = 0;
+    RETURN_IF_ERROR(options.store->Scan(options.counted_cf, "", [&](std::string_view, std::string_view) {
+      ++n;
+      return true;
+    }));
+    store_documents = n;
+    counted = true;
+    return Status::OK();
+  }
+
+  // Puts of `writes` into the counted family whose keys the store does not
+  // hold yet (a re-delivered document replaces its record: not counted twice).
+  uint64_t NewCountedRecords(const storage::WriteBatch& writes) const {
+    if (!counted) return 0;
+    std::set<std::string_view> seen;
+    uint64_t added = 0;
+    std::string ignored;
+    for (const auto& op : writes.ops()) {
+      if (!op.value || op.cf != options.counted_cf || !seen.insert(op.key).second) continue;
+      if (options.store->Get(op.cf, op.key, &ignored).code() == StatusCode::kNotFound) ++added;
+    }
+    return added;
   }
 
   Status SendReady(uint32_t credits, bool replace) {
@@ -187,7 +219,9 @@ struct WorkerRunner::Impl {
   // Commits the group's writes, then sends every result (or failure).
   Status Finish(std::vector<Pending>& group, storage::WriteBatch& writes, size_t malformed_now) {
     if (!writes.empty() && options.store) {
+      const uint64_t added = NewCountedRecords(writes);
       Status ws = options.store->Write(writes);
+      if (ws.ok()) store_documents += added;
       if (storage::IsNoSpace(ws)) {
         // A full disk is not the documents' fault: send nothing, stop (ingest
         // re-dispatches them once this worker is gone or its leases expire).
@@ -306,6 +340,7 @@ Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::Pip
   shell.http_listen = impl->options.stage == "segment" ? config.segment().http_listen() : config.extract().http_listen();
   ASSIGN_OR_RETURN(impl->shell, ServiceShell::Create(config, shell));
   impl->RegisterMetrics();
+  RETURN_IF_ERROR(impl->CountStoredDocuments());
   const messaging::SocketFactory& factory = impl->shell->sockets();
   ASSIGN_OR_RETURN(impl->work, factory.Connect(zmq::socket_type::dealer, impl->options.work_endpoint));
   if (!impl->options.output_endpoint.empty()) {

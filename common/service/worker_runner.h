@@ -36,6 +36,11 @@ struct WorkerOptions {
   std::string output_endpoint;  // empty: reply on the work socket
   storage::Store* store = nullptr;  // where each group's writes are committed (not owned)
   std::string store_id, store_note;  // the store's identity, announced with every WorkerReady
+  // The column family holding one record per document: the runner counts
+  // its keys at start and the new ones each group commits, and announces the
+  // count with every WorkerReady (store_documents), so ingest can tell a store
+  // that lost records inside it (services/ingest/store_check.h). Empty: not counted.
+  std::string counted_cf;
 };
 
 // Processes `in` into `out` (payload and any fields to change; doc_id,

@@ -4,7 +4,15 @@ namespace reportflow::aggregate {
 
 Result<storage::IdentifiedStore> OpenAggregateStore(const config::v1::PipelineConfig& config,
                                                     const std::vector<std::string>& column_families) {
-  return storage::OpenIdentifiedStore(config.aggregate().store_path(), column_families, storage::OnDamage::kMoveAside);
+  // Contributions are written per group and read back when a document comes
+  // again (its previous contribution); rollups live in memory. A bounded
+  // memtable budget and cache leave the memory to the rollups.
+  storage::StoreTuning tuning;
+  tuning.memtable_budget_bytes = 32u << 20;
+  tuning.write_buffer_bytes = 16u << 20;
+  tuning.block_cache_bytes = 16u << 20;
+  return storage::OpenIdentifiedStore(config.aggregate().store_path(), column_families, storage::OnDamage::kMoveAside,
+                                      tuning);
 }
 
 pipeline::v1::Envelope StoreAnnouncement(const std::string& store_id, const std::string& store_note) {

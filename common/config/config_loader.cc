@@ -409,8 +409,8 @@ Status Validate(const PipelineConfig& cfg) {
       return Status::InvalidArgument("config: fault_injection.stage '" + fi.stage() +
                                      "' must be segment, extract or aggregate");
     }
-    if (fi.stage() == "aggregate" && fi.mode() != "crash") {
-      return Status::InvalidArgument("config: fault_injection.stage aggregate supports mode crash only");
+    if (fi.stage() == "aggregate" && fi.mode() != "crash" && fi.mode() != "delay") {
+      return Status::InvalidArgument("config: fault_injection.stage aggregate supports modes crash and delay only");
     }
     if (fi.doc_id_prefix().empty() && fi.source_substring().empty()) {
       return Status::InvalidArgument("config: fault_injection needs doc_id_prefix or source_substring");

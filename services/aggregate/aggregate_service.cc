@@ -5,12 +5,14 @@
 #include <zmq.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <functional>
 #include <iterator>
 #include <optional>
+#include <thread>
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
@@ -161,15 +163,7 @@ struct AggregateService::Impl {
   // <data>/run), so the restarted service completes the batch.
   std::function<void()> CrashHook(const std::vector<ppb::Envelope>& group) {
     const auto& fi = config.fault_injection();
-    if (fi.stage() != "aggregate" || fi.mode() != "crash") return nullptr;
-    bool match = false;
-    for (const auto& env : group) {
-      const bool id_ok = fi.doc_id_prefix().empty() || env.doc_id().rfind(fi.doc_id_prefix(), 0) == 0;
-      const bool src_ok = fi.source_substring().empty() ||
-                          env.extraction().source().find(fi.source_substring()) != std::string::npos;
-      match |= id_ok && src_ok;
-    }
-    if (!match) return nullptr;
+    if (fi.stage() != "aggregate" || fi.mode() != "crash" || !FaultMatches(group)) return nullptr;
     const std::filesystem::path marker = std::filesystem::path(config.data_dir()) / "run" / "fault-aggregate.fired";
     if (std::filesystem::exists(marker)) return nullptr;
     return [this, marker, n = group.size()] {
@@ -181,6 +175,28 @@ struct AggregateService::Impl {
       log->flush();
       std::_Exit(86);
     };
+  }
+
+  // Whether `group` holds a document config.fault_injection names.
+  bool FaultMatches(const std::vector<ppb::Envelope>& group) const {
+    const auto& fi = config.fault_injection();
+    for (const auto& env : group) {
+      const bool id_ok = fi.doc_id_prefix().empty() || env.doc_id().rfind(fi.doc_id_prefix(), 0) == 0;
+      const bool src_ok = fi.source_substring().empty() ||
+                          env.extraction().source().find(fi.source_substring()) != std::string::npos;
+      if (id_ok && src_ok) return true;
+    }
+    return false;
+  }
+
+  // Mode "delay" (testing aid): the acknowledgements of a group holding a
+  // matching document wait delay_ms after its commit and audit, so ingest's
+  // leases can run out on documents aggregate has counted and indexed.
+  void InjectedAckDelay(const std::vector<ppb::Envelope>& group) const {
+    const auto& fi = config.fault_injection();
+    if (fi.stage() != "aggregate" || fi.mode() != "delay" || !FaultMatches(group)) return;
+    log->warn("fault injection: acknowledgements of {} committed documents wait {} ms", group.size(), fi.delay_ms());
+    std::this_thread::sleep_for(std::chrono::milliseconds(fi.delay_ms()));
   }
 
   void CountMalformed(const Status& s) {
@@ -276,6 +292,7 @@ struct AggregateService::Impl {
       return false;
     }
     for (const auto& event : *findings) Publish(event);
+    InjectedAckDelay(group);
     for (const auto& env : group) {
       if (change->refused.count(env.doc_id())) {
         log->info("doc={} trace={} late result of a withdrawn (quarantined) document refused", env.doc_id(),
@@ -306,10 +323,16 @@ struct AggregateService::Impl {
     }
     ++groups_this_tick;
     for (const auto& event : change->events) Publish(event);
-    // The audit's coverage tally forgets the documents (an empty result
-    // carries no place). TODO(audit owner): AuditKeeper has no API to drop a
-    // document's fingerprint (audit_docs) and near-duplicate pairs
-    // (audit_pairs): a withdrawn document stays in near-duplicate findings.
+    // The audit forgets the documents: their fingerprints and near-duplicate
+    // pairs, and (an empty result carries no place) the coverage tally.
+    std::vector<std::string> withdrawn_ids;
+    for (const auto& d : docs) withdrawn_ids.push_back(d.doc_id);
+    if (Status ws = audit->Withdraw(withdrawn_ids); !ws.ok()) {
+      log->error("audit records of {} withdrawn documents (first doc={}) not dropped: {}", withdrawn_ids.size(),
+                 withdrawn_ids[0], ws.ToString());
+      if (storage::IsNoSpace(ws)) shell->Fail(ws);
+      return false;  // not confirmed: ingest sends the withdrawals again
+    }
     const epb::ExtractionResult nothing;
     std::vector<GroupDocument> forgotten;
     for (const auto& d : docs) forgotten.push_back({d.doc_id, &nothing, 0});

@@ -121,6 +121,32 @@ Status AuditKeeper::GetDocument(const std::string& doc_id, apb::AuditDocument* o
   return store_->GetProto(kAuditDocs, doc_id, out);
 }
 
+Status AuditKeeper::Withdraw(const std::vector<std::string>& doc_ids) {
+  RETURN_IF_ERROR(Load());
+  storage::WriteBatch batch;
+  for (const std::string& doc_id : doc_ids) {
+    auto k = known_.find(doc_id);
+    if (k == known_.end()) continue;
+    if (k->second.slot != UINT32_MAX) {
+      index_.Remove(k->second.slot);
+      apb::AuditDocument prev;
+      RETURN_IF_ERROR(store_->GetProto(kAuditDocs, doc_id, &prev));
+      Count(HashesOf(prev.fingerprint()), -1);
+      slot_grams_[k->second.slot] = {};
+    }
+    known_.erase(k);
+    batch.Delete(kAuditDocs, doc_id);
+    RETURN_IF_ERROR(store_->Scan(kAuditPairs, doc_id + kSep, [&](std::string_view key, std::string_view) {
+      const std::string other(key.substr(doc_id.size() + 1));
+      batch.Delete(kAuditPairs, key);
+      batch.Delete(kAuditPairs, PairKey(other, doc_id));
+      return true;
+    }));
+  }
+  if (batch.empty()) return Status::OK();
+  return store_->Write(batch);
+}
+
 Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector<GroupDocument>& docs) {
   std::vector<apb::AuditFinding> findings;
   RETURN_IF_ERROR(Load());

@@ -54,6 +54,12 @@ class AuditKeeper {
   // findings (each pair once) and the documents' consistency findings.
   Result<std::vector<aggregate::v1::AuditFinding>> ApplyGroup(const std::vector<GroupDocument>& docs);
 
+  // Forgets withdrawn (quarantined) documents: their fingerprints leave the
+  // index and the store, their near-duplicate pairs are deleted under both
+  // ids, their clause grams stop counting. Unknown ids are ignored; a
+  // document applied later (a replay) is indexed afresh.
+  Status Withdraw(const std::vector<std::string>& doc_ids);
+
   // Builds the index from the store (ApplyGroup does it on first use).
   Status Load();
   // Every indexed document as stored.

@@ -37,6 +37,9 @@ class AuditStage {
   // notifications, not state).
   Result<std::vector<aggregate::v1::StreamEvent>> AfterGroup(const std::vector<GroupDocument>& docs,
                                                              uint64_t sequence, bool build_events);
+  // After the aggregator withdrew `doc_ids` (quarantined in ingest): their
+  // fingerprints and near-duplicate pairs are forgotten (AuditKeeper::Withdraw).
+  Status Withdraw(const std::vector<std::string>& doc_ids) { return keeper_.Withdraw(doc_ids); }
 
  private:
   AuditStage(storage::Store* store, const Aggregator* aggregator, const audit::AuditOptions& options,

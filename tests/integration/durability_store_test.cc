@@ -172,6 +172,18 @@ class DurabilityStoreTest : public PipelineFixture {
       if (d["status"] != "quarantined") continue;
       EXPECT_TRUE(d["county"].is_null() && d["title"].is_null() && d["year"].is_null()) << d.dump();
     }
+    // Nor does it appear in a near-duplicate finding (the corpus is eight
+    // copies of each sample: every document has near-duplicates).
+    std::set<std::string> quarantined_ids;
+    for (const auto& d : docs) {
+      if (d["status"] == "quarantined") quarantined_ids.insert(d["doc_id"].get<std::string>());
+    }
+    size_t pairs = 0;
+    for (const auto& f : Query("findings --kind near_duplicate", data)) {
+      ++pairs;
+      for (const auto& d : f["documents"]) EXPECT_FALSE(quarantined_ids.count(d["doc_id"].get<std::string>())) << f.dump();
+    }
+    EXPECT_GT(pairs, 0u);
     const Result without = ReferenceWithout(quarantined, tag);
     EXPECT_TRUE(CompleteDocs(docs) == without.docs);
     EXPECT_TRUE(Sorted(Query("aggregates", data)) == without.aggregates) << "quarantined: " << quarantined.size();
@@ -347,6 +359,23 @@ TEST_F(DurabilityStoreTest, ADocumentQuarantinedAfterAggregateCountedItIsWithdra
   const Result got = Collect(data);
   EXPECT_TRUE(got.docs == ref.docs) << out;
   EXPECT_TRUE(got.aggregates == ref.aggregates) << out;
+}
+
+// 3. A document aggregate has counted and the audit has indexed, then
+// quarantined: aggregate's acknowledgements of the group holding r9 wait past
+// the lease (fault_injection mode delay), with one attempt. Withdrawn, it
+// leaves the aggregates and the near-duplicate findings.
+TEST_F(DurabilityStoreTest, ADocumentQuarantinedAfterItWasIndexedLeavesTheFindings) {
+  const std::string data = (dir_ / "slow-ack").string();
+  std::string out;
+  const std::string slow =
+      " --set fault_injection.stage=aggregate --set fault_injection.mode=delay --set fault_injection.delay_ms=3000"
+      " --set fault_injection.source_substring=/in/r9.txt --set limits.max_in_flight=4"
+      " --set limits.lease_ms=1000 --set limits.max_attempts=1";
+  EXPECT_EQ(RunAgain(data, &out, slow), 4) << out;  // quarantined documents (cli/exit_codes.h)
+  const std::string log = ReadFileOrDie(fs::path(data) / "logs" / "aggregate.log");
+  EXPECT_NE(log.find("its contribution removed"), std::string::npos) << "nothing counted was withdrawn:\n" << out;
+  ExpectQuarantinedContributeNothing(data, "slow-ack-without");
 }
 
 // 2. Records lost inside a store that opens and passes its checksums: the

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/audit/fingerprint.h"
 #include "common/storage/store.h"
 #include "tests/testing/test_util.h"
@@ -99,6 +101,29 @@ TEST_F(AuditKeeperTest, ReprocessingReplacesFingerprintsAndNeverDoubleCounts) {
   // And back: found again, once.
   EXPECT_EQ(Apply(keeper, {{"b", Extraction("东关镇", "500238104000", 2022, 9, 0)}}).size(), 1u);
   EXPECT_EQ(StoredPairs(keeper), 1u);
+}
+
+// A withdrawn (quarantined) document leaves the audit: its pairs, its
+// fingerprint, its weight in the clause counts; a replay indexes it afresh.
+TEST_F(AuditKeeperTest, AWithdrawnDocumentLeavesTheIndexAndItsPairs) {
+  AuditKeeper keeper(store_.get(), audit::AuditOptions());
+  Apply(keeper, {{"a", Extraction("花台乡", "500238206000", 2022, 1, 0)},
+                 {"c", Extraction("红池坝镇", "500238105000", 2022, 1, 2)}});
+  ASSERT_EQ(Apply(keeper, {{"b", Extraction("东关镇", "500238104000", 2022, 9, 0)}}).size(), 1u);
+  ASSERT_EQ(StoredPairs(keeper), 1u);
+  ASSERT_OK(keeper.Withdraw({"b", "unknown"}));
+  EXPECT_EQ(StoredPairs(keeper), 0u);
+  EXPECT_EQ(keeper.indexed(), 2u);
+  std::set<std::string> docs;
+  ASSERT_OK(keeper.ForEachDocument([&](const apb::AuditDocument& d) { docs.insert(d.doc_id()); }));
+  EXPECT_EQ(docs, (std::set<std::string>{"a", "c"}));
+  ASSERT_OK(keeper.Withdraw({"b"}));  // again: nothing to do
+  // A restarted keeper agrees (the store holds the same).
+  AuditKeeper restarted(store_.get(), audit::AuditOptions());
+  EXPECT_EQ(StoredPairs(restarted), 0u);
+  // The replay: found again, once.
+  EXPECT_EQ(Apply(restarted, {{"b", Extraction("东关镇", "500238104000", 2022, 9, 0)}}).size(), 1u);
+  EXPECT_EQ(StoredPairs(restarted), 1u);
 }
 
 TEST_F(AuditKeeperTest, OffMeansNoIndexButConsistencyFindingsStillFlow) {

@@ -12,7 +12,8 @@
 //                                client checks one server_public_key_file)
 //   DIR/<client>.{key,pub}       one pair per client
 //   DIR/clients/*.pub            the allow-list (allowed_clients_dir): every
-//                                client and the server (aggregate connects to ingest)
+//                                client and the server (aggregate connects to
+//                                ingest's acks, ingest to aggregate's input)
 //   DIR/kubernetes/secret.yaml   Secrets reportflow-curve (every key) and
 //                                reportflow-curve-clients (the allow-list), as
 //                                deploy/kubernetes/base mounts them

@@ -310,10 +310,7 @@ Result<AggregateChange> Aggregator::Apply(const std::string& doc_id, const epb::
 }
 
 Result<AggregateChange> Aggregator::ApplyGroup(const std::vector<GroupDocument>& docs, const GroupOptions& options) {
-  RETURN_IF_ERROR(LoadPlaces());
-  RETURN_IF_ERROR(EnsureLoaded());
-  RETURN_IF_ERROR(LoadWithdrawn());
-  BeginGroup(options.build_events);
+  RETURN_IF_ERROR(BeginChange(options));
   std::set<std::string> refused;
   for (const GroupDocument& doc : docs) {
     // A late result of a withdrawn attempt never counts; a later attempt
@@ -341,10 +338,7 @@ Result<AggregateChange> Aggregator::ApplyGroup(const std::vector<GroupDocument>&
 }
 
 Result<AggregateChange> Aggregator::Withdraw(const std::vector<WithdrawDocument>& docs, const GroupOptions& options) {
-  RETURN_IF_ERROR(LoadPlaces());
-  RETURN_IF_ERROR(EnsureLoaded());
-  RETURN_IF_ERROR(LoadWithdrawn());
-  BeginGroup(options.build_events);
+  RETURN_IF_ERROR(BeginChange(options));
   std::set<std::string> removed;
   for (const WithdrawDocument& doc : docs) {
     bool was = false;
@@ -482,6 +476,14 @@ Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution*
   }
   *parsed = false;
   return store_->Get(kContributions, doc_id, bytes);
+}
+
+Status Aggregator::BeginChange(const GroupOptions& options) {
+  RETURN_IF_ERROR(LoadPlaces());
+  RETURN_IF_ERROR(EnsureLoaded());
+  RETURN_IF_ERROR(LoadWithdrawn());
+  BeginGroup(options.build_events);
+  return Status::OK();
 }
 
 void Aggregator::BeginGroup(bool build_events) {

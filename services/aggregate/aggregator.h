@@ -206,6 +206,8 @@ class Aggregator {
   // the in-memory state (reloaded from the store, which holds the committed
   // state, on next use).
   void BeginGroup(bool build_events);
+  // Loads what a group needs (places, rollups, tombstones), then BeginGroup().
+  Status BeginChange(const GroupOptions& options);
   Result<AggregateChange> CommitGroup(const std::function<void()>& after_commit);
   void AbortGroup();
   Status ApplyInGroup(const GroupDocument& doc);

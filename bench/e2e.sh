@@ -41,7 +41,7 @@ OUT=bench/results/e2e-$(date -u +%Y-%m-%dT%H%MZ).md
   echo "# End-to-end benchmark ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, load before runs: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Pipeline: \`reportflow run\` with 4 separate processes (${WORKERS} segment and ${WORKERS} extract worker), RocksDB persistence on, ipc:// sockets."
+  echo "Pipeline: \`reportflow run\` with 4 separate processes (${WORKERS} segment and ${WORKERS} extract worker), RocksDB persistence on, ipc:// sockets.${RUN_ARGS[*]:+ Extra run arguments: \`${RUN_ARGS[*]}\`.}"
   echo
   echo "| reports | MB | wall s | reports/s | MB/s | jieba reports/s | jieba MB/s | CPU s ingest/segment/extract/aggregate | CPU ms/report ingest/segment/extract/aggregate (total) | peak RSS MB ingest/segment/extract/aggregate | disk MB ingest/segment/extract/aggregate | read→ack ms p50/p99 | read→stream ms p50/p99 (docs seen) | load before/after |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

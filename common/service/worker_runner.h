@@ -50,6 +50,17 @@ struct WorkerOptions {
 using WorkHandler = std::function<Status(const pipeline::v1::Envelope& in, pipeline::v1::Envelope* out,
                                          storage::WriteBatch* writes)>;
 
+// The store tuning of a worker's results: written once and read only when a
+// document comes again, so small memtables (16 MB) and cache (8 MB) keep the
+// worker's memory flat with corpus size.
+inline storage::StoreTuning WorkerStoreTuning() {
+  storage::StoreTuning tuning;
+  tuning.memtable_budget_bytes = 16u << 20;
+  tuning.write_buffer_bytes = 8u << 20;
+  tuning.block_cache_bytes = 8u << 20;
+  return tuning;
+}
+
 class WorkerRunner {
  public:
   static Result<std::unique_ptr<WorkerRunner>> Create(const config::v1::PipelineConfig& config, WorkerOptions options,

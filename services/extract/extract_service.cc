@@ -17,14 +17,9 @@ Result<std::unique_ptr<ExtractService>> ExtractService::Create(const config::v1:
   const bool fingerprints = !config.audit().has_near_duplicates() || config.audit().near_duplicates();
   ASSIGN_OR_RETURN(svc->extractor_, Extractor::Create(std::move(taxonomy), fingerprints));
   // Verified at open; a damaged store is moved aside and rebuilt from upstream (ingest re-sends).
-  // Results are written once and read only when a document comes again:
-  // small memtables and cache keep the worker's memory flat with corpus size.
-  storage::StoreTuning tuning;
-  tuning.memtable_budget_bytes = 16u << 20;
-  tuning.write_buffer_bytes = 8u << 20;
-  tuning.block_cache_bytes = 8u << 20;
   ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(config.extract().store_path(), {kExtractionsCf},
-                                                             storage::OnDamage::kMoveAside, tuning));
+                                                             storage::OnDamage::kMoveAside,
+                                                             service::WorkerStoreTuning()));
   svc->store_ = std::move(opened.store);
   service::WorkerOptions options{"extract", config.extract().worker_id(), config.endpoints().extract_work(),
                                  config.endpoints().aggregate_input(), svc->store_.get(), opened.id, opened.note,

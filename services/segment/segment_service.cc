@@ -11,14 +11,9 @@ Result<std::unique_ptr<SegmentService>> SegmentService::Create(const config::v1:
   segmenter_options.scope.assign(config.segment().region().begin(), config.segment().region().end());
   ASSIGN_OR_RETURN(svc->segmenter_, Segmenter::Create(std::move(segmenter_options)));
   // Verified at open; a damaged store is moved aside and rebuilt from upstream (ingest re-sends).
-  // Results are written once and read only when a document comes again:
-  // small memtables and cache keep the worker's memory flat with corpus size.
-  storage::StoreTuning tuning;
-  tuning.memtable_budget_bytes = 16u << 20;
-  tuning.write_buffer_bytes = 8u << 20;
-  tuning.block_cache_bytes = 8u << 20;
   ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(config.segment().store_path(), {kSegmentedCf},
-                                                             storage::OnDamage::kMoveAside, tuning));
+                                                             storage::OnDamage::kMoveAside,
+                                                             service::WorkerStoreTuning()));
   svc->store_ = std::move(opened.store);
   service::WorkerOptions options{"segment", config.segment().worker_id(), config.endpoints().segment_work(), "",
                                  svc->store_.get(), opened.id, opened.note, kSegmentedCf};

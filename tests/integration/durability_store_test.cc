@@ -119,18 +119,7 @@ class DurabilityStoreTest : public PipelineFixture {
  protected:
   static void SetUpTestSuite() {
     corpus_ = new TempDir();
-    const fs::path in = corpus_->path() / "in";
-    fs::create_directories(in);
-    std::vector<std::string> samples;
-    for (const auto& e : fs::directory_iterator(SourceDir() / "samples/reports")) {
-      if (e.path().extension() == ".txt") samples.push_back(ReadFileOrDie(e.path()));
-    }
-    ASSERT_FALSE(samples.empty());
-    std::sort(samples.begin(), samples.end());
-    for (int i = 0; i < kDocs; ++i) {
-      std::ofstream(in / ("r" + std::to_string(i) + ".txt"))
-          << samples[i % samples.size()] << "\n附注：本报告第" << i << "号副本。\n";
-    }
+    WriteSampleCopies(corpus_->path() / "in", kDocs);
   }
   static void TearDownTestSuite() {
     delete corpus_;

@@ -6,12 +6,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "tests/testing/test_util.h"
 
 namespace reportflow::testing {
+
+// Writes r0.txt .. r<n-1>.txt into `dir`: the sample reports in turn (in
+// order of their text), each with a line of its own at the end, so every file
+// is a distinct document. The corpus of the kill, store and quarantine tests.
+inline void WriteSampleCopies(const std::filesystem::path& dir, int n) {
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> samples;
+  for (const auto& e : std::filesystem::directory_iterator(SourceDir() / "samples/reports")) {
+    if (e.path().extension() == ".txt") samples.push_back(ReadFileOrDie(e.path()));
+  }
+  ASSERT_FALSE(samples.empty());
+  std::sort(samples.begin(), samples.end());
+  for (int i = 0; i < n; ++i) {
+    std::ofstream(dir / ("r" + std::to_string(i) + ".txt"))
+        << samples[i % samples.size()] << "\n附注：本报告第" << i << "号副本。\n";
+  }
+}
 
 class PipelineFixture : public ::testing::Test {
  protected:

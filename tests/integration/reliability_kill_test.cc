@@ -70,17 +70,7 @@ class KillMatrixTest : public PipelineFixture {
  protected:
   static void SetUpTestSuite() {
     corpus_ = new TempDir();
-    const fs::path in = corpus_->path() / "in";
-    fs::create_directories(in);
-    std::vector<std::string> samples;
-    for (const auto& e : fs::directory_iterator(SourceDir() / "samples/reports")) {
-      if (e.path().extension() == ".txt") samples.push_back(ReadFile(e.path()));
-    }
-    ASSERT_FALSE(samples.empty());
-    for (int i = 0; i < kDocs; ++i) {
-      std::ofstream(in / ("r" + std::to_string(i) + ".txt"))
-          << samples[i % samples.size()] << "\n附注：本报告第" << i << "号副本。\n";
-    }
+    WriteSampleCopies(corpus_->path() / "in", kDocs);
   }
   static void TearDownTestSuite() {
     delete corpus_;

@@ -37,35 +37,6 @@ constexpr int kReports = 2000;
 constexpr int kDecodeTimeoutMs = 100;
 constexpr int kFaultsPerSeed = 5;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Live direct children of `parent` whose comm starts with "reportflow-".
-std::vector<pid_t> Services(pid_t parent) {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = ReadFile(e.path() / "stat");
-    const size_t open = stat.find('('), close = stat.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close + 2 >= stat.size()) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    char state;
-    pid_t ppid;
-    rest >> state >> ppid;
-    if (ppid == parent && state != 'Z' && stat.compare(open + 1, 11, "reportflow-") == 0) {
-      out.push_back(std::stoi(name));
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::vector<std::string> SortedLines(const std::string& text) {
   std::vector<std::string> lines = Lines(text);
   std::sort(lines.begin(), lines.end());
@@ -184,7 +155,7 @@ TEST_P(ChaosTest, RandomFaultsThenARerunEndEqualToTheReference) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not synchronisation
       }
       if (run_ended) break;
-      const std::vector<pid_t> services = Services(run);
+      const std::vector<pid_t> services = ChildrenNamed(run, "reportflow-");
       if (services.empty()) continue;  // starting, or restarting one
       const pid_t victim = services[std::uniform_int_distribution<size_t>(0, services.size() - 1)(rng)];
       const Fault fault = static_cast<Fault>(std::uniform_int_distribution<int>(0, disk ? 3 : 2)(rng));
@@ -207,7 +178,7 @@ TEST_P(ChaosTest, RandomFaultsThenARerunEndEqualToTheReference) {
       // Enough faults: let this attempt end by itself (a full disk ends it with exit 1).
       ASSERT_EQ(waitpid(run, &status, 0), run);
     }
-    const std::string out = ReadFile(log);
+    const std::string out = ReadFileOrEmpty(log);
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     // Each ending is one an operator can act on: done (0, or 3 for the
     // rejected PDF), failed with a message (1), or killed by the test.

@@ -115,17 +115,8 @@ void FlipMiddle(const fs::path& file, size_t n = 16) {
   f.write(bytes.data(), static_cast<std::streamsize>(n));
 }
 
-class DurabilityStoreTest : public PipelineFixture {
+class DurabilityStoreTest : public SampleCopiesFixture<kDocs> {
  protected:
-  static void SetUpTestSuite() {
-    corpus_ = new TempDir();
-    WriteSampleCopies(corpus_->path() / "in", kDocs);
-  }
-  static void TearDownTestSuite() {
-    delete corpus_;
-    corpus_ = nullptr;
-  }
-  static std::string Input() { return (corpus_->path() / "in").string(); }
 
   struct Result {
     std::vector<std::string> docs, aggregates;
@@ -177,10 +168,7 @@ class DurabilityStoreTest : public PipelineFixture {
     EXPECT_TRUE(CompleteDocs(docs) == without.docs);
     EXPECT_TRUE(Sorted(Query("aggregates", data)) == without.aggregates) << "quarantined: " << quarantined.size();
   }
-
-  static TempDir* corpus_;
 };
-TempDir* DurabilityStoreTest::corpus_ = nullptr;
 
 // 2. Lost or damaged stores are detected, and rebuilt or named.
 TEST_F(DurabilityStoreTest, EachStoreDeletedOrDamagedIsRebuiltOrNamed) {

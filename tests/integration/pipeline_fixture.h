@@ -85,4 +85,23 @@ class PipelineFixture : public ::testing::Test {
   TempDir dir_;
 };
 
+// A pipeline fixture over one corpus per test suite: `kDocs` copies of the
+// samples (WriteSampleCopies), written once in SetUpTestSuite.
+template <int kDocs>
+class SampleCopiesFixture : public PipelineFixture {
+ protected:
+  static void SetUpTestSuite() {
+    corpus_ = new TempDir();
+    WriteSampleCopies(corpus_->path() / "in", kDocs);
+  }
+  static void TearDownTestSuite() {
+    delete corpus_;
+    corpus_ = nullptr;
+  }
+  static std::string Input() { return (corpus_->path() / "in").string(); }
+
+ private:
+  static inline TempDir* corpus_ = nullptr;
+};
+
 }  // namespace reportflow::testing

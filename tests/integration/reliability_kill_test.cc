@@ -17,39 +17,13 @@
 #include <vector>
 
 #include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/processes.h"
 
 namespace reportflow::testing {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr int kDocs = 2000;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The direct children of `parent` whose comm starts with `prefix`.
-std::vector<pid_t> ChildrenNamed(pid_t parent, const std::string& prefix) {
-  std::vector<pid_t> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    const std::string stat = ReadFile(e.path() / "stat");
-    const size_t close = stat.rfind(')');
-    const size_t open = stat.find('(');
-    if (close == std::string::npos || open == std::string::npos) continue;
-    const std::string comm = stat.substr(open + 1, close - open - 1);
-    std::istringstream rest(stat.substr(close + 2));
-    char state;
-    pid_t ppid;
-    rest >> state >> ppid;
-    if (ppid == parent && comm.rfind(prefix, 0) == 0 && state != 'Z') out.push_back(std::stoi(name));
-  }
-  return out;
-}
 
 // The first line that differs, for the failure message.
 std::string FirstDifference(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -66,17 +40,8 @@ std::vector<std::string> Sorted(const std::vector<nlohmann::json>& records) {
   return lines;
 }
 
-class KillMatrixTest : public PipelineFixture {
+class KillMatrixTest : public SampleCopiesFixture<kDocs> {
  protected:
-  static void SetUpTestSuite() {
-    corpus_ = new TempDir();
-    WriteSampleCopies(corpus_->path() / "in", kDocs);
-  }
-  static void TearDownTestSuite() {
-    delete corpus_;
-    corpus_ = nullptr;
-  }
-  static std::string Input() { return (corpus_->path() / "in").string(); }
 
   struct Result {
     std::vector<std::string> docs, metrics, aggregates;
@@ -120,7 +85,7 @@ class KillMatrixTest : public PipelineFixture {
     while (std::chrono::steady_clock::now() < deadline) {
       const pid_t r = waitpid(run, &status, WNOHANG);
       if (r == run) {
-        std::cerr << ReadFile(log);
+        std::cerr << ReadFileOrEmpty(log);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       }
       if (*kills < 4 && std::chrono::steady_clock::now() >= next_kill) {
@@ -133,13 +98,10 @@ class KillMatrixTest : public PipelineFixture {
     }
     kill(run, SIGKILL);
     waitpid(run, &status, 0);
-    ADD_FAILURE() << "run did not finish\n" << ReadFile(log);
+    ADD_FAILURE() << "run did not finish\n" << ReadFileOrEmpty(log);
     return -1;
   }
-
-  static TempDir* corpus_;
 };
-TempDir* KillMatrixTest::corpus_ = nullptr;
 
 TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
   const std::string ref_data = (dir_ / "ref").string();
@@ -179,7 +141,7 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
               0)
         << out;
     EXPECT_NE(out.find("service aggregate exited (status 86); restarting"), std::string::npos) << out;
-    const std::string aggregate_log = ReadFile(fs::path(data) / "logs" / "aggregate.log");
+    const std::string aggregate_log = ReadFileOrEmpty(fs::path(data) / "logs" / "aggregate.log");
     EXPECT_NE(aggregate_log.find("crashing aggregate inside the group commit"), std::string::npos) << aggregate_log;
     ExpectSameResults(ref, Collect(data));
   }
@@ -208,13 +170,13 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     SCOPED_TRACE("clean stop of extract");
     const std::string data = (dir_ / "term-extract").string();
     const pid_t run = start_run(data);
-    ASSERT_TRUE(await_complete(data, 200)) << ReadFile(data + ".log");
+    ASSERT_TRUE(await_complete(data, 200)) << ReadFileOrEmpty(data + ".log");
     const std::vector<pid_t> extract = ChildrenNamed(run, "reportflow-extr");
     ASSERT_EQ(extract.size(), 1u);
     kill(extract[0], SIGTERM);
     int status = 0;
     waitpid(run, &status, 0);
-    const std::string log = ReadFile(data + ".log");
+    const std::string log = ReadFileOrEmpty(data + ".log");
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
     EXPECT_NE(log.find("service extract-0 exited (status 0); restarting"), std::string::npos) << log;
     ExpectSameResults(ref, Collect(data));
@@ -223,20 +185,20 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     SCOPED_TRACE("clean stop of reportflow run");
     const std::string data = (dir_ / "term-run").string();
     const pid_t run = start_run(data);
-    ASSERT_TRUE(await_complete(data, 200)) << ReadFile(data + ".log");
+    ASSERT_TRUE(await_complete(data, 200)) << ReadFileOrEmpty(data + ".log");
     const std::vector<pid_t> children = ChildrenNamed(run, "reportflow-");
     EXPECT_EQ(children.size(), 4u);
     kill(run, SIGTERM);
     int status = 0;
     waitpid(run, &status, 0);
-    const std::string log = ReadFile(data + ".log");
+    const std::string log = ReadFileOrEmpty(data + ".log");
     ASSERT_TRUE(WIFEXITED(status)) << log;
     EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM) << log;
     EXPECT_NE(log.find("INTERRUPTED"), std::string::npos) << log;
     EXPECT_EQ(log.find("uncleanly"), std::string::npos) << log;
     for (pid_t p : children) EXPECT_NE(kill(p, 0), 0) << "a service outlived reportflow run";
     for (const char* service : {"ingest", "segment-0", "extract-0", "aggregate"}) {
-      const std::string service_log = ReadFile(fs::path(data) / "logs" / (std::string(service) + ".log"));
+      const std::string service_log = ReadFileOrEmpty(fs::path(data) / "logs" / (std::string(service) + ".log"));
       EXPECT_NE(service_log.find("stopped cleanly"), std::string::npos) << service << ":\n" << service_log;
     }
     std::string out;
@@ -253,7 +215,7 @@ TEST_F(KillMatrixTest, EachServiceKilledMidBatchGivesTheUninterruptedResult) {
     // Wait until some documents are complete (polling the ledger read-only), then kill everything.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     const bool some_done = await_complete(data, 200);
-    ASSERT_TRUE(some_done) << ReadFile(data + ".log");
+    ASSERT_TRUE(some_done) << ReadFileOrEmpty(data + ".log");
     std::vector<pid_t> children = ChildrenNamed(run, "reportflow-");
     EXPECT_EQ(children.size(), 4u);
     kill(run, SIGKILL);

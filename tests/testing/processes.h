@@ -7,12 +7,17 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace reportflow::testing {
 
 // Pids of live (not zombie) processes whose command line (NUL-separated
 // arguments) contains `needle`.
 std::set<pid_t> ProcessesMentioning(const std::string& needle);
+
+// Live (not zombie) direct children of `parent` whose comm (/proc/PID/stat)
+// starts with `prefix`, in pid order: the services a launcher started.
+std::vector<pid_t> ChildrenNamed(pid_t parent, const std::string& prefix);
 
 // A one-page PDF whose content stream (Flate-compressed) draws `operators`
 // one-letter words, each moved by a tiny Td: a few KB on disk, a text layer of

@@ -17,6 +17,13 @@ std::filesystem::path BinDir() {
   return dir ? std::filesystem::path(dir) : SourceDir() / "build" / "bin";
 }
 
+std::string ReadFileOrEmpty(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::string ReadFileOrDie(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -38,6 +38,8 @@ std::filesystem::path SourceDir();
 std::filesystem::path BinDir();
 // Reads a whole file; fails the test if it cannot.
 std::string ReadFileOrDie(const std::filesystem::path& path);
+// The file's bytes, or "" when it cannot be read (a log not written yet).
+std::string ReadFileOrEmpty(const std::filesystem::path& path);
 
 // Runs a shell command; returns its exit status and stores stdout in *out.
 int RunCommand(const std::string& command, std::string* out);

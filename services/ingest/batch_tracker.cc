@@ -56,16 +56,16 @@ void BatchTracker::AttachFinished(Batch& b, const std::string& doc_id, bool quar
   b.record.set_documents(static_cast<uint32_t>(b.docs.size()));
   if (!quarantined) {
     b.record.set_already_complete(b.record.already_complete() + 1);
-    b.segmented.insert(doc_id);
+    b.docs.Set(doc_id, Batch::kSegmented);
   }
-  if (b.finished.insert(doc_id) && quarantined) ++b.quarantined;
+  if (b.docs.Set(doc_id, Batch::kFinished) && quarantined) ++b.quarantined;
 }
 
 void BatchTracker::Segmented(const std::string& doc_id) {
   auto it = doc_batches_.find(doc_id);
   if (it == doc_batches_.end()) return;
   for (const auto& batch_id : it->second) {
-    if (Batch* b = Find(batch_id)) b->segmented.insert(doc_id);
+    if (Batch* b = Find(batch_id)) b->docs.Set(doc_id, Batch::kSegmented);
   }
 }
 
@@ -84,11 +84,11 @@ std::vector<const BatchTracker::Batch*> BatchTracker::Finished(const std::string
   if (it == doc_batches_.end()) return done;
   for (const auto& batch_id : it->second) {
     Batch* b = Find(batch_id);
-    if (!b || !b->finished.insert(doc_id)) continue;
+    if (!b || !b->docs.Set(doc_id, Batch::kFinished)) continue;
     if (quarantined) {
       ++b->quarantined;
     } else {
-      b->segmented.insert(doc_id);
+      b->docs.Set(doc_id, Batch::kSegmented);
     }
     b->metrics += metrics;
     MaybeFinish(*b, &done);
@@ -128,14 +128,14 @@ ppb::BatchStatus BatchTracker::StatusOf(const Batch& b, bool include_rejections,
   st.set_files_found(b.record.files_found());
   st.set_documents(static_cast<uint32_t>(b.docs.size()));
   st.set_already_complete(b.record.already_complete());
-  st.set_completed(static_cast<uint32_t>(b.finished.size()) - b.quarantined);
+  st.set_completed(static_cast<uint32_t>(b.finished()) - b.quarantined);
   st.set_quarantined(b.quarantined);
-  st.set_in_flight(static_cast<uint32_t>(b.docs.size() - b.finished.size()));
+  st.set_in_flight(static_cast<uint32_t>(b.docs.size() - b.finished()));
   st.set_rejected(b.record.rejected());
   st.set_duplicates(b.record.duplicates());
   st.set_done(b.done());
   st.set_metrics(b.metrics);
-  st.set_segmented(static_cast<uint32_t>(b.segmented.size()));
+  st.set_segmented(static_cast<uint32_t>(b.segmented()));
   st.set_retries(b.retries);
   st.set_reprocessed(b.reprocessed);
   if (b.reprocessed > 0) {
@@ -150,7 +150,7 @@ ppb::BatchStatus BatchTracker::StatusOf(const Batch& b, bool include_rejections,
   if (include_rejections) {
     Note(store_->ListRejections(b.record.batch_id(), st.mutable_rejections()));
     if (b.quarantined > 0) {
-      b.finished.ForEach([&](const std::string& doc_id) {
+      b.docs.ForEach(Batch::kFinished, [&](const std::string& doc_id) {
         pb::LedgerEntry e;
         Status s = store_->GetLedger(doc_id, &e);
         Note(s);

@@ -6,7 +6,7 @@
 // and every document is complete or quarantined; a document may belong to
 // several running batches (the same file submitted twice). Batch records and
 // rejections are written to the ingest store as they happen; progress lives
-// in memory (DocSet: ~40 bytes per document and set).
+// in memory (DocFlags: ~40 bytes per document).
 //
 // Thread-safety: none (one ingest loop owns it). Time comes from the Clock.
 #pragma once
@@ -36,9 +36,11 @@ class BatchTracker {
   struct Batch {
     ingest::v1::BatchRecord record;
     std::unique_ptr<InputScanner> scanner;
-    DocSet docs;       // distinct doc_ids
-    DocSet finished;   // complete or quarantined
-    DocSet segmented;  // past segment (or complete)
+    static constexpr uint8_t kFinished = 1;   // complete or quarantined
+    static constexpr uint8_t kSegmented = 2;  // past segment (or complete)
+    DocFlags docs;  // distinct doc_ids, with kFinished and kSegmented
+    size_t finished() const { return docs.count(kFinished); }
+    size_t segmented() const { return docs.count(kSegmented); }
     uint32_t retries = 0;  // re-dispatches of this batch's documents
     uint32_t quarantined = 0;
     uint32_t reprocessed = 0;  // complete before, results missing, processed again
@@ -46,7 +48,7 @@ class BatchTracker {
     uint32_t rejection_seq = 0;
     int64_t started_mono = 0;
     int64_t finished_mono = 0;
-    bool done() const { return record.scan_done() && finished.size() == docs.size(); }
+    bool done() const { return record.scan_done() && finished() == docs.size(); }
   };
 
   BatchTracker(const Clock& clock, IngestStore* store) : clock_(clock), store_(store) {}

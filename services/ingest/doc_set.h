@@ -1,4 +1,7 @@
 // DocSet: a set of doc_ids that costs ~40 bytes per member instead of ~110.
+// DocFlags: the same, with a few flags per member (a batch's documents, and
+// which of them passed segment or finished, in one table: ~25 bytes per
+// document instead of three sets of ~40).
 //
 // A batch remembers which of its documents it has seen, which passed segment
 // and which are finished, for the whole batch: with std::unordered_set of
@@ -17,7 +20,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace reportflow::ingest {
 
@@ -73,6 +78,115 @@ class DocSet {
   }
   std::unordered_set<Key, KeyHash> packed_;
   std::unordered_set<std::string> other_;
+
+  friend class DocFlags;
+};
+
+// DocFlags keeps canonical ids in an open-addressing table of 17-byte slots
+// (the id's 16 bytes and the flags; linear probing, at most 3/4 full): about
+// 25 bytes per member, against ~58 for a std::unordered_map node and bucket
+// (jemalloc heap profile of ingest at 100k reports). Members are never removed.
+class DocFlags {
+ public:
+  // Adds `doc_id` (with no flag); true if it was not there.
+  bool insert(const std::string& doc_id) {
+    if (auto key = DocSet::Pack(doc_id)) {
+      bool added = false;
+      SlotFor(*key, &added);
+      return added;
+    }
+    return other_.emplace(doc_id, 0).second;
+  }
+  bool contains(const std::string& doc_id) const {
+    if (auto key = DocSet::Pack(doc_id)) return Find(*key) != nullptr;
+    return other_.count(doc_id) > 0;
+  }
+  // Sets `flag` (one of bits 0-6) on `doc_id` (adding it if needed); true if it was not set.
+  bool Set(const std::string& doc_id, uint8_t flag) {
+    uint8_t* flags;
+    if (auto key = DocSet::Pack(doc_id)) {
+      bool added = false;
+      flags = &SlotFor(*key, &added)->flags;
+    } else {
+      flags = &other_[doc_id];
+    }
+    if (*flags & flag) return false;
+    *flags = static_cast<uint8_t>(*flags | flag);
+    for (int i = 0; i < 7; ++i) counts_[i] += (flag >> i) & 1;
+    return true;
+  }
+  size_t size() const { return packed_size_ + other_.size(); }
+  // Members with `flag` set (a single bit).
+  size_t count(uint8_t flag) const {
+    for (int i = 0; i < 7; ++i) {
+      if (flag == (1u << i)) return counts_[i];
+    }
+    return 0;
+  }
+  // Visits every member with `flag` set (in no particular order) as its doc_id.
+  void ForEach(uint8_t flag, const std::function<void(const std::string&)>& fn) const {
+    static const char kHex[] = "0123456789abcdef";
+    std::string id(32, '0');
+    for (const Slot& slot : slots_) {
+      if (!(slot.flags & kUsed) || !(slot.flags & flag)) continue;
+      for (size_t i = 0; i < 16; ++i) {
+        id[2 * i] = kHex[slot.key[i] >> 4];
+        id[2 * i + 1] = kHex[slot.key[i] & 15];
+      }
+      fn(id);
+    }
+    for (const auto& [s, flags] : other_) {
+      if (flags & flag) fn(s);
+    }
+  }
+
+ private:
+  static constexpr uint8_t kUsed = 0x80;  // the slot holds a member
+  struct Slot {
+    DocSet::Key key;
+    uint8_t flags = 0;
+  };
+  static size_t Home(const DocSet::Key& key, size_t mask) { return DocSet::KeyHash()(key) & mask; }
+  const Slot* Find(const DocSet::Key& key) const {
+    if (slots_.empty()) return nullptr;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Home(key, mask);; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (!(slot.flags & kUsed)) return nullptr;
+      if (slot.key == key) return &slot;
+    }
+  }
+  Slot* SlotFor(const DocSet::Key& key, bool* added) {
+    if ((packed_size_ + 1) * 4 > slots_.size() * 3) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Home(key, mask);; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (!(slot.flags & kUsed)) {
+        slot.key = key;
+        slot.flags = kUsed;
+        ++packed_size_;
+        *added = true;
+        return &slot;
+      }
+      if (slot.key == key) return &slot;
+    }
+  }
+  void Grow() {
+    std::vector<Slot> old(slots_.empty() ? 64 : slots_.size() * 2);
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (!(slot.flags & kUsed)) continue;
+      size_t i = Home(slot.key, mask);
+      while (slots_[i].flags & kUsed) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;  // size a power of two
+  size_t packed_size_ = 0;
+  std::unordered_map<std::string, uint8_t> other_;
+  size_t counts_[7] = {};
 };
 
 }  // namespace reportflow::ingest

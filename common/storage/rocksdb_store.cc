@@ -163,6 +163,14 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // The WAL format has no choice: its records stay CRC32C.
   table_options.checksum = rocksdb::kXXH3;
   if (tuning.block_cache_bytes > 0) table_options.block_cache = rocksdb::NewLRUCache(tuning.block_cache_bytes);
+  // Index and filter blocks live in the block cache, not beside it: otherwise
+  // every open table file keeps its own on the heap, and their sum grows with
+  // the store (about 1% of its size), so a store's memory would not stay flat
+  // as the corpus grows. Level-0 files' (the newest, read most) stay pinned;
+  // the others compete with data blocks at high priority.
+  table_options.cache_index_and_filter_blocks = true;
+  table_options.cache_index_and_filter_blocks_with_high_priority = true;
+  table_options.pin_l0_filter_and_index_blocks_in_cache = true;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   std::vector<std::string> names = column_families;

@@ -246,7 +246,25 @@ struct AggregateService::Impl {
       i = j;
     }
     FlushAcks();
+    BoundRollupMemory();
     return read;
+  }
+
+  // The rollups in memory passed their budget: the least recently touched
+  // are written (if changed) and evicted (Aggregator::BoundMemory). A failure
+  // changes nothing committed: they stay in memory and the next group tries
+  // again (a full disk stops the service).
+  void BoundRollupMemory() {
+    if (!aggregator->OverMemoryBudget()) return;
+    const int64_t start = Clock::Real().MonotonicMillis();
+    auto evicted = aggregator->BoundMemory();
+    if (!evicted.ok()) {
+      log->error("rollups not evicted: {}", evicted.status().ToString());
+      if (storage::IsNoSpace(evicted.status())) shell->Fail(evicted.status());
+      return;
+    }
+    log->info("{} rollups evicted (memory budget): {} left in memory, about {} MB, {} ms", *evicted,
+              aggregator->RollupCount(), aggregator->MemoryBytes() >> 20, Clock::Real().MonotonicMillis() - start);
   }
 
   // Applies a group of extractions (one store batch), publishes its coalesced
@@ -261,6 +279,14 @@ struct AggregateService::Impl {
     GroupOptions options;
     options.build_events = subscriptions > 0;
     options.after_commit = CrashHook(group);
+    std::vector<std::string> ids;
+    for (const auto& d : docs) ids.push_back(d.doc_id);
+    if (Status before = audit->BeforeGroup(ids); !before.ok()) {  // not acknowledged: re-dispatched
+      apply_failures_total->Inc(group.size());
+      log->error("audit places of a group of {} documents (first doc={}) not read: {}", group.size(),
+                 group[0].doc_id(), before.ToString());
+      return false;
+    }
     const int64_t start = Clock::Real().MonotonicMillis();
     auto change = aggregator->ApplyGroup(docs, options);
     const double per_doc = static_cast<double>(Clock::Real().MonotonicMillis() - start) / 1000.0 / group.size();
@@ -313,6 +339,13 @@ struct AggregateService::Impl {
     for (const auto& env : group) docs.push_back({env.doc_id(), env.withdraw().through_attempt()});
     GroupOptions options;
     options.build_events = subscriptions > 0;
+    std::vector<std::string> ids;
+    for (const auto& d : docs) ids.push_back(d.doc_id);
+    if (Status before = audit->BeforeGroup(ids); !before.ok()) {  // not confirmed: ingest sends them again
+      log->error("audit places of {} withdrawals (first doc={}) not read: {}", group.size(), group[0].doc_id(),
+                 before.ToString());
+      return false;
+    }
     auto change = aggregator->Withdraw(docs, options);
     if (!change.ok()) {
       // Not confirmed: ingest sends the withdrawals again.

@@ -143,9 +143,9 @@ Result<size_t> Aggregator::DeriveFromContributions() const {
       inner = Status::Corruption("unparsable entry in contributions");
       return false;
     }
-    table_->Contribute(c, +1);
+    inner = table_->Contribute(c, +1);
     ++n;
-    return true;
+    return inner.ok();
   });
   if (s.ok()) s = inner;
   if (!s.ok()) {
@@ -160,13 +160,15 @@ Status Aggregator::EnsureLoaded() const {
   auto current = CheckpointCurrent();
   if (!current.ok()) return current.status();
   if (*current) {
+    // The checkpoint holds every rollup: they are read as documents touch
+    // them (and merged by readers), never all loaded at once.
     table_ = std::make_unique<RollupTable>();
     Status s = ScanProtos<apb::RegionCount>(*store_, kRegions, [&](const apb::RegionCount& rc) { table_->LoadRegion(rc); });
-    if (s.ok()) s = ScanProtos<apb::Rollup>(*store_, kRollups, [&](const apb::Rollup& r) { table_->LoadRollup(r); });
     if (!s.ok()) {
       table_.reset();
       return s;
     }
+    table_->SetBacking(StoredRollupLoader());
     checkpoint_current_ = true;
     rewrite_all_ = false;
     derived_ = 0;
@@ -237,6 +239,15 @@ Result<size_t> Aggregator::RebuildRollupsIfStale() {
 bool Aggregator::NeedsCheckpoint() const { return table_ && (table_->dirty() || rewrite_all_ || !checkpoint_current_); }
 
 size_t Aggregator::RollupCount() const { return table_ ? table_->rollup_count() : 0; }
+
+bool Aggregator::OverMemoryBudget() const {
+  return table_ && rollup_budget_bytes_ > 0 && table_->bytes() > rollup_budget_bytes_;
+}
+
+RollupTable::RollupLoader Aggregator::StoredRollupLoader() const {
+  const storage::Store* store = store_;
+  return [store](const std::string& key, apb::Rollup* out) { return store->GetProto(kRollups, key, out); };
+}
 size_t Aggregator::MemoryBytes() const { return table_ ? table_->bytes() : 0; }
 
 Status Aggregator::Checkpoint() {
@@ -300,7 +311,38 @@ Status Aggregator::Checkpoint() {
   table_->ClearDirty();
   checkpoint_current_ = true;
   rewrite_all_ = false;
+  // The store now holds every rollup as the table has it: the table may keep
+  // only some in memory and read the others back when touched.
+  if (!table_->backed()) table_->SetBacking(StoredRollupLoader());
   return Status::OK();
+}
+
+Result<size_t> Aggregator::BoundMemory() {
+  if (!OverMemoryBudget()) return size_t{0};
+  // A derived table is not backed yet: the store must first hold all of it.
+  if (!table_->backed()) RETURN_IF_ERROR(Checkpoint());
+  // The evicted rollups changed since the checkpoint are written as they
+  // are, in batches of about checkpoint_batch_bytes_; the checkpoint mark is
+  // already gone (a group changed them), so readers and the next start
+  // still derive until the next whole checkpoint.
+  storage::WriteBatch batch;
+  size_t batch_bytes = 0;
+  auto put = [&](const std::string& key, const apb::Rollup* r) -> Status {
+    if (r) {
+      batch.PutProto(kRollups, key, *r);
+    } else {
+      batch.Delete(kRollups, key);
+    }
+    const storage::WriteBatch::Op& op = batch.ops().back();
+    batch_bytes += op.key.size() + (op.value ? op.value->size() : 0);
+    if (batch_bytes < checkpoint_batch_bytes_) return Status::OK();
+    Status s = store_->Write(batch);
+    batch = storage::WriteBatch();
+    batch_bytes = 0;
+    return s;
+  };
+  auto flush = [&]() -> Status { return batch.ops().empty() ? Status::OK() : store_->Write(batch); };
+  return table_->Evict(rollup_budget_bytes_ / 4 * 3, put, flush);
 }
 
 // ---------------------------------------------------------------- groups
@@ -377,7 +419,7 @@ Status Aggregator::RemoveInGroup(const std::string& doc_id, bool* removed) {
   Group& g = *group_;
   const std::string signature = geo::DominanceSignature(tally_);
   // Exactly the removal half of Replace(): what the document added, subtracted.
-  table_->Contribute(prev, -1);
+  RETURN_IF_ERROR(table_->Contribute(prev, -1));
   tally_.Remove(SegmentMetadata(prev));
   if (pending_.count(doc_id)) {
     g.places.Delete(kPlaces, doc_id);
@@ -636,8 +678,8 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, apb::DocCon
                            std::string next_bytes) {
   Group& g = *group_;
   const std::string doc_id = next.doc_id();
-  if (prev_or_null) table_->Contribute(*prev_or_null, -1);
-  table_->Contribute(next, +1);
+  if (prev_or_null) RETURN_IF_ERROR(table_->Contribute(*prev_or_null, -1));
+  RETURN_IF_ERROR(table_->Contribute(next, +1));
   if (!prev_or_null) ++g.documents_delta;
   g.removed.erase(doc_id);
 
@@ -691,6 +733,10 @@ Status Aggregator::GetContribution(const std::string& doc_id, apb::DocContributi
   return store_->GetProto(kContributions, doc_id, out);
 }
 
+Status Aggregator::GetContributionHead(const std::string& doc_id, apb::DocContributionHead* out) const {
+  return store_->GetProto(kContributions, doc_id, out);
+}
+
 Status Aggregator::ForEachContributionHead(const std::function<void(const apb::DocContributionHead&)>& fn) const {
   return ScanProtos<apb::DocContributionHead>(*store_, kContributions, fn);
 }
@@ -707,8 +753,9 @@ Status Aggregator::ForEachRegion(const std::function<void(const apb::RegionCount
 
 Status Aggregator::ForEachRollup(const std::function<void(const apb::Rollup&)>& fn) const {
   RETURN_IF_ERROR(EnsureLoaded());
-  table_->ForEachRollup(fn);
-  return Status::OK();
+  return table_->ForEachRollup(fn, [this](const std::function<bool(std::string_view, std::string_view)>& visit) {
+    return store_->Scan(kRollups, "", visit);
+  });
 }
 
 }  // namespace reportflow::aggregate

@@ -8,8 +8,14 @@
 // removable. Region document counts (the coverage denominator) are kept per
 // (level, region, year).
 //
-// Rollups and region counts live in memory (RollupTable), all of them: they
-// are derived data, a function of the stored contributions. A group commit
+// Rollups and region counts live in memory (RollupTable): they are derived
+// data, a function of the stored contributions. Memory is bounded: when the
+// table passes its budget (set_rollup_memory_budget, 32 MB by default) the
+// service calls BoundMemory(), which writes the least recently touched
+// rollups that changed (as a checkpoint would) and evicts them down to three
+// quarters of the budget; they are read back from the store when a document
+// touches them again, and readers merge
+// the stored rollups with those in memory. Histograms stay whole and exact. A group commit
 // writes only the group's contributions (plus places, batch tally and stream
 // sequence), never a rollup. Checkpoint() writes the rollups and region
 // counts that changed since the last checkpoint and marks the stored ones
@@ -138,6 +144,16 @@ class Aggregator {
   void set_checkpoint_batch_bytes(size_t bytes) { checkpoint_batch_bytes_ = bytes; }
   // Whether Checkpoint() has anything to write.
   bool NeedsCheckpoint() const;
+  // The rollups in memory passed their budget (see BoundMemory()).
+  bool OverMemoryBudget() const;
+  // Between groups, when OverMemoryBudget(): evicts the least recently
+  // touched rollups down to three quarters of the budget, writing those
+  // changed since the last checkpoint first (a table derived at start is
+  // checkpointed whole first). Returns how many were evicted. On error
+  // nothing is evicted.
+  Result<size_t> BoundMemory();
+  // Bytes of rollups kept in memory before checkpoints evict (0: no bound).
+  void set_rollup_memory_budget(size_t bytes) { rollup_budget_bytes_ = bytes; }
   // Rollups in memory and their estimated bytes (0 before loading).
   size_t RollupCount() const;
   size_t MemoryBytes() const;
@@ -166,6 +182,8 @@ class Aggregator {
   Result<uint64_t> DocumentCount();
 
   Status GetContribution(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
+  // The contribution's head (id, source, metadata) only: NotFound when it has none.
+  Status GetContributionHead(const std::string& doc_id, aggregate::v1::DocContributionHead* out) const;
   Status ForEachContribution(const std::function<void(const aggregate::v1::DocContribution&)>& fn) const;
   // Every contribution's head (id, source, metadata), without parsing its metrics.
   Status ForEachContributionHead(const std::function<void(const aggregate::v1::DocContributionHead&)>& fn) const;
@@ -178,6 +196,8 @@ class Aggregator {
  private:
   // Loads table_ (see RebuildRollupsIfStale()); const for lazy readers.
   Status EnsureLoaded() const;
+  // Reads a checkpointed rollup by its store key (the table's backing).
+  RollupTable::RollupLoader StoredRollupLoader() const;
   // Whether the stored rollups reflect every stored contribution.
   Result<bool> CheckpointCurrent() const;
   // Adds every stored contribution to a fresh table_; returns how many.
@@ -248,6 +268,7 @@ class Aggregator {
   mutable bool rewrite_all_ = false;
   mutable size_t derived_ = 0;  // contributions the last load derived from
   size_t checkpoint_batch_bytes_ = 4u << 20;
+  size_t rollup_budget_bytes_ = 32u << 20;
   // Batch evidence for places: the provinces and cities of the documents
   // segment placed (persisted in meta), and the documents it left ambiguous
   // (the places column family), whose place the batch may decide.

@@ -19,13 +19,22 @@ Result<std::unique_ptr<AuditStage>> AuditStage::Create(const config::v1::Pipelin
   return std::unique_ptr<AuditStage>(new AuditStage(store, aggregator, options, registry));
 }
 
+// The place segment found (the tally counts it, as the extraction result
+// carries it; a place the batch decided later is not counted).
+std::optional<AuditStage::Filed> AuditStage::FiledOf(const common::v1::DocumentMetadata& m) {
+  if (m.county_code().empty() || m.township_code().empty() || !m.has_year()) return std::nullopt;
+  return Filed{m.county_code(), m.township_code(), m.year()};
+}
+
+void AuditStage::Tally(const Filed& place, int delta) {
+  auto& townships = tally_[place.county_code][place.year];
+  if ((townships[place.township_code] += delta) <= 0) townships.erase(place.township_code);
+}
+
 Status AuditStage::LoadFilers() {
   if (filers_loaded_) return Status::OK();
   RETURN_IF_ERROR(aggregator_->ForEachContributionHead([&](const apb::DocContributionHead& h) {
-    const auto& m = h.metadata();
-    if (m.county_code().empty() || m.township_code().empty() || !m.has_year()) return;
-    filed_[h.doc_id()] = {m.county_code(), m.township_code(), m.year()};
-    ++tally_[m.county_code()][m.year()][m.township_code()];
+    if (auto place = FiledOf(h.has_segment_metadata() ? h.segment_metadata() : h.metadata())) Tally(*place, +1);
   }));
   filers_loaded_ = true;
   std::set<std::string> counties;
@@ -58,24 +67,45 @@ void AuditStage::UpdateMissing(const std::set<std::string>& counties) {
   }
 }
 
+Status AuditStage::BeforeGroup(const std::vector<std::string>& doc_ids) {
+  group_places_.clear();
+  // Loaded before the group commits: the tally is the state before it.
+  RETURN_IF_ERROR(LoadFilers());
+  for (const std::string& doc_id : doc_ids) {
+    if (group_places_.count(doc_id)) continue;
+    apb::DocContributionHead head;
+    Status got = aggregator_->GetContributionHead(doc_id, &head);
+    if (got.code() == StatusCode::kNotFound) {
+      group_places_[doc_id] = std::nullopt;
+      continue;
+    }
+    RETURN_IF_ERROR(got);
+    group_places_[doc_id] = FiledOf(head.has_segment_metadata() ? head.segment_metadata() : head.metadata());
+  }
+  return Status::OK();
+}
+
 Result<std::vector<apb::StreamEvent>> AuditStage::AfterGroup(const std::vector<GroupDocument>& docs,
                                                              uint64_t sequence, bool build_events) {
+  // Without BeforeGroup() the tally is loaded now, after the commit: it
+  // already counts the group's documents where they are.
+  const bool counted = !filers_loaded_;
   RETURN_IF_ERROR(LoadFilers());
   ASSIGN_OR_RETURN(std::vector<apb::AuditFinding> findings, keeper_.ApplyGroup(docs));
   std::set<std::string> counties;
   for (const GroupDocument& doc : docs) {
-    const auto& m = doc.result->metadata();
-    if (auto it = filed_.find(doc.doc_id); it != filed_.end()) {
-      auto& townships = tally_[it->second.county_code][it->second.year];
-      if (--townships[it->second.township_code] == 0) townships.erase(it->second.township_code);
-      counties.insert(it->second.county_code);
-      filed_.erase(it);
+    if (counted) break;
+    std::optional<Filed>& place = group_places_[doc.doc_id];  // nullopt: not counted before (or not read)
+    if (place) {
+      Tally(*place, -1);
+      counties.insert(place->county_code);
     }
-    if (m.county_code().empty() || m.township_code().empty() || !m.has_year()) continue;
-    filed_[doc.doc_id] = {m.county_code(), m.township_code(), m.year()};
-    ++tally_[m.county_code()][m.year()][m.township_code()];
-    counties.insert(m.county_code());
+    place = FiledOf(doc.result->metadata());
+    if (!place) continue;
+    Tally(*place, +1);
+    counties.insert(place->county_code);
   }
+  group_places_.clear();
   UpdateMissing(counties);
   uint64_t pairs = 0;
   for (const auto& f : findings) pairs += f.kind() == "near_duplicate";

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,7 +32,12 @@ class AuditStage {
   static Result<std::unique_ptr<AuditStage>> Create(const config::v1::PipelineConfig& config, storage::Store* store,
                                                     const Aggregator* aggregator, metrics::Registry* registry);
 
-  // After `docs` were committed by the aggregator: indexes them and returns
+  // Before the aggregator applies (or withdraws) `doc_ids`: reads where each
+  // was counted (its stored contribution's place as segment found it), so
+  // AfterGroup() can move it; the coverage tally keeps no per-document
+  // memory (a doc_id map cost ~70 bytes per document in aggregate's heap).
+  Status BeforeGroup(const std::vector<std::string>& doc_ids);
+  // After `docs` were committed by the aggregator (BeforeGroup() first): indexes them and returns
   // the stream events of the new findings (built only with `build_events`;
   // their sequence is `sequence`, the last one published: findings are
   // notifications, not state).
@@ -48,15 +54,20 @@ class AuditStage {
   Status LoadFilers();
   void UpdateMissing(const std::set<std::string>& counties);
 
+  // Where and when a document reports, as the coverage tally counts it.
   struct Filed {
     std::string county_code, township_code;
     int year = 0;
   };
+  static std::optional<Filed> FiledOf(const common::v1::DocumentMetadata& m);
+  void Tally(const Filed& place, int delta);
   AuditKeeper keeper_;
   const Aggregator* aggregator_;
   metrics::Registry* registry_;
   bool filers_loaded_ = false;
-  std::map<std::string, Filed> filed_;  // doc_id -> where and when it reports
+  // The open group's documents: where each is counted (nullopt: nowhere), as
+  // read by BeforeGroup() and moved by AfterGroup().
+  std::map<std::string, std::optional<Filed>> group_places_;
   // county code -> year -> township code -> documents
   std::map<std::string, std::map<int, std::map<std::string, int>>> tally_;
   std::map<std::string, std::set<std::string>> county_units_;  // county code -> its reporting units' codes

@@ -15,6 +15,16 @@
 // events: the last state of each, once per group) and which changed since the
 // last checkpoint (written to the store by Aggregator::Checkpoint()).
 //
+// Bounded memory (SetBacking()): once the store holds the truth for every
+// rollup the table does not (the table was loaded lazily from a current
+// checkpoint, or a checkpoint wrote everything it had changed), the least
+// recently touched rollups can be evicted (Evict(): those changed since the
+// last checkpoint are written first, in their stored form) and are read back
+// through the loader when a document touches them again. A rollup that became
+// empty stays in memory (as an empty entry) until a checkpoint or an eviction
+// deletes its stored form, so a miss never reads a stale state. Histograms
+// stay whole and exact; only where they live changes.
+//
 // Statistics equal what FinishRollup() computes from a stored rollup, bit for
 // bit: the same compensated sum over the values in ascending order.
 //
@@ -39,7 +49,8 @@ class ValueHistogram {
  public:
   // Adds `delta` (negative: removes) occurrences of `value`; an entry whose
   // count reaches 0 or less is removed; removing an absent value does nothing.
-  void Add(double value, int64_t delta);
+  // Returns the change in distinct values (+1, 0 or -1).
+  int Add(double value, int64_t delta);
   bool empty() const { return blocks_.empty(); }
   uint64_t total() const { return total_; }
   size_t distinct() const;
@@ -71,9 +82,27 @@ class RollupTable {
   // The identity of a rollup: region index << 32 | series index.
   using RollupId = uint64_t;
 
+  // Reads a stored rollup by its encoded store key: NotFound when absent.
+  using RollupLoader = std::function<Status(const std::string& key, aggregate::v1::Rollup* out)>;
+  // Visits the stored rollups in key order (key, serialized aggregate.v1.Rollup)
+  // until `fn` returns false.
+  using StoredRollupScan =
+      std::function<Status(const std::function<bool(std::string_view key, std::string_view value)>& fn)>;
+
+  // From now on the store holds the current state of every rollup that is not
+  // in memory (see the file comment): misses read through `loader`, clean
+  // rollups may be evicted, and readers merge the stored rollups with those
+  // in memory. The caller guarantees that: call it after loading the region
+  // counts only (no rollup) from a current checkpoint, or after a checkpoint
+  // that wrote every dirty entry (and, for a derived table, replaced all).
+  void SetBacking(RollupLoader loader);
+  bool backed() const { return static_cast<bool>(loader_); }
+
   // Adds (sign +1) or removes (sign -1) one document's contribution: its
-  // values under every region level, and its region document counts.
-  void Contribute(const aggregate::v1::DocContribution& c, int sign);
+  // values under every region level, and its region document counts. An
+  // error is the loader's (a store read): the table may then hold part of
+  // the change and must be discarded.
+  Status Contribute(const aggregate::v1::DocContribution& c, int sign);
 
   // Loads a stored (checkpointed) rollup or region count.
   void LoadRollup(const aggregate::v1::Rollup& stored);
@@ -88,7 +117,9 @@ class RollupTable {
   // histogram (count 0 and documents 0: removed); then the same for regions.
   void ForEachTouched(const std::function<void(const aggregate::v1::Rollup&)>& rollup_fn,
                       const std::function<void(const aggregate::v1::RegionCount&)>& region_fn) const;
-  // Forgets the touched rollups that are now empty (after the group's commit).
+  // Forgets the touched rollups that are now empty (after the group's commit);
+  // a backed table keeps them until ClearDirty() (their stored form is deleted
+  // by the next checkpoint).
   void DropEmptyTouched();
 
   // ---- Checkpoints: what changed since the last one.
@@ -100,16 +131,31 @@ class RollupTable {
   // stored form (histogram and statistics); likewise for regions.
   void ForEachDirty(const std::function<void(const std::string&, const aggregate::v1::Rollup*)>& rollup_fn,
                     const std::function<void(const std::string&, const aggregate::v1::RegionCount*)>& region_fn) const;
+  // After a checkpoint wrote ForEachDirty(): every entry is clean; empty
+  // rollups are forgotten.
   void ClearDirty();
 
+  // Between groups: evicts rollups, least recently touched first, until
+  // bytes() <= target_bytes. Those changed since the last checkpoint are
+  // first handed to `put` in their stored form (key, state; nullptr: removed),
+  // then `flush` must have made every put durable; on an error of either,
+  // nothing is evicted (the table is unchanged). Only a backed table evicts.
+  // Returns how many rollups were evicted.
+  Result<size_t> Evict(size_t target_bytes,
+                       const std::function<Status(const std::string& key, const aggregate::v1::Rollup* state)>& put,
+                       const std::function<Status()>& flush);
+
   // ---- Reading: every rollup (with histogram, statistics, region_documents
-  // and coverage), in encoded key order; every region count, likewise.
-  void ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn) const;
+  // and coverage), in encoded key order; every region count, likewise. A
+  // backed table merges `stored` (the rollups not in memory) with its own.
+  Status ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn,
+                       const StoredRollupScan& stored) const;
   void ForEachRegion(const std::function<void(const aggregate::v1::RegionCount&)>& fn) const;
 
+  // Rollups in memory (a backed table may hold only some).
   size_t rollup_count() const { return rollups_.size(); }
   size_t region_count() const { return regions_.size(); }
-  // Estimated heap bytes of the whole table.
+  // Estimated heap bytes of the whole table, kept as entries come and go (O(1)).
   size_t bytes() const;
 
  private:
@@ -122,6 +168,10 @@ class RollupTable {
     uint32_t documents = 0;
     uint32_t epoch = 0;  // the last group that touched it
     bool dirty = false;
+    // Some rollup of the region may be in the store (loaded from a checkpoint,
+    // or written by one): a backed table asks its loader for a missing rollup
+    // only then, so a region's first documents never cost a store read.
+    bool stored = false;
   };
   struct Series {
     std::string metric_id, unit;
@@ -141,7 +191,17 @@ class RollupTable {
                        const std::string& name, const std::string& code, int32_t year);
   uint32_t SeriesIndex(const std::string& metric_id, const std::string& unit);
   uint32_t UnitIndex(const std::string& unit);
-  Rollup& RollupFor(RollupId id);
+  // The rollup `id`: in memory, else read through the loader (backed), else new.
+  Result<Rollup*> RollupFor(RollupId id);
+  // Adds `delta` occurrences of `value` to `r`, keeping distinct_values_.
+  void AddValue(Rollup& r, double value, int64_t delta);
+  void Erase(std::unordered_map<RollupId, Rollup>::iterator it);
+  // Estimated heap bytes of `r` (see bytes()).
+  static size_t BytesOf(const Rollup& r);
+  // `stored` as the table would produce it (packed histogram, statistics),
+  // with region_documents and coverage: a rollup read from the store.
+  void FinishStored(aggregate::v1::Rollup* stored) const;
+  void SetCoverage(aggregate::v1::Rollup* out) const;
   void TouchRegion(uint32_t index);
   void TouchRollup(RollupId id, Rollup& r);
   // The region's name as rollups group it (simplified characters), memoised.
@@ -161,6 +221,8 @@ class RollupTable {
   std::unordered_map<RollupId, Rollup> rollups_;
   std::unordered_map<std::string, std::string> grouping_names_;
   std::string scratch_;  // reused for lookups
+  RollupLoader loader_;  // set: backed (see SetBacking())
+  size_t distinct_values_ = 0;  // over the histograms in memory (for bytes())
 
   uint32_t epoch_ = 0;
   std::vector<RollupId> touched_rollups_;

@@ -5,12 +5,15 @@ namespace reportflow::aggregate {
 Result<storage::IdentifiedStore> OpenAggregateStore(const config::v1::PipelineConfig& config,
                                                     const std::vector<std::string>& column_families) {
   // Contributions are written per group and read back when a document comes
-  // again (its previous contribution); rollups live in memory. A bounded
-  // memtable budget and cache leave the memory to the rollups.
+  // again (its previous contribution); rollups live in memory within their
+  // budget, and those evicted are read back at random, which a cache hardly
+  // helps. A bounded memtable budget and a small cache (index and filter
+  // blocks first) keep the service's memory flat: a cache fills only as a
+  // batch grows large enough for evicted rollups to be read back.
   storage::StoreTuning tuning;
   tuning.memtable_budget_bytes = 32u << 20;
   tuning.write_buffer_bytes = 16u << 20;
-  tuning.block_cache_bytes = 16u << 20;
+  tuning.block_cache_bytes = 8u << 20;
   return storage::OpenIdentifiedStore(config.aggregate().store_path(), column_families, storage::OnDamage::kMoveAside,
                                       tuning);
 }

@@ -619,6 +619,84 @@ TEST(AggregatorCheckpointTest, ACheckpointCutShortIsNotTrusted) {
   EXPECT_EQ(testing::AggregatorRows(Aggregator(&store)), expected);
 }
 
+// Every rollup with its histogram, region_documents and coverage, in order.
+std::vector<std::string> FullRows(const Aggregator& agg) {
+  std::vector<std::string> rows;
+  EXPECT_OK(agg.ForEachRollup([&](const apb::Rollup& r) {
+    apb::Rollup copy = r;
+    copy.clear_units();  // a map: compared below in order
+    std::string row = stream::EncodeRollupKey(r.key()) + "|" + copy.SerializeAsString();
+    std::map<std::string, uint64_t> units(r.units().begin(), r.units().end());
+    for (const auto& [unit, n] : units) row += "|" + unit + "=" + std::to_string(n);
+    rows.push_back(std::move(row));
+  }));
+  return rows;
+}
+
+// Bounded memory: with a budget so small that every eviction writes and
+// evicts every rollup, the figures (histograms included) equal those of a table that
+// keeps everything, through new documents, replacements that move a document
+// to another region, a rollup emptied and filled again before the next
+// checkpoint (its stale stored form must not come back), withdrawals, a
+// restart that loads the checkpoint lazily, and readers.
+TEST(AggregatorMemoryTest, ABoundedTableGivesTheFiguresOfAnUnboundedOne) {
+  auto full_store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator full(full_store.get());
+  full.set_rollup_memory_budget(0);  // never evicts
+  auto small_store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  auto small = std::make_unique<Aggregator>(small_store.get());
+  small->set_rollup_memory_budget(1);
+  ASSERT_OK(small->RebuildRollupsIfStale().status());
+  ASSERT_OK(full.RebuildRollupsIfStale().status());
+
+  int steps = 0;
+  auto both = [&](const std::string& id, const extract::v1::ExtractionResult& r, bool evict) {
+    ASSERT_OK(full.Apply(id, r).status());
+    ASSERT_OK(small->Apply(id, r).status());
+    if (evict) {
+      ASSERT_TRUE(small->OverMemoryBudget());
+      if (++steps % 3 == 0) ASSERT_OK(small->Checkpoint());  // sometimes all clean, mostly changed
+      ASSERT_OK_AND_ASSIGN(size_t evicted, small->BoundMemory());
+      EXPECT_GT(evicted, 0u);
+      EXPECT_EQ(small->RollupCount(), 0u);  // a budget of 1 byte: every rollup written and evicted
+    }
+    EXPECT_EQ(FullRows(*small), FullRows(full)) << "after " << id;
+  };
+  const char* townships[] = {"甲乡", "乙乡", "丙乡", "丁乡"};
+  for (int i = 0; i < 12; ++i) {
+    both("d" + std::to_string(i),
+         testing::Doc(townships[i % 4], i % 2 ? "某县" : "他县", 2020 + i % 3,
+             {{"mediation.disputes_handled", 10.0 * (i % 5)}, {"training.sessions", i + 0.5}}),
+         true);
+  }
+  // d0 moves away from 甲乡/他县/2020 and comes back with another value, and
+  // d4 leaves the same rollups empty in between, with no checkpoint between.
+  both("d0", testing::Doc("戊乡", "某县", 2024, {{"mediation.disputes_handled", 3}}), false);
+  both("d4", testing::Doc("戊乡", "某县", 2024, {{"training.sessions", 1}}), false);
+  both("d8", testing::Doc("戊乡", "某县", 2024, {{"training.sessions", 2}}), false);
+  both("d0", testing::Doc("甲乡", "他县", 2020, {{"mediation.disputes_handled", 77}}), true);
+  both("d9", testing::Doc("甲乡", "他县", 2020, {{"mediation.disputes_handled", 77}}), true);
+
+  std::vector<WithdrawDocument> gone = {{"d1", 1}, {"d0", 1}};
+  ASSERT_OK(full.Withdraw(gone).status());
+  ASSERT_OK(small->Withdraw(gone).status());
+  EXPECT_EQ(FullRows(*small), FullRows(full));
+  ASSERT_OK(small->Checkpoint());
+  EXPECT_EQ(FullRows(*small), FullRows(full));
+
+  // A restart loads the checkpoint lazily (no rollup in memory) and goes on.
+  small = std::make_unique<Aggregator>(small_store.get());
+  small->set_rollup_memory_budget(1);
+  ASSERT_OK_AND_ASSIGN(size_t derived, small->RebuildRollupsIfStale());
+  EXPECT_EQ(derived, 0u);
+  EXPECT_EQ(small->RollupCount(), 0u);
+  EXPECT_EQ(FullRows(*small), FullRows(full));
+  both("d2", testing::Doc("乙乡", "某县", 2022, {{"mediation.disputes_handled", 5}}), false);
+  both("d12", testing::Doc("丙乡", "他县", 2020, {{"training.sessions", 0.5}}), true);
+  // A reader of the store, as the CLI opens it.
+  EXPECT_EQ(FullRows(Aggregator(small_store.get())), FullRows(full));
+}
+
 // The histogram's blocks give the same statistics as a sorted array of every
 // value, through inserts and removals of many values (blocks split and empty).
 TEST(ValueHistogramTest, QuantilesAndSumsEqualASortedArray) {

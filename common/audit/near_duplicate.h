@@ -51,7 +51,7 @@ std::vector<uint32_t> ClauseGrams(const extract::v1::TextFingerprint& fp, int cl
 // A copy keeps its source's order, so an inserted or dropped sentence costs
 // only the grams it breaks; two independent reports of one template share
 // their stock grams, which weigh little, in an order that rarely lines up.
-// O(|a| x |b|) time, O(|b|) memory.
+// O((|a| + r) log |b|) time for r pairs of equal grams, O(|b|) memory.
 double AlignedSimilarity(std::span<const uint32_t> a, std::span<const float> wa, std::span<const uint32_t> b,
                          std::span<const float> wb);
 

@@ -15,9 +15,10 @@ std::vector<uint32_t> ClauseGrams(const extract::v1::TextFingerprint& fp, int cl
   std::vector<uint32_t> out;
   if (n == 0 || clauses < 1) return out;
   const int k = std::min(n, clauses);
-  out.reserve(static_cast<size_t>(n - k + 1));
+  out.reserve(static_cast<size_t>(n - k + 1) / kGramSampling + 1);
   for (int i = 0; i + k <= n; ++i) {
-    out.push_back(static_cast<uint32_t>(XXH3_64bits(h.data() + i, sizeof(uint32_t) * static_cast<size_t>(k))));
+    const auto gram = static_cast<uint32_t>(XXH3_64bits(h.data() + i, sizeof(uint32_t) * static_cast<size_t>(k)));
+    if (gram % kGramSampling == 0 || k < clauses) out.push_back(gram);
   }
   return out;
 }

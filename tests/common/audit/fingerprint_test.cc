@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <string>
 
 #include "common/audit/audit_options.h"
@@ -189,6 +190,66 @@ TEST(DuplicateIndexTest, RanksTheCopyFirstAndForgetsRemoved) {
   EXPECT_EQ(std::find(after.begin(), after.end(), slots[17]), after.end());
   EXPECT_EQ(index.live(), 49u);
   EXPECT_GT(index.MemoryBytes(), 0u);
+}
+
+// A fingerprint whose masked clause hashes are `clauses` (no text behind it).
+extract::v1::TextFingerprint Clauses(const std::vector<uint32_t>& clauses) {
+  extract::v1::TextFingerprint fp;
+  for (uint32_t c : clauses) fp.add_masked(c);
+  return fp;
+}
+
+TEST(WinnowingTest, TextsSharingNineClausesKeepAShingleInCommonAndFewerAreKept) {
+  uint64_t state = 11;
+  auto next = [&] { return static_cast<uint32_t>((state = state * 6364136223846793005ull + 1442695040888963407ull) >> 33); };
+  constexpr int kRun = kShingleClauses + kWinnowWindow - 1;  // 9
+  size_t kept = 0, all = 0;
+  for (int round = 0; round < 300; ++round) {
+    // Two otherwise unrelated texts with one run of 9 clauses in common, anywhere in each.
+    std::vector<uint32_t> run(kRun), a(5 + next() % 60), b(5 + next() % 60);
+    for (auto& x : run) x = next();
+    for (auto& x : a) x = next();
+    for (auto& x : b) x = next();
+    a.insert(a.begin() + static_cast<std::ptrdiff_t>(next() % (a.size() + 1)), run.begin(), run.end());
+    b.insert(b.begin() + static_cast<std::ptrdiff_t>(next() % (b.size() + 1)), run.begin(), run.end());
+    const auto wa = Shingles(Clauses(a), kShingleClauses, kWinnowWindow);
+    const auto wb = Shingles(Clauses(b), kShingleClauses, kWinnowWindow);
+    std::vector<uint64_t> both;
+    std::set_intersection(wa.begin(), wa.end(), wb.begin(), wb.end(), std::back_inserter(both));
+    EXPECT_FALSE(both.empty()) << "round " << round;
+    kept += wa.size();
+    all += Shingles(Clauses(a)).size();
+  }
+  // About 2 / (window + 1) of the shingles.
+  EXPECT_LT(static_cast<double>(kept) / static_cast<double>(all), 0.5);
+  EXPECT_GT(static_cast<double>(kept) / static_cast<double>(all), 0.3);
+}
+
+TEST(DuplicateIndexTest, AGrowingTableStillFindsTheCopyAndDropsCommonShingles) {
+  DuplicateIndex index;
+  uint64_t state = 5;
+  auto next = [&] { return state = state * 6364136223846793005ull + 1442695040888963407ull; };
+  const std::vector<uint64_t> boilerplate = {1, 2, 3};
+  std::vector<std::vector<uint64_t>> docs(4000);
+  for (auto& d : docs) {
+    d = boilerplate;
+    for (int i = 0; i < 60; ++i) d.push_back(next());  // 240,000 shingles: the table grows many times
+    std::sort(d.begin(), d.end());
+    index.Add(d);
+  }
+  // A copy of document 1234: half its shingles, the boilerplate and some of its own.
+  std::vector<uint64_t> copy = boilerplate;
+  for (size_t i = 0; i < docs[1234].size(); i += 2) copy.push_back(docs[1234][i]);
+  for (int i = 0; i < 30; ++i) copy.push_back(next());
+  std::sort(copy.begin(), copy.end());
+  copy.erase(std::unique(copy.begin(), copy.end()), copy.end());
+  const auto found = index.Candidates(copy, 3);
+  ASSERT_EQ(found.size(), 1u);  // the boilerplate, in every document, names no one
+  EXPECT_EQ(found[0], 1234u);
+  EXPECT_TRUE(index.Candidates(boilerplate, 10).empty());
+  index.Remove(1234);
+  EXPECT_TRUE(index.Candidates(copy, 3).empty());
+  EXPECT_LT(index.MemoryBytes(), size_t{8} << 20);  // 8-byte buckets, no node per shingle
 }
 
 TEST(DuplicateIndexTest, TextInManyDocumentsNamesNoCandidates) {

@@ -15,6 +15,7 @@
 #include "common/base/macros.h"
 #include "common/text/encoding.h"
 #include "cli/corpus_places.h"
+#include "cli/corpus_prose.h"
 #include "cli/corpus_rng.h"
 
 namespace reportflow::cli {
@@ -383,7 +384,9 @@ Report MakeReport(Rng& r, const Place& p, int year) {
         if (q % 2 == 0) text += SubMarker(sub_style, q / 2) + (r.Chance(20) ? kSubHeadingReworded : kSubHeading);
         std::string body;
         kQuantities[order[q]](r, &body, &rep.gold);
-        text += (q % 2 == 0 ? "一是" : "二是") + body;
+        text += (q % 2 == 0 ? "一是" : "二是");
+        if (r.Chance(60)) text += WorkSentence(r);  // the unit's own work, then its figures
+        text += body;
         if (r.Chance(40)) {
           const auto& law = kLaws[r.Below(kLaws.size())];
           const int index = static_cast<int>(&law - &kLaws[0]);
@@ -395,12 +398,17 @@ Report MakeReport(Rng& r, const Place& p, int year) {
         }
         text += Exclusions(r, year, p, docno);
         if (r.Chance(15)) text += Pick(r, kStockPhrases);
+        if (r.Chance(70)) text += WorkSentence(r);
+        if (r.Chance(30)) text += WorkSentence(r);
         text += "\n";
       }
     } else if (h == 1) {
-      text += "一是法治宣传的针对性还不够强；二是基层执法力量相对薄弱。\n";
+      text += "一是法治宣传的针对性还不够强；二是基层执法力量相对薄弱。";
+      for (int k = r.Structural(1, 2); k > 0; --k) text += ProblemSentence(r);
+      text += "\n";
     } else {
       text += "一是持续加强法治宣传教育；二是进一步规范行政执法行为。";
+      if (r.Chance(70)) text += PlanSentence(r);
       if (r.Chance(60)) {
         std::string body;
         kTargets[r.Below(kTargets.size())](r, &body, &rep.gold);

@@ -23,8 +23,9 @@
 // numbers, then 2-4 sentences edited (one added, a stock sentence dropped, a
 // sub-heading reworded). Encoding, punctuation and script are drawn afresh.
 // Reports that are not copies are drawn independently, from the same
-// templates as the copies: how similar they are anyway is measured in
-// common/audit/README.md.
+// templates as the copies, each with prose of its own besides them (a small
+// grammar, cli/corpus_prose.h: real reports are mostly their own text): how
+// similar they are anyway is measured in common/audit/README.md.
 //
 // The same (reports, seed) always gives the same bytes: the generator uses its
 // own SplitMix64 stream and no library distributions.

@@ -140,6 +140,7 @@ int Reextract(const ReextractArgs& args) {
       }
       extract::v1::ExtractionResult result;
       Status es = (*extractor)->Extract(doc, &result);
+      result.clear_fingerprint();  // stored without it, as the extract service stores (extract_service.h)
       if (es.ok()) es = (*extract_store)->PutProto(extract::kExtractionsCf, doc_id, result);
       if (!es.ok()) {
         std::cerr << "reportflow reextract: doc " << doc_id << ": " << es.message() << "\n";

@@ -12,7 +12,7 @@ namespace reportflow::audit {
 struct AuditOptions {
   // Near-duplicates: aligned similarity of the masked clause grams
   // (near_duplicate.h); README.md has the measured distributions.
-  double near_duplicate_similarity = 0.48;
+  double near_duplicate_similarity = 0.40;
   bool near_duplicates = true;
   // Year over year: counts and amounts that grow or shrink by this factor.
   double yoy_factor = 10.0;

@@ -6,8 +6,7 @@
 namespace reportflow::audit {
 namespace {
 
-uint64_t RowHash(uint64_t z, int row) {
-  z += 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(row + 1);
+uint64_t Mix(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
@@ -15,11 +14,22 @@ uint64_t RowHash(uint64_t z, int row) {
 
 }  // namespace
 
+std::array<size_t, DocumentFrequencies::kRows> DocumentFrequencies::Counters(uint64_t hash) const {
+  const uint64_t z = Mix(hash + 0x9E3779B97F4A7C15ull);
+  const size_t block = static_cast<size_t>(z & (kBlocks - 1)) * kBlockCounters;
+  constexpr uint32_t kPerRow = kBlockCounters / kRows;  // 8: 3 bits each, above the block bits
+  std::array<size_t, kRows> out;
+  for (int row = 0; row < kRows; ++row) {
+    out[row] = block + row * kPerRow + ((z >> (17 + 3 * row)) & (kPerRow - 1));
+  }
+  return out;
+}
+
 void DocumentFrequencies::Count(std::span<const uint64_t> distinct, int delta) {
-  if (counters_.empty()) counters_.assign(static_cast<size_t>(kRows) * kWidth, 0);
+  if (counters_.empty()) counters_.assign(static_cast<size_t>(kBlocks) * kBlockCounters, 0);
   for (uint64_t h : distinct) {
-    for (int row = 0; row < kRows; ++row) {
-      uint16_t& c = counters_[static_cast<size_t>(row) * kWidth + (RowHash(h, row) & (kWidth - 1))];
+    for (size_t i : Counters(h)) {
+      uint16_t& c = counters_[i];
       if (delta > 0 && c < UINT16_MAX) ++c;
       if (delta < 0 && c > 0 && c < UINT16_MAX) --c;  // a saturated counter stays saturated
     }
@@ -31,9 +41,7 @@ void DocumentFrequencies::Count(std::span<const uint64_t> distinct, int delta) {
 uint32_t DocumentFrequencies::Get(uint64_t hash) const {
   if (counters_.empty()) return 0;
   uint32_t lowest = UINT16_MAX;
-  for (int row = 0; row < kRows; ++row) {
-    lowest = std::min<uint32_t>(lowest, counters_[static_cast<size_t>(row) * kWidth + (RowHash(hash, row) & (kWidth - 1))]);
-  }
+  for (size_t i : Counters(hash)) lowest = std::min<uint32_t>(lowest, counters_[i]);
   return lowest;
 }
 
@@ -45,6 +53,23 @@ float DocumentFrequencies::Weight(uint64_t hash) const {
   return static_cast<float>(std::max(0.0, std::log(static_cast<double>(documents_ + 1) / df)));
 }
 
+uint32_t DuplicateIndex::KeyOf(uint64_t shingle) { return static_cast<uint32_t>(shingle ^ (shingle >> 32)); }
+
+size_t DuplicateIndex::Find(uint32_t key) const {
+  const size_t mask = buckets_.size() - 1;
+  for (size_t i = static_cast<size_t>(Mix(key)) & mask;; i = (i + 1) & mask) {
+    if (buckets_[i].value == kEmpty || buckets_[i].key == key) return i;
+  }
+}
+
+void DuplicateIndex::Grow() {
+  std::vector<Bucket> old = std::move(buckets_);
+  buckets_.assign(old.empty() ? 1024 : old.size() * 2, Bucket{});
+  for (const Bucket& b : old) {
+    if (b.value != kEmpty) buckets_[Find(b.key)] = b;
+  }
+}
+
 uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   const uint32_t slot = static_cast<uint32_t>(alive_.size());
   alive_.push_back(1);
@@ -52,15 +77,36 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   ++live_;
   const double cap = std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_));
   for (uint64_t s : shingles) {
-    if (common_.count(s)) continue;
-    auto& list = postings_[s];
+    if (4 * (used_ + 1) > 3 * buckets_.size()) Grow();
+    const uint32_t key = KeyOf(s);
+    Bucket& b = buckets_[Find(key)];
+    if (b.value == kEmpty) {  // a shingle no document had: this one alone
+      b = {key, slot};
+      ++used_;
+      continue;
+    }
+    if (b.value == kCommon) continue;
+    if (b.value < kList) {  // a second document: the shingle gets a list
+      uint32_t index;
+      if (!free_lists_.empty()) {
+        index = free_lists_.back();
+        free_lists_.pop_back();
+      } else {
+        index = static_cast<uint32_t>(lists_.size());
+        lists_.emplace_back();
+      }
+      lists_[index].push_back(b.value);
+      b.value = kList | index;
+    }
+    std::vector<uint32_t>& list = lists_[b.value & ~kList];
     const size_t before = list.capacity();
     list.push_back(slot);
     list_bytes_ += (list.capacity() - before) * sizeof(uint32_t);
     if (static_cast<double>(list.size()) > cap) {  // template text: never a reason to compare
       list_bytes_ -= list.capacity() * sizeof(uint32_t);
-      postings_.erase(s);
-      common_.insert(s);
+      std::vector<uint32_t>().swap(list);
+      free_lists_.push_back(b.value & ~kList);
+      b.value = kCommon;
     }
   }
   return slot;
@@ -73,18 +119,28 @@ void DuplicateIndex::Remove(uint32_t slot) {
   }
 }
 
-std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shingles,
-                                                 const DocumentFrequencies& frequencies, size_t max,
+std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shingles, size_t max,
                                                  uint32_t exclude) const {
   touched_.clear();
-  for (uint64_t s : shingles) {
-    auto it = postings_.find(s);
-    if (it == postings_.end()) continue;
-    const float w = std::max(frequencies.Weight(s), 1e-3f);
-    for (uint32_t slot : it->second) {
-      if (slot == exclude || !alive_[slot]) continue;
-      if (score_[slot] == 0) touched_.push_back(slot);
-      score_[slot] += w;
+  auto score = [&](uint32_t slot, float w) {
+    if (slot == exclude || !alive_[slot]) return;
+    if (score_[slot] == 0) touched_.push_back(slot);
+    score_[slot] += w;
+  };
+  if (!buckets_.empty()) {
+    const double documents = static_cast<double>(live_ + 1);
+    const float alone = static_cast<float>(std::log(documents));  // a shingle one document lists
+    for (uint64_t s : shingles) {
+      const Bucket& b = buckets_[Find(KeyOf(s))];
+      if (b.value == kEmpty || b.value == kCommon) continue;
+      // A shingle weighs ln((documents + 1) / documents listing it): its list is its exact count.
+      if (b.value < kList) {
+        score(b.value, alone);
+      } else {
+        const auto& list = lists_[b.value & ~kList];
+        const float w = std::max(static_cast<float>(std::log(documents / static_cast<double>(list.size()))), 1e-3f);
+        for (uint32_t slot : list) score(slot, w);
+      }
     }
   }
   // Heaviest first; ties by slot, so the result does not depend on hashing.
@@ -97,10 +153,8 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
 }
 
 size_t DuplicateIndex::MemoryBytes() const {
-  // Lists: their entries plus a hash node and vector header each; the common set: a node each.
-  const size_t node = sizeof(void*) * 2 + sizeof(uint64_t) + sizeof(std::vector<uint32_t>);
-  return list_bytes_ + postings_.size() * node + postings_.bucket_count() * sizeof(void*) +
-         common_.size() * (sizeof(void*) + sizeof(uint64_t)) + common_.bucket_count() * sizeof(void*) +
+  return buckets_.capacity() * sizeof(Bucket) + list_bytes_ +
+         lists_.capacity() * sizeof(std::vector<uint32_t>) + free_lists_.capacity() * sizeof(uint32_t) +
          alive_.capacity() + score_.capacity() * sizeof(float) + touched_.capacity() * sizeof(uint32_t);
 }
 

@@ -2,34 +2,40 @@
 // one, and how common each piece of text is.
 //
 // DocumentFrequencies counts, for any 64-bit hash (a shingle, a clause gram),
-// the documents it is found in: a Count-Min sketch (kRows x kWidth saturating
-// 16-bit counters, 8 MB whatever the number of documents), so a count is never
-// below the truth and rarely above it. Weight() turns a count into evidence:
+// the documents it is found in: a Count-Min sketch of saturating 16-bit
+// counters (8 MB whatever the number of documents), so a count is never below
+// the truth and rarely above it. Blocked: a hash's kRows counters lie in one
+// 64-byte block (each in its own eighth of it), so counting or weighing a hash
+// costs one cache miss, not kRows. Weight() turns a count into evidence:
 // ln((documents + 1) / documents with it), near 0 for text every document has.
 //
 // DuplicateIndex keeps, for every shingle (fingerprint.h: a run of
-// kShingleClauses masked clauses) found in few documents, the documents that
-// have it. A shingle found in more than max(kRareMinDocs, kRareShare x
-// indexed documents) documents is template or boilerplate text: its list is
-// dropped and it never names candidates again. Candidates of a new document
-// are the indexed documents sharing rare shingles with it, ranked by the
-// summed weight of those shingles; the caller compares only the first few
-// exactly. Why not MinHash/LSH over every shingle: in a province of reports
-// written from common templates, every document shares bands with its template
-// siblings, so LSH names hundreds of candidates, each an exact comparison.
+// kShingleClauses masked clauses, winnowed) found in few documents, the
+// documents that have it. A shingle found in more than max(kRareMinDocs,
+// kRareShare x indexed documents) documents is template or boilerplate text: it
+// is marked common, its list is dropped and it never names candidates again.
+// Candidates of a new document are the indexed documents sharing rare shingles
+// with it, ranked by the summed weight of those shingles (from the lists' own
+// counts: shingles are not counted in the sketch); the caller compares
+// only the first few exactly. Why not MinHash/LSH over every shingle: in a
+// province of reports written from common templates, every document shares
+// bands with its template siblings, so LSH names hundreds of candidates, each
+// an exact comparison.
 //
-// Memory: the sketch (8 MB), a list entry (4 bytes) per rare shingle of each
-// document and a table slot per rare shingle; about 2-3 KB per document.
-// Removing a document marks its slot dead; dead slots are skipped (their
-// entries stay: re-processing is rare).
+// Memory: the sketch (8 MB); a flat open-addressing table of 8-byte buckets
+// (a 32-bit key folded from the shingle hash, and one document, a list or the
+// common mark), at most 3/4 full; a list only for a shingle two or more
+// documents share. About 0.5-1 KB per document. Two shingles whose folded keys
+// are equal share a bucket: a spurious candidate at worst, which the exact
+// comparison drops. Removing a document marks its slot dead; dead slots are
+// skipped (their entries stay: re-processing is rare).
 // Thread-safety: not thread-safe.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace reportflow::audit {
@@ -47,10 +53,13 @@ class DocumentFrequencies {
   size_t MemoryBytes() const { return counters_.capacity() * sizeof(uint16_t); }
 
   static constexpr int kRows = 4;
-  static constexpr uint32_t kWidth = 1u << 20;
+  static constexpr uint32_t kBlockCounters = 32;  // one 64-byte cache line
+  static constexpr uint32_t kBlocks = 1u << 17;   // 8 MB
 
  private:
-  std::vector<uint16_t> counters_;  // kRows x kWidth, allocated on first Count
+  // The kRows counters of `hash`, within one block.
+  std::array<size_t, kRows> Counters(uint64_t hash) const;
+  std::vector<uint16_t> counters_;  // kBlocks x kBlockCounters, allocated on first Count
   size_t documents_ = 0;
 };
 
@@ -64,21 +73,36 @@ class DuplicateIndex {
   // Marks `slot` dead: it is never a candidate again.
   void Remove(uint32_t slot);
   // Up to `max` live slots sharing rare shingles with `shingles`, the
-  // heaviest shared weight first (`frequencies` weighs each shingle); `exclude`
-  // left out.
-  std::vector<uint32_t> Candidates(std::span<const uint64_t> shingles, const DocumentFrequencies& frequencies,
-                                   size_t max, uint32_t exclude = UINT32_MAX) const;
+  // heaviest shared weight first (a shingle weighs ln((documents + 1) /
+  // documents listing it)); `exclude` left out.
+  std::vector<uint32_t> Candidates(std::span<const uint64_t> shingles, size_t max,
+                                   uint32_t exclude = UINT32_MAX) const;
 
   size_t live() const { return live_; }
   size_t MemoryBytes() const;
 
  private:
-  std::unordered_map<uint64_t, std::vector<uint32_t>> postings_;  // rare shingle -> slots
-  std::unordered_set<uint64_t> common_;                           // shingles no longer listed
+  // A bucket's `value`: a slot (below kList), kList | an index of lists_, kCommon, or kEmpty.
+  static constexpr uint32_t kList = 1u << 31;
+  static constexpr uint32_t kCommon = 0xFFFFFFFEu;
+  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+  struct Bucket {
+    uint32_t key = 0;
+    uint32_t value = kEmpty;
+  };
+  static uint32_t KeyOf(uint64_t shingle);
+  // The bucket of `key`, or the empty one where it would go.
+  size_t Find(uint32_t key) const;
+  void Grow();
+
+  std::vector<Bucket> buckets_;  // power-of-two size, at most 3/4 used
+  size_t used_ = 0;
+  std::vector<std::vector<uint32_t>> lists_;  // slots of shingles two or more documents share
+  std::vector<uint32_t> free_lists_;          // lists_ emptied when their shingle became common
   std::vector<uint8_t> alive_;
   size_t live_ = 0;
   size_t list_bytes_ = 0;  // capacity of the lists, kept as they grow (MemoryBytes is a gauge read per group)
-  mutable std::vector<float> score_;    // per slot, during Candidates
+  mutable std::vector<float> score_;  // per slot, during Candidates
   mutable std::vector<uint32_t> touched_;
 };
 

@@ -74,27 +74,50 @@ std::u32string Normalize(std::string_view utf8) {
   return out;
 }
 
-void ReplaceAll(std::u32string* s, const std::u32string& from, char32_t to) {
-  if (from.empty()) return;
-  for (size_t pos = 0; (pos = s->find(from, pos)) != std::u32string::npos; ++pos) s->replace(pos, from.size(), 1, to);
+// `clause` with every name of `masks` (longest first) replaced by one mask,
+// leftmost first, into `out`; `first` has bit (c & 63) set for the first
+// character c of every name, so most characters are passed in one test.
+void MaskNames(const std::u32string& clause, const std::vector<std::u32string>& masks, uint64_t first,
+               std::u32string* out) {
+  out->clear();
+  for (size_t i = 0; i < clause.size();) {
+    const char32_t c = clause[i];
+    size_t matched = 0;
+    if ((first >> (c & 63)) & 1) {
+      for (const auto& m : masks) {
+        if (m[0] == c && clause.compare(i, m.size(), m) == 0) {
+          matched = m.size();
+          break;
+        }
+      }
+    }
+    if (matched > 0) {
+      out->push_back(kNameMask);
+      i += matched;
+    } else {
+      out->push_back(c);
+      ++i;
+    }
+  }
 }
 
-uint64_t Hash(const std::u32string& s) { return XXH3_64bits(s.data(), s.size() * sizeof(char32_t)); }
+uint32_t Hash(const std::u32string& s) {
+  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size() * sizeof(char32_t)));
+}
 
-// The numbers of `s` masked: a run of numerals, with the . , separators
-// between digits, becomes one mask.
-std::u32string MaskNumbers(const std::u32string& s) {
-  std::u32string out;
+// The numbers of `s` masked into `out`: a run of numerals, with the . ,
+// separators between digits, becomes one mask.
+void MaskNumbers(const std::u32string& s, std::u32string* out) {
+  out->clear();
   for (size_t i = 0; i < s.size(); ++i) {
     const bool separator = (s[i] == U'.' || s[i] == U',') && i > 0 && i + 1 < s.size() && IsDigit(s[i - 1]) &&
                            IsDigit(s[i + 1]);
     if (IsNumeral(s[i]) || separator) {
-      if (out.empty() || out.back() != kNumberMask) out.push_back(kNumberMask);
+      if (out->empty() || out->back() != kNumberMask) out->push_back(kNumberMask);
     } else {
-      out.push_back(s[i]);
+      out->push_back(s[i]);
     }
   }
-  return out;
 }
 
 bool IsTrailingSuffix(const std::u32string& name, const std::u32string& suffix) {
@@ -133,19 +156,23 @@ extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std
     if (!n.empty()) masks.push_back(Normalize(n));
   }
   std::sort(masks.begin(), masks.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  uint64_t first = 0;
+  for (const auto& m : masks) first |= uint64_t{1} << (m[0] & 63);
 
   extract::v1::TextFingerprint fp;
   fp.set_version(kFingerprintVersion);
   const text::HanVariants* han = Han();
-  std::u32string clause;
-  size_t begin = 0, end = 0;
+  std::u32string clause, numbered, masked;  // reused from clause to clause
+  size_t begin = 0, end = 0, last_end = 0;
   auto flush = [&] {
     if (!clause.empty()) {
-      for (const auto& m : masks) ReplaceAll(&clause, m, kNameMask);
-      fp.add_numbered(Hash(clause));
-      fp.add_masked(Hash(MaskNumbers(clause)));
-      fp.add_clause_start(static_cast<uint32_t>(begin));
-      fp.add_clause_end(static_cast<uint32_t>(end));
+      MaskNames(clause, masks, first, &numbered);
+      MaskNumbers(numbered, &masked);
+      fp.add_numbered(Hash(numbered));
+      fp.add_masked(Hash(masked));
+      fp.add_clause_gap(static_cast<uint32_t>(begin - last_end));
+      fp.add_clause_length(static_cast<uint32_t>(end - begin));
+      last_end = end;
     }
     clause.clear();
   };
@@ -168,14 +195,44 @@ extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std
   return fp;
 }
 
-std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp, int clauses) {
+std::vector<ClauseSpan> ClauseSpans(const extract::v1::TextFingerprint& fp) {
+  std::vector<ClauseSpan> out;
+  const int n = std::min(fp.clause_gap_size(), fp.clause_length_size());
+  out.reserve(static_cast<size_t>(n));
+  uint32_t at = 0;
+  for (int i = 0; i < n; ++i) {
+    const uint32_t begin = at + fp.clause_gap(i);
+    at = begin + fp.clause_length(i);
+    out.push_back({begin, at});
+  }
+  return out;
+}
+
+std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp, int clauses, int window) {
   const auto& h = fp.masked();
   const int n = h.size();
-  std::vector<uint64_t> out;
+  std::vector<uint64_t> all, out;
   if (n == 0 || clauses < 1) return out;
   const int k = std::min(n, clauses);
-  out.reserve(static_cast<size_t>(n - k + 1));
-  for (int i = 0; i + k <= n; ++i) out.push_back(XXH3_64bits(h.data() + i, sizeof(uint64_t) * static_cast<size_t>(k)));
+  all.reserve(static_cast<size_t>(n - k + 1));
+  for (int i = 0; i + k <= n; ++i) all.push_back(XXH3_64bits(h.data() + i, sizeof(uint32_t) * static_cast<size_t>(k)));
+  if (window <= 1) {
+    out = std::move(all);
+  } else {
+    // Winnowing (Schleimer, Wilkerson, Aiken 2003): the least hash of every
+    // `window` consecutive shingles, the rightmost on a tie, once per
+    // position; a text shorter than one window keeps its least.
+    const size_t w = std::min(all.size(), static_cast<size_t>(window));
+    out.reserve(2 * all.size() / (w + 1) + 1);
+    size_t last = SIZE_MAX;
+    for (size_t start = 0; start + w <= all.size(); ++start) {
+      size_t least = start;
+      for (size_t i = start + 1; i < start + w; ++i) {
+        if (all[i] <= all[least]) least = i;
+      }
+      if (least != last) out.push_back(all[least]), last = least;
+    }
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

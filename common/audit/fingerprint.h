@@ -30,9 +30,10 @@
 
 namespace reportflow::audit {
 
-// 3: line ends no longer cut clauses. 4: no MinHash signature (`minhash` is
-// left empty; aggregate finds candidates through rare shingles instead).
-inline constexpr uint32_t kFingerprintVersion = 4;
+// 3: line ends no longer cut clauses. 4: no MinHash signature (aggregate
+// finds candidates through rare shingles instead). 5: 32-bit clause hashes and
+// clause offsets as gaps and lengths, half the bytes.
+inline constexpr uint32_t kFingerprintVersion = 5;
 inline constexpr int kShingleClauses = 6;
 
 // The fingerprint of `text` (UTF-8; byte offsets refer to it) with every name
@@ -40,13 +41,30 @@ inline constexpr int kShingleClauses = 6;
 // form; empty names are ignored).
 extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std::vector<std::string>& names);
 
+// A clause's bytes in the stored text, [begin, end).
+struct ClauseSpan {
+  uint32_t begin = 0, end = 0;
+};
+// Every clause's span, from the fingerprint's gaps and lengths.
+std::vector<ClauseSpan> ClauseSpans(const extract::v1::TextFingerprint& fp);
+
 // The names a document's fingerprint masks: its township, county, city and
 // province as resolved and as written, and their forms without the
 // administrative suffix (巫溪县 -> 巫溪) when at least two characters remain.
 std::vector<std::string> NamesToMask(const common::v1::DocumentMetadata& meta);
 
+// Shingles kept for the candidate index: of every kWinnowWindow consecutive
+// shingles, the one with the least hash (winnowing). About 2 / (window + 1) of
+// them are kept, and two texts sharing a run of kShingleClauses +
+// kWinnowWindow - 1 masked clauses (9) always keep a shingle of it in common:
+// a copy is still found through the runs between its edits, with 60% fewer
+// entries to count, list and look up.
+inline constexpr int kWinnowWindow = 4;
+
 // The sorted, distinct shingle hashes of a fingerprint's masked clauses, in
-// runs of `clauses` (a text shorter than that is one shingle).
-std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp, int clauses = kShingleClauses);
+// runs of `clauses` (a text shorter than that is one shingle); with `window`
+// > 1, only those winnowing selects.
+std::vector<uint64_t> Shingles(const extract::v1::TextFingerprint& fp, int clauses = kShingleClauses,
+                               int window = 1);
 
 }  // namespace reportflow::audit

@@ -40,8 +40,14 @@ struct PairComparison {
 // overlap it, and the alignment (below) keeps the rest.
 inline constexpr int kGramClauses = 4;
 
-// The grams of a fingerprint in text order (not deduplicated), as 32-bit
-// hashes; a text shorter than `clauses` is one gram.
+// Grams are sampled by content: a gram is kept when its hash is even, so both
+// sides of a comparison keep the same grams of the text they share, and the
+// similarity of the kept grams estimates that of all of them (mod-p sampling,
+// Broder 1997) at half the counting, weighing, memory and alignment.
+inline constexpr uint32_t kGramSampling = 2;
+
+// The kept grams of a fingerprint in text order (not deduplicated), as 32-bit
+// hashes; a text shorter than `clauses` is one gram (kept whatever its hash).
 std::vector<uint32_t> ClauseGrams(const extract::v1::TextFingerprint& fp, int clauses = kGramClauses);
 
 // Weighted alignment of two gram sequences: the heaviest common subsequence
@@ -51,7 +57,7 @@ std::vector<uint32_t> ClauseGrams(const extract::v1::TextFingerprint& fp, int cl
 // A copy keeps its source's order, so an inserted or dropped sentence costs
 // only the grams it breaks; two independent reports of one template share
 // their stock grams, which weigh little, in an order that rarely lines up.
-// O(|a| x |b|) time, O(|b|) memory.
+// O((|a| + r) log |b|) time for r pairs of equal grams, O(|b|) memory.
 double AlignedSimilarity(std::span<const uint32_t> a, std::span<const float> wa, std::span<const uint32_t> b,
                          std::span<const float> wb);
 

@@ -1,6 +1,7 @@
 #include "services/aggregate/audit_keeper.h"
 
 #include <algorithm>
+#include <bit>
 #include <set>
 
 #include <xxhash.h>
@@ -19,9 +20,8 @@ constexpr char kAuditDocs[] = "audit_docs";
 constexpr char kAuditPairs[] = "audit_pairs";
 constexpr char kSep = '\x1f';
 
-// Grams and shingles share the frequency sketch: a gram's key is tagged so it
-// never equals a shingle's.
-uint64_t GramKey(uint32_t gram) { return (uint64_t{0x9A} << 32) | gram; }
+// A gram's key in the frequency sketch (which counts nothing else).
+uint64_t GramKey(uint32_t gram) { return gram; }
 
 std::string PairKey(const std::string& a, const std::string& b) { return a + kSep + b; }
 
@@ -49,7 +49,7 @@ const std::vector<std::string>& AuditKeeper::ColumnFamilies() {
 
 AuditKeeper::Hashes AuditKeeper::HashesOf(const extract::v1::TextFingerprint& fp) {
   Hashes h;
-  h.shingles = audit::Shingles(fp, audit::kShingleClauses);
+  h.shingles = audit::Shingles(fp, audit::kShingleClauses, audit::kWinnowWindow);
   h.sequence = audit::ClauseGrams(fp, audit::kGramClauses);
   for (uint32_t g : h.sequence) h.grams.push_back(GramKey(g));
   std::sort(h.grams.begin(), h.grams.end());
@@ -58,10 +58,8 @@ AuditKeeper::Hashes AuditKeeper::HashesOf(const extract::v1::TextFingerprint& fp
 }
 
 void AuditKeeper::Count(const Hashes& h, int delta) {
-  // One document: its shingles and its grams (tagged, so never equal) at once.
-  std::vector<uint64_t> all(h.shingles);
-  all.insert(all.end(), h.grams.begin(), h.grams.end());
-  frequencies_.Count(all, delta);
+  // Only grams are weighed from the sketch; shingles by their index lists.
+  frequencies_.Count(h.grams, delta);
 }
 
 std::vector<float> AuditKeeper::Weights(const std::vector<uint32_t>& sequence) const {
@@ -207,28 +205,26 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     const std::vector<float> weights = Weights(f.hashes.sequence);
     double own = 0;
     for (float w : weights) own += w;
-    // The document's grams by value, for the bound below.
-    std::vector<std::pair<uint32_t, float>> by_gram;
-    by_gram.reserve(weights.size());
-    for (size_t i = 0; i < weights.size(); ++i) by_gram.emplace_back(f.hashes.sequence[i], weights[i]);
-    std::sort(by_gram.begin(), by_gram.end());
-    std::vector<uint32_t> sorted;
-    for (uint32_t slot : index_.Candidates(f.hashes.shingles, frequencies_, kMaxCandidates)) {
+    // The document's distinct grams and their weights, in a small
+    // open-addressing table (weight -1: empty), for the bound below.
+    const size_t cap = std::bit_ceil(2 * weights.size() + 1);
+    std::vector<std::pair<uint32_t, float>> own_grams(cap, {0, -1.0f});
+    auto find = [&](uint32_t g) {
+      size_t i = (g * 0x9E3779B1u) & (cap - 1);
+      while (own_grams[i].second >= 0 && own_grams[i].first != g) i = (i + 1) & (cap - 1);
+      return i;
+    };
+    for (size_t i = 0; i < weights.size(); ++i) own_grams[find(f.hashes.sequence[i])] = {f.hashes.sequence[i], weights[i]};
+    for (uint32_t slot : index_.Candidates(f.hashes.shingles, kMaxCandidates)) {
       const std::vector<uint32_t>& other_grams = slot_grams_[slot];
       // The grams both have, in any order, weigh at least what the alignment
       // shares (S <= I), and the other document weighs at least S: below the
       // threshold by 2I / (own + I), the alignment cannot reach it either.
-      sorted.assign(other_grams.begin(), other_grams.end());
-      std::sort(sorted.begin(), sorted.end());
+      // (A gram the other has twice counts twice: a looser bound, still a bound.)
       double both = 0;
-      for (size_t i = 0, j = 0; i < by_gram.size() && j < sorted.size();) {
-        if (by_gram[i].first == sorted[j]) {
-          both += by_gram[i].second, ++i, ++j;
-        } else if (by_gram[i].first < sorted[j]) {
-          ++i;
-        } else {
-          ++j;
-        }
+      for (uint32_t g : other_grams) {
+        const float w = own_grams[find(g)].second;
+        if (w >= 0) both += w;
       }
       if (own + both <= 0 || 2 * both / (own + both) < options_.near_duplicate_similarity) continue;
       const std::vector<float> other_weights = Weights(other_grams);

@@ -2,8 +2,8 @@
 //
 // Each document's fingerprint (computed by extract, common/audit/fingerprint.h)
 // is kept in the aggregate store; in memory the keeper holds what finding and
-// comparing need: the document frequencies of shingles and clause grams (a
-// Count-Min sketch), the rare-shingle index (common/audit/duplicate_index.h)
+// comparing need: the document frequencies of clause grams (a Count-Min
+// sketch), the rare-shingle index (common/audit/duplicate_index.h)
 // and each document's clause grams (4 bytes per clause). A new document is
 // compared exactly (common/audit/near_duplicate.h: AlignedSimilarity of the
 // clause grams, each weighted ln(N / df)) with the kMaxCandidates indexed

@@ -37,10 +37,23 @@ Status ExtractService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::En
   if (!in.has_segmented_document()) return Status::InvalidArgument("extract expects a segmented_document");
   auto* result = out->mutable_extraction();
   Status stored = store_->GetProto(kExtractionsCf, in.doc_id(), result);
-  if (stored.ok() && result->processing_version() == extractor_->Version()) return Status::OK();
+  if (stored.ok() && result->processing_version() == extractor_->Version()) {
+    extractor_->Fingerprint(in.segmented_document(), result);
+    return Status::OK();
+  }
   RETURN_IF_ERROR(extractor_->Extract(in.segmented_document(), result));
-  // Persisted with the group before anything is forwarded: a restarted stage resumes without loss.
-  writes->PutProto(kExtractionsCf, in.doc_id(), *result);
+  // Persisted with the group before anything is forwarded: a restarted stage
+  // resumes without loss. Stored without the fingerprint: it is a function of
+  // the text, which comes with every delivery, and half the bytes to store.
+  if (result->has_fingerprint()) {
+    extract::v1::TextFingerprint fingerprint;
+    fingerprint.Swap(result->mutable_fingerprint());
+    result->clear_fingerprint();
+    writes->PutProto(kExtractionsCf, in.doc_id(), *result);
+    result->mutable_fingerprint()->Swap(&fingerprint);
+  } else {
+    writes->PutProto(kExtractionsCf, in.doc_id(), *result);
+  }
   return Status::OK();
 }
 

@@ -3,7 +3,8 @@
 // then pushes it to aggregate. Idempotent by doc_id: a stored result with the
 // same processing version (extractor + taxonomy) is forwarded without work.
 //
-// Store layout: cf "extractions": doc_id -> extract.v1.ExtractionResult.
+// Store layout: cf "extractions": doc_id -> extract.v1.ExtractionResult,
+// without its text fingerprint (recomputed from the delivered text on a hit).
 // Thread-safety: Run() on one thread; Shutdown() from any thread or a signal handler.
 #pragma once
 

@@ -92,6 +92,12 @@ Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxon
 
 std::string Extractor::Version() const { return impl_->version; }
 
+void Extractor::Fingerprint(const segment::v1::SegmentedDocument& doc, pb::ExtractionResult* out) const {
+  if (impl_->fingerprints) {
+    *out->mutable_fingerprint() = audit::ComputeFingerprint(doc.text(), audit::NamesToMask(doc.metadata()));
+  }
+}
+
 Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::ExtractionResult* out) const {
   out->Clear();
   out->set_source(doc.source());
@@ -99,9 +105,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
   out->set_processing_version(impl_->version);
   out->set_sentences(static_cast<uint32_t>(doc.sentences_size()));
   out->set_text_bytes(static_cast<uint32_t>(doc.text().size()));
-  if (impl_->fingerprints) {
-    *out->mutable_fingerprint() = audit::ComputeFingerprint(doc.text(), audit::NamesToMask(doc.metadata()));
-  }
+  Fingerprint(doc, out);
   const std::string& text = doc.text();
   const uint32_t text_size = static_cast<uint32_t>(text.size());
 

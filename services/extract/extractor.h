@@ -29,6 +29,9 @@ class Extractor {
   // Extracts from `doc` into `out` (cleared first). Copies doc.source and
   // doc.metadata into `out` and sets out->processing_version = Version().
   Status Extract(const segment::v1::SegmentedDocument& doc, extract::v1::ExtractionResult* out) const;
+  // Sets out->fingerprint from doc.text when fingerprints are on (as Extract
+  // does); for a result read back from a store, which keeps none.
+  void Fingerprint(const segment::v1::SegmentedDocument& doc, extract::v1::ExtractionResult* out) const;
 
   // Extractor logic version + taxonomy version + fingerprint version ("off"
   // without fingerprints): equal versions = equal output.

@@ -9,7 +9,8 @@
 # detection on (the default) and off (--set audit.near_duplicates=false), in
 # alternating order, each into a fresh data dir; the figure is the median of
 # the per-round ratios on/off (wall clock), so load from other work on the
-# machine hits both arms alike. What each arm includes:
+# machine hits both arms alike. The CPU of `run` and its services (user + sys,
+# from /usr/bin/time) is paired the same way: less sensitive to the load. What each arm includes:
 #   on:  extract computes each report's fingerprint and sends it with the
 #        extraction; aggregate stores it (audit_docs), counts its shingles and
 #        grams, finds candidates, compares them and writes the pairs.
@@ -35,29 +36,33 @@ OUT=bench/results/audit-$(date -u +%Y-%m-%dT%H%MZ).md
 "$BIN/reportflow" gen-corpus --reports "$N" --seed 1 --copies "$COPIES" --out "$WORK/corpus" > /dev/null
 planted=$(wc -l < "$WORK/corpus/gold_copies.jsonl")
 
-run() {  # run ARM DATA -> wall seconds
-  local arm=$1 data=$2 start end
+run() {  # run ARM DATA -> "wall cpu": seconds, and CPU seconds of `run` and its services (user + sys)
+  local arm=$1 data=$2
   rm -rf "$data"
-  start=$(date +%s.%N)
-  "$BIN/reportflow" run "$WORK/corpus/reports" --data "$data" --quiet --set "audit.near_duplicates=$arm" > "$data.log" 2>&1 || {
+  /usr/bin/time -f "%e %U %S" -o "$data.time" \
+    "$BIN/reportflow" run "$WORK/corpus/reports" --data "$data" --quiet --set "audit.near_duplicates=$arm" > "$data.log" 2>&1 || {
     echo "run failed ($arm):" >&2; tail -5 "$data.log" >&2; exit 1; }
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  awk '{printf "%s %s\n", $1, $2 + $3}' "$data.time"
 }
 
 ratios=()
+cpu_ratios=()
 rows=""
 for ((i = 1; i <= ROUNDS; i++)); do
   if ((i % 2)); then
-    on=$(run true "$WORK/on"); off=$(run false "$WORK/off")
+    read -r on on_cpu < <(run true "$WORK/on"); read -r off off_cpu < <(run false "$WORK/off")
   else
-    off=$(run false "$WORK/off"); on=$(run true "$WORK/on")
+    read -r off off_cpu < <(run false "$WORK/off"); read -r on on_cpu < <(run true "$WORK/on")
   fi
   ratio=$(echo "$on / $off" | bc -l)
+  cpu_ratio=$(echo "$on_cpu / $off_cpu" | bc -l)
   ratios+=("$ratio")
-  rows+=$(printf '| %d | %.1f | %.1f | %.3f | %s |' "$i" "$on" "$off" "$ratio" "$(cut -d' ' -f1-3 /proc/loadavg)")$'\n'
+  cpu_ratios+=("$cpu_ratio")
+  rows+=$(printf '| %d | %.1f | %.1f | %.3f | %.1f | %.1f | %.3f | %s |' "$i" "$on" "$off" "$ratio" "$on_cpu" "$off_cpu" "$cpu_ratio" "$(cut -d' ' -f1-3 /proc/loadavg)")$'\n'
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+median_of() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median=$(median_of "${ratios[@]}")
+cpu_median=$(median_of "${cpu_ratios[@]}")
 "$BIN/reportflow" eval --copies "$WORK/corpus/gold_copies.jsonl" --data "$WORK/on" --distribution > "$WORK/eval.txt"
 
 {
@@ -67,11 +72,11 @@ median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print a[i
   echo "Arms: on = fingerprints in extract + index, comparisons and pairs in aggregate; off = \`--set audit.near_duplicates=false\` (no fingerprint computed, sent or stored)."
   echo "Machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg) (shared with other builds: read the ratios, not the seconds)."
   echo
-  echo "| round | wall s, detection on | wall s, off | on/off | load |"
-  echo "|---|---|---|---|---|"
+  echo "| round | wall s, detection on | wall s, off | on/off | CPU s, on | CPU s, off | CPU on/off | load |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s' "$rows"
   echo
-  printf 'Median on/off: **%.3f** (detection adds %.1f%% end to end).\n' "$median" "$(echo "($median - 1) * 100" | bc -l)"
+  printf 'Median on/off: **%.3f** (detection adds %.1f%% end to end); CPU (run and its services, user + sys): median on/off **%.3f**.\n' "$median" "$(echo "($median - 1) * 100" | bc -l)" "$cpu_median"
   echo
   echo '```'
   grep -v '^  missed' "$WORK/eval.txt"

@@ -20,9 +20,6 @@ constexpr char kAuditDocs[] = "audit_docs";
 constexpr char kAuditPairs[] = "audit_pairs";
 constexpr char kSep = '\x1f';
 
-// A gram's key in the frequency sketch (which counts nothing else).
-uint64_t GramKey(uint32_t gram) { return gram; }
-
 std::string PairKey(const std::string& a, const std::string& b) { return a + kSep + b; }
 
 apb::AuditDocument DocumentOf(const GroupDocument& doc) {
@@ -51,7 +48,7 @@ AuditKeeper::Hashes AuditKeeper::HashesOf(const extract::v1::TextFingerprint& fp
   Hashes h;
   h.shingles = audit::Shingles(fp, audit::kShingleClauses, audit::kWinnowWindow);
   h.sequence = audit::ClauseGrams(fp, audit::kGramClauses);
-  for (uint32_t g : h.sequence) h.grams.push_back(GramKey(g));
+  for (uint32_t g : h.sequence) h.grams.push_back(g);
   std::sort(h.grams.begin(), h.grams.end());
   h.grams.erase(std::unique(h.grams.begin(), h.grams.end()), h.grams.end());
   return h;
@@ -65,13 +62,13 @@ void AuditKeeper::Count(const Hashes& h, int delta) {
 std::vector<float> AuditKeeper::Weights(const std::vector<uint32_t>& sequence) const {
   std::vector<float> w;
   w.reserve(sequence.size());
-  for (uint32_t g : sequence) w.push_back(frequencies_.Weight(GramKey(g)));
+  for (uint32_t g : sequence) w.push_back(frequencies_.Weight(g));
   return w;
 }
 
 audit::PairComparison AuditKeeper::Compare(const extract::v1::TextFingerprint& a,
                                            const extract::v1::TextFingerprint& b) const {
-  return audit::Compare(a, b, [this](uint32_t g) { return frequencies_.Weight(GramKey(g)); });
+  return audit::Compare(a, b, [this](uint32_t g) { return frequencies_.Weight(g); });
 }
 
 void AuditKeeper::Forget() {

@@ -140,6 +140,22 @@ class DurabilityStoreTest : public SampleCopiesFixture<kDocs> {
     return {CompleteDocs(Query("docs", data)), Sorted(Query("aggregates", data))};
   }
 
+  // Runs into `data` with aggregate's fault `fault` (mode and its settings)
+  // on the group holding r9, with small groups, one attempt and `lease_ms`:
+  // that group is quarantined (exit 4) after aggregate counted it, so its
+  // contribution is withdrawn; then it contributes nothing.
+  void QuarantineR9AfterAggregateCountedIt(const std::string& data, const std::string& fault, int lease_ms,
+                                           const std::string& tag, std::string* out) {
+    const std::string args = " --set fault_injection.stage=aggregate" + fault +
+                             " --set fault_injection.source_substring=/in/r9.txt --set limits.max_in_flight=4"
+                             " --set limits.lease_ms=" + std::to_string(lease_ms) + " --set limits.max_attempts=1";
+    EXPECT_EQ(RunAgain(data, out, args), 4) << *out;  // quarantined documents (cli/exit_codes.h)
+    const std::string log = ReadFileOrDie(fs::path(data) / "logs" / "aggregate.log");
+    EXPECT_NE(log.find("its contribution removed"), std::string::npos)
+        << "no document was withdrawn after aggregate counted it:\n" << *out;
+    ExpectQuarantinedContributeNothing(data, tag);
+  }
+
   // A quarantined document contributes nothing: `docs` shows no metadata for
   // it, and the complete documents and the aggregates are those of a run
   // without the quarantined files.
@@ -320,15 +336,7 @@ TEST_F(DurabilityStoreTest, ADocumentQuarantinedAfterAggregateCountedItIsWithdra
   std::string out;
   ASSERT_EQ(RunAgain(ref_data, &out), 0) << out;
   const Result ref = Collect(ref_data);
-  const std::string crash =
-      " --set fault_injection.stage=aggregate --set fault_injection.mode=crash"
-      " --set fault_injection.source_substring=/in/r9.txt --set limits.max_in_flight=4"
-      " --set limits.lease_ms=2000 --set limits.max_attempts=1";
-  EXPECT_EQ(RunAgain(data, &out, crash), 4) << out;  // quarantined documents (cli/exit_codes.h)
-  const std::string log = ReadFileOrDie(fs::path(data) / "logs" / "aggregate.log");
-  EXPECT_NE(log.find("its contribution removed"), std::string::npos)
-      << "no document was withdrawn after aggregate counted it:\n" << out;
-  ExpectQuarantinedContributeNothing(data, "without");
+  QuarantineR9AfterAggregateCountedIt(data, " --set fault_injection.mode=crash", 2000, "without", &out);
 
   // Replayed, they count again, once: the results of an uninterrupted run.
   ASSERT_EQ(Cli("quarantine replay --all --data " + data, &out), 0) << out;
@@ -345,14 +353,8 @@ TEST_F(DurabilityStoreTest, ADocumentQuarantinedAfterAggregateCountedItIsWithdra
 TEST_F(DurabilityStoreTest, ADocumentQuarantinedAfterItWasIndexedLeavesTheFindings) {
   const std::string data = (dir_ / "slow-ack").string();
   std::string out;
-  const std::string slow =
-      " --set fault_injection.stage=aggregate --set fault_injection.mode=delay --set fault_injection.delay_ms=3000"
-      " --set fault_injection.source_substring=/in/r9.txt --set limits.max_in_flight=4"
-      " --set limits.lease_ms=1000 --set limits.max_attempts=1";
-  EXPECT_EQ(RunAgain(data, &out, slow), 4) << out;  // quarantined documents (cli/exit_codes.h)
-  const std::string log = ReadFileOrDie(fs::path(data) / "logs" / "aggregate.log");
-  EXPECT_NE(log.find("its contribution removed"), std::string::npos) << "nothing counted was withdrawn:\n" << out;
-  ExpectQuarantinedContributeNothing(data, "slow-ack-without");
+  QuarantineR9AfterAggregateCountedIt(data, " --set fault_injection.mode=delay --set fault_injection.delay_ms=3000",
+                                      1000, "slow-ack-without", &out);
 }
 
 // 2. Records lost inside a store that opens and passes its checksums: the

@@ -88,9 +88,9 @@ class AuditKeeper {
   };
   // A document's hashes as counted and indexed.
   struct Hashes {
-    std::vector<uint64_t> shingles;  // distinct, kShingleClauses clauses
+    std::vector<uint64_t> shingles;  // distinct, kShingleClauses clauses, winnowed (kWinnowWindow)
     std::vector<uint64_t> grams;     // distinct, kGramClauses clauses (counted for weights)
-    std::vector<uint32_t> sequence;  // the grams in text order (ClauseGrams)
+    std::vector<uint32_t> sequence;  // the kept grams in text order (ClauseGrams: sampled by content)
   };
   static Hashes HashesOf(const extract::v1::TextFingerprint& fp);
   void Forget();

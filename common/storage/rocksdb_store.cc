@@ -150,6 +150,18 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // not exist yet (a document's previous contribution or result) stop there
   // instead of walking the skip list.
   cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+  // Large values in blob files (StoreTuning::blob_min_bytes): with keys
+  // hashed at random, leveled compaction rewrote every stored document,
+  // segmentation and extraction several times (compaction threads took a
+  // tenth of the pipeline's CPU). Garbage collection relocates the live
+  // values of the oldest blob files during compaction, so values replaced
+  // (a document processed again, a rollup rewritten) do not keep disk forever.
+  if (tuning.blob_min_bytes > 0) {
+    cf_options.enable_blob_files = true;
+    cf_options.min_blob_size = tuning.blob_min_bytes;
+    cf_options.blob_compression_type = rocksdb::kNoCompression;
+    cf_options.enable_blob_garbage_collection = true;
+  }
   cf_options.memtable_whole_key_filtering = true;
   // Most point reads are for keys that may not exist yet (a document's
   // previous contribution or result): a Bloom filter answers those without
@@ -217,6 +229,19 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
     // SST file is found at start, not when a reader happens to touch it.
     s = raw->VerifyChecksum();
     if (!s.ok()) return Status::Corruption("verify store " + path + ": " + s.ToString());
+    // VerifyChecksum reads table files only (RocksDB 7.8); values in blob
+    // files carry their own CRC, checked when read: read every one once.
+    if (tuning.blob_min_bytes > 0) {
+      rocksdb::ReadOptions all;
+      all.verify_checksums = true;
+      all.fill_cache = false;
+      for (rocksdb::ColumnFamilyHandle* h : handles) {
+        std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(all, h));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        }
+        if (!it->status().ok()) return Status::Corruption("verify store " + path + ": " + it->status().ToString());
+      }
+    }
   }
   return store;
 }

@@ -75,6 +75,12 @@ struct StoreTuning {
   size_t memtable_budget_bytes = 48u << 20;  // all column families' memtables together
   size_t write_buffer_bytes = 24u << 20;     // one column family's memtable
   size_t block_cache_bytes = 0;              // blocks read back; 0: RocksDB's default cache
+  // Values of at least this size live in blob files beside the tables (0:
+  // every value in the tables). Documents, segmentations, extractions and
+  // contributions are written once and never reordered: in blob files they
+  // are written once at flush, and compaction moves only keys and references
+  // instead of rewriting every value level after level.
+  size_t blob_min_bytes = 1024;
   // Read-write opening reads every table file once to check its block
   // checksums (RocksDB's VerifyChecksum), so damage is found at start.
   bool verify_checksums_on_open = true;

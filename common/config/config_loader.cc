@@ -299,10 +299,10 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   l->set_recv_hwm(1000);
   l->set_linger_ms(1000);
   l->set_max_file_bytes(16u << 20);
-  l->set_max_in_flight(256);
+  l->set_max_in_flight(2048);
   l->set_lease_ms(30000);
   l->set_max_attempts(3);
-  l->set_worker_credits(16);
+  l->set_worker_credits(32);
   l->set_stream_hwm(100000);
   l->set_drain_timeout_ms(5000);
   l->set_decode_timeout_ms(10000);

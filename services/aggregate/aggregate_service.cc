@@ -1,5 +1,6 @@
 #include "services/aggregate/aggregate_service.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <zmq.hpp>
@@ -31,6 +32,8 @@ namespace reportflow::aggregate {
 namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
+// A group's envelopes, parsed onto one arena (ApplyReadyGroup).
+using Envelopes = std::vector<const ppb::Envelope*>;
 namespace apb = ::reportflow::aggregate::v1;
 namespace epb = ::reportflow::extract::v1;
 constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
@@ -161,7 +164,7 @@ struct AggregateService::Impl {
   // holding a matching document, after its batch is committed and before any
   // of its acknowledgements is sent; once per data dir (a marker file in
   // <data>/run), so the restarted service completes the batch.
-  std::function<void()> CrashHook(const std::vector<ppb::Envelope>& group) {
+  std::function<void()> CrashHook(const Envelopes& group) {
     const auto& fi = config.fault_injection();
     if (fi.stage() != "aggregate" || fi.mode() != "crash" || !FaultMatches(group)) return nullptr;
     const std::filesystem::path marker = std::filesystem::path(config.data_dir()) / "run" / "fault-aggregate.fired";
@@ -178,12 +181,12 @@ struct AggregateService::Impl {
   }
 
   // Whether `group` holds a document config.fault_injection names.
-  bool FaultMatches(const std::vector<ppb::Envelope>& group) const {
+  bool FaultMatches(const Envelopes& group) const {
     const auto& fi = config.fault_injection();
-    for (const auto& env : group) {
-      const bool id_ok = fi.doc_id_prefix().empty() || env.doc_id().rfind(fi.doc_id_prefix(), 0) == 0;
+    for (const ppb::Envelope* env : group) {
+      const bool id_ok = fi.doc_id_prefix().empty() || env->doc_id().rfind(fi.doc_id_prefix(), 0) == 0;
       const bool src_ok = fi.source_substring().empty() ||
-                          env.extraction().source().find(fi.source_substring()) != std::string::npos;
+                          env->extraction().source().find(fi.source_substring()) != std::string::npos;
       if (id_ok && src_ok) return true;
     }
     return false;
@@ -192,7 +195,7 @@ struct AggregateService::Impl {
   // Mode "delay" (testing aid): the acknowledgements of a group holding a
   // matching document wait delay_ms after its commit and audit, so ingest's
   // leases can run out on documents aggregate has counted and indexed.
-  void InjectedAckDelay(const std::vector<ppb::Envelope>& group) const {
+  void InjectedAckDelay(const Envelopes& group) const {
     const auto& fi = config.fault_injection();
     if (fi.stage() != "aggregate" || fi.mode() != "delay" || !FaultMatches(group)) return;
     log->warn("fault injection: acknowledgements of {} committed documents wait {} ms", group.size(), fi.delay_ms());
@@ -210,7 +213,11 @@ struct AggregateService::Impl {
   // the order they came (a run of extractions is one group, see ApplyGroup).
   // Returns the number of messages read.
   Result<size_t> ApplyReadyGroup() {
-    std::vector<ppb::Envelope> input_envs;
+    // The group's envelopes live on one arena: parsing allocates from it and
+    // the whole group is freed at once, instead of one allocation and one
+    // destructor per metric, span and string (a tenth of aggregate's CPU).
+    google::protobuf::Arena arena;
+    Envelopes input_envs;
     size_t read = 0;
     while (input_envs.size() < kMaxGroup) {
       ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(input));
@@ -223,25 +230,25 @@ struct AggregateService::Impl {
         continue;
       }
       for (size_t i = 0; i < *count; ++i) {
-        ppb::Envelope env;
-        Status s = messaging::ParseEnvelopeAt(frames, 0, i, &env);
-        if (!s.ok() || (env.payload_case() != ppb::Envelope::kExtraction &&
-                        env.payload_case() != ppb::Envelope::kWithdraw)) {
+        auto* env = google::protobuf::Arena::CreateMessage<ppb::Envelope>(&arena);
+        Status s = messaging::ParseEnvelopeAt(frames, 0, i, env);
+        if (!s.ok() || (env->payload_case() != ppb::Envelope::kExtraction &&
+                        env->payload_case() != ppb::Envelope::kWithdraw)) {
           CountMalformed(s.ok() ? Status::Corruption("not an extraction or withdrawal") : s);
           continue;
         }
-        input_envs.push_back(std::move(env));
+        input_envs.push_back(env);
       }
     }
     if (input_envs.empty()) return read;
     ReadSubscriptions();
     size_t i = 0;
     while (i < input_envs.size()) {
-      const bool withdraw = input_envs[i].payload_case() == ppb::Envelope::kWithdraw;
+      const bool withdraw = input_envs[i]->payload_case() == ppb::Envelope::kWithdraw;
       size_t j = i;
-      while (j < input_envs.size() && (input_envs[j].payload_case() == ppb::Envelope::kWithdraw) == withdraw) ++j;
-      std::vector<ppb::Envelope> run(std::make_move_iterator(input_envs.begin() + static_cast<std::ptrdiff_t>(i)),
-                                     std::make_move_iterator(input_envs.begin() + static_cast<std::ptrdiff_t>(j)));
+      while (j < input_envs.size() && (input_envs[j]->payload_case() == ppb::Envelope::kWithdraw) == withdraw) ++j;
+      const Envelopes run(input_envs.begin() + static_cast<std::ptrdiff_t>(i),
+                          input_envs.begin() + static_cast<std::ptrdiff_t>(j));
       if (!(withdraw ? ApplyWithdrawals(run) : ApplyExtractions(run))) break;  // the rest waits for re-delivery
       i = j;
     }
@@ -272,10 +279,10 @@ struct AggregateService::Impl {
   // group; a late result of a withdrawn document is refused and answered
   // Withdrawn. False when the group could not be applied (not acknowledged:
   // ingest re-dispatches after its lease).
-  bool ApplyExtractions(const std::vector<ppb::Envelope>& group) {
+  bool ApplyExtractions(const Envelopes& group) {
     std::vector<GroupDocument> docs;
     docs.reserve(group.size());
-    for (const auto& env : group) docs.push_back({env.doc_id(), &env.extraction(), env.attempt()});
+    for (const ppb::Envelope* env : group) docs.push_back({env->doc_id(), &env->extraction(), env->attempt()});
     GroupOptions options;
     options.build_events = subscriptions > 0;
     options.after_commit = CrashHook(group);
@@ -284,7 +291,7 @@ struct AggregateService::Impl {
     if (Status before = audit->BeforeGroup(ids); !before.ok()) {  // not acknowledged: re-dispatched
       apply_failures_total->Inc(group.size());
       log->error("audit places of a group of {} documents (first doc={}) not read: {}", group.size(),
-                 group[0].doc_id(), before.ToString());
+                 group[0]->doc_id(), before.ToString());
       return false;
     }
     const int64_t start = Clock::Real().MonotonicMillis();
@@ -294,7 +301,7 @@ struct AggregateService::Impl {
     if (!change.ok()) {
       apply_failures_total->Inc(group.size());
       // Not acknowledged: ingest re-dispatches after its lease.
-      log->error("group of {} documents (first doc={}) cannot be applied: {}", group.size(), group[0].doc_id(),
+      log->error("group of {} documents (first doc={}) cannot be applied: {}", group.size(), group[0]->doc_id(),
                  change.status().ToString());
       if (storage::IsNoSpace(change.status())) shell->Fail(change.status());  // disk full: stop (common/service)
       return false;
@@ -319,13 +326,13 @@ struct AggregateService::Impl {
     }
     for (const auto& event : *findings) Publish(event);
     InjectedAckDelay(group);
-    for (const auto& env : group) {
-      if (change->refused.count(env.doc_id())) {
-        log->info("doc={} trace={} late result of a withdrawn (quarantined) document refused", env.doc_id(),
-                  env.trace_id());
-        QueueReply(env, [&](ppb::Envelope* out) { out->mutable_withdrawn()->set_store_id(store_id); });
+    for (const ppb::Envelope* env : group) {
+      if (change->refused.count(env->doc_id())) {
+        log->info("doc={} trace={} late result of a withdrawn (quarantined) document refused", env->doc_id(),
+                  env->trace_id());
+        QueueReply(*env, [&](ppb::Envelope* out) { out->mutable_withdrawn()->set_store_id(store_id); });
       } else {
-        QueueAck(env);
+        QueueAck(*env);
       }
     }
     return true;
@@ -334,22 +341,22 @@ struct AggregateService::Impl {
   // Withdraws quarantined documents (ingest's Withdraw): their contributions
   // leave the rollups in one batch, the stream carries the touched rollups'
   // new state, and each is confirmed to ingest (Withdrawn) once committed.
-  bool ApplyWithdrawals(const std::vector<ppb::Envelope>& group) {
+  bool ApplyWithdrawals(const Envelopes& group) {
     std::vector<WithdrawDocument> docs;
-    for (const auto& env : group) docs.push_back({env.doc_id(), env.withdraw().through_attempt()});
+    for (const ppb::Envelope* env : group) docs.push_back({env->doc_id(), env->withdraw().through_attempt()});
     GroupOptions options;
     options.build_events = subscriptions > 0;
     std::vector<std::string> ids;
     for (const auto& d : docs) ids.push_back(d.doc_id);
     if (Status before = audit->BeforeGroup(ids); !before.ok()) {  // not confirmed: ingest sends them again
-      log->error("audit places of {} withdrawals (first doc={}) not read: {}", group.size(), group[0].doc_id(),
+      log->error("audit places of {} withdrawals (first doc={}) not read: {}", group.size(), group[0]->doc_id(),
                  before.ToString());
       return false;
     }
     auto change = aggregator->Withdraw(docs, options);
     if (!change.ok()) {
       // Not confirmed: ingest sends the withdrawals again.
-      log->error("{} withdrawals (first doc={}) cannot be applied: {}", group.size(), group[0].doc_id(),
+      log->error("{} withdrawals (first doc={}) cannot be applied: {}", group.size(), group[0]->doc_id(),
                  change.status().ToString());
       if (storage::IsNoSpace(change.status())) shell->Fail(change.status());
       return false;
@@ -372,11 +379,11 @@ struct AggregateService::Impl {
     auto seq = aggregator->LastSequence();
     auto findings = audit->AfterGroup(forgotten, seq.ok() ? *seq : 0, /*build_events=*/false);
     if (!findings.ok()) log->warn("audit tally after withdrawals: {}", findings.status().ToString());
-    for (const auto& env : group) {
-      const bool removed = change->removed.count(env.doc_id()) > 0;
-      log->info("doc={} withdrawn ({}): {}", env.doc_id(), env.withdraw().reason(),
+    for (const ppb::Envelope* env : group) {
+      const bool removed = change->removed.count(env->doc_id()) > 0;
+      log->info("doc={} withdrawn ({}): {}", env->doc_id(), env->withdraw().reason(),
                 removed ? "its contribution removed" : "it had no contribution");
-      QueueReply(env, [&](ppb::Envelope* out) {
+      QueueReply(*env, [&](ppb::Envelope* out) {
         out->mutable_withdrawn()->set_removed(removed);
         out->mutable_withdrawn()->set_store_id(store_id);
       });

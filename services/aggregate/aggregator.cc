@@ -1,5 +1,7 @@
 #include "services/aggregate/aggregator.h"
 
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -475,7 +477,10 @@ Result<uint64_t> Aggregator::DocumentCount() {
 Status Aggregator::ApplyInGroup(const GroupDocument& doc) {
   const std::string& doc_id = doc.doc_id;
   const epb::ExtractionResult& result = *doc.result;
-  apb::DocContribution next;
+  // The contribution copies the result's metrics onto an arena: freed at once
+  // when the document is applied, not metric by metric.
+  google::protobuf::Arena arena;
+  apb::DocContribution& next = *google::protobuf::Arena::CreateMessage<apb::DocContribution>(&arena);
   next.set_doc_id(doc_id);
   next.set_source(result.source());
   *next.mutable_metadata() = result.metadata();
@@ -497,7 +502,7 @@ Status Aggregator::ApplyInGroup(const GroupDocument& doc) {
     return Status::Corruption("unparsable contribution of " + doc_id);
   }
   const std::string signature = geo::DominanceSignature(tally_);
-  RETURN_IF_ERROR(Replace(had_prev ? &prev : nullptr, std::move(next), std::move(next_bytes)));
+  RETURN_IF_ERROR(Replace(had_prev ? &prev : nullptr, next, std::move(next_bytes)));
   if (geo::DominanceSignature(tally_) != signature) {
     // The batch now points elsewhere: the places it decided may change.
     RETURN_IF_ERROR(RedecidePlaces());
@@ -510,9 +515,8 @@ Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution*
   if (group_) {
     if (group_->removed.count(doc_id)) return Status::NotFound("withdrawn in this group: " + doc_id);
     if (auto it = group_->contributions.find(doc_id); it != group_->contributions.end()) {
-      *out = it->second.contribution;
       *bytes = it->second.bytes;
-      *parsed = true;
+      *parsed = false;
       return Status::OK();
     }
   }
@@ -651,7 +655,7 @@ Status Aggregator::RedecidePlaces() {
     PlaceByBatch(&next);
     if (next.metadata().SerializeAsString() == prev.metadata().SerializeAsString()) continue;
     std::string next_bytes = next.SerializeAsString();
-    RETURN_IF_ERROR(Replace(&prev, std::move(next), std::move(next_bytes)));
+    RETURN_IF_ERROR(Replace(&prev, next, std::move(next_bytes)));
   }
   return Status::OK();
 }
@@ -674,7 +678,7 @@ Status Aggregator::LoadPlaces() {
   return Status::OK();
 }
 
-Status Aggregator::Replace(const apb::DocContribution* prev_or_null, apb::DocContribution next,
+Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::DocContribution& next,
                            std::string next_bytes) {
   Group& g = *group_;
   const std::string doc_id = next.doc_id();
@@ -706,9 +710,7 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, apb::DocCon
     g.places.Delete(kPlaces, doc_id);
     pending_.erase(doc_id);
   }
-  Pending& slot = g.contributions[doc_id];
-  slot.bytes = std::move(next_bytes);
-  slot.contribution = std::move(next);
+  g.contributions[doc_id].bytes = std::move(next_bytes);
   return Status::OK();
 }
 

@@ -215,7 +215,7 @@ class Aggregator {
   // Moves the open group's rollups and region counts from `prev_or_null` to
   // `next` (serialized: `next_bytes`), records the contribution, its stream
   // events, tally and places. Nothing is written until CommitGroup().
-  Status Replace(const aggregate::v1::DocContribution* prev_or_null, aggregate::v1::DocContribution next,
+  Status Replace(const aggregate::v1::DocContribution* prev_or_null, const aggregate::v1::DocContribution& next,
                  std::string next_bytes);
   // The document's contribution as the open group leaves it (else as
   // stored): NotFound when it has none; `bytes` is its serialized form.
@@ -235,10 +235,10 @@ class Aggregator {
   Status RemoveInGroup(const std::string& doc_id, bool* removed);
   Status LoadWithdrawn();
 
-  // A contribution of the open group: serialized (as written) and parsed.
+  // A contribution of the open group, serialized as it will be written (a
+  // document seen twice in one group parses it back: rare, so not kept parsed).
   struct Pending {
     std::string bytes;
-    aggregate::v1::DocContribution contribution;
   };
   // The state of one open group (see BeginGroup()).
   struct Group {

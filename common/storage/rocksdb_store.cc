@@ -6,6 +6,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
@@ -150,18 +151,6 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // not exist yet (a document's previous contribution or result) stop there
   // instead of walking the skip list.
   cf_options.memtable_prefix_bloom_size_ratio = 0.05;
-  // Large values in blob files (StoreTuning::blob_min_bytes): with keys
-  // hashed at random, leveled compaction rewrote every stored document,
-  // segmentation and extraction several times (compaction threads took a
-  // tenth of the pipeline's CPU). Garbage collection relocates the live
-  // values of the oldest blob files during compaction, so values replaced
-  // (a document processed again, a rollup rewritten) do not keep disk forever.
-  if (tuning.blob_min_bytes > 0) {
-    cf_options.enable_blob_files = true;
-    cf_options.min_blob_size = tuning.blob_min_bytes;
-    cf_options.blob_compression_type = rocksdb::kNoCompression;
-    cf_options.enable_blob_garbage_collection = true;
-  }
   cf_options.memtable_whole_key_filtering = true;
   // Most point reads are for keys that may not exist yet (a document's
   // previous contribution or result): a Bloom filter answers those without
@@ -184,6 +173,27 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   table_options.cache_index_and_filter_blocks_with_high_priority = true;
   table_options.pin_l0_filter_and_index_blocks_in_cache = true;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  // Large values in blob files (StoreTuning::blob_min_bytes, blob_families):
+  // with keys hashed at random, leveled compaction rewrote every stored
+  // document, segmentation and extraction several times (compaction threads
+  // took a tenth of the pipeline's CPU at 20,000 reports). No garbage
+  // collection: it relocates the live values of the oldest blob files at every
+  // compaction, which for values written once is the same rewriting again
+  // (compaction took 5 times more CPU per report at 100,000 reports with it
+  // than without). A value replaced (a document processed again) stays in
+  // its blob file as garbage.
+  rocksdb::ColumnFamilyOptions blob_cf_options = cf_options;
+  if (tuning.blob_min_bytes > 0) {
+    blob_cf_options.enable_blob_files = true;
+    blob_cf_options.min_blob_size = tuning.blob_min_bytes;
+    blob_cf_options.blob_compression_type = rocksdb::kNoCompression;
+    blob_cf_options.enable_blob_garbage_collection = false;
+  }
+  auto options_of = [&](const std::string& family) -> const rocksdb::ColumnFamilyOptions& {
+    const auto& listed = tuning.blob_families;
+    const bool blobs = listed.empty() || std::find(listed.begin(), listed.end(), family) != listed.end();
+    return blobs ? blob_cf_options : cf_options;
+  };
 
   std::vector<std::string> names = column_families;
   if (mode == OpenMode::kReadOnly) {
@@ -207,7 +217,7 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& n : names) descriptors.emplace_back(n, cf_options);
+  for (const auto& n : names) descriptors.emplace_back(n, options_of(n));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   // Damage is reported, never repaired silently: paranoid checks, and a WAL
@@ -236,6 +246,7 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
       all.verify_checksums = true;
       all.fill_cache = false;
       for (rocksdb::ColumnFamilyHandle* h : handles) {
+        if (&options_of(h->GetName()) != &blob_cf_options) continue;
         std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(all, h));
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
         }

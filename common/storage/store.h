@@ -81,6 +81,11 @@ struct StoreTuning {
   // are written once at flush, and compaction moves only keys and references
   // instead of rewriting every value level after level.
   size_t blob_min_bytes = 1024;
+  // The column families whose large values go to blob files; empty: every
+  // family. Only families written once belong here: blob files are not
+  // garbage-collected (see rocksdb_store.cc), so a value replaced stays on
+  // disk as garbage.
+  std::vector<std::string> blob_families;
   // Read-write opening reads every table file once to check its block
   // checksums (RocksDB's VerifyChecksum), so damage is found at start.
   bool verify_checksums_on_open = true;

@@ -14,6 +14,10 @@ Result<storage::IdentifiedStore> OpenAggregateStore(const config::v1::PipelineCo
   tuning.memtable_budget_bytes = 32u << 20;
   tuning.write_buffer_bytes = 16u << 20;
   tuning.block_cache_bytes = 8u << 20;
+  // Contributions and audit documents are written once per document; rollups
+  // and the rest are rewritten, so they stay in the tables (blob files are
+  // not garbage-collected).
+  tuning.blob_families = {"contributions", "audit_docs"};
   return storage::OpenIdentifiedStore(config.aggregate().store_path(), column_families, storage::OnDamage::kMoveAside,
                                       tuning);
 }

@@ -313,6 +313,7 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   cfg.mutable_extract()->set_store_path("extract");
   cfg.mutable_extract()->set_worker_id("extract-0");
   cfg.mutable_aggregate()->set_store_path("aggregate");
+  cfg.mutable_aggregate()->set_rollup_memory_mb(32);
   // Operator HTTP endpoints (/metrics, /healthz, /readyz): loopback, any free
   // port; each instance writes its bound address to <data_dir>/run/<instance>.http.
   cfg.mutable_ingest()->set_http_listen("127.0.0.1:0");
@@ -393,6 +394,10 @@ Status Validate(const PipelineConfig& cfg) {
       {"decode_timeout_ms", l.decode_timeout_ms(), 100, 3'600'000},
       {"decode_memory_mb", l.decode_memory_mb(), 64, 1 << 20},
   };
+  if (const uint32_t mb = cfg.aggregate().rollup_memory_mb(); mb < 4 || mb > (1u << 20)) {
+    return Status::InvalidArgument("config: aggregate.rollup_memory_mb is " + std::to_string(mb) +
+                                   "; it must be between 4 and " + std::to_string(1u << 20));
+  }
   for (const Range& r : ranges) {
     if (r.value < r.min || r.value > r.max) {
       return Status::InvalidArgument("config: limits." + std::string(r.name) + " is " + std::to_string(r.value) +

@@ -531,6 +531,7 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   impl->store_id = opened.id;
   impl->store_note = opened.note;
   impl->aggregator = std::make_unique<Aggregator>(impl->store.get());
+  impl->aggregator->set_rollup_memory_budget(size_t{config.aggregate().rollup_memory_mb()} << 20);
   ASSIGN_OR_RETURN(impl->audit, AuditStage::Create(config, impl->store.get(), impl->aggregator.get(),
                                                    &impl->shell->registry()));
   // Rollups live in memory: from the stored checkpoint when it is current,

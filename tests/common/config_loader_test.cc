@@ -29,6 +29,7 @@ TEST(ConfigLoaderTest, ParsesYamlAndKeepsUnsetDefaults) {
   EXPECT_EQ(cfg.limits().max_attempts(), 7u);
   EXPECT_EQ(cfg.limits().lease_ms(), 500u);
   EXPECT_EQ(cfg.limits().worker_credits(), 32u);  // default kept
+  EXPECT_EQ(cfg.aggregate().rollup_memory_mb(), 32u);
   EXPECT_EQ(cfg.endpoints().ingest_control(), "tcp://127.0.0.1:5555");
   EXPECT_EQ(cfg.segment().worker_id(), "seg-9");
 }
@@ -121,6 +122,9 @@ TEST(ConfigLoaderTest, ZeroAndAbsurdLimitsAreErrorsNotDefaults) {
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << key;
     EXPECT_NE(s.message().find("limits." + key + " is 0; it must be between"), std::string::npos) << s.message();
   }
+  Status rollups = LoadPipelineConfig("", dir.path().string(), {"aggregate.rollup_memory_mb=0"}, &cfg);
+  EXPECT_NE(rollups.message().find("aggregate.rollup_memory_mb is 0; it must be between 4 and"), std::string::npos)
+      << rollups.message();
   Status s = LoadPipelineConfig("", dir.path().string(), {"limits.max_attempts=1000000"}, &cfg);
   EXPECT_NE(s.message().find("limits.max_attempts is 1000000; it must be between 1 and 100"), std::string::npos)
       << s.message();

@@ -29,13 +29,19 @@ Result<ConverterPtr> OpenStrict(const char* charset) {
 }
 
 // Share of code points that are control characters other than \t \n \r \f.
+// `utf8` is valid UTF-8 (checked, or ICU's output), so it is read by bytes:
+// a code point per lead byte, and the C1 controls U+0080..U+009F are C2 80..9F.
 bool LooksLikeText(std::string_view utf8) {
-  size_t pos = 0, controls = 0, total = 0;
-  while (pos < utf8.size()) {
-    const char32_t cp = DecodeUtf8(utf8, &pos);
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const size_t n = utf8.size();
+  size_t controls = 0, total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char b = p[i];
+    if ((b & 0xC0) == 0x80) continue;  // a continuation byte
     ++total;
-    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r' && cp != '\f') || cp == 0x7F ||
-        (cp >= 0x80 && cp < 0xA0)) {
+    if (b < 0x20) {
+      if (b != '\t' && b != '\n' && b != '\r' && b != '\f') ++controls;
+    } else if (b == 0x7F || (b == 0xC2 && i + 1 < n && p[i + 1] < 0xA0)) {
       ++controls;
     }
   }

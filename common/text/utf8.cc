@@ -66,14 +66,15 @@ std::string NormalizeNewlines(std::string_view s) {
   if (s.size() >= 3 && s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
   std::string out;
   out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r') {
-      out.push_back('\n');
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else {
-      out.push_back(s[i]);
-    }
+  // Runs between carriage returns are copied whole (most text has none).
+  size_t start = 0;
+  for (size_t cr = s.find('\r'); cr != std::string_view::npos; cr = s.find('\r', start)) {
+    out.append(s.substr(start, cr - start));
+    out.push_back('\n');
+    start = cr + 1;
+    if (start < s.size() && s[start] == '\n') ++start;
   }
+  out.append(s.substr(start));
   return out;
 }
 

@@ -313,7 +313,7 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   cfg.mutable_extract()->set_store_path("extract");
   cfg.mutable_extract()->set_worker_id("extract-0");
   cfg.mutable_aggregate()->set_store_path("aggregate");
-  cfg.mutable_aggregate()->set_rollup_memory_mb(32);
+  cfg.mutable_aggregate()->set_rollup_memory_mb(128);
   // Operator HTTP endpoints (/metrics, /healthz, /readyz): loopback, any free
   // port; each instance writes its bound address to <data_dir>/run/<instance>.http.
   cfg.mutable_ingest()->set_http_listen("127.0.0.1:0");

@@ -49,7 +49,7 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-// Polls `fds` for input up to `timeout` (-1: none). False when a signal interrupted it.
+// Polls `fds` for input up to `timeout`. False when a signal interrupted it.
 bool PollIn(std::vector<pollfd>& fds, std::chrono::milliseconds timeout) {
   for (auto& f : fds) f.revents = 0;
   const int n = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
@@ -155,8 +155,7 @@ Status PipelineLauncher::AwaitStarted(const std::string& instance, std::chrono::
   for (auto& c : children_) {
     if (c->pidfd >= 0) fds.push_back({c->pidfd, POLLIN, 0});  // any death: the caller supervises
   }
-  if (fds.empty()) return Status::Unavailable(instance + " is not running");
-  if (!PollIn(fds, timeout)) return Status::Cancelled("interrupted by a signal");
+  if (!PollIn(fds, UntilRestart(timeout))) return Status::Cancelled("interrupted by a signal");
   ReadReady(*target);
   return target->started ? Status::OK() : Status::Unavailable(instance + " has not started yet");
 }
@@ -166,7 +165,17 @@ void PipelineLauncher::Wait(std::chrono::milliseconds timeout) {
   for (auto& c : children_) {
     if (c->pidfd >= 0) fds.push_back({c->pidfd, POLLIN, 0});
   }
-  PollIn(fds, timeout);  // nothing to watch: a plain timed wait
+  PollIn(fds, UntilRestart(timeout));  // nothing to watch: a plain timed wait
+}
+
+std::chrono::milliseconds PipelineLauncher::UntilRestart(std::chrono::milliseconds timeout) const {
+  const int64_t now = Clock::Real().MonotonicMillis();
+  for (const auto& c : children_) {
+    if (c->pid < 0 && c->restart_at_ms > 0) {
+      timeout = std::min(timeout, std::chrono::milliseconds(std::max<int64_t>(0, c->restart_at_ms - now)));
+    }
+  }
+  return timeout;
 }
 
 int MaxWorkersPerStage() { return 4 * std::max(1u, std::thread::hardware_concurrency()); }

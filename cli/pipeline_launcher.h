@@ -74,6 +74,9 @@ class PipelineLauncher {
   void ReadReady(Child& child);
   // The child was reaped: its descriptors are closed.
   void Reaped(Child& child, int status);
+  // `timeout`, shortened to when the next dead child is due for its restart
+  // (a wait must not hold up Supervise).
+  std::chrono::milliseconds UntilRestart(std::chrono::milliseconds timeout) const;
   // "no space left on <its store>": a child that exited service::kExitNoSpace.
   Status NoSpace(const Child& child) const;
   std::vector<std::unique_ptr<Child>> children_;

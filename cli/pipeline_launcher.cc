@@ -128,6 +128,7 @@ void PipelineLauncher::ReadReady(Child& c) {
 
 void PipelineLauncher::Reaped(Child& c, int status) {
   c.pid = -1;
+  c.started = false;
   c.last_status = status;
   CloseFd(c.pidfd);
   CloseFd(c.ready_fd);

@@ -49,7 +49,7 @@ class PipelineLauncher {
   // Error when a service exhausted its restart budget, or stopped on a full
   // disk (never restarted: storage::IsNoSpace, "no space left on <its store>").
   Status Supervise();
-  // Whether `instance` said it started (since its last spawn).
+  // Whether `instance` runs and said it started (since its last spawn).
   bool Started(const std::string& instance);
   // Waits until `instance` has started, a child exits, a signal arrives, or
   // `timeout`; OK only if it has started (else call Supervise and ask again).

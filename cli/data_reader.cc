@@ -8,14 +8,17 @@
 
 namespace reportflow::cli {
 
-Result<std::unique_ptr<DataReader>> DataReader::Open(const std::string& data_dir) {
+Result<std::unique_ptr<DataReader>> DataReader::Open(const std::string& data_dir, Stores stores) {
   if (!std::filesystem::is_directory(data_dir)) return Status::NotFound("no data directory " + data_dir);
   std::unique_ptr<DataReader> r(new DataReader());
   const auto effective = std::filesystem::path(data_dir) / "pipeline.yaml";
   const std::string abs = std::filesystem::absolute(data_dir).lexically_normal().string();
   RETURN_IF_ERROR(config::LoadPipelineConfig(std::filesystem::exists(effective) ? effective.string() : "", abs, {},
                                              &r->config_));
-  ASSIGN_OR_RETURN(r->ingest_, ingest::IngestStore::Open(r->config_.ingest().store_path(), storage::OpenMode::kReadOnly));
+  if (stores == Stores::kAll) {
+    ASSIGN_OR_RETURN(r->ingest_,
+                     ingest::IngestStore::Open(r->config_.ingest().store_path(), storage::OpenMode::kReadOnly));
+  }
   ASSIGN_OR_RETURN(r->aggregate_store_, storage::OpenRocksDbStore(r->config_.aggregate().store_path(),
                                                                   aggregate::Aggregator::ColumnFamilies(),
                                                                   storage::OpenMode::kReadOnly));

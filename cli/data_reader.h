@@ -23,9 +23,14 @@ namespace reportflow::cli {
 
 class DataReader {
  public:
-  static Result<std::unique_ptr<DataReader>> Open(const std::string& data_dir);
+  // Which stores to open. Opening a store read-only replays its write-ahead
+  // log (tens of MB after a large batch): a reader of aggregate's store alone
+  // (the place summary of `run`) does not pay for ingest's.
+  enum class Stores { kAll, kAggregateOnly };
+  static Result<std::unique_ptr<DataReader>> Open(const std::string& data_dir, Stores stores = Stores::kAll);
 
   const config::v1::PipelineConfig& config() const { return config_; }
+  // Opened with Stores::kAll only.
   ingest::IngestStore& ingest() { return *ingest_; }
   const aggregate::Aggregator& aggregator() const { return *aggregator_; }
 

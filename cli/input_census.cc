@@ -90,7 +90,20 @@ void Visit(const fs::path& p, uint32_t depth, uint32_t max_depth, InputCensus* c
   Add(c, ec ? 0 : size);
 }
 
+bool Missing(const std::string& path) {
+  std::error_code ec;
+  return !fs::exists(fs::symlink_status(path, ec));
+}
+
 }  // namespace
+
+std::vector<std::string> MissingInputs(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& path : paths) {
+    if (Missing(path)) out.push_back(path);
+  }
+  return out;
+}
 
 uint64_t InputCensus::BytesOfFirst(uint64_t items_read) const {
   if (prefix_bytes.empty()) return 0;
@@ -102,8 +115,7 @@ InputCensus CountInputs(const std::vector<std::string>& paths, uint32_t max_dept
   InputCensus c;
   c.prefix_bytes.push_back(0);
   for (const auto& path : paths) {
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(path, ec))) {
+    if (Missing(path)) {
       c.missing.push_back(path);
       Add(&c, 0);
       continue;

@@ -36,4 +36,7 @@ struct InputCensus {
 
 InputCensus CountInputs(const std::vector<std::string>& paths, uint32_t max_depth = 64);
 
+// The paths of `paths` that do not exist (InputCensus::missing, without the count).
+std::vector<std::string> MissingInputs(const std::vector<std::string>& paths);
+
 }  // namespace reportflow::cli

@@ -1,10 +1,12 @@
 #include "cli/pipeline_launcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,10 +31,32 @@ struct PipelineLauncher::Child {
   std::vector<std::string> args;
   std::string store_path;            // named when its disk is full
   pid_t pid = -1;
+  int pidfd = -1;                    // readable once the process has exited (-1: kernel without pidfds)
+  int ready_fd = -1;                 // read end of its readiness pipe, until it says it started (or dies)
+  bool started = false;              // since its last spawn
   int restarts = 0;
   int64_t restart_at_ms = 0;         // when a dead child may be restarted
   int last_status = 0;
 };
+
+namespace {
+
+// The descriptor number a service's readiness pipe has in the service (--ready-fd).
+constexpr int kReadyFd = 3;
+
+void CloseFd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Polls `fds` for input up to `timeout`. False when a signal interrupted it.
+bool PollIn(std::vector<pollfd>& fds, std::chrono::milliseconds timeout) {
+  for (auto& f : fds) f.revents = 0;
+  const int n = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
+  return !(n < 0 && errno == EINTR);
+}
+
+}  // namespace
 
 std::string SelfBinDir() {
   std::error_code ec;
@@ -44,9 +68,12 @@ Status PipelineLauncher::Spawn(Child& child) {
   const std::string log_path = log_dir_ + "/" + child.instance + ".log";
   // Everything the child needs is prepared before fork: between fork and exec
   // only async-signal-safe calls are allowed (run may have threads by now).
+  static const std::string kReadyFlag = "--ready-fd", kReadyFdText = std::to_string(kReadyFd);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(child.binary.c_str()));
   for (auto& a : child.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(const_cast<char*>(kReadyFlag.c_str()));
+  argv.push_back(const_cast<char*>(kReadyFdText.c_str()));
   argv.push_back(nullptr);
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) return Status::IoError("cannot open " + log_path + ": " + std::strerror(errno));
@@ -54,6 +81,12 @@ Status PipelineLauncher::Spawn(Child& child) {
   if (null_fd < 0) {
     ::close(log_fd);
     return Status::IoError(std::string("cannot open /dev/null: ") + std::strerror(errno));
+  }
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC | O_NONBLOCK) != 0) {
+    ::close(log_fd);
+    ::close(null_fd);
+    return Status::IoError(std::string("cannot create a pipe: ") + std::strerror(errno));
   }
   const pid_t launcher_pid = getpid();
   const pid_t pid = fork();
@@ -64,15 +97,86 @@ Status PipelineLauncher::Spawn(Child& child) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher_pid) _exit(127);
     umask(077);  // stores, logs and sockets of the data dir: owner only
     if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0) _exit(127);
+    // The readiness pipe as kReadyFd, kept across exec (dup2 clears FD_CLOEXEC).
+    if (ready[1] == kReadyFd ? fcntl(kReadyFd, F_SETFD, 0) != 0 : dup2(ready[1], kReadyFd) < 0) _exit(127);
     execve(child.binary.c_str(), argv.data(), environ);
     _exit(127);
   }
   const int fork_errno = errno;
   ::close(log_fd);
   ::close(null_fd);
-  if (pid < 0) return Status::Unavailable("cannot start " + child.binary + ": " + std::strerror(fork_errno));
+  ::close(ready[1]);
+  if (pid < 0) {
+    ::close(ready[0]);
+    return Status::Unavailable("cannot start " + child.binary + ": " + std::strerror(fork_errno));
+  }
   child.pid = pid;
+  child.started = false;
+  child.ready_fd = ready[0];
+  child.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));  // -1 before Linux 5.3: waits fall back to slices
   return Status::OK();
+}
+
+void PipelineLauncher::ReadReady(Child& c) {
+  if (c.ready_fd < 0) return;
+  char byte;
+  const ssize_t n = ::read(c.ready_fd, &byte, 1);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  c.started = n == 1;  // else EOF (it died before starting) or an error: not started
+  CloseFd(c.ready_fd);
+}
+
+void PipelineLauncher::Reaped(Child& c, int status) {
+  c.pid = -1;
+  c.started = false;
+  c.last_status = status;
+  CloseFd(c.pidfd);
+  CloseFd(c.ready_fd);
+}
+
+bool PipelineLauncher::Started(const std::string& instance) {
+  for (auto& c : children_) {
+    if (c->instance != instance) continue;
+    ReadReady(*c);
+    return c->started;
+  }
+  return false;
+}
+
+Status PipelineLauncher::AwaitStarted(const std::string& instance, std::chrono::milliseconds timeout) {
+  Child* target = nullptr;
+  for (auto& c : children_) {
+    if (c->instance == instance) target = c.get();
+  }
+  if (target == nullptr) return Status::NotFound("no service instance " + instance);
+  ReadReady(*target);
+  if (target->started) return Status::OK();
+  std::vector<pollfd> fds;
+  if (target->ready_fd >= 0) fds.push_back({target->ready_fd, POLLIN, 0});
+  for (auto& c : children_) {
+    if (c->pidfd >= 0) fds.push_back({c->pidfd, POLLIN, 0});  // any death: the caller supervises
+  }
+  if (!PollIn(fds, UntilRestart(timeout))) return Status::Cancelled("interrupted by a signal");
+  ReadReady(*target);
+  return target->started ? Status::OK() : Status::Unavailable(instance + " has not started yet");
+}
+
+void PipelineLauncher::Wait(std::chrono::milliseconds timeout) {
+  std::vector<pollfd> fds;
+  for (auto& c : children_) {
+    if (c->pidfd >= 0) fds.push_back({c->pidfd, POLLIN, 0});
+  }
+  PollIn(fds, UntilRestart(timeout));  // nothing to watch: a plain timed wait
+}
+
+std::chrono::milliseconds PipelineLauncher::UntilRestart(std::chrono::milliseconds timeout) const {
+  const int64_t now = Clock::Real().MonotonicMillis();
+  for (const auto& c : children_) {
+    if (c->pid < 0 && c->restart_at_ms > 0) {
+      timeout = std::min(timeout, std::chrono::milliseconds(std::max<int64_t>(0, c->restart_at_ms - now)));
+    }
+  }
+  return timeout;
 }
 
 int MaxWorkersPerStage() { return 4 * std::max(1u, std::thread::hardware_concurrency()); }
@@ -109,9 +213,12 @@ Result<std::unique_ptr<PipelineLauncher>> PipelineLauncher::Start(const config::
     }
     launcher->children_.push_back(std::move(child));
   };
-  // Stable services first (they bind), then workers (they connect).
-  add("aggregate", "aggregate", {}, config.aggregate().store_path());
+  // Stable services first (they bind), then workers (they connect). Ingest
+  // first of all: every other service connects to it (aggregate its acks), and
+  // a connect that comes before the bind waits for ZeroMQ's reconnect timer
+  // (100-200 ms) however soon the bind follows.
   add("ingest", "ingest", {}, config.ingest().store_path());
+  add("aggregate", "aggregate", {}, config.aggregate().store_path());
   for (int i = 0; i < options.segment_workers; ++i) {
     const std::string id = "segment-" + std::to_string(i);
     std::vector<std::string> extra = {"segment.worker_id=" + id};
@@ -157,8 +264,7 @@ Status PipelineLauncher::Supervise() {
       int status = 0;
       const pid_t r = waitpid(c->pid, &status, WNOHANG);
       if (r == c->pid) {
-        c->pid = -1;
-        c->last_status = status;
+        Reaped(*c, status);
         // A full disk: restarting cannot help.
         if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitNoSpace) return NoSpace(*c);
         if (c->restarts >= max_restarts_) {
@@ -198,27 +304,49 @@ Status PipelineLauncher::Stop(std::chrono::milliseconds deadline) {
   const auto end = std::chrono::steady_clock::now() + deadline;
   std::string unclean;
   Status no_space;
-  for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-    Child& c = **it;
-    c.restart_at_ms = 0;
-    if (c.pid <= 0) continue;
-    int status = 0;
-    while (true) {
-      const pid_t r = waitpid(c.pid, &status, WNOHANG);
-      if (r == c.pid || r < 0) break;
-      if (std::chrono::steady_clock::now() >= end) {
-        kill(c.pid, SIGKILL);
-        waitpid(c.pid, &status, 0);
-        unclean += " " + c.instance + "(killed after deadline)";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+  // They stop together; each is reaped the moment it exits (its pidfd wakes
+  // the wait), the stragglers are killed at the deadline.
+  auto reap = [&](Child& c, int status) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitNoSpace && no_space.ok()) no_space = NoSpace(c);
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
       unclean += " " + c.instance + "(exit " + std::to_string(WEXITSTATUS(status)) + ")";
     }
-    c.pid = -1;
+    Reaped(c, status);
+  };
+  for (auto& c : children_) c->restart_at_ms = 0;
+  while (true) {
+    std::vector<pollfd> fds;
+    bool unwatched = false;  // a child without a pidfd: waited for in short slices
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      Child& c = **it;
+      if (c.pid <= 0) continue;
+      int status = 0;
+      const pid_t r = waitpid(c.pid, &status, WNOHANG);
+      if (r == c.pid || r < 0) {
+        reap(c, status);
+        continue;
+      }
+      if (c.pidfd >= 0) {
+        fds.push_back({c.pidfd, POLLIN, 0});
+      } else {
+        unwatched = true;
+      }
+    }
+    if (fds.empty() && !unwatched) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+        Child& c = **it;
+        if (c.pid <= 0) continue;
+        int status = 0;
+        kill(c.pid, SIGKILL);
+        waitpid(c.pid, &status, 0);
+        unclean += " " + c.instance + "(killed after deadline)";
+        Reaped(c, status);
+      }
+      break;
+    }
+    PollIn(fds, unwatched ? std::min(left, std::chrono::milliseconds(10)) : left);
   }
   if (!no_space.ok()) return no_space;  // the operator's next step, before the list
   if (!unclean.empty()) return Status::Internal("services stopped uncleanly:" + unclean);

@@ -5,6 +5,10 @@
 //
 // Each process gets `--config <effective config>` plus per-instance `--set`
 // overrides (worker id, store path), and writes its log to <data>/logs/<name>.log.
+// It also gets `--ready-fd`, the write end of a pipe it writes one byte to once
+// started (sockets bound: service::RunServiceMain), so `run` waits for that
+// event rather than for a peer's reconnect timer; each child's exit is
+// watched through a pidfd, so waits end when a process ends, not on a timer.
 // Each service dies with the launcher (PR_SET_PDEATHSIG: SIGKILL when the
 // launching thread ends, however it ends), and creates its files owner-only
 // (umask 077): stores 0700, logs and sockets 0600.
@@ -45,6 +49,14 @@ class PipelineLauncher {
   // Error when a service exhausted its restart budget, or stopped on a full
   // disk (never restarted: storage::IsNoSpace, "no space left on <its store>").
   Status Supervise();
+  // Whether `instance` runs and said it started (since its last spawn).
+  bool Started(const std::string& instance);
+  // Waits until `instance` has started, a child exits, a signal arrives, or
+  // `timeout`; OK only if it has started (else call Supervise and ask again).
+  Status AwaitStarted(const std::string& instance, std::chrono::milliseconds timeout);
+  // Waits until a child exits, a signal arrives, or `timeout` (the pause
+  // between two status polls of `run`, during which a crash wakes it).
+  void Wait(std::chrono::milliseconds timeout);
   // SIGTERM to every process (reverse start order), waits up to `deadline`,
   // then SIGKILLs what is left. Error if any exited uncleanly (storage::IsNoSpace
   // if one stopped on a full disk).
@@ -58,6 +70,13 @@ class PipelineLauncher {
   struct Child;
   PipelineLauncher() = default;
   Status Spawn(Child& child);
+  // Reads the readiness pipe of `child` if it has something (byte or EOF).
+  void ReadReady(Child& child);
+  // The child was reaped: its descriptors are closed.
+  void Reaped(Child& child, int status);
+  // `timeout`, shortened to when the next dead child is due for its restart
+  // (a wait must not hold up Supervise).
+  std::chrono::milliseconds UntilRestart(std::chrono::milliseconds timeout) const;
   // "no space left on <its store>": a child that exited service::kExitNoSpace.
   Status NoSpace(const Child& child) const;
   std::vector<std::unique_ptr<Child>> children_;

@@ -12,7 +12,7 @@ namespace reportflow::cli {
 namespace cpb = ::reportflow::common::v1;
 
 Status PrintPlaceSummary(const std::string& data_dir, std::ostream& out, size_t max_listed) {
-  ASSIGN_OR_RETURN(std::unique_ptr<DataReader> reader, DataReader::Open(data_dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<DataReader> reader, DataReader::Open(data_dir, DataReader::Stores::kAggregateOnly));
   std::map<cpb::PlaceStatus, size_t> by_status;
   size_t county_level = 0;
   std::vector<std::string> undecided;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -194,17 +195,20 @@ int Run(const RunArgs& args) {
       return 2;
     }
   }
-  // Count the inputs now (names and sizes): a total for progress from the start,
+  // Count the inputs (names and sizes): a total for progress from the start,
   // and nothing to do when an input does not exist. With --attach the paths are
-  // the ingest host's: count them only if they are visible here too.
-  std::optional<InputCensus> census;
-  if (!args.attach || std::all_of(args.paths.begin(), args.paths.end(), [](const std::string& p) {
-        std::error_code ec;
-        return std::filesystem::exists(p, ec);
-      })) {
-    census = CountInputs(args.paths);
-    if (!census->missing.empty()) {
-      for (const auto& m : census->missing) std::cerr << "reportflow run: " << m << ": " << kNoSuchPath << "\n";
+  // the ingest host's: count them only if they are visible here too. A missing
+  // input is found before anything starts; the count itself runs on a thread
+  // while the services start (it takes a tenth of a second or more on a large
+  // folder, as long as a service takes to start).
+  const bool count_inputs = !args.attach || std::all_of(args.paths.begin(), args.paths.end(), [](const std::string& p) {
+    std::error_code ec;
+    return std::filesystem::exists(p, ec);
+  });
+  if (count_inputs) {
+    const std::vector<std::string> missing = MissingInputs(args.paths);
+    if (!missing.empty()) {
+      for (const auto& m : missing) std::cerr << "reportflow run: " << m << ": " << kNoSuchPath << "\n";
       std::cerr << "reportflow run: nothing to do (exit " << kExitNothingToDo << ")\n";
       return kExitNothingToDo;
     }
@@ -234,6 +238,8 @@ int Run(const RunArgs& args) {
   for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(cfg.data_dir()) / "run", ec)) {
     if (!args.attach && entry.path().extension() == ".http") std::filesystem::remove(entry.path(), ec);
   }
+  std::future<InputCensus> counting;
+  if (count_inputs) counting = std::async(std::launch::async, [paths = args.paths] { return CountInputs(paths); });
   std::unique_ptr<PipelineLauncher> launcher;  // none with --attach: the services run elsewhere
   if (!args.attach) {
     LaunchOptions options;
@@ -275,18 +281,22 @@ int Run(const RunArgs& args) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   ProgressTracker tracker;
-  if (census) tracker.SetCensus(*census);
   if (!args.quiet) {
     std::cerr << "reportflow: batch " << batch_id << "; watch the services with: reportflow status --data "
               << cfg.data_dir() << "\n";
-    if (census) {
-      char took[32];
-      std::snprintf(took, sizeof(took), "%.1f", census->seconds);
-      std::cerr << "reportflow: inputs: " << census->items << " files, " << FormatBytes(census->bytes)
-                << (census->archives ? " (" + std::to_string(census->archives) + " archives listed)" : "")
-                << " (counted in " << took << " s)\n";
-    }
   }
+  // The count, once the batch is submitted (it ran while the services started).
+  auto take_census = [&] {
+    if (!counting.valid()) return;
+    const InputCensus census = counting.get();
+    tracker.SetCensus(census);
+    if (args.quiet) return;
+    char took[32];
+    std::snprintf(took, sizeof(took), "%.1f", census.seconds);
+    std::cerr << "reportflow: inputs: " << census.items << " files, " << FormatBytes(census.bytes)
+              << (census.archives ? " (" + std::to_string(census.archives) + " archives listed)" : "")
+              << " (counted in " << took << " s)\n";
+  };
   auto fail = [&](const std::string& msg) {
     view.Finish();
     std::cerr << "reportflow run: " << msg << "\n";
@@ -334,6 +344,12 @@ int Run(const RunArgs& args) {
                   std::to_string(args.connect_timeout_s) +
                   " s (--connect-timeout); is it running, and do --config's endpoints and keys match it?");
     }
+    // Ingest listens once it says it started: asking before that would wait
+    // for the control socket's reconnect timer (100-200 ms).
+    if (launcher && !submitted && !launcher->Started("ingest")) {
+      (void)launcher->AwaitStarted("ingest", std::chrono::milliseconds(1000));  // wakes on start, exit or signal
+      continue;
+    }
     ppb::ControlRequest req;
     if (!submitted) {
       req = submit;
@@ -351,6 +367,7 @@ int Run(const RunArgs& args) {
       return fail(resp.status().message());
     }
     submitted = true;
+    take_census();
     last = resp->status();
     const auto now = std::chrono::steady_clock::now();
     tracker.Add(std::chrono::duration<double>(now - start).count(), last);
@@ -363,9 +380,13 @@ int Run(const RunArgs& args) {
     if (last.done()) break;
     // The next status poll: a quarter of the ETA, so the end of a batch is
     // seen within about kStatusPollMinMillis and a long batch is not asked
-    // fifty times a second.
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(tracker.NextPollMillis(kStatusPollMinMillis, kStatusPollMaxMillis)));
+    // fifty times a second. A service that dies wakes the wait at once.
+    const auto pause = std::chrono::milliseconds(tracker.NextPollMillis(kStatusPollMinMillis, kStatusPollMaxMillis));
+    if (launcher) {
+      launcher->Wait(pause);
+    } else {
+      std::this_thread::sleep_for(pause);
+    }
   }
   view.Finish();
   ppb::ControlRequest final_req;

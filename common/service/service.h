@@ -62,6 +62,11 @@ inline constexpr int kExitNoSpace = 28;
 // service, routes SIGINT/SIGTERM to Shutdown(), runs it, and maps the result
 // to an exit code (0 clean stop, 1 runtime failure, 2 usage/config error,
 // kExitNoSpace disk full).
+//
+// With `--ready-fd N` (given by a launcher such as `reportflow run`), it
+// writes one byte to descriptor N once the service is created (its sockets
+// bound and connected, "started" logged) and closes it: the launcher waits
+// for that event instead of retrying a peer that is not listening yet.
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
                    const ServiceFactory& factory);
 

@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -66,11 +67,16 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
   std::vector<std::string> overrides;
   app.add_option("--set", overrides,
                  "override one config key, e.g. --set segment.worker_id=segment-2 (repeatable; per-instance settings)");
+  int ready_fd = -1;
+  app.add_option("--ready-fd", ready_fd, "write one byte to this descriptor once started, then close it (launchers)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return ParseErrorExit(app, e);
   }
+  // Not inherited by what the service starts (ingest's decode sandbox): the
+  // launcher learns of a death from the process itself, and of readiness here.
+  if (ready_fd >= 0 && fcntl(ready_fd, F_SETFD, FD_CLOEXEC) != 0) ready_fd = -1;
   config::PipelineConfig cfg;
   Status s = config::LoadPipelineConfig(config_path, data_dir, overrides, &cfg);
   if (s.ok() && !log_level.empty()) {
@@ -102,6 +108,11 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   log->info("started (pid {})", getpid());
+  if (ready_fd >= 0) {
+    const char started = 1;
+    [[maybe_unused]] ssize_t n = write(ready_fd, &started, 1);
+    close(ready_fd);
+  }
   s = svc->Run();
   g_service.store(nullptr);
   svc.reset();

@@ -36,6 +36,9 @@ struct WorkerRunner::Impl {
   std::unique_ptr<ServiceShell> shell;
   zmq::socket_t work, output;
   bool stopping = false;
+  // Ingest said it sends nothing more (a WorkerReady of 0 credits from it)
+  // since this worker last announced credit: every document it sent is here.
+  bool no_more_work = false;
   int64_t last_activity = 0;
   // Sends may wait for backpressure until this moment: no limit while
   // running, the drain deadline once stopping.
@@ -75,6 +78,7 @@ struct WorkerRunner::Impl {
     ready->set_store_note(options.store_note);
     if (counted) ready->set_store_documents(store_documents);
     messaging::AppendEnvelope(env, frames);
+    if (credits > 0) no_more_work = false;  // ingest may send work again
   }
 
   // Documents of the counted family the store holds: its keys at start.
@@ -104,24 +108,28 @@ struct WorkerRunner::Impl {
     return added;
   }
 
+  // An announcement of credit alone (at start, or the idle heartbeat): it
+  // waits for ingest to connect, but not past a stop (it carries no result).
   Status SendReady(uint32_t credits, bool replace) {
     Frames frames;
     AppendReady(credits, replace, &frames);
-    return SendWhenWritable(work, frames);
+    return SendWhenWritable(work, frames, /*results=*/false);
   }
 
-  // Sends, waiting (bounded by shutdown) while the peer applies backpressure.
-  Status SendWhenWritable(zmq::socket_t& socket, Frames& frames) {
+  // Sends, waiting while the peer applies backpressure (or is not connected
+  // yet). Asked to stop while waiting: a message with `results` keeps trying
+  // until the drain deadline, so the result of a finished document is not
+  // thrown away; any other gives up at once.
+  Status SendWhenWritable(zmq::socket_t& socket, Frames& frames, bool results = true) {
     messaging::Poll poll;
     const size_t wake = poll.AddFd(shell->loop().waker().fd(), messaging::Poll::kIn);
     poll.Add(socket, messaging::Poll::kOut);
     while (Clock::Real().MonotonicMillis() < send_deadline_ms) {
       Status s = messaging::SendFrames(socket, frames, /*dont_wait=*/true);
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
+      if (!results && shell->loop().stopping()) break;
       shell->endpoint().Beat();  // waiting on backpressure is progress, not a stall
       RETURN_IF_ERROR(poll.Wait(kHeartbeatMillis));
-      // Asked to stop while waiting: keep trying until the drain deadline, so
-      // the result of a finished document is not thrown away.
       if (poll.Ready(wake, messaging::Poll::kIn)) shell->loop().waker().Drain();
       if (shell->loop().stopping()) StartDraining();
     }
@@ -169,14 +177,24 @@ struct WorkerRunner::Impl {
       CountMalformed(count.status(), malformed_now);
       return 1;
     }
+    size_t held = 0;
     for (size_t i = 0; i < *count; ++i) {
       ppb::Envelope in;
       Status s = messaging::ParseEnvelopeAt(frames, 0, i, &in);
       if (!s.ok()) {
         CountMalformed(s, malformed_now);
+        ++held;
         continue;
       }
-      if (in.payload_case() == ppb::Envelope::kReady || in.payload_case() == ppb::Envelope::kAck) continue;
+      // Ingest's view of our credit: 0 means nothing more follows (it stops,
+      // or answers our withdrawal); not a document, so it holds no credit.
+      if (in.payload_case() == ppb::Envelope::kReady) {
+        if (in.ready().credits() == 0) no_more_work = true;
+        continue;
+      }
+      if (in.payload_case() == ppb::Envelope::kAck) continue;
+      ++held;
+      no_more_work = false;
       Pending p;
       ppb::Envelope& out = p.out;
       out.set_doc_id(in.doc_id());
@@ -194,7 +212,7 @@ struct WorkerRunner::Impl {
       if (!hs.ok()) MarkFailed(&p, hs);
       group->push_back(std::move(p));
     }
-    return *count;
+    return held;
   }
 
   void CountMalformed(const Status& s, size_t* malformed_now) {
@@ -267,7 +285,9 @@ struct WorkerRunner::Impl {
     std::vector<Pending> group;
     storage::WriteBatch writes;
     size_t taken = 0, malformed_now = 0;
-    while (taken < max) {
+    // A message that held no document (ingest's end of work) does not count,
+    // but is bounded too: at most `max` messages per pass.
+    for (size_t messages = 0; taken < max && messages < max; ++messages) {
       ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
       if (frames.empty()) break;
       taken += Process(frames, &group, &writes, &malformed_now);
@@ -304,8 +324,11 @@ struct WorkerRunner::Impl {
   }
 
   // Stopping: withdraw our credit, then finish the documents already sent to
-  // us (until none arrives for a moment, or limits.drain_timeout_ms), so they
-  // need not wait for a lease to be processed again.
+  // us, so they need not wait for a lease to be processed again. The drain
+  // ends when ingest said that nothing more follows (its answer to the
+  // withdrawal, or its own stop: after every document it sent us), else when
+  // none arrives for a moment (EventLoop::kQuietMillis: ingest is gone or from
+  // before this protocol), or at limits.drain_timeout_ms.
   void StartDraining() {
     stopping = true;
     if (send_deadline_ms == std::numeric_limits<int64_t>::max()) {
@@ -315,9 +338,14 @@ struct WorkerRunner::Impl {
 
   Status Drain() {
     StartDraining();
-    (void)SendReady(0, true);
+    // Without waiting: if ingest cannot take it now, it is not connected and
+    // sends us nothing either (waiting here held a worker whose ingest had
+    // already stopped for the whole drain timeout).
+    Frames withdraw;
+    AppendReady(0, true, &withdraw);
+    (void)messaging::SendFrames(work, withdraw, /*dont_wait=*/true);
     const uint64_t before = processed + failed;
-    Status s = shell->loop().Drain(send_deadline_ms);
+    Status s = shell->loop().Drain(send_deadline_ms, [this] { return no_more_work; });
     if (!s.ok() && s.code() != StatusCode::kCancelled) return s;
     if (processed + failed > before) {
       log->info("worker {} finished {} documents while stopping", options.worker_id, processed + failed - before);

@@ -43,6 +43,13 @@ void CreditPool::Remove(const std::string& worker) {
   workers_.erase(it);
 }
 
+std::vector<std::string> CreditPool::WorkerIds() const {
+  std::vector<std::string> out;
+  out.reserve(workers_.size());
+  for (const auto& [id, w] : workers_) out.push_back(id);
+  return out;
+}
+
 size_t CreditPool::ExpireSilent(int64_t cutoff_ms) {
   std::vector<std::string> gone;
   for (const auto& [id, w] : workers_) {

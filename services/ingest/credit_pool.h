@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace reportflow::ingest {
 
@@ -28,6 +29,8 @@ class CreditPool {
 
   uint64_t total() const { return total_; }
   size_t workers() const { return workers_.size(); }
+  // The workers it knows (heard from within the silence limit), by identity.
+  std::vector<std::string> WorkerIds() const;
 
  private:
   struct Worker {

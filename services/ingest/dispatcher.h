@@ -134,6 +134,7 @@ class Dispatcher {
   // Documents this dispatcher is responsible for (queued or in flight).
   size_t outstanding() const { return docs_.size(); }
   size_t workers(Stage stage) const { return pools_[Index(stage)].workers(); }
+  std::vector<std::string> WorkerIds(Stage stage) const { return pools_[Index(stage)].WorkerIds(); }
   uint64_t credits(Stage stage) const { return pools_[Index(stage)].total(); }
 
  private:

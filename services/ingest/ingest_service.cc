@@ -585,6 +585,28 @@ struct IngestService::Impl {
     NoteStore(StageName(stage), worker, ready.store_id(), ready.store_note(),
               ready.has_store_documents() ? std::optional<uint64_t>(ready.store_documents()) : std::nullopt);
     dispatcher->OnReady(stage, worker, std::min<uint32_t>(ready.credits(), 4096), ready.replace());
+    // A worker that withdrew all its credit is stopping: tell it that nothing
+    // more is on its way, so its drain ends now rather than after a quiet time.
+    if (ready.replace() && ready.credits() == 0) SendNoMoreWork(stage, worker);
+  }
+
+  // Tells `worker` that ingest sends it nothing more (until it announces
+  // credit again): a WorkerReady of 0 credits from ingest (`worker` is the
+  // routing identity, not the worker id, so it is not named). It follows every
+  // document sent to the worker on the same connection, so a worker that reads
+  // it holds all of them (common/service/worker_runner.h, "Stopping").
+  // Best effort: a worker that is gone needs no answer.
+  void SendNoMoreWork(Stage stage, const std::string& worker) {
+    ppb::Envelope env;
+    env.set_producer("ingest");
+    env.mutable_ready()->set_stage(StageName(stage));
+    env.mutable_ready()->set_credits(0);
+    env.mutable_ready()->set_replace(true);
+    Frames frames;
+    frames.emplace_back(worker.data(), worker.size());
+    messaging::AppendEnvelope(env, &frames);
+    Status s = messaging::SendFrames(stage == Stage::kSegment ? segment_work : extract_work, frames, /*dont_wait=*/true);
+    if (!s.ok()) log->debug("{} worker: end of work not sent: {}", StageName(stage), s.ToString());
   }
 
   // A segmented document passes through to extract unread: only its routing
@@ -808,6 +830,11 @@ struct IngestService::Impl {
     });
     shell->endpoint().SetReady(true);
     RETURN_IF_ERROR(loop.Run());
+    // Nothing more is dispatched from here on: every worker learns it at once
+    // and ends its own drain when it has processed what it holds.
+    for (Stage stage : {Stage::kSegment, Stage::kExtract}) {
+      for (const std::string& worker : dispatcher->WorkerIds(stage)) SendNoMoreWork(stage, worker);
+    }
     // Stopping: dispatch nothing new, but record the results and
     // acknowledgements of documents in flight (workers and aggregate drain
     // too) until none is left, nothing arrives for a moment, or

@@ -22,6 +22,13 @@ namespace cpb = ::reportflow::common::v1;
 namespace epb = ::reportflow::extract::v1;
 
 constexpr char kContributions[] = "contributions";
+// doc_id -> DocContributionHead: where each contributing document was placed,
+// a few hundred bytes, so readers and a start need not read every whole
+// contribution (stored in blob files, about 6 KB each). Complete only when
+// meta/heads says so (stores written before it have none; the first group
+// fills it).
+constexpr char kHeads[] = "heads";
+constexpr char kHeadsKey[] = "heads";
 constexpr char kRollups[] = "rollups";
 constexpr char kRegions[] = "regions";
 constexpr char kMeta[] = "meta";
@@ -112,7 +119,7 @@ Aggregator::~Aggregator() = default;
 
 const std::vector<std::string>& Aggregator::ColumnFamilies() {
   static const std::vector<std::string> cfs = [] {
-    std::vector<std::string> v = {kContributions, kRollups, kRegions, kMeta, kPlaces, kWithdrawn};
+    std::vector<std::string> v = {kContributions, kHeads, kRollups, kRegions, kMeta, kPlaces, kWithdrawn};
     for (const auto& cf : AuditKeeper::ColumnFamilies()) v.push_back(cf);  // the audit's, in the same store
     return v;
   }();
@@ -209,7 +216,7 @@ Result<size_t> Aggregator::RebuildRollupsIfStale() {
   }));
   geo::BatchTally tally;
   pending_.clear();
-  RETURN_IF_ERROR(ScanProtos<apb::DocContributionHead>(*store_, kContributions, [&](const apb::DocContributionHead& h) {
+  RETURN_IF_ERROR(ForEachContributionHead([&](const apb::DocContributionHead& h) {
     apb::DocContribution c;
     *c.mutable_metadata() = h.metadata();
     if (h.has_segment_metadata()) *c.mutable_segment_metadata() = h.segment_metadata();
@@ -525,6 +532,7 @@ Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution*
 }
 
 Status Aggregator::BeginChange(const GroupOptions& options) {
+  RETURN_IF_ERROR(EnsureHeads());
   RETURN_IF_ERROR(LoadPlaces());
   RETURN_IF_ERROR(EnsureLoaded());
   RETURN_IF_ERROR(LoadWithdrawn());
@@ -563,8 +571,14 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
   }
   change.events = std::move(g.events);
   storage::WriteBatch batch;
-  for (auto& [doc_id, pending] : g.contributions) batch.Put(kContributions, doc_id, pending.bytes);
-  for (const auto& doc_id : g.removed) batch.Delete(kContributions, doc_id);
+  for (auto& [doc_id, pending] : g.contributions) {
+    batch.Put(kContributions, doc_id, pending.bytes);
+    batch.Put(kHeads, doc_id, pending.head);
+  }
+  for (const auto& doc_id : g.removed) {
+    batch.Delete(kContributions, doc_id);
+    batch.Delete(kHeads, doc_id);
+  }
   for (const auto& [doc_id, through] : g.withdrawn) {
     if (through) {
       batch.Put(kWithdrawn, doc_id, std::to_string(*through));
@@ -710,7 +724,14 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
     g.places.Delete(kPlaces, doc_id);
     pending_.erase(doc_id);
   }
-  g.contributions[doc_id].bytes = std::move(next_bytes);
+  Pending& slot = g.contributions[doc_id];
+  slot.bytes = std::move(next_bytes);
+  apb::DocContributionHead head;
+  head.set_doc_id(doc_id);
+  head.set_source(next.source());
+  *head.mutable_metadata() = next.metadata();
+  if (next.has_segment_metadata()) *head.mutable_segment_metadata() = next.segment_metadata();
+  slot.head = head.SerializeAsString();
   return Status::OK();
 }
 
@@ -735,12 +756,56 @@ Status Aggregator::GetContribution(const std::string& doc_id, apb::DocContributi
   return store_->GetProto(kContributions, doc_id, out);
 }
 
+Result<bool> Aggregator::HeadsComplete() const {
+  std::string mark;
+  Status s = store_->Get(kMeta, kHeadsKey, &mark);
+  if (s.code() == StatusCode::kNotFound) return false;
+  RETURN_IF_ERROR(s);
+  return true;
+}
+
+Status Aggregator::EnsureHeads() {
+  if (heads_complete_) return Status::OK();
+  ASSIGN_OR_RETURN(bool complete, HeadsComplete());
+  if (!complete) {
+    // A store written before heads had their family: one pass over the
+    // contributions, in batches of about checkpoint_batch_bytes_; the mark
+    // goes last, so a pass cut short is simply done again.
+    storage::WriteBatch batch;
+    size_t batch_bytes = 0;
+    Status parsed = Status::OK();
+    RETURN_IF_ERROR(store_->Scan(kContributions, "", [&](std::string_view key, std::string_view value) {
+      apb::DocContributionHead head;
+      if (!head.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        parsed = Status::Corruption("unparsable contribution of " + std::string(key));
+        return false;
+      }
+      std::string bytes = head.SerializeAsString();
+      batch_bytes += key.size() + bytes.size();
+      batch.Put(kHeads, std::string(key), std::move(bytes));
+      if (batch_bytes >= checkpoint_batch_bytes_) {
+        parsed = store_->Write(batch);
+        batch = storage::WriteBatch();
+        batch_bytes = 0;
+      }
+      return parsed.ok();
+    }));
+    RETURN_IF_ERROR(parsed);
+    batch.Put(kMeta, kHeadsKey, "1");
+    RETURN_IF_ERROR(store_->Write(batch));
+  }
+  heads_complete_ = true;
+  return Status::OK();
+}
+
 Status Aggregator::GetContributionHead(const std::string& doc_id, apb::DocContributionHead* out) const {
-  return store_->GetProto(kContributions, doc_id, out);
+  ASSIGN_OR_RETURN(bool heads, HeadsComplete());
+  return store_->GetProto(heads ? kHeads : kContributions, doc_id, out);
 }
 
 Status Aggregator::ForEachContributionHead(const std::function<void(const apb::DocContributionHead&)>& fn) const {
-  return ScanProtos<apb::DocContributionHead>(*store_, kContributions, fn);
+  ASSIGN_OR_RETURN(bool heads, HeadsComplete());
+  return ScanProtos<apb::DocContributionHead>(*store_, heads ? kHeads : kContributions, fn);
 }
 
 Status Aggregator::ForEachContribution(const std::function<void(const apb::DocContribution&)>& fn) const {

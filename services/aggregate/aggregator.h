@@ -234,11 +234,16 @@ class Aggregator {
   // Removes the contribution of `doc_id` (if any) in the open group; *removed tells.
   Status RemoveInGroup(const std::string& doc_id, bool* removed);
   Status LoadWithdrawn();
+  // Whether the heads family holds a head for every contribution (meta/heads).
+  Result<bool> HeadsComplete() const;
+  // Fills the heads family from the contributions when a store has none yet.
+  Status EnsureHeads();
 
   // A contribution of the open group, serialized as it will be written (a
   // document seen twice in one group parses it back: rare, so not kept parsed).
   struct Pending {
     std::string bytes;
+    std::string head;  // its DocContributionHead, serialized (the heads family)
   };
   // The state of one open group (see BeginGroup()).
   struct Group {
@@ -275,6 +280,7 @@ class Aggregator {
   geo::BatchTally tally_;
   std::set<std::string> pending_;
   bool places_loaded_ = false;
+  bool heads_complete_ = false;
   // Tombstones of withdrawn documents (few: quarantined ones), doc_id -> through_attempt.
   std::map<std::string, uint32_t> withdrawn_;
   bool withdrawn_loaded_ = false;

@@ -447,6 +447,44 @@ namespace {
 // one by one (a document repeated in the group replaces its own earlier
 // contribution), one event per touched rollup and region count (the last
 // state), and sequence numbers that advance even when events are not built.
+// Readers of places read the small heads family, not every whole
+// contribution; a store written before it has none, is read through its
+// contributions, and gets its heads before the service's first group.
+TEST_F(AggregatorTest, HeadsFollowTheContributionsAndAnOlderStoreGetsThem) {
+  ASSERT_OK(agg_.Apply("d1", Doc("甲乡", "某县", 2023, {{"a", 1}})).status());
+  ASSERT_OK(agg_.Apply("d2", Doc("乙镇", "某县", 2023, {{"a", 2}})).status());
+  auto heads = [&] {
+    std::map<std::string, std::string> out;
+    EXPECT_OK(agg_.ForEachContributionHead(
+        [&](const apb::DocContributionHead& h) { out[h.doc_id()] = h.metadata().township(); }));
+    return out;
+  };
+  const std::map<std::string, std::string> both = {{"d1", "甲乡"}, {"d2", "乙镇"}};
+  EXPECT_EQ(heads(), both);
+  std::string value;
+  ASSERT_OK(store_->Get("heads", "d1", &value));
+  apb::DocContributionHead d2;
+  ASSERT_OK(agg_.GetContributionHead("d2", &d2));
+  EXPECT_EQ(d2.metadata().township(), "乙镇");
+  ASSERT_OK(agg_.Withdraw({{"d2", 1}}).status());
+  EXPECT_EQ(store_->Get("heads", "d2", &value).code(), StatusCode::kNotFound);
+  EXPECT_EQ(heads(), (std::map<std::string, std::string>{{"d1", "甲乡"}}));
+
+  // An older store: contributions, no heads and no mark.
+  ASSERT_OK(store_->Delete("heads", "d1"));
+  ASSERT_OK(store_->Delete("meta", "heads"));
+  Aggregator reader(store_.get());
+  std::map<std::string, std::string> read;
+  ASSERT_OK(reader.ForEachContributionHead(
+      [&](const apb::DocContributionHead& h) { read[h.doc_id()] = h.metadata().township(); }));
+  EXPECT_EQ(read, (std::map<std::string, std::string>{{"d1", "甲乡"}}));  // through the contributions
+  Aggregator service(store_.get());
+  ASSERT_OK(service.Apply("d3", Doc("丙乡", "某县", 2023, {{"a", 3}})).status());
+  ASSERT_OK(store_->Get("meta", "heads", &value));
+  ASSERT_OK(store_->Get("heads", "d1", &value));  // filled before the first group
+  ASSERT_OK(store_->Get("heads", "d3", &value));
+}
+
 TEST(AggregatorGroupTest, AGroupEqualsItsDocumentsAppliedOneByOne) {
   const std::vector<std::pair<std::string, extract::v1::ExtractionResult>> docs = {
       {"d1", testing::Doc("甲乡", "某县", 2023, {{"mediation.disputes_handled", 90}})},

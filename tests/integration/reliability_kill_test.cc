@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -77,18 +78,24 @@ class KillMatrixTest : public SampleCopiesFixture<kDocs> {
       _exit(127);
     }
     std::mt19937 rng(seed);
+    // The first kill comes soon after the victim starts (the whole batch may
+    // take well under a second), the others at wider gaps.
+    std::uniform_int_distribution<int> first_ms(50, 400);
     std::uniform_int_distribution<int> gap_ms(300, 1200);
     *kills = 0;
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(320);
-    auto next_kill = std::chrono::steady_clock::now() + std::chrono::milliseconds(gap_ms(rng));
+    std::optional<std::chrono::steady_clock::time_point> next_kill;
     while (std::chrono::steady_clock::now() < deadline) {
       const pid_t r = waitpid(run, &status, WNOHANG);
       if (r == run) {
         std::cerr << ReadFileOrEmpty(log);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       }
-      if (*kills < 4 && std::chrono::steady_clock::now() >= next_kill) {
+      if (!next_kill && !ChildrenNamed(run, victim).empty()) {
+        next_kill = std::chrono::steady_clock::now() + std::chrono::milliseconds(first_ms(rng));
+      }
+      if (next_kill && *kills < 4 && std::chrono::steady_clock::now() >= *next_kill) {
         for (pid_t p : ChildrenNamed(run, victim)) {
           if (kill(p, SIGKILL) == 0) ++*kills;
         }

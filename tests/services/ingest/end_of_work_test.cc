@@ -87,28 +87,16 @@ class FakeWorker {
   zmq::socket_t socket_;
 };
 
-TEST(EndOfWorkTest, IngestAnswersAWithdrawalOfAllCreditWithItsEndOfWork) {
+// A worker that withdraws all its credit (it is stopping) is answered with
+// ingest's end of work; and when ingest stops, every worker it knows hears it.
+TEST(EndOfWorkTest, IngestAnswersAWithdrawalAndTellsEveryWorkerWhenItStops) {
   TempDir dir;
   const auto cfg = ConfigIn(dir, 5000);
   ASSERT_OK_AND_ASSIGN(auto ingest, IngestService::Create(cfg));
   auto running = std::async(std::launch::async, [&] { return ingest->Run(); });
   FakeWorker worker(cfg);
-  worker.Send(Ready(16));
-  worker.Send(Ready(0));  // stopping: withdraws all its credit
-  EXPECT_TRUE(IsEndOfWork(Next(worker.socket())));
-  ingest->Shutdown();
-  ASSERT_EQ(running.wait_for(std::chrono::milliseconds(kLimitMillis)), std::future_status::ready);
-  EXPECT_OK(running.get());
-}
-
-TEST(EndOfWorkTest, IngestTellsEveryWorkerItKnowsWhenItStops) {
-  TempDir dir;
-  const auto cfg = ConfigIn(dir, 5000);
-  ASSERT_OK_AND_ASSIGN(auto ingest, IngestService::Create(cfg));
-  auto running = std::async(std::launch::async, [&] { return ingest->Run(); });
-  FakeWorker worker(cfg);
-  // Ingest knows the worker once it has read its announcement; the answer to
-  // a withdrawal proves that (same connection, in order) without a sleep.
+  // The answer to the withdrawal also proves ingest knows the worker (same
+  // connection, in order) without a sleep.
   worker.Send(Ready(16));
   worker.Send(Ready(0));
   ASSERT_TRUE(IsEndOfWork(Next(worker.socket())));

@@ -32,6 +32,8 @@ ROUNDS=${3:-3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 OUT=bench/results/audit-$(date -u +%Y-%m-%dT%H%MZ).md
+# A second run within the same minute gets its own file (-2, -3, ...) instead of overwriting.
+base=${OUT%.md}; k=2; while [ -e "$OUT" ]; do OUT="$base-$k.md"; k=$((k + 1)); done
 
 "$BIN/reportflow" gen-corpus --reports "$N" --seed 1 --copies "$COPIES" --out "$WORK/corpus" > /dev/null
 planted=$(wc -l < "$WORK/corpus/gold_copies.jsonl")

@@ -26,6 +26,8 @@ for bin in "$A" "$B"; do [ -x "$bin/reportflow" ] || { echo "no build at $bin" >
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 OUT=bench/results/builds-ab-$(date -u +%Y-%m-%dT%H%MZ).md
+# A second run within the same minute gets its own file (-2, -3, ...) instead of overwriting.
+base=${OUT%.md}; k=2; while [ -e "$OUT" ]; do OUT="$base-$k.md"; k=$((k + 1)); done
 # A build as a result file names it: by the commit of its checkout, never by
 # a directory of this machine.
 shown() {

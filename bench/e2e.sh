@@ -42,6 +42,8 @@ TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 OUT=bench/results/e2e-$(date -u +%Y-%m-%dT%H%MZ).md
+# A second run within the same minute gets its own file (-2, -3, ...) instead of overwriting.
+base=${OUT%.md}; k=2; while [ -e "$OUT" ]; do OUT="$base-$k.md"; k=$((k + 1)); done
 
 {
   echo "# End-to-end benchmark ($(date -u +%Y-%m-%dT%H:%MZ))"

@@ -25,6 +25,8 @@ WORKERS=${WORKERS:-"1 2"}
 WORK=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "work dir: $WORK" >&2 || trap 'rm -rf "$WORK"' EXIT
 OUT=bench/results/scale-workers-$(date -u +%Y-%m-%dT%H%MZ).md
+# A second run within the same minute gets its own file (-2, -3, ...) instead of overwriting.
+base=${OUT%.md}; k=2; while [ -e "$OUT" ]; do OUT="$base-$k.md"; k=$((k + 1)); done
 
 "$BIN/reportflow" gen-corpus --reports "$REPORTS" --seed 3 --out "$WORK/corpus" > /dev/null
 fault=()

@@ -116,7 +116,6 @@ InputCensus CountInputs(const std::vector<std::string>& paths, uint32_t max_dept
   c.prefix_bytes.push_back(0);
   for (const auto& path : paths) {
     if (Missing(path)) {
-      c.missing.push_back(path);
       Add(&c, 0);
       continue;
     }

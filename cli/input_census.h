@@ -26,7 +26,6 @@ struct InputCensus {
   uint64_t bytes = 0;    // their sizes (archive entries: expanded)
   uint64_t archives = 0;
   uint64_t unlisted_archives = 0;  // archives whose entries could not be listed
-  std::vector<std::string> missing;  // input paths that do not exist
   std::vector<uint64_t> prefix_bytes;  // prefix_bytes[i]: bytes of the first i items (size items + 1)
   double seconds = 0;    // how long the count took
 
@@ -36,7 +35,8 @@ struct InputCensus {
 
 InputCensus CountInputs(const std::vector<std::string>& paths, uint32_t max_depth = 64);
 
-// The paths of `paths` that do not exist (InputCensus::missing, without the count).
+// The paths of `paths` that do not exist (checked before anything starts;
+// CountInputs counts each as one item, which ingest rejects).
 std::vector<std::string> MissingInputs(const std::vector<std::string>& paths);
 
 }  // namespace reportflow::cli

@@ -153,7 +153,8 @@ TEST(InputCensusTest, CountsFilesAndBytesInScanOrder) {
   EXPECT_EQ(c.bytes, 123u);
   EXPECT_EQ(c.archives, 1u);
   EXPECT_EQ(c.unlisted_archives, 1u);
-  EXPECT_EQ(c.missing, std::vector<std::string>{(dir / "missing").string()});
+  EXPECT_EQ(MissingInputs({dir.path().string(), (dir / "missing").string()}),
+            std::vector<std::string>{(dir / "missing").string()});
   EXPECT_EQ(c.BytesOfFirst(1), 100u);
   EXPECT_EQ(c.BytesOfFirst(2), 120u);
   EXPECT_EQ(c.BytesOfFirst(99), 123u);

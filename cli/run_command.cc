@@ -394,12 +394,19 @@ int Run(const RunArgs& args) {
   final_req.mutable_status()->set_include_rejections(true);
   auto final_resp = client.Call(final_req, std::chrono::milliseconds(10000));
   if (final_resp.ok()) last = final_resp->status();
+  // The batch is done, so every document is committed in aggregate's store:
+  // the running service tallies the places from it (no store to open and
+  // replay after it stops). With --attach its store lives elsewhere, so only
+  // the service can answer.
+  Result<aggregate::v1::PlacesSummary> places =
+      AskPlaceSummary(cfg, kPlacesListed, std::chrono::milliseconds(args.attach ? 3000 : 5000));
   Status stopped = launcher ? launcher->Stop(std::chrono::milliseconds(15000)) : Status::OK();
   PrintSummary(last);
-  if (!args.attach) {
-    // The services have stopped, so the stores are complete; with --attach they live elsewhere.
-    Status places = PrintPlaceSummary(cfg.data_dir(), std::cout);
-    if (!places.ok()) std::cerr << "reportflow run: cannot summarise places: " << places.message() << "\n";
+  if (!places.ok() && !args.attach) places = ReadPlaceSummary(cfg.data_dir());  // the services have stopped
+  if (places.ok()) {
+    PrintPlaceSummary(*places, cfg.data_dir(), std::cout);
+  } else {
+    std::cerr << "reportflow run: cannot summarise places: " << places.status().message() << "\n";
   }
   std::cout << "  logs               " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
   std::cout << "next: reportflow report --data " << cfg.data_dir() << " --out report.html\n";

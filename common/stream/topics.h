@@ -22,6 +22,9 @@ namespace reportflow::stream {
 inline constexpr std::string_view kHeartbeatTopic = "hb";
 inline constexpr std::string_view kSnapshotRequestHeader = "rf1.snapshot_request";
 inline constexpr std::string_view kSnapshotHeader = "rf1.snapshot";
+// On the same snapshot endpoint: aggregate.v1.PlacesRequest -> PlacesSummary.
+inline constexpr std::string_view kPlacesRequestHeader = "rf1.places_request";
+inline constexpr std::string_view kPlacesHeader = "rf1.places";
 
 std::string MetricTopic(const aggregate::v1::MetricEvent& metric);
 std::string RollupTopic(const aggregate::v1::RollupKey& key);

@@ -26,6 +26,7 @@
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
 #include "services/aggregate/audit_stage.h"
+#include "services/aggregate/place_tally.h"
 #include "services/aggregate/store_check.h"
 
 namespace reportflow::aggregate {
@@ -434,6 +435,9 @@ struct AggregateService::Impl {
   // state as of the current sequence (the loop is single-threaded, so no
   // change can interleave), the last one marked.
   Status OnSnapshotRequest(Frames& frames) {
+    if (frames.size() == 3 && messaging::FrameString(frames[1]) == stream::kPlacesRequestHeader) {
+      return OnPlacesRequest(frames);
+    }
     apb::SnapshotRequest request;
     Status s = frames.size() == 3 ? messaging::ParseMessage(frames, 1, stream::kSnapshotRequestHeader, &request)
                                   : Status::Corruption("snapshot request with " + std::to_string(frames.size()) + " frames");
@@ -471,6 +475,28 @@ struct AggregateService::Impl {
     }
     snapshots_total->Inc();
     log->debug("snapshot at sequence {} sent", seq);
+    return Status::OK();
+  }
+
+  // [identity][rf1.places_request][PlacesRequest] -> one PlacesSummary of
+  // every document in the store (place_tally.h), for `reportflow run`.
+  Status OnPlacesRequest(Frames& frames) {
+    apb::PlacesRequest request;
+    if (Status s = messaging::ParseMessage(frames, 1, stream::kPlacesRequestHeader, &request); !s.ok()) {
+      snapshot_failures_total->Inc();
+      log->warn("dropped malformed places request: {}", s.ToString());
+      return Status::OK();
+    }
+    PlaceTally tally(request.max_listed());
+    RETURN_IF_ERROR(aggregator->ForEachContributionHead([&](const apb::DocContributionHead& h) { tally.Add(h); }));
+    apb::PlacesSummary reply = tally.summary();
+    reply.set_request_id(request.request_id());
+    Frames out;
+    out.emplace_back(frames[0].data(), frames[0].size());
+    messaging::AppendMessage(stream::kPlacesHeader, reply, &out);
+    if (Status send = messaging::SendFrames(snapshot, out, /*dont_wait=*/true); !send.ok()) {
+      log->warn("places summary not sent: {}", send.ToString());  // the caller reads the store instead
+    }
     return Status::OK();
   }
 

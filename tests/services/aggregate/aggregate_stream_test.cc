@@ -5,7 +5,8 @@
 //     rollups in the aggregator's store (Clone pattern);
 //   - topic prefixes filter by kind, metric and region;
 //   - a slow subscriber with a one-message queue loses events, counts the gap
-//     and repairs it with a new snapshot.
+//     and repairs it with a new snapshot;
+//   - the places summary `reportflow run` asks for equals a tally of the store.
 #include <zmq.hpp>
 
 #include <set>
@@ -19,6 +20,7 @@
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregate_service.h"
 #include "services/aggregate/aggregator.h"
+#include "services/aggregate/place_tally.h"
 #include "tests/services/aggregate/aggregate_test_docs.h"
 #include "tests/testing/test_util.h"
 
@@ -83,12 +85,15 @@ class AggregateStreamTest : public ::testing::Test {
   }
 
   // Sends documents [from, to) and waits until the service acknowledged each.
-  void Apply(int from, int to, int revision = 0) {
+  // `edit` may change a document before it is sent.
+  void Apply(int from, int to, int revision = 0,
+             const std::function<void(int, extract::v1::ExtractionResult&)>& edit = nullptr) {
     for (int i = from; i < to; ++i) {
       ppb::Envelope env;
       env.set_doc_id("doc-" + std::to_string(i));
       env.set_attempt(1);
       *env.mutable_extraction() = CorpusDoc(i, revision);
+      if (edit) edit(i, *env.mutable_extraction());
       messaging::Frames frames;
       messaging::AppendEnvelope(env, &frames);
       ASSERT_OK(messaging::SendFrames(input_, frames, /*dont_wait=*/false));
@@ -277,6 +282,62 @@ TEST_F(AggregateStreamTest, SlowSubscriberWithATinyQueueDetectsTheGapAndRepairsI
   DrainUntilClosed(*slow);
   EXPECT_TRUE(slow->complete());
   EXPECT_EQ(StateRows(slow->state()), StoredRows());
+}
+
+}  // namespace
+}  // namespace reportflow::aggregate
+
+namespace reportflow::aggregate {
+namespace {
+
+// `reportflow run` asks the service how the documents were placed once its
+// batch is done (instead of opening the store after the service stopped):
+// the answer counts every stored document and lists the undecided ones, the
+// same as a tally of the store read afterwards.
+TEST_F(AggregateStreamTest, PlacesRequestTalliesEveryStoredDocumentLikeTheStore) {
+  namespace cpb = ::reportflow::common::v1;
+  StartLossless();
+  Apply(0, 30, 0, [](int i, extract::v1::ExtractionResult& r) {
+    cpb::PlaceResolution* place = r.mutable_metadata()->mutable_place();
+    if (i % 3 == 0) place->set_status(cpb::PLACE_STATUS_RESOLVED);
+    if (i % 3 == 1) place->set_status(i % 2 ? cpb::PLACE_STATUS_AMBIGUOUS : cpb::PLACE_STATUS_NOT_FOUND);
+    if (i == 3) r.mutable_metadata()->set_unit_level(cpb::REGION_LEVEL_COUNTY);
+  });
+  auto dealer = factory_->Connect(zmq::socket_type::dealer, cfg_.endpoints().aggregate_snapshot());
+  ASSERT_OK(dealer.status());
+  apb::PlacesRequest request;
+  request.set_request_id(7);
+  request.set_max_listed(4);
+  messaging::Frames frames;
+  messaging::AppendMessage(stream::kPlacesRequestHeader, request, &frames);
+  ASSERT_OK(messaging::SendFrames(*dealer, frames, /*dont_wait=*/false));
+  auto reply = messaging::RecvFrames(*dealer, /*dont_wait=*/false);
+  ASSERT_OK(reply.status());
+  apb::PlacesSummary asked;
+  ASSERT_OK(messaging::ParseMessage(*reply, 0, stream::kPlacesHeader, &asked));
+  EXPECT_EQ(asked.request_id(), 7u);
+  EXPECT_EQ(asked.documents(), 30u);
+  EXPECT_EQ(asked.resolved(), 10u);
+  EXPECT_EQ(asked.ambiguous(), 5u);
+  EXPECT_EQ(asked.not_found(), 5u);
+  EXPECT_EQ(asked.unnamed(), 10u);
+  EXPECT_EQ(asked.county_level(), 1u);
+  EXPECT_EQ(asked.undecided(), 10u);
+  ASSERT_EQ(asked.listed_size(), 4);
+  for (const auto& head : asked.listed()) {
+    const auto status = head.metadata().place().status();
+    EXPECT_TRUE(status == cpb::PLACE_STATUS_AMBIGUOUS || status == cpb::PLACE_STATUS_NOT_FOUND) << head.doc_id();
+  }
+  Stop();
+  auto store = storage::OpenRocksDbStore(cfg_.aggregate().store_path(), Aggregator::ColumnFamilies(),
+                                         storage::OpenMode::kReadOnly);
+  ASSERT_OK(store.status());
+  Aggregator agg(store->get());
+  PlaceTally tally(4);
+  ASSERT_OK(agg.ForEachContributionHead([&](const apb::DocContributionHead& h) { tally.Add(h); }));
+  apb::PlacesSummary read = tally.summary();
+  read.set_request_id(asked.request_id());
+  EXPECT_EQ(read.SerializeAsString(), asked.SerializeAsString());
 }
 
 }  // namespace

@@ -1,0 +1,35 @@
+// PlaceTally: how the documents of an aggregate store were placed in the
+// administrative hierarchy, from their contribution heads: counts by
+// resolution status, county-level reports, and the undecided documents
+// (ambiguous between gazetteer units, or named but not in the gazetteer) that
+// an operator can settle with a scope (`run --region`).
+//
+// The service answers `reportflow run` with it on its snapshot endpoint when a
+// batch is done (it holds the store open, so nothing is replayed); a reader
+// computes the same from the store when the service is not running.
+// Thread-safety: not thread-safe (one caller fills it).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "reportflow/aggregate/v1/aggregate.pb.h"
+
+namespace reportflow::aggregate {
+
+class PlaceTally {
+ public:
+  explicit PlaceTally(size_t max_listed) : max_listed_(max_listed) {}
+
+  // Counts one document (heads come in doc_id order from the store).
+  void Add(const aggregate::v1::DocContributionHead& head);
+  // The tally, listing at most `max_listed` undecided documents in the order added.
+  const aggregate::v1::PlacesSummary& summary() const { return summary_; }
+
+ private:
+  size_t max_listed_;
+  aggregate::v1::PlacesSummary summary_;
+};
+
+}  // namespace reportflow::aggregate

@@ -59,6 +59,8 @@ struct AggregateService::Impl {
   int64_t subscriptions = 0;
   zmq::socket_t snapshot;  // ROUTER: snapshot requests (Clone pattern)
   uint64_t applied = 0, malformed = 0;
+  // Ingest said it stopped with nothing in flight, and no extraction came since.
+  bool ingest_idle = false;
   uint64_t groups_this_tick = 0;  // groups applied since the last heartbeat tick (idle detection)
   std::deque<ppb::Envelope> pending_acks;  // acks not yet accepted by the acks socket (ingest away)
   // Operator metrics (the shell's endpoint); metric names in docs/operators.md.
@@ -233,6 +235,12 @@ struct AggregateService::Impl {
       for (size_t i = 0; i < *count; ++i) {
         auto* env = google::protobuf::Arena::CreateMessage<ppb::Envelope>(&arena);
         Status s = messaging::ParseEnvelopeAt(frames, 0, i, env);
+        if (s.ok() && env->payload_case() == ppb::Envelope::kReady && env->producer() == "ingest" &&
+            env->ready().credits() == 0) {
+          ingest_idle = true;  // ingest stopped with nothing in flight (see Loop: the drain)
+          continue;
+        }
+        if (s.ok() && env->payload_case() == ppb::Envelope::kExtraction) ingest_idle = false;
         if (!s.ok() || (env->payload_case() != ppb::Envelope::kExtraction &&
                         env->payload_case() != ppb::Envelope::kWithdraw)) {
           CountMalformed(s.ok() ? Status::Corruption("not an extraction or withdrawal") : s);
@@ -531,7 +539,10 @@ struct AggregateService::Impl {
     // arriving from draining workers, until none comes for a moment or
     // limits.drain_timeout_ms passes.
     const uint64_t before = applied;
-    RETURN_IF_ERROR(loop.Drain(Clock::Real().MonotonicMillis() + config.limits().drain_timeout_ms()));
+    // Ingest's end of work (a WorkerReady of 0 credits on the input, sent
+    // when it stops with nothing in flight) ends the drain at once.
+    RETURN_IF_ERROR(loop.Drain(Clock::Real().MonotonicMillis() + config.limits().drain_timeout_ms(),
+                               [this] { return ingest_idle; }));
     if (applied > before) log->info("applied {} documents while stopping", applied - before);
     FlushAcks();
     if (!pending_acks.empty()) {

@@ -111,9 +111,11 @@ std::string DetectFormat(std::string_view bytes) {
   // comments) is an html/head/body element or doctype.
   size_t i = 0;
   if (StartsWith(bytes, "\xEF\xBB\xBF")) i = 3;
-  std::string head;
-  for (size_t k = i; k < bytes.size() && head.size() < 1024; ++k) {
-    head.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(bytes[k]))));
+  const size_t first = bytes.find_first_not_of(" \t\r\n", i);
+  if (first == std::string_view::npos || bytes[first] != '<') return "txt";  // prose: no markup first
+  std::string head(bytes.substr(i, 1024));
+  for (char& c : head) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   size_t p = head.find_first_not_of(" \t\r\n");
   while (p != std::string::npos && p < head.size()) {

@@ -16,6 +16,7 @@
 #include "common/base/macros.h"
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
+#include "common/messaging/poll.h"
 #include "common/messaging/socket_factory.h"
 #include "common/metrics/service_endpoint.h"
 #include "common/service/service_shell.h"
@@ -47,6 +48,7 @@ constexpr int64_t kWorkerSilenceMillis = 5000;
 // A withdrawal not confirmed within this long is sent again (it, or its
 // confirmation, may have been lost with a restarting aggregate).
 constexpr int64_t kWithdrawResendMillis = 1000;
+constexpr int64_t kEndOfWorkWaitMillis = 100;  // for aggregate's connection, when stopping
 
 }  // namespace
 
@@ -609,6 +611,29 @@ struct IngestService::Impl {
     if (!s.ok()) log->debug("{} worker: end of work not sent: {}", StageName(stage), s.ToString());
   }
 
+  // Tells aggregate, on its input after any withdrawal, that ingest stops
+  // with no document in flight: a WorkerReady of 0 credits, as to a worker.
+  // Best effort, waiting at most kEndOfWorkWaitMillis for the connection
+  // (one just made may still be in its handshake): without it aggregate
+  // drains until its input is quiet.
+  void SendNoMoreWorkToAggregate() {
+    messaging::Poll writable;
+    writable.Add(withdrawals, messaging::Poll::kOut);
+    if (!writable.Wait(kEndOfWorkWaitMillis).ok() || !writable.Ready(0, messaging::Poll::kOut)) {
+      log->debug("aggregate: end of work not sent: no connection");
+      return;
+    }
+    ppb::Envelope env;
+    env.set_producer("ingest");
+    env.mutable_ready()->set_stage("aggregate");
+    env.mutable_ready()->set_credits(0);
+    env.mutable_ready()->set_replace(true);
+    Frames frames;
+    messaging::AppendEnvelope(env, &frames);
+    Status s = messaging::SendFrames(withdrawals, frames, /*dont_wait=*/true);
+    if (!s.ok()) log->debug("aggregate: end of work not sent: {}", s.ToString());
+  }
+
   // A segmented document passes through to extract unread: only its routing
   // fields are parsed (EnvelopeHead), its two frames are forwarded as they came.
   void OnSegmentedDocument(const std::string& worker, Frames& frames, size_t index) {
@@ -850,6 +875,9 @@ struct IngestService::Impl {
                 before - std::min(before, after), before);
     }
     EndPass();
+    // Nothing in flight and nothing to withdraw: aggregate will get no more
+    // work from this run, so its drain may end now rather than after a quiet time.
+    if (dispatcher->in_flight() == 0 && withdrawing.empty()) SendNoMoreWorkToAggregate();
     log->info("stopping: {} documents in flight will be resumed on restart", dispatcher->in_flight());
     return store->Flush();
   }

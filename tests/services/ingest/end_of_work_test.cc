@@ -2,7 +2,8 @@
 // nothing more follows (a WorkerReady of 0 credits from it) when the worker
 // withdraws its credit and when ingest stops, so a stopping worker's drain
 // ends on that event instead of a quiet time; and a worker whose ingest is
-// gone stops at once instead of waiting out the drain timeout.
+// gone stops at once instead of waiting out the drain timeout. Ingest stopping
+// with nothing in flight tells aggregate the same.
 // In-process, over ipc:// in a temp dir; every wait is a poll bounded by a
 // generous limit (they end on the event, the limit only catches a hang).
 #include <gtest/gtest.h>
@@ -102,6 +103,36 @@ TEST(EndOfWorkTest, IngestAnswersAWithdrawalAndTellsEveryWorkerWhenItStops) {
   ASSERT_TRUE(IsEndOfWork(Next(worker.socket())));
   ingest->Shutdown();
   EXPECT_TRUE(IsEndOfWork(Next(worker.socket())));
+  ASSERT_EQ(running.wait_for(std::chrono::milliseconds(kLimitMillis)), std::future_status::ready);
+  EXPECT_OK(running.get());
+}
+
+// Ingest stopping with nothing in flight tells aggregate too (on aggregate's
+// input, where its withdrawals go), so aggregate's drain ends on that event.
+TEST(EndOfWorkTest, IngestTellsAggregateWhenItStopsWithNothingInFlight) {
+  TempDir dir;
+  const auto cfg = ConfigIn(dir, 5000);
+  zmq::context_t context;
+  messaging::SocketFactory factory(&context, cfg.limits());
+  ASSERT_OK_AND_ASSIGN(zmq::socket_t aggregate_input, factory.Bind(zmq::socket_type::pull, cfg.endpoints().aggregate_input()));
+  // Ingest's connection has completed its handshake before it is asked to stop (a PUSH
+  // drops what it cannot send at once to no peer): watched, not waited for.
+  const std::string monitor_endpoint = "inproc://aggregate-input-monitor";
+  ASSERT_EQ(zmq_socket_monitor(aggregate_input.handle(), monitor_endpoint.c_str(), ZMQ_EVENT_HANDSHAKE_SUCCEEDED), 0);
+  zmq::socket_t monitor(context, zmq::socket_type::pair);
+  monitor.connect(monitor_endpoint);
+  ASSERT_OK_AND_ASSIGN(auto ingest, IngestService::Create(cfg));
+  auto running = std::async(std::launch::async, [&] { return ingest->Run(); });
+  messaging::Poll poll;
+  poll.Add(monitor, messaging::Poll::kIn);
+  ASSERT_OK(poll.Wait(kLimitMillis));
+  ASSERT_TRUE(poll.Ready(0, messaging::Poll::kIn)) << "ingest never connected to aggregate's input";
+  ingest->Shutdown();
+  const auto end = Next(aggregate_input);
+  EXPECT_TRUE(IsEndOfWork(end)) << (end ? end->ShortDebugString() : std::string("nothing came"));
+  if (end) {
+    EXPECT_EQ(end->ready().stage(), "aggregate");
+  }
   ASSERT_EQ(running.wait_for(std::chrono::milliseconds(kLimitMillis)), std::future_status::ready);
   EXPECT_OK(running.get());
 }

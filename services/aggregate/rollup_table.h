@@ -210,7 +210,8 @@ class RollupTable {
   // `r` as a message: key, counters and statistics; the histogram with `histogram`.
   void ToProto(RollupId id, const Rollup* r, bool histogram, aggregate::v1::Rollup* out) const;
   void ToProto(const Region& region, aggregate::v1::RegionCount* out) const;
-  std::vector<std::pair<std::string, RollupId>> SortedRollups(const std::vector<RollupId>& ids) const;
+  // `ids` without repeats, in the order of their store keys.
+  std::vector<RollupId> SortedRollups(std::vector<RollupId> ids) const;
 
   std::vector<Region> regions_;  // never shrinks: indices stay valid (documents 0 = absent)
   std::unordered_map<std::string, uint32_t> region_index_;

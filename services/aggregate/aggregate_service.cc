@@ -551,6 +551,7 @@ struct AggregateService::Impl {
     }
     Heartbeat(/*closing=*/true);  // the final sequence, so subscribers can tell whether they saw everything
     log->info("stopping: {} documents applied, {} malformed messages dropped", applied, malformed);
+    audit->ReleaseMemory();  // no group is left: the checkpoint below reuses the index's memory
     RETURN_IF_ERROR(CheckpointRollups("shutdown"));
     return store->Flush();
   }

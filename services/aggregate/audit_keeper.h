@@ -62,6 +62,9 @@ class AuditKeeper {
 
   // Builds the index from the store (ApplyGroup does it on first use).
   Status Load();
+  // Frees the in-memory index (the next use rebuilds it from the store): at
+  // shutdown, before the last checkpoint, which then reuses its memory.
+  void ReleaseMemory() { Forget(); }
   // Every indexed document as stored.
   Status ForEachDocument(const std::function<void(const aggregate::v1::AuditDocument&)>& fn) const;
 

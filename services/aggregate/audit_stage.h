@@ -46,6 +46,10 @@ class AuditStage {
   // After the aggregator withdrew `doc_ids` (quarantined in ingest): their
   // fingerprints and near-duplicate pairs are forgotten (AuditKeeper::Withdraw).
   Status Withdraw(const std::vector<std::string>& doc_ids) { return keeper_.Withdraw(doc_ids); }
+  // Frees the near-duplicate index (rebuilt from the store on next use): at
+  // shutdown, once no group is left, so the last checkpoint reuses its memory
+  // instead of adding to it (AuditKeeper::ReleaseMemory()).
+  void ReleaseMemory() { keeper_.ReleaseMemory(); }
 
  private:
   AuditStage(storage::Store* store, const Aggregator* aggregator, const audit::AuditOptions& options,

@@ -9,6 +9,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
+#include <thread>
 
 #include "common/base/macros.h"
 #include "common/geo/batch_resolver.h"
@@ -43,6 +45,8 @@ constexpr char kBatchTallyKey[] = "batch_tally";
 // The stream sequence the stored rollups and region counts reflect (written
 // by Checkpoint(), cleared by the next group commit).
 constexpr char kCheckpointKey[] = "rollups_checkpoint";
+// A checkpoint of at least this many rollups is built on two threads.
+constexpr size_t kParallelCheckpointRollups = 8192;
 // Tombstones of withdrawn (quarantined) documents: doc_id -> through_attempt.
 constexpr char kWithdrawn[] = "withdrawn";
 
@@ -316,25 +320,46 @@ Status Aggregator::Checkpoint() {
       RETURN_IF_ERROR(writer.status());
     }
   }
-  table_->ForEachDirty(
-      [&](const std::string& key, const apb::Rollup* r) {
-        if (!writer.status().ok()) return;
-        if (r) {
-          batch.PutProto(kRollups, key, *r);
-        } else {
-          batch.Delete(kRollups, key);
-        }
-        (void)writer.Added();
-      },
-      [&](const std::string& key, const apb::RegionCount* rc) {
-        if (!writer.status().ok()) return;
-        if (rc) {
-          batch.PutProto(kRegions, key, *rc);
-        } else {
-          batch.Delete(kRegions, key);
-        }
-        (void)writer.Added();
-      });
+  auto put_rollup = [](ChunkedWriter& w) {
+    return [&w](const std::string& key, const apb::Rollup* r) {
+      if (!w.status().ok()) return;
+      if (r) {
+        w.batch().PutProto(kRollups, key, *r);
+      } else {
+        w.batch().Delete(kRollups, key);
+      }
+      (void)w.Added();
+    };
+  };
+  // Building and serializing every rollup is most of a checkpoint's cost
+  // (the shutdown one: ~0.3 s for 125,000 rollups at 20,000 reports), so a
+  // large one is cut in halves built and written on two threads; the table
+  // is only read meanwhile, and the mark still goes last, in this thread's
+  // final batch, after both halves are written.
+  const std::vector<RollupTable::RollupId> dirty = table_->DirtyRollups();
+  const std::span<const RollupTable::RollupId> all(dirty);
+  const size_t split = dirty.size() >= kParallelCheckpointRollups ? dirty.size() / 2 : dirty.size();
+  Status other_half;
+  std::thread helper;
+  if (split < dirty.size()) {
+    helper = std::thread([&] {
+      ChunkedWriter other(store_, checkpoint_batch_bytes_);
+      table_->ForEachDirtyRollup(all.subspan(split), put_rollup(other));
+      other_half = other.Finish();
+    });
+  }
+  table_->ForEachDirtyRollup(all.first(split), put_rollup(writer));
+  table_->ForEachDirtyRegion([&](const std::string& key, const apb::RegionCount* rc) {
+    if (!writer.status().ok()) return;
+    if (rc) {
+      batch.PutProto(kRegions, key, *rc);
+    } else {
+      batch.Delete(kRegions, key);
+    }
+    (void)writer.Added();
+  });
+  if (helper.joinable()) helper.join();
+  RETURN_IF_ERROR(other_half);
   RETURN_IF_ERROR(writer.status());
   ASSIGN_OR_RETURN(uint64_t seq, LastSequence());
   batch.Put(kMeta, kRollupLayoutKey, kRollupLayout);

@@ -521,17 +521,27 @@ void RollupTable::MarkAllDirty() {
 
 void RollupTable::ForEachDirty(const std::function<void(const std::string&, const apb::Rollup*)>& rollup_fn,
                                const std::function<void(const std::string&, const apb::RegionCount*)>& region_fn) const {
-  for (RollupId id : SortedRollups(dirty_rollups_)) {
+  ForEachDirtyRollup(DirtyRollups(), rollup_fn);
+  ForEachDirtyRegion(region_fn);
+}
+
+void RollupTable::ForEachDirtyRollup(std::span<const RollupId> ids,
+                                     const std::function<void(const std::string&, const apb::Rollup*)>& fn) const {
+  apb::Rollup out;
+  for (RollupId id : ids) {
     const std::string key = RollupKeyOf(id);
     const auto it = rollups_.find(id);
     if (it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0)) {
-      rollup_fn(key, nullptr);
+      fn(key, nullptr);
       continue;
     }
-    apb::Rollup out;
+    out.Clear();
     ToProto(id, &it->second, /*histogram=*/true, &out);
-    rollup_fn(key, &out);
+    fn(key, &out);
   }
+}
+
+void RollupTable::ForEachDirtyRegion(const std::function<void(const std::string&, const apb::RegionCount*)>& region_fn) const {
   for (uint32_t index : dirty_regions_) {
     const Region& region = regions_[index];
     if (region.documents == 0) {

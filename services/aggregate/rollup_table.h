@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -131,6 +132,13 @@ class RollupTable {
   // stored form (histogram and statistics); likewise for regions.
   void ForEachDirty(const std::function<void(const std::string&, const aggregate::v1::Rollup*)>& rollup_fn,
                     const std::function<void(const std::string&, const aggregate::v1::RegionCount*)>& region_fn) const;
+  // The same in pieces, so that a checkpoint can build and write disjoint
+  // ranges of rollups on several threads at once (the visits only read the
+  // table): the dirty rollups in key order, a range of them, the regions.
+  std::vector<RollupId> DirtyRollups() const { return SortedRollups(dirty_rollups_); }
+  void ForEachDirtyRollup(std::span<const RollupId> ids,
+                          const std::function<void(const std::string&, const aggregate::v1::Rollup*)>& fn) const;
+  void ForEachDirtyRegion(const std::function<void(const std::string&, const aggregate::v1::RegionCount*)>& fn) const;
   // After a checkpoint wrote ForEachDirty(): every entry is clean; empty
   // rollups are forgotten.
   void ClearDirty();

@@ -658,6 +658,32 @@ TEST(AggregatorCheckpointTest, ACheckpointCutShortIsNotTrusted) {
 }
 
 // Every rollup with its histogram, region_documents and coverage, in order.
+std::vector<std::string> FullRows(const Aggregator& agg);
+
+// A checkpoint of many rollups is built and written by two threads, each half
+// in its own batches: what it stores loads as the table had it, histograms
+// included, and a restart trusts it (loads, does not derive).
+TEST(AggregatorCheckpointTest, ALargeCheckpointWrittenOnTwoThreadsLoadsAsStored) {
+  auto store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator writer(store.get());
+  writer.set_checkpoint_batch_bytes(64 << 10);
+  ASSERT_OK(writer.RebuildRollupsIfStale().status());
+  for (int i = 0; i < 3500; ++i) {  // 3 metrics of a township of its own: over 10,000 rollups
+    const std::string township = "第" + std::to_string(i) + "乡";
+    const std::string county = "县" + std::to_string(i % 7);
+    ASSERT_OK(writer.Apply("d" + std::to_string(i),
+                           testing::Doc(township, county, 2020 + i % 5, {{"a", i % 13 + 1.0}, {"b", i % 29 * 1.5}, {"c", 7}}))
+                  .status());
+  }
+  ASSERT_OK(writer.Checkpoint());
+  const auto expected = FullRows(writer);
+  ASSERT_GT(expected.size(), 10000u);
+  Aggregator restarted(store.get());
+  ASSERT_OK_AND_ASSIGN(size_t derived, restarted.RebuildRollupsIfStale());
+  EXPECT_EQ(derived, 0u);  // the checkpoint is whole and current
+  EXPECT_EQ(FullRows(restarted), expected);
+}
+
 std::vector<std::string> FullRows(const Aggregator& agg) {
   std::vector<std::string> rows;
   EXPECT_OK(agg.ForEachRollup([&](const apb::Rollup& r) {

@@ -55,20 +55,18 @@ float DocumentFrequencies::Weight(uint64_t hash) const {
 
 uint32_t DuplicateIndex::KeyOf(uint64_t shingle) { return static_cast<uint32_t>(shingle ^ (shingle >> 32)); }
 
-uint64_t DuplicateIndex::Spread(uint32_t key) { return Mix(key); }
-
-size_t DuplicateIndex::Find(const Part& part, uint32_t key, uint64_t spread) {
-  const size_t mask = part.buckets.size() - 1;
-  for (size_t i = static_cast<size_t>(spread) & mask;; i = (i + 1) & mask) {
-    if (part.buckets[i].value == kEmpty || part.buckets[i].key == key) return i;
+size_t DuplicateIndex::Find(uint32_t key) const {
+  const size_t mask = buckets_.size() - 1;
+  for (size_t i = static_cast<size_t>(Mix(key)) & mask;; i = (i + 1) & mask) {
+    if (buckets_[i].value == kEmpty || buckets_[i].key == key) return i;
   }
 }
 
-void DuplicateIndex::Grow(Part& part) {
-  std::vector<Bucket> old = std::move(part.buckets);
-  part.buckets.assign(old.empty() ? 64 : old.size() * 2, Bucket{});
+void DuplicateIndex::Grow() {
+  std::vector<Bucket> old = std::move(buckets_);
+  buckets_.assign(old.empty() ? 1024 : old.size() * 2, Bucket{});
   for (const Bucket& b : old) {
-    if (b.value != kEmpty) part.buckets[Find(part, b.key, Spread(b.key))] = b;
+    if (b.value != kEmpty) buckets_[Find(b.key)] = b;
   }
 }
 
@@ -79,14 +77,12 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   ++live_;
   const double cap = std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_));
   for (uint64_t s : shingles) {
+    if (4 * (used_ + 1) > 3 * buckets_.size()) Grow();
     const uint32_t key = KeyOf(s);
-    const uint64_t spread = Spread(key);
-    Part& part = PartOf(spread);
-    if (4 * (part.used + 1) > 3 * part.buckets.size()) Grow(part);
-    Bucket& b = part.buckets[Find(part, key, spread)];
+    Bucket& b = buckets_[Find(key)];
     if (b.value == kEmpty) {  // a shingle no document had: this one alone
       b = {key, slot};
-      ++part.used;
+      ++used_;
       continue;
     }
     if (b.value == kCommon) continue;
@@ -131,15 +127,11 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
     if (score_[slot] == 0) touched_.push_back(slot);
     score_[slot] += w;
   };
-  {
+  if (!buckets_.empty()) {
     const double documents = static_cast<double>(live_ + 1);
     const float alone = static_cast<float>(std::log(documents));  // a shingle one document lists
     for (uint64_t s : shingles) {
-      const uint32_t key = KeyOf(s);
-      const uint64_t spread = Spread(key);
-      const Part& part = PartOf(spread);
-      if (part.buckets.empty()) continue;
-      const Bucket& b = part.buckets[Find(part, key, spread)];
+      const Bucket& b = buckets_[Find(KeyOf(s))];
       if (b.value == kEmpty || b.value == kCommon) continue;
       // A shingle weighs ln((documents + 1) / documents listing it): its list is its exact count.
       if (b.value < kList) {
@@ -161,9 +153,7 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
 }
 
 size_t DuplicateIndex::MemoryBytes() const {
-  size_t buckets = 0;
-  for (const Part& part : parts_) buckets += part.buckets.capacity() * sizeof(Bucket);
-  return buckets + parts_.capacity() * sizeof(Part) + list_bytes_ +
+  return buckets_.capacity() * sizeof(Bucket) + list_bytes_ +
          lists_.capacity() * sizeof(std::vector<uint32_t>) + free_lists_.capacity() * sizeof(uint32_t) +
          alive_.capacity() + score_.capacity() * sizeof(float) + touched_.capacity() * sizeof(uint32_t);
 }

@@ -24,10 +24,8 @@
 //
 // Memory: the sketch (8 MB); a flat open-addressing table of 8-byte buckets
 // (a 32-bit key folded from the shingle hash, and one document, a list or the
-// common mark), at most 3/4 full, in kParts parts chosen by the key's hash
-// that each double on their own (one table doubling at once held the old and
-// the new array together: 3x its size at the peak); a list only for a shingle
-// two or more documents share. About 0.5-1 KB per document. Two shingles whose folded keys
+// common mark), at most 3/4 full; a list only for a shingle two or more
+// documents share. About 0.5-1 KB per document. Two shingles whose folded keys
 // are equal share a bucket: a spurious candidate at worst, which the exact
 // comparison drops. Removing a document marks its slot dead; dead slots are
 // skipped (their entries stay: re-processing is rare).
@@ -68,7 +66,6 @@ class DocumentFrequencies {
 class DuplicateIndex {
  public:
   static constexpr uint32_t kRareMinDocs = 20;
-  static constexpr size_t kParts = 256;
   static constexpr double kRareShare = 0.01;
 
   // Indexes a document by its distinct shingles; returns its slot.
@@ -93,20 +90,13 @@ class DuplicateIndex {
     uint32_t key = 0;
     uint32_t value = kEmpty;
   };
-  struct Part {
-    std::vector<Bucket> buckets;  // power-of-two size, at most 3/4 used
-    size_t used = 0;
-  };
   static uint32_t KeyOf(uint64_t shingle);
-  // The part of `key` and where its probe starts in it.
-  static uint64_t Spread(uint32_t key);
-  Part& PartOf(uint64_t spread) { return parts_[spread >> 56]; }
-  const Part& PartOf(uint64_t spread) const { return parts_[spread >> 56]; }
-  // The bucket of `key` in `part`, or the empty one where it would go.
-  static size_t Find(const Part& part, uint32_t key, uint64_t spread);
-  static void Grow(Part& part);
+  // The bucket of `key`, or the empty one where it would go.
+  size_t Find(uint32_t key) const;
+  void Grow();
 
-  std::vector<Part> parts_ = std::vector<Part>(kParts);
+  std::vector<Bucket> buckets_;  // power-of-two size, at most 3/4 used
+  size_t used_ = 0;
   std::vector<std::vector<uint32_t>> lists_;  // slots of shingles two or more documents share
   std::vector<uint32_t> free_lists_;          // lists_ emptied when their shingle became common
   std::vector<uint8_t> alive_;

@@ -519,12 +519,6 @@ void RollupTable::MarkAllDirty() {
   }
 }
 
-void RollupTable::ForEachDirty(const std::function<void(const std::string&, const apb::Rollup*)>& rollup_fn,
-                               const std::function<void(const std::string&, const apb::RegionCount*)>& region_fn) const {
-  ForEachDirtyRollup(DirtyRollups(), rollup_fn);
-  ForEachDirtyRegion(region_fn);
-}
-
 void RollupTable::ForEachDirtyRollup(std::span<const RollupId> ids,
                                      const std::function<void(const std::string&, const apb::Rollup*)>& fn) const {
   apb::Rollup out;

@@ -128,18 +128,16 @@ class RollupTable {
   // Marks every entry changed (the next checkpoint writes everything).
   void MarkAllDirty();
   // Every rollup and region changed since the last checkpoint, by encoded
-  // store key: `rollup_fn(key, state or nullptr when removed)` with the full
-  // stored form (histogram and statistics); likewise for regions.
-  void ForEachDirty(const std::function<void(const std::string&, const aggregate::v1::Rollup*)>& rollup_fn,
-                    const std::function<void(const std::string&, const aggregate::v1::RegionCount*)>& region_fn) const;
-  // The same in pieces, so that a checkpoint can build and write disjoint
-  // ranges of rollups on several threads at once (the visits only read the
-  // table): the dirty rollups in key order, a range of them, the regions.
+  // store key: `fn(key, state or nullptr when removed)` with the full stored
+  // form (histogram and statistics). In pieces, so that a checkpoint can
+  // build and write disjoint ranges of rollups on several threads at once
+  // (the visits only read the table): the dirty rollups in key order, a range
+  // of them, the regions.
   std::vector<RollupId> DirtyRollups() const { return SortedRollups(dirty_rollups_); }
   void ForEachDirtyRollup(std::span<const RollupId> ids,
                           const std::function<void(const std::string&, const aggregate::v1::Rollup*)>& fn) const;
   void ForEachDirtyRegion(const std::function<void(const std::string&, const aggregate::v1::RegionCount*)>& fn) const;
-  // After a checkpoint wrote ForEachDirty(): every entry is clean; empty
+  // After a checkpoint wrote the dirty entries: every entry is clean; empty
   // rollups are forgotten.
   void ClearDirty();
 

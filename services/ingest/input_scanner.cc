@@ -9,6 +9,8 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
+#include <system_error>
 
 #include "common/text/escaped_name.h"
 #include "services/ingest/zip_probe.h"
@@ -115,10 +117,14 @@ bool LooksLikeArchive(std::string_view bytes) {
 struct InputScanner::Impl {
   struct DirFrame {
     fs::path dir;
-    // File names (not paths): a folder of 10^5 reports costs its names'
-    // bytes, not 10^5 fs::path objects with their component lists
-    // (~360 bytes each, ingest's peak RSS grew with the corpus).
-    std::vector<std::string> entries;
+    // File names (not paths), packed: one buffer of the names, each ended by
+    // a NUL, and where each starts, in sorted order. A folder of 10^5 reports
+    // costs its names' bytes and 4 more each, not 10^5 fs::path objects with
+    // their component lists (~360 bytes each) nor 10^5 std::string (32 bytes
+    // each before their growth slack): ingest's peak RSS grew with the corpus.
+    std::string names;
+    std::vector<uint32_t> entries;  // offsets into `names`
+    std::string_view Entry(size_t i) const { return std::string_view(names.data() + entries[i]); }
     size_t next = 0;
     uint32_t depth = 0;
   };
@@ -152,7 +158,7 @@ struct InputScanner::Impl {
           dirs.pop_back();
           continue;
         }
-        const fs::path p = top.dir / top.entries[top.next++];
+        const fs::path p = top.dir / top.Entry(top.next++);
         if (VisitPath(p, top.depth + 1, item)) return true;
         continue;
       }
@@ -215,13 +221,22 @@ struct InputScanner::Impl {
       }
       for (; it != fs::directory_iterator(); it.increment(ec)) {
         if (ec) break;
-        frame.entries.push_back(it->path().filename().native());
+        if (frame.names.size() > UINT32_MAX - 4096) {
+          ec = std::make_error_code(std::errc::value_too_large);  // 4 GB of names in one folder
+          break;
+        }
+        frame.entries.push_back(static_cast<uint32_t>(frame.names.size()));
+        frame.names += it->path().filename().native();
+        frame.names += '\0';  // file names never hold a NUL
       }
       if (ec) {
         *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, "error while listing folder: " + ec.message());
         return true;
       }
-      std::sort(frame.entries.begin(), frame.entries.end());
+      frame.names.shrink_to_fit();
+      frame.entries.shrink_to_fit();
+      std::sort(frame.entries.begin(), frame.entries.end(),
+                [&](uint32_t a, uint32_t b) { return std::string_view(frame.names.data() + a) < std::string_view(frame.names.data() + b); });
       dirs.push_back(std::move(frame));
       return false;
     }

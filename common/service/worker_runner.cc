@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/base/clock.h"
+#include "common/service/end_of_work.h"
 #include "common/base/macros.h"
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
@@ -189,7 +190,7 @@ struct WorkerRunner::Impl {
       // Ingest's view of our credit: 0 means nothing more follows (it stops,
       // or answers our withdrawal); not a document, so it holds no credit.
       if (in.payload_case() == ppb::Envelope::kReady) {
-        if (in.ready().credits() == 0) no_more_work = true;
+        if (IsEndOfWork(in)) no_more_work = true;
         continue;
       }
       if (in.payload_case() == ppb::Envelope::kAck) continue;

@@ -21,6 +21,7 @@
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
 #include "common/metrics/service_endpoint.h"
+#include "common/service/end_of_work.h"
 #include "common/service/service_shell.h"
 #include "common/storage/store.h"
 #include "common/stream/topics.h"
@@ -235,8 +236,7 @@ struct AggregateService::Impl {
       for (size_t i = 0; i < *count; ++i) {
         auto* env = google::protobuf::Arena::CreateMessage<ppb::Envelope>(&arena);
         Status s = messaging::ParseEnvelopeAt(frames, 0, i, env);
-        if (s.ok() && env->payload_case() == ppb::Envelope::kReady && env->producer() == "ingest" &&
-            env->ready().credits() == 0) {
+        if (s.ok() && service::IsEndOfWork(*env)) {
           ingest_idle = true;  // ingest stopped with nothing in flight (see Loop: the drain)
           continue;
         }
@@ -539,8 +539,8 @@ struct AggregateService::Impl {
     // arriving from draining workers, until none comes for a moment or
     // limits.drain_timeout_ms passes.
     const uint64_t before = applied;
-    // Ingest's end of work (a WorkerReady of 0 credits on the input, sent
-    // when it stops with nothing in flight) ends the drain at once.
+    // Ingest's end of work (common/service/end_of_work.h, sent when it stops
+    // with nothing in flight) ends the drain at once.
     RETURN_IF_ERROR(loop.Drain(Clock::Real().MonotonicMillis() + config.limits().drain_timeout_ms(),
                                [this] { return ingest_idle; }));
     if (applied > before) log->info("applied {} documents while stopping", applied - before);

@@ -19,6 +19,7 @@
 #include "common/messaging/poll.h"
 #include "common/messaging/socket_factory.h"
 #include "common/metrics/service_endpoint.h"
+#include "common/service/end_of_work.h"
 #include "common/service/service_shell.h"
 #include "common/storage/store.h"
 #include "common/text/doc_id.h"
@@ -599,20 +600,15 @@ struct IngestService::Impl {
   // it holds all of them (common/service/worker_runner.h, "Stopping").
   // Best effort: a worker that is gone needs no answer.
   void SendNoMoreWork(Stage stage, const std::string& worker) {
-    ppb::Envelope env;
-    env.set_producer("ingest");
-    env.mutable_ready()->set_stage(StageName(stage));
-    env.mutable_ready()->set_credits(0);
-    env.mutable_ready()->set_replace(true);
     Frames frames;
     frames.emplace_back(worker.data(), worker.size());
-    messaging::AppendEnvelope(env, &frames);
+    messaging::AppendEnvelope(service::EndOfWork(StageName(stage)), &frames);
     Status s = messaging::SendFrames(stage == Stage::kSegment ? segment_work : extract_work, frames, /*dont_wait=*/true);
     if (!s.ok()) log->debug("{} worker: end of work not sent: {}", StageName(stage), s.ToString());
   }
 
   // Tells aggregate, on its input after any withdrawal, that ingest stops
-  // with no document in flight: a WorkerReady of 0 credits, as to a worker.
+  // with no document in flight: the end of work, as to a worker.
   // Best effort, waiting at most kEndOfWorkWaitMillis for the connection
   // (one just made may still be in its handshake): without it aggregate
   // drains until its input is quiet.
@@ -623,13 +619,8 @@ struct IngestService::Impl {
       log->debug("aggregate: end of work not sent: no connection");
       return;
     }
-    ppb::Envelope env;
-    env.set_producer("ingest");
-    env.mutable_ready()->set_stage("aggregate");
-    env.mutable_ready()->set_credits(0);
-    env.mutable_ready()->set_replace(true);
     Frames frames;
-    messaging::AppendEnvelope(env, &frames);
+    messaging::AppendEnvelope(service::EndOfWork("aggregate"), &frames);
     Status s = messaging::SendFrames(withdrawals, frames, /*dont_wait=*/true);
     if (!s.ok()) log->debug("aggregate: end of work not sent: {}", s.ToString());
   }

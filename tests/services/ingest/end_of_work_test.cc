@@ -58,6 +58,12 @@ std::optional<ppb::Envelope> Next(zmq::socket_t& socket, size_t first_frame = 0)
   return env;
 }
 
+// The service or worker run by `running` returns OK within the limit.
+void ExpectStopsCleanly(std::future<Status>& running) {
+  ASSERT_EQ(running.wait_for(std::chrono::milliseconds(kLimitMillis)), std::future_status::ready);
+  EXPECT_OK(running.get());
+}
+
 bool IsEndOfWork(const std::optional<ppb::Envelope>& env) {
   return env && env->payload_case() == ppb::Envelope::kReady && env->ready().credits() == 0 &&
          env->producer() == "ingest";
@@ -103,8 +109,7 @@ TEST(EndOfWorkTest, IngestAnswersAWithdrawalAndTellsEveryWorkerWhenItStops) {
   ASSERT_TRUE(IsEndOfWork(Next(worker.socket())));
   ingest->Shutdown();
   EXPECT_TRUE(IsEndOfWork(Next(worker.socket())));
-  ASSERT_EQ(running.wait_for(std::chrono::milliseconds(kLimitMillis)), std::future_status::ready);
-  EXPECT_OK(running.get());
+  ExpectStopsCleanly(running);
 }
 
 // Ingest stopping with nothing in flight tells aggregate too (on aggregate's
@@ -133,8 +138,7 @@ TEST(EndOfWorkTest, IngestTellsAggregateWhenItStopsWithNothingInFlight) {
   if (end) {
     EXPECT_EQ(end->ready().stage(), "aggregate");
   }
-  ASSERT_EQ(running.wait_for(std::chrono::milliseconds(kLimitMillis)), std::future_status::ready);
-  EXPECT_OK(running.get());
+  ExpectStopsCleanly(running);
 }
 
 // A worker whose ingest never listens (gone, or not started): asked to stop
@@ -203,8 +207,7 @@ TEST(EndOfWorkTest, WorkerFinishesWhatItHoldsBeforeTheEndOfWork) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->doc_id(), "d1");
   runner->Stop();
-  ASSERT_EQ(running.wait_for(std::chrono::milliseconds(kLimitMillis)), std::future_status::ready);
-  EXPECT_OK(running.get());
+  ExpectStopsCleanly(running);
   // Its withdrawal (an idle heartbeat may come first on a slow machine).
   std::optional<ppb::Envelope> withdrawal;
   while ((withdrawal = Next(fake_ingest, 1)) && !(withdrawal->has_ready() && withdrawal->ready().credits() == 0)) {

@@ -20,6 +20,7 @@
 #include "cli/data_reader.h"
 #include "cli/output.h"
 #include "cli/records.h"
+#include "common/results/section_path.h"
 
 namespace reportflow::cli {
 namespace {
@@ -165,9 +166,8 @@ int Explain(const ExplainArgs& args) {
     }
     for (int i : idxs) {
       const auto& m = c.metrics(i);
-      std::string section;
-      for (const auto& s : m.section_path()) section += (section.empty() ? "" : " › ") + s;
-      auto rec = MetricRecord(doc_id, entry.source(), c.metadata(), m);
+      const std::string section = results::JoinedSectionPath(c.sections(), m, " › ");
+      auto rec = MetricRecord(doc_id, entry.source(), c.metadata(), m, c.sections());
       std::cout << "    #" << i + 1 << " " << st.Bold(m.metric_id()) << " = " << PlainText(rec["value"])
                 << (m.has_value_max() ? "–" + PlainText(rec["value_max"]) : "") << " " << m.unit() << "  ("
                 << ApproxName(m.approx()) << ")  subject " << m.subject() << "  bytes [" << m.span().begin() << ","

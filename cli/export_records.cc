@@ -116,7 +116,7 @@ Status ForEachRecord(DataReader& reader, const RecordFilter& filter, RecordTable
         if (!filter.KeepPlace(c.metadata())) return;
         for (int i = 0; i < c.metrics_size(); ++i) {
           if (!filter.KeepMetricId(c.metrics(i).metric_id())) continue;
-          nlohmann::ordered_json r = MetricRecord(c.doc_id(), c.source(), c.metadata(), c.metrics(i));
+          nlohmann::ordered_json r = MetricRecord(c.doc_id(), c.source(), c.metadata(), c.metrics(i), c.sections());
           nlohmann::ordered_json out;
           for (auto it = r.begin(); it != r.end(); ++it) {
             out[it.key()] = it.value();

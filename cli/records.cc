@@ -125,7 +125,7 @@ ordered_json DocumentRecord(const ingest::v1::LedgerEntry& entry, const cpb::Doc
 }
 
 ordered_json MetricRecord(const std::string& doc_id, const std::string& source, const cpb::DocumentMetadata& meta,
-                          const extract::v1::Metric& metric) {
+                          const extract::v1::Metric& metric, const results::SectionHeadings& sections) {
   ordered_json r;
   r["doc_id"] = doc_id;
   r["source"] = source;
@@ -150,9 +150,7 @@ ordered_json MetricRecord(const std::string& doc_id, const std::string& source, 
   r["kind"] = KindName(metric.kind());
   r["text"] = metric.text();
   r["span"] = ordered_json::array({metric.span().begin(), metric.span().end()});
-  std::string section;
-  for (const auto& s : metric.section_path()) section += (section.empty() ? "" : " > ") + s;
-  r["section"] = section;
+  r["section"] = results::JoinedSectionPath(sections, metric, " > ");
   r["label"] = OrNull(metric.label_en());
   return r;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/data_reader.h"
+#include "common/results/section_path.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/common/v1/common.pb.h"
 #include "reportflow/extract/v1/extract.pb.h"
@@ -31,9 +32,11 @@ std::string SimplifiedName(const std::string& name);
 // title, and all other metadata.
 nlohmann::ordered_json DocumentRecord(const ingest::v1::LedgerEntry& entry, const common::v1::DocumentMetadata* meta);
 // doc_id, source, township .. province, year, metric, kind, role, parent,
-// subject, value, unit, canonical value and unit, approx, text, span, section ...
+// subject, value, unit, canonical value and unit, approx, text, span, section
+// (the metric's own section path, else joined from its document's `sections`) ...
 nlohmann::ordered_json MetricRecord(const std::string& doc_id, const std::string& source,
-                                    const common::v1::DocumentMetadata& meta, const extract::v1::Metric& metric);
+                                    const common::v1::DocumentMetadata& meta, const extract::v1::Metric& metric,
+                                    const results::SectionHeadings& sections);
 // level, region, region_code, reports (township|county), year, metric, kind,
 // statistic, value (sum of a count, mean of a rate), unit, documents,
 // mentions, sum (null for rates), mean, median, p90, min, max, approx_share, coverage

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/records.h"
+#include "common/results/section_path.h"
 #include "cli/report_html.h"
 #include "common/stream/rollup_keys.h"
 
@@ -136,8 +137,7 @@ ordered_json DocumentDetail(const ReportDocument& d, bool full_text) {
   ordered_json metrics = ordered_json::array();
   for (int i = 0; i < c.metrics_size(); ++i) {
     const auto& m = c.metrics(i);
-    std::string section;
-    for (const auto& s : m.section_path()) section += (section.empty() ? "" : " › ") + s;
+    const std::string section = results::JoinedSectionPath(c.sections(), m, " › ");
     metrics.push_back({m.metric_id(), m.subject(), MetricValueText(m), ApproxName(m.approx()), RoleName(m.role()),
                        section});
   }

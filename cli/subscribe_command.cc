@@ -41,7 +41,8 @@ ordered_json EventRecord(const std::string& topic, const apb::StreamEvent& e, co
       r["sequence"] = e.sequence();
       r["topic"] = topic;
       const auto& m = e.metric();
-      Merge(MetricRecord(m.doc_id(), m.source(), m.metadata(), m.metric()), &r);
+      // An event's metric carries its section path whole.
+      Merge(MetricRecord(m.doc_id(), m.source(), m.metadata(), m.metric(), results::SectionHeadings()), &r);
       break;
     }
     case apb::StreamEvent::kRollup: {

@@ -14,6 +14,7 @@
 
 #include "common/base/macros.h"
 #include "common/geo/batch_resolver.h"
+#include "common/results/section_path.h"
 #include "services/aggregate/audit_keeper.h"
 
 namespace reportflow::aggregate {
@@ -534,6 +535,7 @@ Status Aggregator::ApplyInGroup(const GroupDocument& doc) {
   *next.mutable_metadata() = result.metadata();
   PlaceByBatch(&next);
   *next.mutable_metrics() = result.metrics();
+  *next.mutable_sections() = result.sections();
   *next.mutable_findings() = result.findings();
   next.set_processing_version(result.processing_version());
   std::string next_bytes = next.SerializeAsString();
@@ -753,6 +755,12 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
     m->set_source(next.source());
     *m->mutable_metadata() = next.metadata();
     *m->mutable_metric() = metric;
+    // An event carries its section path whole: subscribers see each metric alone.
+    if (metric.section_path_size() == 0) {
+      for (std::string_view h : results::SectionPath(next.sections(), metric)) {
+        m->mutable_metric()->add_section_path(std::string(h));
+      }
+    }
     g.events.push_back(std::move(e));
   }
   // Batch evidence counts the places segment found, never those it decided.

@@ -98,6 +98,35 @@ void Extractor::Fingerprint(const segment::v1::SegmentedDocument& doc, pb::Extra
   }
 }
 
+namespace {
+
+// Each section in `used` and its ancestors, once, by ascending id, into
+// out->sections: the headings of the metrics' section paths.
+void AddSectionHeadings(const segment::v1::SegmentedDocument& doc, std::vector<bool> used,
+                        pb::ExtractionResult* out) {
+  const int nsec = doc.sections_size();
+  // The ancestors of every used section, up to the top level (a parent
+  // chain longer than the sections is damaged and stops there).
+  std::vector<bool> own = used;
+  for (int s = 0; s < nsec; ++s) {
+    if (!own[s]) continue;
+    int cur = doc.sections(s).parent();
+    for (int guard = 0; cur >= 0 && cur < nsec && guard < nsec; ++guard) {
+      used[cur] = true;
+      cur = doc.sections(cur).parent();
+    }
+  }
+  for (int s = 0; s < nsec; ++s) {
+    if (!used[s]) continue;
+    pb::SectionHeading* h = out->add_sections();
+    h->set_id(static_cast<uint32_t>(s));
+    h->set_parent(doc.sections(s).parent());
+    h->set_heading(doc.sections(s).heading());
+  }
+}
+
+}  // namespace
+
 Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::ExtractionResult* out) const {
   out->Clear();
   out->set_source(doc.source());
@@ -109,18 +138,10 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
   const std::string& text = doc.text();
   const uint32_t text_size = static_cast<uint32_t>(text.size());
 
-  // Section paths, computed once per section.
+  // The sections metrics are found in; their headings go once into
+  // out->sections (a metric names its innermost section).
   const int nsec = doc.sections_size();
-  std::vector<std::vector<std::string>> paths(nsec);
-  for (int s = 0; s < nsec; ++s) {
-    int cur = s;
-    int guard = 0;
-    while (cur >= 0 && cur < nsec && guard++ <= nsec) {
-      paths[s].push_back(doc.sections(cur).heading());
-      cur = doc.sections(cur).parent();
-    }
-    std::reverse(paths[s].begin(), paths[s].end());
-  }
+  std::vector<bool> metric_section(nsec, false);
 
   // A plans section: of kind PLANS, or under a heading (its own or an
   // ancestor's) that names plans. Each heading is read once.
@@ -258,9 +279,7 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
         m->mutable_sentence_span()->set_begin(begin);
         m->mutable_sentence_span()->set_end(end);
         m->set_section(section);
-        if (section >= 0 && section < nsec) {
-          for (const std::string& h : paths[section]) m->add_section_path(h);
-        }
+        if (section >= 0 && section < nsec) metric_section[section] = true;
         // The subject read in its clause: the clauses before it complete a
         // cue, or name the topic when the subject only names an action.
         const ClauseContext context(buf, parser, sf > kClassifyWindow ? sf - kClassifyWindow : 0, sf, 6,
@@ -312,11 +331,12 @@ Status Extractor::Extract(const segment::v1::SegmentedDocument& doc, pb::Extract
 
   if (doc.sentences_size() == 0) {
     if (!text.empty()) RETURN_IF_ERROR(process(0, text_size, -1));
-    return Status::OK();
+  } else {
+    for (const auto& sentence : doc.sentences()) {
+      RETURN_IF_ERROR(process(sentence.span().begin(), sentence.span().end(), sentence.section()));
+    }
   }
-  for (const auto& sentence : doc.sentences()) {
-    RETURN_IF_ERROR(process(sentence.span().begin(), sentence.span().end(), sentence.section()));
-  }
+  AddSectionHeadings(doc, std::move(metric_section), out);
   return Status::OK();
 }
 

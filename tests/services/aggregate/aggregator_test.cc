@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/results/section_path.h"
 #include "common/stream/rollup_keys.h"
 #include "tests/services/aggregate/aggregate_test_docs.h"
 #include "tests/testing/test_util.h"
@@ -483,6 +484,42 @@ TEST_F(AggregatorTest, HeadsFollowTheContributionsAndAnOlderStoreGetsThem) {
   ASSERT_OK(store_->Get("meta", "heads", &value));
   ASSERT_OK(store_->Get("heads", "d1", &value));  // filled before the first group
   ASSERT_OK(store_->Get("heads", "d3", &value));
+}
+
+// A contribution keeps its result's section headings once; a metric event
+// carries its whole section path, since a subscriber sees each metric alone.
+TEST(AggregatorGroupTest, ContributionsKeepSectionHeadingsAndEventsCarryThePath) {
+  extract::v1::ExtractionResult r = testing::Doc("甲乡", "某县", 2023, {{"mediation.disputes_handled", 90}});
+  r.mutable_metrics(0)->set_section(3);
+  auto add = [&](uint32_t id, int32_t parent, const char* heading) {
+    auto* h = r.add_sections();
+    h->set_id(id);
+    h->set_parent(parent);
+    h->set_heading(heading);
+  };
+  add(0, -1, "一、主要成效");
+  add(3, 0, "（二）矛盾化解");
+  auto store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator agg(store.get());
+  const std::vector<GroupDocument> group = {{"d1", &r}};
+  auto change = agg.ApplyGroup(group);
+  ASSERT_OK(change.status());
+  int metric_events = 0;
+  for (const auto& e : change->events) {
+    if (!e.has_metric()) continue;
+    ++metric_events;
+    ASSERT_EQ(e.metric().metric().section_path_size(), 2);
+    EXPECT_EQ(e.metric().metric().section_path(0), "一、主要成效");
+    EXPECT_EQ(e.metric().metric().section_path(1), "（二）矛盾化解");
+  }
+  EXPECT_EQ(metric_events, 1);
+  std::string value;
+  ASSERT_OK(store->Get("contributions", "d1", &value));
+  apb::DocContribution stored;
+  ASSERT_TRUE(stored.ParseFromString(value));
+  ASSERT_EQ(stored.sections_size(), 2);
+  EXPECT_EQ(stored.metrics(0).section_path_size(), 0);  // not copied into every metric
+  EXPECT_EQ(results::JoinedSectionPath(stored.sections(), stored.metrics(0), " > "), "一、主要成效 > （二）矛盾化解");
 }
 
 TEST(AggregatorGroupTest, AGroupEqualsItsDocumentsAppliedOneByOne) {

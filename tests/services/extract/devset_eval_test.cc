@@ -3,6 +3,7 @@
 // precision >= 0.98 (doubtful gold items may go either way).
 #include <gtest/gtest.h>
 
+#include "common/results/section_path.h"
 #include "services/extract/evaluation.h"
 #include "services/extract/extractor.h"
 #include "services/segment/segmenter.h"
@@ -66,8 +67,17 @@ TEST(DevsetEvaluationTest, MetricsCarrySectionPathsFromTheSegmenter) {
     EXPECT_LE(m.sentence_span().begin(), m.span().begin());
     EXPECT_GE(m.sentence_span().end(), m.span().end());
     if (m.section() >= 0) {
-      ASSERT_FALSE(m.section_path().empty()) << m.text();
-      EXPECT_EQ(m.section_path(m.section_path_size() - 1), doc.sections(m.section()).heading());
+      const std::vector<std::string_view> path = results::SectionPath(out.sections(), m);
+      ASSERT_FALSE(path.empty()) << m.text();
+      EXPECT_EQ(path.back(), doc.sections(m.section()).heading());
+      // Every heading on the path, top level down, is an ancestor's.
+      int at = m.section();
+      for (size_t i = path.size(); i-- > 0;) {
+        ASSERT_GE(at, 0) << m.text();
+        EXPECT_EQ(path[i], doc.sections(at).heading());
+        at = doc.sections(at).parent();
+      }
+      EXPECT_EQ(at, -1) << m.text();
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/results/section_path.h"
 #include "tests/services/extract/doc_builder.h"
 #include "tests/testing/test_util.h"
 
@@ -435,10 +436,11 @@ TEST_F(ExtractorTest, ProvenanceSpansSentenceAndSectionPath) {
     EXPECT_EQ(text.substr(m.span().begin(), m.span().end() - m.span().begin()), m.text());
     EXPECT_EQ(text.substr(m.sentence_span().begin(), m.sentence_span().end() - m.sentence_span().begin()),
               "开展普法宣传活动12场，发放资料约3000份。");
-    ASSERT_EQ(m.section_path_size(), 2);
-    EXPECT_EQ(m.section_path(0), "一、主要成效");
-    EXPECT_EQ(m.section_path(1), "（一）普法宣传");
+    // The headings are held once per document, not in every metric.
+    EXPECT_EQ(m.section_path_size(), 0);
     EXPECT_EQ(m.section(), 1);
+    EXPECT_EQ(results::SectionPath(out.sections(), m),
+              (std::vector<std::string_view>{"一、主要成效", "（一）普法宣传"}));
   }
   EXPECT_EQ(out.metrics(1).text(), "约3000份");
   EXPECT_EQ(out.metrics(1).metric_id(), "legal_awareness.materials");

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/results/section_path.h"
 #include "common/text/encoding.h"
 #include "services/extract/extractor.h"
 #include "services/ingest/docx_extractor.h"
@@ -30,12 +31,12 @@ std::string Fixture(const std::string& name) {
 std::string Sample(const std::string& name) { return ReadFileOrDie(SourceDir() / "samples/reports" / name); }
 
 // A metric as an operator sees it, without byte offsets (which belong to one text).
-std::string MetricKey(const extract::v1::Metric& m) {
+std::string MetricKey(const extract::v1::ExtractionResult& result, const extract::v1::Metric& m) {
   std::ostringstream out;
   out << m.metric_id() << " | " << m.text() << " | " << m.value();
   if (m.has_value_max()) out << "-" << m.value_max();
   out << " " << m.unit() << " | " << m.subject() << " | approx " << m.approx() << " | kind " << m.kind() << " |";
-  for (const auto& s : m.section_path()) out << " / " << s;
+  for (std::string_view s : results::SectionPath(result.sections(), m)) out << " / " << s;
   return out.str();
 }
 
@@ -57,7 +58,7 @@ class FormatMetricsTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.ToString();
     std::vector<std::string> keys;
     for (const auto& m : result.metrics()) {
-      keys.push_back(MetricKey(m));
+      keys.push_back(MetricKey(result, m));
       // Provenance: every span points into the stored (extracted) text.
       EXPECT_LE(m.span().end(), text.size());
       EXPECT_EQ(text.substr(m.span().begin(), m.span().end() - m.span().begin()), m.text());

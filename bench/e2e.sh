@@ -38,6 +38,11 @@ LEDGER_TIMES=$(realpath "$BUILD_DIR/bench/ledger_times" 2>/dev/null || true)
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000)
 [ -x "$BIN/reportflow" ] || { echo "build first: make build" >&2; exit 2; }
+# The baseline needs Debian's python3-jieba: say so before any run, not after the first one.
+if [ "$BASELINE" = "1" ] && ! /usr/bin/python3 -c 'import jieba' 2>/dev/null; then
+  echo "the baseline needs python3-jieba: EXTRAS=1 scripts/install-deps.sh (or run with BASELINE=0)" >&2
+  exit 2
+fi
 TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -280,9 +280,13 @@ TEST_F(DurabilityStoreTest, QuarantineCountsAgreeAndReplayIsIdempotent) {
   ASSERT_EQ(RunAgain(ref_data, &out), 0) << out;
   const Result ref = Collect(ref_data);
   // Extraction of r1, r10..r19 takes 1.5 s, the lease is 0.5 s, one attempt.
+  // A worker takes 32 documents at once: the batch's other 8 are dispatched
+  // after the first group and complete (with the default 64, all 40 would be
+  // held behind the slow ones and expire together).
   const std::string slow =
       " --set fault_injection.stage=extract --set fault_injection.mode=delay --set fault_injection.delay_ms=1500"
-      " --set fault_injection.source_substring=/in/r1 --set limits.lease_ms=500 --set limits.max_attempts=1";
+      " --set fault_injection.source_substring=/in/r1 --set limits.lease_ms=500 --set limits.max_attempts=1"
+      " --set limits.worker_credits=32";
   EXPECT_EQ(RunAgain(data, &out, slow), 4) << out;  // quarantined documents (cli/exit_codes.h)
   const std::string key = "  quarantined        ";
   const size_t at = out.find(key);

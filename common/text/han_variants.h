@@ -1,8 +1,9 @@
 // HanVariants: traditional -> simplified Chinese characters, one code point to
 // one code point, for matching only (stored text is never changed).
 //
-// The table is built once from ICU's "Traditional-Simplified" transliterator
-// over the CJK blocks (tens of milliseconds) and covers the BMP; characters
+// The table comes from ICU's "Traditional-Simplified" transliterator over the
+// CJK blocks, read at build time (han_variants_gen: running it at every start
+// took tens of milliseconds in each service), and covers the BMP; characters
 // whose simplified form is not a single code point are left as they are.
 // Thread-safety: Get() is thread-safe; the table is immutable after it.
 #pragma once
@@ -18,7 +19,7 @@ namespace reportflow::text {
 
 class HanVariants {
  public:
-  // The process-wide table. Fails if ICU lacks the transliterator.
+  // The process-wide table (always available: compiled in).
   static Result<const HanVariants*> Get();
 
   // The simplified form of `c` (c itself when it has none).
@@ -30,7 +31,7 @@ class HanVariants {
 
  private:
   HanVariants() = default;
-  Status Init();
+  void Init();
   std::vector<char32_t> table_;
 };
 

@@ -1,6 +1,5 @@
 #include "services/segment/text_normalizer.h"
 
-#include <unicode/translit.h>
 #include <unicode/unistr.h>
 
 #include <cstdint>

@@ -8,8 +8,9 @@
 // Normalisation (for matching only):
 //   * full-width ASCII variants (U+FF01..U+FF5E) -> ASCII: （一） == (一),
 //     ， == ',', ２０２３ == 2023; ideographic and no-break spaces -> ' ';
-//   * traditional -> simplified characters, using a code-point table built
-//     once from ICU's "Traditional-Simplified" transliterator;
+//   * traditional -> simplified characters, using the code-point table of
+//     common/text/han_variants.h (from ICU's "Traditional-Simplified"
+//     transliterator, read at build time);
 //   * line endings: CRLF, CR, U+2028, U+2029 -> '\n' (CR of CRLF dropped);
 //   * tabs -> ' '; zero-width characters, soft hyphens and BOMs dropped;
 //   * Word/pandoc conversion residue such as "[bookmark: _GoBack]" or
@@ -57,8 +58,8 @@ class MatchText {
 
 class TextNormalizer {
  public:
-  // The process-wide normaliser; builds the traditional->simplified table on
-  // first use (tens of milliseconds). Fails if ICU lacks the transliterator.
+  // The process-wide normaliser, built on first use from the compiled-in
+  // traditional->simplified table.
   static Result<const TextNormalizer*> Get();
 
   // Fills `out` with the matching view of `text`. Returns false if `text` is

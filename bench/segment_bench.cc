@@ -154,7 +154,7 @@ void BM_GazetteerLoad(benchmark::State& state) {
   // first: the segmenter has it anyway; the gazetteer folds its keys with it.
   static const double icu_mb = [] {
     const long before = VmRssKb();
-    benchmark::DoNotOptimize(reportflow::text::HanVariants::Get());
+    benchmark::DoNotOptimize(&reportflow::text::HanVariants::Get());
     return (VmRssKb() - before) / 1024.0;
   }();
   static const double growth_mb = [] {

@@ -66,8 +66,7 @@ std::string StatisticName(aggregate::v1::RollupStatistic statistic) {
 }
 
 std::string SimplifiedName(const std::string& name) {
-  auto variants = text::HanVariants::Get();
-  return variants.ok() ? (*variants)->Simplify(name) : name;
+  return text::HanVariants::Get().Simplify(name);
 }
 
 namespace {

@@ -48,25 +48,17 @@ bool IsNumeral(char32_t c) {
 
 // Full-width ASCII folded to ASCII, quotes unified, letters lower-cased,
 // traditional characters simplified.
-char32_t Fold(char32_t c, const text::HanVariants* han) {
+char32_t Fold(char32_t c, const text::HanVariants& han) {
   if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;
   if (c == U'“' || c == U'”' || c == U'「' || c == U'」') return U'"';
   if (c == U'‘' || c == U'’') return U'\'';
   if (c >= U'A' && c <= U'Z') return c + 32;
-  return han ? han->ToSimplified(c) : c;
-}
-
-const text::HanVariants* Han() {
-  static const text::HanVariants* han = [] {
-    auto h = text::HanVariants::Get();
-    return h.ok() ? *h : nullptr;
-  }();
-  return han;
+  return han.ToSimplified(c);
 }
 
 std::u32string Normalize(std::string_view utf8) {
   std::u32string out;
-  const text::HanVariants* han = Han();
+  const text::HanVariants& han = text::HanVariants::Get();
   for (size_t pos = 0; pos < utf8.size();) {
     const char32_t c = Fold(text::DecodeUtf8(utf8, &pos), han);
     if (!IsSpace(c)) out.push_back(c);
@@ -161,7 +153,7 @@ extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std
 
   extract::v1::TextFingerprint fp;
   fp.set_version(kFingerprintVersion);
-  const text::HanVariants* han = Han();
+  const text::HanVariants& han = text::HanVariants::Get();
   std::u32string clause, numbered, masked;  // reused from clause to clause
   size_t begin = 0, end = 0, last_end = 0;
   auto flush = [&] {

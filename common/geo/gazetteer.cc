@@ -80,14 +80,11 @@ std::u32string ShortRegionName(std::u32string_view name) {
 
 void Gazetteer::Fold(std::u32string_view in, std::u32string* out) const {
   out->assign(in);
-  if (variants_ == nullptr) return;
   for (char32_t& c : *out) c = variants_->ToSimplified(c);
 }
 
 Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
   std::unique_ptr<Gazetteer> g(new Gazetteer());
-  Result<const text::HanVariants*> variants = text::HanVariants::Get();
-  if (variants.ok()) g->variants_ = *variants;
   std::vector<std::pair<uint64_t, UnitId>> by_code;  // short code -> id, for parents
   auto find_code = [&](uint64_t code) -> UnitId {
     auto it = std::lower_bound(by_code.begin(), by_code.end(), std::make_pair(code, UnitId{-1}));
@@ -230,7 +227,7 @@ bool Gazetteer::AnyStrong(std::u32string_view name, Pred pred) const {
   // Fold into a stack buffer: this runs while scanning text.
   char32_t buf[24];
   if (name.size() > std::size(buf)) return false;
-  for (size_t i = 0; i < name.size(); ++i) buf[i] = variants_ ? variants_->ToSimplified(name[i]) : name[i];
+  for (size_t i = 0; i < name.size(); ++i) buf[i] = variants_->ToSimplified(name[i]);
   name = std::u32string_view(buf, name.size());
   if (name.size() >= 2 && !MayContain(name)) return false;
   auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,

@@ -148,7 +148,7 @@ class Gazetteer {
   }
   std::vector<uint64_t> filter_;
 
-  const text::HanVariants* variants_ = nullptr;
+  const text::HanVariants* variants_ = &text::HanVariants::Get();
   std::vector<Unit> units_;
   std::u32string names_;
   std::u32string keys_;

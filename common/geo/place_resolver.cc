@@ -24,12 +24,9 @@ bool IsHan(char32_t c) { return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && 
 
 // Simplified code points of a UTF-8 string (path components, scope entries).
 std::u32string Simplified(std::string_view s) {
-  const Result<const text::HanVariants*> hv = text::HanVariants::Get();
+  const text::HanVariants& hv = text::HanVariants::Get();
   std::u32string out;
-  for (size_t i = 0; i < s.size();) {
-    const char32_t c = text::DecodeUtf8(s, &i);
-    out.push_back(hv.ok() ? (*hv)->ToSimplified(c) : c);
-  }
+  for (size_t i = 0; i < s.size();) out.push_back(hv.ToSimplified(text::DecodeUtf8(s, &i)));
   return out;
 }
 

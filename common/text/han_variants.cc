@@ -21,14 +21,13 @@ constexpr Variant kVariants[] = {
 
 }  // namespace
 
-Result<const HanVariants*> HanVariants::Get() {
-  static std::once_flag once;
-  static HanVariants* instance = nullptr;
-  std::call_once(once, [] {
-    instance = new HanVariants();
-    instance->Init();
-  });
-  return static_cast<const HanVariants*>(instance);
+const HanVariants& HanVariants::Get() {
+  static const HanVariants* instance = [] {
+    auto* v = new HanVariants();
+    v->Init();
+    return v;
+  }();
+  return *instance;
 }
 
 void HanVariants::Init() {

@@ -13,14 +13,12 @@
 #include <string_view>
 #include <vector>
 
-#include "common/base/result.h"
-
 namespace reportflow::text {
 
 class HanVariants {
  public:
-  // The process-wide table (always available: compiled in).
-  static Result<const HanVariants*> Get();
+  // The process-wide table (compiled in: always available).
+  static const HanVariants& Get();
 
   // The simplified form of `c` (c itself when it has none).
   char32_t ToSimplified(char32_t c) const { return c < table_.size() ? table_[c] : c; }

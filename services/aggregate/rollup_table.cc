@@ -189,14 +189,8 @@ const std::string& RollupTable::GroupingName(const std::string& name) {
   // A region's name as rollups group it: in simplified characters, so a report
   // written in traditional characters (花溪鄉) counts with 花溪乡. Documents keep
   // their names as written.
-  static const text::HanVariants* variants = [] {
-    auto v = text::HanVariants::Get();
-    return v.ok() ? *v : nullptr;  // without ICU's transform, names group as written
-  }();
   auto it = grouping_names_.find(name);
-  if (it == grouping_names_.end()) {
-    it = grouping_names_.emplace(name, variants ? variants->Simplify(name) : name).first;
-  }
+  if (it == grouping_names_.end()) it = grouping_names_.emplace(name, text::HanVariants::Get().Simplify(name)).first;
   return it->second;
 }
 

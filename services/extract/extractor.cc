@@ -85,7 +85,7 @@ Result<std::unique_ptr<Extractor>> Extractor::Create(std::shared_ptr<const Taxon
                   (fingerprints ? std::to_string(audit::kFingerprintVersion) : std::string("off"));
   impl->fingerprints = fingerprints;
   impl->taxonomy = std::move(taxonomy);
-  ASSIGN_OR_RETURN(impl->variants, text::HanVariants::Get());
+  impl->variants = &text::HanVariants::Get();
   impl->chars = std::make_unique<const CharTable>(*impl->variants);
   return std::unique_ptr<Extractor>(new Extractor(std::move(impl)));
 }

@@ -77,9 +77,7 @@ Result<const TextNormalizer*> TextNormalizer::Get() {
 
 Status TextNormalizer::Init() {
   // Traditional -> simplified (common/text/han_variants), then the other foldings.
-  auto variants = text::HanVariants::Get();
-  if (!variants.ok()) return variants.status();
-  table_ = (*variants)->table();
+  table_ = text::HanVariants::Get().table();
 
   // Full-width ASCII variants -> ASCII.
   for (char32_t c = 0xFF01; c <= 0xFF5E; ++c) table_[c] = c - 0xFEE0;

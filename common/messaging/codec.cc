@@ -1,5 +1,7 @@
 #include "common/messaging/codec.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <zmq_addon.hpp>
 
 #include "common/base/macros.h"
@@ -96,19 +98,54 @@ Status ParseEnvelopeAt(const Frames& frames, size_t first, size_t index, pipelin
   return CheckEnvelope(header, *envelope);
 }
 
-Status ParseEnvelopeHeadAt(const Frames& frames, size_t first, size_t index, pipeline_pb::EnvelopeHead* head) {
-  const size_t i = first + 2 * index;
-  if (i + 1 >= frames.size()) return Status::Corruption("no envelope " + std::to_string(index));
-  RETURN_IF_ERROR(ParsePair(frames[i], frames[i + 1], "", head, nullptr));
-  head->DiscardUnknownFields();  // the payload, kept by the parser as unknown bytes
+namespace {
+
+// The routing fields of an envelope body: the fields EnvelopeHead declares are
+// gathered and parsed; every other field (the payload) is stepped over, never
+// copied (a plain parse would keep the payload as unknown bytes).
+Status ParseHeadOf(const zmq::message_t& body, pipeline_pb::EnvelopeHead* head) {
+  namespace wfl = google::protobuf::internal;
+  if (body.size() > static_cast<size_t>(INT32_MAX)) return Status::Corruption("envelope body too large");
+  const auto* data = static_cast<const uint8_t*>(body.data());
+  google::protobuf::io::CodedInputStream in(data, static_cast<int>(body.size()));
+  const auto* descriptor = pipeline_pb::EnvelopeHead::descriptor();
+  std::string routing;
+  while (in.CurrentPosition() < static_cast<int>(body.size())) {
+    const int start = in.CurrentPosition();
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0 || !wfl::WireFormatLite::SkipField(&in, tag)) {
+      return Status::Corruption("unparsable " + head->GetTypeName() + " body (" + std::to_string(body.size()) + " bytes)");
+    }
+    if (descriptor->FindFieldByNumber(static_cast<int>(wfl::WireFormatLite::GetTagFieldNumber(tag)))) {
+      routing.append(reinterpret_cast<const char*>(data) + start, static_cast<size_t>(in.CurrentPosition() - start));
+    }
+  }
+  if (!head->ParseFromString(routing)) {
+    return Status::Corruption("unparsable " + head->GetTypeName() + " body (" + std::to_string(body.size()) + " bytes)");
+  }
   if (head->doc_id().size() > 128) return Status::Corruption("doc_id too long");
   return Status::OK();
 }
 
+}  // namespace
+
+Status ParseEnvelopeHeadAt(const Frames& frames, size_t first, size_t index, pipeline_pb::EnvelopeHead* head) {
+  const size_t i = first + 2 * index;
+  if (i + 1 >= frames.size()) return Status::Corruption("no envelope " + std::to_string(index));
+  if (frames[i].to_string_view().substr(0, kHeaderPrefix.size()) != kHeaderPrefix) {
+    return Status::Corruption("unknown frame header");
+  }
+  return ParseHeadOf(frames[i + 1], head);
+}
+
 Status ParseEnvelopeHead(const Frames& frames, size_t first, pipeline_pb::EnvelopeHead* head, std::string* header_out) {
-  RETURN_IF_ERROR(ParseMessage(frames, first, "", head, header_out));
-  head->DiscardUnknownFields();  // the payload, kept by the parser as unknown bytes
-  if (head->doc_id().size() > 128) return Status::Corruption("doc_id too long");
+  if (frames.size() != first + 2) {
+    return Status::Corruption("expected 2 frames after routing, got " + std::to_string(frames.size() - std::min(first, frames.size())));
+  }
+  const std::string_view header = frames[first].to_string_view();
+  if (header.substr(0, kHeaderPrefix.size()) != kHeaderPrefix) return Status::Corruption("unknown frame header");
+  RETURN_IF_ERROR(ParseHeadOf(frames[first + 1], head));
+  if (header_out) *header_out = std::string(header);
   return Status::OK();
 }
 

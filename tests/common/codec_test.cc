@@ -52,6 +52,47 @@ TEST(CodecTest, SeveralEnvelopesTravelInOneMessage) {
   EXPECT_EQ(CountEnvelopes(frames, 7).status().code(), StatusCode::kCorruption);
 }
 
+TEST(CodecTest, EnvelopeHeadReadsTheRoutingFieldsAndStepsOverThePayload) {
+  pipeline_pb::Envelope env;
+  env.set_doc_id("doc-7");
+  env.set_batch_id("b1");
+  env.set_attempt(3);
+  env.set_trace_id("t-7");
+  env.mutable_produced_at()->set_seconds(1700000000);
+  env.set_producer("segment");
+  env.mutable_raw_document()->set_text(std::string(5000, 'x'));
+  Frames frames;
+  frames.emplace_back("w", 1);
+  AppendEnvelope(env, &frames);
+  pipeline_pb::EnvelopeHead head;
+  ASSERT_OK(ParseEnvelopeHeadAt(frames, 1, 0, &head));
+  EXPECT_EQ(head.doc_id(), "doc-7");
+  EXPECT_EQ(head.batch_id(), "b1");
+  EXPECT_EQ(head.attempt(), 3u);
+  EXPECT_EQ(head.trace_id(), "t-7");
+  EXPECT_EQ(head.produced_at().seconds(), 1700000000);
+  EXPECT_EQ(head.producer(), "segment");
+  EXPECT_TRUE(head.GetReflection()->GetUnknownFields(head).empty()) << "the payload is not kept";
+  std::string header;
+  Frames one(2);
+  one[0].rebuild(frames[1].data(), frames[1].size());
+  one[1].rebuild(frames[2].data(), frames[2].size());
+  pipeline_pb::EnvelopeHead again;
+  ASSERT_OK(ParseEnvelopeHead(one, 0, &again, &header));
+  EXPECT_EQ(header, "rf1.raw_document");
+  EXPECT_EQ(again.doc_id(), "doc-7");
+  // A body cut inside its payload, and a field with an invalid wire type, are damage.
+  Frames cut(2);
+  cut[0].rebuild(frames[1].data(), frames[1].size());
+  cut[1].rebuild(frames[2].data(), frames[2].size() - 10);
+  EXPECT_EQ(ParseEnvelopeHeadAt(cut, 0, 0, &again).code(), StatusCode::kCorruption);
+  const std::string bad = "\x0f\x01";  // field 1, wire type 7
+  cut[1].rebuild(bad.data(), bad.size());
+  EXPECT_EQ(ParseEnvelopeHeadAt(cut, 0, 0, &again).code(), StatusCode::kCorruption);
+  cut[0].rebuild("nope", 4);
+  EXPECT_EQ(ParseEnvelopeHeadAt(cut, 0, 0, &again).code(), StatusCode::kCorruption);
+}
+
 TEST(CodecTest, TopicMessagesKeepAnyTopic) {
   pipeline_pb::Envelope env;
   env.set_doc_id("d");

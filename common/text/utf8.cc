@@ -2,7 +2,7 @@
 
 namespace reportflow::text {
 
-char32_t DecodeUtf8(std::string_view s, size_t* pos) {
+char32_t DecodeUtf8Slow(std::string_view s, size_t* pos) {
   const size_t i = *pos;
   const auto b0 = static_cast<unsigned char>(s[i]);
   auto cont = [&](size_t k) -> int {

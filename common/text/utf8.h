@@ -12,7 +12,30 @@ bool IsValidUtf8(std::string_view s);
 
 // Decodes the code point starting at s[*pos] and advances *pos past it.
 // Invalid bytes decode as U+FFFD and advance by one byte.
-char32_t DecodeUtf8(std::string_view s, size_t* pos);
+char32_t DecodeUtf8Slow(std::string_view s, size_t* pos);
+// Inline for the two cases that make up nearly all of a report (ASCII and a
+// well-formed three-byte sequence: every Han character); the rest, valid or
+// not, is decoded out of line.
+inline char32_t DecodeUtf8(std::string_view s, size_t* pos) {
+  const size_t i = *pos;
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    *pos = i + 1;
+    return b0;
+  }
+  if ((b0 & 0xF0) == 0xE0 && i + 2 < s.size()) {
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    const auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+      const char32_t cp = (char32_t{b0 & 0x0Fu} << 12) | (char32_t{b1 & 0x3Fu} << 6) | char32_t{b2 & 0x3Fu};
+      if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+        *pos = i + 3;
+        return cp;
+      }
+    }
+  }
+  return DecodeUtf8Slow(s, pos);
+}
 
 // Appends the UTF-8 encoding of `cp` to `out`.
 void AppendUtf8(char32_t cp, std::string* out);

@@ -56,5 +56,31 @@ TEST(Utf8Test, ValidatesAndNormalizesNewlines) {
   EXPECT_EQ(NormalizeNewlines("\xEF\xBB\xBF" "a\r\nb\rc\n"), "a\nb\nc\n");
 }
 
+// The inline decoder's fast paths (ASCII, three-byte sequences) decode
+// exactly as the general one: every lead byte with continuation bytes of
+// every class, cut short at every length.
+TEST(Utf8Test, InlineDecodingAgreesWithTheGeneralDecoder) {
+  const unsigned char tails[] = {0x80, 0x8F, 0x9F, 0xA0, 0xBF, 0xC0, 0x41, 0x00};
+  size_t checked = 0;
+  for (int lead = 0; lead < 256; ++lead) {
+    for (unsigned char t1 : tails) {
+      for (unsigned char t2 : tails) {
+        const std::string full{static_cast<char>(lead), static_cast<char>(t1), static_cast<char>(t2), '\x80'};
+        for (size_t len = 1; len <= full.size(); ++len) {
+          const std::string_view s(full.data(), len);
+          size_t fast = 0, slow = 0;
+          ASSERT_EQ(DecodeUtf8(s, &fast), DecodeUtf8Slow(s, &slow)) << lead << " " << int{t1} << " " << int{t2} << " " << len;
+          ASSERT_EQ(fast, slow);
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 256u * 8 * 8 * 4);
+  size_t pos = 0;
+  EXPECT_EQ(DecodeUtf8("巫", &pos), U'巫');
+  EXPECT_EQ(pos, 3u);
+}
+
 }  // namespace
 }  // namespace reportflow::text

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 
 #include "common/text/han_variants.h"
 #include "common/text/utf8.h"
@@ -13,38 +14,43 @@ namespace {
 constexpr char32_t kNumberMask = U'#';
 constexpr char32_t kNameMask = U'@';
 
+// The classifiers below see characters after Fold (full-width forms are
+// ASCII by then); each answers the common case, a Han character, in a test
+// or two.
 bool IsClauseBreak(char32_t c) {
-  switch (c) {
-    case U'。': case U'，': case U'；': case U'：': case U'、': case U'！': case U'？':
-    case U',': case U';': case U':': case U'!': case U'?':
-      return true;
-    default:
-      return false;
-  }
+  if (c < 0x80) return c == U',' || c == U';' || c == U':' || c == U'!' || c == U'?';
+  if (c == U'。' || c == U'、') return true;
+  if (c < 0xFF01 || c > 0xFF1F) return false;
+  return c == U'，' || c == U'；' || c == U'：' || c == U'！' || c == U'？';
 }
 
 // Line ends are white space: where a line is broken depends on the layout
 // (a heading on its own line, a text on one line, a PDF wrapped mid-sentence),
 // not on the words, so they never cut a clause.
 bool IsSpace(char32_t c) {
-  return c == U' ' || c == U'\t' || c == U'\r' || c == U'\n' || c == U'\u00A0' || c == U'\u3000';
+  if (c <= U' ') return c == U' ' || c == U'\t' || c == U'\r' || c == U'\n';
+  return c == U'\u00A0' || c == U'\u3000';
 }
 
 bool IsDigit(char32_t c) { return c >= U'0' && c <= U'9'; }
 
 // Numerals of every script the reports use (一 and 十 included: masking them
 // everywhere is consistent on both sides of a comparison).
-bool IsNumeral(char32_t c) {
-  if (IsDigit(c)) return true;
-  switch (c) {
-    case U'〇': case U'零': case U'一': case U'二': case U'两': case U'三': case U'四': case U'五':
-    case U'六': case U'七': case U'八': case U'九': case U'十': case U'百': case U'千': case U'万':
-    case U'亿':
-      return true;
-    default:
-      return false;
+constexpr char32_t kHanNumerals[] = {U'零', U'一', U'二', U'两', U'三', U'四', U'五', U'六', U'七', U'八',
+                                     U'九', U'十', U'百', U'千', U'万', U'亿'};
+constexpr char32_t kHanFirst = 0x4E00, kHanEnd = 0xA000;  // the Han numerals above all lie in [kHanFirst, kHanEnd)
+struct HanNumeralBits {
+  std::array<uint64_t, (kHanEnd - kHanFirst) / 64> bits{};
+  constexpr HanNumeralBits() {
+    for (char32_t c : kHanNumerals) bits[(c - kHanFirst) / 64] |= uint64_t{1} << ((c - kHanFirst) % 64);
   }
-}
+  bool operator()(char32_t c) const {
+    return c >= kHanFirst && c < kHanEnd && ((bits[(c - kHanFirst) / 64] >> ((c - kHanFirst) % 64)) & 1);
+  }
+};
+constexpr HanNumeralBits kIsHanNumeral;
+
+bool IsNumeral(char32_t c) { return IsDigit(c) || c == U'〇' || kIsHanNumeral(c); }
 
 // Full-width ASCII folded to ASCII, quotes unified, letters lower-cased,
 // traditional characters simplified.
@@ -66,50 +72,67 @@ std::u32string Normalize(std::string_view utf8) {
   return out;
 }
 
-// `clause` with every name of `masks` (longest first) replaced by one mask,
-// leftmost first, into `out`; `first` has bit (c & 63) set for the first
-// character c of every name, so most characters are passed in one test.
-void MaskNames(const std::u32string& clause, const std::vector<std::u32string>& masks, uint64_t first,
-               std::u32string* out) {
-  out->clear();
-  for (size_t i = 0; i < clause.size();) {
+// The names to mask, longest first (so 巫溪县 is masked before 巫溪), with a
+// bit set for the first character of each (by its low 12 bits), so most
+// characters of a clause are passed in one test.
+struct NameMasks {
+  explicit NameMasks(const std::vector<std::string>& names) {
+    for (const auto& n : names) {
+      if (!n.empty()) masks.push_back(Normalize(n));
+    }
+    masks.erase(std::remove(masks.begin(), masks.end(), std::u32string()), masks.end());
+    std::stable_sort(masks.begin(), masks.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    for (const auto& m : masks) first[(m[0] >> 6) & 63] |= uint64_t{1} << (m[0] & 63);
+  }
+  bool MayStart(char32_t c) const { return (first[(c >> 6) & 63] >> (c & 63)) & 1; }
+  std::vector<std::u32string> masks;
+  std::array<uint64_t, 64> first{};
+};
+
+// clause[0, n) with every name masked (one mask each, leftmost first) into
+// out (room for n); returns the characters written.
+size_t MaskNames(const char32_t* clause, size_t n, const NameMasks& names, char32_t* out) {
+  size_t w = 0;
+  for (size_t i = 0; i < n;) {
     const char32_t c = clause[i];
     size_t matched = 0;
-    if ((first >> (c & 63)) & 1) {
-      for (const auto& m : masks) {
-        if (m[0] == c && clause.compare(i, m.size(), m) == 0) {
+    if (names.MayStart(c)) {
+      for (const auto& m : names.masks) {
+        if (m[0] == c && m.size() <= n - i && std::equal(m.begin(), m.end(), clause + i)) {
           matched = m.size();
           break;
         }
       }
     }
     if (matched > 0) {
-      out->push_back(kNameMask);
+      out[w++] = kNameMask;
       i += matched;
     } else {
-      out->push_back(c);
+      out[w++] = c;
       ++i;
     }
   }
+  return w;
 }
 
-uint32_t Hash(const std::u32string& s) {
-  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size() * sizeof(char32_t)));
-}
+uint32_t Hash(const char32_t* s, size_t n) { return static_cast<uint32_t>(XXH3_64bits(s, n * sizeof(char32_t))); }
 
-// The numbers of `s` masked into `out`: a run of numerals, with the . ,
-// separators between digits, becomes one mask.
-void MaskNumbers(const std::u32string& s, std::u32string* out) {
-  out->clear();
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool separator = (s[i] == U'.' || s[i] == U',') && i > 0 && i + 1 < s.size() && IsDigit(s[i - 1]) &&
-                           IsDigit(s[i + 1]);
-    if (IsNumeral(s[i]) || separator) {
-      if (out->empty() || out->back() != kNumberMask) out->push_back(kNumberMask);
+// The numbers of s[0, n) masked into out (room for n): a run of numerals,
+// with the . , separators between digits, becomes one mask. Returns the
+// characters written.
+size_t MaskNumbers(const char32_t* s, size_t n, char32_t* out) {
+  size_t w = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const char32_t c = s[i];
+    const bool separator =
+        (c == U'.' || c == U',') && i > 0 && i + 1 < n && IsDigit(s[i - 1]) && IsDigit(s[i + 1]);
+    if (IsNumeral(c) || separator) {
+      if (w == 0 || out[w - 1] != kNumberMask) out[w++] = kNumberMask;
     } else {
-      out->push_back(s[i]);
+      out[w++] = c;
     }
   }
+  return w;
 }
 
 bool IsTrailingSuffix(const std::u32string& name, const std::u32string& suffix) {
@@ -142,49 +165,53 @@ std::vector<std::string> NamesToMask(const common::v1::DocumentMetadata& m) {
 }
 
 extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std::vector<std::string>& names) {
-  // Longest names first, so 巫溪县 is masked before 巫溪.
-  std::vector<std::u32string> masks;
-  for (const auto& n : names) {
-    if (!n.empty()) masks.push_back(Normalize(n));
-  }
-  std::sort(masks.begin(), masks.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  uint64_t first = 0;
-  for (const auto& m : masks) first |= uint64_t{1} << (m[0] & 63);
-
   extract::v1::TextFingerprint fp;
+  ComputeFingerprint(text, names, &fp);
+  return fp;
+}
+
+void ComputeFingerprint(std::string_view text, const std::vector<std::string>& names,
+                        extract::v1::TextFingerprint* out) {
+  const NameMasks masks(names);
+  extract::v1::TextFingerprint& fp = *out;
+  fp.Clear();
   fp.set_version(kFingerprintVersion);
   const text::HanVariants& han = text::HanVariants::Get();
-  std::u32string clause, numbered, masked;  // reused from clause to clause
+  // A clause, with names masked, then numbers masked too: buffers reused
+  // from clause to clause (a clause has at most as many characters as bytes).
+  std::vector<char32_t> clause, numbered, masked;
+  size_t n = 0;
   size_t begin = 0, end = 0, last_end = 0;
   auto flush = [&] {
-    if (!clause.empty()) {
-      MaskNames(clause, masks, first, &numbered);
-      MaskNumbers(numbered, &masked);
-      fp.add_numbered(Hash(numbered));
-      fp.add_masked(Hash(masked));
+    if (n > 0) {
+      if (numbered.size() < n) numbered.resize(clause.size()), masked.resize(clause.size());
+      const size_t nn = MaskNames(clause.data(), n, masks, numbered.data());
+      const size_t nm = MaskNumbers(numbered.data(), nn, masked.data());
+      fp.add_numbered(Hash(numbered.data(), nn));
+      fp.add_masked(Hash(masked.data(), nm));
       fp.add_clause_gap(static_cast<uint32_t>(begin - last_end));
       fp.add_clause_length(static_cast<uint32_t>(end - begin));
       last_end = end;
     }
-    clause.clear();
+    n = 0;
   };
   for (size_t pos = 0; pos < text.size();) {
     const size_t at = pos;
     const char32_t c = Fold(text::DecodeUtf8(text, &pos), han);
     // A '.' or ',' between digits belongs to the number; elsewhere '.' and ',' end a clause.
-    const bool between_digits = (c == U'.' || c == U',') && !clause.empty() && IsDigit(clause.back()) &&
+    const bool between_digits = (c == U'.' || c == U',') && n > 0 && IsDigit(clause[n - 1]) &&
                                 pos < text.size() && IsDigit(static_cast<unsigned char>(text[pos]));
     if (!between_digits && (IsClauseBreak(c) || c == U'.')) {
       flush();
       continue;
     }
     if (IsSpace(c)) continue;
-    if (clause.empty()) begin = at;
-    clause.push_back(c);
+    if (n == 0) begin = at;
+    if (n == clause.size()) clause.resize(std::max<size_t>(64, 2 * n));
+    clause[n++] = c;
     end = pos;
   }
   flush();
-  return fp;
 }
 
 std::vector<ClauseSpan> ClauseSpans(const extract::v1::TextFingerprint& fp) {

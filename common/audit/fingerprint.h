@@ -40,6 +40,9 @@ inline constexpr int kShingleClauses = 6;
 // in `names` masked (the document's own township, county ... in any written
 // form; empty names are ignored).
 extract::v1::TextFingerprint ComputeFingerprint(std::string_view text, const std::vector<std::string>& names);
+// The same into `out` (cleared first), on whatever arena holds it.
+void ComputeFingerprint(std::string_view text, const std::vector<std::string>& names,
+                        extract::v1::TextFingerprint* out);
 
 // A clause's bytes in the stored text, [begin, end).
 struct ClauseSpan {

@@ -94,7 +94,7 @@ std::string Extractor::Version() const { return impl_->version; }
 
 void Extractor::Fingerprint(const segment::v1::SegmentedDocument& doc, pb::ExtractionResult* out) const {
   if (impl_->fingerprints) {
-    *out->mutable_fingerprint() = audit::ComputeFingerprint(doc.text(), audit::NamesToMask(doc.metadata()));
+    audit::ComputeFingerprint(doc.text(), audit::NamesToMask(doc.metadata()), out->mutable_fingerprint());
   }
 }
 

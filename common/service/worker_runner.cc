@@ -1,5 +1,6 @@
 #include "common/service/worker_runner.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <zmq.hpp>
@@ -164,15 +165,26 @@ struct WorkerRunner::Impl {
     return Status::Internal("fault injected by configuration (fault_injection) in stage " + options.stage);
   }
 
+  // Arena blocks for a group: a document read and its result take tens of
+  // kilobytes, so blocks start at 64 KB rather than growing from 256 bytes.
+  static google::protobuf::ArenaOptions ArenaOptions() {
+    google::protobuf::ArenaOptions o;
+    o.start_block_size = 64 << 10;
+    o.max_block_size = 1 << 20;
+    return o;
+  }
+
   // One document of a group: its result (or failure) waits for the group's commit.
   struct Pending {
-    ppb::Envelope out;
+    ppb::Envelope* out = nullptr;  // on the group's arena
     bool failed = false;
   };
 
   // Processes one work message (one or more documents) into `group`
-  // (nothing sent yet). Returns how many documents (credits) it held.
-  size_t Process(Frames& frames, std::vector<Pending>* group, storage::WriteBatch* writes, size_t* malformed_now) {
+  // (nothing sent yet). The documents as read and their results live on
+  // `arena`, the group's. Returns how many documents (credits) it held.
+  size_t Process(Frames& frames, google::protobuf::Arena* arena, std::vector<Pending>* group,
+                 storage::WriteBatch* writes, size_t* malformed_now) {
     auto count = messaging::CountEnvelopes(frames, 0);
     if (!count.ok()) {
       CountMalformed(count.status(), malformed_now);
@@ -180,7 +192,7 @@ struct WorkerRunner::Impl {
     }
     size_t held = 0;
     for (size_t i = 0; i < *count; ++i) {
-      ppb::Envelope in;
+      ppb::Envelope& in = *google::protobuf::Arena::CreateMessage<ppb::Envelope>(arena);
       Status s = messaging::ParseEnvelopeAt(frames, 0, i, &in);
       if (!s.ok()) {
         CountMalformed(s, malformed_now);
@@ -197,7 +209,8 @@ struct WorkerRunner::Impl {
       ++held;
       no_more_work = false;
       Pending p;
-      ppb::Envelope& out = p.out;
+      p.out = google::protobuf::Arena::CreateMessage<ppb::Envelope>(arena);
+      ppb::Envelope& out = *p.out;
       out.set_doc_id(in.doc_id());
       out.set_batch_id(in.batch_id());
       out.set_attempt(in.attempt());
@@ -226,10 +239,10 @@ struct WorkerRunner::Impl {
   void MarkFailed(Pending* p, const Status& hs) {
     ++failed;
     failed_total->Inc();
-    log->warn("doc={} trace={} failed: {}", p->out.doc_id(), p->out.trace_id(), hs.ToString());
+    log->warn("doc={} trace={} failed: {}", p->out->doc_id(), p->out->trace_id(), hs.ToString());
     p->failed = true;
-    p->out.clear_payload();
-    auto* f = p->out.mutable_failure();
+    p->out->clear_payload();
+    auto* f = p->out->mutable_failure();
     f->set_stage(options.stage);
     f->set_error(hs.ToString());
     f->set_permanent(hs.code() == StatusCode::kInvalidArgument || hs.code() == StatusCode::kCorruption);
@@ -262,10 +275,10 @@ struct WorkerRunner::Impl {
     Frames replies, results;
     for (auto& p : group) {
       if (p.failed || options.output_endpoint.empty()) {
-        messaging::AppendEnvelope(p.out, &replies);
+        messaging::AppendEnvelope(*p.out, &replies);
         continue;
       }
-      messaging::AppendEnvelope(p.out, &results);
+      messaging::AppendEnvelope(*p.out, &results);
       ++credits_back;
     }
     if (!results.empty()) RETURN_IF_ERROR(SendWhenWritable(output, results));
@@ -283,6 +296,11 @@ struct WorkerRunner::Impl {
   // Takes every work message that is ready (until `max` documents), processes
   // the group and commits it. Returns how many documents were taken.
   Result<size_t> HandleReady(size_t max) {
+    // The group's documents and results live on one arena: parsing and
+    // building allocate from it, and the whole group is freed at once instead
+    // of one allocation and one destructor per span, metric and string (as
+    // aggregate does with its groups).
+    google::protobuf::Arena arena(ArenaOptions());
     std::vector<Pending> group;
     storage::WriteBatch writes;
     size_t taken = 0, malformed_now = 0;
@@ -291,7 +309,7 @@ struct WorkerRunner::Impl {
     for (size_t messages = 0; taken < max && messages < max; ++messages) {
       ASSIGN_OR_RETURN(Frames frames, messaging::RecvFrames(work));
       if (frames.empty()) break;
-      taken += Process(frames, &group, &writes, &malformed_now);
+      taken += Process(frames, &arena, &group, &writes, &malformed_now);
     }
     if (taken == 0) return taken;
     Status s = Finish(group, writes, malformed_now);

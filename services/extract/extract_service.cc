@@ -46,11 +46,10 @@ Status ExtractService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::En
   // resumes without loss. Stored without the fingerprint: it is a function of
   // the text, which comes with every delivery, and half the bytes to store.
   if (result->has_fingerprint()) {
-    extract::v1::TextFingerprint fingerprint;
-    fingerprint.Swap(result->mutable_fingerprint());
-    result->clear_fingerprint();
+    // Set aside and put back as it is (no copy, whatever arena holds it).
+    extract::v1::TextFingerprint* fingerprint = result->unsafe_arena_release_fingerprint();
     writes->PutProto(kExtractionsCf, in.doc_id(), *result);
-    result->mutable_fingerprint()->Swap(&fingerprint);
+    result->unsafe_arena_set_allocated_fingerprint(fingerprint);
   } else {
     writes->PutProto(kExtractionsCf, in.doc_id(), *result);
   }

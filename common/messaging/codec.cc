@@ -1,5 +1,7 @@
 #include "common/messaging/codec.h"
 
+#include <cstring>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <zmq_addon.hpp>
@@ -15,6 +17,27 @@ std::string EnvelopeHeader(const pipeline_pb::Envelope& envelope) {
 
 void AppendEnvelope(const pipeline_pb::Envelope& envelope, Frames* frames) {
   AppendMessage(EnvelopeHeader(envelope), envelope, frames);
+}
+
+void AppendEnvelopeWithPayload(const pipeline_pb::Envelope& head, int payload_field, std::string_view payload,
+                               Frames* frames) {
+  namespace wfl = google::protobuf::internal;
+  using google::protobuf::io::CodedOutputStream;
+  const auto* field = pipeline_pb::Envelope::descriptor()->FindFieldByNumber(payload_field);
+  const std::string header = std::string(kHeaderPrefix) + (field ? field->name() : "empty");
+  frames->emplace_back(header.data(), header.size());
+  // The head's fields (1-6) precede the payload's number, so the payload
+  // goes last, where a serialization of the whole envelope puts it.
+  const size_t head_size = head.ByteSizeLong();
+  const uint32_t tag = wfl::WireFormatLite::MakeTag(payload_field, wfl::WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  const auto length = static_cast<uint32_t>(payload.size());
+  zmq::message_t body(head_size + CodedOutputStream::VarintSize32(tag) + CodedOutputStream::VarintSize32(length) +
+                      payload.size());
+  uint8_t* p = head.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(body.data()));
+  p = CodedOutputStream::WriteVarint32ToArray(tag, p);
+  p = CodedOutputStream::WriteVarint32ToArray(length, p);
+  if (!payload.empty()) std::memcpy(p, payload.data(), payload.size());
+  frames->push_back(std::move(body));
 }
 
 void AppendMessage(std::string_view header, const google::protobuf::MessageLite& msg, Frames* frames) {

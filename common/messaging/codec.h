@@ -46,6 +46,13 @@ Status ParseEnvelopeAt(const Frames& frames, size_t first, size_t index, pipelin
 // The header ("rf1.<payload kind>") of envelope `index` of frames[first..].
 std::string_view EnvelopeHeaderAt(const Frames& frames, size_t first, size_t index);
 
+// Appends [header][body] for `head` (an envelope without payload) carrying
+// `payload`, the serialized message of payload field `payload_field`
+// (e.g. Envelope::kRawDocumentFieldNumber): the same bytes AppendEnvelope
+// writes for the whole envelope, without parsing the payload to build it.
+void AppendEnvelopeWithPayload(const pipeline_pb::Envelope& head, int payload_field, std::string_view payload,
+                               Frames* frames);
+
 // Parses only the routing fields of frames[first..] = [header][body] (an
 // Envelope read as EnvelopeHead: the payload is skipped, not parsed);
 // `header_out` receives the header ("rf1.<payload kind>").

@@ -45,6 +45,8 @@ using google::protobuf::util::TimeUtil;
 constexpr int64_t kLeaseCheckMillis = 100;
 constexpr int kMaxMessagesPerPass = 256;
 constexpr int kScanStepItems = 64;
+// Serialized documents kept between admission and first dispatch (Impl::handoff).
+constexpr size_t kHandoffBytes = 32u << 20;
 constexpr int64_t kWorkerSilenceMillis = 5000;
 // A withdrawal not confirmed within this long is sent again (it, or its
 // confirmation, may have been lost with a restarting aggregate).
@@ -78,6 +80,16 @@ struct IngestService::Impl {
   std::unordered_map<std::string, int64_t> withdrawing;
   // Segmented envelopes (their frames, as they came) waiting for an extract worker.
   std::unordered_map<std::string, Frames> segmented;
+  // New documents of the scan pass, stored together at its end (one write
+  // for the pass), then attached and queued; and for each, its serialized
+  // RawDocument kept until its first dispatch to segment, which then sends
+  // those bytes instead of reading the store and serializing it again
+  // (bounded: kHandoffBytes; past it the dispatch reads the store).
+  BatchTracker::Batch* admitting_batch = nullptr;
+  std::vector<IngestStore::NewDocument> admitting;
+  std::unordered_set<std::string> admitting_ids;
+  std::unordered_map<std::string, std::string> handoff;
+  size_t handoff_bytes = 0;
   // PDF/.docx/HTML decoded in child processes under a budget (declared last:
   // destroyed first, killing running decodes).
   std::unique_ptr<DecodeSandbox> sandbox;
@@ -165,6 +177,7 @@ struct IngestService::Impl {
 
   void Quarantine(const std::string& doc_id, std::string stage, const std::string& error, uint32_t attempt) {
     if (stage.empty()) stage = "pipeline";
+    TakeHandoff(doc_id);  // not dispatched again
     pb::LedgerEntry entry;
     Status rs = ledger->Read(doc_id, &entry);
     if (!rs.ok()) {
@@ -292,7 +305,7 @@ struct IngestService::Impl {
     DecodeOutcome out = decoded ? std::move(*decoded) : DecodeDocument(source, bytes);
     if (!out.ok) return Reject(b, out.rejection);
     const std::string& doc_id = out.doc_id;
-    if (batches->Contains(b, doc_id)) {
+    if (batches->Contains(b, doc_id) || admitting_ids.contains(doc_id)) {
       pb::Rejection dup;
       dup.set_source(source);
       dup.set_code(pb::REJECTION_CODE_DUPLICATE);
@@ -320,20 +333,55 @@ struct IngestService::Impl {
     entry.set_state(pb::DOC_STATE_INGESTED);
     entry.set_batch_id(b.record.batch_id());
     *entry.mutable_ingested_at() = Now();
-    s = store->PutNewDocument(doc_id, out.document, entry);
-    if (storage::IsNoSpace(s)) return StoreError("cannot store " + source, s);  // not the file's fault: no rejection
-    if (!s.ok()) {
-      m.store_errors->Inc();
-      pb::Rejection r;
-      r.set_source(source);
-      r.set_code(pb::REJECTION_CODE_UNREADABLE);
-      r.set_reason("cannot store document: " + s.ToString());
-      return Reject(b, r);
+    // Stored with the pass's other new documents (StoreAdmitted).
+    if (admitting_batch != &b) StoreAdmitted();
+    admitting_batch = &b;
+    admitting_ids.insert(doc_id);
+    admitting.push_back({doc_id, out.document.SerializeAsString(), std::move(entry)});
+  }
+
+  // Stores the documents admitted since the last call in one write, then
+  // attaches them to their batch and queues them for segment. A full disk
+  // stops ingest (no rejection: not the files' fault); another store error
+  // rejects them, naming it.
+  void StoreAdmitted() {
+    if (admitting.empty()) return;
+    BatchTracker::Batch& b = *admitting_batch;
+    const Status s = store->PutNewDocuments(admitting);
+    for (IngestStore::NewDocument& d : admitting) {
+      if (storage::IsNoSpace(s)) {
+        StoreError("cannot store " + d.entry.source(), s);
+      } else if (!s.ok()) {
+        m.store_errors->Inc();
+        pb::Rejection r;
+        r.set_source(d.entry.source());
+        r.set_code(pb::REJECTION_CODE_UNREADABLE);
+        r.set_reason("cannot store document: " + s.ToString());
+        Reject(b, r);
+      } else {
+        batches->Attach(b, d.doc_id);
+        ledger->Remember(d.entry);
+        m.stored->Inc();
+        dispatcher->Submit(d.doc_id, 0);
+        if (handoff_bytes + d.document.size() <= kHandoffBytes) {
+          handoff_bytes += d.document.size();
+          handoff[d.doc_id] = std::move(d.document);
+        }
+      }
     }
-    batches->Attach(b, doc_id);
-    ledger->Remember(entry);
-    m.stored->Inc();
-    dispatcher->Submit(doc_id, 0);
+    admitting.clear();
+    admitting_ids.clear();
+    admitting_batch = nullptr;
+  }
+
+  // The serialized document kept for its first dispatch (empty: none kept).
+  std::string TakeHandoff(const std::string& doc_id) {
+    auto it = handoff.find(doc_id);
+    if (it == handoff.end()) return {};
+    std::string bytes = std::move(it->second);
+    handoff_bytes -= bytes.size();
+    handoff.erase(it);
+    return bytes;
   }
 
   // ---- stores -------------------------------------------------------------
@@ -392,11 +440,12 @@ struct IngestService::Impl {
   void ScanSome() {
     if (!StoresJudged()) return;
     int steps = 0;
-    while (steps < kScanStepItems && dispatcher->outstanding() < config.limits().max_in_flight()) {
+    while (steps < kScanStepItems && dispatcher->outstanding() + admitting.size() < config.limits().max_in_flight()) {
       BatchTracker::Batch* b = batches->Scanning();
       if (!b) break;
       ScanItem item;
       if (!b->scanner->Next(&item)) {
+        StoreAdmitted();  // the batch's last documents, before it is marked scanned
         auto done = batches->ScanDone(*b);
         log->info("batch {} scanned: {} files, {} documents, {} rejected", b->record.batch_id(),
                   b->record.files_found(), b->docs.size(), b->record.rejected());
@@ -413,6 +462,7 @@ struct IngestService::Impl {
         Admit(*b, item.source, item.bytes, item.decoded);
       }
     }
+    StoreAdmitted();
   }
 
   // ---- dispatch -----------------------------------------------------------
@@ -460,8 +510,9 @@ struct IngestService::Impl {
       while (auto a = dispatcher->Next(Stage::kSegment, &exhausted)) {
         pb::LedgerEntry entry;
         pb::RawDocument doc;
+        std::string kept = TakeHandoff(a->doc_id);
         Status s = ledger->Read(a->doc_id, &entry);
-        if (s.ok()) s = store->GetDocument(a->doc_id, &doc);
+        if (s.ok() && kept.empty()) s = store->GetDocument(a->doc_id, &doc);
         if (!s.ok()) {
           m.store_errors->Inc();
           log->error("doc={} trace=- cannot load for dispatch: {}", a->doc_id, s.ToString());
@@ -479,9 +530,13 @@ struct IngestService::Impl {
         env.set_trace_id(TraceFor(a->doc_id, a->attempt));
         *env.mutable_produced_at() = Now();
         env.set_producer("ingest");
-        *env.mutable_raw_document() = std::move(doc);
         Outgoing& o = OutgoingFor(out, a->worker);
-        messaging::AppendEnvelope(env, &o.frames);
+        if (kept.empty()) {
+          *env.mutable_raw_document() = std::move(doc);
+          messaging::AppendEnvelope(env, &o.frames);
+        } else {
+          messaging::AppendEnvelopeWithPayload(env, ppb::Envelope::kRawDocumentFieldNumber, kept, &o.frames);
+        }
         entry.set_attempts(a->attempt - entry.attempt_base());
         *entry.mutable_dispatched_at() = env.produced_at();
         o.entries.push_back(std::move(entry));

@@ -62,10 +62,12 @@ Result<std::unique_ptr<IngestStore>> IngestStore::Open(const std::string& path, 
   return std::make_unique<IngestStore>(std::move(opened.store));
 }
 
-Status IngestStore::PutNewDocument(const std::string& doc_id, const pb::RawDocument& doc, const pb::LedgerEntry& entry) {
+Status IngestStore::PutNewDocuments(const std::vector<NewDocument>& docs) {
   storage::WriteBatch batch;
-  batch.PutProto(kDocuments, doc_id, doc);
-  batch.PutProto(kLedger, doc_id, entry);
+  for (const NewDocument& d : docs) {
+    batch.Put(kDocuments, d.doc_id, d.document);
+    batch.PutProto(kLedger, d.doc_id, d.entry);
+  }
   return store_->Write(batch);
 }
 

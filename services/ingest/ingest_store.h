@@ -33,9 +33,16 @@ class IngestStore {
   explicit IngestStore(std::unique_ptr<storage::Store> store) : store_(std::move(store)) {}
   static const std::vector<std::string>& ColumnFamilies();
 
-  // Stores a new document and its first ledger entry atomically.
-  Status PutNewDocument(const std::string& doc_id, const ingest::v1::RawDocument& doc,
-                        const ingest::v1::LedgerEntry& entry);
+  // A new document as admitted: its serialized ingest.v1.RawDocument and its
+  // first ledger entry.
+  struct NewDocument {
+    std::string doc_id;
+    std::string document;
+    ingest::v1::LedgerEntry entry;
+  };
+  // Stores new documents and their first ledger entries in one atomic write
+  // (a scan pass's admissions: one log write for all of them).
+  Status PutNewDocuments(const std::vector<NewDocument>& docs);
   Status GetDocument(const std::string& doc_id, ingest::v1::RawDocument* doc) const;
   Status GetLedger(const std::string& doc_id, ingest::v1::LedgerEntry* entry) const;
   Status PutLedger(const ingest::v1::LedgerEntry& entry);

@@ -25,7 +25,7 @@ class Ledger {
   Status Read(const std::string& doc_id, ingest::v1::LedgerEntry* entry);
   // Records `entry` now (in memory) and in the store at the next Commit().
   void Write(const ingest::v1::LedgerEntry& entry);
-  // A new document: its entry is already in the store (IngestStore::PutNewDocument).
+  // A new document: its entry is already in the store (IngestStore::PutNewDocuments).
   void Remember(const ingest::v1::LedgerEntry& entry);
   // Writes every entry changed since the last commit in one batch.
   Status Commit();

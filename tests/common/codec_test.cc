@@ -93,6 +93,30 @@ TEST(CodecTest, EnvelopeHeadReadsTheRoutingFieldsAndStepsOverThePayload) {
   EXPECT_EQ(ParseEnvelopeHeadAt(cut, 0, 0, &again).code(), StatusCode::kCorruption);
 }
 
+TEST(CodecTest, AnEnvelopeWithASerializedPayloadIsTheWholeEnvelope) {
+  pipeline_pb::Envelope whole;
+  whole.set_doc_id("doc-9");
+  whole.set_batch_id("b2");
+  whole.set_attempt(2);
+  whole.set_trace_id("t-9");
+  whole.mutable_produced_at()->set_seconds(1700000001);
+  whole.set_producer("ingest");
+  whole.mutable_raw_document()->set_text(std::string(300, 'y'));  // a length that takes two varint bytes
+  whole.mutable_raw_document()->set_source("a.txt");
+  pipeline_pb::Envelope head = whole;
+  head.clear_payload();
+  Frames expected, got;
+  AppendEnvelope(whole, &expected);
+  AppendEnvelopeWithPayload(head, pipeline_pb::Envelope::kRawDocumentFieldNumber,
+                            whole.raw_document().SerializeAsString(), &got);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].to_string(), expected[0].to_string());
+  EXPECT_EQ(got[1].to_string(), expected[1].to_string());
+  pipeline_pb::Envelope back;
+  ASSERT_OK(ParseEnvelopeAt(got, 0, 0, &back));
+  EXPECT_EQ(back.raw_document().source(), "a.txt");
+}
+
 TEST(CodecTest, TopicMessagesKeepAnyTopic) {
   pipeline_pb::Envelope env;
   env.set_doc_id("d");

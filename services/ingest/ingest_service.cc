@@ -472,7 +472,8 @@ struct IngestService::Impl {
   struct Outgoing {
     Frames frames;
     std::vector<Assignment> assignments;
-    std::vector<pb::LedgerEntry> entries;  // segment: recorded once sent
+    // Segment: each document's attempts and dispatch time, recorded in its ledger entry once sent.
+    std::vector<std::pair<uint32_t, google::protobuf::Timestamp>> dispatched;
   };
   using OutgoingByWorker = std::map<std::string, Outgoing>;
 
@@ -508,10 +509,15 @@ struct IngestService::Impl {
     while (!sent_all) {
       OutgoingByWorker out;
       while (auto a = dispatcher->Next(Stage::kSegment, &exhausted)) {
-        pb::LedgerEntry entry;
+        std::string batch_id;
+        uint32_t attempt_base = 0;
         pb::RawDocument doc;
         std::string kept = TakeHandoff(a->doc_id);
-        Status s = ledger->Read(a->doc_id, &entry);
+        Status s = ledger->Update(a->doc_id, [&](const pb::LedgerEntry& entry) {
+          batch_id = entry.batch_id();
+          attempt_base = entry.attempt_base();
+          return false;
+        });
         if (s.ok() && kept.empty()) s = store->GetDocument(a->doc_id, &doc);
         if (!s.ok()) {
           m.store_errors->Inc();
@@ -525,7 +531,7 @@ struct IngestService::Impl {
         }
         ppb::Envelope env;
         env.set_doc_id(a->doc_id);
-        env.set_batch_id(entry.batch_id());
+        env.set_batch_id(batch_id);
         env.set_attempt(a->attempt);
         env.set_trace_id(TraceFor(a->doc_id, a->attempt));
         *env.mutable_produced_at() = Now();
@@ -537,9 +543,7 @@ struct IngestService::Impl {
         } else {
           messaging::AppendEnvelopeWithPayload(env, ppb::Envelope::kRawDocumentFieldNumber, kept, &o.frames);
         }
-        entry.set_attempts(a->attempt - entry.attempt_base());
-        *entry.mutable_dispatched_at() = env.produced_at();
-        o.entries.push_back(std::move(entry));
+        o.dispatched.emplace_back(a->attempt - attempt_base, env.produced_at());
         o.assignments.push_back(std::move(*a));
       }
       sent_all = SendAll(
@@ -548,7 +552,11 @@ struct IngestService::Impl {
             for (size_t i = 0; i < o.assignments.size(); ++i) {
               const Assignment& a = o.assignments[i];
               dispatcher->Dispatched(a);
-              ledger->Write(o.entries[i]);
+              (void)ledger->Update(a.doc_id, [&](pb::LedgerEntry& entry) {
+                entry.set_attempts(o.dispatched[i].first);
+                *entry.mutable_dispatched_at() = o.dispatched[i].second;
+                return true;
+              });
               m.dispatch_segment->Inc();
               log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", a.doc_id,
                          TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
@@ -580,11 +588,10 @@ struct IngestService::Impl {
               dispatcher->Dispatched(a);
               // The store that will hold its extraction, in the ledger (the
               // pass's batch): an ack that reaches a restarted ingest finds it there.
-              pb::LedgerEntry entry;
-              if (ledger->Read(a.doc_id, &entry).ok()) {
+              (void)ledger->Update(a.doc_id, [&](pb::LedgerEntry& entry) {
                 entry.set_extract_store(stores->StoreOf("extract", a.worker));
-                ledger->Write(entry);
-              }
+                return true;
+              });
               log->debug("doc={} trace={} dispatched to extract worker {} (attempt {})", a.doc_id,
                          TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
             }
@@ -691,13 +698,12 @@ struct IngestService::Impl {
       log->debug("doc={} trace={} late segment result ignored", head.doc_id(), head.trace_id());
       return;
     }
-    pb::LedgerEntry entry;
-    if (ledger->Read(head.doc_id(), &entry).ok()) {
+    (void)ledger->Update(head.doc_id(), [&](pb::LedgerEntry& entry) {
       entry.set_state(pb::DOC_STATE_SEGMENTED);
       *entry.mutable_segmented_at() = Now();
       entry.set_segment_store(stores->StoreOf("segment", worker));
-      ledger->Write(entry);
-    }
+      return true;
+    });
     batches->Segmented(head.doc_id());
     Frames forward;
     forward.push_back(std::move(frames[1 + 2 * index]));
@@ -765,31 +771,37 @@ struct IngestService::Impl {
   void OnAck(const ppb::Envelope& env) {
     int64_t dispatched = 0;
     const Verdict v = dispatcher->OnAck(env.doc_id(), &dispatched);
-    pb::LedgerEntry entry;
-    if (!ledger->Read(env.doc_id(), &entry).ok()) {
+    bool completed = false;
+    std::optional<pb::LedgerEntry> withdraw_again;
+    Status s = ledger->Update(env.doc_id(), [&](pb::LedgerEntry& entry) {
+      // A quarantined document (now, or by an earlier run) never counts: its
+      // late result reached aggregate's rollups, so it is withdrawn again.
+      if (v == Verdict::kQuarantined || entry.state() == pb::DOC_STATE_QUARANTINED) {
+        log->info("doc={} trace={} late ack of a quarantined document: not counted, withdrawn again", env.doc_id(),
+                  env.trace_id());
+        if (entry.state() == pb::DOC_STATE_QUARANTINED) withdraw_again = entry;
+        return false;
+      }
+      // Finished before (a duplicate ack): counts no more.
+      if (entry.state() == pb::DOC_STATE_COMPLETE) return false;
+      entry.set_state(pb::DOC_STATE_COMPLETE);
+      entry.set_metrics(env.ack().metrics());
+      entry.set_aggregate_store(env.ack().store_id());
+      *entry.mutable_completed_at() = Now();
+      completed = true;
+      return true;
+    });
+    if (!s.ok()) {
       log->warn("doc={} trace={} ack for an unknown document", env.doc_id(), env.trace_id());
       return;
     }
-    // A quarantined document (now, or by an earlier run) never counts: its
-    // late result reached aggregate's rollups, so it is withdrawn again.
-    if (v == Verdict::kQuarantined || entry.state() == pb::DOC_STATE_QUARANTINED) {
-      log->info("doc={} trace={} late ack of a quarantined document: not counted, withdrawn again", env.doc_id(),
-                env.trace_id());
-      if (entry.state() == pb::DOC_STATE_QUARANTINED) Rewithdraw(entry);
-      return;
-    }
-    // Finished before (a duplicate ack): counts no more.
-    if (entry.state() == pb::DOC_STATE_COMPLETE) return;
+    if (withdraw_again) Rewithdraw(std::move(*withdraw_again));
+    if (!completed) return;
     if (v == Verdict::kAccepted && dispatched > 0) {
       m.document_seconds->Observe(static_cast<double>(clock.MonotonicMillis() - dispatched) / 1000.0);
     }
     segmented.erase(env.doc_id());
     m.completed->Inc();
-    entry.set_state(pb::DOC_STATE_COMPLETE);
-    entry.set_metrics(env.ack().metrics());
-    entry.set_aggregate_store(env.ack().store_id());
-    *entry.mutable_completed_at() = Now();
-    ledger->Write(entry);
     log->debug("doc={} trace={} complete: {} metrics", env.doc_id(), env.trace_id(), env.ack().metrics());
     LogDone(batches->Finished(env.doc_id(), false, env.ack().metrics()));
   }

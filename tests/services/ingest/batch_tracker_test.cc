@@ -138,5 +138,56 @@ TEST_F(BatchTrackerTest, TheLedgerCommitsAPassInOneBatchAndQuarantineWins) {
   EXPECT_EQ(ledger.cached(), 0u);
 }
 
+TEST_F(BatchTrackerTest, TheLedgerChangesEntriesInPlaceAndAFinishedEntryLeavesTheCache) {
+  Ledger ledger(&store_);
+  pb::LedgerEntry e;
+  e.set_doc_id("d1");
+  e.set_state(pb::DOC_STATE_INGESTED);
+  ledger.Write(e);
+  ASSERT_OK(ledger.Commit());
+  EXPECT_EQ(ledger.Update("nope", [](pb::LedgerEntry&) { return true; }).code(), StatusCode::kNotFound);
+  // Looked at, not changed: nothing to write.
+  std::string batch;
+  ASSERT_OK(ledger.Update("d1", [&](const pb::LedgerEntry& entry) {
+    batch = entry.batch_id();
+    return false;
+  }));
+  ASSERT_OK(ledger.Update("d1", [](pb::LedgerEntry& entry) {
+    entry.set_state(pb::DOC_STATE_SEGMENTED);
+    return true;
+  }));
+  pb::LedgerEntry read;
+  ASSERT_OK(store_.GetLedger("d1", &read));
+  EXPECT_EQ(read.state(), pb::DOC_STATE_INGESTED) << "not before the commit";
+  ASSERT_OK(ledger.Commit());
+  ASSERT_OK(store_.GetLedger("d1", &read));
+  EXPECT_EQ(read.state(), pb::DOC_STATE_SEGMENTED);
+  EXPECT_EQ(ledger.cached(), 1u);
+  // Complete: out of the cache at once, still read as complete before the commit.
+  ASSERT_OK(ledger.Update("d1", [](pb::LedgerEntry& entry) {
+    entry.set_state(pb::DOC_STATE_COMPLETE);
+    return true;
+  }));
+  EXPECT_EQ(ledger.cached(), 0u);
+  ASSERT_OK(ledger.Read("d1", &read));
+  EXPECT_EQ(read.state(), pb::DOC_STATE_COMPLETE);
+  ASSERT_OK(ledger.Commit());
+  ASSERT_OK(store_.GetLedger("d1", &read));
+  EXPECT_EQ(read.state(), pb::DOC_STATE_COMPLETE);
+  // An entry only in the store is loaded for the change, and cached while unfinished.
+  pb::LedgerEntry d2;
+  d2.set_doc_id("d2");
+  d2.set_state(pb::DOC_STATE_INGESTED);
+  ASSERT_OK(store_.PutLedger(d2));
+  ASSERT_OK(ledger.Update("d2", [](pb::LedgerEntry& entry) {
+    entry.set_attempts(1);
+    return true;
+  }));
+  EXPECT_EQ(ledger.cached(), 1u);
+  ASSERT_OK(ledger.Commit());
+  ASSERT_OK(store_.GetLedger("d2", &read));
+  EXPECT_EQ(read.attempts(), 1u);
+}
+
 }  // namespace
 }  // namespace reportflow::ingest

@@ -37,6 +37,61 @@ apb::AuditDocument DocumentOf(const GroupDocument& doc) {
   return d;
 }
 
+// The weights of clause grams while a group is compared. The frequencies do
+// not change in that pass (the group was counted before), so a gram's weight
+// (a sketch read, usually a cache miss, and a logarithm) is computed once
+// however many of the group's documents and their candidates have it:
+// template siblings share most of their grams.
+class WeightMemo {
+ public:
+  explicit WeightMemo(const audit::DocumentFrequencies& frequencies) : frequencies_(frequencies), slots_(1 << 12) {}
+
+  float Of(uint32_t gram) {
+    for (;;) {
+      const size_t mask = slots_.size() - 1;
+      for (size_t i = gram & mask;; i = (i + 1) & mask) {
+        Slot& slot = slots_[i];
+        if (slot.weight >= 0) {
+          if (slot.gram == gram) return slot.weight;
+          continue;
+        }
+        if (2 * (used_ + 1) > slots_.size()) break;  // grow first, then look again
+        slot = {gram, frequencies_.Weight(gram)};
+        ++used_;
+        return slot.weight;
+      }
+      Grow();
+    }
+  }
+
+  std::vector<float> Of(const std::vector<uint32_t>& grams) {
+    std::vector<float> w;
+    w.reserve(grams.size());
+    for (uint32_t g : grams) w.push_back(Of(g));
+    return w;
+  }
+
+ private:
+  struct Slot {
+    uint32_t gram = 0;
+    float weight = -1.0f;  // empty (a weight is never negative)
+  };
+  void Grow() {
+    std::vector<Slot> old(2 * slots_.size());
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.weight < 0) continue;
+      size_t i = s.gram & mask;
+      while (slots_[i].weight >= 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  const audit::DocumentFrequencies& frequencies_;
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+};
+
 }  // namespace
 
 const std::vector<std::string>& AuditKeeper::ColumnFamilies() {
@@ -57,13 +112,6 @@ AuditKeeper::Hashes AuditKeeper::HashesOf(const extract::v1::TextFingerprint& fp
 void AuditKeeper::Count(const Hashes& h, int delta) {
   // Only grams are weighed from the sketch; shingles by their index lists.
   frequencies_.Count(h.grams, delta);
-}
-
-std::vector<float> AuditKeeper::Weights(const std::vector<uint32_t>& sequence) const {
-  std::vector<float> w;
-  w.reserve(sequence.size());
-  for (uint32_t g : sequence) w.push_back(frequencies_.Weight(g));
-  return w;
 }
 
 audit::PairComparison AuditKeeper::Compare(const extract::v1::TextFingerprint& a,
@@ -196,10 +244,11 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     pending_[doc.doc_id] = &fresh.back().stored;
   }
   // Second pass, in arrival order: compare with the likeliest copies, then index.
+  WeightMemo weight(frequencies_);
   for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
     Fresh& f = *it;
     if (f.hashes.sequence.empty()) continue;
-    const std::vector<float> weights = Weights(f.hashes.sequence);
+    const std::vector<float> weights = weight.Of(f.hashes.sequence);
     double own = 0;
     for (float w : weights) own += w;
     // The document's distinct grams and their weights, in a small
@@ -224,7 +273,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
         if (w >= 0) both += w;
       }
       if (own + both <= 0 || 2 * both / (own + both) < options_.near_duplicate_similarity) continue;
-      const std::vector<float> other_weights = Weights(other_grams);
+      const std::vector<float> other_weights = weight.Of(other_grams);
       double theirs = 0;
       for (float w : other_weights) theirs += w;
       // At most the lighter one is shared: below the threshold even so, no alignment needed.

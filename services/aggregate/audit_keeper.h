@@ -99,7 +99,6 @@ class AuditKeeper {
   void Forget();
   void Count(const Hashes& h, int delta);
   uint32_t Index(const std::string& doc_id, Hashes h);
-  std::vector<float> Weights(const std::vector<uint32_t>& sequence) const;
   Status GetDocument(const std::string& doc_id, aggregate::v1::AuditDocument* out) const;
 
   storage::Store* store_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "common/audit/fingerprint.h"
@@ -83,6 +84,37 @@ TEST_F(AuditKeeperTest, ACopyInALaterBatchIsFoundAgainstEarlierOnes) {
   EXPECT_GT(f.documents(0).spans_size(), 0);
   EXPECT_EQ(f.documents(0).spans_size(), f.documents(1).spans_size());
   EXPECT_EQ(StoredPairs(restarted), 1u);
+}
+
+// In one group, copies of one report share most of their grams, so their
+// weights are looked up once for the group: the similarities found are still
+// those of a comparison on the frequencies as they stand.
+TEST_F(AuditKeeperTest, AGroupOfCopiesIsWeighedAsEachPairAlone) {
+  AuditKeeper keeper(store_.get(), audit::AuditOptions());
+  Apply(keeper, {{"x", Extraction("东关镇", "500238104000", 2022, 1, 5)},
+                 {"y", Extraction("红池坝镇", "500238105000", 2022, 1, 6)}});
+  // The same report with its own paragraphs added: similar, not alike, so
+  // the similarity depends on how each gram is weighed.
+  auto copy = [](int year, int base, const std::string& own) {
+    epb::ExtractionResult r = Extraction("花台乡", "500238206000", year, base, 0);
+    const std::string text = Report("花台乡", base, 0) + own;
+    *r.mutable_fingerprint() = audit::ComputeFingerprint(text, audit::NamesToMask(r.metadata()));
+    return r;
+  };
+  std::vector<std::pair<std::string, epb::ExtractionResult>> group = {
+      {"a", copy(2021, 1, "")},
+      {"b", copy(2022, 30, "新建村级法律服务点，完善公共法律服务体系，推进综合行政执法改革。")},
+      {"c", copy(2023, 60, "落实重大行政决策程序规定，开展规范性文件清理工作，建立合法性审核机制，推行行政执法三项制度，"
+                           "加强行政复议规范化建设。")}};
+  const auto dups = Apply(keeper, group);
+  ASSERT_EQ(dups.size(), 3u);  // a-b, a-c, b-c
+  std::map<std::string, const epb::ExtractionResult*> by_id;
+  for (const auto& [id, r] : group) by_id[id] = &r;
+  for (const auto& f : dups) {
+    const auto cmp = keeper.Compare(by_id.at(f.documents(0).doc_id())->fingerprint(),
+                                    by_id.at(f.documents(1).doc_id())->fingerprint());
+    EXPECT_NEAR(f.similarity(), cmp.similarity, 1e-4) << f.documents(0).doc_id() << " " << f.documents(1).doc_id();
+  }
 }
 
 TEST_F(AuditKeeperTest, ReprocessingReplacesFingerprintsAndNeverDoubleCounts) {

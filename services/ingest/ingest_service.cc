@@ -46,7 +46,7 @@ constexpr int64_t kLeaseCheckMillis = 100;
 constexpr int kMaxMessagesPerPass = 256;
 constexpr int kScanStepItems = 64;
 // Serialized documents kept between admission and first dispatch (Impl::handoff).
-constexpr size_t kHandoffBytes = 32u << 20;
+constexpr size_t kHandoffBytes = 8u << 20;
 constexpr int64_t kWorkerSilenceMillis = 5000;
 // A withdrawal not confirmed within this long is sent again (it, or its
 // confirmation, may have been lost with a restarting aggregate).

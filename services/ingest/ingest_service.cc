@@ -348,9 +348,14 @@ struct IngestService::Impl {
     if (admitting.empty()) return;
     BatchTracker::Batch& b = *admitting_batch;
     const Status s = store->PutNewDocuments(admitting);
+    if (storage::IsNoSpace(s)) {
+      StoreError("cannot store " + std::to_string(admitting.size()) + " documents (the first: " +
+                     admitting.front().entry.source() + ")",
+                 s);
+    }
     for (IngestStore::NewDocument& d : admitting) {
       if (storage::IsNoSpace(s)) {
-        StoreError("cannot store " + d.entry.source(), s);
+        continue;
       } else if (!s.ok()) {
         m.store_errors->Inc();
         pb::Rejection r;

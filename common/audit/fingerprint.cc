@@ -178,13 +178,17 @@ void ComputeFingerprint(std::string_view text, const std::vector<std::string>& n
   fp.set_version(kFingerprintVersion);
   const text::HanVariants& han = text::HanVariants::Get();
   // A clause, with names masked, then numbers masked too: buffers reused
-  // from clause to clause (a clause has at most as many characters as bytes).
+  // from clause to clause, grown to the longest clause (masking never
+  // lengthens one).
   std::vector<char32_t> clause, numbered, masked;
   size_t n = 0;
   size_t begin = 0, end = 0, last_end = 0;
   auto flush = [&] {
     if (n > 0) {
-      if (numbered.size() < n) numbered.resize(clause.size()), masked.resize(clause.size());
+      if (numbered.size() < n) {
+        numbered.resize(clause.size());
+        masked.resize(clause.size());
+      }
       const size_t nn = MaskNames(clause.data(), n, masks, numbered.data());
       const size_t nm = MaskNumbers(numbered.data(), nn, masked.data());
       fp.add_numbered(Hash(numbered.data(), nn));

@@ -172,29 +172,50 @@ Status ParseEnvelopeHead(const Frames& frames, size_t first, pipeline_pb::Envelo
   return Status::OK();
 }
 
+// A signal that interrupts a send or receive (EINTR: SIGTERM asking a
+// service to stop, say) neither fails it nor cuts a message in two: a part
+// not taken is sent or received again. Only the first part of a
+// non-blocking receive gives up ("nothing ready": the caller polls again);
+// the rest of a message is there once its first part is (ZeroMQ delivers
+// messages whole).
 Status SendFrames(zmq::socket_t& socket, Frames& frames, bool dont_wait) {
-  try {
-    const auto flags = dont_wait ? zmq::send_flags::dontwait : zmq::send_flags::none;
-    auto sent = zmq::send_multipart(socket, frames, flags);
-    if (!sent) return Status::Unavailable("send would block");
-    return Status::OK();
-  } catch (const zmq::error_t& e) {
-    if (e.num() == ETERM) return Status::Cancelled("context terminated");
-    if (e.num() == EHOSTUNREACH) return Status::Unavailable("peer gone");
-    return Status::Unavailable(std::string("send failed: ") + e.what());
+  for (size_t i = 0; i < frames.size(); ++i) {
+    auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+    // Only the first part may be refused for a full queue (a message is queued whole or not at all).
+    if (dont_wait && i == 0) flags = flags | zmq::send_flags::dontwait;
+    for (;;) {
+      try {
+        if (!socket.send(frames[i], flags)) return Status::Unavailable("send would block");
+        break;
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;  // the part was not taken: send it again
+        if (e.num() == ETERM) return Status::Cancelled("context terminated");
+        if (e.num() == EHOSTUNREACH) return Status::Unavailable("peer gone");
+        return Status::Unavailable(std::string("send failed: ") + e.what());
+      }
+    }
   }
+  return Status::OK();
 }
 
 Result<Frames> RecvFrames(zmq::socket_t& socket, bool dont_wait) {
   Frames frames;
-  try {
-    const auto flags = dont_wait ? zmq::recv_flags::dontwait : zmq::recv_flags::none;
-    auto got = zmq::recv_multipart(socket, std::back_inserter(frames), flags);
-    if (!got) frames.clear();
-    return frames;
-  } catch (const zmq::error_t& e) {
-    if (e.num() == ETERM) return Status::Cancelled("context terminated");
-    return Status::Unavailable(std::string("receive failed: ") + e.what());
+  for (;;) {
+    zmq::message_t part;
+    try {
+      const auto flags = dont_wait && frames.empty() ? zmq::recv_flags::dontwait : zmq::recv_flags::none;
+      if (!socket.recv(part, flags)) return Frames{};  // nothing ready
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) {
+        if (frames.empty() && dont_wait) return Frames{};  // nothing taken: the caller polls again
+        continue;
+      }
+      if (e.num() == ETERM) return Status::Cancelled("context terminated");
+      return Status::Unavailable(std::string("receive failed: ") + e.what());
+    }
+    const bool more = part.more();
+    frames.push_back(std::move(part));
+    if (!more) return frames;
   }
 }
 

@@ -1,5 +1,10 @@
 #include "common/messaging/codec.h"
 
+#include <signal.h>
+#include <sys/time.h>
+
+#include <thread>
+
 #include "common/messaging/socket_factory.h"
 #include "tests/testing/test_util.h"
 
@@ -172,6 +177,58 @@ TEST(CodecTest, SendAndReceiveOverInproc) {
   pipeline_pb::Envelope back;
   ASSERT_OK(ParseEnvelope(in, 0, &back));
   EXPECT_EQ(back.ack().metrics(), 5u);
+}
+
+// A signal handler installed without SA_RESTART (as the services' SIGTERM
+// handler is) makes blocking ZeroMQ calls fail with EINTR: a storm of such
+// signals while multipart messages travel must neither fail a send or a
+// receive nor cut a message in two.
+void IgnoreAlarm(int) {}
+
+TEST(CodecTest, SignalsDuringSendsAndReceivesLoseOrSplitNothing) {
+  zmq::context_t ctx;
+  config::v1::Limits limits;
+  limits.set_linger_ms(0);
+  limits.set_send_hwm(4);
+  limits.set_recv_hwm(4);
+  limits.set_max_message_bytes(1 << 20);
+  SocketFactory factory(&ctx, limits);
+  ASSERT_OK_AND_ASSIGN(zmq::socket_t pull, factory.Bind(zmq::socket_type::pull, "inproc://codec-signals"));
+  ASSERT_OK_AND_ASSIGN(zmq::socket_t push, factory.Connect(zmq::socket_type::push, "inproc://codec-signals"));
+  struct sigaction sa = {}, old_sa = {};
+  sa.sa_handler = IgnoreAlarm;
+  sigemptyset(&sa.sa_mask);
+  ASSERT_EQ(sigaction(SIGALRM, &sa, &old_sa), 0);
+  itimerval every = {{0, 100}, {0, 100}}, off = {};
+  ASSERT_EQ(setitimer(ITIMER_REAL, &every, nullptr), 0);
+  constexpr int kMessages = 3000;
+  Status sent;
+  std::thread sender([&] {
+    for (int i = 0; i < kMessages && sent.ok(); ++i) {
+      Frames out;
+      for (int part = 0; part < 3; ++part) out.emplace_back(std::to_string(i) + "." + std::to_string(part));
+      sent = SendFrames(push, out, /*dont_wait=*/false);
+    }
+  });
+  int received = 0;
+  for (; received < kMessages; ++received) {
+    auto in = RecvFrames(pull, /*dont_wait=*/false);
+    bool whole = in.ok() && in->size() == 3;
+    for (int part = 0; whole && part < 3; ++part) {
+      whole = (*in)[part].to_string() == std::to_string(received) + "." + std::to_string(part);
+    }
+    if (!whole) {
+      ADD_FAILURE() << "message " << received << ": "
+                    << (in.ok() ? std::to_string(in->size()) + " parts, or other bytes" : in.status().ToString());
+      break;
+    }
+  }
+  if (received < kMessages) ctx.shutdown();  // a sender blocked on a full queue returns (Cancelled)
+  sender.join();
+  setitimer(ITIMER_REAL, &off, nullptr);
+  sigaction(SIGALRM, &old_sa, nullptr);
+  EXPECT_EQ(received, kMessages);
+  if (received == kMessages) EXPECT_OK(sent);
 }
 
 TEST(SocketFactoryTest, BindsEphemeralTcpPort) {

@@ -74,9 +74,11 @@ Status ParseTopicMessage(const Frames& frames, google::protobuf::MessageLite* ms
 
 // Sends all frames as one multipart message. Unavailable when it would block
 // (dont_wait) or the peer is unknown (ROUTER_MANDATORY); Cancelled on context shutdown.
+// An interrupting signal (EINTR) is not an error: the part is sent again.
 Status SendFrames(zmq::socket_t& socket, Frames& frames, bool dont_wait = true);
 // Receives one multipart message; returns an empty vector if none is ready
-// (dont_wait). Cancelled on context shutdown.
+// (dont_wait; also when a signal interrupts it before the first part).
+// Cancelled on context shutdown. A message is never returned in part.
 Result<Frames> RecvFrames(zmq::socket_t& socket, bool dont_wait = true);
 
 // A frame's bytes as a string.

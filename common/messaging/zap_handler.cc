@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/logging/logging.h"
+#include "common/messaging/codec.h"
 
 namespace reportflow::messaging {
 namespace {
@@ -101,18 +102,13 @@ void ZapHandler::Serve(zmq::socket_t zap, zmq::socket_t wake) {
     }
     if (items[1].revents & ZMQ_POLLIN) break;  // Stop()
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
-    std::vector<zmq::message_t> request;
-    try {
-      do {
-        zmq::message_t frame;
-        if (!zap.recv(frame, zmq::recv_flags::dontwait)) break;
-        request.push_back(std::move(frame));
-      } while (request.back().more());
-    } catch (const zmq::error_t& e) {
-      if (e.num() == ETERM) break;
-      log->error("ZAP handler: receiving a request failed: {}", e.what());
+    auto received = RecvFrames(zap);  // whole, or nothing (a signal retries the rest)
+    if (received.status().code() == StatusCode::kCancelled) break;  // ETERM
+    if (!received.ok()) {
+      log->error("ZAP handler: receiving a request failed: {}", received.status().ToString());
       continue;
     }
+    const Frames& request = *received;
     if (request.empty()) continue;
     std::string user_id;
     const std::string status = Decide(request, &user_id);
@@ -130,19 +126,15 @@ void ZapHandler::Serve(zmq::socket_t zap, zmq::socket_t wake) {
       denied_cv_.notify_all();
     }
     // REP: every request gets exactly one reply, or the socket refuses the next one.
-    try {
-      const std::string request_id = request.size() > 1 ? request[1].to_string() : "";
-      const std::string text = status == "200" ? "OK" : status == "400" ? "client key not allowed" : "malformed request";
-      zap.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
-      zap.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
-      zap.send(zmq::buffer(status), zmq::send_flags::sndmore);
-      zap.send(zmq::buffer(text), zmq::send_flags::sndmore);
-      zap.send(zmq::buffer(user_id), zmq::send_flags::sndmore);
-      zap.send(zmq::message_t(), zmq::send_flags::none);
-    } catch (const zmq::error_t& e) {
-      if (e.num() == ETERM) break;
-      log->error("ZAP handler: replying failed: {}", e.what());
+    const std::string request_id = request.size() > 1 ? request[1].to_string() : "";
+    const std::string text = status == "200" ? "OK" : status == "400" ? "client key not allowed" : "malformed request";
+    Frames reply;
+    for (const std::string& part : {std::string("1.0"), request_id, status, text, user_id, std::string()}) {
+      reply.emplace_back(part.data(), part.size());
     }
+    const Status sent = SendFrames(zap, reply, /*dont_wait=*/false);
+    if (sent.code() == StatusCode::kCancelled) break;  // ETERM
+    if (!sent.ok()) log->error("ZAP handler: replying failed: {}", sent.ToString());
   }
   // Unbinding inproc:// is synchronous (closing alone frees the name later, in
   // libzmq's reaper): once Stop() returns, a new handler can bind it.

@@ -157,16 +157,29 @@ TEST(CodecTest, MalformedFramesAreCorruption) {
   EXPECT_EQ(ParseEnvelope(lying, 0, &env).code(), StatusCode::kCorruption);
 }
 
-TEST(CodecTest, SendAndReceiveOverInproc) {
+// A PUSH socket connected to a PULL socket over inproc, with queues of `hwm` messages.
+struct InprocPipe {
+  InprocPipe(const std::string& name, int hwm) {
+    config::v1::Limits limits;
+    limits.set_linger_ms(0);
+    limits.set_send_hwm(hwm);
+    limits.set_recv_hwm(hwm);
+    limits.set_max_message_bytes(1 << 20);
+    SocketFactory factory(&ctx, limits);
+    auto bound = factory.Bind(zmq::socket_type::pull, "inproc://" + name);
+    auto connected = factory.Connect(zmq::socket_type::push, "inproc://" + name);
+    EXPECT_TRUE(bound.ok() && connected.ok());
+    if (bound.ok()) pull = std::move(bound).value();
+    if (connected.ok()) push = std::move(connected).value();
+  }
   zmq::context_t ctx;
-  config::v1::Limits limits;
-  limits.set_linger_ms(0);
-  limits.set_send_hwm(10);
-  limits.set_recv_hwm(10);
-  limits.set_max_message_bytes(1 << 20);
-  SocketFactory factory(&ctx, limits);
-  ASSERT_OK_AND_ASSIGN(zmq::socket_t pull, factory.Bind(zmq::socket_type::pull, "inproc://codec-test"));
-  ASSERT_OK_AND_ASSIGN(zmq::socket_t push, factory.Connect(zmq::socket_type::push, "inproc://codec-test"));
+  zmq::socket_t pull, push;
+};
+
+TEST(CodecTest, SendAndReceiveOverInproc) {
+  InprocPipe pipe("codec-test", 10);
+  zmq::socket_t& pull = pipe.pull;
+  zmq::socket_t& push = pipe.push;
   pipeline_pb::Envelope env;
   env.set_doc_id("d1");
   env.mutable_ack()->set_metrics(5);
@@ -186,15 +199,9 @@ TEST(CodecTest, SendAndReceiveOverInproc) {
 void IgnoreAlarm(int) {}
 
 TEST(CodecTest, SignalsDuringSendsAndReceivesLoseOrSplitNothing) {
-  zmq::context_t ctx;
-  config::v1::Limits limits;
-  limits.set_linger_ms(0);
-  limits.set_send_hwm(4);
-  limits.set_recv_hwm(4);
-  limits.set_max_message_bytes(1 << 20);
-  SocketFactory factory(&ctx, limits);
-  ASSERT_OK_AND_ASSIGN(zmq::socket_t pull, factory.Bind(zmq::socket_type::pull, "inproc://codec-signals"));
-  ASSERT_OK_AND_ASSIGN(zmq::socket_t push, factory.Connect(zmq::socket_type::push, "inproc://codec-signals"));
+  InprocPipe pipe("codec-signals", 4);
+  zmq::socket_t& pull = pipe.pull;
+  zmq::socket_t& push = pipe.push;
   struct sigaction sa = {}, old_sa = {};
   sa.sa_handler = IgnoreAlarm;
   sigemptyset(&sa.sa_mask);
@@ -223,7 +230,7 @@ TEST(CodecTest, SignalsDuringSendsAndReceivesLoseOrSplitNothing) {
       break;
     }
   }
-  if (received < kMessages) ctx.shutdown();  // a sender blocked on a full queue returns (Cancelled)
+  if (received < kMessages) pipe.ctx.shutdown();  // a sender blocked on a full queue returns (Cancelled)
   sender.join();
   setitimer(ITIMER_REAL, &off, nullptr);
   sigaction(SIGALRM, &old_sa, nullptr);

@@ -132,20 +132,19 @@ Status ParseHeadOf(const zmq::message_t& body, pipeline_pb::EnvelopeHead* head) 
   const auto* data = static_cast<const uint8_t*>(body.data());
   google::protobuf::io::CodedInputStream in(data, static_cast<int>(body.size()));
   const auto* descriptor = pipeline_pb::EnvelopeHead::descriptor();
+  auto unparsable = [&] {
+    return Status::Corruption("unparsable " + head->GetTypeName() + " body (" + std::to_string(body.size()) + " bytes)");
+  };
   std::string routing;
   while (in.CurrentPosition() < static_cast<int>(body.size())) {
     const int start = in.CurrentPosition();
     const uint32_t tag = in.ReadTag();
-    if (tag == 0 || !wfl::WireFormatLite::SkipField(&in, tag)) {
-      return Status::Corruption("unparsable " + head->GetTypeName() + " body (" + std::to_string(body.size()) + " bytes)");
-    }
+    if (tag == 0 || !wfl::WireFormatLite::SkipField(&in, tag)) return unparsable();
     if (descriptor->FindFieldByNumber(static_cast<int>(wfl::WireFormatLite::GetTagFieldNumber(tag)))) {
       routing.append(reinterpret_cast<const char*>(data) + start, static_cast<size_t>(in.CurrentPosition() - start));
     }
   }
-  if (!head->ParseFromString(routing)) {
-    return Status::Corruption("unparsable " + head->GetTypeName() + " body (" + std::to_string(body.size()) + " bytes)");
-  }
+  if (!head->ParseFromString(routing)) return unparsable();
   if (head->doc_id().size() > 128) return Status::Corruption("doc_id too long");
   return Status::OK();
 }

@@ -55,18 +55,27 @@ float DocumentFrequencies::Weight(uint64_t hash) const {
 
 uint32_t DuplicateIndex::KeyOf(uint64_t shingle) { return static_cast<uint32_t>(shingle ^ (shingle >> 32)); }
 
-size_t DuplicateIndex::Find(uint32_t key) const {
-  const size_t mask = buckets_.size() - 1;
-  for (size_t i = static_cast<size_t>(Mix(key)) & mask;; i = (i + 1) & mask) {
-    if (buckets_[i].value == kEmpty || buckets_[i].key == key) return i;
+DuplicateIndex::Shard& DuplicateIndex::ShardOf(uint32_t key, uint64_t* mixed) {
+  *mixed = Mix(key);
+  return shards_[*mixed >> (64 - kShardBits)];
+}
+const DuplicateIndex::Shard& DuplicateIndex::ShardOf(uint32_t key, uint64_t* mixed) const {
+  *mixed = Mix(key);
+  return shards_[*mixed >> (64 - kShardBits)];
+}
+
+size_t DuplicateIndex::Shard::Find(uint32_t key, uint64_t mixed) const {
+  const size_t mask = buckets.size() - 1;
+  for (size_t i = static_cast<size_t>(mixed) & mask;; i = (i + 1) & mask) {
+    if (buckets[i].value == kEmpty || buckets[i].key == key) return i;
   }
 }
 
-void DuplicateIndex::Grow() {
-  std::vector<Bucket> old = std::move(buckets_);
-  buckets_.assign(old.empty() ? 1024 : old.size() * 2, Bucket{});
+void DuplicateIndex::Shard::Grow() {
+  std::vector<Bucket> old = std::move(buckets);
+  buckets.assign(old.empty() ? 64 : old.size() * 2, Bucket{});
   for (const Bucket& b : old) {
-    if (b.value != kEmpty) buckets_[Find(b.key)] = b;
+    if (b.value != kEmpty) buckets[Find(b.key, Mix(b.key))] = b;
   }
 }
 
@@ -77,12 +86,14 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   ++live_;
   const double cap = std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_));
   for (uint64_t s : shingles) {
-    if (4 * (used_ + 1) > 3 * buckets_.size()) Grow();
     const uint32_t key = KeyOf(s);
-    Bucket& b = buckets_[Find(key)];
+    uint64_t mixed;
+    Shard& shard = ShardOf(key, &mixed);
+    if (4 * (shard.used + 1) > 3 * shard.buckets.size()) shard.Grow();
+    Bucket& b = shard.buckets[shard.Find(key, mixed)];
     if (b.value == kEmpty) {  // a shingle no document had: this one alone
       b = {key, slot};
-      ++used_;
+      ++shard.used;
       continue;
     }
     if (b.value == kCommon) continue;
@@ -127,11 +138,15 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
     if (score_[slot] == 0) touched_.push_back(slot);
     score_[slot] += w;
   };
-  if (!buckets_.empty()) {
+  if (live_ > 0) {
     const double documents = static_cast<double>(live_ + 1);
     const float alone = static_cast<float>(std::log(documents));  // a shingle one document lists
     for (uint64_t s : shingles) {
-      const Bucket& b = buckets_[Find(KeyOf(s))];
+      const uint32_t key = KeyOf(s);
+      uint64_t mixed;
+      const Shard& shard = ShardOf(key, &mixed);
+      if (shard.buckets.empty()) continue;
+      const Bucket& b = shard.buckets[shard.Find(key, mixed)];
       if (b.value == kEmpty || b.value == kCommon) continue;
       // A shingle weighs ln((documents + 1) / documents listing it): its list is its exact count.
       if (b.value < kList) {
@@ -153,7 +168,9 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
 }
 
 size_t DuplicateIndex::MemoryBytes() const {
-  return buckets_.capacity() * sizeof(Bucket) + list_bytes_ +
+  size_t buckets = 0;
+  for (const Shard& shard : shards_) buckets += shard.buckets.capacity() * sizeof(Bucket);
+  return buckets + list_bytes_ +
          lists_.capacity() * sizeof(std::vector<uint32_t>) + free_lists_.capacity() * sizeof(uint32_t) +
          alive_.capacity() + score_.capacity() * sizeof(float) + touched_.capacity() * sizeof(uint32_t);
 }

@@ -22,10 +22,12 @@
 // bands with its template siblings, so LSH names hundreds of candidates, each
 // an exact comparison.
 //
-// Memory: the sketch (8 MB); a flat open-addressing table of 8-byte buckets
+// Memory: the sketch (8 MB); flat open-addressing tables of 8-byte buckets
 // (a 32-bit key folded from the shingle hash, and one document, a list or the
 // common mark), at most 3/4 full; a list only for a shingle two or more
-// documents share. About 0.5-1 KB per document. Two shingles whose folded keys
+// documents share. The buckets are split by key into kShards tables that
+// grow (double) one at a time, so the index grows smoothly with the corpus
+// and a growth briefly holds two copies of one shard, not of the whole table. About 0.5-1 KB per document. Two shingles whose folded keys
 // are equal share a bucket: a spurious candidate at worst, which the exact
 // comparison drops. Removing a document marks its slot dead; dead slots are
 // skipped (their entries stay: re-processing is rare).
@@ -90,13 +92,21 @@ class DuplicateIndex {
     uint32_t key = 0;
     uint32_t value = kEmpty;
   };
+  struct Shard {
+    std::vector<Bucket> buckets;  // power-of-two size, at most 3/4 used
+    size_t used = 0;
+    // The bucket of `key` (`mixed`: its hash), or the empty one where it would go.
+    size_t Find(uint32_t key, uint64_t mixed) const;
+    void Grow();
+  };
+  static constexpr int kShardBits = 6;
+  static constexpr size_t kShards = size_t{1} << kShardBits;
   static uint32_t KeyOf(uint64_t shingle);
-  // The bucket of `key`, or the empty one where it would go.
-  size_t Find(uint32_t key) const;
-  void Grow();
+  // The shard of `key` (by the top bits of its hash, which goes to `mixed`).
+  Shard& ShardOf(uint32_t key, uint64_t* mixed);
+  const Shard& ShardOf(uint32_t key, uint64_t* mixed) const;
 
-  std::vector<Bucket> buckets_;  // power-of-two size, at most 3/4 used
-  size_t used_ = 0;
+  std::array<Shard, kShards> shards_;
   std::vector<std::vector<uint32_t>> lists_;  // slots of shingles two or more documents share
   std::vector<uint32_t> free_lists_;          // lists_ emptied when their shingle became common
   std::vector<uint8_t> alive_;

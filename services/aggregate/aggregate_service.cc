@@ -17,6 +17,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
+#include "common/base/memory.h"
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
 #include "common/messaging/socket_factory.h"
@@ -551,7 +552,11 @@ struct AggregateService::Impl {
     }
     Heartbeat(/*closing=*/true);  // the final sequence, so subscribers can tell whether they saw everything
     log->info("stopping: {} documents applied, {} malformed messages dropped", applied, malformed);
-    audit->ReleaseMemory();  // no group is left: the checkpoint below reuses the index's memory
+    // No group is left: the index's memory goes back to the system before the
+    // checkpoint below builds its batches (on two threads, whose allocator
+    // arenas would not reuse it).
+    audit->ReleaseMemory();
+    ReleaseFreedMemory();
     RETURN_IF_ERROR(CheckpointRollups("shutdown"));
     return store->Flush();
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
+#include <filesystem>
 #include <set>
 
 #include <xxhash.h>
@@ -94,6 +96,11 @@ class WeightMemo {
 
 }  // namespace
 
+AuditKeeper::AuditKeeper(storage::Store* store, audit::AuditOptions options, std::string scratch_dir)
+    : store_(store), options_(options), scratch_dir_(std::move(scratch_dir)) {
+  if (scratch_dir_.empty()) scratch_dir_ = std::filesystem::temp_directory_path().string();
+}
+
 const std::vector<std::string>& AuditKeeper::ColumnFamilies() {
   static const std::vector<std::string> cfs = {kAuditDocs, kAuditPairs};
   return cfs;
@@ -123,35 +130,58 @@ void AuditKeeper::Forget() {
   loaded_ = false;
   index_ = audit::DuplicateIndex();
   frequencies_ = audit::DocumentFrequencies();
-  slot_doc_.clear();
-  slot_grams_.clear();
-  known_.clear();
+  records_.reset();  // the file goes with its descriptor
+  std::vector<SlotRecord>().swap(slots_);
+  known_.Clear();
   pending_.clear();
 }
 
-uint32_t AuditKeeper::Index(const std::string& doc_id, Hashes h) {
+Result<uint32_t> AuditKeeper::Index(const std::string& doc_id, const Hashes& h) {
+  std::string record = doc_id;
+  record.append(reinterpret_cast<const char*>(h.sequence.data()), h.sequence.size() * sizeof(uint32_t));
+  ASSIGN_OR_RETURN(uint64_t offset, records_->Append(record));
   const uint32_t slot = index_.Add(h.shingles);
-  if (slot >= slot_doc_.size()) {
-    slot_doc_.resize(slot + 1);
-    slot_grams_.resize(slot + 1);
-  }
-  slot_doc_[slot] = doc_id;
-  h.sequence.shrink_to_fit();
-  slot_grams_[slot] = std::move(h.sequence);
+  if (slot >= slots_.size()) slots_.resize(slot + 1);
+  slots_[slot] = {offset, static_cast<uint32_t>(h.sequence.size()), static_cast<uint32_t>(doc_id.size())};
   return slot;
+}
+
+Status AuditKeeper::ReadSlot(uint32_t slot, std::string* doc_id, std::vector<uint32_t>* grams) const {
+  const SlotRecord& r = slots_[slot];
+  thread_local std::string bytes;
+  bytes.resize(r.id_size + size_t{r.grams} * sizeof(uint32_t));
+  RETURN_IF_ERROR(records_->Read(r.offset, bytes.size(), bytes.data()));
+  if (doc_id) doc_id->assign(bytes, 0, r.id_size);
+  if (grams) {
+    grams->resize(r.grams);
+    std::memcpy(grams->data(), bytes.data() + r.id_size, size_t{r.grams} * sizeof(uint32_t));
+  }
+  return Status::OK();
 }
 
 Status AuditKeeper::Load() {
   if (loaded_) return Status::OK();
   Forget();
+  ASSIGN_OR_RETURN(records_, storage::ScratchFile::Create(scratch_dir_));
+  Status indexed;
   RETURN_IF_ERROR(ForEachDocument([&](const apb::AuditDocument& d) {
-    Known& k = known_[d.doc_id()];
+    if (!indexed.ok()) return;
+    KnownDocuments::Known& k = known_.Insert(d.doc_id());
     k.digest = XXH3_64bits(d.SerializeAsString().data(), d.ByteSizeLong());
     if (d.fingerprint().masked_size() == 0) return;
     Hashes h = HashesOf(d.fingerprint());
     Count(h, +1);
-    k.slot = Index(d.doc_id(), std::move(h));
+    Result<uint32_t> slot = Index(d.doc_id(), h);
+    if (!slot.ok()) {
+      indexed = slot.status();
+      return;
+    }
+    k.slot = *slot;
   }));
+  if (!indexed.ok()) {
+    Forget();
+    return indexed;
+  }
   loaded_ = true;
   return Status::OK();
 }
@@ -168,16 +198,16 @@ Status AuditKeeper::Withdraw(const std::vector<std::string>& doc_ids) {
   RETURN_IF_ERROR(Load());
   storage::WriteBatch batch;
   for (const std::string& doc_id : doc_ids) {
-    auto k = known_.find(doc_id);
-    if (k == known_.end()) continue;
-    if (k->second.slot != UINT32_MAX) {
-      index_.Remove(k->second.slot);
+    const KnownDocuments::Known* k = known_.Find(doc_id);
+    if (k == nullptr) continue;
+    if (k->slot != UINT32_MAX) {
+      index_.Remove(k->slot);
       apb::AuditDocument prev;
       RETURN_IF_ERROR(store_->GetProto(kAuditDocs, doc_id, &prev));
       Count(HashesOf(prev.fingerprint()), -1);
-      slot_grams_[k->second.slot] = {};
+      slots_[k->slot].grams = 0;
     }
-    known_.erase(k);
+    known_.Erase(doc_id);
     batch.Delete(kAuditDocs, doc_id);
     RETURN_IF_ERROR(store_->Scan(kAuditPairs, doc_id + kSep, [&](std::string_view key, std::string_view) {
       const std::string other(key.substr(doc_id.size() + 1));
@@ -215,17 +245,17 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     apb::AuditDocument next = DocumentOf(doc);
     const std::string bytes = next.SerializeAsString();
     const uint64_t digest = XXH3_64bits(bytes.data(), bytes.size());
-    if (auto k = known_.find(doc.doc_id); k != known_.end()) {
-      if (k->second.digest == digest) continue;  // delivered again
+    if (const KnownDocuments::Known* k = known_.Find(doc.doc_id)) {
+      if (k->digest == digest) continue;  // delivered again
       // Replaced: forget its slot, its counts and its pairs.
-      if (k->second.slot != UINT32_MAX) {
-        index_.Remove(k->second.slot);
+      if (k->slot != UINT32_MAX) {
+        index_.Remove(k->slot);
         apb::AuditDocument prev;
         RETURN_IF_ERROR(store_->GetProto(kAuditDocs, doc.doc_id, &prev));
         Count(HashesOf(prev.fingerprint()), -1);
-        slot_grams_[k->second.slot] = {};
+        slots_[k->slot].grams = 0;
       }
-      known_.erase(k);
+      known_.Erase(doc.doc_id);
       RETURN_IF_ERROR(store_->Scan(kAuditPairs, doc.doc_id + kSep, [&](std::string_view key, std::string_view) {
         const std::string other(key.substr(doc.doc_id.size() + 1));
         batch.Delete(kAuditPairs, key);
@@ -234,7 +264,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
       }));
     }
     batch.Put(kAuditDocs, doc.doc_id, bytes);
-    known_[doc.doc_id].digest = digest;
+    known_.Insert(doc.doc_id).digest = digest;
     Hashes h;
     if (next.fingerprint().masked_size() > 0) {
       h = HashesOf(next.fingerprint());
@@ -245,6 +275,14 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
   }
   // Second pass, in arrival order: compare with the likeliest copies, then index.
   WeightMemo weight(frequencies_);
+  std::vector<uint32_t> other_grams;
+  std::string other_id;
+  // An error here leaves the index holding documents the store lacks: it is
+  // rebuilt on next use.
+  auto forget_on_error = [this](const Status& s) {
+    if (!s.ok()) Forget();
+    return s;
+  };
   for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
     Fresh& f = *it;
     if (f.hashes.sequence.empty()) continue;
@@ -262,7 +300,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     };
     for (size_t i = 0; i < weights.size(); ++i) own_grams[find(f.hashes.sequence[i])] = {f.hashes.sequence[i], weights[i]};
     for (uint32_t slot : index_.Candidates(f.hashes.shingles, kMaxCandidates)) {
-      const std::vector<uint32_t>& other_grams = slot_grams_[slot];
+      RETURN_IF_ERROR(forget_on_error(ReadSlot(slot, &other_id, &other_grams)));
       // The grams both have, in any order, weigh at least what the alignment
       // shares (S <= I), and the other document weighs at least S: below the
       // threshold by 2I / (own + I), the alignment cannot reach it either.
@@ -281,7 +319,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
       const double similarity = audit::AlignedSimilarity(f.hashes.sequence, weights, other_grams, other_weights);
       if (similarity < options_.near_duplicate_similarity) continue;
       apb::AuditDocument other;
-      RETURN_IF_ERROR(GetDocument(slot_doc_[slot], &other));
+      RETURN_IF_ERROR(forget_on_error(GetDocument(other_id, &other)));
       audit::PairComparison cmp;
       cmp.similarity = similarity;
       audit::FindSharedPassages(f.stored.fingerprint(), other.fingerprint(), &cmp);
@@ -290,7 +328,9 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
       batch.PutProto(kAuditPairs, PairKey(other.doc_id(), f.stored.doc_id()), finding);
       findings.push_back(std::move(finding));
     }
-    known_[f.stored.doc_id()].slot = Index(f.stored.doc_id(), std::move(f.hashes));
+    Result<uint32_t> slot = Index(f.stored.doc_id(), f.hashes);
+    RETURN_IF_ERROR(forget_on_error(slot.status()));
+    known_.Insert(f.stored.doc_id()).slot = *slot;
   }
   Status written = store_->Write(batch);
   pending_.clear();
@@ -332,13 +372,8 @@ Status AuditKeeper::ForEachNearDuplicate(const std::function<void(const apb::Aud
 }
 
 size_t AuditKeeper::IndexMemoryBytes() const {
-  size_t ids = 0, grams = 0;
-  for (const auto& id : slot_doc_) ids += sizeof(std::string) + id.capacity();
-  for (const auto& g : slot_grams_) grams += sizeof(g) + g.capacity() * sizeof(uint32_t);
-  // known_: a hash node per document (key, digest and slot, next pointer, bucket).
-  const size_t known = known_.size() * (sizeof(std::string) + sizeof(Known) + 2 * sizeof(void*)) +
-                       known_.bucket_count() * sizeof(void*);
-  return index_.MemoryBytes() + frequencies_.MemoryBytes() + ids + grams + known;
+  return index_.MemoryBytes() + frequencies_.MemoryBytes() + slots_.capacity() * sizeof(SlotRecord) +
+         known_.MemoryBytes() + (records_ ? records_->MemoryBytes() : 0);
 }
 
 }  // namespace reportflow::aggregate

@@ -1,10 +1,13 @@
 // AuditKeeper: near-duplicate detection in aggregate, incremental.
 //
 // Each document's fingerprint (computed by extract, common/audit/fingerprint.h)
-// is kept in the aggregate store; in memory the keeper holds what finding and
-// comparing need: the document frequencies of clause grams (a Count-Min
-// sketch), the rare-shingle index (common/audit/duplicate_index.h)
-// and each document's clause grams (4 bytes per clause). A new document is
+// is kept in the aggregate store; in memory the keeper holds what finding
+// candidates needs: the document frequencies of clause grams (a Count-Min
+// sketch), the rare-shingle index (common/audit/duplicate_index.h) and what
+// it knows of each document (known_documents.h). Each indexed document's id
+// and clause grams (4 bytes per clause), read back only for the candidates
+// compared, go to a scratch file (common/storage/scratch_file.h) in the
+// store's directory: the page cache holds them, not the heap. A new document is
 // compared exactly (common/audit/near_duplicate.h: AlignedSimilarity of the
 // clause grams, each weighted ln(N / df)) with the kMaxCandidates indexed
 // documents that share the most rare shingle weight with it; a pair at or
@@ -31,6 +34,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,15 +43,19 @@
 #include "common/audit/duplicate_index.h"
 #include "common/audit/near_duplicate.h"
 #include "common/base/result.h"
+#include "common/storage/scratch_file.h"
 #include "common/storage/store.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "services/aggregate/aggregator.h"
+#include "services/aggregate/known_documents.h"
 
 namespace reportflow::aggregate {
 
 class AuditKeeper {
  public:
-  AuditKeeper(storage::Store* store, audit::AuditOptions options) : store_(store), options_(options) {}
+  // `scratch_dir`: where the scratch file of ids and clause grams goes (the
+  // system's temporary directory when empty).
+  AuditKeeper(storage::Store* store, audit::AuditOptions options, std::string scratch_dir = {});
   static const std::vector<std::string>& ColumnFamilies();
 
   // Indexes the documents of a committed group; returns the new near-duplicate
@@ -84,10 +92,11 @@ class AuditKeeper {
   size_t indexed() const { return index_.live(); }
 
  private:
-  // What the keeper knows of a stored document.
-  struct Known {
-    uint64_t digest = 0;           // of its serialized AuditDocument: "delivered again" without a store read
-    uint32_t slot = UINT32_MAX;    // its index slot (none without a fingerprint)
+  // Where an indexed document's id and clause grams are in the scratch file.
+  struct SlotRecord {
+    uint64_t offset = 0;
+    uint32_t grams = 0;  // 0: removed
+    uint32_t id_size = 0;
   };
   // A document's hashes as counted and indexed.
   struct Hashes {
@@ -98,7 +107,10 @@ class AuditKeeper {
   static Hashes HashesOf(const extract::v1::TextFingerprint& fp);
   void Forget();
   void Count(const Hashes& h, int delta);
-  uint32_t Index(const std::string& doc_id, Hashes h);
+  // Indexes a document: its slot.
+  Result<uint32_t> Index(const std::string& doc_id, const Hashes& h);
+  // Reads slot `slot`'s id and clause grams from the scratch file.
+  Status ReadSlot(uint32_t slot, std::string* doc_id, std::vector<uint32_t>* grams) const;
   Status GetDocument(const std::string& doc_id, aggregate::v1::AuditDocument* out) const;
 
   storage::Store* store_;
@@ -106,9 +118,10 @@ class AuditKeeper {
   bool loaded_ = false;
   audit::DuplicateIndex index_;
   audit::DocumentFrequencies frequencies_;
-  std::vector<std::string> slot_doc_;             // slot -> doc_id
-  std::vector<std::vector<uint32_t>> slot_grams_;  // slot -> its clause grams in text order (freed when removed)
-  std::unordered_map<std::string, Known> known_;   // doc_id -> what is stored
+  std::string scratch_dir_;
+  std::unique_ptr<storage::ScratchFile> records_;  // per slot: its doc_id, then its clause grams in text order
+  std::vector<SlotRecord> slots_;
+  KnownDocuments known_;                           // doc_id -> what is stored
   // Documents of the group being applied (not yet in the store), owned by ApplyGroup.
   std::unordered_map<std::string, const aggregate::v1::AuditDocument*> pending_;
 };

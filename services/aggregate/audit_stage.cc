@@ -16,7 +16,9 @@ Result<std::unique_ptr<AuditStage>> AuditStage::Create(const config::v1::Pipelin
                                                        storage::Store* store, const Aggregator* aggregator,
                                                        metrics::Registry* registry) {
   ASSIGN_OR_RETURN(audit::AuditOptions options, audit::AuditOptionsFromConfig(config.audit()));
-  return std::unique_ptr<AuditStage>(new AuditStage(store, aggregator, options, registry));
+  // The keeper's scratch file goes beside the store it indexes.
+  return std::unique_ptr<AuditStage>(
+      new AuditStage(store, aggregator, options, config.aggregate().store_path(), registry));
 }
 
 // The place segment found (the tally counts it, as the extraction result

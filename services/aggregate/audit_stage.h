@@ -53,8 +53,8 @@ class AuditStage {
 
  private:
   AuditStage(storage::Store* store, const Aggregator* aggregator, const audit::AuditOptions& options,
-             metrics::Registry* registry)
-      : keeper_(store, options), aggregator_(aggregator), registry_(registry) {}
+             std::string scratch_dir, metrics::Registry* registry)
+      : keeper_(store, options, std::move(scratch_dir)), aggregator_(aggregator), registry_(registry) {}
   Status LoadFilers();
   void UpdateMissing(const std::set<std::string>& counties);
 

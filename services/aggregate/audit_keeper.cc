@@ -148,14 +148,11 @@ Result<uint32_t> AuditKeeper::Index(const std::string& doc_id, const Hashes& h) 
 
 Status AuditKeeper::ReadSlot(uint32_t slot, std::string* doc_id, std::vector<uint32_t>* grams) const {
   const SlotRecord& r = slots_[slot];
-  thread_local std::string bytes;
-  bytes.resize(r.id_size + size_t{r.grams} * sizeof(uint32_t));
-  RETURN_IF_ERROR(records_->Read(r.offset, bytes.size(), bytes.data()));
-  if (doc_id) doc_id->assign(bytes, 0, r.id_size);
-  if (grams) {
-    grams->resize(r.grams);
-    std::memcpy(grams->data(), bytes.data() + r.id_size, size_t{r.grams} * sizeof(uint32_t));
-  }
+  read_buffer_.resize(r.id_size + size_t{r.grams} * sizeof(uint32_t));
+  RETURN_IF_ERROR(records_->Read(r.offset, read_buffer_.size(), read_buffer_.data()));
+  doc_id->assign(read_buffer_, 0, r.id_size);
+  grams->resize(r.grams);
+  std::memcpy(grams->data(), read_buffer_.data() + r.id_size, size_t{r.grams} * sizeof(uint32_t));
   return Status::OK();
 }
 
@@ -221,8 +218,17 @@ Status AuditKeeper::Withdraw(const std::vector<std::string>& doc_ids) {
 }
 
 Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector<GroupDocument>& docs) {
-  std::vector<apb::AuditFinding> findings;
   RETURN_IF_ERROR(Load());
+  Result<std::vector<apb::AuditFinding>> findings = IndexGroup(docs);
+  pending_.clear();
+  // A failure part way leaves the index (and what it knows of each document)
+  // ahead of the store: it is rebuilt from the store on next use.
+  if (!findings.ok()) Forget();
+  return findings;
+}
+
+Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector<GroupDocument>& docs) {
+  std::vector<apb::AuditFinding> findings;
   pending_.clear();
   storage::WriteBatch batch;
   // First pass: what is new or replaced, counted before anything is compared.
@@ -277,12 +283,6 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
   WeightMemo weight(frequencies_);
   std::vector<uint32_t> other_grams;
   std::string other_id;
-  // An error here leaves the index holding documents the store lacks: it is
-  // rebuilt on next use.
-  auto forget_on_error = [this](const Status& s) {
-    if (!s.ok()) Forget();
-    return s;
-  };
   for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
     Fresh& f = *it;
     if (f.hashes.sequence.empty()) continue;
@@ -300,7 +300,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
     };
     for (size_t i = 0; i < weights.size(); ++i) own_grams[find(f.hashes.sequence[i])] = {f.hashes.sequence[i], weights[i]};
     for (uint32_t slot : index_.Candidates(f.hashes.shingles, kMaxCandidates)) {
-      RETURN_IF_ERROR(forget_on_error(ReadSlot(slot, &other_id, &other_grams)));
+      RETURN_IF_ERROR(ReadSlot(slot, &other_id, &other_grams));
       // The grams both have, in any order, weigh at least what the alignment
       // shares (S <= I), and the other document weighs at least S: below the
       // threshold by 2I / (own + I), the alignment cannot reach it either.
@@ -319,7 +319,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
       const double similarity = audit::AlignedSimilarity(f.hashes.sequence, weights, other_grams, other_weights);
       if (similarity < options_.near_duplicate_similarity) continue;
       apb::AuditDocument other;
-      RETURN_IF_ERROR(forget_on_error(GetDocument(other_id, &other)));
+      RETURN_IF_ERROR(GetDocument(other_id, &other));
       audit::PairComparison cmp;
       cmp.similarity = similarity;
       audit::FindSharedPassages(f.stored.fingerprint(), other.fingerprint(), &cmp);
@@ -328,16 +328,10 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::ApplyGroup(const std::vector
       batch.PutProto(kAuditPairs, PairKey(other.doc_id(), f.stored.doc_id()), finding);
       findings.push_back(std::move(finding));
     }
-    Result<uint32_t> slot = Index(f.stored.doc_id(), f.hashes);
-    RETURN_IF_ERROR(forget_on_error(slot.status()));
-    known_.Insert(f.stored.doc_id()).slot = *slot;
+    ASSIGN_OR_RETURN(uint32_t slot, Index(f.stored.doc_id(), f.hashes));
+    known_.Insert(f.stored.doc_id()).slot = slot;
   }
-  Status written = store_->Write(batch);
-  pending_.clear();
-  if (!written.ok()) {
-    Forget();  // the index holds documents the store lacks: rebuild on next use
-    return written;
-  }
+  RETURN_IF_ERROR(store_->Write(batch));
   return findings;
 }
 

@@ -111,6 +111,8 @@ class AuditKeeper {
   Result<uint32_t> Index(const std::string& doc_id, const Hashes& h);
   // Reads slot `slot`'s id and clause grams from the scratch file.
   Status ReadSlot(uint32_t slot, std::string* doc_id, std::vector<uint32_t>* grams) const;
+  // ApplyGroup once loaded; on an error the caller forgets the index.
+  Result<std::vector<aggregate::v1::AuditFinding>> IndexGroup(const std::vector<GroupDocument>& docs);
   Status GetDocument(const std::string& doc_id, aggregate::v1::AuditDocument* out) const;
 
   storage::Store* store_;
@@ -121,6 +123,7 @@ class AuditKeeper {
   std::string scratch_dir_;
   std::unique_ptr<storage::ScratchFile> records_;  // per slot: its doc_id, then its clause grams in text order
   std::vector<SlotRecord> slots_;
+  mutable std::string read_buffer_;                // ReadSlot's, reused
   KnownDocuments known_;                           // doc_id -> what is stored
   // Documents of the group being applied (not yet in the store), owned by ApplyGroup.
   std::unordered_map<std::string, const aggregate::v1::AuditDocument*> pending_;

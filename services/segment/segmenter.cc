@@ -666,9 +666,7 @@ Result<std::unique_ptr<Segmenter>> Segmenter::Create(SegmenterOptions options) {
     impl->version += (i == 0 ? "+scope=" : ",") + options.scope[i];
   }
   impl->options = std::move(options);
-  Result<const TextNormalizer*> normalizer = TextNormalizer::Get();
-  if (!normalizer.ok()) return normalizer.status();
-  impl->normalizer = *normalizer;
+  impl->normalizer = &TextNormalizer::Get();
   UErrorCode status = U_ZERO_ERROR;
   impl->sentences.reset(icu::BreakIterator::createSentenceInstance(icu::Locale("zh"), status));
   if (U_FAILURE(status) || impl->sentences == nullptr) {

@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "common/text/han_variants.h"
 #include "common/text/utf8.h"
@@ -57,25 +56,12 @@ size_t ResidueLength(std::u32string_view chars, size_t i) {
 
 }  // namespace
 
-Result<const TextNormalizer*> TextNormalizer::Get() {
-  static std::once_flag once;
-  static TextNormalizer* instance = nullptr;
-  static Status* init_status = nullptr;
-  std::call_once(once, [] {
-    auto* n = new TextNormalizer();
-    Status s = n->Init();
-    if (s.ok()) {
-      instance = n;
-    } else {
-      delete n;
-      init_status = new Status(std::move(s));
-    }
-  });
-  if (instance == nullptr) return *init_status;
-  return static_cast<const TextNormalizer*>(instance);
+const TextNormalizer& TextNormalizer::Get() {
+  static const TextNormalizer* const instance = new TextNormalizer();  // thread-safe; never destroyed
+  return *instance;
 }
 
-Status TextNormalizer::Init() {
+TextNormalizer::TextNormalizer() {
   // Traditional -> simplified (common/text/han_variants), then the other foldings.
   table_ = text::HanVariants::Get().table();
 
@@ -105,7 +91,6 @@ Status TextNormalizer::Init() {
   for (char32_t c = 0; c < table_.size(); ++c) {
     if (table_[c] != c) changed_[c >> 6] |= uint64_t{1} << (c & 63);
   }
-  return Status::OK();
 }
 
 void MatchText::Reserve(size_t n) {

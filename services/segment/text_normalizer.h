@@ -25,8 +25,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/base/result.h"
-
 namespace reportflow::segment {
 
 // Normalised code points with their byte ranges in the original text.
@@ -59,8 +57,8 @@ class MatchText {
 class TextNormalizer {
  public:
   // The process-wide normaliser, built on first use from the compiled-in
-  // traditional->simplified table.
-  static Result<const TextNormalizer*> Get();
+  // traditional->simplified table (it cannot fail).
+  static const TextNormalizer& Get();
 
   // Fills `out` with the matching view of `text`. Returns false if `text` is
   // not valid UTF-8 (invalid bytes are then matched as U+FFFD).
@@ -74,8 +72,7 @@ class TextNormalizer {
   }
 
  private:
-  TextNormalizer() = default;
-  Status Init();
+  TextNormalizer();
   std::vector<char32_t> table_;    // BMP mapping
   std::vector<uint64_t> changed_;  // bit per BMP code point: table_[c] != c
                                    // (8 KiB, stays in L1 cache)

@@ -563,8 +563,10 @@ struct IngestService::Impl {
                 return true;
               });
               m.dispatch_segment->Inc();
-              log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", a.doc_id,
-                         TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
+              if (log->should_log(spdlog::level::debug)) {  // a trace id is a hash: not built for nothing
+                log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", a.doc_id,
+                           TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
+              }
             }
           },
           [](Outgoing&) {});
@@ -597,8 +599,10 @@ struct IngestService::Impl {
                 entry.set_extract_store(stores->StoreOf("extract", a.worker));
                 return true;
               });
-              log->debug("doc={} trace={} dispatched to extract worker {} (attempt {})", a.doc_id,
-                         TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
+              if (log->should_log(spdlog::level::debug)) {  // a trace id is a hash: not built for nothing
+                log->debug("doc={} trace={} dispatched to extract worker {} (attempt {})", a.doc_id,
+                           TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
+              }
             }
             m.dispatch_extract->Inc(o.assignments.size());
           },

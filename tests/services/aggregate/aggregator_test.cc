@@ -10,6 +10,7 @@
 #include "common/results/section_path.h"
 #include "common/stream/rollup_keys.h"
 #include "tests/services/aggregate/aggregate_test_docs.h"
+#include "tests/testing/faulty_store.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::aggregate {
@@ -631,38 +632,12 @@ TEST(AggregatorCheckpointTest, RestartDerivesOrLoadsTheSameRollups) {
   EXPECT_EQ(stored_2024, 0u);
 }
 
-// A store whose writes fail from the `fail_at`-th on (0: never).
-class FailingStore : public storage::Store {
- public:
-  explicit FailingStore(storage::Store* inner) : inner_(inner) {}
-  int writes = 0;
-  int fail_at = 0;
-  Status Put(std::string_view cf, std::string_view key, std::string_view value) override {
-    return inner_->Put(cf, key, value);
-  }
-  Status Get(std::string_view cf, std::string_view key, std::string* value) const override {
-    return inner_->Get(cf, key, value);
-  }
-  Status Delete(std::string_view cf, std::string_view key) override { return inner_->Delete(cf, key); }
-  Status Write(const storage::WriteBatch& batch) override {
-    if (++writes >= fail_at && fail_at > 0) return Status::IoError("injected write failure");
-    return inner_->Write(batch);
-  }
-  Status Scan(std::string_view cf, std::string_view prefix, const storage::ScanFn& fn) const override {
-    return inner_->Scan(cf, prefix, fn);
-  }
-  Status Flush() override { return inner_->Flush(); }
-
- private:
-  storage::Store* inner_;
-};
-
 // A checkpoint is written in several batches; one cut short between them
 // (a crash, a full disk) is not trusted: the next start derives the rollups
 // from the contributions, and the next whole checkpoint loads as stored.
 TEST(AggregatorCheckpointTest, ACheckpointCutShortIsNotTrusted) {
   auto mem = storage::NewMemStore(Aggregator::ColumnFamilies());
-  FailingStore store(mem.get());
+  testing::FaultyStore store(mem.get());
   Aggregator writer(&store);
   writer.set_checkpoint_batch_bytes(256);  // a few rollups per batch
   ASSERT_OK(writer.RebuildRollupsIfStale().status());
@@ -680,9 +655,9 @@ TEST(AggregatorCheckpointTest, ACheckpointCutShortIsNotTrusted) {
   ASSERT_OK(writer.Apply("d6", testing::Doc("庚乡", "某县", 2023, {{"a", 9}})).status());
   const auto expected = testing::AggregatorRows(writer);
   store.writes = 0;
-  store.fail_at = 4;  // the mark's removal and two batches of rollups land, the third fails
+  store.fail_write_at = 4;  // the mark's removal and two batches of rollups land, the third fails
   EXPECT_FALSE(writer.Checkpoint().ok());
-  store.fail_at = 0;
+  store.fail_write_at = 0;
   // A reader and a restarted service see the contributions' figures, derived.
   EXPECT_EQ(testing::AggregatorRows(Aggregator(&store)), expected);
   Aggregator restarted(&store);

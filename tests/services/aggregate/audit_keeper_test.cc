@@ -7,6 +7,7 @@
 
 #include "common/audit/fingerprint.h"
 #include "common/storage/store.h"
+#include "tests/testing/faulty_store.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::aggregate {
@@ -158,34 +159,11 @@ TEST_F(AuditKeeperTest, AWithdrawnDocumentLeavesTheIndexAndItsPairs) {
   EXPECT_EQ(StoredPairs(restarted), 1u);
 }
 
-// A store whose reads can be made to fail.
-class ReadFailingStore : public storage::Store {
- public:
-  explicit ReadFailingStore(storage::Store* inner) : inner_(inner) {}
-  bool fail_reads = false;
-  Status Put(std::string_view cf, std::string_view key, std::string_view value) override {
-    return inner_->Put(cf, key, value);
-  }
-  Status Get(std::string_view cf, std::string_view key, std::string* value) const override {
-    if (fail_reads) return Status::IoError("injected read failure");
-    return inner_->Get(cf, key, value);
-  }
-  Status Delete(std::string_view cf, std::string_view key) override { return inner_->Delete(cf, key); }
-  Status Write(const storage::WriteBatch& batch) override { return inner_->Write(batch); }
-  Status Scan(std::string_view cf, std::string_view prefix, const storage::ScanFn& fn) const override {
-    return inner_->Scan(cf, prefix, fn);
-  }
-  Status Flush() override { return inner_->Flush(); }
-
- private:
-  storage::Store* inner_;
-};
-
 // A group that fails part way (here: reading the earlier copy a pair was
 // found with) leaves nothing half known: delivered again, its documents are
 // compared and indexed as if for the first time.
 TEST_F(AuditKeeperTest, AGroupThatFailsPartWayIsComparedAgainWhenDeliveredAgain) {
-  ReadFailingStore store(store_.get());
+  testing::FaultyStore store(store_.get());
   AuditKeeper keeper(&store, audit::AuditOptions());
   EXPECT_TRUE(Apply(keeper, {{"a", Extraction("花台乡", "500238206000", 2022, 1, 0)},
                              {"b", Extraction("东关镇", "500238104000", 2022, 1, 1)}})

@@ -25,11 +25,12 @@
 // Memory: the sketch (8 MB); flat open-addressing tables of 8-byte buckets
 // (a 32-bit key folded from the shingle hash, and one document, a list or the
 // common mark), at most 3/4 full; a list only for a shingle two or more
-// documents share. The buckets are split by key into kShards tables that
-// grow (double) one at a time, so the index grows smoothly with the corpus
-// and a growth briefly holds two copies of one shard, not of the whole table. About 0.5-1 KB per document. Two shingles whose folded keys
-// are equal share a bucket: a spurious candidate at worst, which the exact
-// comparison drops. Removing a document marks its slot dead; dead slots are
+// documents share. About 0.5-1 KB per document. The buckets are split by key
+// into kShards tables that double one at a time, so a doubling briefly holds
+// two copies of one shard, not of the whole table (the shards fill evenly, so
+// they all double within a short stretch of documents). Two shingles whose
+// folded keys are equal share a bucket: a spurious candidate at worst, which
+// the exact comparison drops. Removing a document marks its slot dead; dead slots are
 // skipped (their entries stay: re-processing is rare).
 // Thread-safety: not thread-safe.
 #pragma once

@@ -17,6 +17,8 @@
 #include "common/base/macros.h"
 #include "common/logging/logging.h"
 #include "common/messaging/codec.h"
+#include "common/messaging/curve_keys.h"
+#include "common/messaging/handshake_retry.h"
 #include "common/messaging/poll.h"
 #include "common/messaging/socket_factory.h"
 #include "common/metrics/service_endpoint.h"
@@ -37,6 +39,8 @@ struct WorkerRunner::Impl {
   // The shell first: it outlives the sockets (see ServiceShell).
   std::unique_ptr<ServiceShell> shell;
   zmq::socket_t work, output;
+  // Declared after the sockets: destroyed before them.
+  std::vector<std::unique_ptr<messaging::HandshakeRetry>> retries;
   bool stopping = false;
   // Ingest said it sends nothing more (a WorkerReady of 0 credits from it)
   // since this worker last announced credit: every document it sent is here.
@@ -131,11 +135,30 @@ struct WorkerRunner::Impl {
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
       if (!results && shell->loop().stopping()) break;
       shell->endpoint().Beat();  // waiting on backpressure is progress, not a stall
+      RETURN_IF_ERROR(ServiceRetries());  // not connected because a handshake failed?
       RETURN_IF_ERROR(poll.Wait(kHeartbeatMillis));
       if (poll.Ready(wake, messaging::Poll::kIn)) shell->loop().waker().Drain();
       if (shell->loop().stopping()) StartDraining();
     }
     return Status::Cancelled("shutting down");
+  }
+
+  // A TCP connection whose handshake failed (a key not yet allowed) is made
+  // again after a backoff (messaging/handshake_retry.h): libzmq would not.
+  Status Watch(zmq::socket_t& socket, const std::string& endpoint) {
+    if (!messaging::IsTcpEndpoint(endpoint)) return Status::OK();
+    ASSIGN_OR_RETURN(auto retry,
+                     messaging::HandshakeRetry::Watch(
+                         shell->sockets().context(), &socket, endpoint,
+                         [this](const std::string& where, const std::string& reason, int64_t retry_in_ms) {
+                           log->warn("connection to {} refused: {}; trying again in {} ms", where, reason, retry_in_ms);
+                         }));
+    retries.push_back(std::move(retry));
+    return Status::OK();
+  }
+  Status ServiceRetries() {
+    for (auto& r : retries) RETURN_IF_ERROR(r->Service(Clock::Real().MonotonicMillis()));
+    return Status::OK();
   }
 
   // Honours config.fault_injection (testing aid): an error for matching
@@ -328,6 +351,7 @@ struct WorkerRunner::Impl {
       return Status::OK();
     });
     loop.Every(kHeartbeatMillis, [this]() -> Status {
+      RETURN_IF_ERROR(ServiceRetries());
       // Idle: announce the whole free capacity again (a restarted ingest learns of us).
       if (Clock::Real().MonotonicMillis() - last_activity < kHeartbeatMillis) return Status::OK();
       last_activity = Clock::Real().MonotonicMillis();
@@ -390,8 +414,10 @@ Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::Pip
   RETURN_IF_ERROR(impl->CountStoredDocuments());
   const messaging::SocketFactory& factory = impl->shell->sockets();
   ASSIGN_OR_RETURN(impl->work, factory.Connect(zmq::socket_type::dealer, impl->options.work_endpoint));
+  RETURN_IF_ERROR(impl->Watch(impl->work, impl->options.work_endpoint));
   if (!impl->options.output_endpoint.empty()) {
     ASSIGN_OR_RETURN(impl->output, factory.Connect(zmq::socket_type::push, impl->options.output_endpoint));
+    RETURN_IF_ERROR(impl->Watch(impl->output, impl->options.output_endpoint));
   }
   return std::unique_ptr<WorkerRunner>(new WorkerRunner(std::move(impl)));
 }

@@ -8,8 +8,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "common/messaging/codec.h"
+#include "common/messaging/handshake_retry.h"
 #include "common/messaging/socket_factory.h"
 #include "common/messaging/zap_handler.h"
 #include "tests/testing/test_util.h"
@@ -163,6 +166,43 @@ TEST_F(CurveTest, UnknownKeyNeitherDeliversNorReceivesAndIsCounted) {
   }
   EXPECT_FALSE(Readable(eavesdropper, std::chrono::milliseconds(200)));
   EXPECT_FALSE(Readable(pull, std::chrono::milliseconds(200)));
+}
+
+// A key refused once is never tried again by libzmq 4.3; HandshakeRetry
+// connects again after its backoff, so a client whose key is allowed later
+// (its .pub added, the server's allow-list reloaded) gets in.
+TEST_F(CurveTest, AClientRefusedOnceIsLetInAfterItsKeyIsAllowed) {
+  zmq::socket_t pull;
+  const std::string ep = BindServer(zmq::socket_type::pull, &pull);
+  zmq::socket_t late = ConnectAs(&client_ctx_, Curve("stranger"), zmq::socket_type::push, ep);
+  std::vector<std::string> refusals;
+  auto retry = HandshakeRetry::Watch(&client_ctx_, &late, ep,
+                                     [&](const std::string&, const std::string& reason, int64_t retry_in_ms) {
+                                       refusals.push_back(reason);
+                                       EXPECT_EQ(retry_in_ms, HandshakeRetry::kFirstBackoffMillis);
+                                     });
+  ASSERT_OK(retry.status());
+  AwaitDenials(1);
+  // The refusal reaches the monitor: Service() reports it and waits out the backoff.
+  ASSERT_TRUE(Readable((*retry)->events(), std::chrono::milliseconds(10000)));
+  ASSERT_OK((*retry)->Service(0));
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_NE(refusals[0].find("refused our key"), std::string::npos) << refusals[0];
+  ASSERT_OK((*retry)->Service(HandshakeRetry::kFirstBackoffMillis - 1));
+  EXPECT_EQ((*retry)->retries(), 0u);
+
+  zap_->Allow({stranger_.public_key});  // the key is allowed now
+  ASSERT_OK((*retry)->Service(HandshakeRetry::kFirstBackoffMillis));
+  EXPECT_EQ((*retry)->retries(), 1u);
+  late.set(zmq::sockopt::sndtimeo, 10000);
+  Frames frames;
+  frames.emplace_back(std::string("late but allowed"));
+  ASSERT_OK(SendFrames(late, frames, /*dont_wait=*/false));  // blocks until the new connection is up
+  ASSERT_TRUE(Readable(pull, std::chrono::milliseconds(10000)));
+  auto got = RecvFrames(pull);
+  ASSERT_OK(got.status());
+  EXPECT_EQ((*got)[0].to_string(), "late but allowed");
+  EXPECT_EQ(zap_->denied(), 1u);
 }
 
 TEST_F(CurveTest, PlaintextClientGetsNothingFromACurveSocket) {

@@ -14,6 +14,34 @@ std::string DocIdForText(std::string_view utf8_text) {
   return buf;
 }
 
+namespace {
+int Nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;  // upper case or other: not the canonical form
+}
+}  // namespace
+
+std::optional<PackedDocId> PackDocId(std::string_view doc_id) {
+  if (doc_id.size() != 32) return std::nullopt;
+  PackedDocId k;
+  for (size_t i = 0; i < 16; ++i) {
+    const int hi = Nibble(doc_id[2 * i]), lo = Nibble(doc_id[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    k[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return k;
+}
+
+void UnpackDocId(const PackedDocId& packed, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  out->resize(32);
+  for (size_t i = 0; i < 16; ++i) {
+    (*out)[2 * i] = kHex[packed[i] >> 4];
+    (*out)[2 * i + 1] = kHex[packed[i] & 15];
+  }
+}
+
 std::string TraceIdFor(std::string_view seed) {
   const XXH64_hash_t h = XXH3_64bits(seed.data(), seed.size());
   char buf[17];

@@ -2,6 +2,10 @@
 // report in another encoding (or re-ingested) gets the same id.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,6 +13,22 @@ namespace reportflow::text {
 
 // 32 lowercase hex digits of XXH3-128 over the decoded UTF-8 text.
 std::string DocIdForText(std::string_view utf8_text);
+
+// A doc_id in its canonical form (32 lowercase hex digits: every id
+// DocIdForText makes) as its 16 bytes, for compact sets and tables of ids;
+// nullopt for any other string, which callers keep as text.
+using PackedDocId = std::array<uint8_t, 16>;
+std::optional<PackedDocId> PackDocId(std::string_view doc_id);
+// The canonical doc_id of `packed`, into `out` (32 characters).
+void UnpackDocId(const PackedDocId& packed, std::string* out);
+// A hash of a packed id for hash tables: its first 8 bytes (the id is already a hash).
+struct PackedDocIdHash {
+  size_t operator()(const PackedDocId& packed) const {
+    uint64_t h = 0;
+    for (size_t i = 0; i < 8; ++i) h = h << 8 | packed[i];
+    return static_cast<size_t>(h);
+  }
+};
 
 // A short random-looking id for traces (16 hex digits), from a seed string.
 std::string TraceIdFor(std::string_view seed);

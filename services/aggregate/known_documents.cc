@@ -1,19 +1,12 @@
 #include "services/aggregate/known_documents.h"
 
-#include <xxhash.h>
-
 namespace reportflow::aggregate {
 
-KnownDocuments::Hash KnownDocuments::HashOf(std::string_view doc_id) {
-  const XXH128_hash_t h = XXH3_128bits(doc_id.data(), doc_id.size());
-  return {h.low64, h.high64};
-}
-
-size_t KnownDocuments::Position(const Hash& h) const {
+size_t KnownDocuments::Position(const text::PackedDocId& id) const {
   const size_t mask = entries_.size() - 1;
-  for (size_t i = static_cast<size_t>(h.low) & mask;; i = (i + 1) & mask) {
+  for (size_t i = Home(id);; i = (i + 1) & mask) {
     const Entry& e = entries_[i];
-    if (!e.used || (e.hash[0] == h.low && e.hash[1] == h.high)) return i;
+    if (!e.used || e.id == id) return i;
   }
 }
 
@@ -21,43 +14,54 @@ void KnownDocuments::Grow() {
   std::vector<Entry> old(entries_.empty() ? 1024 : 2 * entries_.size());
   old.swap(entries_);
   for (const Entry& e : old) {
-    if (e.used) entries_[Position({e.hash[0], e.hash[1]})] = e;
+    if (e.used) entries_[Position(e.id)] = e;
   }
 }
 
 KnownDocuments::Known* KnownDocuments::Find(std::string_view doc_id) {
+  const auto id = text::PackDocId(doc_id);
+  if (!id) {
+    auto it = other_.find(std::string(doc_id));
+    return it == other_.end() ? nullptr : &it->second;
+  }
   if (used_ == 0) return nullptr;
-  Entry& e = entries_[Position(HashOf(doc_id))];
+  Entry& e = entries_[Position(*id)];
   return e.used ? &e.known : nullptr;
 }
 
 KnownDocuments::Known& KnownDocuments::Insert(std::string_view doc_id) {
+  const auto id = text::PackDocId(doc_id);
+  if (!id) return other_[std::string(doc_id)];
   if (4 * (used_ + 1) > 3 * entries_.size()) Grow();
-  const Hash h = HashOf(doc_id);
-  Entry& e = entries_[Position(h)];
+  Entry& e = entries_[Position(*id)];
   if (!e.used) {
-    e = Entry{{h.low, h.high}, Known{}, 1};
+    e = Entry{*id, Known{}, true};
     ++used_;
   }
   return e.known;
 }
 
 void KnownDocuments::Erase(std::string_view doc_id) {
+  const auto id = text::PackDocId(doc_id);
+  if (!id) {
+    other_.erase(std::string(doc_id));
+    return;
+  }
   if (used_ == 0) return;
   const size_t mask = entries_.size() - 1;
-  size_t hole = Position(HashOf(doc_id));
+  size_t hole = Position(*id);
   if (!entries_[hole].used) return;
-  entries_[hole].used = 0;
+  entries_[hole].used = false;
   --used_;
-  // Backward shift: an entry after the hole moves into it unless its own
-  // position lies cyclically in (hole, i], so every entry stays reachable
-  // from its position without tombstones.
+  // Backward shift: an entry after the hole moves into it unless its home
+  // lies cyclically in (hole, i], so every entry stays reachable from its
+  // home without tombstones.
   for (size_t i = (hole + 1) & mask; entries_[i].used; i = (i + 1) & mask) {
-    const size_t home = static_cast<size_t>(entries_[i].hash[0]) & mask;
+    const size_t home = Home(entries_[i].id);
     const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
     if (stays) continue;
     entries_[hole] = entries_[i];
-    entries_[i].used = 0;
+    entries_[i].used = false;
     hole = i;
   }
 }
@@ -65,6 +69,7 @@ void KnownDocuments::Erase(std::string_view doc_id) {
 void KnownDocuments::Clear() {
   std::vector<Entry>().swap(entries_);
   used_ = 0;
+  other_.clear();
 }
 
 }  // namespace reportflow::aggregate

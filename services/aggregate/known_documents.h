@@ -1,17 +1,21 @@
 // KnownDocuments: what the near-duplicate keeper knows of each stored
-// document (the digest of its audit record and its index slot), by doc_id, in
-// a flat open-addressing table of 32-byte entries. A document is found by the
-// 128-bit hash of its id (ids are themselves 128-bit content hashes, so two
-// ids with one hash are as unlikely as two texts with one id), and its id is
-// not kept: a few dozen bytes per document where a map of strings took
+// document (the digest of its audit record and its index slot), by doc_id.
+// A canonical id (32 hex digits: every id ingest makes) is kept as its 16
+// bytes (text::PackDocId, as ingest's DocSet keeps them) in a flat
+// open-addressing table of 32-byte entries; any other id in a map of
+// strings. A few dozen bytes per document where a map of id strings took
 // about 150.
 // Thread-safety: not thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
+
+#include "common/text/doc_id.h"
 
 namespace reportflow::aggregate {
 
@@ -30,25 +34,23 @@ class KnownDocuments {
   void Erase(std::string_view doc_id);
   void Clear();
 
-  size_t size() const { return used_; }
+  size_t size() const { return used_ + other_.size(); }
   size_t MemoryBytes() const { return entries_.capacity() * sizeof(Entry); }
 
  private:
   struct Entry {
-    uint64_t hash[2];
+    text::PackedDocId id;
     Known known;
-    uint32_t used = 0;
+    bool used = false;
   };
-  struct Hash {
-    uint64_t low, high;
-  };
-  static Hash HashOf(std::string_view doc_id);
-  // The entry of `h`, or the empty one where it would go (the table is not full).
-  size_t Position(const Hash& h) const;
+  // The entry of `id`, or the empty one where it would go (the table is not full).
+  size_t Position(const text::PackedDocId& id) const;
+  size_t Home(const text::PackedDocId& id) const { return text::PackedDocIdHash()(id) & (entries_.size() - 1); }
   void Grow();
 
   std::vector<Entry> entries_;  // power-of-two size, at most 3/4 used
   size_t used_ = 0;
+  std::unordered_map<std::string, Known> other_;  // ids not in the canonical form
 };
 
 }  // namespace reportflow::aggregate

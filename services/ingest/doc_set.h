@@ -14,15 +14,15 @@
 // Thread-safety: none (one ingest loop owns it).
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "common/text/doc_id.h"
 
 namespace reportflow::ingest {
 
@@ -40,42 +40,18 @@ class DocSet {
   size_t size() const { return packed_.size() + other_.size(); }
   // Visits every member (in no particular order) as its doc_id.
   void ForEach(const std::function<void(const std::string&)>& fn) const {
-    static const char kHex[] = "0123456789abcdef";
-    std::string id(32, '0');
+    std::string id;
     for (const Key& k : packed_) {
-      for (size_t i = 0; i < 16; ++i) {
-        id[2 * i] = kHex[k[i] >> 4];
-        id[2 * i + 1] = kHex[k[i] & 15];
-      }
+      text::UnpackDocId(k, &id);
       fn(id);
     }
     for (const auto& s : other_) fn(s);
   }
 
  private:
-  using Key = std::array<uint8_t, 16>;
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      uint64_t h;
-      std::memcpy(&h, k.data(), sizeof(h));  // the id is already a hash
-      return static_cast<size_t>(h);
-    }
-  };
-  static std::optional<Key> Pack(const std::string& id) {
-    if (id.size() != 32) return std::nullopt;
-    Key k;
-    for (size_t i = 0; i < 16; ++i) {
-      const int hi = Nibble(id[2 * i]), lo = Nibble(id[2 * i + 1]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      k[i] = static_cast<uint8_t>(hi << 4 | lo);
-    }
-    return k;
-  }
-  static int Nibble(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;  // upper case or other: not the canonical form, kept as a string
-  }
+  using Key = text::PackedDocId;
+  using KeyHash = text::PackedDocIdHash;
+  static std::optional<Key> Pack(const std::string& id) { return text::PackDocId(id); }
   std::unordered_set<Key, KeyHash> packed_;
   std::unordered_set<std::string> other_;
 
@@ -125,14 +101,10 @@ class DocFlags {
   }
   // Visits every member with `flag` set (in no particular order) as its doc_id.
   void ForEach(uint8_t flag, const std::function<void(const std::string&)>& fn) const {
-    static const char kHex[] = "0123456789abcdef";
-    std::string id(32, '0');
+    std::string id;
     for (const Slot& slot : slots_) {
       if (!(slot.flags & kUsed) || !(slot.flags & flag)) continue;
-      for (size_t i = 0; i < 16; ++i) {
-        id[2 * i] = kHex[slot.key[i] >> 4];
-        id[2 * i + 1] = kHex[slot.key[i] & 15];
-      }
+      text::UnpackDocId(slot.key, &id);
       fn(id);
     }
     for (const auto& [s, flags] : other_) {

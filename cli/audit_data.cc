@@ -60,8 +60,8 @@ Result<std::vector<audit::YoyRow>> YearOverYearRows(DataReader& reader, const au
       o.unit_key = UnitKey(m);
       o.unit_name = m.township();
       o.year = m.year();
-      o.metric_id = v.metric_id;
-      o.unit = v.unit;
+      o.metric_id = std::string(v.metric_id);
+      o.unit = std::string(v.unit);
       o.rate = aggregate::StatisticOf(v.kind) == apb::ROLLUP_STATISTIC_MEAN;
       o.value = v.value;
       o.doc_id = c.doc_id();

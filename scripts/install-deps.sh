@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libxxhash-dev libarchive-dev zlib1g-dev
+  libabsl-dev
   libcpp-httplib-dev libsqlite3-dev
   libpugixml-dev libxml2-dev libpoppler-cpp-dev
 )

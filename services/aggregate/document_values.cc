@@ -1,7 +1,8 @@
 #include "services/aggregate/document_values.h"
 
 #include <algorithm>
-#include <set>
+#include <span>
+#include <string>
 #include <utility>
 
 namespace reportflow::aggregate {
@@ -41,62 +42,87 @@ bool Eligible(const epb::Metric& m, const google::protobuf::RepeatedPtrField<epb
   }
 }
 
-struct Group {
-  DocValue out;
-  std::vector<const epb::Metric*> eligible;
-};
-
 double CanonicalValue(const epb::Metric& m) { return m.canonical_unit().empty() ? m.value() : m.canonical_value(); }
+
+const std::string& CanonicalUnit(const epb::Metric& m) { return m.canonical_unit().empty() ? m.unit() : m.canonical_unit(); }
+
+// One (metric id, canonical unit) key's value from its mentions `group`
+// (in document order), all eligible or not.
+void AddValueOf(std::span<const epb::Metric* const> group,
+                const google::protobuf::RepeatedPtrField<epb::Metric>& all, std::vector<DocValue>* out) {
+  DocValue v;
+  v.metric_id = group.front()->metric_id();
+  v.unit = CanonicalUnit(*group.front());
+  v.kind = KindOf(*group.front());
+  v.mentions = static_cast<uint32_t>(group.size());
+  absl::InlinedVector<const epb::Metric*, 8> eligible, totals;
+  for (const epb::Metric* m : group) {
+    const std::string_view written = m->unit();
+    auto at = std::lower_bound(v.units_written.begin(), v.units_written.end(), written,
+                               [](const auto& e, std::string_view u) { return e.first < u; });
+    if (at != v.units_written.end() && at->first == written) {
+      ++at->second;
+    } else {
+      v.units_written.insert(at, {written, 1});
+    }
+    if (!Eligible(*m, all)) continue;
+    eligible.push_back(m);
+    if (m->total()) totals.push_back(m);
+  }
+  if (eligible.empty()) return;
+  const auto& chosen = totals.empty() ? eligible : totals;
+  if (StatisticOf(v.kind) == apb::ROLLUP_STATISTIC_SUM) {
+    if (!totals.empty()) {
+      const epb::Metric* best = *std::max_element(chosen.begin(), chosen.end(), [](auto* a, auto* b) {
+        return CanonicalValue(*a) < CanonicalValue(*b);
+      });
+      v.value = CanonicalValue(*best);
+      v.approx = IsApprox(*best);
+    } else {
+      absl::InlinedVector<double, 8> seen;
+      for (const epb::Metric* m : chosen) {
+        const double value = CanonicalValue(*m);
+        if (std::find(seen.begin(), seen.end(), value) != seen.end()) continue;
+        seen.push_back(value);
+        v.value += value;
+        v.approx = v.approx || IsApprox(*m);
+      }
+    }
+  } else {
+    for (const epb::Metric* m : chosen) {
+      v.value += CanonicalValue(*m);
+      v.approx = v.approx || IsApprox(*m);
+    }
+    v.value /= static_cast<double>(chosen.size());
+  }
+  out->push_back(std::move(v));
+}
 
 }  // namespace
 
 std::vector<DocValue> DocumentValues(const google::protobuf::RepeatedPtrField<epb::Metric>& metrics) {
-  std::map<std::pair<std::string, std::string>, Group> groups;
-  for (const epb::Metric& m : metrics) {
-    const std::string& unit = m.canonical_unit().empty() ? m.unit() : m.canonical_unit();
-    Group& g = groups[{m.metric_id(), unit}];
-    if (g.out.mentions == 0) {
-      g.out.metric_id = m.metric_id();
-      g.out.unit = unit;
-      g.out.kind = KindOf(m);
-    }
-    ++g.out.mentions;
-    ++g.out.units_written[m.unit()];
-    if (Eligible(m, metrics)) g.eligible.push_back(&m);
-  }
-
+  // The mentions grouped by (metric id, canonical unit), each group in
+  // document order, so sums and means add in that order.
+  auto key = [&](uint32_t i) {
+    const epb::Metric& m = metrics.Get(static_cast<int>(i));
+    return std::pair<std::string_view, std::string_view>(m.metric_id(), CanonicalUnit(m));
+  };
+  std::vector<uint32_t> order(static_cast<size_t>(metrics.size()));
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const auto ka = key(a), kb = key(b);
+    return ka != kb ? ka < kb : a < b;
+  });
   std::vector<DocValue> out;
-  for (auto& [key, g] : groups) {
-    if (g.eligible.empty()) continue;
-    std::vector<const epb::Metric*> totals;
-    for (const epb::Metric* m : g.eligible) {
-      if (m->total()) totals.push_back(m);
+  absl::InlinedVector<const epb::Metric*, 8> group;
+  for (size_t begin = 0; begin < order.size();) {
+    group.clear();
+    size_t end = begin;
+    for (; end < order.size() && key(order[end]) == key(order[begin]); ++end) {
+      group.push_back(&metrics.Get(static_cast<int>(order[end])));
     }
-    const std::vector<const epb::Metric*>& chosen = totals.empty() ? g.eligible : totals;
-    DocValue v = std::move(g.out);
-    if (StatisticOf(v.kind) == apb::ROLLUP_STATISTIC_SUM) {
-      if (!totals.empty()) {
-        const epb::Metric* best = *std::max_element(chosen.begin(), chosen.end(), [](auto* a, auto* b) {
-          return CanonicalValue(*a) < CanonicalValue(*b);
-        });
-        v.value = CanonicalValue(*best);
-        v.approx = IsApprox(*best);
-      } else {
-        std::set<double> seen;
-        for (const epb::Metric* m : chosen) {
-          if (!seen.insert(CanonicalValue(*m)).second) continue;
-          v.value += CanonicalValue(*m);
-          v.approx = v.approx || IsApprox(*m);
-        }
-      }
-    } else {
-      for (const epb::Metric* m : chosen) {
-        v.value += CanonicalValue(*m);
-        v.approx = v.approx || IsApprox(*m);
-      }
-      v.value /= static_cast<double>(chosen.size());
-    }
-    out.push_back(std::move(v));
+    AddValueOf(group, metrics, &out);
+    begin = end;
   }
   return out;
 }

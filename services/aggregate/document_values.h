@@ -25,9 +25,11 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <absl/container/inlined_vector.h>
+
 #include <cstdint>
-#include <map>
-#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reportflow/aggregate/v1/aggregate.pb.h"
@@ -35,14 +37,17 @@
 
 namespace reportflow::aggregate {
 
+// The strings are views into the metrics given to DocumentValues: valid as
+// long as they are (no copy per value: rollups take one per document).
 struct DocValue {
-  std::string metric_id;
-  std::string unit;  // canonical
+  std::string_view metric_id;
+  std::string_view unit;  // canonical
   extract::v1::MetricKind kind = extract::v1::METRIC_KIND_UNSPECIFIED;
   double value = 0;
   bool approx = false;
   uint32_t mentions = 0;
-  std::map<std::string, uint32_t> units_written;  // unit as written -> mentions
+  // Unit as written -> mentions, ordered by unit (mostly one).
+  absl::InlinedVector<std::pair<std::string_view, uint32_t>, 1> units_written;
 };
 
 // The metric kind of a mention: the taxonomy's when extract set it, else

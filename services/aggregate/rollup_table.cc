@@ -94,12 +94,6 @@ void ValueHistogram::ForEach(const std::function<void(double, uint64_t)>& fn) co
   }
 }
 
-size_t ValueHistogram::bytes() const {
-  size_t n = blocks_.capacity() * sizeof(Block);
-  for (const Block& b : blocks_) n += b.entries.capacity() * sizeof(Entry);
-  return n;
-}
-
 // ---------------------------------------------------------------- statistics
 
 namespace {
@@ -212,24 +206,25 @@ uint32_t RollupTable::RegionIndex(std::string_view key, cpb::RegionLevel level, 
   return index;
 }
 
-uint32_t RollupTable::SeriesIndex(const std::string& metric_id, const std::string& unit) {
+uint32_t RollupTable::SeriesIndex(std::string_view metric_id, std::string_view unit) {
   scratch_.assign(metric_id);
   scratch_ += '\0';
   scratch_ += unit;
   auto it = series_index_.find(scratch_);
   if (it != series_index_.end()) return it->second;
   const uint32_t index = static_cast<uint32_t>(series_.size());
-  series_.push_back({metric_id, unit});
+  series_.push_back({std::string(metric_id), std::string(unit)});
   series_index_.emplace(scratch_, index);
   return index;
 }
 
-uint32_t RollupTable::UnitIndex(const std::string& unit) {
-  auto it = unit_index_.find(unit);
+uint32_t RollupTable::UnitIndex(std::string_view unit) {
+  scratch_.assign(unit);
+  auto it = unit_index_.find(scratch_);
   if (it != unit_index_.end()) return it->second;
   const uint32_t index = static_cast<uint32_t>(units_.size());
-  units_.push_back(unit);
-  unit_index_.emplace(unit, index);
+  units_.push_back(scratch_);
+  unit_index_.emplace(scratch_, index);
   return index;
 }
 
@@ -256,7 +251,7 @@ void RollupTable::AddValue(Rollup& r, double value, int64_t delta) {
   distinct_values_ = static_cast<size_t>(static_cast<int64_t>(distinct_values_) + r.values.Add(value, delta));
 }
 
-void RollupTable::Erase(std::unordered_map<RollupId, Rollup>::iterator it) {
+void RollupTable::Erase(absl::node_hash_map<RollupId, Rollup>::iterator it) {
   distinct_values_ -= it->second.values.distinct();
   rollups_.erase(it);
 }
@@ -310,8 +305,7 @@ Status RollupTable::Contribute(const apb::DocContribution& c, int sign) {
 
   for (const DocValue& v : DocumentValues(c.metrics())) {
     const uint32_t series = SeriesIndex(v.metric_id, v.unit);
-    std::vector<std::pair<uint32_t, uint64_t>> units;  // interned once for every level
-    units.reserve(v.units_written.size());
+    absl::InlinedVector<std::pair<uint32_t, uint64_t>, 1> units;  // interned once for every level
     for (const auto& [unit, n] : v.units_written) units.emplace_back(UnitIndex(unit), n);
     for (size_t i = 0; i < n_regions; ++i) {
       const RollupId id = (static_cast<uint64_t>(regions[i]) << 32) | series;
@@ -686,11 +680,11 @@ void RollupTable::ForEachRegion(const std::function<void(const apb::RegionCount&
 }
 
 // One rollup besides its values: the hash node with the Rollup (a 128-byte
-// allocation), its bucket, the histogram's first block and a units entry;
-// one distinct value: an Entry (16 bytes) with the slack of its block's
-// vector (capacities double). Calibrated against a jemalloc heap profile at
-// 100k reports (the table's allocations were ~1.5x the earlier estimate).
-size_t RollupTable::BytesOf(const Rollup& r) { return 208 + r.values.distinct() * 32; }
+// allocation, its first block, first value and first unit inline) and its
+// slot (8 bytes and a control byte, at a load of 7/16 to 7/8); one distinct
+// value: an Entry (16 bytes) with the slack of its block's vector (capacities
+// double), once the histogram outgrows its inline value.
+size_t RollupTable::BytesOf(const Rollup& r) { return 128 + r.values.distinct() * 32; }
 
 size_t RollupTable::bytes() const {
   size_t n = regions_.capacity() * sizeof(Region) + series_.capacity() * sizeof(Series);

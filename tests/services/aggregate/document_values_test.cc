@@ -1,5 +1,6 @@
 #include "services/aggregate/document_values.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace reportflow::aggregate {
@@ -108,7 +109,9 @@ TEST_F(DocumentValuesTest, CanonicalUnitsMergeSpellingsAndScaleMoney) {
   EXPECT_TRUE(v[0].approx);
   EXPECT_EQ(v[1].unit, "件");
   EXPECT_DOUBLE_EQ(v[1].value, 42);
-  EXPECT_EQ(v[1].units_written.at("件次"), 1u);
+  // Units as written, in byte order, with their mentions.
+  using Written = std::pair<std::string_view, uint32_t>;
+  EXPECT_THAT(v[1].units_written, ::testing::ElementsAre(Written{"件次", 1u}, Written{"起", 1u}));
 }
 
 TEST_F(DocumentValuesTest, KindFallsBackToTheQuantityKind) {

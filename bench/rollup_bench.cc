@@ -1,0 +1,154 @@
+// Aggregate's rollup arithmetic on one core: RollupTable::Contribute (the
+// document's values by DocumentValues, then every rollup of its four region
+// levels) for 20,000 documents into a fresh table, as in a 20k batch.
+//
+// Setup reads samples/reports/*.txt (REPORTFLOW_SOURCE_DIR, else found by
+// walking up from the working directory), segments and extracts each once,
+// and makes 20,000 contributions of them: each placed in one of 8,000
+// townships (20 per county, 10 counties per city, 10 cities per province),
+// its values scaled by a per-document factor, so rollups see many distinct
+// values, as from real reports. Only Contribute is timed.
+//
+//   build/bench/rollup_bench --benchmark_repetitions=5
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "services/aggregate/rollup_table.h"
+#include "services/extract/extractor.h"
+#include "services/segment/segmenter.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace apb = ::reportflow::aggregate::v1;
+
+constexpr int kDocuments = 20000;
+constexpr int kTownships = 8000;
+
+fs::path FindReports() {
+  if (const char* root = std::getenv("REPORTFLOW_SOURCE_DIR")) return fs::path(root) / "samples" / "reports";
+  for (fs::path dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::is_directory(dir / "samples" / "reports")) return dir / "samples" / "reports";
+    if (dir == dir.parent_path()) break;
+  }
+  return {};
+}
+
+struct Contributions {
+  std::vector<apb::DocContribution> docs;
+  std::string error;
+};
+
+// A 12-digit code of `digits` significant digits from `n`, zero-padded.
+std::string Code(int n, int digits) {
+  std::string s = std::to_string(n);
+  s = std::string(static_cast<size_t>(std::max(0, digits - static_cast<int>(s.size()))), '1') + s;
+  return s + std::string(static_cast<size_t>(12 - digits), '0');
+}
+
+const Contributions& Load() {
+  static const Contributions contributions = [] {
+    Contributions c;
+    const fs::path dir = FindReports();
+    if (dir.empty()) {
+      c.error = "samples/reports not found (set REPORTFLOW_SOURCE_DIR)";
+      return c;
+    }
+    auto segmenter = reportflow::segment::Segmenter::Create();
+    auto taxonomy = reportflow::extract::Taxonomy::Default();
+    if (!segmenter.ok() || !taxonomy.ok()) {
+      c.error = "cannot create the segmenter or the taxonomy";
+      return c;
+    }
+    auto extractor = reportflow::extract::Extractor::Create(*taxonomy);
+    if (!extractor.ok()) {
+      c.error = extractor.status().ToString();
+      return c;
+    }
+    std::vector<fs::path> paths;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().extension() == ".txt") paths.push_back(e.path());
+    }
+    std::sort(paths.begin(), paths.end());
+    std::vector<reportflow::extract::v1::ExtractionResult> results;
+    for (const auto& p : paths) {
+      std::ifstream in(p, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      reportflow::segment::v1::SegmentedDocument doc;
+      reportflow::extract::v1::ExtractionResult result;
+      if (!(*segmenter)->Segment(ss.str(), &doc).ok() || !(*extractor)->Extract(doc, &result).ok()) {
+        c.error = "cannot segment or extract " + p.filename().string();
+        return c;
+      }
+      results.push_back(std::move(result));
+    }
+    if (results.empty()) {
+      c.error = "no reports in " + dir.string();
+      return c;
+    }
+    for (int i = 0; i < kDocuments; ++i) {
+      apb::DocContribution d;
+      d.set_doc_id("doc-" + std::to_string(i));
+      const auto& r = results[static_cast<size_t>(i / 7) % results.size()];
+      const double scale = 1.0 + static_cast<double>((i * 7919) % 97) / 10.0;
+      for (const auto& m : r.metrics()) {
+        auto* out = d.add_metrics();
+        *out = m;
+        if (m.canonical_unit() != "%") {
+          out->set_value(m.value() * scale);
+          out->set_canonical_value(m.canonical_value() * scale);
+        }
+      }
+      const int township = (i * 31) % kTownships;
+      const int county = township / 20, city = county / 10, province = city / 10;
+      auto* meta = d.mutable_metadata();
+      meta->set_township("镇" + std::to_string(township));
+      meta->set_county("县" + std::to_string(county));
+      meta->set_city("市" + std::to_string(city));
+      meta->set_province("省" + std::to_string(province));
+      meta->set_township_code(Code(township, 9));
+      meta->set_county_code(Code(county, 6));
+      meta->set_city_code(Code(city, 4));
+      meta->set_province_code(Code(province, 2));
+      meta->set_year(2019 + (i / 3) % 5);
+      meta->set_unit_level(reportflow::common::v1::REGION_LEVEL_TOWNSHIP);
+      c.docs.push_back(std::move(d));
+    }
+    return c;
+  }();
+  return contributions;
+}
+
+void BM_ContributeBatch(benchmark::State& state) {
+  const Contributions& c = Load();
+  if (!c.error.empty()) {
+    state.SkipWithError(c.error.c_str());
+    return;
+  }
+  size_t rollups = 0;
+  for (auto _ : state) {
+    reportflow::aggregate::RollupTable table;
+    for (const auto& d : c.docs) {
+      const reportflow::Status st = table.Contribute(d, +1);
+      if (!st.ok()) {
+        state.SkipWithError(st.ToString().c_str());
+        return;
+      }
+    }
+    rollups = table.rollup_count();
+    benchmark::DoNotOptimize(rollups);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(c.docs.size()));
+  state.counters["rollups"] = static_cast<double>(rollups);
+}
+BENCHMARK(BM_ContributeBatch)->Unit(benchmark::kMillisecond);
+
+}  // namespace

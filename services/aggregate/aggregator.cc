@@ -58,6 +58,25 @@ const cpb::DocumentMetadata& SegmentMetadata(const apb::DocContribution& c) {
 
 bool Ambiguous(const cpb::DocumentMetadata& m) { return m.place().status() == cpb::PLACE_STATUS_AMBIGUOUS; }
 
+// A repeated field that holds another's elements for a while without copying
+// them (protobuf's UnsafeArenaAddAllocated) and gives them back
+// (UnsafeArenaExtractSubrange) when it goes out of scope, before the message
+// that owns the field. Whoever reads the borrowing message only reads them.
+template <typename T>
+class Borrowed {
+ public:
+  Borrowed(const google::protobuf::RepeatedPtrField<T>& from, google::protobuf::RepeatedPtrField<T>* to) : to_(to) {
+    to_->Reserve(from.size());
+    for (const T& e : from) to_->UnsafeArenaAddAllocated(const_cast<T*>(&e));
+  }
+  ~Borrowed() { to_->UnsafeArenaExtractSubrange(0, to_->size(), nullptr); }
+  Borrowed(const Borrowed&) = delete;
+  Borrowed& operator=(const Borrowed&) = delete;
+
+ private:
+  google::protobuf::RepeatedPtrField<T>* to_;
+};
+
 // "resolved;prefix=n;prefix=n..." (2-digit province and 4-digit city prefixes).
 std::string EncodeTally(const geo::BatchTally& t) {
   std::string out = std::to_string(t.resolved);
@@ -526,17 +545,19 @@ Result<uint64_t> Aggregator::DocumentCount() {
 Status Aggregator::ApplyInGroup(const GroupDocument& doc) {
   const std::string& doc_id = doc.doc_id;
   const epb::ExtractionResult& result = *doc.result;
-  // The contribution copies the result's metrics onto an arena: freed at once
-  // when the document is applied, not metric by metric.
+  // The contribution is built on an arena (freed at once when the document
+  // is applied) and borrows the result's metrics, sections and findings
+  // rather than copying them: the copy and its destruction were ~6% of
+  // aggregate's CPU. It is only read (serialized, applied) until it goes.
   google::protobuf::Arena arena;
   apb::DocContribution& next = *google::protobuf::Arena::CreateMessage<apb::DocContribution>(&arena);
   next.set_doc_id(doc_id);
   next.set_source(result.source());
   *next.mutable_metadata() = result.metadata();
   PlaceByBatch(&next);
-  *next.mutable_metrics() = result.metrics();
-  *next.mutable_sections() = result.sections();
-  *next.mutable_findings() = result.findings();
+  const Borrowed<epb::Metric> metrics(result.metrics(), next.mutable_metrics());
+  const Borrowed<epb::SectionHeading> sections(result.sections(), next.mutable_sections());
+  const Borrowed<epb::Finding> findings(result.findings(), next.mutable_findings());
   next.set_processing_version(result.processing_version());
   std::string next_bytes = next.SerializeAsString();
 

@@ -2,8 +2,7 @@
 // document's values by DocumentValues, then every rollup of its four region
 // levels) for 20,000 documents into a fresh table, as in a 20k batch.
 //
-// Setup reads samples/reports/*.txt (REPORTFLOW_SOURCE_DIR, else found by
-// walking up from the working directory), segments and extracts each once,
+// Setup segments and extracts the sample reports once (bench/sample_reports.h)
 // and makes 20,000 contributions of them: each placed in one of 8,000
 // townships (20 per county, 10 counties per city, 10 cities per province),
 // its values scaled by a per-document factor, so rollups see many distinct
@@ -13,33 +12,19 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/sample_reports.h"
 #include "services/aggregate/rollup_table.h"
 #include "services/extract/extractor.h"
-#include "services/segment/segmenter.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace apb = ::reportflow::aggregate::v1;
 
 constexpr int kDocuments = 20000;
 constexpr int kTownships = 8000;
-
-fs::path FindReports() {
-  if (const char* root = std::getenv("REPORTFLOW_SOURCE_DIR")) return fs::path(root) / "samples" / "reports";
-  for (fs::path dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::is_directory(dir / "samples" / "reports")) return dir / "samples" / "reports";
-    if (dir == dir.parent_path()) break;
-  }
-  return {};
-}
 
 struct Contributions {
   std::vector<apb::DocContribution> docs;
@@ -56,15 +41,10 @@ std::string Code(int n, int digits) {
 const Contributions& Load() {
   static const Contributions contributions = [] {
     Contributions c;
-    const fs::path dir = FindReports();
-    if (dir.empty()) {
-      c.error = "samples/reports not found (set REPORTFLOW_SOURCE_DIR)";
-      return c;
-    }
-    auto segmenter = reportflow::segment::Segmenter::Create();
+    const reportflow::bench::SegmentedSamples samples = reportflow::bench::SegmentSamples();
     auto taxonomy = reportflow::extract::Taxonomy::Default();
-    if (!segmenter.ok() || !taxonomy.ok()) {
-      c.error = "cannot create the segmenter or the taxonomy";
+    if (!samples.error.empty() || !taxonomy.ok()) {
+      c.error = samples.error.empty() ? taxonomy.status().ToString() : samples.error;
       return c;
     }
     auto extractor = reportflow::extract::Extractor::Create(*taxonomy);
@@ -72,27 +52,14 @@ const Contributions& Load() {
       c.error = extractor.status().ToString();
       return c;
     }
-    std::vector<fs::path> paths;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      if (e.path().extension() == ".txt") paths.push_back(e.path());
-    }
-    std::sort(paths.begin(), paths.end());
     std::vector<reportflow::extract::v1::ExtractionResult> results;
-    for (const auto& p : paths) {
-      std::ifstream in(p, std::ios::binary);
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      reportflow::segment::v1::SegmentedDocument doc;
+    for (const auto& doc : samples.docs) {
       reportflow::extract::v1::ExtractionResult result;
-      if (!(*segmenter)->Segment(ss.str(), &doc).ok() || !(*extractor)->Extract(doc, &result).ok()) {
-        c.error = "cannot segment or extract " + p.filename().string();
+      if (!(*extractor)->Extract(doc, &result).ok()) {
+        c.error = "cannot extract " + doc.source();
         return c;
       }
       results.push_back(std::move(result));
-    }
-    if (results.empty()) {
-      c.error = "no reports in " + dir.string();
-      return c;
     }
     for (int i = 0; i < kDocuments; ++i) {
       apb::DocContribution d;

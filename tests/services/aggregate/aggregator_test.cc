@@ -1,5 +1,7 @@
 #include "services/aggregate/aggregator.h"
 
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -521,6 +523,44 @@ TEST(AggregatorGroupTest, ContributionsKeepSectionHeadingsAndEventsCarryThePath)
   ASSERT_EQ(stored.sections_size(), 2);
   EXPECT_EQ(stored.metrics(0).section_path_size(), 0);  // not copied into every metric
   EXPECT_EQ(results::JoinedSectionPath(stored.sections(), stored.metrics(0), " > "), "一、主要成效 > （二）矛盾化解");
+}
+
+// The contribution borrows the result's metrics, sections and findings while
+// it is applied (no copy): the result the caller gave is whole afterwards,
+// whether it lives on an arena (the service's) or not, and what is stored
+// holds all of it.
+TEST(AggregatorGroupTest, ApplyingLeavesTheResultWholeAndStoresAllOfIt) {
+  google::protobuf::Arena arena;
+  auto* on_arena = google::protobuf::Arena::CreateMessage<extract::v1::ExtractionResult>(&arena);
+  *on_arena = testing::Doc("甲乡", "某县", 2023, {{"mediation.disputes_handled", 90}, {"training.sessions", 4}});
+  on_arena->add_sections()->set_heading("一、主要成效");
+  on_arena->add_findings()->set_code("rate_above_100");
+  extract::v1::ExtractionResult on_heap = testing::Doc("乙镇", "某县", 2023, {{"training.sessions", 3}});
+  on_heap.add_sections()->set_heading("二、存在问题");
+  const std::string arena_before = on_arena->SerializeAsString();
+  const std::string heap_before = on_heap.SerializeAsString();
+
+  auto store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator agg(store.get());
+  ASSERT_OK(agg.ApplyGroup({GroupDocument{"d1", on_arena}, GroupDocument{"d2", &on_heap}}).status());
+  EXPECT_EQ(on_arena->SerializeAsString(), arena_before);
+  EXPECT_EQ(on_heap.SerializeAsString(), heap_before);
+
+  std::string value;
+  ASSERT_OK(store->Get("contributions", "d1", &value));
+  apb::DocContribution stored;
+  ASSERT_TRUE(stored.ParseFromString(value));
+  ASSERT_EQ(stored.metrics_size(), 2);
+  EXPECT_EQ(stored.metrics(0).SerializeAsString(), on_arena->metrics(0).SerializeAsString());
+  EXPECT_EQ(stored.metrics(1).SerializeAsString(), on_arena->metrics(1).SerializeAsString());
+  ASSERT_EQ(stored.sections_size(), 1);
+  EXPECT_EQ(stored.sections(0).heading(), "一、主要成效");
+  ASSERT_EQ(stored.findings_size(), 1);
+  EXPECT_EQ(stored.findings(0).code(), "rate_above_100");
+  ASSERT_OK(store->Get("contributions", "d2", &value));
+  ASSERT_TRUE(stored.ParseFromString(value));
+  ASSERT_EQ(stored.metrics_size(), 1);
+  EXPECT_EQ(stored.metrics(0).SerializeAsString(), on_heap.metrics(0).SerializeAsString());
 }
 
 TEST(AggregatorGroupTest, AGroupEqualsItsDocumentsAppliedOneByOne) {

@@ -229,8 +229,8 @@ class RollupTable {
   std::unordered_map<std::string, uint32_t> series_index_;  // metric_id '\0' unit
   std::vector<std::string> units_;                          // units as written
   std::unordered_map<std::string, uint32_t> unit_index_;
-  // Swiss table of nodes: a Rollup stays where it is while others are added
-  // (Contribute holds one across RollupFor calls).
+  // A Swiss table of nodes rather than a flat one: a flat table would hold a
+  // whole Rollup (~120 bytes) in each of its empty slots too.
   absl::node_hash_map<RollupId, Rollup> rollups_;
   std::unordered_map<std::string, std::string> grouping_names_;
   std::string scratch_;  // reused for lookups

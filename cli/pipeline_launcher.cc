@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -29,7 +30,7 @@ struct PipelineLauncher::Child {
   std::string instance;              // ingest, aggregate, segment-0 ...
   std::string binary;
   std::vector<std::string> args;
-  std::string store_path;            // named when its disk is full
+  std::vector<std::string> disks;    // where it writes (its store first): the fullest is named when one is full
   pid_t pid = -1;
   int pidfd = -1;                    // readable once the process has exited (-1: kernel without pidfds)
   int ready_fd = -1;                 // read end of its readiness pipe, until it says it started (or dies)
@@ -201,10 +202,10 @@ Result<std::unique_ptr<PipelineLauncher>> PipelineLauncher::Start(const config::
   if (ec) return Status::IoError("cannot create " + launcher->log_dir_ + ": " + ec.message());
 
   auto add = [&](const std::string& instance, const std::string& service, std::vector<std::string> extra,
-                 std::string store_path) {
+                 std::vector<std::string> disks) {
     auto child = std::make_unique<Child>();
     child->instance = instance;
-    child->store_path = std::move(store_path);
+    child->disks = std::move(disks);
     child->binary = options.bin_dir + "/reportflow-" + service;
     child->args = {"--config", options.config_path};
     for (auto& e : extra) {
@@ -217,15 +218,17 @@ Result<std::unique_ptr<PipelineLauncher>> PipelineLauncher::Start(const config::
   // first of all: every other service connects to it (aggregate its acks), and
   // a connect that comes before the bind waits for ZeroMQ's reconnect timer
   // (100-200 ms) however soon the bind follows.
-  add("ingest", "ingest", {}, config.ingest().store_path());
-  add("aggregate", "aggregate", {}, config.aggregate().store_path());
+  add("ingest", "ingest", {}, {config.ingest().store_path()});
+  std::vector<std::string> aggregate_disks = {config.aggregate().store_path()};
+  if (!config.aggregate().scratch_dir().empty()) aggregate_disks.push_back(config.aggregate().scratch_dir());
+  add("aggregate", "aggregate", {}, aggregate_disks);
   for (int i = 0; i < options.segment_workers; ++i) {
     const std::string id = "segment-" + std::to_string(i);
     std::vector<std::string> extra = {"segment.worker_id=" + id};
     std::string store = config.segment().store_path();
     if (options.segment_workers > 1) store += "-" + std::to_string(i);
     if (options.segment_workers > 1) extra.push_back("segment.store_path=" + store);
-    add(id, "segment", extra, store);
+    add(id, "segment", extra, {store});
   }
   for (int i = 0; i < options.extract_workers; ++i) {
     const std::string id = "extract-" + std::to_string(i);
@@ -233,7 +236,7 @@ Result<std::unique_ptr<PipelineLauncher>> PipelineLauncher::Start(const config::
     std::string store = config.extract().store_path();
     if (options.extract_workers > 1) store += "-" + std::to_string(i);
     if (options.extract_workers > 1) extra.push_back("extract.store_path=" + store);
-    add(id, "extract", extra, store);
+    add(id, "extract", extra, {store});
   }
   for (auto& child : launcher->children_) {
     if (access(child->binary.c_str(), X_OK) != 0) {
@@ -287,12 +290,20 @@ Status PipelineLauncher::Supervise() {
 }
 
 Status PipelineLauncher::NoSpace(const Child& c) const {
-  struct statvfs fs {};
-  const std::string free_space = statvfs(c.store_path.c_str(), &fs) == 0
-                                     ? std::to_string(static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize / 1024) +
-                                           " KB free"
-                                     : "free space unknown";
-  return storage::NoSpaceError(c.store_path, "service " + c.instance + " stopped (" + free_space + "; see " +
+  // The service said its disk is full, not which one: of the places it
+  // writes, the one with the least space left.
+  std::string path = c.disks.front(), free_space = "free space unknown";
+  uint64_t least = UINT64_MAX;
+  for (const auto& disk : c.disks) {
+    struct statvfs fs {};
+    if (statvfs(disk.c_str(), &fs) != 0) continue;
+    const uint64_t available = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (available >= least) continue;
+    least = available;
+    path = disk;
+    free_space = std::to_string(available / 1024) + " KB free";
+  }
+  return storage::NoSpaceError(path, "service " + c.instance + " stopped (" + free_space + "; see " +
                                                  log_dir_ + "/" + c.instance +
                                                  ".log); free space, then run the same command again");
 }

@@ -225,7 +225,7 @@ fs::path Normal(const fs::path& p) {
 }
 
 // Calls fn(name, path) for every path the pipeline writes under its data dir:
-// the stores, the log file and the ipc:// socket files (through a view of the
+// the stores, aggregate's scratch dir, the log file and the ipc:// socket files (through a view of the
 // endpoint without its "ipc://" prefix, written back after fn returns).
 template <typename Fn>
 void ForEachDataPath(PipelineConfig* cfg, Fn fn) {
@@ -233,6 +233,7 @@ void ForEachDataPath(PipelineConfig* cfg, Fn fn) {
   fn("segment.store_path", cfg->mutable_segment()->mutable_store_path());
   fn("extract.store_path", cfg->mutable_extract()->mutable_store_path());
   fn("aggregate.store_path", cfg->mutable_aggregate()->mutable_store_path());
+  fn("aggregate.scratch_dir", cfg->mutable_aggregate()->mutable_scratch_dir());  // empty: beside the store
   fn("logging.file", cfg->mutable_logging()->mutable_file());
   auto* e = cfg->mutable_endpoints();
   const std::pair<const char*, std::string*> endpoints[] = {

@@ -276,12 +276,24 @@ struct AggregateService::Impl {
     const int64_t start = Clock::Real().MonotonicMillis();
     auto evicted = aggregator->BoundMemory();
     if (!evicted.ok()) {
-      log->error("rollups not evicted: {}", evicted.status().ToString());
-      if (storage::IsNoSpace(evicted.status())) shell->Fail(evicted.status());
+      Unfinished("rollups not evicted", evicted.status());
       return;
     }
     log->info("{} rollups evicted (memory budget): {} left in memory, about {} MB, {} ms", *evicted,
               aggregator->RollupCount(), aggregator->MemoryBytes() >> 20, Clock::Real().MonotonicMillis() - start);
+  }
+
+  // Work that could not be finished: a group neither acknowledged nor
+  // confirmed (ingest sends it again, after its lease or with the next
+  // withdrawals), or rollups not evicted (tried again after the next group).
+  // A full disk stops the service instead, wherever it is met (the store, or
+  // the audit's scratch file): trying again cannot help, and `reportflow run`
+  // tells the operator (common/service, kExitNoSpace). Returns false, for the
+  // caller to return.
+  bool Unfinished(const std::string& what, const Status& s) {
+    log->error("{}: {}", what, s.ToString());
+    if (storage::IsNoSpace(s)) shell->Fail(s);
+    return false;
   }
 
   // Applies a group of extractions (one store batch), publishes its coalesced
@@ -300,9 +312,9 @@ struct AggregateService::Impl {
     for (const auto& d : docs) ids.push_back(d.doc_id);
     if (Status before = audit->BeforeGroup(ids); !before.ok()) {  // not acknowledged: re-dispatched
       apply_failures_total->Inc(group.size());
-      log->error("audit places of a group of {} documents (first doc={}) not read: {}", group.size(),
-                 group[0]->doc_id(), before.ToString());
-      return false;
+      return Unfinished("audit places of a group of " + std::to_string(group.size()) + " documents (first doc=" +
+                            group[0]->doc_id() + ") not read",
+                        before);
     }
     const int64_t start = Clock::Real().MonotonicMillis();
     auto change = aggregator->ApplyGroup(docs, options);
@@ -310,11 +322,9 @@ struct AggregateService::Impl {
     for (size_t i = 0; i < group.size(); ++i) apply_seconds->Observe(per_doc);
     if (!change.ok()) {
       apply_failures_total->Inc(group.size());
-      // Not acknowledged: ingest re-dispatches after its lease.
-      log->error("group of {} documents (first doc={}) cannot be applied: {}", group.size(), group[0]->doc_id(),
-                 change.status().ToString());
-      if (storage::IsNoSpace(change.status())) shell->Fail(change.status());  // disk full: stop (common/service)
-      return false;
+      return Unfinished("group of " + std::to_string(group.size()) + " documents (first doc=" + group[0]->doc_id() +
+                            ") cannot be applied",
+                        change.status());
     }
     applied += group.size();
     ++groups_this_tick;
@@ -329,10 +339,10 @@ struct AggregateService::Impl {
     }
     auto seq = aggregator->LastSequence();
     auto findings = audit->AfterGroup(audited, seq.ok() ? *seq : 0, options.build_events);
-    if (!findings.ok()) {  // not acknowledged: re-dispatched, and indexed then
+    if (!findings.ok()) {  // re-dispatched, and indexed then
       apply_failures_total->Inc(group.size());
-      log->error("audit of a group of {} documents failed: {}", group.size(), findings.status().ToString());
-      return false;
+      return Unfinished("audit of a group of " + std::to_string(group.size()) + " documents failed",
+                        findings.status());
     }
     for (const auto& event : *findings) Publish(event);
     InjectedAckDelay(group);
@@ -359,17 +369,16 @@ struct AggregateService::Impl {
     std::vector<std::string> ids;
     for (const auto& d : docs) ids.push_back(d.doc_id);
     if (Status before = audit->BeforeGroup(ids); !before.ok()) {  // not confirmed: ingest sends them again
-      log->error("audit places of {} withdrawals (first doc={}) not read: {}", group.size(), group[0]->doc_id(),
-                 before.ToString());
-      return false;
+      return Unfinished("audit places of " + std::to_string(group.size()) + " withdrawals (first doc=" +
+                            group[0]->doc_id() + ") not read",
+                        before);
     }
     auto change = aggregator->Withdraw(docs, options);
     if (!change.ok()) {
       // Not confirmed: ingest sends the withdrawals again.
-      log->error("{} withdrawals (first doc={}) cannot be applied: {}", group.size(), group[0]->doc_id(),
-                 change.status().ToString());
-      if (storage::IsNoSpace(change.status())) shell->Fail(change.status());
-      return false;
+      return Unfinished(std::to_string(group.size()) + " withdrawals (first doc=" + group[0]->doc_id() +
+                            ") cannot be applied",
+                        change.status());
     }
     ++groups_this_tick;
     for (const auto& event : change->events) Publish(event);
@@ -377,11 +386,10 @@ struct AggregateService::Impl {
     // pairs, and (an empty result carries no place) the coverage tally.
     std::vector<std::string> withdrawn_ids;
     for (const auto& d : docs) withdrawn_ids.push_back(d.doc_id);
-    if (Status ws = audit->Withdraw(withdrawn_ids); !ws.ok()) {
-      log->error("audit records of {} withdrawn documents (first doc={}) not dropped: {}", withdrawn_ids.size(),
-                 withdrawn_ids[0], ws.ToString());
-      if (storage::IsNoSpace(ws)) shell->Fail(ws);
-      return false;  // not confirmed: ingest sends the withdrawals again
+    if (Status ws = audit->Withdraw(withdrawn_ids); !ws.ok()) {  // not confirmed: ingest sends them again
+      return Unfinished("audit records of " + std::to_string(withdrawn_ids.size()) +
+                            " withdrawn documents (first doc=" + withdrawn_ids[0] + ") not dropped",
+                        ws);
     }
     const epb::ExtractionResult nothing;
     std::vector<GroupDocument> forgotten;

@@ -1,5 +1,7 @@
 #include "services/aggregate/audit_stage.h"
 
+#include <filesystem>
+
 #include "common/audit/audit_options.h"
 #include "common/audit/coverage.h"
 #include "common/base/macros.h"
@@ -16,9 +18,13 @@ Result<std::unique_ptr<AuditStage>> AuditStage::Create(const config::v1::Pipelin
                                                        storage::Store* store, const Aggregator* aggregator,
                                                        metrics::Registry* registry) {
   ASSIGN_OR_RETURN(audit::AuditOptions options, audit::AuditOptionsFromConfig(config.audit()));
-  // The keeper's scratch file goes beside the store it indexes.
-  return std::unique_ptr<AuditStage>(
-      new AuditStage(store, aggregator, options, config.aggregate().store_path(), registry));
+  // The keeper's scratch file goes beside the store it indexes, unless the operator put it elsewhere.
+  const std::string& scratch_dir =
+      config.aggregate().scratch_dir().empty() ? config.aggregate().store_path() : config.aggregate().scratch_dir();
+  std::error_code ec;
+  std::filesystem::create_directories(scratch_dir, ec);
+  if (ec) return Status::IoError("aggregate.scratch_dir " + scratch_dir + ": " + ec.message());
+  return std::unique_ptr<AuditStage>(new AuditStage(store, aggregator, options, scratch_dir, registry));
 }
 
 // The place segment found (the tally counts it, as the extraction result

@@ -16,6 +16,7 @@ TEST(ConfigLoaderTest, DefaultsAreValid) {
   EXPECT_OK(Validate(cfg));
   EXPECT_EQ(cfg.ingest().store_path(), "/data/ingest");
   EXPECT_EQ(cfg.endpoints().segment_work(), "ipc:///data/run/segment-work.sock");
+  EXPECT_EQ(cfg.aggregate().scratch_dir(), "") << "empty: the scratch file goes beside aggregate's store";
 }
 
 TEST(ConfigLoaderTest, ParsesYamlAndKeepsUnsetDefaults) {
@@ -152,16 +153,18 @@ TEST(ConfigLoaderTest, RelativePathsThatLeaveTheDataDirAreRefused) {
   testing::TempDir dir;
   PipelineConfig cfg;
   for (const std::string& o : {std::string("ingest.store_path=../../x"), std::string("logging.file=../x.log"),
-                               std::string("aggregate.store_path=a/../../b"),
+                               std::string("aggregate.store_path=a/../../b"), std::string("aggregate.scratch_dir=.."),
                                std::string("endpoints.ingest_acks=ipc://../acks.sock")}) {
     Status s = LoadPipelineConfig("", dir.path().string(), {o}, &cfg);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << o;
     EXPECT_NE(s.message().find("leaves the data dir; give an absolute path"), std::string::npos) << s.message();
   }
   // Inside the data dir, or absolute (the operator's explicit choice): fine.
-  ASSERT_OK(LoadPipelineConfig("", dir.path().string(), {"ingest.store_path=a/../b", "logging.file=logs/x.log"}, &cfg));
+  ASSERT_OK(LoadPipelineConfig("", dir.path().string(),
+                               {"ingest.store_path=a/../b", "logging.file=logs/x.log", "aggregate.scratch_dir=tmp"}, &cfg));
   EXPECT_EQ(cfg.ingest().store_path(), (dir / "b").string());
   EXPECT_EQ(cfg.logging().file(), (dir / "logs/x.log").string());
+  EXPECT_EQ(cfg.aggregate().scratch_dir(), (dir / "tmp").string());
   ASSERT_OK(LoadPipelineConfig("", dir.path().string(), {"ingest.store_path=/srv/elsewhere"}, &cfg));
   EXPECT_EQ(cfg.ingest().store_path(), "/srv/elsewhere");
 }

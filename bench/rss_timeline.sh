@@ -6,6 +6,8 @@
 #
 #   bench/rss_timeline.sh REPORTS          e.g. bench/rss_timeline.sh 100000
 #   BUILD_DIR=build RUN_ARGS="--set audit.near_duplicates=false" bench/rss_timeline.sh 100000
+#   CORPUS=/tmp/corpus bench/rss_timeline.sh 100000   # reuse a corpus made by `reportflow gen-corpus --reports 100000
+#                                    # --seed 7 --out /tmp/corpus` (A/B pairs of builds on the same corpus)
 #
 # Writes bench/results/rss-timeline-<date>.tsv (wall clock, then MB per
 # service) and prints each service's peak with when it came, in seconds from
@@ -22,10 +24,11 @@ REPORTS=${1:?usage: bench/rss_timeline.sh REPORTS}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 OUT=bench/results/rss-timeline-$(date -u +%Y-%m-%dT%H%MZ).tsv
-"$BIN/reportflow" gen-corpus --reports "$REPORTS" --seed 7 --out "$WORK/corpus" > /dev/null
+CORPUS=${CORPUS:-$WORK/corpus}
+[ -d "$CORPUS/reports" ] || "$BIN/reportflow" gen-corpus --reports "$REPORTS" --seed 7 --out "$CORPUS" > /dev/null
 DATA=$WORK/data
 start=$(date +%s.%N)
-"$BIN/reportflow" run "$WORK/corpus/reports" --data "$DATA" --quiet --timeout 1200 "${RUN_ARGS[@]}" > "$WORK/run.log" 2>&1 &
+"$BIN/reportflow" run "$CORPUS/reports" --data "$DATA" --quiet --timeout 1200 "${RUN_ARGS[@]}" > "$WORK/run.log" 2>&1 &
 RUN=$!
 printf 'seconds\tingest\tsegment\textract\taggregate\n' > "$OUT"
 while kill -0 "$RUN" 2>/dev/null; do

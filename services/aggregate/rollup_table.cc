@@ -44,11 +44,11 @@ int ValueHistogram::Add(double value, int64_t delta) {
     }
     block->total = block->total - it->count + static_cast<uint64_t>(n);
     total_ = total_ - it->count + static_cast<uint64_t>(n);
-    it->count = static_cast<uint64_t>(n);
+    it->count = static_cast<uint32_t>(n);
     return 0;
   }
   if (delta < 0) return 0;  // removing a value that is not there: nothing to do
-  entries.insert(it, Entry{value, static_cast<uint64_t>(delta)});
+  entries.insert(it, Entry{value, static_cast<uint32_t>(delta)});
   block->total += static_cast<uint64_t>(delta);
   total_ += static_cast<uint64_t>(delta);
   if (entries.size() > kBlockEntries) {
@@ -682,14 +682,14 @@ void RollupTable::ForEachRegion(const std::function<void(const apb::RegionCount&
 // One rollup besides its values: the hash node with the Rollup (a 128-byte
 // allocation, its first block, first value and first unit inline) and its
 // slot (8 bytes and a control byte, at a load of 7/16 to 7/8); one distinct
-// value: an Entry (16 bytes) with the slack of its block's vector (capacities
+// value: an Entry (12 bytes) with the slack of its block's vector (capacities
 // double), once the histogram outgrows its inline value.
-size_t RollupTable::BytesOf(const Rollup& r) { return 128 + r.values.distinct() * 32; }
+size_t RollupTable::BytesOf(const Rollup& r) { return 128 + r.values.distinct() * kBytesPerValue; }
 
 size_t RollupTable::bytes() const {
   size_t n = regions_.capacity() * sizeof(Region) + series_.capacity() * sizeof(Series);
   n += regions_.size() * 128;  // keys, names, codes and the index entry of each region
-  return n + rollups_.size() * BytesOf(Rollup()) + distinct_values_ * 32;
+  return n + rollups_.size() * BytesOf(Rollup()) + distinct_values_ * kBytesPerValue;
 }
 
 }  // namespace reportflow::aggregate

@@ -66,10 +66,17 @@ class ValueHistogram {
   void ForEach(const std::function<void(double value, uint64_t count)>& fn) const;
 
  private:
+  // 12 bytes, not 16: a count of one value within one rollup is at most the
+  // rollup's document values (one per document and level: millions, not
+  // billions). The histograms of the county, city and province rollups were
+  // 41 MB of aggregate's heap at 100,000 reports with 16-byte entries.
+#pragma pack(push, 4)
   struct Entry {
     double value;
-    uint64_t count;
+    uint32_t count;
   };
+#pragma pack(pop)
+  static_assert(sizeof(Entry) == 12);
   struct Block {
     absl::InlinedVector<Entry, 1> entries;  // ascending, never empty
     uint64_t total = 0;                     // sum of the counts
@@ -208,6 +215,7 @@ class RollupTable {
   void Erase(absl::node_hash_map<RollupId, Rollup>::iterator it);
   // Estimated heap bytes of `r` (see bytes()).
   static size_t BytesOf(const Rollup& r);
+  static constexpr size_t kBytesPerValue = 24;  // a 12-byte ValueHistogram entry and its vector's slack
   // `stored` as the table would produce it (packed histogram, statistics),
   // with region_documents and coverage: a rollup read from the store.
   void FinishStored(aggregate::v1::Rollup* stored) const;

@@ -65,15 +65,19 @@ const DuplicateIndex::Shard& DuplicateIndex::ShardOf(uint32_t key, uint64_t* mix
 }
 
 size_t DuplicateIndex::Shard::Find(uint32_t key, uint64_t mixed) const {
-  const size_t mask = buckets.size() - 1;
-  for (size_t i = static_cast<size_t>(mixed) & mask;; i = (i + 1) & mask) {
-    if (buckets[i].value == kEmpty || buckets[i].key == key) return i;
+  // The home bucket: the hash's low 32 bits scaled to the table's size (any
+  // size, not only a power of two; the shard came from the top bits).
+  const size_t n = buckets.size();
+  size_t i = static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(mixed)) * n) >> 32);
+  while (buckets[i].value != kEmpty && buckets[i].key != key) {
+    if (++i == n) i = 0;
   }
+  return i;
 }
 
 void DuplicateIndex::Shard::Grow() {
   std::vector<Bucket> old = std::move(buckets);
-  buckets.assign(old.empty() ? 64 : old.size() * 2, Bucket{});
+  buckets.assign(old.empty() ? 64 : old.size() + old.size() / 2, Bucket{});
   for (const Bucket& b : old) {
     if (b.value != kEmpty) buckets[Find(b.key, Mix(b.key))] = b;
   }

@@ -19,11 +19,11 @@ void CreditPool::Set(const std::string& worker, uint32_t credits, int64_t now_ms
   total_ += credits;
 }
 
-std::optional<std::string> CreditPool::Take() {
+std::optional<std::string> CreditPool::Take(const std::function<bool(const std::string& worker)>& eligible) {
   if (total_ == 0) return std::nullopt;
   auto best = workers_.end();
   for (auto it = workers_.begin(); it != workers_.end(); ++it) {
-    if (it->second.credits == 0) continue;
+    if (it->second.credits == 0 || (eligible && !eligible(it->first))) continue;
     if (best == workers_.end() || it->second.credits > best->second.credits ||
         (it->second.credits == best->second.credits && it->second.last_used < best->second.last_used)) {
       best = it;
@@ -41,6 +41,14 @@ void CreditPool::Remove(const std::string& worker) {
   if (it == workers_.end()) return;
   total_ -= it->second.credits;
   workers_.erase(it);
+}
+
+std::vector<std::string> CreditPool::WorkersWithCredit() const {
+  std::vector<std::string> out;
+  for (const auto& [id, w] : workers_) {
+    if (w.credits > 0) out.push_back(id);
+  }
+  return out;
 }
 
 std::vector<std::string> CreditPool::WorkerIds() const {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,8 +21,12 @@ class CreditPool {
   void Add(const std::string& worker, uint32_t credits, int64_t now_ms);
   // Sets a worker's credits (a WorkerReady announcing its whole free capacity).
   void Set(const std::string& worker, uint32_t credits, int64_t now_ms);
-  // Takes one credit; nullopt when no worker has any.
-  std::optional<std::string> Take();
+  // Takes one credit; nullopt when no worker has any. With `eligible`, only
+  // from a worker it accepts.
+  std::optional<std::string> Take(const std::function<bool(const std::string& worker)>& eligible = {});
+  // The workers that have credit, by identity.
+  std::vector<std::string> WorkersWithCredit() const;
+  bool Knows(const std::string& worker) const { return workers_.count(worker) > 0; }
   // Forgets a worker (unreachable, or silent for too long).
   void Remove(const std::string& worker);
   // Removes workers not heard from since `cutoff_ms`; returns how many.

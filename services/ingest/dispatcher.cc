@@ -9,6 +9,7 @@ bool Dispatcher::Submit(const std::string& doc_id, uint32_t attempts, uint32_t a
   if (!inserted) return false;
   it->second.attempts = attempts;
   it->second.base = attempt_base;
+  it->second.suspect = attempts > 0;  // an attempt of this round was used (lost or failed) before
   Enqueue(doc_id, it->second, Stage::kSegment);
   return true;
 }
@@ -24,12 +25,59 @@ void Dispatcher::Enqueue(const std::string& doc_id, Doc& doc, Stage stage, bool 
   doc.where = Where::kQueued;
   doc.generation = ++next_generation_;
   QueueEntry entry{doc_id, doc.generation};
+  auto& queue = doc.suspect ? suspects_[Index(stage)] : queues_[Index(stage)];
   if (front) {
-    queues_[Index(stage)].push_front(std::move(entry));
+    queue.push_front(std::move(entry));
   } else {
-    queues_[Index(stage)].push_back(std::move(entry));
+    queue.push_back(std::move(entry));
   }
   ++queued_[Index(stage)];
+}
+
+const Dispatcher::Held& Dispatcher::HeldBy(Stage stage, const std::string& worker) const {
+  static const Held kNothing;
+  auto it = held_[Index(stage)].find(worker);
+  return it == held_[Index(stage)].end() ? kNothing : it->second;
+}
+
+void Dispatcher::Release(Doc& doc) {
+  if (doc.where != Where::kAtWorker || doc.worker.empty()) return;
+  auto& held = held_[Index(doc.stage)];
+  auto it = held.find(doc.worker);
+  if (it != held.end()) {
+    if (it->second.docs > 0) --it->second.docs;
+    if (doc.suspect) it->second.suspect = false;
+    if (it->second.docs == 0) held.erase(it);
+  }
+  doc.worker.clear();
+}
+
+bool Dispatcher::DropIfDone(Stage stage, const QueueEntry& entry, std::vector<Retry>* exhausted) {
+  auto it = docs_.find(entry.doc_id);
+  if (it == docs_.end() || it->second.generation != entry.generation) return true;  // moved on since
+  Doc& doc = it->second;
+  if (stage != Stage::kSegment || doc.attempts < limits_.max_attempts) return false;
+  --queued_[Index(stage)];
+  exhausted->push_back({entry.doc_id, doc.attempts, true});
+  quarantined_.insert(entry.doc_id);
+  docs_.erase(it);
+  return true;
+}
+
+Assignment Dispatcher::Assign(Stage stage, QueueEntry entry, Doc& doc, std::string worker) {
+  --queued_[Index(stage)];
+  Held& held = held_[Index(stage)][worker];
+  ++held.docs;
+  if (doc.suspect) held.suspect = true;
+  Assignment a;
+  a.worker = worker;
+  a.stage = stage;
+  a.attempt = doc.base + (stage == Stage::kSegment ? doc.attempts + 1 : doc.attempts);
+  a.doc_id = std::move(entry.doc_id);
+  doc.where = Where::kAtWorker;
+  doc.worker = std::move(worker);
+  doc.generation = ++next_generation_;
+  return a;
 }
 
 void Dispatcher::OnReady(Stage stage, const std::string& worker, uint32_t credits, bool replace) {
@@ -51,29 +99,50 @@ void Dispatcher::ExpireSilentWorkers() {
 }
 
 std::optional<Assignment> Dispatcher::Next(Stage stage, std::vector<Retry>* exhausted) {
-  auto& queue = queues_[Index(stage)];
-  CreditPool& pool = pools_[Index(stage)];
-  while (pool.total() > 0 && !queue.empty()) {
-    QueueEntry entry = std::move(queue.front());
-    queue.pop_front();
-    auto it = docs_.find(entry.doc_id);
-    if (it == docs_.end() || it->second.generation != entry.generation) continue;  // moved on since
-    Doc& doc = it->second;
-    --queued_[Index(stage)];
-    if (stage == Stage::kSegment && doc.attempts >= limits_.max_attempts) {
-      exhausted->push_back({entry.doc_id, doc.attempts, true});
-      quarantined_.insert(entry.doc_id);
-      docs_.erase(it);
+  const size_t i = Index(stage);
+  CreditPool& pool = pools_[i];
+  // Suspects first, each to a worker that holds nothing.
+  auto& suspects = suspects_[i];
+  while (!suspects.empty() && pool.total() > 0) {
+    if (DropIfDone(stage, suspects.front(), exhausted)) {
+      suspects.pop_front();
       continue;
     }
-    Assignment a;
-    a.worker = *pool.Take();
-    a.stage = stage;
-    a.attempt = doc.base + (stage == Stage::kSegment ? doc.attempts + 1 : doc.attempts);
-    a.doc_id = std::move(entry.doc_id);
-    doc.where = Where::kAtWorker;
-    doc.generation = ++next_generation_;
-    return a;
+    auto worker = pool.Take([&](const std::string& w) { return HeldBy(stage, w).docs == 0; });
+    if (!worker) {
+      // Every worker with credit holds documents: keep one (the emptiest)
+      // free of new ones until it is empty.
+      if (reserved_[i].empty() || !pool.Knows(reserved_[i])) {
+        uint32_t fewest = UINT32_MAX;
+        for (const std::string& w : pool.WorkersWithCredit()) {
+          if (HeldBy(stage, w).docs < fewest) {
+            fewest = HeldBy(stage, w).docs;
+            reserved_[i] = w;
+          }
+        }
+      }
+      break;
+    }
+    reserved_[i].clear();
+    QueueEntry entry = std::move(suspects.front());
+    suspects.pop_front();
+    Doc& doc = docs_.at(entry.doc_id);
+    return Assign(stage, std::move(entry), doc, std::move(*worker));
+  }
+  if (suspects.empty()) reserved_[i].clear();
+  // Then the others, never to a worker holding a suspect or kept for one.
+  auto& queue = queues_[i];
+  while (!queue.empty() && pool.total() > 0) {
+    if (DropIfDone(stage, queue.front(), exhausted)) {
+      queue.pop_front();
+      continue;
+    }
+    auto worker = pool.Take([&](const std::string& w) { return w != reserved_[i] && !HeldBy(stage, w).suspect; });
+    if (!worker) break;
+    QueueEntry entry = std::move(queue.front());
+    queue.pop_front();
+    Doc& doc = docs_.at(entry.doc_id);
+    return Assign(stage, std::move(entry), doc, std::move(*worker));
   }
   return std::nullopt;
 }
@@ -103,6 +172,7 @@ void Dispatcher::Unsent(const Assignment& a) {
   pools_[Index(a.stage)].Remove(a.worker);
   auto it = docs_.find(a.doc_id);
   if (it == docs_.end()) return;
+  Release(it->second);
   Enqueue(a.doc_id, it->second, a.stage, /*front=*/true);
 }
 
@@ -118,6 +188,7 @@ Verdict Dispatcher::OnSegmented(const std::string& doc_id, uint32_t attempt) {
   // Waiting in ingest's queue for an extract worker is not the worker's
   // time: the lease stops, and starts again when an extract worker gets it.
   doc.lease_deadline = 0;
+  Release(doc);
   Enqueue(doc_id, doc, Stage::kExtract);
   return Verdict::kAccepted;
 }
@@ -127,6 +198,7 @@ Verdict Dispatcher::OnAck(const std::string& doc_id, int64_t* dispatched_ms) {
   auto it = docs_.find(doc_id);
   if (it == docs_.end()) return Verdict::kUnknown;
   if (it->second.where == Where::kQueued) --queued_[Index(it->second.stage)];
+  Release(it->second);
   if (dispatched_ms) *dispatched_ms = it->second.dispatched_ms;
   docs_.erase(it);
   return Verdict::kAccepted;
@@ -135,6 +207,7 @@ Verdict Dispatcher::OnAck(const std::string& doc_id, int64_t* dispatched_ms) {
 Retry Dispatcher::Requeue(const std::string& doc_id, Doc& doc, bool quarantine) {
   Retry r{doc_id, doc.attempts, quarantine || doc.attempts >= limits_.max_attempts};
   if (doc.where == Where::kQueued) --queued_[Index(doc.stage)];
+  Release(doc);
   if (r.quarantine) {
     quarantined_.insert(doc_id);
     docs_.erase(doc_id);
@@ -142,6 +215,7 @@ Retry Dispatcher::Requeue(const std::string& doc_id, Doc& doc, bool quarantine) 
   }
   doc.in_flight = false;
   doc.lease_deadline = 0;
+  doc.suspect = true;  // lost with its worker, or failed: it goes alone from now on
   Enqueue(doc_id, doc, Stage::kSegment);
   return r;
 }

@@ -23,6 +23,16 @@
 //  - an expired lease does the same, with "attempts used up" as the only
 //    reason to quarantine.
 //
+// A document that comes back by its lease, or with a failure, is a suspect
+// (so is one the ledger says used attempts before): a worker that crashed
+// on it lost every document it held, and charged each an attempt. A
+// suspect's next dispatches, to segment and then to extract, go to a worker
+// that holds nothing else, and that worker gets nothing else until the
+// suspect is back (its result, a failure, or its lease): a document that
+// crashes its worker again is charged alone, and the documents that were
+// only beside it lose one attempt, not all of them. Suspects go first; when
+// no worker is empty, one is kept for them (no new document) until it is.
+//
 // Leases start when a document is dispatched (Dispatched with
 // start_lease=true), which counts the time it waits in the worker's socket
 // queue. A caller that learns when the worker actually receives the document
@@ -148,6 +158,13 @@ class Dispatcher {
     int64_t dispatched_ms = 0;    // monotonic, last dispatch to segment
     int64_t lease_deadline = 0;   // 0: no lease running
     bool in_flight = false;       // dispatched to segment, not yet back in its queue
+    bool suspect = false;         // came back by a lease or a failure: dispatched alone
+    std::string worker;           // the worker holding it (where == kAtWorker)
+  };
+  // What a worker of a stage holds: documents dispatched to it and not back.
+  struct Held {
+    uint32_t docs = 0;
+    bool suspect = false;  // one of them is a suspect: it gets nothing else
   };
   struct QueueEntry {
     std::string doc_id;
@@ -156,11 +173,22 @@ class Dispatcher {
   static size_t Index(Stage stage) { return static_cast<size_t>(stage); }
   void Enqueue(const std::string& doc_id, Doc& doc, Stage stage, bool front = false);
   Retry Requeue(const std::string& doc_id, Doc& doc, bool quarantine);
+  // The document leaves the worker holding it (if any).
+  void Release(Doc& doc);
+  // `doc` goes to `worker`: the assignment to send.
+  Assignment Assign(Stage stage, QueueEntry entry, Doc& doc, std::string worker);
+  // A queued document of `stage` whose attempts are used up is quarantined
+  // (appended to `exhausted`): true if `entry` was one, or stale.
+  bool DropIfDone(Stage stage, const QueueEntry& entry, std::vector<Retry>* exhausted);
+  const Held& HeldBy(Stage stage, const std::string& worker) const;
 
   const Clock& clock_;
   DispatchLimits limits_;
   std::unordered_map<std::string, Doc> docs_;
   std::deque<QueueEntry> queues_[2];
+  std::deque<QueueEntry> suspects_[2];  // suspects waiting for a worker of their own
+  std::unordered_map<std::string, Held> held_[2];
+  std::string reserved_[2];  // a worker getting no new document until it is empty, for a waiting suspect
   size_t queued_[2] = {0, 0};
   CreditPool pools_[2];
   uint64_t next_generation_ = 0;

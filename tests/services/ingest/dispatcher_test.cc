@@ -2,6 +2,9 @@
 // quarantine and late results, with no sleeps and no sockets.
 #include "services/ingest/dispatcher.h"
 
+#include <set>
+#include <string>
+
 #include "tests/testing/test_util.h"
 
 namespace reportflow::ingest {
@@ -250,6 +253,80 @@ TEST_F(DispatcherTest, AFailureWhileWaitingForExtractRequeuesForSegment) {
   dispatcher_.OnReady(Stage::kExtract, "e1", 1, true);
   std::vector<Retry> exhausted;
   EXPECT_FALSE(dispatcher_.Next(Stage::kExtract, &exhausted).has_value()) << "its old extract entry is stale";
+}
+
+
+// A worker that crashes on one document loses every document it holds, and
+// each is charged an attempt. From then on they go alone (suspects): the
+// document that crashes its worker again is charged alone and quarantined;
+// the ones that were only beside it complete.
+TEST_F(DispatcherTest, ADocumentThatCrashesItsWorkerIsQuarantinedAloneNotWithItsNeighbours) {
+  dispatcher_.OnReady(Stage::kSegment, "s1", 4, true);
+  dispatcher_.OnReady(Stage::kExtract, "e1", 4, true);
+  for (const char* id : {"poison", "n1", "n2"}) dispatcher_.Submit(id, 0);
+  for (int i = 0; i < 3; ++i) Send(Stage::kSegment);
+  std::set<std::string> quarantined, complete;
+  auto crash = [&] {  // s1 dies with what it holds; restarted, it announces its capacity
+    clock_.Advance(kLease);
+    for (const Retry& r : dispatcher_.ExpireLeases()) {
+      if (r.quarantine) quarantined.insert(r.doc_id);
+    }
+    dispatcher_.OnReady(Stage::kSegment, "s1", 4, true);
+  };
+  crash();
+  EXPECT_TRUE(quarantined.empty()) << "one attempt lost of three";
+  for (int round = 0; round < 20 && dispatcher_.outstanding() > 0; ++round) {
+    std::vector<Retry> exhausted;
+    auto a = dispatcher_.Next(Stage::kSegment, &exhausted);
+    for (const Retry& r : exhausted) quarantined.insert(r.doc_id);
+    ASSERT_TRUE(a.has_value());
+    dispatcher_.Dispatched(*a);
+    EXPECT_FALSE(dispatcher_.Next(Stage::kSegment, &exhausted).has_value())
+        << "nothing else goes to the worker holding a suspect";
+    if (a->doc_id == "poison") {
+      crash();
+      continue;
+    }
+    ASSERT_EQ(dispatcher_.OnSegmented(a->doc_id, a->attempt), Verdict::kAccepted);
+    dispatcher_.ReturnCredit(Stage::kSegment, "s1");
+    Assignment e = Send(Stage::kExtract);
+    EXPECT_EQ(e.doc_id, a->doc_id);
+    EXPECT_FALSE(dispatcher_.Next(Stage::kExtract, &exhausted).has_value()) << "alone at extract too";
+    ASSERT_EQ(dispatcher_.OnAck(e.doc_id), Verdict::kAccepted);
+    complete.insert(e.doc_id);
+  }
+  EXPECT_EQ(quarantined, std::set<std::string>({"poison"}));
+  EXPECT_EQ(complete, std::set<std::string>({"n1", "n2"}));
+  EXPECT_EQ(dispatcher_.outstanding(), 0u);
+}
+
+// A suspect waits for a worker that holds nothing: the only worker gets no
+// new document until it is empty, then the suspect alone; a second worker
+// takes the others meanwhile.
+TEST_F(DispatcherTest, ASuspectWaitsForAnEmptyWorkerWhichGetsNothingNewMeanwhile) {
+  dispatcher_.OnReady(Stage::kSegment, "s1", 8, true);
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.Submit("d2", 0);
+  Assignment a1 = Send(Stage::kSegment);
+  Assignment a2 = Send(Stage::kSegment);
+  dispatcher_.Submit("suspect", 1);  // the ledger says an attempt was used
+  dispatcher_.Submit("d3", 0);
+  std::vector<Retry> exhausted;
+  EXPECT_FALSE(dispatcher_.Next(Stage::kSegment, &exhausted).has_value()) << "s1 is kept for the suspect";
+  ASSERT_EQ(dispatcher_.OnSegmented(a1.doc_id, a1.attempt), Verdict::kAccepted);
+  EXPECT_FALSE(dispatcher_.Next(Stage::kSegment, &exhausted).has_value()) << "s1 still holds d2";
+  ASSERT_EQ(dispatcher_.OnSegmented(a2.doc_id, a2.attempt), Verdict::kAccepted);
+  Assignment s = Send(Stage::kSegment);
+  EXPECT_EQ(s.doc_id, "suspect");
+  EXPECT_EQ(s.attempt, 2u);
+  EXPECT_FALSE(dispatcher_.Next(Stage::kSegment, &exhausted).has_value()) << "s1 holds the suspect";
+  dispatcher_.OnReady(Stage::kSegment, "s2", 8, true);
+  Assignment d3 = Send(Stage::kSegment);
+  EXPECT_EQ(d3.doc_id, "d3");
+  EXPECT_EQ(d3.worker, "s2");
+  ASSERT_EQ(dispatcher_.OnSegmented("suspect", s.attempt), Verdict::kAccepted);
+  dispatcher_.Submit("d4", 0);
+  EXPECT_EQ(Send(Stage::kSegment).doc_id, "d4") << "s1 takes documents again";
 }
 
 }  // namespace

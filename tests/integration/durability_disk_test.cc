@@ -48,6 +48,22 @@ class DiskFullTest : public PipelineFixture {
     const std::string options = "size=" + size;
     ASSERT_EQ(mount(nullptr, mount_point_.c_str(), nullptr, MS_REMOUNT, options.c_str()), 0) << std::strerror(errno);
   }
+  // Mounts a tmpfs of `size` (false with `why`: the test skips) and runs the
+  // reference: 1,500 generated reports (input_) into a data dir off it (ref_).
+  bool SmallDiskAndReference(const std::string& size, std::string* why) {
+    if (!MountSmall(size, why)) {
+      *why = "cannot mount a tmpfs for a small file system (" + *why +
+             "): the disk-full test needs root (CAP_SYS_ADMIN)";
+      return false;
+    }
+    const std::string corpus = (dir_ / "corpus").string();
+    std::string out;
+    EXPECT_EQ(Cli("gen-corpus --reports 1500 --seed 19 --out " + corpus, &out), 0) << out;
+    input_ = corpus + "/reports";
+    ref_ = (dir_ / "ref").string();
+    EXPECT_EQ(Cli("run " + input_ + " --data " + ref_ + " --quiet --timeout 300", &out), 0) << out;
+    return true;
+  }
   std::string Aggregates(const std::string& data) {
     std::string out;
     EXPECT_EQ(RunCommand(Reportflow() + " aggregates --data " + data + " --format jsonl", &out), 0) << out;
@@ -56,21 +72,15 @@ class DiskFullTest : public PipelineFixture {
 
   fs::path mount_point_;
   bool mounted_ = false;
+  std::string input_, ref_;
 };
 
 TEST_F(DiskFullTest, AFullDiskIsAnOperatorMessageAndARerunAfterFreeingSpaceEndsEqual) {
   std::string why;
-  if (!MountSmall("40m", &why)) {
-    GTEST_SKIP() << "cannot mount a tmpfs for a small file system (" << why
-                 << "): the disk-full test needs root (CAP_SYS_ADMIN)";
-  }
-  const std::string corpus = (dir_ / "corpus").string();
+  if (!SmallDiskAndReference("40m", &why)) GTEST_SKIP() << why;
+  ASSERT_FALSE(HasFailure());
+  const std::string &input = input_, &ref = ref_;
   std::string out;
-  ASSERT_EQ(Cli("gen-corpus --reports 1500 --seed 19 --out " + corpus, &out), 0) << out;
-  const std::string input = corpus + "/reports";
-  const std::string ref = (dir_ / "ref").string();
-  ASSERT_EQ(Cli("run " + input + " --data " + ref + " --quiet --timeout 300", &out), 0) << out;
-
   const std::string data = (mount_point_ / "data").string();
   const int rc = Cli("run " + input + " --data " + data + " --quiet --timeout 300", &out);
   EXPECT_EQ(rc, 1) << "a full disk fails the run (not an abort, not a success)\n" << out;
@@ -100,17 +110,10 @@ TEST_F(DiskFullTest, AFullDiskIsAnOperatorMessageAndARerunAfterFreeingSpaceEndsE
 // after three leases its documents were quarantined.)
 TEST_F(DiskFullTest, AFullScratchDiskStopsTheRunAndQuarantinesNothing) {
   std::string why;
-  if (!MountSmall("256k", &why)) {
-    GTEST_SKIP() << "cannot mount a tmpfs for a small file system (" << why
-                 << "): the disk-full test needs root (CAP_SYS_ADMIN)";
-  }
-  const std::string corpus = (dir_ / "corpus").string();
+  if (!SmallDiskAndReference("256k", &why)) GTEST_SKIP() << why;
+  ASSERT_FALSE(HasFailure());
+  const std::string &input = input_, &ref = ref_;
   std::string out;
-  ASSERT_EQ(Cli("gen-corpus --reports 1500 --seed 19 --out " + corpus, &out), 0) << out;
-  const std::string input = corpus + "/reports";
-  const std::string ref = (dir_ / "ref").string();
-  ASSERT_EQ(Cli("run " + input + " --data " + ref + " --quiet --timeout 300", &out), 0) << out;
-
   const std::string data = (dir_ / "data").string();
   const std::string scratch = (mount_point_ / "scratch").string();
   const std::string flags = " --quiet --timeout 300 --set aggregate.scratch_dir=" + scratch;

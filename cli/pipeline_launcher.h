@@ -47,7 +47,8 @@ class PipelineLauncher {
 
   // Reaps exited children and restarts them when their backoff has passed.
   // Error when a service exhausted its restart budget, or stopped on a full
-  // disk (never restarted: storage::IsNoSpace, "no space left on <its store>").
+  // disk (never restarted: storage::IsNoSpace, "no space left on <the
+  // fullest place it writes>": its store, or aggregate's scratch dir).
   Status Supervise();
   // Whether `instance` runs and said it started (since its last spawn).
   bool Started(const std::string& instance);
@@ -77,7 +78,7 @@ class PipelineLauncher {
   // `timeout`, shortened to when the next dead child is due for its restart
   // (a wait must not hold up Supervise).
   std::chrono::milliseconds UntilRestart(std::chrono::milliseconds timeout) const;
-  // "no space left on <its store>": a child that exited service::kExitNoSpace.
+  // "no space left on <the fullest place it writes>": a child that exited service::kExitNoSpace.
   Status NoSpace(const Child& child) const;
   std::vector<std::unique_ptr<Child>> children_;
   std::string log_dir_;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -29,6 +30,15 @@ namespace {
 namespace ppb = ::reportflow::pipeline::v1;
 using messaging::Frames;
 constexpr int kHeartbeatMillis = 1000;
+
+// Random and never 0 (0: a worker that does not say).
+uint64_t DrawIncarnation() {
+  std::random_device device;
+  for (;;) {
+    const uint64_t n = (static_cast<uint64_t>(device()) << 32) | device();
+    if (n != 0) return n;
+  }
+}
 }  // namespace
 
 struct WorkerRunner::Impl {
@@ -50,6 +60,9 @@ struct WorkerRunner::Impl {
   // running, the drain deadline once stopping.
   int64_t send_deadline_ms = std::numeric_limits<int64_t>::max();
   uint64_t processed = 0, failed = 0, malformed = 0;
+  // This process among the restarts of its worker id (WorkerReady.incarnation):
+  // another one tells ingest that the documents it held are lost.
+  const uint64_t incarnation = DrawIncarnation();
   // Documents the store holds (WorkerOptions::counted_cf), when counted.
   bool counted = false;
   uint64_t store_documents = 0;
@@ -82,6 +95,7 @@ struct WorkerRunner::Impl {
     ready->set_replace(replace);
     ready->set_store_id(options.store_id);
     ready->set_store_note(options.store_note);
+    ready->set_incarnation(incarnation);
     if (counted) ready->set_store_documents(store_documents);
     messaging::AppendEnvelope(env, frames);
     if (credits > 0) no_more_work = false;  // ingest may send work again

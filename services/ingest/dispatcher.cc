@@ -1,5 +1,7 @@
 #include "services/ingest/dispatcher.h"
 
+#include <algorithm>
+
 namespace reportflow::ingest {
 
 const char* StageName(Stage stage) { return stage == Stage::kSegment ? "segment" : "extract"; }
@@ -80,13 +82,54 @@ Assignment Dispatcher::Assign(Stage stage, QueueEntry entry, Doc& doc, std::stri
   return a;
 }
 
-void Dispatcher::OnReady(Stage stage, const std::string& worker, uint32_t credits, bool replace) {
+ReadyOutcome Dispatcher::OnReady(Stage stage, const std::string& worker, uint32_t credits, bool replace,
+                                 const std::string& worker_id, uint64_t incarnation) {
+  ReadyOutcome out;
+  if (incarnation != 0 && !worker_id.empty()) {
+    auto [it, first] = incarnations_[Index(stage)].try_emplace(worker_id);
+    Incarnation& known = it->second;
+    if (first) {
+      known.incarnation = incarnation;
+      known.worker = worker;
+    } else if (known.incarnation == incarnation) {
+      known.worker = worker;  // the same process, reconnected: what it holds stays with it
+    } else if (std::find(known.ended.begin(), known.ended.end(), incarnation) != known.ended.end()) {
+      // A process taken for ended is alive: two share the id. Its documents
+      // were dispatched again (a result of theirs is late, the work done
+      // twice): no loss, but restarts of this id can no longer be told apart.
+      out.shared_id = !known.shared;
+      known.shared = true;
+    } else if (!known.shared) {
+      out.restarted = true;
+      out.lost = Lost(stage, known.worker);
+      known.ended.push_back(known.incarnation);
+      if (known.ended.size() > 8) known.ended.erase(known.ended.begin());
+      known.incarnation = incarnation;
+      known.worker = worker;
+    }
+  }
   CreditPool& pool = pools_[Index(stage)];
   if (replace) {
     pool.Set(worker, credits, clock_.MonotonicMillis());
   } else {
     pool.Add(worker, credits, clock_.MonotonicMillis());
   }
+  return out;
+}
+
+std::vector<Retry> Dispatcher::Lost(Stage stage, const std::string& worker) {
+  std::vector<std::string> held;
+  for (const auto& [doc_id, doc] : docs_) {
+    if (doc.where == Where::kAtWorker && doc.stage == stage && doc.worker == worker) held.push_back(doc_id);
+  }
+  std::sort(held.begin(), held.end());  // the order of retries does not depend on hashing
+  std::vector<Retry> out;
+  out.reserve(held.size());
+  for (const auto& doc_id : held) out.push_back(Requeue(doc_id, docs_.at(doc_id), /*quarantine=*/false));
+  pools_[Index(stage)].Remove(worker);
+  held_[Index(stage)].erase(worker);
+  if (reserved_[Index(stage)] == worker) reserved_[Index(stage)].clear();
+  return out;
 }
 
 void Dispatcher::ReturnCredit(Stage stage, const std::string& worker) {

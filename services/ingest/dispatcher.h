@@ -79,6 +79,19 @@ struct Retry {
   bool quarantine = false;  // no attempt left (or a permanent failure): quarantine it
 };
 
+// What a WorkerReady told the dispatcher beyond credit (Dispatcher::OnReady).
+struct ReadyOutcome {
+  // The worker id announced another incarnation: its previous process has
+  // ended (it was restarted), and every document that process held is in
+  // `lost`, queued again or quarantined as by an expired lease.
+  bool restarted = false;
+  std::vector<Retry> lost;
+  // An incarnation already replaced announced itself again: two live
+  // processes share the worker id. From now on restarts of that id are not
+  // detected (their documents wait for their lease). Set once per id.
+  bool shared_id = false;
+};
+
 enum class Verdict {
   kAccepted,     // the result counts
   kLate,         // of another attempt, or the document is no longer in flight: ignored
@@ -104,8 +117,15 @@ class Dispatcher {
   bool IsQuarantined(const std::string& doc_id) const { return quarantined_.contains(doc_id); }
 
   // ---- workers ---------------------------------------------------------------
-  // A WorkerReady: `credits` more (or, with `replace`, the worker's whole free capacity).
-  void OnReady(Stage stage, const std::string& worker, uint32_t credits, bool replace);
+  // A WorkerReady from `worker` (its routing identity): `credits` more (or,
+  // with `replace`, the worker's whole free capacity). `worker_id` and
+  // `incarnation` are who it says it is (WorkerReady; an incarnation of 0
+  // says nothing): a worker id seen before with another incarnation is a
+  // restarted process, and the documents held by the one before come back
+  // now, not when their lease runs out. (A reconnection of the same process
+  // keeps its incarnation: the documents it holds stay with it.)
+  ReadyOutcome OnReady(Stage stage, const std::string& worker, uint32_t credits, bool replace,
+                       const std::string& worker_id = {}, uint64_t incarnation = 0);
   // A result or failure returns the credit it used.
   void ReturnCredit(Stage stage, const std::string& worker);
   // Forgets workers not heard from within limits.worker_silence_ms.
@@ -166,6 +186,13 @@ class Dispatcher {
     uint32_t docs = 0;
     bool suspect = false;  // one of them is a suspect: it gets nothing else
   };
+  // The process last announced under a worker id.
+  struct Incarnation {
+    uint64_t incarnation = 0;
+    std::string worker;            // its routing identity
+    std::vector<uint64_t> ended;   // incarnations it replaced (the last few)
+    bool shared = false;           // two live processes announce this id
+  };
   struct QueueEntry {
     std::string doc_id;
     uint64_t generation;
@@ -181,6 +208,9 @@ class Dispatcher {
   // (appended to `exhausted`): true if `entry` was one, or stale.
   bool DropIfDone(Stage stage, const QueueEntry& entry, std::vector<Retry>* exhausted);
   const Held& HeldBy(Stage stage, const std::string& worker) const;
+  // Every document `worker` of `stage` holds, queued again or quarantined
+  // (its process ended), and the worker forgotten.
+  std::vector<Retry> Lost(Stage stage, const std::string& worker);
 
   const Clock& clock_;
   DispatchLimits limits_;
@@ -188,6 +218,7 @@ class Dispatcher {
   std::deque<QueueEntry> queues_[2];
   std::deque<QueueEntry> suspects_[2];  // suspects waiting for a worker of their own
   std::unordered_map<std::string, Held> held_[2];
+  std::unordered_map<std::string, Incarnation> incarnations_[2];  // by announced worker id
   std::string reserved_[2];  // a worker getting no new document until it is empty, for a waiting suspect
   size_t queued_[2] = {0, 0};
   CreditPool pools_[2];

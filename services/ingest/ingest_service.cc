@@ -98,7 +98,7 @@ struct IngestService::Impl {
 
   struct Metrics {
     metrics::Counter *batches, *files, *stored, *completed, *quarantined, *malformed, *store_errors;
-    metrics::Counter *dispatch_segment, *dispatch_extract, *retry_lease, *retry_failure;
+    metrics::Counter *dispatch_segment, *dispatch_extract, *retry_lease, *retry_failure, *retry_restart;
     metrics::Gauge *in_flight, *queued_segment, *queued_extract, *workers_segment, *workers_extract, *active_batches;
     metrics::Histogram* document_seconds;
   } m{};
@@ -122,6 +122,7 @@ struct IngestService::Impl {
     const char* kRetry = "Documents queued again for another attempt, by reason.";
     m.retry_lease = &r.GetCounter("reportflow_ingest_redispatches_total", kRetry, {{"reason", "lease_expired"}});
     m.retry_failure = &r.GetCounter("reportflow_ingest_redispatches_total", kRetry, {{"reason", "stage_failure"}});
+    m.retry_restart = &r.GetCounter("reportflow_ingest_redispatches_total", kRetry, {{"reason", "worker_restarted"}});
     m.in_flight = &r.GetGauge("reportflow_ingest_in_flight_documents", "Documents dispatched and not yet acknowledged.");
     const char* kQueued = "Documents waiting for a worker of the stage.";
     m.queued_segment = &r.GetGauge("reportflow_ingest_queued_documents", kQueued, {{"stage", "segment"}});
@@ -268,7 +269,10 @@ struct IngestService::Impl {
   }
 
   // A retry decided by the dispatcher: count it, or quarantine the document.
-  void Apply(const Retry& r, const std::string& stage, const std::string& error, metrics::Counter* reason) {
+  // A quarantine without an error of its own gives the ledger's last error,
+  // else `unacknowledged` (why it did not come back).
+  void Apply(const Retry& r, const std::string& stage, const std::string& error, metrics::Counter* reason,
+             const char* unacknowledged = "not acknowledged within the lease, attempts exhausted") {
     segmented.erase(r.doc_id);
     if (r.quarantine) {
       std::string why = error, where = stage;
@@ -278,7 +282,7 @@ struct IngestService::Impl {
           why = entry.last_error();
           where = entry.last_error_stage();
         } else {
-          why = "not acknowledged within the lease, attempts exhausted";
+          why = unacknowledged;
         }
       }
       Quarantine(r.doc_id, where, why, r.attempts);
@@ -658,7 +662,23 @@ struct IngestService::Impl {
   void OnReady(Stage stage, const std::string& worker, const ppb::WorkerReady& ready) {
     NoteStore(StageName(stage), worker, ready.store_id(), ready.store_note(),
               ready.has_store_documents() ? std::optional<uint64_t>(ready.store_documents()) : std::nullopt);
-    dispatcher->OnReady(stage, worker, std::min<uint32_t>(ready.credits(), 4096), ready.replace());
+    const ReadyOutcome outcome = dispatcher->OnReady(stage, worker, std::min<uint32_t>(ready.credits(), 4096),
+                                                     ready.replace(), ready.worker_id(), ready.incarnation());
+    if (outcome.restarted) {
+      log->warn("{} worker {} restarted: the {} documents its previous process held are dispatched again",
+                StageName(stage), ready.worker_id(), outcome.lost.size());
+    }
+    for (const Retry& r : outcome.lost) {
+      log->warn("doc={} trace={} lost with {} worker {} (its process ended); {}", r.doc_id,
+                TraceFor(r.doc_id, r.attempts), StageName(stage), ready.worker_id(),
+                r.quarantine ? "attempts exhausted" : "re-dispatching");
+      Apply(r, "", "", m.retry_restart, "lost with its worker (the process ended), attempts exhausted");
+    }
+    if (outcome.shared_id) {
+      log->error("two {} workers announce the worker id {}: give each its own worker_id (a restart of either is "
+                 "now noticed only when its documents' lease runs out)",
+                 StageName(stage), ready.worker_id());
+    }
     // A worker that withdrew all its credit is stopping: tell it that nothing
     // more is on its way, so its drain ends now rather than after a quiet time.
     if (ready.replace() && ready.credits() == 0) SendNoMoreWork(stage, worker);

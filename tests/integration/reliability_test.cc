@@ -62,18 +62,23 @@ TEST_F(ReliabilityTest, ExtractErrorOnOneDocumentQuarantinesOnlyIt) {
   RunWithFault("extract", "error", "003_1c944b72cf063491");
 }
 
+// The lease of the crash tests is an hour, far beyond the run's timeout.
+constexpr char kHourLease[] = " --set limits.lease_ms=3600000";
+
 TEST_F(ReliabilityTest, ExtractCrashOnOneDocumentQuarantinesOnlyIt) {
-  // The worker process dies on the document; the launcher restarts it, the
-  // lease re-dispatches the document, and after max_attempts it is quarantined.
-  // With the default credits the crash loses every document the worker
-  // holds, each charged an attempt; from then on each goes alone
+  // The worker process dies on the document; the launcher restarts it, and
+  // the new process's first WorkerReady (the same worker id, another
+  // incarnation) brings back at once every document the dead one held: they
+  // do not wait for their lease. After max_attempts the document is
+  // quarantined. The crash lost every document the worker held, each
+  // charged an attempt; from then on each goes alone
   // (services/ingest/dispatcher.h, suspects), so with max_attempts=2 only the
   // document that crashes its worker again is quarantined.
-  RunWithFault("extract", "crash", "001_3ed92bd71da045e5");
+  RunWithFault("extract", "crash", "001_3ed92bd71da045e5", kHourLease);
 }
 
 TEST_F(ReliabilityTest, SegmentCrashOnOneDocumentQuarantinesOnlyIt) {
-  RunWithFault("segment", "crash", "004_");
+  RunWithFault("segment", "crash", "004_", kHourLease);
 }
 
 TEST_F(ReliabilityTest, QuarantineListShowReplay) {

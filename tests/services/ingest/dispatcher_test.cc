@@ -329,5 +329,106 @@ TEST_F(DispatcherTest, ASuspectWaitsForAnEmptyWorkerWhichGetsNothingNewMeanwhile
   EXPECT_EQ(Send(Stage::kSegment).doc_id, "d4") << "s1 takes documents again";
 }
 
+
+// A worker process that ends (SIGKILL) loses what it held; the launcher or
+// the orchestrator starts another under the same worker id, whose first
+// WorkerReady carries a new incarnation. The documents held by the previous
+// process come back then, not when their lease runs out.
+TEST_F(DispatcherTest, ARestartedWorkersDocumentsComeBackWithoutWaitingForTheirLease) {
+  for (const char* d : {"d1", "d2", "d3"}) dispatcher_.Submit(d, 0);
+  dispatcher_.OnReady(Stage::kSegment, "route-a", 2, true, "segment-0", 111);
+  dispatcher_.OnReady(Stage::kSegment, "route-b", 1, true, "segment-1", 222);
+  std::set<std::string> at_a;
+  for (int i = 0; i < 3; ++i) {
+    Assignment a = Send(Stage::kSegment);
+    if (a.worker == "route-a") at_a.insert(a.doc_id);
+  }
+  ASSERT_EQ(at_a.size(), 2u);
+  // The same process announcing more credit, or reconnecting (a new routing
+  // identity, the same incarnation), loses nothing.
+  EXPECT_FALSE(dispatcher_.OnReady(Stage::kSegment, "route-a", 0, false, "segment-0", 111).restarted);
+  // The other stage's worker of the same id is another process.
+  EXPECT_FALSE(dispatcher_.OnReady(Stage::kExtract, "route-x", 4, true, "segment-0", 999).restarted);
+
+  const ReadyOutcome restart = dispatcher_.OnReady(Stage::kSegment, "route-c", 2, true, "segment-0", 333);
+  EXPECT_TRUE(restart.restarted);
+  EXPECT_FALSE(restart.shared_id);
+  std::set<std::string> lost;
+  for (const Retry& r : restart.lost) {
+    lost.insert(r.doc_id);
+    EXPECT_EQ(r.attempts, 1u);
+    EXPECT_FALSE(r.quarantine);
+  }
+  EXPECT_EQ(lost, at_a);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 2u);
+  // No time has passed: each goes again at once, alone (a suspect) to the new
+  // process, with the next attempt; the lost route gets nothing.
+  Assignment again = Send(Stage::kSegment);
+  EXPECT_TRUE(at_a.contains(again.doc_id));
+  EXPECT_EQ(again.worker, "route-c");
+  EXPECT_EQ(again.attempt, 2u);
+  EXPECT_TRUE(dispatcher_.ExpireLeases().empty());
+  // A result of the ended process that was still on its way is late.
+  EXPECT_EQ(dispatcher_.OnSegmented(again.doc_id, 1), Verdict::kLate);
+  EXPECT_EQ(dispatcher_.OnSegmented(again.doc_id, 2), Verdict::kAccepted);
+}
+
+TEST_F(DispatcherTest, ADocumentLostWithItsLastAttemptIsQuarantined) {
+  dispatcher_.Submit("d1", 2);  // two attempts used before
+  dispatcher_.OnReady(Stage::kSegment, "route-a", 1, true, "segment-0", 111);
+  Send(Stage::kSegment);
+  const ReadyOutcome restart = dispatcher_.OnReady(Stage::kSegment, "route-b", 1, true, "segment-0", 222);
+  ASSERT_EQ(restart.lost.size(), 1u);
+  EXPECT_TRUE(restart.lost[0].quarantine);
+  EXPECT_TRUE(dispatcher_.IsQuarantined("d1"));
+}
+
+// A document at an extract worker whose process ended goes back to segment,
+// as after an expired lease; one whose segment result waits in ingest for an
+// extract worker is not lost.
+TEST_F(DispatcherTest, AnExtractWorkersRestartReturnsOnlyWhatItHeld) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.Submit("d2", 0);
+  dispatcher_.OnReady(Stage::kSegment, "s", 4, true, "segment-0", 1);
+  dispatcher_.OnReady(Stage::kExtract, "e-old", 1, true, "extract-0", 7);
+  for (int i = 0; i < 2; ++i) {
+    Assignment a = Send(Stage::kSegment);
+    EXPECT_EQ(dispatcher_.OnSegmented(a.doc_id, a.attempt), Verdict::kAccepted);
+  }
+  Assignment at_extract = Send(Stage::kExtract);
+  ASSERT_EQ(dispatcher_.queued(Stage::kExtract), 1u);
+  const ReadyOutcome restart = dispatcher_.OnReady(Stage::kExtract, "e-new", 1, true, "extract-0", 8);
+  ASSERT_EQ(restart.lost.size(), 1u);
+  EXPECT_EQ(restart.lost[0].doc_id, at_extract.doc_id);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 1u);
+  EXPECT_EQ(dispatcher_.queued(Stage::kExtract), 1u) << "the other still waits for extract";
+  // An acknowledgement of the lost document (its result had reached
+  // aggregate) still completes it.
+  EXPECT_EQ(dispatcher_.OnAck(at_extract.doc_id), Verdict::kAccepted);
+  EXPECT_EQ(dispatcher_.queued(Stage::kSegment), 0u);
+}
+
+// Two live processes under one worker id (a deployment that gave both the
+// same name) look like restarts of each other once; when the "ended" one
+// speaks again the dispatcher says so, and stops taking either for a restart.
+TEST_F(DispatcherTest, TwoLiveWorkersSharingAnIdAreNamedAndNotTakenForRestartsAgain) {
+  dispatcher_.Submit("d1", 0);
+  dispatcher_.OnReady(Stage::kSegment, "route-a", 1, true, "segment-0", 111);
+  Send(Stage::kSegment);
+  EXPECT_TRUE(dispatcher_.OnReady(Stage::kSegment, "route-b", 1, true, "segment-0", 222).restarted);
+  const ReadyOutcome again = dispatcher_.OnReady(Stage::kSegment, "route-a", 1, false, "segment-0", 111);
+  EXPECT_TRUE(again.shared_id);
+  EXPECT_FALSE(again.restarted);
+  Assignment a = Send(Stage::kSegment);
+  EXPECT_EQ(a.attempt, 2u);
+  const ReadyOutcome later = dispatcher_.OnReady(Stage::kSegment, "route-b", 1, true, "segment-0", 222);
+  EXPECT_FALSE(later.restarted);
+  EXPECT_FALSE(later.shared_id) << "named once";
+  EXPECT_FALSE(dispatcher_.OnReady(Stage::kSegment, "route-c", 1, true, "segment-0", 333).restarted);
+  // A worker that does not say its incarnation is never taken for a restart.
+  EXPECT_FALSE(dispatcher_.OnReady(Stage::kSegment, "route-d", 1, true, "segment-9", 0).restarted);
+  EXPECT_FALSE(dispatcher_.OnReady(Stage::kSegment, "route-e", 1, true, "segment-9", 0).restarted);
+}
+
 }  // namespace
 }  // namespace reportflow::ingest

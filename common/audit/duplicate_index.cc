@@ -77,7 +77,7 @@ size_t DuplicateIndex::Shard::Find(uint32_t key, uint64_t mixed) const {
 
 void DuplicateIndex::Shard::Grow() {
   std::vector<Bucket> old = std::move(buckets);
-  buckets.assign(old.empty() ? 64 : old.size() + old.size() / 2, Bucket{});
+  buckets.assign(old.empty() ? 64 : old.size() + old.size() / 4, Bucket{});
   for (const Bucket& b : old) {
     if (b.value != kEmpty) buckets[Find(b.key, Mix(b.key))] = b;
   }
@@ -93,7 +93,7 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
     const uint32_t key = KeyOf(s);
     uint64_t mixed;
     Shard& shard = ShardOf(key, &mixed);
-    if (4 * (shard.used + 1) > 3 * shard.buckets.size()) shard.Grow();
+    if (20 * (shard.used + 1) > 17 * shard.buckets.size()) shard.Grow();
     Bucket& b = shard.buckets[shard.Find(key, mixed)];
     if (b.value == kEmpty) {  // a shingle no document had: this one alone
       b = {key, slot};

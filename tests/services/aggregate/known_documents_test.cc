@@ -12,14 +12,17 @@ namespace {
 
 // Random inserts, updates and erases against a std::unordered_map: the table
 // (with its growth and its backward-shift erase) agrees after every step, for
-// canonical ids (packed) and others (kept as text) alike.
+// canonical ids (packed) and others (kept as text) alike, the all-zero id
+// (the table's empty mark) included.
 TEST(KnownDocumentsTest, AgreesWithAMapThroughInsertsErasesAndGrowth) {
   KnownDocuments known;
   std::unordered_map<std::string, KnownDocuments::Known> reference;
   std::mt19937 rng(11);
   auto id_of = [](uint32_t n) {
+    if (n == 5) return std::string(32, '0');
     return n % 7 == 0 ? "doc-" + std::to_string(n) : text::DocIdForText(std::to_string(n));
   };
+  ASSERT_TRUE(text::PackDocId(id_of(5)).has_value()) << "a canonical id";
   for (int step = 0; step < 60000; ++step) {
     const std::string id = id_of(rng() % 6000);
     switch (rng() % 4) {

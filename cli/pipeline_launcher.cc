@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <string_view>
 #include <thread>
 
 #include "common/base/clock.h"
@@ -270,6 +272,9 @@ Status PipelineLauncher::Supervise() {
         Reaped(*c, status);
         // A full disk: restarting cannot help.
         if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitNoSpace) return NoSpace(*c);
+        // Nor when the service said its failure keeps coming back: each
+        // restart would cost the documents in flight a lease, then quarantine.
+        if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitPersistentFailure) return PersistentFailure(*c);
         if (c->restarts >= max_restarts_) {
           return Status::Unavailable("service " + c->instance + " died " + std::to_string(c->restarts + 1) +
                                      " times; giving up (see " + log_dir_ + "/" + c->instance + ".log)");
@@ -306,6 +311,23 @@ Status PipelineLauncher::NoSpace(const Child& c) const {
   return storage::NoSpaceError(path, "service " + c.instance + " stopped (" + free_space + "; see " +
                                                  log_dir_ + "/" + c.instance +
                                                  ".log); free space, then run the same command again");
+}
+
+Status PipelineLauncher::PersistentFailure(const Child& c) const {
+  // The error is in the service's log ("stopped with error: <code>:
+  // persistent failure: <what>", service::RunServiceMain); the log is
+  // appended to across runs, so the last such line is this run's.
+  constexpr std::string_view kMark = "persistent failure: ";
+  const std::string log_path = log_dir_ + "/" + c.instance + ".log";
+  std::ifstream log(log_path);
+  std::string line, reason = "its log does not say why";
+  while (std::getline(log, line)) {
+    const size_t at = line.find(kMark);
+    if (at != std::string::npos) reason = line.substr(at + kMark.size());
+  }
+  return service::PersistentFailure(Status::Unavailable(
+      "service " + c.instance + " stopped and was not restarted (it would meet the same failure): " + reason +
+      " (see " + log_path + "); fix the cause, then run the same command again"));
 }
 
 Status PipelineLauncher::Stop(std::chrono::milliseconds deadline) {

@@ -48,7 +48,9 @@ class PipelineLauncher {
   // Reaps exited children and restarts them when their backoff has passed.
   // Error when a service exhausted its restart budget, or stopped on a full
   // disk (never restarted: storage::IsNoSpace, "no space left on <the
-  // fullest place it writes>": its store, or aggregate's scratch dir).
+  // fullest place it writes>": its store, or aggregate's scratch dir), or on
+  // a persistent failure (never restarted: service::IsPersistentFailure,
+  // with the error the service logged).
   Status Supervise();
   // Whether `instance` runs and said it started (since its last spawn).
   bool Started(const std::string& instance);
@@ -80,6 +82,8 @@ class PipelineLauncher {
   std::chrono::milliseconds UntilRestart(std::chrono::milliseconds timeout) const;
   // "no space left on <the fullest place it writes>": a child that exited service::kExitNoSpace.
   Status NoSpace(const Child& child) const;
+  // service::PersistentFailure with the error `child` logged: a child that exited service::kExitPersistentFailure.
+  Status PersistentFailure(const Child& child) const;
   std::vector<std::unique_ptr<Child>> children_;
   std::string log_dir_;
   int max_restarts_ = 5;

@@ -26,6 +26,7 @@
 #include "common/base/clock.h"
 #include "common/config/config_loader.h"
 #include "common/geo/gazetteer.h"
+#include "common/service/service.h"
 #include "common/storage/store.h"
 #include "common/text/doc_id.h"
 
@@ -328,7 +329,10 @@ int Run(const RunArgs& args) {
   while (true) {
     if (g_stop_signal) return interrupted(last);
     Status sup = launcher ? launcher->Supervise() : Status::OK();
-    if (storage::IsNoSpace(sup)) {  // disk full: what is committed stays, a rerun resumes
+    // Disk full, or a service failing however its work is retried: what is
+    // committed stays, the documents not finished stay in flight (not
+    // quarantined), and a rerun resumes them.
+    if (storage::IsNoSpace(sup) || service::IsPersistentFailure(sup)) {
       const int code = fail(sup.message());
       PrintSummary(last, /*interrupted=*/true);
       std::cout << "  stopped            " << sup.message() << "\n";

@@ -57,11 +57,25 @@ ServiceFactory FactoryOf() {
 // run` does not restart it and reports "no space left on <path>".
 inline constexpr int kExitNoSpace = 28;
 
+// A service that stopped because the same failure kept coming back however
+// its work was retried (a store failing every write, a disk gone read-only),
+// none of it the inputs' fault, exits with this code (sysexits' EX_IOERR): a
+// restart would meet it again while ingest's leases run out, blaming the
+// documents in flight, so `reportflow run` does not restart it and reports the
+// error instead; the documents stay in flight for the next run.
+inline constexpr int kExitPersistentFailure = 74;
+
+// `cause`, marked as such a failure (its code kept, its message prefixed with
+// "persistent failure: "): ServiceShell::Fail with it stops the service, and
+// RunServiceMain exits kExitPersistentFailure.
+Status PersistentFailure(const Status& cause);
+bool IsPersistentFailure(const Status& s);
+
 // The whole body of a service's main(): parses --config/--data/--log-level
 // (and --help), loads and validates the config, sets up logging, creates the
 // service, routes SIGINT/SIGTERM to Shutdown(), runs it, and maps the result
 // to an exit code (0 clean stop, 1 runtime failure, 2 usage/config error,
-// kExitNoSpace disk full).
+// kExitNoSpace disk full, kExitPersistentFailure see above).
 //
 // With `--ready-fd N` (given by a launcher such as `reportflow run`), it
 // writes one byte to descriptor N once the service is created (its sockets

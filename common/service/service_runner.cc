@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include "common/config/config_loader.h"
 #include "common/logging/logging.h"
@@ -38,6 +39,9 @@ bool Waker::Drain() {
 
 namespace {
 
+// Marks a PersistentFailure (its message's start, as storage::IsNoSpace's).
+constexpr std::string_view kPersistentPrefix = "persistent failure: ";
+
 std::atomic<Service*> g_service{nullptr};
 
 void OnSignal(int) {
@@ -55,6 +59,13 @@ void OnSignal(int) {
 }
 
 }  // namespace
+
+Status PersistentFailure(const Status& cause) {
+  if (IsPersistentFailure(cause)) return cause;
+  return Status(cause.code(), std::string(kPersistentPrefix) + cause.message());
+}
+
+bool IsPersistentFailure(const Status& s) { return !s.ok() && s.message().rfind(kPersistentPrefix, 0) == 0; }
 
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
                    const ServiceFactory& factory) {
@@ -119,7 +130,7 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
   if (storage::IsNoSpace(s)) ExitNoSpace(*log, s);
   if (!s.ok() && s.code() != StatusCode::kCancelled) {
     log->error("stopped with error: {}", s.ToString());
-    return 1;
+    return IsPersistentFailure(s) ? kExitPersistentFailure : 1;
   }
   log->info("stopped cleanly");
   return 0;

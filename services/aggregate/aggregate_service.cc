@@ -23,6 +23,7 @@
 #include "common/messaging/socket_factory.h"
 #include "common/metrics/service_endpoint.h"
 #include "common/service/end_of_work.h"
+#include "common/service/service.h"
 #include "common/service/service_shell.h"
 #include "common/storage/store.h"
 #include "common/stream/topics.h"
@@ -43,6 +44,13 @@ constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
 constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
 constexpr uint32_t kStreamLingerMillis = 5000;  // at shutdown, for subscribers to drain the stream
 constexpr size_t kMaxGroup = 512;                // documents applied and committed as one group at most
+// Work left unfinished this many times in a row (no group finished between)
+// stops the service (Unfinished). One failure may be passing (a store busy
+// for a moment); three in a row with nothing finishing between is a store or
+// disk that fails whatever comes. Never more than limits.max_attempts: each
+// lease that ends unacknowledged costs the documents an attempt, and the
+// service must stop before ingest quarantines them for its failure.
+constexpr uint32_t kUnfinishedInARowToStop = 3;
 }  // namespace
 
 struct AggregateService::Impl {
@@ -64,6 +72,7 @@ struct AggregateService::Impl {
   // Ingest said it stopped with nothing in flight, and no extraction came since.
   bool ingest_idle = false;
   uint64_t groups_this_tick = 0;  // groups applied since the last heartbeat tick (idle detection)
+  uint32_t unfinished_in_a_row = 0;  // Unfinished() calls since a group last finished
   std::deque<ppb::Envelope> pending_acks;  // acks not yet accepted by the acks socket (ingest away)
   // Operator metrics (the shell's endpoint); metric names in docs/operators.md.
   metrics::Counter* applied_total = nullptr;
@@ -260,6 +269,7 @@ struct AggregateService::Impl {
       const Envelopes run(input_envs.begin() + static_cast<std::ptrdiff_t>(i),
                           input_envs.begin() + static_cast<std::ptrdiff_t>(j));
       if (!(withdraw ? ApplyWithdrawals(run) : ApplyExtractions(run))) break;  // the rest waits for re-delivery
+      unfinished_in_a_row = 0;  // the store takes work: earlier failures were passing
       i = j;
     }
     FlushAcks();
@@ -288,12 +298,30 @@ struct AggregateService::Impl {
   // withdrawals), or rollups not evicted (tried again after the next group).
   // A full disk stops the service instead, wherever it is met (the store, or
   // the audit's scratch file): trying again cannot help, and `reportflow run`
-  // tells the operator (common/service, kExitNoSpace). Returns false, for the
-  // caller to return.
+  // tells the operator (common/service, kExitNoSpace). So does any other
+  // failure met MaxUnfinishedInARow() times with no group finished between
+  // (an I/O error, a store gone read-only, corruption): left unacknowledged,
+  // the documents would be quarantined after their last lease for the
+  // service's fault; stopped, they stay in flight and the next run resumes
+  // them (kExitPersistentFailure, not restarted). None of these failures is a
+  // document's: they come from the store or the scratch file; what a document
+  // itself decides (a late result of a withdrawn one) is answered and
+  // finishes its group, and malformed input never forms one (CountMalformed).
+  // Returns false, for the caller to return.
   bool Unfinished(const std::string& what, const Status& s) {
     log->error("{}: {}", what, s.ToString());
-    if (storage::IsNoSpace(s)) shell->Fail(s);
+    if (storage::IsNoSpace(s)) {
+      shell->Fail(s);
+    } else if (++unfinished_in_a_row >= MaxUnfinishedInARow()) {
+      shell->Fail(service::PersistentFailure(Status(
+          s.code(), what + ": " + s.message() + " (failure " + std::to_string(unfinished_in_a_row) +
+                        " in a row, nothing finished between)")));
+    }
     return false;
+  }
+
+  uint32_t MaxUnfinishedInARow() const {
+    return std::clamp<uint32_t>(config.limits().max_attempts(), 1, kUnfinishedInARowToStop);
   }
 
   // Applies a group of extractions (one store batch), publishes its coalesced

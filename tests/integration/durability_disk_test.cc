@@ -32,18 +32,20 @@ class DiskFullTest : public PipelineFixture {
   void TearDown() override {
     if (mounted_) umount2(mount_point_.c_str(), MNT_DETACH);
   }
-  // Mounts a tmpfs of `size` ("40m", "256k") at dir_/small; false (with `why`) if it cannot.
-  bool MountSmall(const std::string& size, std::string* why) {
+  // Mounts a tmpfs of `size` ("40m", "256k") at dir_/small, with mount
+  // `flags` (MS_RDONLY: a disk that refuses every write); false (with `why`) if it cannot.
+  bool MountSmall(const std::string& size, std::string* why, unsigned long flags = 0) {
     mount_point_ = dir_ / "small";
     fs::create_directories(mount_point_);
     const std::string options = "size=" + size + ",mode=0700";
-    if (mount("tmpfs", mount_point_.c_str(), "tmpfs", 0, options.c_str()) != 0) {
+    if (mount("tmpfs", mount_point_.c_str(), "tmpfs", flags, options.c_str()) != 0) {
       *why = std::strerror(errno);
       return false;
     }
     mounted_ = true;
     return true;
   }
+  // Remounts the tmpfs with `size`, writable.
   void Resize(const std::string& size) {
     const std::string options = "size=" + size;
     ASSERT_EQ(mount(nullptr, mount_point_.c_str(), nullptr, MS_REMOUNT, options.c_str()), 0) << std::strerror(errno);
@@ -126,6 +128,38 @@ TEST_F(DiskFullTest, AFullScratchDiskStopsTheRunAndQuarantinesNothing) {
   ASSERT_EQ(Cli("run " + input + " --data " + data + flags, &out), 0) << out;
   EXPECT_EQ(CompleteDocuments(data), CompleteDocuments(ref));
   EXPECT_EQ(SortedLines(Aggregates(data)), SortedLines(Aggregates(ref)));
+}
+
+// A disk that refuses writes without being full (aggregate.scratch_dir on a
+// tmpfs mounted read-only): the audit of every group fails. Aggregate stops
+// after three groups in a row could not be finished, `reportflow run` exits 1
+// with the real error (no restart loop), and no document pays for it: nothing
+// is quarantined, and once the disk takes writes the same command completes
+// the batch. (Aggregate used to leave the groups unacknowledged and run on:
+// after three leases every document was quarantined, "not acknowledged
+// within the lease".)
+TEST_F(DiskFullTest, AReadOnlyScratchDiskStopsTheRunWithItsErrorAndQuarantinesNothing) {
+  std::string why;
+  if (!MountSmall("1m", &why, MS_RDONLY)) {
+    GTEST_SKIP() << "cannot mount a read-only tmpfs (" << why << "): the test needs root (CAP_SYS_ADMIN)";
+  }
+  WriteSampleCopies(dir_ / "in", 30);
+  const std::string input = (dir_ / "in").string();
+  const std::string data = (dir_ / "data").string();
+  const std::string scratch = mount_point_.string();
+  const std::string flags = " --quiet --timeout 300 --set aggregate.scratch_dir=" + scratch;
+  std::string out;
+  EXPECT_EQ(Cli("run " + input + " --data " + data + flags, &out), 1) << out;
+  EXPECT_NE(out.find("service aggregate stopped and was not restarted"), std::string::npos) << out;
+  EXPECT_NE(out.find("cannot create a scratch file in " + scratch + ": Read-only file system"), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("times; giving up"), std::string::npos) << "a persistent failure is not restarted\n" << out;
+  EXPECT_NE(out.find("quarantined        0\n"), std::string::npos) << out;
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(data + "/pipeline.yaml").empty(); })) << "services outlived run";
+
+  Resize("1m");
+  ASSERT_EQ(Cli("run " + input + " --data " + data + flags, &out), 0) << out;
+  EXPECT_EQ(CompleteDocuments(data), 30);
 }
 
 }  // namespace

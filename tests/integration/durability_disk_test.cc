@@ -147,7 +147,11 @@ TEST_F(DiskFullTest, AReadOnlyScratchDiskStopsTheRunWithItsErrorAndQuarantinesNo
   const std::string input = (dir_ / "in").string();
   const std::string data = (dir_ / "data").string();
   const std::string scratch = mount_point_.string();
-  const std::string flags = " --quiet --timeout 300 --set aggregate.scratch_dir=" + scratch;
+  // A 3 s lease (30 s by default): aggregate meets its third failure on the
+  // third delivery, within seconds; the attempts it costs are those of the
+  // default lease.
+  const std::string flags =
+      " --quiet --timeout 300 --set limits.lease_ms=3000 --set aggregate.scratch_dir=" + scratch;
   std::string out;
   EXPECT_EQ(Cli("run " + input + " --data " + data + flags, &out), 1) << out;
   EXPECT_NE(out.find("service aggregate stopped and was not restarted"), std::string::npos) << out;

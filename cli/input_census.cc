@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -57,16 +58,16 @@ bool AddArchiveEntries(const fs::path& p, InputCensus* c) {
   return true;
 }
 
+// One lstat per file gives its type and size (a stat of a link's target
+// when it is one).
 void Visit(const fs::path& p, uint32_t depth, uint32_t max_depth, InputCensus* c) {
   std::error_code ec;
-  const fs::file_status lst = fs::symlink_status(p, ec);
-  if (ec) return Add(c, 0);
-  fs::file_status st = lst;
-  if (fs::is_symlink(lst)) {
-    st = fs::status(p, ec);
-    if (ec || fs::is_directory(st)) return Add(c, 0);  // rejected by ingest: one item
+  struct stat st;
+  if (::lstat(p.c_str(), &st) != 0) return Add(c, 0);
+  if (S_ISLNK(st.st_mode)) {
+    if (::stat(p.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return Add(c, 0);  // rejected by ingest: one item
   }
-  if (fs::is_directory(st)) {
+  if (S_ISDIR(st.st_mode)) {
     if (depth > max_depth) return Add(c, 0);
     std::vector<fs::path> entries;
     fs::directory_iterator it(p, ec);
@@ -80,14 +81,13 @@ void Visit(const fs::path& p, uint32_t depth, uint32_t max_depth, InputCensus* c
     for (const auto& e : entries) Visit(e, depth + 1, max_depth, c);
     return;
   }
-  if (!fs::is_regular_file(st)) return Add(c, 0);
-  const uint64_t size = fs::file_size(p, ec);
+  if (!S_ISREG(st.st_mode)) return Add(c, 0);
   if (IsArchiveName(p)) {
     ++c->archives;
     if (AddArchiveEntries(p, c)) return;
     ++c->unlisted_archives;
   }
-  Add(c, ec ? 0 : size);
+  Add(c, static_cast<uint64_t>(st.st_size));
 }
 
 bool Missing(const std::string& path) {

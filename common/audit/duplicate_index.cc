@@ -53,6 +53,10 @@ float DocumentFrequencies::Weight(uint64_t hash) const {
   return static_cast<float>(std::max(0.0, std::log(static_cast<double>(documents_ + 1) / df)));
 }
 
+size_t DuplicateIndex::HeapBytes(const List& list) {
+  return list.capacity() > kInlineSlots ? list.capacity() * sizeof(uint32_t) : 0;
+}
+
 uint32_t DuplicateIndex::KeyOf(uint64_t shingle) { return static_cast<uint32_t>(shingle ^ (shingle >> 32)); }
 
 DuplicateIndex::Shard& DuplicateIndex::ShardOf(uint32_t key, uint64_t* mixed) {
@@ -76,8 +80,10 @@ size_t DuplicateIndex::Shard::Find(uint32_t key, uint64_t mixed) const {
 }
 
 void DuplicateIndex::Shard::Grow() {
-  std::vector<Bucket> old = std::move(buckets);
-  buckets.assign(old.empty() ? 64 : old.size() + old.size() / 4, Bucket{});
+  // The old array is unmapped when `old` goes (PageArray: its pages leave at
+  // once, not after the allocator's decay time, while the other shards grow).
+  PageArray<Bucket> old = std::move(buckets);
+  buckets = PageArray<Bucket>(old.empty() ? 64 : old.size() + old.size() / 4, Bucket{});
   for (const Bucket& b : old) {
     if (b.value != kEmpty) buckets[Find(b.key, Mix(b.key))] = b;
   }
@@ -113,13 +119,13 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
       lists_[index].push_back(b.value);
       b.value = kList | index;
     }
-    std::vector<uint32_t>& list = lists_[b.value & ~kList];
-    const size_t before = list.capacity();
+    List& list = lists_[b.value & ~kList];
+    const size_t before = HeapBytes(list);
     list.push_back(slot);
-    list_bytes_ += (list.capacity() - before) * sizeof(uint32_t);
+    list_bytes_ += HeapBytes(list) - before;
     if (static_cast<double>(list.size()) > cap) {  // template text: never a reason to compare
-      list_bytes_ -= list.capacity() * sizeof(uint32_t);
-      std::vector<uint32_t>().swap(list);
+      list_bytes_ -= HeapBytes(list);
+      List().swap(list);
       free_lists_.push_back(b.value & ~kList);
       b.value = kCommon;
     }
@@ -173,9 +179,9 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
 
 size_t DuplicateIndex::MemoryBytes() const {
   size_t buckets = 0;
-  for (const Shard& shard : shards_) buckets += shard.buckets.capacity() * sizeof(Bucket);
+  for (const Shard& shard : shards_) buckets += shard.buckets.size() * sizeof(Bucket);
   return buckets + list_bytes_ +
-         lists_.capacity() * sizeof(std::vector<uint32_t>) + free_lists_.capacity() * sizeof(uint32_t) +
+         lists_.capacity() * sizeof(List) + free_lists_.capacity() * sizeof(uint32_t) +
          alive_.capacity() + score_.capacity() * sizeof(float) + touched_.capacity() * sizeof(uint32_t);
 }
 

@@ -25,9 +25,10 @@
 // Memory: the sketch (8 MB); flat open-addressing tables of 8-byte buckets
 // (a 32-bit key folded from the shingle hash, and one document, a list or the
 // common mark), at most 85% full; a list only for a shingle two or more
-// documents share. About 0.5-1 KB per document. The buckets are split by key
-// into kShards tables that grow one at a time, so a growth briefly holds two
-// copies of one shard, not of the whole table. The shards fill evenly, so they
+// documents share (up to four documents inline). About 0.5-1 KB per document.
+// The buckets are split by key into kShards tables that grow one at a time,
+// so a growth briefly holds two copies of one shard, not of the whole table;
+// each is pages of its own (PageArray), so the old copy leaves at once. The shards fill evenly, so they
 // all grow within a short stretch of documents: each grows by a quarter, not
 // double, so that step is small and the table 68-85% full (it was the largest
 // part of aggregate's heap at 100,000 reports: 48 MB at 1/2-3/4 full).
@@ -45,6 +46,10 @@
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include <absl/container/inlined_vector.h>
+
+#include "common/base/page_array.h"
 
 namespace reportflow::audit {
 
@@ -94,12 +99,18 @@ class DuplicateIndex {
   static constexpr uint32_t kList = 1u << 31;
   static constexpr uint32_t kCommon = 0xFFFFFFFEu;
   static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+  // The slots of a shingle two or more documents share. Most such lists hold
+  // a few, kept inline: 24 bytes a list, where a vector's header and its own
+  // allocation took 32-40.
+  static constexpr size_t kInlineSlots = 4;  // as many as fit beside an InlinedVector's size
+  using List = absl::InlinedVector<uint32_t, kInlineSlots>;
+  static_assert(sizeof(List) == 24);
   struct Bucket {
     uint32_t key = 0;
     uint32_t value = kEmpty;
   };
   struct Shard {
-    std::vector<Bucket> buckets;  // 64, then 1.25x at each growth; at most 85% used
+    PageArray<Bucket> buckets;  // 64, then 1.25x at each growth; at most 85% used
     size_t used = 0;
     // The bucket of `key` (`mixed`: its hash), or the empty one where it would go.
     size_t Find(uint32_t key, uint64_t mixed) const;
@@ -108,16 +119,18 @@ class DuplicateIndex {
   static constexpr int kShardBits = 6;
   static constexpr size_t kShards = size_t{1} << kShardBits;
   static uint32_t KeyOf(uint64_t shingle);
+  // Bytes a list holds outside itself (0 while its slots are inline).
+  static size_t HeapBytes(const List& list);
   // The shard of `key` (by the top bits of its hash, which goes to `mixed`).
   Shard& ShardOf(uint32_t key, uint64_t* mixed);
   const Shard& ShardOf(uint32_t key, uint64_t* mixed) const;
 
   std::array<Shard, kShards> shards_;
-  std::vector<std::vector<uint32_t>> lists_;  // slots of shingles two or more documents share
+  std::vector<List> lists_;  // slots of shingles two or more documents share
   std::vector<uint32_t> free_lists_;          // lists_ emptied when their shingle became common
   std::vector<uint8_t> alive_;
   size_t live_ = 0;
-  size_t list_bytes_ = 0;  // capacity of the lists, kept as they grow (MemoryBytes is a gauge read per group)
+  size_t list_bytes_ = 0;  // heap capacity of the lists not inline, kept as they grow (MemoryBytes is a gauge read per group)
   mutable std::vector<float> score_;  // per slot, during Candidates
   mutable std::vector<uint32_t> touched_;
 };

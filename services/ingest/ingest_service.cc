@@ -585,7 +585,19 @@ struct IngestService::Impl {
       OutgoingByWorker out;
       while (auto a = dispatcher->Next(Stage::kExtract, &unused)) {
         auto it = segmented.find(a->doc_id);
-        if (it == segmented.end()) continue;  // cannot happen: every queued extract has its frames
+        if (it == segmented.end()) {
+          // Cannot happen: every queued extract has its frames. Were it to,
+          // skipping it would keep the credit taken and leave the document
+          // in flight with no lease, and the batch would never end: the
+          // credit goes back and the document is segmented again.
+          log->error("doc={} queued for extract without its segmented form; segmenting it again", a->doc_id);
+          dispatcher->ReturnCredit(Stage::kExtract, a->worker);
+          Retry r;
+          if (dispatcher->OnFailure(a->doc_id, a->attempt, /*permanent=*/false, &r) == Verdict::kAccepted) {
+            Apply(r, "extract", "its segmented form was lost in ingest", m.retry_failure);
+          }
+          continue;
+        }
         // The frames move (no copy of the document); if the send fails they move back.
         Outgoing& o = OutgoingFor(out, a->worker);
         for (auto& f : it->second) o.frames.push_back(std::move(f));

@@ -85,7 +85,8 @@ struct WorkerRunner::Impl {
                                          metrics::LatencyBuckets());
   }
 
-  void AppendReady(uint32_t credits, bool replace, Frames* frames) {
+  void AppendReady(uint32_t credits, bool replace, Frames* frames,
+                   const std::vector<const std::string*>& forwarded = {}) {
     ppb::Envelope env;
     env.set_producer(options.worker_id);
     auto* ready = env.mutable_ready();
@@ -96,6 +97,7 @@ struct WorkerRunner::Impl {
     ready->set_store_id(options.store_id);
     ready->set_store_note(options.store_note);
     ready->set_incarnation(incarnation);
+    for (const std::string* id : forwarded) ready->add_forwarded(*id);
     if (counted) ready->set_store_documents(store_documents);
     messaging::AppendEnvelope(env, frames);
     if (credits > 0) no_more_work = false;  // ingest may send work again
@@ -310,16 +312,18 @@ struct WorkerRunner::Impl {
     // piggybacked as one WorkerReady.
     uint32_t credits_back = static_cast<uint32_t>(malformed_now);
     Frames replies, results;
+    std::vector<const std::string*> forwarded;  // named in the WorkerReady (see WorkerReady.forwarded)
     for (auto& p : group) {
       if (p.failed || options.output_endpoint.empty()) {
         messaging::AppendEnvelope(*p.out, &replies);
         continue;
       }
       messaging::AppendEnvelope(*p.out, &results);
+      forwarded.push_back(&p.out->doc_id());
       ++credits_back;
     }
     if (!results.empty()) RETURN_IF_ERROR(SendWhenWritable(output, results));
-    if (credits_back > 0 && !stopping) AppendReady(credits_back, false, &replies);  // draining: no new credit
+    if (credits_back > 0 && !stopping) AppendReady(credits_back, false, &replies, forwarded);  // draining: no new credit
     if (!replies.empty()) RETURN_IF_ERROR(SendWhenWritable(work, replies));
     for (auto& p : group) {
       if (!p.failed) {

@@ -136,6 +136,15 @@ void Dispatcher::ReturnCredit(Stage stage, const std::string& worker) {
   pools_[Index(stage)].Add(worker, 1, clock_.MonotonicMillis());
 }
 
+void Dispatcher::OnForwarded(Stage stage, const std::string& worker, const std::string& doc_id) {
+  auto it = docs_.find(doc_id);
+  if (it == docs_.end()) return;
+  Doc& doc = it->second;
+  // A late word about an earlier dispatch (the document has moved on) changes nothing.
+  if (doc.where != Where::kAtWorker || doc.stage != stage || doc.worker != worker) return;
+  Release(doc);
+}
+
 void Dispatcher::ExpireSilentWorkers() {
   const int64_t cutoff = clock_.MonotonicMillis() - limits_.worker_silence_ms;
   for (auto& pool : pools_) pool.ExpireSilent(cutoff);

@@ -28,7 +28,8 @@
 // on it lost every document it held, and charged each an attempt. A
 // suspect's next dispatches, to segment and then to extract, go to a worker
 // that holds nothing else, and that worker gets nothing else until the
-// suspect is back (its result, a failure, or its lease): a document that
+// suspect is back (its result, a failure, or its lease; at extract, its
+// result sent on to aggregate, OnForwarded): a document that
 // crashes its worker again is charged alone, and the documents that were
 // only beside it lose one attempt, not all of them. Suspects go first; when
 // no worker is empty, one is kept for them (no new document) until it is.
@@ -128,6 +129,13 @@ class Dispatcher {
                        const std::string& worker_id = {}, uint64_t incarnation = 0);
   // A result or failure returns the credit it used.
   void ReturnCredit(Stage stage, const std::string& worker);
+  // `worker` (an extract worker) sent `doc_id`'s result on to aggregate: it
+  // no longer holds the document, which stays in flight, under its lease,
+  // until aggregate acknowledges it. A suspect no longer keeps the worker to
+  // itself from then on (it would otherwise until the acknowledgement, a
+  // group commit later, and the suspects lost with a restarted worker would
+  // pass one acknowledgement at a time).
+  void OnForwarded(Stage stage, const std::string& worker, const std::string& doc_id);
   // Forgets workers not heard from within limits.worker_silence_ms.
   void ExpireSilentWorkers();
 

@@ -674,6 +674,7 @@ struct IngestService::Impl {
   void OnReady(Stage stage, const std::string& worker, const ppb::WorkerReady& ready) {
     NoteStore(StageName(stage), worker, ready.store_id(), ready.store_note(),
               ready.has_store_documents() ? std::optional<uint64_t>(ready.store_documents()) : std::nullopt);
+    for (const std::string& doc_id : ready.forwarded()) dispatcher->OnForwarded(stage, worker, doc_id);
     const ReadyOutcome outcome = dispatcher->OnReady(stage, worker, std::min<uint32_t>(ready.credits(), 4096),
                                                      ready.replace(), ready.worker_id(), ready.incarnation());
     if (outcome.restarted) {

@@ -330,6 +330,40 @@ TEST_F(DispatcherTest, ASuspectWaitsForAnEmptyWorkerWhichGetsNothingNewMeanwhile
 }
 
 
+// An extract worker passes its results on to aggregate: a suspect keeps the
+// worker to itself until the worker says it sent the suspect's result on
+// (WorkerReady.forwarded), not until aggregate acknowledges it, which may be
+// a group commit later. The document stays in flight, under its lease.
+TEST_F(DispatcherTest, AnExtractSuspectFreesItsWorkerOnceItsResultIsForwarded) {
+  dispatcher_.OnReady(Stage::kSegment, "s1", 8, true);
+  dispatcher_.OnReady(Stage::kExtract, "e1", 8, true, "extract-0", 5);
+  dispatcher_.Submit("suspect", 1);
+  dispatcher_.Submit("d1", 0);
+  Assignment seg = Send(Stage::kSegment);
+  ASSERT_EQ(seg.doc_id, "suspect");
+  ASSERT_EQ(dispatcher_.OnSegmented("suspect", seg.attempt), Verdict::kAccepted);
+  Assignment ext = Send(Stage::kExtract);
+  ASSERT_EQ(ext.doc_id, "suspect");
+  Assignment d1 = Send(Stage::kSegment);
+  ASSERT_EQ(dispatcher_.OnSegmented("d1", d1.attempt), Verdict::kAccepted);
+  std::vector<Retry> exhausted;
+  EXPECT_FALSE(dispatcher_.Next(Stage::kExtract, &exhausted).has_value()) << "e1 holds the suspect";
+  dispatcher_.OnForwarded(Stage::kExtract, "other-route", "suspect");  // not e1's word: nothing changes
+  EXPECT_FALSE(dispatcher_.Next(Stage::kExtract, &exhausted).has_value());
+  dispatcher_.OnForwarded(Stage::kExtract, "e1", "suspect");
+  Assignment next = Send(Stage::kExtract);
+  EXPECT_EQ(next.doc_id, "d1");
+  EXPECT_EQ(next.worker, "e1");
+  // The forwarded document is no longer e1's: a restart of e1 does not
+  // bring it back (its result is with aggregate); its lease still runs.
+  const ReadyOutcome restart = dispatcher_.OnReady(Stage::kExtract, "e1-new", 8, true, "extract-0", 6);
+  ASSERT_EQ(restart.lost.size(), 1u);
+  EXPECT_EQ(restart.lost[0].doc_id, "d1");
+  EXPECT_EQ(dispatcher_.OnAck("suspect"), Verdict::kAccepted);
+  clock_.Advance(kLease + 1);
+  EXPECT_TRUE(dispatcher_.ExpireLeases().empty()) << "d1 went back to segment and is queued, without a lease";
+}
+
 // A worker process that ends (SIGKILL) loses what it held; the launcher or
 // the orchestrator starts another under the same worker id, whose first
 // WorkerReady carries a new incarnation. The documents held by the previous

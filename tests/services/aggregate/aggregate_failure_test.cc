@@ -19,6 +19,7 @@
 #include "common/service/service.h"
 #include "services/aggregate/aggregate_service.h"
 #include "tests/services/aggregate/aggregate_test_docs.h"
+#include "tests/services/aggregate/recv_envelopes.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::aggregate {
@@ -75,15 +76,9 @@ class AggregateFailureTest : public ::testing::Test {
   // Reads what reaches ingest for up to `wait`: store announcements (no
   // doc_id) only, never a document's acknowledgement.
   void ExpectNoDocumentAcked(std::chrono::milliseconds wait) {
-    zmq::pollitem_t items[] = {{acks_.handle(), 0, ZMQ_POLLIN, 0}};
-    if (zmq::poll(items, 1, wait) <= 0) return;
-    auto frames = messaging::RecvFrames(acks_);
-    ASSERT_OK(frames.status());
-    auto count = messaging::CountEnvelopes(*frames, 0);
-    ASSERT_OK(count.status());
-    for (size_t k = 0; k < *count; ++k) {
-      ppb::Envelope ack;
-      ASSERT_OK(messaging::ParseEnvelopeAt(*frames, 0, k, &ack));
+    auto received = testing::RecvEnvelopes(acks_, wait);
+    ASSERT_OK(received.status());
+    for (const ppb::Envelope& ack : *received) {
       EXPECT_EQ(ack.doc_id(), "") << "a document was acknowledged though its group was not finished";
     }
   }

@@ -22,6 +22,7 @@
 #include "services/aggregate/aggregator.h"
 #include "services/aggregate/place_tally.h"
 #include "tests/services/aggregate/aggregate_test_docs.h"
+#include "tests/services/aggregate/recv_envelopes.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::aggregate {
@@ -101,16 +102,10 @@ class AggregateStreamTest : public ::testing::Test {
     // A message acknowledges a group: one or more ack envelopes.
     std::set<std::string> acked;
     while (acked.size() < static_cast<size_t>(to - from)) {
-      zmq::pollitem_t items[] = {{acks_.handle(), 0, ZMQ_POLLIN, 0}};
-      ASSERT_GT(zmq::poll(items, 1, std::chrono::milliseconds(kWaitMillis)), 0)
-          << "acks for " << acked.size() << " of " << (to - from) << " documents";
-      auto frames = messaging::RecvFrames(acks_);
-      ASSERT_OK(frames.status());
-      auto count = messaging::CountEnvelopes(*frames, 0);
-      ASSERT_OK(count.status());
-      for (size_t k = 0; k < *count; ++k) {
-        ppb::Envelope ack;
-        ASSERT_OK(messaging::ParseEnvelopeAt(*frames, 0, k, &ack));
+      auto received = testing::RecvEnvelopes(acks_, std::chrono::milliseconds(kWaitMillis));
+      ASSERT_OK(received.status());
+      ASSERT_FALSE(received->empty()) << "acks for " << acked.size() << " of " << (to - from) << " documents";
+      for (const ppb::Envelope& ack : *received) {
         ASSERT_EQ(ack.payload_case(), ppb::Envelope::kAck);
         acked.insert(ack.doc_id());
       }

@@ -339,6 +339,10 @@ Status Aggregator::Checkpoint() {
       }));
       RETURN_IF_ERROR(writer.status());
     }
+    // Written now, before either half: left in this thread's batch, the
+    // removals would land after the other thread's half and delete it (the
+    // mark still coming back last).
+    RETURN_IF_ERROR(writer.Finish());
   }
   auto put_rollup = [](ChunkedWriter& w) {
     return [&w](const std::string& key, const apb::Rollup* r) {

@@ -736,6 +736,47 @@ TEST(AggregatorCheckpointTest, ALargeCheckpointWrittenOnTwoThreadsLoadsAsStored)
   EXPECT_EQ(FullRows(restarted), expected);
 }
 
+// A start that derives its rollups while the store still holds those of a
+// checkpoint cut short (its mark removed, its rollups written) replaces them
+// all, on two threads. The removal of the stale rollups must be written
+// before either half: queued in the first half's batch, it used to land after
+// the other thread had written its half, and deleted it, while the mark still
+// came back (a chaos run, SIGKILL and a full disk, left a checkpoint "current"
+// with half its rollups).
+TEST(AggregatorCheckpointTest, ADerivedCheckpointOverStaleRollupsKeepsBothHalves) {
+  auto store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  std::vector<std::string> expected;
+  {
+    Aggregator writer(store.get());
+    ASSERT_OK(writer.RebuildRollupsIfStale().status());
+    for (int i = 0; i < 3500; ++i) {  // over 10,000 rollups: written on two threads
+      ASSERT_OK(writer.Apply("d" + std::to_string(i),
+                             testing::Doc("第" + std::to_string(i) + "乡", "县" + std::to_string(i % 7), 2020 + i % 5,
+                                          {{"a", i % 13 + 1.0}, {"b", i % 29 * 1.5}, {"c", 7}}))
+                      .status());
+    }
+    ASSERT_OK(writer.Checkpoint());
+    expected = FullRows(writer);
+  }
+  ASSERT_GT(expected.size(), 10000u);
+  // Cut short: the mark is gone, every rollup is still stored (store key layout, aggregator.h).
+  storage::WriteBatch unmark;
+  unmark.Delete("meta", "rollups_checkpoint");
+  ASSERT_OK(store->Write(unmark));
+  {
+    Aggregator restarted(store.get());
+    ASSERT_OK_AND_ASSIGN(size_t derived, restarted.RebuildRollupsIfStale());
+    EXPECT_EQ(derived, 3500u);  // from every contribution, then checkpointed over the stale rollups
+    EXPECT_EQ(FullRows(restarted), expected);
+  }
+  Aggregator again(store.get());
+  ASSERT_OK_AND_ASSIGN(size_t derived_again, again.RebuildRollupsIfStale());
+  EXPECT_EQ(derived_again, 0u) << "the restart's checkpoint is current";
+  const auto stored = FullRows(again);
+  EXPECT_EQ(stored.size(), expected.size()) << "rollups lost from the stored checkpoint";
+  EXPECT_TRUE(stored == expected);
+}
+
 std::vector<std::string> FullRows(const Aggregator& agg) {
   std::vector<std::string> rows;
   EXPECT_OK(agg.ForEachRollup([&](const apb::Rollup& r) {

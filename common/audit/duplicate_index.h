@@ -28,16 +28,18 @@
 // documents share (up to four documents inline). About 0.5-1 KB per document.
 // The buckets are split by key into kShards tables that grow one at a time,
 // so a growth briefly holds two copies of one shard, not of the whole table;
-// each is pages of its own (PageArray), so the old copy leaves at once. The shards fill evenly, so they
-// all grow within a short stretch of documents: each grows by a quarter, not
-// double, so that step is small and the table 68-85% full (it was the largest
-// part of aggregate's heap at 100,000 reports: 48 MB at 1/2-3/4 full).
-// Rehashing costs four times the moves, a few nanoseconds per shingle kept;
-// a lookup of an absent key (most are) probes ~10-20 buckets of linear
-// probing near the top of that range, two or three cache lines. Two shingles whose
-// folded keys are equal share a bucket: a spurious candidate at worst, which
-// the exact comparison drops. Removing a document marks its slot dead; dead slots are
-// skipped (their entries stay: re-processing is rare).
+// each table is pages of its own (PageArray), so the old copy leaves at once.
+// The shards fill evenly, so they all grow within a short stretch of
+// documents: each grows by a quarter, not double, so that step is small and
+// the table 68-85% full (it was the largest part of aggregate's heap at
+// 100,000 reports: 48 MB at 1/2-3/4 full). Rehashing costs four times the
+// moves, a few nanoseconds per shingle kept; a lookup of an absent key (most
+// are) probes about 11 buckets on average over that range (linear probing,
+// 1/2 (1 + 1/(1-load)^2)), 22 near its top: two or three cache lines.
+// Two shingles whose folded keys are equal share a bucket: a spurious
+// candidate at worst, which the exact comparison drops. Removing a document
+// marks its slot dead; dead slots are skipped (their entries stay:
+// re-processing is rare).
 // Thread-safety: not thread-safe.
 #pragma once
 
@@ -127,10 +129,12 @@ class DuplicateIndex {
 
   std::array<Shard, kShards> shards_;
   std::vector<List> lists_;  // slots of shingles two or more documents share
-  std::vector<uint32_t> free_lists_;          // lists_ emptied when their shingle became common
+  std::vector<uint32_t> free_lists_;  // lists_ emptied when their shingle became common
   std::vector<uint8_t> alive_;
   size_t live_ = 0;
-  size_t list_bytes_ = 0;  // heap capacity of the lists not inline, kept as they grow (MemoryBytes is a gauge read per group)
+  // Heap capacity of the lists not inline, kept as they grow (MemoryBytes is
+  // a gauge read per group).
+  size_t list_bytes_ = 0;
   mutable std::vector<float> score_;  // per slot, during Candidates
   mutable std::vector<uint32_t> touched_;
 };

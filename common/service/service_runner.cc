@@ -126,11 +126,19 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
   }
   s = svc->Run();
   g_service.store(nullptr);
-  svc.reset();
+  // A full disk or a failure that keeps coming back (a store failing its
+  // writes) ends the process before the service, and so its store, is
+  // destroyed (see ExitNoSpace: closing would sync a log whose write failed).
   if (storage::IsNoSpace(s)) ExitNoSpace(*log, s);
+  if (IsPersistentFailure(s)) {
+    log->error("stopped with error: {}", s.ToString());  // the launcher reads the error from this line
+    log->flush();
+    std::_Exit(kExitPersistentFailure);
+  }
+  svc.reset();
   if (!s.ok() && s.code() != StatusCode::kCancelled) {
     log->error("stopped with error: {}", s.ToString());
-    return IsPersistentFailure(s) ? kExitPersistentFailure : 1;
+    return 1;
   }
   log->info("stopped cleanly");
   return 0;

@@ -181,7 +181,7 @@ size_t DuplicateIndex::MemoryBytes() const {
   size_t buckets = 0;
   for (const Shard& shard : shards_) buckets += shard.buckets.size() * sizeof(Bucket);
   return buckets + list_bytes_ +
-         lists_.capacity() * sizeof(List) + free_lists_.capacity() * sizeof(uint32_t) +
+         lists_.size() * sizeof(List) + free_lists_.capacity() * sizeof(uint32_t) +
          alive_.capacity() + score_.capacity() * sizeof(float) + touched_.capacity() * sizeof(uint32_t);
 }
 

@@ -46,6 +46,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <vector>
 
@@ -128,7 +129,10 @@ class DuplicateIndex {
   const Shard& ShardOf(uint32_t key, uint64_t* mixed) const;
 
   std::array<Shard, kShards> shards_;
-  std::vector<List> lists_;  // slots of shingles two or more documents share
+  // Slots of shingles two or more documents share. A deque: it grows by
+  // chunks and never moves, where a vector doubled (a copy of the old array
+  // beside one twice its size, 6.5 MB at 100,000 documents).
+  std::deque<List> lists_;
   std::vector<uint32_t> free_lists_;  // lists_ emptied when their shingle became common
   std::vector<uint8_t> alive_;
   size_t live_ = 0;

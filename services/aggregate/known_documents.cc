@@ -8,18 +8,18 @@ std::optional<text::PackedDocId> KnownDocuments::TableId(std::string_view doc_id
   return id;
 }
 
-size_t KnownDocuments::Position(const text::PackedDocId& id) const {
-  for (size_t i = Home(id);; i = Next(i)) {
-    const Entry& e = entries_[i];
+size_t KnownDocuments::Shard::Position(const text::PackedDocId& id, uint64_t h) const {
+  for (size_t i = Home(h);; i = Next(i)) {
+    const Entry& e = entries[i];
     if (!e.used() || e.id == id) return i;
   }
 }
 
-void KnownDocuments::Grow() {
-  std::vector<Entry> old(entries_.empty() ? 1024 : entries_.size() + entries_.size() / 2);
-  old.swap(entries_);
+void KnownDocuments::Shard::Grow() {
+  PageArray<Entry> old(entries.empty() ? kFirstShardEntries : entries.size() + entries.size() / 2, Entry{});
+  std::swap(old, entries);
   for (const Entry& e : old) {
-    if (e.used()) entries_[Position(e.id)] = e;
+    if (e.used()) entries[Position(e.id, HashOf(e.id))] = e;
   }
 }
 
@@ -29,18 +29,23 @@ KnownDocuments::Known* KnownDocuments::Find(std::string_view doc_id) {
     auto it = other_.find(std::string(doc_id));
     return it == other_.end() ? nullptr : &it->second;
   }
-  if (used_ == 0) return nullptr;
-  Entry& e = entries_[Position(*id)];
+  const uint64_t h = HashOf(*id);
+  Shard& shard = ShardOf(h);
+  if (shard.used == 0) return nullptr;
+  Entry& e = shard.entries[shard.Position(*id, h)];
   return e.used() ? &e.known : nullptr;
 }
 
 KnownDocuments::Known& KnownDocuments::Insert(std::string_view doc_id) {
   const auto id = TableId(doc_id);
   if (!id) return other_[std::string(doc_id)];
-  if (4 * (used_ + 1) > 3 * entries_.size()) Grow();
-  Entry& e = entries_[Position(*id)];
+  const uint64_t h = HashOf(*id);
+  Shard& shard = ShardOf(h);
+  if (4 * (shard.used + 1) > 3 * shard.entries.size()) shard.Grow();
+  Entry& e = shard.entries[shard.Position(*id, h)];
   if (!e.used()) {
     e = Entry{*id, Known{}};
+    ++shard.used;
     ++used_;
   }
   return e.known;
@@ -52,28 +57,38 @@ void KnownDocuments::Erase(std::string_view doc_id) {
     other_.erase(std::string(doc_id));
     return;
   }
-  if (used_ == 0) return;
-  size_t hole = Position(*id);
-  if (!entries_[hole].used()) return;
-  entries_[hole] = Entry{};
+  const uint64_t h = HashOf(*id);
+  Shard& shard = ShardOf(h);
+  if (shard.used == 0) return;
+  PageArray<Entry>& entries = shard.entries;
+  size_t hole = shard.Position(*id, h);
+  if (!entries[hole].used()) return;
+  entries[hole] = Entry{};
+  --shard.used;
   --used_;
   // Backward shift: an entry after the hole moves into it unless its home
   // lies cyclically in (hole, i], so every entry stays reachable from its
   // home without tombstones.
-  for (size_t i = Next(hole); entries_[i].used(); i = Next(i)) {
-    const size_t home = Home(entries_[i].id);
+  for (size_t i = shard.Next(hole); entries[i].used(); i = shard.Next(i)) {
+    const size_t home = shard.Home(HashOf(entries[i].id));
     const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
     if (stays) continue;
-    entries_[hole] = entries_[i];
-    entries_[i] = Entry{};
+    entries[hole] = entries[i];
+    entries[i] = Entry{};
     hole = i;
   }
 }
 
 void KnownDocuments::Clear() {
-  std::vector<Entry>().swap(entries_);
+  for (Shard& shard : shards_) shard = Shard{};
   used_ = 0;
   other_.clear();
+}
+
+size_t KnownDocuments::MemoryBytes() const {
+  size_t bytes = 0;
+  for (const Shard& shard : shards_) bytes += shard.entries.size() * sizeof(Entry);
+  return bytes;
 }
 
 }  // namespace reportflow::aggregate

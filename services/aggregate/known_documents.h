@@ -1,18 +1,24 @@
 // KnownDocuments: what the near-duplicate keeper knows of each stored
 // document (the digest of its audit record and its index slot), by doc_id.
 // A canonical id (32 hex digits: every id ingest makes) is kept as its 16
-// bytes (text::PackDocId, as ingest's DocSet keeps them) in a flat
-// open-addressing table of 28-byte entries; any other id (and the all-zero
-// one, which marks an empty entry) in a map of strings. The table grows by
-// half, not double, at 3/4 full (its size need not be a power of two: an
-// id's home is its hash scaled to the size), so it is 1/2 to 3/4 full: about
-// 45 bytes per document, where a map of id strings took about 150 (at
-// 100,000 documents, 4.5 MB rather than the 8 MB of a doubling table of
-// 32-byte entries, and 16 MB just past 98,304).
+// bytes (text::PackDocId, as ingest's DocSet keeps them) in flat
+// open-addressing tables of 28-byte entries; any other id (and the all-zero
+// one, which marks an empty entry) in a map of strings. About 45 bytes per
+// document, where a map of id strings took about 150.
+//
+// The entries are split by the id's hash into kShards tables, each its own
+// pages (PageArray), that grow one at a time by half at 3/4 full (a table's
+// size need not be a power of two: an id's home is its hash scaled to the
+// size), so each is 1/2 to 3/4 full. One table grew as a whole: for a moment
+// it held its old and its new array (9 MB at 100,000 documents, the largest
+// single rise at aggregate's peak), and the old one then stayed with the
+// allocator; now a growth adds a sixteenth of that, and the old pages leave
+// at once.
 // Thread-safety: not thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/base/page_array.h"
 #include "common/text/doc_id.h"
 
 namespace reportflow::aggregate {
@@ -43,7 +50,7 @@ class KnownDocuments {
   void Clear();
 
   size_t size() const { return used_ + other_.size(); }
-  size_t MemoryBytes() const { return entries_.capacity() * sizeof(Entry); }
+  size_t MemoryBytes() const;
 
  private:
 #pragma pack(push, 4)
@@ -54,18 +61,29 @@ class KnownDocuments {
   };
 #pragma pack(pop)
   static_assert(sizeof(Entry) == 28);
-  // The canonical ids the table holds (the others go to other_).
-  static std::optional<text::PackedDocId> TableId(std::string_view doc_id);
-  // The entry of `id`, or the empty one where it would go (the table is not full).
-  size_t Position(const text::PackedDocId& id) const;
-  size_t Home(const text::PackedDocId& id) const {
-    const uint64_t h = text::PackedDocIdHash()(id);
-    return static_cast<size_t>((static_cast<unsigned __int128>(h) * entries_.size()) >> 64);
-  }
-  size_t Next(size_t i) const { return i + 1 == entries_.size() ? 0 : i + 1; }
-  void Grow();
+  struct Shard {
+    PageArray<Entry> entries;  // at most 3/4 used
+    size_t used = 0;
+    // The entry of `id` (`h`: its hash), or the empty one where it would go
+    // (the table is not full).
+    size_t Position(const text::PackedDocId& id, uint64_t h) const;
+    // Its home: the hash without the shard's bits, scaled to the size.
+    size_t Home(uint64_t h) const {
+      return static_cast<size_t>((static_cast<unsigned __int128>(h << kShardBits) * entries.size()) >> 64);
+    }
+    size_t Next(size_t i) const { return i + 1 == entries.size() ? 0 : i + 1; }
+    void Grow();
+  };
+  static constexpr int kShardBits = 4;
+  static constexpr size_t kShards = size_t{1} << kShardBits;
+  static constexpr size_t kFirstShardEntries = 128;  // a page of 28-byte entries is 146
 
-  std::vector<Entry> entries_;  // at most 3/4 used
+  // The canonical ids the tables hold (the others go to other_).
+  static std::optional<text::PackedDocId> TableId(std::string_view doc_id);
+  static uint64_t HashOf(const text::PackedDocId& id) { return text::PackedDocIdHash()(id); }
+  Shard& ShardOf(uint64_t h) { return shards_[h >> (64 - kShardBits)]; }
+
+  std::array<Shard, kShards> shards_;
   size_t used_ = 0;
   std::unordered_map<std::string, Known> other_;  // ids not in the canonical form
 };

@@ -48,6 +48,19 @@ int ValueHistogram::Add(double value, int64_t delta) {
     return 0;
   }
   if (delta < 0) return 0;  // removing a value that is not there: nothing to do
+  if (const size_t n = entries.size(); n == entries.capacity() && n >= 8) {
+    // A full block grows by a quarter, not double: the county, city and
+    // province histograms are most of aggregate's heap, and their blocks
+    // (65 to 128 entries between splits) were a quarter empty on average.
+    // (InlinedVector's reserve() doubles whatever is asked for: the entries
+    // go to a new vector reserved while empty.)
+    const auto at = it - entries.begin();
+    decltype(block->entries) grown;
+    grown.reserve(std::min(kBlockEntries + 1, n + n / 4));
+    grown.assign(entries.begin(), entries.end());
+    entries.swap(grown);
+    it = entries.begin() + at;
+  }
   entries.insert(it, Entry{value, static_cast<uint32_t>(delta)});
   block->total += static_cast<uint64_t>(delta);
   total_ += static_cast<uint64_t>(delta);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "common/config/config_loader.h"
+#include "common/service/service.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::testing {
@@ -345,6 +346,30 @@ TEST(DeployManifestsTest, SystemdUnitsVerify) {
     const int rc = RunCommand("systemd-analyze verify " + unit + " 2>&1", &out);
     EXPECT_EQ(rc, 0) << out;
     EXPECT_EQ(out, "") << "systemd-analyze warnings for " << svc << ":\n" << out;
+  }
+}
+
+// A service that exits because its disk is full or because the same failure
+// keeps coming back is not restarted by `reportflow run` (a restart cannot
+// help, and ingest's leases would run out on the documents in flight meanwhile);
+// the systemd units say the same, with the codes the services use.
+TEST(DeployManifestsTest, SystemdUnitsDoNotRestartWhatARestartCannotFix) {
+  const std::set<std::string> codes = {std::to_string(service::kExitNoSpace),
+                                       std::to_string(service::kExitPersistentFailure)};
+  for (const char* svc : {"ingest", "segment", "extract", "aggregate"}) {
+    const std::string text =
+        ReadFileOrDie(SourceDir() / "deploy/systemd" / (std::string("reportflow-") + svc + "@.service"));
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(text, m, std::regex("\\nRestartPreventExitStatus=([^\\n]*)")))
+        << svc << ": no RestartPreventExitStatus";
+    std::set<std::string> listed;
+    const std::string value = m[1].str();
+    const std::regex number("[0-9]+");
+    for (std::sregex_iterator it(value.begin(), value.end(), number), end; it != end; ++it) {
+      listed.insert(it->str());
+    }
+    EXPECT_EQ(listed, codes) << svc;
+    EXPECT_NE(text.find("\nRestart=on-failure\n"), std::string::npos) << svc;
   }
 }
 

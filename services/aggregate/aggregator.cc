@@ -693,16 +693,16 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
     uint64_t seq = g.seq;
     change.events.reserve(change.events.size() + change.rollups_changed + change.regions_changed);
     table_->ForEachTouched(
-        [&](const apb::Rollup& r) {
+        [&](apb::Rollup& r) {
           apb::StreamEvent e;
           e.set_sequence(++seq);
-          *e.mutable_rollup() = r;
+          e.mutable_rollup()->Swap(&r);  // built for this visit: taken, not copied
           change.events.push_back(std::move(e));
         },
-        [&](const apb::RegionCount& rc) {
+        [&](apb::RegionCount& rc) {
           apb::StreamEvent e;
           e.set_sequence(++seq);
-          *e.mutable_region() = rc;
+          e.mutable_region()->Swap(&rc);
           change.events.push_back(std::move(e));
         });
   }

@@ -478,8 +478,8 @@ std::vector<RollupTable::RollupId> RollupTable::SortedRollups(std::vector<Rollup
   return ids;
 }
 
-void RollupTable::ForEachTouched(const std::function<void(const apb::Rollup&)>& rollup_fn,
-                                 const std::function<void(const apb::RegionCount&)>& region_fn) const {
+void RollupTable::ForEachTouched(const std::function<void(apb::Rollup&)>& rollup_fn,
+                                 const std::function<void(apb::RegionCount&)>& region_fn) const {
   for (RollupId id : SortedRollups(touched_rollups_)) {
     apb::Rollup out;
     const auto it = rollups_.find(id);

@@ -127,8 +127,10 @@ class RollupTable {
   size_t touched_regions() const { return touched_regions_.size(); }
   // The last state of every rollup the group touched, in key order, without
   // histogram (count 0 and documents 0: removed); then the same for regions.
-  void ForEachTouched(const std::function<void(const aggregate::v1::Rollup&)>& rollup_fn,
-                      const std::function<void(const aggregate::v1::RegionCount&)>& region_fn) const;
+  // Each is built for the visit alone: `fn` may take it (Swap) instead of
+  // copying it.
+  void ForEachTouched(const std::function<void(aggregate::v1::Rollup&)>& rollup_fn,
+                      const std::function<void(aggregate::v1::RegionCount&)>& region_fn) const;
   // Forgets the touched rollups that are now empty (after the group's commit);
   // a backed table keeps them until ClearDirty() (their stored form is deleted
   // by the next checkpoint).

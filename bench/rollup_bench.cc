@@ -96,6 +96,19 @@ const Contributions& Load() {
   return contributions;
 }
 
+// Contributes every document to `table`; false (the benchmark skipped with
+// the error) when one fails.
+bool Fill(const Contributions& c, reportflow::aggregate::RollupTable* table, benchmark::State& state) {
+  for (const auto& d : c.docs) {
+    const reportflow::Status st = table->Contribute(d, +1);
+    if (!st.ok()) {
+      state.SkipWithError(st.ToString().c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 void BM_ContributeBatch(benchmark::State& state) {
   const Contributions& c = Load();
   if (!c.error.empty()) {
@@ -105,13 +118,7 @@ void BM_ContributeBatch(benchmark::State& state) {
   size_t rollups = 0;
   for (auto _ : state) {
     reportflow::aggregate::RollupTable table;
-    for (const auto& d : c.docs) {
-      const reportflow::Status st = table.Contribute(d, +1);
-      if (!st.ok()) {
-        state.SkipWithError(st.ToString().c_str());
-        return;
-      }
-    }
+    if (!Fill(c, &table, state)) return;
     rollups = table.rollup_count();
     benchmark::DoNotOptimize(rollups);
   }
@@ -130,13 +137,7 @@ void BM_CheckpointOrder(benchmark::State& state) {
     return;
   }
   reportflow::aggregate::RollupTable table;
-  for (const auto& d : c.docs) {
-    const reportflow::Status st = table.Contribute(d, +1);
-    if (!st.ok()) {
-      state.SkipWithError(st.ToString().c_str());
-      return;
-    }
-  }
+  if (!Fill(c, &table, state)) return;
   size_t ordered = 0;
   for (auto _ : state) {
     const std::vector<reportflow::aggregate::RollupTable::RollupId> ids = table.DirtyRollups();

@@ -1,7 +1,6 @@
 #include "services/aggregate/rollup_table.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <utility>
 

@@ -26,6 +26,7 @@
 #include "common/service/service.h"
 #include "common/service/service_shell.h"
 #include "common/storage/store.h"
+#include "common/stream/encoded_event.h"
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
 #include "services/aggregate/audit_stage.h"
@@ -359,7 +360,7 @@ struct AggregateService::Impl {
     applied_total->Inc(group.size());
     log->debug("group of {} documents applied: {} rollups changed", group.size(), change->rollups_changed);
     // Published after the change is committed: a snapshot never lags the stream.
-    for (const auto& event : change->events) Publish(event);
+    Publish(change->events);
     // Refused documents were not applied: the audit does not index them.
     std::vector<GroupDocument> audited;
     for (const auto& d : docs) {
@@ -409,7 +410,7 @@ struct AggregateService::Impl {
                         change.status());
     }
     ++groups_this_tick;
-    for (const auto& event : change->events) Publish(event);
+    Publish(change->events);
     // The audit forgets the documents: their fingerprints and near-duplicate
     // pairs, and (an empty result carries no place) the coverage tally.
     std::vector<std::string> withdrawn_ids;
@@ -437,17 +438,32 @@ struct AggregateService::Impl {
     return true;
   }
 
+  // A finding or a heartbeat, built on its own.
   void Publish(const apb::StreamEvent& event) {
+    if (Send(stream::EncodeEvent(event)) && event.event_case() != apb::StreamEvent::kHeartbeat) {
+      stream_events_total->Inc();
+    }
+  }
+
+  // A group's metric, rollup and region events, encoded as they were built.
+  void Publish(const std::vector<stream::EncodedEvent>& events) {
+    for (const auto& event : events) {
+      if (Send(event)) stream_events_total->Inc();
+    }
+  }
+
+  bool Send(const stream::EncodedEvent& event) {
     Frames frames;
-    messaging::AppendMessage(stream::TopicOf(event), event, &frames);
+    frames.emplace_back(event.topic.data(), event.topic.size());
+    frames.emplace_back(event.bytes.data(), event.bytes.size());
     // PUB never blocks: a subscriber whose queue is full loses the message and
     // detects the gap from the sequence numbers.
     Status s = messaging::SendFrames(publish, frames, /*dont_wait=*/true);
     if (!s.ok()) {
-      log->warn("stream event {} not published: {}", event.sequence(), s.ToString());
-      return;
+      log->warn("stream event {} not published: {}", event.sequence, s.ToString());
+      return false;
     }
-    if (event.event_case() != apb::StreamEvent::kHeartbeat) stream_events_total->Inc();
+    return true;
   }
 
   Status CheckpointRollups(const char* why) {

@@ -692,18 +692,17 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
   if (g.build_events) {
     uint64_t seq = g.seq;
     change.events.reserve(change.events.size() + change.rollups_changed + change.regions_changed);
+    apb::StreamEvent e;
     table_->ForEachTouched(
         [&](apb::Rollup& r) {
-          apb::StreamEvent e;
           e.set_sequence(++seq);
           e.mutable_rollup()->Swap(&r);  // built for this visit: taken, not copied
-          change.events.push_back(std::move(e));
+          change.events.push_back(stream::EncodeEvent(e));
         },
         [&](apb::RegionCount& rc) {
-          apb::StreamEvent e;
           e.set_sequence(++seq);
           e.mutable_region()->Swap(&rc);
-          change.events.push_back(std::move(e));
+          change.events.push_back(stream::EncodeEvent(e));
         });
   }
   table_->DropEmptyTouched();
@@ -771,15 +770,17 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
   g.removed.erase(doc_id);
 
   g.changed = true;
-  for (const auto& metric : next.metrics()) {
-    ++g.seq;
-    if (!g.build_events) continue;
-    apb::StreamEvent e;
-    e.set_sequence(g.seq);
-    auto* m = e.mutable_metric();
+  if (g.build_events && next.metrics_size() > 0) {
+    auto* m = g.scratch.mutable_metric();
     m->set_doc_id(doc_id);
     m->set_source(next.source());
     *m->mutable_metadata() = next.metadata();
+  }
+  for (const auto& metric : next.metrics()) {
+    ++g.seq;
+    if (!g.build_events) continue;
+    g.scratch.set_sequence(g.seq);
+    auto* m = g.scratch.mutable_metric();
     *m->mutable_metric() = metric;
     // An event carries its section path whole: subscribers see each metric alone.
     if (metric.section_path_size() == 0) {
@@ -787,7 +788,7 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
         m->mutable_metric()->add_section_path(std::string(h));
       }
     }
-    g.events.push_back(std::move(e));
+    g.events.push_back(stream::EncodeEvent(g.scratch));
   }
   // Batch evidence counts the places segment found, never those it decided.
   if (prev_or_null) tally_.Remove(SegmentMetadata(*prev_or_null));

@@ -66,6 +66,7 @@
 #include "common/base/result.h"
 #include "common/geo/batch_resolver.h"
 #include "common/storage/store.h"
+#include "common/stream/encoded_event.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/extract/v1/extract.pb.h"
 #include "services/aggregate/rollup_table.h"
@@ -95,8 +96,10 @@ struct AggregateChange {
   size_t regions_changed = 0;
   // The stream events of this change, with consecutive sequence numbers
   // (persisted with the change): the document's metrics, then the new state
-  // of every changed rollup and region count. Empty when unchanged.
-  std::vector<aggregate::v1::StreamEvent> events;
+  // of every changed rollup and region count. Empty when unchanged. Encoded
+  // as they are built: a group's events (about a hundred per document) are
+  // held as bytes until published.
+  std::vector<stream::EncodedEvent> events;
   // Sequence numbers this change used (== events.size() when events are built).
   uint64_t sequences_used = 0;
   // ApplyGroup(): documents of the group refused because they were withdrawn
@@ -257,7 +260,10 @@ class Aggregator {
     std::map<std::string, std::optional<uint32_t>> withdrawn;
     int64_t documents_delta = 0;  // contributions added minus removed
     storage::WriteBatch places;  // places family puts/deletes, in order
-    std::vector<aggregate::v1::StreamEvent> events;  // metric events, in order
+    std::vector<stream::EncodedEvent> events;  // metric events, in order
+    // Reused to build each event: a document's metadata is set once for all
+    // its metric events, and the strings keep their capacity between events.
+    aggregate::v1::StreamEvent scratch;
   };
   std::optional<Group> group_;
 

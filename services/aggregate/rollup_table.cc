@@ -479,8 +479,9 @@ std::vector<RollupTable::RollupId> RollupTable::SortedRollups(std::vector<Rollup
 
 void RollupTable::ForEachTouched(const std::function<void(apb::Rollup&)>& rollup_fn,
                                  const std::function<void(apb::RegionCount&)>& region_fn) const {
+  apb::Rollup out;  // cleared, not rebuilt: its strings keep their capacity
   for (RollupId id : SortedRollups(touched_rollups_)) {
-    apb::Rollup out;
+    out.Clear();
     const auto it = rollups_.find(id);
     const bool empty = it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0);
     if (it != rollups_.end()) {
@@ -494,10 +495,11 @@ void RollupTable::ForEachTouched(const std::function<void(apb::Rollup&)>& rollup
   std::vector<uint32_t> regions = touched_regions_;
   std::sort(regions.begin(), regions.end(),
             [&](uint32_t a, uint32_t b) { return regions_[a].key < regions_[b].key; });
+  apb::RegionCount region_out;
   for (uint32_t index : regions) {
-    apb::RegionCount out;
-    ToProto(regions_[index], &out);
-    region_fn(out);
+    region_out.Clear();
+    ToProto(regions_[index], &region_out);
+    region_fn(region_out);
   }
 }
 

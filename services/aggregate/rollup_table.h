@@ -127,8 +127,8 @@ class RollupTable {
   size_t touched_regions() const { return touched_regions_.size(); }
   // The last state of every rollup the group touched, in key order, without
   // histogram (count 0 and documents 0: removed); then the same for regions.
-  // Each is built for the visit alone: `fn` may take it (Swap) instead of
-  // copying it.
+  // Each is built for the visit alone (in a message cleared between visits):
+  // `fn` may take it (Swap) instead of copying it, leaving anything in its place.
   void ForEachTouched(const std::function<void(aggregate::v1::Rollup&)>& rollup_fn,
                       const std::function<void(aggregate::v1::RegionCount&)>& region_fn) const;
   // Forgets the touched rollups that are now empty (after the group's commit);

@@ -1,5 +1,5 @@
 // Test helpers shared by the aggregate tests: small extraction results and
-// rollups as sorted, comparable rows.
+// rollups as sorted, comparable rows, stream events decoded.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/stream/encoded_event.h"
 #include "common/stream/stream_state.h"
 #include "common/stream/topics.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
@@ -60,6 +61,20 @@ inline std::vector<std::string> AggregatorRows(const aggregate::Aggregator& agg,
 // A stream consumer's rollups (with coverage filled in, as the aggregator's).
 inline std::vector<std::string> StateRows(const stream::StreamState& state) {
   return Rows([&](const RollupVisitor& fn) { state.ForEachRollup(fn); });
+}
+
+// A change's events as a subscriber parses them; each must carry its
+// sequence and be published under its topic.
+inline std::vector<aggregate::v1::StreamEvent> Decoded(const std::vector<stream::EncodedEvent>& events) {
+  std::vector<aggregate::v1::StreamEvent> out;
+  for (const auto& encoded : events) {
+    aggregate::v1::StreamEvent e;
+    EXPECT_TRUE(e.ParseFromString(encoded.bytes));
+    EXPECT_EQ(e.sequence(), encoded.sequence);
+    EXPECT_EQ(stream::TopicOf(e), encoded.topic);
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace reportflow::testing

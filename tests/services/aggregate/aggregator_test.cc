@@ -489,6 +489,38 @@ TEST_F(AggregatorTest, HeadsFollowTheContributionsAndAnOlderStoreGetsThem) {
   ASSERT_OK(store_->Get("heads", "d3", &value));
 }
 
+// Metric events are built in one reused message: each carries its own
+// document, metadata, metric and section path, nothing left from the one
+// before (a metric with a path followed by one without, a document with a
+// source followed by one without).
+TEST(AggregatorGroupTest, EachMetricEventCarriesOnlyItsOwnDocumentAndMetric) {
+  extract::v1::ExtractionResult a =
+      testing::Doc("甲乡", "某县", 2023, {{"mediation.disputes_handled", 90}, {"training.sessions", 2}});
+  a.set_source("甲乡.txt");
+  a.mutable_metadata()->set_city("某市");
+  a.mutable_metrics(0)->set_section(0);
+  auto* h = a.add_sections();
+  h->set_id(0);
+  h->set_parent(-1);
+  h->set_heading("一、主要成效");
+  a.mutable_metrics(1)->set_section(-1);
+  const extract::v1::ExtractionResult b = testing::Doc("乙镇", "他县", 2024, {{"training.sessions", 5}});
+  auto store = storage::NewMemStore(Aggregator::ColumnFamilies());
+  Aggregator agg(store.get());
+  auto change = agg.ApplyGroup({{"d1", &a}, {"d2", &b}});
+  ASSERT_OK(change.status());
+  std::vector<std::string> seen;
+  for (const auto& e : testing::Decoded(change->events)) {
+    if (!e.has_metric()) continue;
+    const auto& m = e.metric();
+    seen.push_back(m.doc_id() + "|" + m.source() + "|" + m.metadata().township() + "|" + m.metadata().city() + "|" +
+                   m.metric().metric_id() + "|" + std::to_string(m.metric().section_path_size()));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"d1|甲乡.txt|甲乡|某市|mediation.disputes_handled|1",
+                                            "d1|甲乡.txt|甲乡|某市|training.sessions|0",
+                                            "d2||乙镇||training.sessions|0"}));
+}
+
 // A contribution keeps its result's section headings once; a metric event
 // carries its whole section path, since a subscriber sees each metric alone.
 TEST(AggregatorGroupTest, ContributionsKeepSectionHeadingsAndEventsCarryThePath) {
@@ -508,7 +540,7 @@ TEST(AggregatorGroupTest, ContributionsKeepSectionHeadingsAndEventsCarryThePath)
   auto change = agg.ApplyGroup(group);
   ASSERT_OK(change.status());
   int metric_events = 0;
-  for (const auto& e : change->events) {
+  for (const auto& e : testing::Decoded(change->events)) {
     if (!e.has_metric()) continue;
     ++metric_events;
     ASSERT_EQ(e.metric().metric().section_path_size(), 2);
@@ -585,13 +617,14 @@ TEST(AggregatorGroupTest, AGroupEqualsItsDocumentsAppliedOneByOne) {
 
   // Coalesced: each touched rollup and region count appears once, with its final state.
   std::map<std::string, int> rollup_events;
-  for (const auto& e : change->events) {
+  const std::vector<apb::StreamEvent> events = testing::Decoded(change->events);
+  for (const auto& e : events) {
     if (e.has_rollup()) ++rollup_events[stream::EncodeRollupKey(e.rollup().key())];
   }
   EXPECT_EQ(rollup_events.size(), change->rollups_changed);
   for (const auto& [key, n] : rollup_events) EXPECT_EQ(n, 1) << key;
   // Consecutive sequence numbers, persisted with the group.
-  for (size_t i = 0; i < change->events.size(); ++i) EXPECT_EQ(change->events[i].sequence(), i + 1);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].sequence(), i + 1);
   EXPECT_EQ(change->sequences_used, change->events.size());
   ASSERT_OK_AND_ASSIGN(uint64_t seq, grouped.LastSequence());
   EXPECT_EQ(seq, change->events.size());

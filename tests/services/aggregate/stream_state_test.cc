@@ -38,7 +38,7 @@ class StreamStateTest : public ::testing::Test {
   std::vector<apb::StreamEvent> Apply(const std::string& doc_id, const epb::ExtractionResult& r) {
     auto change = agg_.Apply(doc_id, r);
     EXPECT_OK(change.status());
-    return change.ok() ? change->events : std::vector<apb::StreamEvent>{};
+    return change.ok() ? testing::Decoded(change->events) : std::vector<apb::StreamEvent>{};
   }
   std::unique_ptr<storage::Store> store_ = storage::NewMemStore(Aggregator::ColumnFamilies());
   Aggregator agg_{store_.get()};
@@ -69,7 +69,7 @@ TEST_F(StreamStateTest, EventsReplayToTheAggregatorsStateWithConsecutiveSequence
   auto more = reopened.Apply("d3", Doc("丙乡", "某县", 2023, {{"training.sessions", 1}}));
   ASSERT_OK(more.status());
   ASSERT_FALSE(more->events.empty());
-  EXPECT_EQ(more->events.front().sequence(), expected);
+  EXPECT_EQ(testing::Decoded(more->events).front().sequence(), expected);
 }
 
 TEST_F(StreamStateTest, TopicsNameKindMetricAndRegion) {

@@ -88,7 +88,14 @@ Result<zmq::socket_t> SocketFactory::Connect(zmq::socket_type type, const std::s
   ASSIGN_OR_RETURN(zmq::socket_t socket, Make(type));
   RETURN_IF_ERROR(Secure(socket, endpoint, /*server=*/false));
   try {
-    socket.set(zmq::sockopt::immediate, 1);
+    // Not on a subscriber: it sends nothing to queue, and with `immediate`
+    // the disconnection (the publisher stopping) ends the pipe it reads
+    // from: the messages still queued in it are dropped, and a message whose
+    // first part was taken loses the rest (libzmq 4.3 then blocks forever in
+    // the receive, or aborts on `!_more` in fq.cpp). Without it, the pipe
+    // outlives the connection and a subscriber behind the stream reads what
+    // reached it.
+    if (type != zmq::socket_type::sub) socket.set(zmq::sockopt::immediate, 1);
     socket.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot connect " + endpoint + ": " + e.what());

@@ -126,6 +126,13 @@ ordered_json DocumentRecord(const ingest::v1::LedgerEntry& entry, const cpb::Doc
 ordered_json MetricRecord(const std::string& doc_id, const std::string& source, const cpb::DocumentMetadata& meta,
                           const extract::v1::Metric& metric, const results::SectionHeadings& sections) {
   ordered_json r;
+  AddMetricFields(doc_id, source, meta, metric, sections, &r);
+  return r;
+}
+
+void AddMetricFields(const std::string& doc_id, const std::string& source, const cpb::DocumentMetadata& meta,
+                     const extract::v1::Metric& metric, const results::SectionHeadings& sections, ordered_json* out) {
+  ordered_json& r = *out;
   r["doc_id"] = doc_id;
   r["source"] = source;
   r["township"] = OrNull(meta.township());
@@ -151,7 +158,6 @@ ordered_json MetricRecord(const std::string& doc_id, const std::string& source, 
   r["span"] = ordered_json::array({metric.span().begin(), metric.span().end()});
   r["section"] = results::JoinedSectionPath(sections, metric, " > ");
   r["label"] = OrNull(metric.label_en());
-  return r;
 }
 
 ordered_json RollupRecord(const aggregate::v1::Rollup& rollup) {

@@ -37,6 +37,10 @@ nlohmann::ordered_json DocumentRecord(const ingest::v1::LedgerEntry& entry, cons
 nlohmann::ordered_json MetricRecord(const std::string& doc_id, const std::string& source,
                                     const common::v1::DocumentMetadata& meta, const extract::v1::Metric& metric,
                                     const results::SectionHeadings& sections);
+// The same fields, added after those `r` already has (a stream event's).
+void AddMetricFields(const std::string& doc_id, const std::string& source, const common::v1::DocumentMetadata& meta,
+                     const extract::v1::Metric& metric, const results::SectionHeadings& sections,
+                     nlohmann::ordered_json* r);
 // level, region, region_code, reports (township|county), year, metric, kind,
 // statistic, value (sum of a count, mean of a rate), unit, documents,
 // mentions, sum (null for rates), mean, median, p90, min, max, approx_share, coverage

@@ -42,7 +42,7 @@ ordered_json EventRecord(const std::string& topic, const apb::StreamEvent& e, co
       r["topic"] = topic;
       const auto& m = e.metric();
       // An event's metric carries its section path whole.
-      Merge(MetricRecord(m.doc_id(), m.source(), m.metadata(), m.metric(), results::SectionHeadings()), &r);
+      AddMetricFields(m.doc_id(), m.source(), m.metadata(), m.metric(), results::SectionHeadings(), &r);
       break;
     }
     case apb::StreamEvent::kRollup: {

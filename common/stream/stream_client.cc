@@ -54,13 +54,14 @@ struct StreamClient::Impl {
     }
   }
 
-  void Emit(const std::string& topic, const apb::StreamEvent& e) {
+  // Queues an applied event for Next() (taken, not copied) if it is one the caller asked for.
+  void Emit(std::string& topic, apb::StreamEvent& e) {
     if (e.event_case() == apb::StreamEvent::kHeartbeat) return;
     if (!MatchesAny(topic, options.prefixes)) return;
     StreamUpdate u;
     u.kind = StreamUpdate::Kind::kEvent;
-    u.topic = topic;
-    u.event = e;
+    u.topic = std::move(topic);
+    u.event.Swap(&e);
     ready.push_back(std::move(u));
   }
 

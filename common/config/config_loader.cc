@@ -300,7 +300,7 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   l->set_recv_hwm(1000);
   l->set_linger_ms(1000);
   l->set_max_file_bytes(16u << 20);
-  l->set_max_in_flight(1024);
+  l->set_max_in_flight(512);
   l->set_lease_ms(30000);
   l->set_max_attempts(3);
   l->set_worker_credits(64);

@@ -54,14 +54,15 @@ struct StreamClient::Impl {
     }
   }
 
-  // Queues an applied event for Next() (taken, not copied) if it is one the caller asked for.
-  void Emit(std::string& topic, apb::StreamEvent& e) {
-    if (e.event_case() == apb::StreamEvent::kHeartbeat) return;
-    if (!MatchesAny(topic, options.prefixes)) return;
+  // Queues an applied event for Next() if it is one the caller asked for:
+  // `topic` and `e` are taken, not copied.
+  void Emit(std::string* topic, apb::StreamEvent* e) {
+    if (e->event_case() == apb::StreamEvent::kHeartbeat) return;
+    if (!MatchesAny(*topic, options.prefixes)) return;
     StreamUpdate u;
     u.kind = StreamUpdate::Kind::kEvent;
-    u.topic = std::move(topic);
-    u.event.Swap(&e);
+    u.topic = std::move(*topic);
+    u.event.Swap(e);
     ready.push_back(std::move(u));
   }
 
@@ -120,8 +121,8 @@ struct StreamClient::Impl {
       auto [topic, e] = std::move(pending.front());
       pending.pop_front();
       switch (state.Apply(e)) {
-        case StreamState::Outcome::kApplied: Emit(topic, e); break;
-        case StreamState::Outcome::kNotice: Emit(topic, e); break;
+        case StreamState::Outcome::kApplied: Emit(&topic, &e); break;
+        case StreamState::Outcome::kNotice: Emit(&topic, &e); break;
         case StreamState::Outcome::kGap:
           pending.emplace_front(std::move(topic), std::move(e));
           return false;
@@ -176,8 +177,8 @@ struct StreamClient::Impl {
         return u;
       }
       switch (state.Apply(e)) {
-        case StreamState::Outcome::kApplied: Emit(topic, e); break;
-        case StreamState::Outcome::kNotice: Emit(topic, e); break;
+        case StreamState::Outcome::kApplied: Emit(&topic, &e); break;
+        case StreamState::Outcome::kNotice: Emit(&topic, &e); break;
         case StreamState::Outcome::kStale: break;
         case StreamState::Outcome::kHeartbeat: {
           StreamUpdate u;

@@ -78,16 +78,18 @@ Status EventLoop::Run() {
 
 Status EventLoop::Drain(int64_t deadline_ms, const std::function<bool()>& done) {
   int64_t last = Clock::Real().MonotonicMillis();
-  while (!(done && done())) {
+  // A failure (Fail) ends the drain too: what follows it (a checkpoint, a
+  // flush) must not run on a store that just failed a write.
+  while (failure_.ok() && !(done && done())) {
     const int64_t now = Clock::Real().MonotonicMillis();
     if (now >= deadline_ms || now - last >= kQuietMillis) break;
     bool any = false;
     Status s = Pass(/*draining=*/true, std::min(kQuietMillis - (now - last), deadline_ms - now), &any);
-    if (s.code() == StatusCode::kCancelled) return Status::OK();
+    if (s.code() == StatusCode::kCancelled) break;
     RETURN_IF_ERROR(s);
     if (any) last = Clock::Real().MonotonicMillis();
   }
-  return Status::OK();
+  return failure_;
 }
 
 }  // namespace reportflow::service

@@ -54,13 +54,16 @@ class EventLoop {
 
   // Serves until Stop() (OK), a handler fails (its status; Cancelled counts as a stop).
   Status Run();
-  // Serves the drain sockets until `done()`, quiet, or `deadline_ms` (monotonic).
+  // Serves the drain sockets until `done()`, quiet, or `deadline_ms`
+  // (monotonic): OK, or the error of a handler, or of Fail() (during the
+  // drain or before it).
   Status Drain(int64_t deadline_ms, const std::function<bool()>& done = nullptr);
 
   // Asks Run() to return. Idempotent, async-signal-safe.
   void Stop();
-  // Stops with an error that Run() then returns (the first one wins), e.g. a
-  // full disk found where the error cannot be returned. Loop thread only.
+  // Stops with an error that Run() or Drain() then returns (the first one
+  // wins), e.g. a full disk found where the error cannot be returned. Loop
+  // thread only.
   void Fail(Status error);
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   Waker& waker() { return *waker_; }

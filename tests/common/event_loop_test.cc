@@ -92,5 +92,23 @@ TEST_F(EventLoopTest, AHandlerErrorEndsRun) {
   EXPECT_EQ(loop_->Run().code(), StatusCode::kInternal);
 }
 
+// A handler that fails the loop while it drains (a full disk met by the
+// last groups) ends the drain at once, and Drain() returns that error: the
+// service must not go on to write a checkpoint to the store that failed.
+TEST_F(EventLoopTest, AFailureWhileDrainingEndsTheDrainWithIt) {
+  loop_->OnReadable(in_, [this] {
+    RETURN_IF_ERROR(TakeAll());
+    loop_->Fail(Status::ResourceExhausted("no space left"));
+    return Status::OK();
+  });
+  loop_->Stop();
+  ASSERT_OK(loop_->Run());
+  Send("late");
+  // Never done, a deadline far away: only the failure can end this drain.
+  const Status drained = loop_->Drain(Clock::Real().MonotonicMillis() + 3'600'000, [] { return false; });
+  EXPECT_EQ(drained.code(), StatusCode::kResourceExhausted) << drained.ToString();
+  EXPECT_EQ(received_, std::vector<std::string>{"late"});
+}
+
 }  // namespace
 }  // namespace reportflow::service

@@ -62,14 +62,15 @@ Status EventLoop::Run() {
     if (busy_ && busy_()) timeout = 0;
     bool any = false;
     Status s = Pass(/*draining=*/false, std::max<int64_t>(timeout, timers_.empty() ? -1 : 0), &any);
-    if (s.code() == StatusCode::kCancelled) return Status::OK();
+    // Cancelled (the context is ending) is a stop; a failure already raised still wins.
+    if (s.code() == StatusCode::kCancelled) return failure_;
     RETURN_IF_ERROR(s);
     const int64_t after = Clock::Real().MonotonicMillis();
     for (Timer& t : timers_) {
       if (after < t.next_ms || stopping()) continue;
       t.next_ms = after + t.period_ms;
       s = t.handler();
-      if (s.code() == StatusCode::kCancelled) return Status::OK();
+      if (s.code() == StatusCode::kCancelled) return failure_;
       RETURN_IF_ERROR(s);
     }
   }

@@ -52,7 +52,8 @@ class EventLoop {
   // Runs once per pass before waiting (liveness beat).
   void OnBeat(std::function<void()> beat) { beat_ = std::move(beat); }
 
-  // Serves until Stop() (OK), a handler fails (its status; Cancelled counts as a stop).
+  // Serves until Stop() (OK, or the error given to Fail()), or a handler
+  // fails (its status; Cancelled counts as a stop).
   Status Run();
   // Serves the drain sockets until `done()`, quiet, or `deadline_ms`
   // (monotonic): OK, or the error of a handler, or of Fail() (during the

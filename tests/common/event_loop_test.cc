@@ -92,6 +92,18 @@ TEST_F(EventLoopTest, AHandlerErrorEndsRun) {
   EXPECT_EQ(loop_->Run().code(), StatusCode::kInternal);
 }
 
+// A failure raised in a pass is not lost when a handler of the same pass
+// then reports Cancelled (the context ending): Run() returns the failure.
+TEST_F(EventLoopTest, AFailureOutlastsACancelledHandlerInTheSamePass) {
+  loop_->OnReadable(in_, [this] {
+    RETURN_IF_ERROR(TakeAll());
+    loop_->Fail(Status::ResourceExhausted("no space left"));
+    return Status::Cancelled("context terminated");
+  });
+  Send("x");
+  EXPECT_EQ(loop_->Run().code(), StatusCode::kResourceExhausted);
+}
+
 // A handler that fails the loop while it drains (a full disk met by the
 // last groups) ends the drain at once, and Drain() returns that error: the
 // service must not go on to write a checkpoint to the store that failed.

@@ -1,5 +1,6 @@
 #include "common/messaging/codec.h"
 
+#include <atomic>
 #include <cstring>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -171,6 +172,169 @@ Status ParseEnvelopeHead(const Frames& frames, size_t first, pipeline_pb::Envelo
   return Status::OK();
 }
 
+// ---- Packed groups (pipeline.v1.PackedEnvelopes, written and read here by
+// hand so that no body is copied into a string on the way).
+namespace {
+
+constexpr uint8_t kEntryTag = (1 << 3) | 2;   // PackedEnvelopes.entries, length-delimited
+constexpr uint8_t kHeaderTag = (1 << 3) | 2;  // Entry.header
+constexpr uint8_t kBodyTag = (2 << 3) | 2;    // Entry.body
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+uint8_t* WriteVarint(uint64_t v, uint8_t* p) {
+  while (v >= 0x80) {
+    *p++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<uint8_t>(v);
+  return p;
+}
+bool ReadVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    const uint8_t b = *(*p)++;
+    *v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+// A length-delimited field's bytes at *p (after its tag); advances past them.
+bool ReadBytes(const uint8_t** p, const uint8_t* end, std::string_view* out) {
+  uint64_t n = 0;
+  if (!ReadVarint(p, end, &n) || n > static_cast<uint64_t>(end - *p)) return false;
+  *out = std::string_view(reinterpret_cast<const char*>(*p), n);
+  *p += n;
+  return true;
+}
+// Steps over a field of any other number (a later version's), by wire type.
+bool SkipField(uint64_t tag, const uint8_t** p, const uint8_t* end) {
+  uint64_t ignored = 0;
+  std::string_view bytes;
+  switch (tag & 7) {
+    case 0: return ReadVarint(p, end, &ignored);
+    case 1: if (end - *p < 8) return false; *p += 8; return true;
+    case 2: return ReadBytes(p, end, &bytes);
+    case 5: if (end - *p < 4) return false; *p += 4; return true;
+    default: return false;
+  }
+}
+
+size_t EntrySize(size_t header, size_t body) {
+  return 1 + VarintSize(header) + header + 1 + VarintSize(body) + body;
+}
+
+// The packed bytes, shared by the views of its bodies: freed with the last.
+struct PackedBytes {
+  explicit PackedBytes(zmq::message_t m) : bytes(std::move(m)) {}
+  zmq::message_t bytes;
+  std::atomic<size_t> refs{1};
+  void Release() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+};
+void ReleaseView(void* /*data*/, void* hint) { static_cast<PackedBytes*>(hint)->Release(); }
+
+// Bodies below this are copied: a view costs an allocation of its own.
+constexpr size_t kMinViewBytes = 1024;
+
+// frames = [routing...][rf1.packed][bytes] -> [routing...]([header][body])+.
+// Unparsable bytes: false, frames untouched.
+bool Unpack(Frames* frames) {
+  // Moved first: the views point into the bytes where they will stay (a
+  // very small message keeps its bytes inside itself, and moves them).
+  auto* shared = new PackedBytes(std::move(frames->back()));
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  if (!ParsePacked(shared->bytes, &pairs)) {
+    frames->back() = std::move(shared->bytes);
+    shared->Release();
+    return false;
+  }
+  frames->pop_back();
+  frames->pop_back();  // rf1.packed
+  frames->reserve(frames->size() + 2 * pairs.size());
+  for (const auto& [header, body] : pairs) {
+    frames->emplace_back(header.data(), header.size());
+    if (body.size() < kMinViewBytes) {
+      frames->emplace_back(body.data(), body.size());
+      continue;
+    }
+    shared->refs.fetch_add(1, std::memory_order_relaxed);
+    frames->emplace_back(const_cast<char*>(body.data()), body.size(), &ReleaseView, shared);
+  }
+  shared->Release();
+  return true;
+}
+
+}  // namespace
+
+bool ParsePacked(const zmq::message_t& packed, std::vector<std::pair<std::string_view, std::string_view>>* pairs) {
+  pairs->clear();
+  const auto* p = static_cast<const uint8_t*>(packed.data());
+  const uint8_t* const end = p + packed.size();
+  while (p < end) {
+    uint64_t tag = 0;
+    if (!ReadVarint(&p, end, &tag)) return false;
+    if (tag != kEntryTag) {
+      if (!SkipField(tag, &p, end)) return false;
+      continue;
+    }
+    std::string_view entry;
+    if (!ReadBytes(&p, end, &entry)) return false;
+    const auto* q = reinterpret_cast<const uint8_t*>(entry.data());
+    const uint8_t* const entry_end = q + entry.size();
+    std::string_view header, body;
+    while (q < entry_end) {
+      if (!ReadVarint(&q, entry_end, &tag)) return false;
+      if (tag == kHeaderTag || tag == kBodyTag) {
+        if (!ReadBytes(&q, entry_end, tag == kHeaderTag ? &header : &body)) return false;
+      } else if (!SkipField(tag, &q, entry_end)) {
+        return false;
+      }
+    }
+    pairs->emplace_back(header, body);
+  }
+  return !pairs->empty();
+}
+
+bool PackEnvelopes(const Frames& frames, size_t first, size_t max_frame_bytes, Frames* packed) {
+  packed->clear();
+  if (frames.size() < first + 4 || (frames.size() - first) % 2 != 0) return false;
+  size_t total = 0;
+  for (size_t i = first; i < frames.size(); i += 2) {
+    const size_t entry = EntrySize(frames[i].size(), frames[i + 1].size());
+    total += 1 + VarintSize(entry) + entry;
+  }
+  if (total > max_frame_bytes) return false;
+  zmq::message_t bytes(total);
+  auto* p = static_cast<uint8_t*>(bytes.data());
+  for (size_t i = first; i < frames.size(); i += 2) {
+    const zmq::message_t& header = frames[i];
+    const zmq::message_t& body = frames[i + 1];
+    *p++ = kEntryTag;
+    p = WriteVarint(EntrySize(header.size(), body.size()), p);
+    *p++ = kHeaderTag;
+    p = WriteVarint(header.size(), p);
+    if (header.size() > 0) std::memcpy(p, header.data(), header.size());
+    p += header.size();
+    *p++ = kBodyTag;
+    p = WriteVarint(body.size(), p);
+    if (body.size() > 0) std::memcpy(p, body.data(), body.size());
+    p += body.size();
+  }
+  packed->reserve(first + 2);
+  for (size_t i = 0; i < first; ++i) packed->emplace_back(frames[i].data(), frames[i].size());
+  packed->emplace_back(kPackedHeader.data(), kPackedHeader.size());
+  packed->push_back(std::move(bytes));
+  return true;
+}
+
 // A signal that interrupts a send or receive (EINTR: SIGTERM asking a
 // service to stop, say) neither fails it nor cuts a message in two: a part
 // not taken is sent or received again. Only the first part of a
@@ -214,7 +378,9 @@ Result<Frames> RecvFrames(zmq::socket_t& socket, bool dont_wait) {
     }
     const bool more = part.more();
     frames.push_back(std::move(part));
-    if (!more) return frames;
+    if (more) continue;
+    if (frames.size() >= 2 && frames[frames.size() - 2].to_string_view() == kPackedHeader) (void)Unpack(&frames);
+    return frames;
   }
 }
 

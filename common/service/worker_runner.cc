@@ -159,6 +159,15 @@ struct WorkerRunner::Impl {
     return Status::Cancelled("shutting down");
   }
 
+  // A group of envelopes, packed into one frame when it fits (messaging::PackEnvelopes).
+  Status SendGroup(zmq::socket_t& socket, Frames& frames) {
+    Frames packed;
+    if (messaging::PackEnvelopes(frames, 0, config.limits().max_message_bytes(), &packed)) {
+      return SendWhenWritable(socket, packed);
+    }
+    return SendWhenWritable(socket, frames);
+  }
+
   // A TCP connection whose handshake failed (a key not yet allowed) is made
   // again after a backoff (messaging/handshake_retry.h): libzmq would not.
   Status Watch(zmq::socket_t& socket, const std::string& endpoint) {
@@ -322,9 +331,9 @@ struct WorkerRunner::Impl {
       forwarded.push_back(&p.out->doc_id());
       ++credits_back;
     }
-    if (!results.empty()) RETURN_IF_ERROR(SendWhenWritable(output, results));
+    if (!results.empty()) RETURN_IF_ERROR(SendGroup(output, results));
     if (credits_back > 0 && !stopping) AppendReady(credits_back, false, &replies, forwarded);  // draining: no new credit
-    if (!replies.empty()) RETURN_IF_ERROR(SendWhenWritable(work, replies));
+    if (!replies.empty()) RETURN_IF_ERROR(SendGroup(work, replies));
     for (auto& p : group) {
       if (!p.failed) {
         ++processed;

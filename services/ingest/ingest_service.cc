@@ -499,7 +499,11 @@ struct IngestService::Impl {
                const std::function<void(Outgoing&)>& on_unsent) {
     bool all = true;
     for (auto& [worker, o] : out) {
-      Status s = messaging::SendFrames(socket, o.frames);
+      // Packed into one frame when it fits (messaging::PackEnvelopes); the
+      // frames themselves stay, for on_unsent.
+      Frames packed;
+      const bool pack = messaging::PackEnvelopes(o.frames, 1, config.limits().max_message_bytes(), &packed);
+      Status s = messaging::SendFrames(socket, pack ? packed : o.frames);
       if (s.ok()) {
         on_sent(o);
         continue;

@@ -192,6 +192,110 @@ TEST(CodecTest, SendAndReceiveOverInproc) {
   EXPECT_EQ(back.ack().metrics(), 5u);
 }
 
+// A group of envelopes, as the services send them: a routing frame, then
+// documents large and small, an empty body and a readiness.
+Frames GroupOfEnvelopes() {
+  Frames frames;
+  frames.emplace_back("worker-1", 8);
+  for (int i = 0; i < 4; ++i) {
+    pipeline_pb::Envelope env;
+    env.set_doc_id("d" + std::to_string(i));
+    if (i == 2) {
+      env.mutable_ready()->set_credits(7);
+    } else {
+      env.mutable_raw_document()->set_text(std::string(i == 0 ? 20000 : 300, static_cast<char>('a' + i)));
+    }
+    AppendEnvelope(env, &frames);
+  }
+  return frames;
+}
+
+TEST(CodecTest, APackedGroupArrivesAsThePairsItHolds) {
+  InprocPipe pipe("codec-packed", 10);
+  const Frames group = GroupOfEnvelopes();
+  Frames packed;
+  ASSERT_TRUE(PackEnvelopes(group, 1, 1 << 20, &packed));
+  ASSERT_EQ(packed.size(), 3u);
+  EXPECT_EQ(packed[0].to_string(), "worker-1");
+  EXPECT_EQ(packed[1].to_string(), std::string(kPackedHeader));
+  EXPECT_EQ(group.size(), 9u) << "the group itself is left as it was";
+  // The packed bytes are a pipeline.v1.PackedEnvelopes, as proto/README.md says.
+  pipeline_pb::PackedEnvelopes listed;
+  ASSERT_TRUE(listed.ParseFromArray(packed[2].data(), static_cast<int>(packed[2].size())));
+  ASSERT_EQ(listed.entries_size(), 4);
+  EXPECT_EQ(listed.entries(2).header(), "rf1.ready");
+  EXPECT_EQ(listed.entries(3).body(), group[8].to_string());
+
+  ASSERT_OK(SendFrames(pipe.push, packed, /*dont_wait=*/false));
+  Frames in;
+  {
+    ASSERT_OK_AND_ASSIGN(Frames received, RecvFrames(pipe.pull, /*dont_wait=*/false));
+    in = std::move(received);
+  }
+  ASSERT_EQ(in.size(), group.size());
+  for (size_t i = 0; i < group.size(); ++i) EXPECT_EQ(in[i].to_string(), group[i].to_string()) << "frame " << i;
+  // Each frame stands alone: the bodies outlive the others, moved anywhere.
+  zmq::message_t kept = std::move(in[2]);
+  in.clear();
+  EXPECT_EQ(kept.to_string(), group[2].to_string());
+}
+
+TEST(CodecTest, PackedBytesWrittenByProtobufAreUnpackedAlike) {
+  // Another writer of the format (here protobuf's own serialisation) is read alike.
+  InprocPipe pipe("codec-packed-proto", 10);
+  pipeline_pb::PackedEnvelopes listed;
+  for (int i = 0; i < 3; ++i) {
+    pipeline_pb::Envelope env;
+    env.set_doc_id("p" + std::to_string(i));
+    env.mutable_ack()->set_metrics(static_cast<uint32_t>(i));
+    auto* e = listed.add_entries();
+    e->set_header(EnvelopeHeader(env));
+    e->set_body(env.SerializeAsString());
+  }
+  Frames out;
+  out.emplace_back(kPackedHeader.data(), kPackedHeader.size());
+  const std::string bytes = listed.SerializeAsString();
+  out.emplace_back(bytes.data(), bytes.size());
+  ASSERT_OK(SendFrames(pipe.push, out, /*dont_wait=*/false));
+  ASSERT_OK_AND_ASSIGN(Frames in, RecvFrames(pipe.pull, /*dont_wait=*/false));
+  ASSERT_OK_AND_ASSIGN(size_t n, CountEnvelopes(in, 0));
+  ASSERT_EQ(n, 3u);
+  pipeline_pb::Envelope back;
+  ASSERT_OK(ParseEnvelopeAt(in, 0, 2, &back));
+  EXPECT_EQ(back.doc_id(), "p2");
+  EXPECT_EQ(back.ack().metrics(), 2u);
+}
+
+TEST(CodecTest, AGroupTooLargeForOneFrameOrOfOneEnvelopeIsNotPacked) {
+  const Frames group = GroupOfEnvelopes();
+  Frames packed;
+  EXPECT_FALSE(PackEnvelopes(group, 1, 20000, &packed)) << "ZMQ_MAXMSGSIZE bounds each frame";
+  EXPECT_TRUE(packed.empty());
+  Frames one;
+  pipeline_pb::Envelope env;
+  env.set_doc_id("x");
+  env.mutable_ack();
+  AppendEnvelope(env, &one);
+  EXPECT_FALSE(PackEnvelopes(one, 0, 1 << 20, &packed));
+  EXPECT_FALSE(PackEnvelopes(group, 2, 1 << 20, &packed)) << "not [header][body] pairs after `first`";
+}
+
+TEST(CodecTest, UnparsablePackedBytesArriveAsTheyCameAndAreMalformed) {
+  InprocPipe pipe("codec-packed-bad", 10);
+  for (const std::string& bytes : {std::string("\x0a\xff\xff\xff", 4), std::string("\x0a\x05\x0a\x09" "ab", 6), std::string()}) {
+    Frames out;
+    out.emplace_back(kPackedHeader.data(), kPackedHeader.size());
+    out.emplace_back(bytes.data(), bytes.size());
+    ASSERT_OK(SendFrames(pipe.push, out, /*dont_wait=*/false));
+    ASSERT_OK_AND_ASSIGN(Frames in, RecvFrames(pipe.pull, /*dont_wait=*/false));
+    ASSERT_EQ(in.size(), 2u);
+    EXPECT_EQ(in[0].to_string(), std::string(kPackedHeader));
+    EXPECT_EQ(in[1].to_string(), bytes);
+    pipeline_pb::Envelope env;
+    EXPECT_EQ(ParseEnvelopeAt(in, 0, 0, &env).code(), StatusCode::kCorruption);
+  }
+}
+
 // A signal handler installed without SA_RESTART (as the services' SIGTERM
 // handler is) makes blocking ZeroMQ calls fail with EINTR: a storm of such
 // signals while multipart messages travel must neither fail a send or a

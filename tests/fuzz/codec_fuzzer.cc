@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <google/protobuf/stubs/logging.h>
 
@@ -47,5 +50,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (msg::ParseEnvelope(frames, 2, &ignored).ok()) std::abort();
   std::string header_out;
   (void)msg::ParseMessage(frames, 0, "", &ignored, &header_out);
+  // The body as packed bytes (rf1.packed): every pair it yields lies inside
+  // them, and re-packing the pairs yields bytes that list the same pairs.
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  if (msg::ParsePacked(frames[1], &pairs)) {
+    const char* begin = static_cast<const char*>(frames[1].data());
+    const char* end = begin + frames[1].size();
+    msg::Frames unpacked;
+    for (const auto& [h, b] : pairs) {
+      for (std::string_view part : {h, b}) {
+        if (!part.empty() && (part.data() < begin || part.data() + part.size() > end)) std::abort();
+      }
+      unpacked.emplace_back(h.data(), h.size());
+      unpacked.emplace_back(b.data(), b.size());
+    }
+    msg::Frames repacked;
+    std::vector<std::pair<std::string_view, std::string_view>> again;
+    if (pairs.size() >= 2) {
+      if (!msg::PackEnvelopes(unpacked, 0, SIZE_MAX, &repacked) || !msg::ParsePacked(repacked[1], &again)) std::abort();
+      if (again != pairs) std::abort();
+    }
+  }
   return 0;
 }

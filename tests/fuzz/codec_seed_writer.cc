@@ -1,6 +1,8 @@
 // Writes seed inputs for codec_fuzzer ("<header>\0<serialized Envelope>")
-// from the sample reports: one Envelope per payload kind.
+// from the sample reports: one Envelope per payload kind, and all of them
+// packed ("rf1.packed\0<PackedEnvelopes>").
 //   codec_seed_writer SAMPLE.txt OUT_DIR
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -40,5 +42,10 @@ int main(int argc, char** argv) {
     const std::string header = msg::EnvelopeHeader(envelopes[i]);
     out << header << '\0' << envelopes[i].SerializeAsString();
   }
+  msg::Frames group, packed;
+  for (const auto& e : envelopes) msg::AppendEnvelope(e, &group);
+  if (!msg::PackEnvelopes(group, 0, SIZE_MAX, &packed)) return 1;
+  std::ofstream out(std::string(argv[2]) + "/packed", std::ios::binary);
+  out << msg::kPackedHeader << '\0' << packed[1].to_string();
   return 0;
 }

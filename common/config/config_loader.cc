@@ -303,7 +303,7 @@ PipelineConfig DefaultPipelineConfig(const std::string& data_dir) {
   l->set_max_in_flight(512);
   l->set_lease_ms(30000);
   l->set_max_attempts(3);
-  l->set_worker_credits(64);
+  l->set_worker_credits(128);
   l->set_stream_hwm(100000);
   l->set_drain_timeout_ms(5000);
   l->set_decode_timeout_ms(10000);

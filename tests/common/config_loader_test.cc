@@ -29,7 +29,7 @@ TEST(ConfigLoaderTest, ParsesYamlAndKeepsUnsetDefaults) {
   ASSERT_OK(LoadPipelineConfig(path.string(), "", {"segment.worker_id=seg-9"}, &cfg));
   EXPECT_EQ(cfg.limits().max_attempts(), 7u);
   EXPECT_EQ(cfg.limits().lease_ms(), 500u);
-  EXPECT_EQ(cfg.limits().worker_credits(), 64u);  // default kept
+  EXPECT_EQ(cfg.limits().worker_credits(), 128u);  // default kept
   EXPECT_EQ(cfg.aggregate().rollup_memory_mb(), 128u);
   EXPECT_EQ(cfg.endpoints().ingest_control(), "tcp://127.0.0.1:5555");
   EXPECT_EQ(cfg.segment().worker_id(), "seg-9");

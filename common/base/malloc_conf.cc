@@ -1,8 +1,16 @@
 // jemalloc's options, compiled into every executable (reportflow_cc_binary):
-// freed pages go back to the system after 1 s instead of 10 s, so a
+// freed pages go back to the system after 3 s instead of jemalloc's 10 s, so a
 // service's resident memory follows what it holds (peak RSS is a budget,
-// bench/README.md) at a small cost in page faults.
+// bench/README.md), and muzzy (MADV_FREE) pages are not kept, since they count
+// as resident until the kernel takes them.
+//
+// Not sooner: a page given back and touched again is a page fault, and on a
+// virtual machine that hands freed memory back to its host a fault can cost
+// tens of microseconds. With 1 s, a 20k batch took 146,000 faults; with 3 s,
+// 90,000 and 5-7% less CPU (pairs alternating on one build); 10 s was no
+// faster than 3 s, and aggregate's peak at 100k rose by 9 MB against 3 MB
+// (bench/README.md, "Issue 17, eighteenth session").
 extern "C" {
 // NOLINTNEXTLINE: the name is jemalloc's.
-const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+const char* malloc_conf = "dirty_decay_ms:3000,muzzy_decay_ms:0";
 }

@@ -84,6 +84,11 @@ inline constexpr std::string_view kPackedHeader = "rf1.packed";
 // then send `frames` as they are. `frames` is left unchanged either way (a
 // message that could not be sent keeps its documents).
 bool PackEnvelopes(const Frames& frames, size_t first, size_t max_frame_bytes, Frames* packed);
+// What to send for the group `frames`: `*packed` when PackEnvelopes packed
+// it, else `frames` themselves.
+inline Frames& PackedOrAsIs(Frames& frames, size_t first, size_t max_frame_bytes, Frames* packed) {
+  return PackEnvelopes(frames, first, max_frame_bytes, packed) ? *packed : frames;
+}
 // The (header, body) pairs of packed bytes, as views into them; false when
 // they do not parse (or hold no pair).
 bool ParsePacked(const zmq::message_t& packed, std::vector<std::pair<std::string_view, std::string_view>>* pairs);

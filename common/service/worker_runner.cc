@@ -162,10 +162,7 @@ struct WorkerRunner::Impl {
   // A group of envelopes, packed into one frame when it fits (messaging::PackEnvelopes).
   Status SendGroup(zmq::socket_t& socket, Frames& frames) {
     Frames packed;
-    if (messaging::PackEnvelopes(frames, 0, config.limits().max_message_bytes(), &packed)) {
-      return SendWhenWritable(socket, packed);
-    }
-    return SendWhenWritable(socket, frames);
+    return SendWhenWritable(socket, messaging::PackedOrAsIs(frames, 0, config.limits().max_message_bytes(), &packed));
   }
 
   // A TCP connection whose handshake failed (a key not yet allowed) is made

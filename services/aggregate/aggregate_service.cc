@@ -157,8 +157,8 @@ struct AggregateService::Impl {
       const size_t n = std::min(pending_acks.size(), kMaxGroup);
       for (size_t i = 0; i < n; ++i) messaging::AppendEnvelope(pending_acks[i], &frames);
       Frames packed;  // one frame (messaging::PackEnvelopes)
-      const bool pack = messaging::PackEnvelopes(frames, 0, config.limits().max_message_bytes(), &packed);
-      if (!messaging::SendFrames(acks, pack ? packed : frames, /*dont_wait=*/true).ok()) return;
+      Frames& wire = messaging::PackedOrAsIs(frames, 0, config.limits().max_message_bytes(), &packed);
+      if (!messaging::SendFrames(acks, wire, /*dont_wait=*/true).ok()) return;
       pending_acks.erase(pending_acks.begin(), pending_acks.begin() + static_cast<std::ptrdiff_t>(n));
     }
   }

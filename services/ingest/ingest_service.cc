@@ -502,8 +502,8 @@ struct IngestService::Impl {
       // Packed into one frame when it fits (messaging::PackEnvelopes); the
       // frames themselves stay, for on_unsent.
       Frames packed;
-      const bool pack = messaging::PackEnvelopes(o.frames, 1, config.limits().max_message_bytes(), &packed);
-      Status s = messaging::SendFrames(socket, pack ? packed : o.frames);
+      Frames& wire = messaging::PackedOrAsIs(o.frames, 1, config.limits().max_message_bytes(), &packed);
+      Status s = messaging::SendFrames(socket, wire);
       if (s.ok()) {
         on_sent(o);
         continue;

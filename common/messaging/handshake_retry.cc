@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/base/macros.h"
+#include "common/messaging/curve_keys.h"
+
 namespace reportflow::messaging {
 namespace {
 
@@ -94,6 +97,18 @@ Status HandshakeRetry::Service(int64_t now_ms) {
   pending_ = false;
   backoff_ms_ = std::min(2 * backoff_ms_, kMaxBackoffMillis);
   ++retries_;
+  return Status::OK();
+}
+
+Status HandshakeRetries::Watch(zmq::socket_t* socket, const std::string& endpoint) {
+  if (!IsTcpEndpoint(endpoint)) return Status::OK();
+  ASSIGN_OR_RETURN(auto retry, HandshakeRetry::Watch(context_, socket, endpoint, on_failure_));
+  retries_.push_back(std::move(retry));
+  return Status::OK();
+}
+
+Status HandshakeRetries::Service(int64_t now_ms) {
+  for (auto& r : retries_) RETURN_IF_ERROR(r->Service(now_ms));
   return Status::OK();
 }
 

@@ -18,6 +18,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -62,6 +64,27 @@ class HandshakeRetry {
   int64_t due_ms_ = -1;    // when to connect again (set at the first Service after the failure)
   int64_t backoff_ms_ = kFirstBackoffMillis;
   uint64_t retries_ = 0;
+};
+
+// The HandshakeRetry of every tcp:// endpoint a service connects (ipc:// and
+// inproc:// have no handshake to fail): a service watches each socket it
+// connects and services them all from its loop, about once a second. Declare
+// it after the sockets it watches, so it is destroyed first.
+class HandshakeRetries {
+ public:
+  HandshakeRetries(zmq::context_t* context, HandshakeRetry::FailureLog on_failure)
+      : context_(context), on_failure_(std::move(on_failure)) {}
+  // Watches `socket`, connected to `endpoint`, when the endpoint is tcp://.
+  Status Watch(zmq::socket_t* socket, const std::string& endpoint);
+  // HandshakeRetry::Service of each.
+  Status Service(int64_t now_ms);
+  size_t watched() const { return retries_.size(); }
+  HandshakeRetry& at(size_t i) { return *retries_[i]; }
+
+ private:
+  zmq::context_t* context_;
+  HandshakeRetry::FailureLog on_failure_;
+  std::vector<std::unique_ptr<HandshakeRetry>> retries_;
 };
 
 }  // namespace reportflow::messaging

@@ -48,4 +48,10 @@ void ServiceShell::Shutdown() {
   loop_->Stop();
 }
 
+messaging::HandshakeRetry::FailureLog LogRefusedHandshakes(std::shared_ptr<spdlog::logger> log) {
+  return [log = std::move(log)](const std::string& where, const std::string& reason, int64_t retry_in_ms) {
+    log->warn("connection to {} refused: {}; trying again in {} ms", where, reason, retry_in_ms);
+  };
+}
+
 }  // namespace reportflow::service

@@ -14,7 +14,10 @@
 #include <string>
 #include <zmq.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "common/base/result.h"
+#include "common/messaging/handshake_retry.h"
 #include "common/messaging/socket_factory.h"
 #include "common/messaging/zap_handler.h"
 #include "common/metrics/service_endpoint.h"
@@ -60,5 +63,9 @@ class ServiceShell {
   std::unique_ptr<messaging::ZapHandler> zap_;
   std::unique_ptr<messaging::SocketFactory> factory_;
 };
+
+// How a service logs a connection whose handshake was refused, for
+// messaging::HandshakeRetries (each service watches the sockets it connects).
+messaging::HandshakeRetry::FailureLog LogRefusedHandshakes(std::shared_ptr<spdlog::logger> log);
 
 }  // namespace reportflow::service

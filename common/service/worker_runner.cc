@@ -50,7 +50,7 @@ struct WorkerRunner::Impl {
   std::unique_ptr<ServiceShell> shell;
   zmq::socket_t work, output;
   // Declared after the sockets: destroyed before them.
-  std::vector<std::unique_ptr<messaging::HandshakeRetry>> retries;
+  std::unique_ptr<messaging::HandshakeRetries> retries;
   bool stopping = false;
   // Ingest said it sends nothing more (a WorkerReady of 0 credits from it)
   // since this worker last announced credit: every document it sent is here.
@@ -167,21 +167,7 @@ struct WorkerRunner::Impl {
 
   // A TCP connection whose handshake failed (a key not yet allowed) is made
   // again after a backoff (messaging/handshake_retry.h): libzmq would not.
-  Status Watch(zmq::socket_t& socket, const std::string& endpoint) {
-    if (!messaging::IsTcpEndpoint(endpoint)) return Status::OK();
-    ASSIGN_OR_RETURN(auto retry,
-                     messaging::HandshakeRetry::Watch(
-                         shell->sockets().context(), &socket, endpoint,
-                         [this](const std::string& where, const std::string& reason, int64_t retry_in_ms) {
-                           log->warn("connection to {} refused: {}; trying again in {} ms", where, reason, retry_in_ms);
-                         }));
-    retries.push_back(std::move(retry));
-    return Status::OK();
-  }
-  Status ServiceRetries() {
-    for (auto& r : retries) RETURN_IF_ERROR(r->Service(Clock::Real().MonotonicMillis()));
-    return Status::OK();
-  }
+  Status ServiceRetries() { return retries->Service(Clock::Real().MonotonicMillis()); }
 
   // Honours config.fault_injection (testing aid): an error for matching
   // documents, or an abrupt process exit in "crash" mode.
@@ -437,11 +423,13 @@ Result<std::unique_ptr<WorkerRunner>> WorkerRunner::Create(const config::v1::Pip
   impl->RegisterMetrics();
   RETURN_IF_ERROR(impl->CountStoredDocuments());
   const messaging::SocketFactory& factory = impl->shell->sockets();
+  impl->retries = std::make_unique<messaging::HandshakeRetries>(
+      factory.context(), service::LogRefusedHandshakes(impl->log));
   ASSIGN_OR_RETURN(impl->work, factory.Connect(zmq::socket_type::dealer, impl->options.work_endpoint));
-  RETURN_IF_ERROR(impl->Watch(impl->work, impl->options.work_endpoint));
+  RETURN_IF_ERROR(impl->retries->Watch(&impl->work, impl->options.work_endpoint));
   if (!impl->options.output_endpoint.empty()) {
     ASSIGN_OR_RETURN(impl->output, factory.Connect(zmq::socket_type::push, impl->options.output_endpoint));
-    RETURN_IF_ERROR(impl->Watch(impl->output, impl->options.output_endpoint));
+    RETURN_IF_ERROR(impl->retries->Watch(&impl->output, impl->options.output_endpoint));
   }
   return std::unique_ptr<WorkerRunner>(new WorkerRunner(std::move(impl)));
 }

@@ -69,6 +69,9 @@ struct AggregateService::Impl {
   // last unsubscription up): while 0, stream events are not built at all.
   int64_t subscriptions = 0;
   zmq::socket_t snapshot;  // ROUTER: snapshot requests (Clone pattern)
+  // The acks connection made again after a refused handshake (declared after
+  // the sockets: destroyed before them).
+  std::unique_ptr<messaging::HandshakeRetries> retries;
   uint64_t applied = 0, malformed = 0;
   // Ingest said it stopped with nothing in flight, and no extraction came since.
   bool ingest_idle = false;
@@ -580,6 +583,7 @@ struct AggregateService::Impl {
     loop.OnReadable(snapshot, [this] { return OnSnapshotRequests(); }, /*drain=*/false);
     loop.OnWritable(acks, [this] { return !pending_acks.empty(); }, [this] { FlushAcks(); return Status::OK(); });
     loop.Every(kHeartbeatMillis, [this] {
+      RETURN_IF_ERROR(retries->Service(Clock::Real().MonotonicMillis()));
       Heartbeat();
       // Idle for a whole period: write the rollups' checkpoint, so readers
       // and the next start see them as they are (see Aggregator::Checkpoint).
@@ -641,6 +645,9 @@ Result<std::unique_ptr<AggregateService>> AggregateService::Create(const config:
   const messaging::SocketFactory& factory = impl->shell->sockets();
   ASSIGN_OR_RETURN(impl->input, factory.Bind(zmq::socket_type::pull, config.endpoints().aggregate_input()));
   ASSIGN_OR_RETURN(impl->acks, factory.Connect(zmq::socket_type::push, config.endpoints().ingest_acks()));
+  impl->retries = std::make_unique<messaging::HandshakeRetries>(factory.context(),
+                                                                service::LogRefusedHandshakes(impl->log));
+  RETURN_IF_ERROR(impl->retries->Watch(&impl->acks, config.endpoints().ingest_acks()));
   // The stream has its own queue bound: bursts of events (hundreds per document) must not
   // cost a subscriber that keeps up on average a snapshot.
   config::v1::Limits stream_limits = config.limits();

@@ -65,6 +65,9 @@ struct IngestService::Impl {
   zmq::socket_t control, segment_work, extract_work, acks;
   // PUSH to aggregate's input: withdrawals of quarantined documents.
   zmq::socket_t withdrawals;
+  // That connection made again after a refused handshake (declared after the
+  // sockets: destroyed before them).
+  std::unique_ptr<messaging::HandshakeRetries> retries;
 
   // The pure pieces (unit-tested with a manual clock and the in-memory store).
   std::unique_ptr<Dispatcher> dispatcher;
@@ -953,6 +956,7 @@ struct IngestService::Impl {
       return Status::OK();
     });
     loop.Every(kLeaseCheckMillis, [this] {
+      RETURN_IF_ERROR(retries->Service(clock.MonotonicMillis()));
       CheckLeases();
       ResendWithdrawals();
       return Status::OK();
@@ -1021,6 +1025,9 @@ Result<std::unique_ptr<IngestService>> IngestService::Create(const config::v1::P
   ASSIGN_OR_RETURN(impl->extract_work, sockets.Bind(zmq::socket_type::router, e.extract_work()));
   ASSIGN_OR_RETURN(impl->acks, sockets.Bind(zmq::socket_type::pull, e.ingest_acks()));
   ASSIGN_OR_RETURN(impl->withdrawals, sockets.Connect(zmq::socket_type::push, e.aggregate_input()));
+  impl->retries = std::make_unique<messaging::HandshakeRetries>(sockets.context(),
+                                                                service::LogRefusedHandshakes(impl->log));
+  RETURN_IF_ERROR(impl->retries->Watch(&impl->withdrawals, e.aggregate_input()));
   return std::unique_ptr<IngestService>(new IngestService(std::move(impl)));
 }
 

@@ -205,6 +205,40 @@ TEST_F(CurveTest, AClientRefusedOnceIsLetInAfterItsKeyIsAllowed) {
   EXPECT_EQ(zap_->denied(), 1u);
 }
 
+// What each service does with the sockets it connects (workers, aggregate's
+// acknowledgements, ingest's withdrawals): tcp:// ones are watched, the others
+// have no handshake to fail.
+TEST_F(CurveTest, AServiceWatchesItsTcpConnectionsAndConnectsARefusedOneAgain) {
+  zmq::socket_t pull;
+  const std::string ep = BindServer(zmq::socket_type::pull, &pull);
+  zmq::socket_t late = ConnectAs(&client_ctx_, Curve("stranger"), zmq::socket_type::push, ep);
+  zmq::socket_t local(client_ctx_, zmq::socket_type::push);
+  std::vector<std::string> refused;
+  HandshakeRetries retries(&client_ctx_, [&](const std::string& where, const std::string&, int64_t) {
+    refused.push_back(where);
+  });
+  ASSERT_OK(retries.Watch(&local, "inproc://curve-test-local"));
+  EXPECT_EQ(retries.watched(), 0u);
+  ASSERT_OK(retries.Watch(&late, ep));
+  ASSERT_EQ(retries.watched(), 1u);
+  AwaitDenials(1);
+  ASSERT_TRUE(Readable(retries.at(0).events(), std::chrono::milliseconds(10000)));
+  ASSERT_OK(retries.Service(0));
+  ASSERT_EQ(refused, std::vector<std::string>{ep});
+
+  zap_->Allow({stranger_.public_key});
+  ASSERT_OK(retries.Service(HandshakeRetry::kFirstBackoffMillis));
+  EXPECT_EQ(retries.at(0).retries(), 1u);
+  late.set(zmq::sockopt::sndtimeo, 10000);
+  Frames frames;
+  frames.emplace_back(std::string("in at last"));
+  ASSERT_OK(SendFrames(late, frames, /*dont_wait=*/false));
+  ASSERT_TRUE(Readable(pull, std::chrono::milliseconds(10000)));
+  auto got = RecvFrames(pull);
+  ASSERT_OK(got.status());
+  EXPECT_EQ((*got)[0].to_string(), "in at last");
+}
+
 TEST_F(CurveTest, PlaintextClientGetsNothingFromACurveSocket) {
   zmq::socket_t pull, pub;
   const std::string pull_ep = BindServer(zmq::socket_type::pull, &pull);

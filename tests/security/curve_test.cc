@@ -15,6 +15,7 @@
 #include "common/messaging/handshake_retry.h"
 #include "common/messaging/socket_factory.h"
 #include "common/messaging/zap_handler.h"
+#include "tests/testing/curve_key_pair.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::messaging {
@@ -23,23 +24,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kDeadline = std::chrono::seconds(10);
 
-struct KeyPair {
-  std::string public_key, secret_key;
-};
-
-KeyPair NewKeyPair() {
-  char pub[41] = {}, sec[41] = {};
-  EXPECT_EQ(zmq_curve_keypair(pub, sec), 0);
-  return {pub, sec};
-}
+using KeyPair = testing::CurveKeyPair;
+using testing::NewCurveKeyPair;
 
 class CurveTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(dir_ / "clients");
-    server_ = NewKeyPair();
-    client_ = NewKeyPair();
-    stranger_ = NewKeyPair();
+    server_ = NewCurveKeyPair();
+    client_ = NewCurveKeyPair();
+    stranger_ = NewCurveKeyPair();
     Write("server.key", server_.secret_key);
     Write("server.pub", server_.public_key);
     Write("client.key", client_.secret_key);

@@ -6,7 +6,6 @@
 // restarted: nothing it applies would ever be acknowledged. Once the key is
 // allowed, its store announcement (sent while idle) must arrive.
 #include <sys/stat.h>
-#include <zmq.h>
 
 #include <zmq.hpp>
 
@@ -20,26 +19,17 @@
 #include "common/messaging/zap_handler.h"
 #include "services/aggregate/aggregate_service.h"
 #include "tests/services/aggregate/recv_envelopes.h"
+#include "tests/testing/curve_key_pair.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::aggregate {
 namespace {
 
-struct KeyPair {
-  std::string public_key, secret_key;
-};
-
-KeyPair NewKeyPair() {
-  char pub[41] = {}, sec[41] = {};
-  EXPECT_EQ(zmq_curve_keypair(pub, sec), 0);
-  return {pub, sec};
-}
-
 TEST(AggregateHandshakeTest, AcknowledgementsReachIngestOnceItAllowsAggregatesKey) {
   testing::TempDir dir;
   const std::filesystem::path keys = dir.path() / "keys";
   std::filesystem::create_directories(keys / "clients");
-  const KeyPair ingest = NewKeyPair(), aggregate = NewKeyPair();
+  const testing::CurveKeyPair ingest = testing::NewCurveKeyPair(), aggregate = testing::NewCurveKeyPair();
   auto write = [&](const std::string& name, const std::string& text) {
     std::ofstream(keys / name) << text << "\n";
     ::chmod((keys / name).c_str(), 0600);
@@ -48,7 +38,7 @@ TEST(AggregateHandshakeTest, AcknowledgementsReachIngestOnceItAllowsAggregatesKe
   write("ingest.pub", ingest.public_key);
   write("aggregate.key", aggregate.secret_key);
   write("aggregate.pub", aggregate.public_key);
-  write("clients/other.pub", NewKeyPair().public_key);  // aggregate's key is not there yet
+  write("clients/other.pub", testing::NewCurveKeyPair().public_key);  // aggregate's key is not there yet
 
   // The test is ingest: a CURVE server for aggregate's acknowledgements.
   zmq::context_t ingest_ctx;

@@ -172,62 +172,30 @@ Status ParseEnvelopeHead(const Frames& frames, size_t first, pipeline_pb::Envelo
   return Status::OK();
 }
 
-// ---- Packed groups (pipeline.v1.PackedEnvelopes, written and read here by
-// hand so that no body is copied into a string on the way).
+// ---- Packed groups (pipeline.v1.PackedEnvelopes, written and read here
+// with protobuf's wire helpers, so that no body is copied into a string).
 namespace {
 
-constexpr uint8_t kEntryTag = (1 << 3) | 2;   // PackedEnvelopes.entries, length-delimited
-constexpr uint8_t kHeaderTag = (1 << 3) | 2;  // Entry.header
-constexpr uint8_t kBodyTag = (2 << 3) | 2;    // Entry.body
+namespace wfl = google::protobuf::internal;
+using google::protobuf::io::CodedInputStream;
+using google::protobuf::io::CodedOutputStream;
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-uint8_t* WriteVarint(uint64_t v, uint8_t* p) {
-  while (v >= 0x80) {
-    *p++ = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<uint8_t>(v);
-  return p;
-}
-bool ReadVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-    const uint8_t b = *(*p)++;
-    *v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
-}
-// A length-delimited field's bytes at *p (after its tag); advances past them.
-bool ReadBytes(const uint8_t** p, const uint8_t* end, std::string_view* out) {
-  uint64_t n = 0;
-  if (!ReadVarint(p, end, &n) || n > static_cast<uint64_t>(end - *p)) return false;
-  *out = std::string_view(reinterpret_cast<const char*>(*p), n);
-  *p += n;
+constexpr uint32_t kEntryTag = wfl::WireFormatLite::MakeTag(1, wfl::WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+constexpr uint32_t kHeaderTag = wfl::WireFormatLite::MakeTag(1, wfl::WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+constexpr uint32_t kBodyTag = wfl::WireFormatLite::MakeTag(2, wfl::WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+
+// A length-delimited field's bytes (its tag read), as a view into `data`.
+bool ReadBytes(CodedInputStream* in, const uint8_t* data, std::string_view* out) {
+  uint32_t n = 0;
+  if (!in->ReadVarint32(&n)) return false;
+  const int at = in->CurrentPosition();
+  if (!in->Skip(static_cast<int>(n))) return false;
+  *out = std::string_view(reinterpret_cast<const char*>(data) + at, n);
   return true;
-}
-// Steps over a field of any other number (a later version's), by wire type.
-bool SkipField(uint64_t tag, const uint8_t** p, const uint8_t* end) {
-  uint64_t ignored = 0;
-  std::string_view bytes;
-  switch (tag & 7) {
-    case 0: return ReadVarint(p, end, &ignored);
-    case 1: if (end - *p < 8) return false; *p += 8; return true;
-    case 2: return ReadBytes(p, end, &bytes);
-    case 5: if (end - *p < 4) return false; *p += 4; return true;
-    default: return false;
-  }
 }
 
 size_t EntrySize(size_t header, size_t body) {
-  return 1 + VarintSize(header) + header + 1 + VarintSize(body) + body;
+  return 1 + CodedOutputStream::VarintSize64(header) + header + 1 + CodedOutputStream::VarintSize64(body) + body;
 }
 
 // The packed bytes, shared by the views of its bodies: freed with the last.
@@ -276,31 +244,31 @@ bool Unpack(Frames* frames) {
 
 bool ParsePacked(const zmq::message_t& packed, std::vector<std::pair<std::string_view, std::string_view>>* pairs) {
   pairs->clear();
-  const auto* p = static_cast<const uint8_t*>(packed.data());
-  const uint8_t* const end = p + packed.size();
-  while (p < end) {
-    uint64_t tag = 0;
-    if (!ReadVarint(&p, end, &tag)) return false;
+  if (packed.size() > static_cast<size_t>(INT32_MAX)) return false;
+  const auto* data = static_cast<const uint8_t*>(packed.data());
+  CodedInputStream in(data, static_cast<int>(packed.size()));
+  // Fields of other numbers (a later version's) are stepped over.
+  while (uint32_t tag = in.ReadTag()) {
     if (tag != kEntryTag) {
-      if (!SkipField(tag, &p, end)) return false;
+      if (!wfl::WireFormatLite::SkipField(&in, tag)) return false;
       continue;
     }
-    std::string_view entry;
-    if (!ReadBytes(&p, end, &entry)) return false;
-    const auto* q = reinterpret_cast<const uint8_t*>(entry.data());
-    const uint8_t* const entry_end = q + entry.size();
+    uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return false;
+    const CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
     std::string_view header, body;
-    while (q < entry_end) {
-      if (!ReadVarint(&q, entry_end, &tag)) return false;
-      if (tag == kHeaderTag || tag == kBodyTag) {
-        if (!ReadBytes(&q, entry_end, tag == kHeaderTag ? &header : &body)) return false;
-      } else if (!SkipField(tag, &q, entry_end)) {
+    while (uint32_t field = in.ReadTag()) {
+      if (field == kHeaderTag || field == kBodyTag) {
+        if (!ReadBytes(&in, data, field == kHeaderTag ? &header : &body)) return false;
+      } else if (!wfl::WireFormatLite::SkipField(&in, field)) {
         return false;
       }
     }
+    if (!in.ConsumedEntireMessage() || in.BytesUntilLimit() != 0) return false;
+    in.PopLimit(limit);
     pairs->emplace_back(header, body);
   }
-  return !pairs->empty();
+  return in.ConsumedEntireMessage() && in.CurrentPosition() == static_cast<int>(packed.size()) && !pairs->empty();
 }
 
 bool PackEnvelopes(const Frames& frames, size_t first, size_t max_frame_bytes, Frames* packed) {
@@ -309,7 +277,7 @@ bool PackEnvelopes(const Frames& frames, size_t first, size_t max_frame_bytes, F
   size_t total = 0;
   for (size_t i = first; i < frames.size(); i += 2) {
     const size_t entry = EntrySize(frames[i].size(), frames[i + 1].size());
-    total += 1 + VarintSize(entry) + entry;
+    total += 1 + CodedOutputStream::VarintSize64(entry) + entry;
   }
   if (total > max_frame_bytes) return false;
   zmq::message_t bytes(total);
@@ -317,14 +285,14 @@ bool PackEnvelopes(const Frames& frames, size_t first, size_t max_frame_bytes, F
   for (size_t i = first; i < frames.size(); i += 2) {
     const zmq::message_t& header = frames[i];
     const zmq::message_t& body = frames[i + 1];
-    *p++ = kEntryTag;
-    p = WriteVarint(EntrySize(header.size(), body.size()), p);
-    *p++ = kHeaderTag;
-    p = WriteVarint(header.size(), p);
+    p = CodedOutputStream::WriteTagToArray(kEntryTag, p);
+    p = CodedOutputStream::WriteVarint64ToArray(EntrySize(header.size(), body.size()), p);
+    p = CodedOutputStream::WriteTagToArray(kHeaderTag, p);
+    p = CodedOutputStream::WriteVarint64ToArray(header.size(), p);
     if (header.size() > 0) std::memcpy(p, header.data(), header.size());
     p += header.size();
-    *p++ = kBodyTag;
-    p = WriteVarint(body.size(), p);
+    p = CodedOutputStream::WriteTagToArray(kBodyTag, p);
+    p = CodedOutputStream::WriteVarint64ToArray(body.size(), p);
     if (body.size() > 0) std::memcpy(p, body.data(), body.size());
     p += body.size();
   }

@@ -266,6 +266,7 @@ bool ParsePacked(const zmq::message_t& packed, std::vector<std::pair<std::string
     }
     if (!in.ConsumedEntireMessage() || in.BytesUntilLimit() != 0) return false;
     in.PopLimit(limit);
+    if (pairs->size() == kMaxPackedEnvelopes) return false;
     pairs->emplace_back(header, body);
   }
   return in.ConsumedEntireMessage() && in.CurrentPosition() == static_cast<int>(packed.size()) && !pairs->empty();
@@ -274,6 +275,7 @@ bool ParsePacked(const zmq::message_t& packed, std::vector<std::pair<std::string
 bool PackEnvelopes(const Frames& frames, size_t first, size_t max_frame_bytes, Frames* packed) {
   packed->clear();
   if (frames.size() < first + 4 || (frames.size() - first) % 2 != 0) return false;
+  if ((frames.size() - first) / 2 > kMaxPackedEnvelopes) return false;  // a receiver would refuse it
   size_t total = 0;
   for (size_t i = first; i < frames.size(); i += 2) {
     const size_t entry = EntrySize(frames[i].size(), frames[i + 1].size());

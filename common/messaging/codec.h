@@ -79,8 +79,9 @@ inline constexpr std::string_view kPackedHeader = "rf1.packed";
 // Fills `packed` with frames[0, first) (the routing frames, copied) and one
 // [rf1.packed][bytes] pair holding every [header][body] pair of
 // frames[first..] and returns true. Returns false, leaving `packed` empty,
-// when there are fewer than two pairs or their bytes would pass
-// `max_frame_bytes` (the receiver's ZMQ_MAXMSGSIZE, which bounds each frame):
+// when there are fewer than two pairs or more than kMaxPackedEnvelopes, or
+// their bytes would pass `max_frame_bytes` (the receiver's ZMQ_MAXMSGSIZE,
+// which bounds each frame):
 // then send `frames` as they are. `frames` is left unchanged either way (a
 // message that could not be sent keeps its documents).
 bool PackEnvelopes(const Frames& frames, size_t first, size_t max_frame_bytes, Frames* packed);
@@ -90,7 +91,10 @@ inline Frames& PackedOrAsIs(Frames& frames, size_t first, size_t max_frame_bytes
   return PackEnvelopes(frames, first, max_frame_bytes, packed) ? *packed : frames;
 }
 // The (header, body) pairs of packed bytes, as views into them; false when
-// they do not parse (or hold no pair).
+// they do not parse, hold no pair, or more than kMaxPackedEnvelopes (a group
+// holds at most a few hundred; a peer's flood of empty entries would make
+// each byte pair a message of 64 bytes).
+inline constexpr size_t kMaxPackedEnvelopes = size_t{1} << 16;
 bool ParsePacked(const zmq::message_t& packed, std::vector<std::pair<std::string_view, std::string_view>>* pairs);
 
 // Generic [header][body] for other messages (control, stream events).

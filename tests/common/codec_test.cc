@@ -296,6 +296,25 @@ TEST(CodecTest, UnparsablePackedBytesArriveAsTheyCameAndAreMalformed) {
   }
 }
 
+TEST(CodecTest, AFloodOfEmptyPackedEntriesIsMalformedNotMillionsOfFrames) {
+  InprocPipe pipe("codec-packed-flood", 10);
+  std::string bytes;
+  for (size_t i = 0; i <= kMaxPackedEnvelopes; ++i) bytes += std::string("\x0a\x00", 2);  // an empty entry
+  Frames out;
+  out.emplace_back(kPackedHeader.data(), kPackedHeader.size());
+  out.emplace_back(bytes.data(), bytes.size());
+  ASSERT_OK(SendFrames(pipe.push, out, /*dont_wait=*/false));
+  ASSERT_OK_AND_ASSIGN(Frames in, RecvFrames(pipe.pull, /*dont_wait=*/false));
+  ASSERT_EQ(in.size(), 2u) << "left as it came";
+  pipeline_pb::Envelope env;
+  EXPECT_EQ(ParseEnvelopeAt(in, 0, 0, &env).code(), StatusCode::kCorruption);
+  // One entry fewer is a group (of empty, malformed envelopes) like any other.
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  const zmq::message_t at_most(bytes.data(), bytes.size() - 2);
+  EXPECT_TRUE(ParsePacked(at_most, &pairs));
+  EXPECT_EQ(pairs.size(), kMaxPackedEnvelopes);
+}
+
 // A signal handler installed without SA_RESTART (as the services' SIGTERM
 // handler is) makes blocking ZeroMQ calls fail with EINTR: a storm of such
 // signals while multipart messages travel must neither fail a send or a

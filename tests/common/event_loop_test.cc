@@ -33,6 +33,16 @@ class EventLoopTest : public ::testing::Test {
     }
   }
 
+  // The input's handler takes what arrived, fails the loop as a full disk
+  // would (ResourceExhausted), then returns `then`.
+  void FailOnInput(Status then) {
+    loop_->OnReadable(in_, [this, then] {
+      RETURN_IF_ERROR(TakeAll());
+      loop_->Fail(Status::ResourceExhausted("no space left"));
+      return then;
+    });
+  }
+
   zmq::context_t context_;
   zmq::socket_t in_, out_;
   std::unique_ptr<EventLoop> loop_;
@@ -95,11 +105,7 @@ TEST_F(EventLoopTest, AHandlerErrorEndsRun) {
 // A failure raised in a pass is not lost when a handler of the same pass
 // then reports Cancelled (the context ending): Run() returns the failure.
 TEST_F(EventLoopTest, AFailureOutlastsACancelledHandlerInTheSamePass) {
-  loop_->OnReadable(in_, [this] {
-    RETURN_IF_ERROR(TakeAll());
-    loop_->Fail(Status::ResourceExhausted("no space left"));
-    return Status::Cancelled("context terminated");
-  });
+  FailOnInput(Status::Cancelled("context terminated"));
   Send("x");
   EXPECT_EQ(loop_->Run().code(), StatusCode::kResourceExhausted);
 }
@@ -108,11 +114,7 @@ TEST_F(EventLoopTest, AFailureOutlastsACancelledHandlerInTheSamePass) {
 // last groups) ends the drain at once, and Drain() returns that error: the
 // service must not go on to write a checkpoint to the store that failed.
 TEST_F(EventLoopTest, AFailureWhileDrainingEndsTheDrainWithIt) {
-  loop_->OnReadable(in_, [this] {
-    RETURN_IF_ERROR(TakeAll());
-    loop_->Fail(Status::ResourceExhausted("no space left"));
-    return Status::OK();
-  });
+  FailOnInput(Status::OK());
   loop_->Stop();
   ASSERT_OK(loop_->Run());
   Send("late");

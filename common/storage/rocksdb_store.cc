@@ -176,7 +176,8 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // supported on x86" from rocksdb::crc32c::IsFastCrc32Supported(), although
   // the CPUs have SSE4.2). Table blocks use XXH3 instead (fast without special
   // instructions; the type is recorded per file, so older files still read).
-  // The WAL format has no choice: its records stay CRC32C.
+  // The WAL's and blob files' formats have no choice: their records stay
+  // CRC32C, computed in hardware all the same (rocksdb_crc32c.cc).
   table_options.checksum = rocksdb::kXXH3;
   if (tuning.block_cache_bytes > 0) table_options.block_cache = rocksdb::NewLRUCache(tuning.block_cache_bytes);
   // Index and filter blocks live in the block cache, not beside it: otherwise

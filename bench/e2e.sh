@@ -14,8 +14,11 @@
 # short is reported as such, with the documents it finished.
 # Writes a markdown table to bench/results/e2e-<date>.md and prints it.
 # Figures per run: reports/s and MB/s (wall clock of `reportflow run`), CPU
-# seconds and peak RSS (VmHWM) per service sampled from /proc every 0.2 s,
-# disk used per store, and the baseline's reports/s and MB/s. Latency per
+# seconds and peak RSS per service from the run's completion report (the
+# kernel's accounting of each service process as `run` reaps it: every thread,
+# to the end; sampling /proc with a few subprocesses per figure every 0.2 s,
+# as this script did before, cost 2.3 s of CPU per 10 s on its own and missed
+# what a process did after its last sample), disk used per store, and the baseline's reports/s and MB/s. Latency per
 # document from its ledger (build/bench/ledger_times): file read (ingested_at)
 # to acknowledgement (completed_at), p50 and p99; with LATENCY=1, a subscriber
 # (`reportflow subscribe --topic metric.`) runs during the batch and the
@@ -43,7 +46,6 @@ if [ "$BASELINE" = "1" ] && ! /usr/bin/python3 -c 'import jieba' 2>/dev/null; th
   echo "the baseline needs python3-jieba: EXTRAS=1 scripts/install-deps.sh (or run with BASELINE=0)" >&2
   exit 2
 fi
-TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 OUT=bench/results/e2e-$(date -u +%Y-%m-%dT%H%MZ).md
@@ -65,7 +67,7 @@ for N in "${SIZES[@]}"; do
   data=$WORK/data-$N
   "$CORPUS_BIN" gen-corpus --reports "$N" --seed 1 --out "$corpus" > /dev/null
   bytes=$(du -sb "$corpus/reports" | cut -f1)
-  declare -A cpu=() rss=()
+  declare -A cpu_by=() rss=()
   load_before=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s.%N)
   timeout "$RUN_TIMEOUT" "$BIN/reportflow" run "$corpus/reports" --data "$data" --quiet "${RUN_ARGS[@]}" \
@@ -97,22 +99,17 @@ for line in sys.stdin:
 ' > "$WORK/stream-$N.txt" ) &
     sub=$!
   fi
-  while kill -0 "$run" 2>/dev/null; do
-    for pid in $(pgrep -f "^$BIN/reportflow-(ingest|segment|extract|aggregate) " || true); do
-      name=$( (tr '\0' ' ' < "/proc/$pid/cmdline") 2>/dev/null | awk '{print $1}' | sed 's|.*/reportflow-||') || continue
-      [ -n "$name" ] || continue
-      hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-      t=$(awk '{print $14+$15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-      key="$name/$pid"
-      [ "${rss[$name]:-0}" -lt "${hwm:-0}" ] && rss[$name]=$hwm
-      # A process that exits between two reads yields nothing: keep its last sample.
-      if [ "${t:-0}" -gt "${cpu[$key]:-0}" ]; then cpu[$key]=$t; fi
-    done
-    sleep 0.2
-  done
   status=0
   wait "$run" || status=$?
   end=$(date +%s.%N)
+  # CPU (ms) and peak memory (MB) per service from the run's completion
+  # report, summed (CPU) or maxed (memory) over a stage's workers.
+  while read -r inst secs mb; do
+    n=${inst%-[0-9]*}
+    cpu_by[$n]=$(( ${cpu_by[$n]:-0} + $(printf '%.0f' "$(echo "$secs * 1000" | bc -l)") ))
+    [ "${rss[$n]:-0}" -lt "$mb" ] && rss[$n]=$mb
+  done < <(sed -nE 's/^ +(services +)?([a-z]+(-[0-9]+)?) ([0-9.]+) s CPU, ([0-9]+) MB peak memory$/\2 \4 \5/p' \
+             "$WORK/run-$N.txt")
   load_after=$(cut -d' ' -f1 /proc/loadavg)
   if [ -n "$sub" ]; then sleep 2; pkill -P "$sub" 2>/dev/null || true; wait "$sub" 2>/dev/null || true; fi
   # Latency per document: file read -> ack (ledger), file read -> first metric on the stream.
@@ -148,13 +145,11 @@ PY
   if [ "$status" -eq 124 ]; then label="$N (cut at ${RUN_TIMEOUT} s)";
   elif [ "$status" -ne 0 ]; then label="$N (run exit $status)"; fi
   wall=$(echo "$end - $start" | bc -l)
-  declare -A cpu_by=()
-  for key in "${!cpu[@]}"; do n=${key%%/*}; cpu_by[$n]=$(( ${cpu_by[$n]:-0} + ${cpu[$key]} )); done
-  fmt_cpu() { echo "scale=1; ${cpu_by[$1]:-0} / $TICKS" | bc -l; }
-  fmt_rss() { echo "$(( ${rss[$1]:-0} / 1024 ))"; }
-  per_report() { echo "scale=2; ${cpu_by[$1]:-0} * 1000 / $TICKS / $N" | bc -l | sed 's/^\./0./'; }
+  fmt_cpu() { echo "scale=1; ${cpu_by[$1]:-0} / 1000" | bc -l | sed 's/^\./0./'; }
+  fmt_rss() { echo "${rss[$1]:-0}"; }
+  per_report() { echo "scale=2; ${cpu_by[$1]:-0} / $N" | bc -l | sed 's/^\./0./'; }
   total_cpu=$(( ${cpu_by[ingest]:-0} + ${cpu_by[segment]:-0} + ${cpu_by[extract]:-0} + ${cpu_by[aggregate]:-0} ))
-  per_total=$(echo "scale=2; $total_cpu * 1000 / $TICKS / $N" | bc -l | sed 's/^\./0./')
+  per_total=$(echo "scale=2; $total_cpu / $N" | bc -l | sed 's/^\./0./')
   disk() { du -sm "$data/$1" 2>/dev/null | cut -f1 || echo 0; }
   # Baseline: jieba tokenizing the same decoded text, in the same run.
   jstart=$(date +%s.%N)
@@ -187,9 +182,9 @@ PY
     "$(disk ingest)" "$(disk segment)" "$(disk extract)" "$(disk aggregate)" "$lat_ack" "$lat_stream" \
     "$load_before" "$load_after" >> "$WORK/table.md"
   grep -E "documents|processed|rejected|quarantined|throughput" "$WORK/run-$N.txt" | sed 's/^/    /' > "$WORK/summary-$N.txt" || true
-  unset cpu rss cpu_by
+  unset rss cpu_by
   rm -rf "$data" "$corpus"
 done
 { echo; for f in "$WORK"/summary-*.txt; do echo "\`reportflow run\` summary for $(basename "$f" .txt | sed 's/summary-//') reports:"; echo; cat "$f"; echo; done
-  echo "CPU and RSS are sampled from /proc every 0.2 s (the last sample before a process exits; a short run may under-count CPU)."; } >> "$WORK/table.md"
+  echo "CPU and peak RSS per service: the kernel's accounting of each service process (\`reportflow run\`'s completion report), every thread, start to exit."; } >> "$WORK/table.md"
 cat "$WORK/table.md" | tee "$OUT"

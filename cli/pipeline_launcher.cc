@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -40,6 +41,8 @@ struct PipelineLauncher::Child {
   int restarts = 0;
   int64_t restart_at_ms = 0;         // when a dead child may be restarted
   int last_status = 0;
+  double cpu_seconds = 0;            // of every run reaped so far (rusage)
+  int64_t peak_rss_bytes = 0;        // the largest of them
 };
 
 namespace {
@@ -129,7 +132,10 @@ void PipelineLauncher::ReadReady(Child& c) {
   CloseFd(c.ready_fd);
 }
 
-void PipelineLauncher::Reaped(Child& c, int status) {
+void PipelineLauncher::Reaped(Child& c, int status, const rusage& usage) {
+  c.cpu_seconds += static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  c.peak_rss_bytes = std::max<int64_t>(c.peak_rss_bytes, static_cast<int64_t>(usage.ru_maxrss) * 1024);  // KB
   c.pid = -1;
   c.started = false;
   c.last_status = status;
@@ -267,9 +273,10 @@ Status PipelineLauncher::Supervise() {
   for (auto& c : children_) {
     if (c->pid > 0) {
       int status = 0;
-      const pid_t r = waitpid(c->pid, &status, WNOHANG);
+      rusage usage{};
+      const pid_t r = wait4(c->pid, &status, WNOHANG, &usage);
       if (r == c->pid) {
-        Reaped(*c, status);
+        Reaped(*c, status, usage);
         // A full disk: restarting cannot help.
         if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitNoSpace) return NoSpace(*c);
         // Nor when the service said its failure keeps coming back: each
@@ -339,12 +346,12 @@ Status PipelineLauncher::Stop(std::chrono::milliseconds deadline) {
   Status no_space;
   // They stop together; each is reaped the moment it exits (its pidfd wakes
   // the wait), the stragglers are killed at the deadline.
-  auto reap = [&](Child& c, int status) {
+  auto reap = [&](Child& c, int status, const rusage& usage) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == service::kExitNoSpace && no_space.ok()) no_space = NoSpace(c);
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
       unclean += " " + c.instance + "(exit " + std::to_string(WEXITSTATUS(status)) + ")";
     }
-    Reaped(c, status);
+    Reaped(c, status, usage);
   };
   for (auto& c : children_) c->restart_at_ms = 0;
   while (true) {
@@ -354,9 +361,10 @@ Status PipelineLauncher::Stop(std::chrono::milliseconds deadline) {
       Child& c = **it;
       if (c.pid <= 0) continue;
       int status = 0;
-      const pid_t r = waitpid(c.pid, &status, WNOHANG);
+      rusage usage{};
+      const pid_t r = wait4(c.pid, &status, WNOHANG, &usage);
       if (r == c.pid || r < 0) {
-        reap(c, status);
+        reap(c, status, usage);
         continue;
       }
       if (c.pidfd >= 0) {
@@ -372,10 +380,11 @@ Status PipelineLauncher::Stop(std::chrono::milliseconds deadline) {
         Child& c = **it;
         if (c.pid <= 0) continue;
         int status = 0;
+        rusage usage{};
         kill(c.pid, SIGKILL);
-        waitpid(c.pid, &status, 0);
+        wait4(c.pid, &status, 0, &usage);
         unclean += " " + c.instance + "(killed after deadline)";
-        Reaped(c, status);
+        Reaped(c, status, usage);
       }
       break;
     }
@@ -391,6 +400,12 @@ pid_t PipelineLauncher::PidOf(const std::string& instance) const {
     if (c->instance == instance) return c->pid;
   }
   return -1;
+}
+
+std::vector<ServiceUsage> PipelineLauncher::Usage() const {
+  std::vector<ServiceUsage> out;
+  for (const auto& c : children_) out.push_back({c->instance, c->cpu_seconds, c->peak_rss_bytes});
+  return out;
 }
 
 std::vector<std::string> PipelineLauncher::Instances() const {

@@ -15,6 +15,7 @@
 // Thread-safety: one thread.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -34,6 +35,14 @@ struct LaunchOptions {
   int extract_workers = 1;
   int max_restarts = 5;         // per service instance
   bool force = false;           // allow more workers than MaxWorkersPerStage()
+};
+
+// What a service instance used, from the kernel's accounting of its reaped
+// processes (wait4), summed over its restarts.
+struct ServiceUsage {
+  std::string instance;
+  double cpu_seconds = 0;      // user + system, every thread (RocksDB's and ZeroMQ's included)
+  int64_t peak_rss_bytes = 0;  // the largest peak resident set of its processes
 };
 
 // Workers per stage allowed without `force`: 4x the cores (at least 4).
@@ -64,6 +73,9 @@ class PipelineLauncher {
   // then SIGKILLs what is left. Error if any exited uncleanly (storage::IsNoSpace
   // if one stopped on a full disk).
   Status Stop(std::chrono::milliseconds deadline);
+  // CPU and peak memory of every instance, in start order: complete once
+  // Stop has reaped them all (a running process is not counted yet).
+  std::vector<ServiceUsage> Usage() const;
 
   // For tests: the pid of an instance ("ingest", "segment-0", ...), or -1.
   pid_t PidOf(const std::string& instance) const;
@@ -76,7 +88,7 @@ class PipelineLauncher {
   // Reads the readiness pipe of `child` if it has something (byte or EOF).
   void ReadReady(Child& child);
   // The child was reaped: its descriptors are closed.
-  void Reaped(Child& child, int status);
+  void Reaped(Child& child, int status, const rusage& usage);
   // `timeout`, shortened to when the next dead child is due for its restart
   // (a wait must not hold up Supervise).
   std::chrono::milliseconds UntilRestart(std::chrono::milliseconds timeout) const;

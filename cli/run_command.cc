@@ -167,6 +167,19 @@ void PrintSummary(const ppb::BatchStatus& st, bool interrupted = false) {
   }
 }
 
+// What each service used (the launcher's accounting of its processes):
+// sizing for the hosts a batch of this shape will need.
+void PrintUsage(const PipelineLauncher& launcher) {
+  const char* label = "  services           ";
+  for (const ServiceUsage& u : launcher.Usage()) {
+    char line[160];
+    std::snprintf(line, sizeof(line), "%s %.2f s CPU, %lld MB peak memory", u.instance.c_str(), u.cpu_seconds,
+                  static_cast<long long>(u.peak_rss_bytes >> 20));
+    std::cout << label << line << "\n";
+    label = "                     ";
+  }
+}
+
 int Run(const RunArgs& args) {
   config::PipelineConfig cfg;
   Status s = config::LoadPipelineConfig(args.config_path, Absolute(args.data_dir), args.overrides, &cfg);
@@ -315,6 +328,7 @@ int Run(const RunArgs& args) {
     const auto drain = std::chrono::milliseconds(cfg.limits().drain_timeout_ms() + 10000);
     Status st = launcher ? launcher->Stop(drain) : Status::OK();
     PrintSummary(status, /*interrupted=*/true);
+    if (launcher) PrintUsage(*launcher);
     std::cout << "  logs               " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
     std::cout << "resume: run the same command again; documents already complete are not processed again\n";
     if (!st.ok()) std::cerr << "reportflow run: " << st.message() << "\n";
@@ -412,6 +426,7 @@ int Run(const RunArgs& args) {
   } else {
     std::cerr << "reportflow run: cannot summarise places: " << places.status().message() << "\n";
   }
+  if (launcher) PrintUsage(*launcher);
   std::cout << "  logs               " << (std::filesystem::path(cfg.data_dir()) / "logs").string() << "\n";
   std::cout << "next: reportflow report --data " << cfg.data_dir() << " --out report.html\n";
   if (!stopped.ok()) {

@@ -1,7 +1,8 @@
 // PipelineLauncher with the real service executables: each says when it has
 // started (its --ready-fd byte), a service that dies is restarted and says so
 // again, and Stop reaps them all as they exit. Every wait ends on an event
-// (a readiness byte, a process exit); the limits only catch a hang.
+// (a readiness byte, a process exit); the limits only catch a hang. What each
+// service used is the kernel's accounting of its reaped processes.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -64,6 +65,14 @@ TEST_F(LauncherTest, EveryServiceSaysItStartedAndStopsCleanly) {
   }
   EXPECT_TRUE(launcher->Stop(std::chrono::milliseconds(20000)).ok());
   for (const auto& instance : launcher->Instances()) EXPECT_EQ(launcher->PidOf(instance), -1) << instance;
+  // What each used, as the kernel accounted it when Stop reaped it.
+  const std::vector<ServiceUsage> usage = launcher->Usage();
+  ASSERT_EQ(usage.size(), launcher->Instances().size());
+  for (size_t i = 0; i < usage.size(); ++i) {
+    EXPECT_EQ(usage[i].instance, launcher->Instances()[i]);
+    EXPECT_GT(usage[i].cpu_seconds, 0) << usage[i].instance;
+    EXPECT_GE(usage[i].peak_rss_bytes, 1 << 20) << usage[i].instance;  // a service is megabytes, not kilobytes
+  }
 }
 
 // Ingest killed after it started: not started any more until its restart
@@ -82,9 +91,21 @@ TEST_F(LauncherTest, ARestartedServiceSaysItStartedAgain) {
   }
   ASSERT_NE(launcher->PidOf("ingest"), first);
   EXPECT_FALSE(launcher->Started("ingest"));
+  // The killed process is reaped, so its CPU and memory count already.
+  auto ingest_usage = [&] {
+    for (const ServiceUsage& u : launcher->Usage()) {
+      if (u.instance == "ingest") return u;
+    }
+    return ServiceUsage{};
+  };
+  const ServiceUsage killed = ingest_usage();
+  EXPECT_GT(killed.cpu_seconds, 0);
+  EXPECT_GE(killed.peak_rss_bytes, 1 << 20);
   EXPECT_TRUE(AwaitStarted(*launcher, "ingest"));
   EXPECT_NE(launcher->PidOf("ingest"), first);
   EXPECT_TRUE(launcher->Stop(std::chrono::milliseconds(20000)).ok());
+  // Both of ingest's processes: the sum of their CPU.
+  EXPECT_GT(ingest_usage().cpu_seconds, killed.cpu_seconds);
 }
 
 }  // namespace

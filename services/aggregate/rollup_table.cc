@@ -315,14 +315,33 @@ Status RollupTable::Contribute(const apb::DocContribution& c, int sign) {
     TouchRegion(regions[i]);
   }
 
-  for (const DocValue& v : DocumentValues(c.metrics())) {
+  // The rollups the document touches (a few dozen values at each of up to
+  // four levels) lie anywhere in a table of hundreds of thousands: each look-up
+  // is a cache miss or two. They are found in passes, so the misses overlap
+  // instead of coming one after another: the hash slots of all of them are
+  // fetched ahead, then the rollups found (nodes are stable: a later insert
+  // moves none) and fetched ahead, then updated.
+  const std::vector<DocValue> values = DocumentValues(c.metrics());
+  lookups_.clear();
+  for (const DocValue& v : values) {
     const uint32_t series = SeriesIndex(v.metric_id, v.unit);
-    absl::InlinedVector<std::pair<uint32_t, uint64_t>, 1> units;  // interned once for every level
-    for (const auto& [unit, n] : v.units_written) units.emplace_back(UnitIndex(unit), n);
     for (size_t i = 0; i < n_regions; ++i) {
       const RollupId id = (static_cast<uint64_t>(regions[i]) << 32) | series;
-      ASSIGN_OR_RETURN(Rollup * found, RollupFor(id));
-      Rollup& r = *found;
+      rollups_.prefetch(id);
+      lookups_.push_back({id, nullptr});
+    }
+  }
+  for (auto& [id, rollup] : lookups_) {
+    ASSIGN_OR_RETURN(rollup, RollupFor(id));
+    __builtin_prefetch(rollup);
+  }
+  const std::pair<RollupId, Rollup*>* next = lookups_.data();
+  for (const DocValue& v : values) {
+    absl::InlinedVector<std::pair<uint32_t, uint64_t>, 1> units;  // interned once for every level
+    for (const auto& [unit, n] : v.units_written) units.emplace_back(UnitIndex(unit), n);
+    for (size_t i = 0; i < n_regions; ++i, ++next) {
+      const RollupId id = next->first;
+      Rollup& r = *next->second;
       TouchRollup(id, r);
       r.metric_kind = v.kind;
       r.statistic = StatisticOf(v.kind);

@@ -250,6 +250,7 @@ class RollupTable {
   uint32_t epoch_ = 0;
   std::vector<RollupId> touched_rollups_;
   std::vector<uint32_t> touched_regions_;
+  std::vector<std::pair<RollupId, Rollup*>> lookups_;  // Contribute's rollups, the vector reused from call to call
   std::vector<RollupId> dirty_rollups_;  // may hold ids since removed
   std::vector<uint32_t> dirty_regions_;
 };

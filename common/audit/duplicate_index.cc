@@ -12,11 +12,18 @@ uint64_t Mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// How many hashes ahead the loops below ask for the memory of: each look-up
+// is a cache miss in tables of megabytes, and a handful in flight at once
+// overlap their waits.
+constexpr size_t kPrefetchAhead = 8;
+
+uint64_t SketchMix(uint64_t hash) { return Mix(hash + 0x9E3779B97F4A7C15ull); }
+
 }  // namespace
 
 std::array<size_t, DocumentFrequencies::kRows> DocumentFrequencies::Counters(uint64_t hash) const {
-  const uint64_t z = Mix(hash + 0x9E3779B97F4A7C15ull);
-  const size_t block = static_cast<size_t>(z & (kBlocks - 1)) * kBlockCounters;
+  const uint64_t z = SketchMix(hash);
+  const size_t block = BlockOf(z);
   constexpr uint32_t kPerRow = kBlockCounters / kRows;  // 8: 3 bits each, above the block bits
   std::array<size_t, kRows> out;
   for (int row = 0; row < kRows; ++row) {
@@ -25,9 +32,16 @@ std::array<size_t, DocumentFrequencies::kRows> DocumentFrequencies::Counters(uin
   return out;
 }
 
+void DocumentFrequencies::Prefetch(uint64_t hash) const {
+  if (!counters_.empty()) __builtin_prefetch(counters_.data() + BlockOf(SketchMix(hash)));
+}
+
 void DocumentFrequencies::Count(std::span<const uint64_t> distinct, int delta) {
   if (counters_.empty()) counters_.assign(static_cast<size_t>(kBlocks) * kBlockCounters, 0);
-  for (uint64_t h : distinct) {
+  for (size_t k = 0; k < std::min(kPrefetchAhead, distinct.size()); ++k) Prefetch(distinct[k]);
+  for (size_t k = 0; k < distinct.size(); ++k) {
+    if (k + kPrefetchAhead < distinct.size()) Prefetch(distinct[k + kPrefetchAhead]);
+    const uint64_t h = distinct[k];
     for (size_t i : Counters(h)) {
       uint16_t& c = counters_[i];
       if (delta > 0 && c < UINT16_MAX) ++c;
@@ -68,11 +82,21 @@ const DuplicateIndex::Shard& DuplicateIndex::ShardOf(uint32_t key, uint64_t* mix
   return shards_[*mixed >> (64 - kShardBits)];
 }
 
+size_t DuplicateIndex::Shard::Home(uint64_t mixed) const {
+  // The hash's low 32 bits scaled to the table's size (any size, not only a
+  // power of two; the shard came from the top bits).
+  return static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(mixed)) * buckets.size()) >> 32);
+}
+
+void DuplicateIndex::Prefetch(uint64_t shingle) const {
+  uint64_t mixed;
+  const Shard& shard = ShardOf(KeyOf(shingle), &mixed);
+  if (!shard.buckets.empty()) __builtin_prefetch(&shard.buckets[shard.Home(mixed)]);
+}
+
 size_t DuplicateIndex::Shard::Find(uint32_t key, uint64_t mixed) const {
-  // The home bucket: the hash's low 32 bits scaled to the table's size (any
-  // size, not only a power of two; the shard came from the top bits).
   const size_t n = buckets.size();
-  size_t i = static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(mixed)) * n) >> 32);
+  size_t i = Home(mixed);
   while (buckets[i].value != kEmpty && buckets[i].key != key) {
     if (++i == n) i = 0;
   }
@@ -95,8 +119,11 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   score_.push_back(0);
   ++live_;
   const double cap = std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_));
-  for (uint64_t s : shingles) {
-    const uint32_t key = KeyOf(s);
+  for (size_t k = 0; k < std::min(kPrefetchAhead, shingles.size()); ++k) Prefetch(shingles[k]);
+  for (size_t k = 0; k < shingles.size(); ++k) {
+    // (A shard that grows meanwhile makes a prefetch useless, never wrong.)
+    if (k + kPrefetchAhead < shingles.size()) Prefetch(shingles[k + kPrefetchAhead]);
+    const uint32_t key = KeyOf(shingles[k]);
     uint64_t mixed;
     Shard& shard = ShardOf(key, &mixed);
     if (20 * (shard.used + 1) > 17 * shard.buckets.size()) shard.Grow();
@@ -151,8 +178,10 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
   if (live_ > 0) {
     const double documents = static_cast<double>(live_ + 1);
     const float alone = static_cast<float>(std::log(documents));  // a shingle one document lists
-    for (uint64_t s : shingles) {
-      const uint32_t key = KeyOf(s);
+    for (size_t k = 0; k < std::min(kPrefetchAhead, shingles.size()); ++k) Prefetch(shingles[k]);
+    for (size_t k = 0; k < shingles.size(); ++k) {
+      if (k + kPrefetchAhead < shingles.size()) Prefetch(shingles[k + kPrefetchAhead]);
+      const uint32_t key = KeyOf(shingles[k]);
       uint64_t mixed;
       const Shard& shard = ShardOf(key, &mixed);
       if (shard.buckets.empty()) continue;

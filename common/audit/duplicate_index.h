@@ -66,6 +66,9 @@ class DocumentFrequencies {
   uint32_t Get(uint64_t hash) const;
   // ln((documents + 1) / max(1, Get(hash))), at least 0.
   float Weight(uint64_t hash) const;
+  // Asks the CPU for `hash`'s counters ahead of a Get, Weight or Count: one
+  // block of the 8 MB sketch, a cache miss otherwise.
+  void Prefetch(uint64_t hash) const;
   size_t MemoryBytes() const { return counters_.capacity() * sizeof(uint16_t); }
 
   static constexpr int kRows = 4;
@@ -75,6 +78,7 @@ class DocumentFrequencies {
  private:
   // The kRows counters of `hash`, within one block.
   std::array<size_t, kRows> Counters(uint64_t hash) const;
+  static size_t BlockOf(uint64_t mixed) { return static_cast<size_t>(mixed & (kBlocks - 1)) * kBlockCounters; }
   std::vector<uint16_t> counters_;  // kBlocks x kBlockCounters, allocated on first Count
   size_t documents_ = 0;
 };
@@ -117,11 +121,16 @@ class DuplicateIndex {
     size_t used = 0;
     // The bucket of `key` (`mixed`: its hash), or the empty one where it would go.
     size_t Find(uint32_t key, uint64_t mixed) const;
+    // Where Find starts looking.
+    size_t Home(uint64_t mixed) const;
     void Grow();
   };
   static constexpr int kShardBits = 6;
   static constexpr size_t kShards = size_t{1} << kShardBits;
   static uint32_t KeyOf(uint64_t shingle);
+  // Asks the CPU for the bucket `shingle` is looked up at first (a cache miss
+  // otherwise: the buckets are tens of MB).
+  void Prefetch(uint64_t shingle) const;
   // Bytes a list holds outside itself (0 while its slots are inline).
   static size_t HeapBytes(const List& list);
   // The shard of `key` (by the top bits of its hash, which goes to `mixed`).

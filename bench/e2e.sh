@@ -150,6 +150,10 @@ PY
   per_report() { echo "scale=2; ${cpu_by[$1]:-0} / $N" | bc -l | sed 's/^\./0./'; }
   total_cpu=$(( ${cpu_by[ingest]:-0} + ${cpu_by[segment]:-0} + ${cpu_by[extract]:-0} + ${cpu_by[aggregate]:-0} ))
   per_total=$(echo "scale=2; $total_cpu / $N" | bc -l | sed 's/^\./0./')
+  if [ ${#cpu_by[@]} -eq 0 ]; then
+    # A build whose `run` reports no per-service usage (older than this script): not measured.
+    fmt_cpu() { echo "—"; }; fmt_rss() { echo "—"; }; per_report() { echo "—"; }; per_total="—"
+  fi
   disk() { du -sm "$data/$1" 2>/dev/null | cut -f1 || echo 0; }
   # Baseline: jieba tokenizing the same decoded text, in the same run.
   jstart=$(date +%s.%N)

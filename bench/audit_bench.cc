@@ -25,7 +25,6 @@
 #include "common/audit/duplicate_index.h"
 #include "common/audit/fingerprint.h"
 #include "common/audit/near_duplicate.h"
-#include "services/extract/extractor.h"
 
 namespace {
 
@@ -47,24 +46,13 @@ struct Corpus {
 const Corpus& Load() {
   static const Corpus corpus = [] {
     Corpus c;
-    const reportflow::bench::SegmentedSamples samples = reportflow::bench::SegmentSamples();
-    auto taxonomy = reportflow::extract::Taxonomy::Default();
-    if (!samples.error.empty() || !taxonomy.ok()) {
-      c.error = samples.error.empty() ? taxonomy.status().ToString() : samples.error;
-      return c;
-    }
-    auto extractor = reportflow::extract::Extractor::Create(*taxonomy);
-    if (!extractor.ok()) {
-      c.error = extractor.status().ToString();
+    const reportflow::bench::ExtractedSamples samples = reportflow::bench::ExtractSamples();
+    if (!samples.error.empty()) {
+      c.error = samples.error;
       return c;
     }
     std::vector<Document> originals;
-    for (const auto& doc : samples.docs) {
-      reportflow::extract::v1::ExtractionResult result;
-      if (!(*extractor)->Extract(doc, &result).ok()) {
-        c.error = "cannot extract " + doc.source();
-        return c;
-      }
+    for (const auto& result : samples.results) {
       Document d;
       d.shingles = audit::Shingles(result.fingerprint(), audit::kShingleClauses, audit::kWinnowWindow);
       d.sequence = audit::ClauseGrams(result.fingerprint(), audit::kGramClauses);

@@ -19,7 +19,6 @@
 
 #include "bench/sample_reports.h"
 #include "services/aggregate/rollup_table.h"
-#include "services/extract/extractor.h"
 
 namespace {
 
@@ -43,26 +42,12 @@ std::string Code(int n, int digits) {
 const Contributions& Load() {
   static const Contributions contributions = [] {
     Contributions c;
-    const reportflow::bench::SegmentedSamples samples = reportflow::bench::SegmentSamples();
-    auto taxonomy = reportflow::extract::Taxonomy::Default();
-    if (!samples.error.empty() || !taxonomy.ok()) {
-      c.error = samples.error.empty() ? taxonomy.status().ToString() : samples.error;
+    const reportflow::bench::ExtractedSamples samples = reportflow::bench::ExtractSamples();
+    if (!samples.error.empty()) {
+      c.error = samples.error;
       return c;
     }
-    auto extractor = reportflow::extract::Extractor::Create(*taxonomy);
-    if (!extractor.ok()) {
-      c.error = extractor.status().ToString();
-      return c;
-    }
-    std::vector<reportflow::extract::v1::ExtractionResult> results;
-    for (const auto& doc : samples.docs) {
-      reportflow::extract::v1::ExtractionResult result;
-      if (!(*extractor)->Extract(doc, &result).ok()) {
-        c.error = "cannot extract " + doc.source();
-        return c;
-      }
-      results.push_back(std::move(result));
-    }
+    const auto& results = samples.results;
     for (int i = 0; i < kDocuments; ++i) {
       apb::DocContribution d;
       d.set_doc_id("doc-" + std::to_string(i));

@@ -1,5 +1,6 @@
 // The bundled sample reports, segmented once, for the micro-benchmarks that
-// start from segmented documents (extract_bench, rollup_bench).
+// start from segmented documents (extract_bench), and extracted too for those
+// that start from results (rollup_bench, audit_bench).
 //
 // The reports are samples/reports/*.txt, found from REPORTFLOW_SOURCE_DIR, else
 // by walking up from the working directory.
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "services/extract/extractor.h"
 #include "services/segment/segmenter.h"
 
 namespace reportflow::bench {
@@ -67,6 +69,36 @@ inline SegmentedSamples SegmentSamples() {
     c.docs.push_back(std::move(doc));
   }
   if (c.docs.empty()) c.error = "no reports in " + dir.string();
+  return c;
+}
+
+struct ExtractedSamples {
+  std::vector<extract::v1::ExtractionResult> results;  // in file name order
+  std::string error;                                   // empty when every sample was extracted
+};
+
+// The samples segmented, then extracted with the default taxonomy.
+inline ExtractedSamples ExtractSamples() {
+  ExtractedSamples c;
+  const SegmentedSamples samples = SegmentSamples();
+  auto taxonomy = extract::Taxonomy::Default();
+  if (!samples.error.empty() || !taxonomy.ok()) {
+    c.error = samples.error.empty() ? taxonomy.status().ToString() : samples.error;
+    return c;
+  }
+  auto extractor = extract::Extractor::Create(*taxonomy);
+  if (!extractor.ok()) {
+    c.error = extractor.status().ToString();
+    return c;
+  }
+  for (const auto& doc : samples.docs) {
+    extract::v1::ExtractionResult result;
+    if (!(*extractor)->Extract(doc, &result).ok()) {
+      c.error = "cannot extract " + doc.source();
+      return c;
+    }
+    c.results.push_back(std::move(result));
+  }
   return c;
 }
 

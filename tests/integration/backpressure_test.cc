@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/processes.h"
 
 namespace reportflow::testing {
 namespace {
@@ -28,7 +29,7 @@ constexpr long kRssLimitKb = 250 * 1024;  // per process
 
 // Resident memory of `pid` in kB (VmRSS), 0 if it is gone.
 long RssKb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::istringstream in(ReadProcFile("/proc/" + std::to_string(pid) + "/status"));
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
@@ -42,8 +43,7 @@ std::map<std::string, pid_t> Children(pid_t parent, const std::string& prefix) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string stat = ReadProcFile(e.path() / "stat");
     const size_t open = stat.find('('), close = stat.rfind(')');
     if (open == std::string::npos || close == std::string::npos) continue;
     const std::string comm = stat.substr(open + 1, close - open - 1);

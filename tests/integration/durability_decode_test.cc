@@ -81,8 +81,7 @@ TEST_F(DecodeBudgetTest, ADecodeDiesWithAKilledIngest) {
   ASSERT_TRUE(WaitFor([&] { return !Decoders().empty(); }));
   std::set<pid_t> ingest;
   for (pid_t p : ProcessesMentioning(data + "/pipeline.yaml")) {
-    std::ifstream in("/proc/" + std::to_string(p) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string cmdline = ReadProcFile("/proc/" + std::to_string(p) + "/cmdline");
     if (cmdline.find("reportflow-ingest") != std::string::npos) ingest.insert(p);
   }
   ASSERT_EQ(ingest.size(), 1u);

@@ -401,8 +401,7 @@ TEST_F(DurabilityStoreTest, RecordsLostInsideAStoreAreFoundByItsCountAndReproces
 std::set<pid_t> IngestPids(const std::string& data) {
   std::set<pid_t> pids;
   for (pid_t pid : ProcessesMentioning(data + "/pipeline.yaml")) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const std::string cmdline = ReadProcFile("/proc/" + std::to_string(pid) + "/cmdline");
     if (cmdline.find("reportflow-ingest") != std::string::npos) pids.insert(pid);
   }
   return pids;

@@ -1,22 +1,32 @@
 #include "tests/testing/processes.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 #include <algorithm>
 #include <vector>
 
 namespace reportflow::testing {
-namespace {
-std::string Slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+std::string ReadProcFile(const std::filesystem::path& path) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
-}  // namespace
 
 std::set<pid_t> ProcessesMentioning(const std::string& needle) {
   std::set<pid_t> pids;
@@ -24,8 +34,8 @@ std::set<pid_t> ProcessesMentioning(const std::string& needle) {
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string cmdline = Slurp(e.path() / "cmdline");
-    const std::string stat = Slurp(e.path() / "stat");
+    const std::string cmdline = ReadProcFile(e.path() / "cmdline");
+    const std::string stat = ReadProcFile(e.path() / "stat");
     const size_t close = stat.rfind(')');
     if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') continue;  // zombie
     if (cmdline.find(needle) != std::string::npos) pids.insert(static_cast<pid_t>(std::stoi(name)));
@@ -74,8 +84,7 @@ std::vector<pid_t> ChildrenNamed(pid_t parent, const std::string& prefix) {
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream f(e.path() / "stat");  // the process may be gone: then nothing is read
-    const std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const std::string stat = ReadProcFile(e.path() / "stat");  // the process may be gone: then nothing is read
     const size_t open = stat.find('('), close = stat.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close + 2 >= stat.size()) continue;
     const std::string comm = stat.substr(open + 1, close - open - 1);

@@ -1,15 +1,21 @@
-// Test helpers about other processes and hostile inputs: the live processes
-// whose command line mentions a string (did every service end with its
-// launcher?), and a small PDF that keeps a PDF parser busy for a long time.
+// Test helpers about other processes and hostile inputs: reading /proc files
+// of processes that may exit meanwhile, the live processes whose command line
+// mentions a string (did every service end with its launcher?), and a small PDF that keeps a PDF parser busy for a long time.
 #pragma once
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace reportflow::testing {
+
+// The contents of a /proc file of a process that may exit meanwhile, ""
+// once it is gone. (An ifstream throws then: read() fails with ESRCH and
+// libstdc++'s filebuf throws from its underflow.)
+std::string ReadProcFile(const std::filesystem::path& path);
 
 // Pids of live (not zombie) processes whose command line (NUL-separated
 // arguments) contains `needle`.

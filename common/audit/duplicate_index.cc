@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/base/prefetch.h"
+
 namespace reportflow::audit {
 namespace {
 
@@ -11,11 +13,6 @@ uint64_t Mix(uint64_t z) {
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
-
-// How many hashes ahead the loops below ask for the memory of: each look-up
-// is a cache miss in tables of megabytes, and a handful in flight at once
-// overlap their waits.
-constexpr size_t kPrefetchAhead = 8;
 
 uint64_t SketchMix(uint64_t hash) { return Mix(hash + 0x9E3779B97F4A7C15ull); }
 
@@ -38,16 +35,13 @@ void DocumentFrequencies::Prefetch(uint64_t hash) const {
 
 void DocumentFrequencies::Count(std::span<const uint64_t> distinct, int delta) {
   if (counters_.empty()) counters_.assign(static_cast<size_t>(kBlocks) * kBlockCounters, 0);
-  for (size_t k = 0; k < std::min(kPrefetchAhead, distinct.size()); ++k) Prefetch(distinct[k]);
-  for (size_t k = 0; k < distinct.size(); ++k) {
-    if (k + kPrefetchAhead < distinct.size()) Prefetch(distinct[k + kPrefetchAhead]);
-    const uint64_t h = distinct[k];
+  ForEachPrefetched(distinct, kPrefetchAhead, [this](uint64_t h) { Prefetch(h); }, [&](uint64_t h) {
     for (size_t i : Counters(h)) {
       uint16_t& c = counters_[i];
       if (delta > 0 && c < UINT16_MAX) ++c;
       if (delta < 0 && c > 0 && c < UINT16_MAX) --c;  // a saturated counter stays saturated
     }
-  }
+  });
   if (delta > 0) ++documents_;
   if (delta < 0 && documents_ > 0) --documents_;
 }
@@ -119,11 +113,9 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   score_.push_back(0);
   ++live_;
   const double cap = std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_));
-  for (size_t k = 0; k < std::min(kPrefetchAhead, shingles.size()); ++k) Prefetch(shingles[k]);
-  for (size_t k = 0; k < shingles.size(); ++k) {
-    // (A shard that grows meanwhile makes a prefetch useless, never wrong.)
-    if (k + kPrefetchAhead < shingles.size()) Prefetch(shingles[k + kPrefetchAhead]);
-    const uint32_t key = KeyOf(shingles[k]);
+  // (A shard that grows meanwhile makes a prefetch useless, never wrong.)
+  ForEachPrefetched(shingles, kPrefetchAhead, [this](uint64_t s) { Prefetch(s); }, [&](uint64_t s) {
+    const uint32_t key = KeyOf(s);
     uint64_t mixed;
     Shard& shard = ShardOf(key, &mixed);
     if (20 * (shard.used + 1) > 17 * shard.buckets.size()) shard.Grow();
@@ -131,9 +123,9 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
     if (b.value == kEmpty) {  // a shingle no document had: this one alone
       b = {key, slot};
       ++shard.used;
-      continue;
+      return;
     }
-    if (b.value == kCommon) continue;
+    if (b.value == kCommon) return;
     if (b.value < kList) {  // a second document: the shingle gets a list
       uint32_t index;
       if (!free_lists_.empty()) {
@@ -156,7 +148,7 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
       free_lists_.push_back(b.value & ~kList);
       b.value = kCommon;
     }
-  }
+  });
   return slot;
 }
 
@@ -178,15 +170,13 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
   if (live_ > 0) {
     const double documents = static_cast<double>(live_ + 1);
     const float alone = static_cast<float>(std::log(documents));  // a shingle one document lists
-    for (size_t k = 0; k < std::min(kPrefetchAhead, shingles.size()); ++k) Prefetch(shingles[k]);
-    for (size_t k = 0; k < shingles.size(); ++k) {
-      if (k + kPrefetchAhead < shingles.size()) Prefetch(shingles[k + kPrefetchAhead]);
-      const uint32_t key = KeyOf(shingles[k]);
+    ForEachPrefetched(shingles, kPrefetchAhead, [this](uint64_t s) { Prefetch(s); }, [&](uint64_t s) {
+      const uint32_t key = KeyOf(s);
       uint64_t mixed;
       const Shard& shard = ShardOf(key, &mixed);
-      if (shard.buckets.empty()) continue;
+      if (shard.buckets.empty()) return;
       const Bucket& b = shard.buckets[shard.Find(key, mixed)];
-      if (b.value == kEmpty || b.value == kCommon) continue;
+      if (b.value == kEmpty || b.value == kCommon) return;
       // A shingle weighs ln((documents + 1) / documents listing it): its list is its exact count.
       if (b.value < kList) {
         score(b.value, alone);
@@ -195,7 +185,7 @@ std::vector<uint32_t> DuplicateIndex::Candidates(std::span<const uint64_t> shing
         const float w = std::max(static_cast<float>(std::log(documents / static_cast<double>(list.size()))), 1e-3f);
         for (uint32_t slot : list) score(slot, w);
       }
-    }
+    });
   }
   // Heaviest first; ties by slot, so the result does not depend on hashing.
   auto heavier = [&](uint32_t a, uint32_t b) { return score_[a] != score_[b] ? score_[a] > score_[b] : a < b; };

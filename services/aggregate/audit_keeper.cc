@@ -12,6 +12,7 @@
 #include "common/audit/fingerprint.h"
 #include "common/audit/near_duplicate.h"
 #include "common/base/macros.h"
+#include "common/base/prefetch.h"
 
 namespace reportflow::aggregate {
 namespace {
@@ -69,14 +70,11 @@ class WeightMemo {
   std::vector<float> Of(const std::vector<uint32_t>& grams) {
     // A gram not weighed yet reads the sketch: its counters are asked for a
     // few grams ahead, so those cache misses overlap.
-    constexpr size_t kAhead = 8;
     std::vector<float> w;
     w.reserve(grams.size());
-    for (size_t i = 0; i < std::min(kAhead, grams.size()); ++i) frequencies_.Prefetch(grams[i]);
-    for (size_t i = 0; i < grams.size(); ++i) {
-      if (i + kAhead < grams.size()) frequencies_.Prefetch(grams[i + kAhead]);
-      w.push_back(Of(grams[i]));
-    }
+    ForEachPrefetched(
+        std::span<const uint32_t>(grams), kPrefetchAhead, [this](uint32_t g) { frequencies_.Prefetch(g); },
+        [&](uint32_t g) { w.push_back(Of(g)); });
     return w;
   }
 

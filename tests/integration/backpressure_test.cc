@@ -37,25 +37,6 @@ long RssKb(pid_t pid) {
   return 0;
 }
 
-// Direct children of `parent` whose command name starts with `prefix`.
-std::map<std::string, pid_t> Children(pid_t parent, const std::string& prefix) {
-  std::map<std::string, pid_t> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = ReadProcFile(e.path() / "stat");
-    const size_t open = stat.find('('), close = stat.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    const std::string comm = stat.substr(open + 1, close - open - 1);
-    std::istringstream rest(stat.substr(close + 2));
-    std::string state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent && comm.rfind(prefix, 0) == 0) out[comm] = std::stoi(name);
-  }
-  return out;
-}
-
 class BackpressureTest : public PipelineFixture {
  protected:
   // Ingest's processed and in-flight counts from its /metrics endpoint.
@@ -100,7 +81,8 @@ TEST_F(BackpressureTest, PausedAggregateStallsIngestWithBoundedMemory) {
     ASSERT_LT(Clock::now(), deadline) << "the batch did not start";
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // poll interval
   }
-  auto services = Children(run, "reportflow-");
+  std::map<std::string, pid_t> services;  // by command name (15 characters: reportflow-aggr)
+  for (pid_t pid : ChildrenNamed(run, "reportflow-")) services[CommandNameOf(pid)] = pid;
   ASSERT_EQ(services.size(), 4u);
   const pid_t aggregate = services.at("reportflow-aggr");
   ASSERT_EQ(kill(aggregate, SIGSTOP), 0);

@@ -28,6 +28,12 @@ std::string ReadProcFile(const std::filesystem::path& path) {
   return out;
 }
 
+std::string CommandNameOf(pid_t pid) {
+  std::string comm = ReadProcFile("/proc/" + std::to_string(pid) + "/comm");
+  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
 std::set<pid_t> ProcessesMentioning(const std::string& needle) {
   std::set<pid_t> pids;
   std::error_code ec;

@@ -25,6 +25,9 @@ std::set<pid_t> ProcessesMentioning(const std::string& needle);
 // starts with `prefix`, in pid order: the services a launcher started.
 std::vector<pid_t> ChildrenNamed(pid_t parent, const std::string& prefix);
 
+// The command name of `pid` (/proc/PID/comm, at most 15 characters), "" once it is gone.
+std::string CommandNameOf(pid_t pid);
+
 // A one-page PDF whose content stream (Flate-compressed) draws `operators`
 // one-letter words, each moved by a tiny Td: a few KB on disk, a text layer of
 // `operators` words that keeps poppler busy for seconds to minutes.

@@ -153,6 +153,7 @@ void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t
 void Gazetteer::BuildIndex() {
   for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {
     const U32View n = name32(id);
+    longest_name_ = std::max(longest_name_, n.size());
     AddKey(&full_index_, n, 0, id);
     if (units_[id].level == Level::kTownship) {
       if (EndsWith(n, U"街道") && n.size() >= 4) AddKey(&full_index_, n.substr(0, n.size() - 1), 1, id);

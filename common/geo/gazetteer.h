@@ -74,6 +74,9 @@ class Gazetteer {
   bool HasTownship(std::u32string_view name) const;
   bool HasCounty(std::u32string_view name) const;
   bool HasRegion(std::u32string_view name) const;  // province, city or county
+  // The longest canonical name of any unit, in characters: how far a scan
+  // for known names need look.
+  size_t longest_name() const { return longest_name_; }
 
   // True if `scope` names a province, city or county (full or short name,
   // traditional characters allowed) or is the code of one (2, 4 or 6 digits,
@@ -147,6 +150,7 @@ class Gazetteer {
     return (filter_[h >> 6] >> (h & 63)) & 1;
   }
   std::vector<uint64_t> filter_;
+  size_t longest_name_ = 0;
 
   const text::HanVariants* variants_ = &text::HanVariants::Get();
   std::vector<Unit> units_;

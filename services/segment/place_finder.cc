@@ -134,14 +134,26 @@ std::optional<Unit> UnitAt(U32View s, size_t pos, size_t len) {
   return std::nullopt;
 }
 
+// The longest name the grammar reads on its own; longer ones (ethnic
+// townships of several peoples: 军赛佤族拉祜族傈僳族德昂族乡, 14 characters)
+// only as the gazetteer has them.
 constexpr size_t kMaxUnitLen = 10;
 // The longest region names (积石山保安族东乡族撒拉族自治县: 15 characters).
 constexpr size_t kMaxRegionLen = 16;
 
-bool ParseChainFrom(U32View s, size_t pos, size_t limit, std::vector<Unit>* units, const NameRules& rules) {
-  if (pos >= limit || !IsHan(s[pos]) || rules.stop_start.Has(s[pos])) return false;
+// Parses a chain of units (…省 …市 …县 …镇) from s[pos] to a township within
+// [pos, limit), shortest units first. A unit whose name starts with a
+// character names do not start with (镇康县, 乡城县, 市中区: rules.stop_start)
+// or is longer than kMaxUnitLen is taken only when the gazetteer has it; a
+// township named like a region (云南省镇, from 云南省镇康县… cut in the
+// wrong place) only when the gazetteer has the township.
+bool ParseChainFrom(const geo::Gazetteer& g, U32View s, size_t pos, size_t limit, std::vector<Unit>* units,
+                    const NameRules& rules) {
+  if (pos >= limit || !IsHan(s[pos])) return false;
   if (StartsWith(s, pos, U"中共")) return false;
-  for (size_t len = 3; len <= kMaxUnitLen && pos + len <= limit; ++len) {
+  const bool known_only = rules.stop_start.Has(s[pos]);
+  const size_t max_len = std::max(kMaxUnitLen, g.longest_name());
+  for (size_t len = 3; len <= max_len && pos + len <= limit; ++len) {
     const char32_t last = s[pos + len - 1];
     if (!IsHan(last)) break;
     if (rules.stop.Has(s[pos + len - 2])) break;
@@ -152,9 +164,14 @@ bool ParseChainFrom(U32View s, size_t pos, size_t limit, std::vector<Unit>* unit
       if (rules.stop.Has(s[k])) clean = false;
     }
     if (!clean) break;
+    const bool township = IsTownship(u->kind);
+    const size_t name_len = len - u->suffix_len;
+    const bool must_be_known = known_only || len > kMaxUnitLen ||
+                               (township && IsSuffixEnd(s[pos + name_len - 1]) && g.HasRegion(s.substr(pos, name_len)));
+    if (must_be_known && !(township ? g.HasTownship(s.substr(pos, len)) : g.HasRegion(s.substr(pos, len)))) continue;
     units->push_back(*u);
-    if (IsTownship(u->kind)) return true;
-    if (ParseChainFrom(s, u->end, limit, units, rules)) return true;
+    if (township) return true;
+    if (ParseChainFrom(g, s, u->end, limit, units, rules)) return true;
     units->pop_back();
   }
   return false;
@@ -218,7 +235,7 @@ void FindChains(const geo::Gazetteer& g, U32View s, size_t b, size_t e, cpb::Pla
   for (size_t p = b; p < e;) {
     if (IsHan(s[p]) && IsChainBoundary(s, p, b)) {
       std::vector<Unit> units;
-      if (ParseChainFrom(s, p, e, &units, rules) && !InsideRegionName(g, s, units, e)) {
+      if (ParseChainFrom(g, s, p, e, &units, rules) && !InsideRegionName(g, s, units, e)) {
         const size_t end = units.back().end;
         out->push_back(Chain{std::move(units), source, FollowedByOrgan(s, end)});
         p = end;
@@ -611,7 +628,7 @@ geo::PlaceEvidence CollectPlaceEvidence(std::string_view text, const MatchText& 
       for (size_t p = q > 30 ? q - 30 : 0; p < q; ++p) {
         if (!IsHan(s[p]) || !IsChainBoundary(s, p, 0)) continue;
         std::vector<Unit> units;
-        if (ParseChainFrom(s, p, end, &units, kBodyNames) && units.back().end == end && units.size() > 1) {
+        if (ParseChainFrom(f.g, s, p, end, &units, kBodyNames) && units.back().end == end && units.size() > 1) {
           for (Mention& parent : f.UnitMention(Chain{std::move(units), cpb::PLACE_SOURCE_BODY, false}, false).chain) {
             parent.attached = true;
             ev.regions.push_back(std::move(parent));

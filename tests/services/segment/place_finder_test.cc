@@ -354,6 +354,40 @@ TEST(PlaceFinderProbeTest, ATownWhoseNameEndsInJieIsNotAJieForm) {
   EXPECT_EQ(m.township_code(), "361021107000");
 }
 
+TEST(PlaceFinderProbeTest, RegionNamesThatStartWithASuffixCharacter) {
+  // 镇康县, 乡城县, 市中区: a region suffix character starts the name. The
+  // chain is not cut before it (云南省镇 is not a town).
+  struct Case {
+    const char* title;
+    const char* township;
+    const char* county;
+    const char* code;
+  };
+  for (const Case& c : {Case{"云南省镇康县军赛佤族拉祜族傈僳族德昂族乡人民政府", "军赛佤族拉祜族傈僳族德昂族乡",
+                             "镇康县", "530924205000"},
+                        Case{"四川省乡城县青德镇人民政府", "青德镇", "乡城县", "513336101000"},
+                        Case{"山东省济南市市中区杆石桥街道办事处", "杆石桥街道", "市中区", "370103003000"}}) {
+    const auto m = Meta(std::string(c.title) + "\n2024年法治政府建设工作报告\n" +
+                        "2024年，我们坚持以习近平法治思想为指导，扎实推进法治政府建设。\n" + kBody);
+    EXPECT_EQ(m.township(), c.township) << c.title;
+    EXPECT_EQ(m.county(), c.county) << c.title;
+    EXPECT_EQ(m.township_code(), c.code) << c.title;
+    EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_RESOLVED) << c.title;
+  }
+}
+
+TEST(PlaceFinderProbeTest, LongEthnicTownshipNames) {
+  // Names of 11 to 14 characters (several peoples named): whole, wherever written.
+  for (const char* lead : {"月亮河彝族布依族苗族乡2024年法治政府建设工作报告\n2024年，我乡",
+                           "2024年，月亮河彝族布依族苗族乡"}) {
+    const auto m = Meta(std::string(lead) + "在六枝特区委、特区政府的领导下，扎实推进法治政府建设。\n" + kBody);
+    EXPECT_EQ(m.township(), "月亮河彝族布依族苗族乡") << lead;
+    EXPECT_EQ(m.county(), "六枝特区") << lead;
+    EXPECT_EQ(m.township_code(), "520203214000") << lead;
+    EXPECT_EQ(m.place().status(), cpb::PLACE_STATUS_RESOLVED) << lead;
+  }
+}
+
 }  // namespace probes
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <map>
 #include <mutex>
 
+#include "common/base/macros.h"
+
 namespace reportflow::storage {
 
 Status Store::GetProto(std::string_view cf, std::string_view key, google::protobuf::MessageLite* msg) const {
@@ -25,6 +27,61 @@ bool IsNoSpace(const Status& s) {
 
 Status Store::PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& msg) {
   return Put(cf, key, msg.SerializeAsString());
+}
+
+namespace {
+
+// The default table file: entries kept in a batch until ingested.
+class BufferedTableFile : public TableFile {
+ public:
+  explicit BufferedTableFile(std::string_view cf) : cf_(cf) {}
+  Status Put(std::string_view key, std::string_view value) override {
+    RETURN_IF_ERROR(Ascending(key));
+    batch_.Put(cf_, key, value);
+    return Status::OK();
+  }
+  Status Delete(std::string_view key) override {
+    RETURN_IF_ERROR(Ascending(key));
+    batch_.Delete(cf_, key);
+    return Status::OK();
+  }
+  const std::string& cf() const { return cf_; }
+  const WriteBatch& batch() const { return batch_; }
+
+ private:
+  Status Ascending(std::string_view key) {
+    if (!batch_.empty() && key <= batch_.ops().back().key) {
+      return Status::InvalidArgument("table file keys out of order in " + cf_);
+    }
+    return Status::OK();
+  }
+  std::string cf_;
+  WriteBatch batch_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TableFile>> Store::NewTableFile(std::string_view cf) {
+  return std::unique_ptr<TableFile>(new BufferedTableFile(cf));
+}
+
+Status Store::IngestTableFiles(std::string_view cf, std::vector<std::unique_ptr<TableFile>> files) {
+  WriteBatch all;
+  for (const auto& file : files) {
+    const auto* buffered = dynamic_cast<const BufferedTableFile*>(file.get());
+    if (buffered == nullptr || buffered->cf() != cf) {
+      return Status::InvalidArgument("table file of another store or column family than " + std::string(cf));
+    }
+    for (const auto& op : buffered->batch().ops()) {
+      if (op.value) {
+        all.Put(op.cf, op.key, *op.value);
+      } else {
+        all.Delete(op.cf, op.key);
+      }
+    }
+  }
+  if (all.empty()) return Status::OK();
+  return Write(all);
 }
 
 namespace {

@@ -46,6 +46,18 @@ class WriteBatch {
   std::vector<Op> ops_;
 };
 
+// A sorted run of one column family's puts and deletes, written apart and
+// then added to its store whole (Store::IngestTableFiles): for bulk writes,
+// such as a checkpoint of every rollup, which through the write-ahead log and
+// the memtables would be written twice and wait behind their flushes. Keys
+// strictly ascending (bytewise) across Put and Delete; one thread per file.
+class TableFile {
+ public:
+  virtual ~TableFile() = default;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+};
+
 // Return false from a scan callback to stop early.
 using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
 
@@ -62,6 +74,15 @@ class Store {
   virtual Status Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn) const = 0;
   // Makes every write so far durable in the store's files.
   virtual Status Flush() = 0;
+
+  // A table file for `cf`. Several may be written at once, each by one thread.
+  virtual Result<std::unique_ptr<TableFile>> NewTableFile(std::string_view cf);
+  // Adds the files' entries to `cf` in one step, durable on return: they
+  // replace what the store holds under the same keys. The files' key ranges
+  // must not overlap. The default (in-memory stores, test stores) buffers a
+  // file's entries and writes them all as one batch through Write(); a store
+  // overriding one of these two overrides both.
+  virtual Status IngestTableFiles(std::string_view cf, std::vector<std::unique_ptr<TableFile>> files);
 
   // Convenience: parse a stored proto. NotFound if absent, Corruption if unparsable.
   Status GetProto(std::string_view cf, std::string_view key, google::protobuf::MessageLite* msg) const;

@@ -106,9 +106,8 @@ class RocksDbTableFile : public TableFile {
 
 class RocksDbStore : public Store {
  public:
-  RocksDbStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles, bool read_only,
-               std::map<std::string, rocksdb::Options> table_options)
-      : db_(std::move(db)), table_options_(std::move(table_options)), read_only_(read_only) {
+  RocksDbStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles, bool read_only)
+      : db_(std::move(db)), read_only_(read_only) {
     for (auto* h : handles) handles_[h->GetName()] = h;
   }
   ~RocksDbStore() override {
@@ -166,11 +165,10 @@ class RocksDbStore : public Store {
   Result<std::unique_ptr<TableFile>> NewTableFile(std::string_view cf) override {
     if (read_only_) return Status::InvalidArgument("store opened read-only");
     auto* h = Handle(cf);
-    auto options = table_options_.find(std::string(cf));
-    if (!h || options == table_options_.end()) return UnknownCf(cf);
+    if (!h) return UnknownCf(cf);
     const std::string path = db_->GetName() + "/" + std::string(kTableFilePrefix) +
                              std::to_string(next_table_file_.fetch_add(1)) + ".sst";
-    auto file = std::make_unique<RocksDbTableFile>(path, options->second, h);
+    auto file = std::make_unique<RocksDbTableFile>(path, db_->GetOptions(h), h);
     RETURN_IF_ERROR(file->Open());
     return std::unique_ptr<TableFile>(std::move(file));
   }
@@ -200,7 +198,6 @@ class RocksDbStore : public Store {
   }
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> handles_;
-  std::map<std::string, rocksdb::Options> table_options_;  // per column family, for its table files
   std::atomic<uint64_t> next_table_file_{0};
   bool read_only_;
 };
@@ -335,10 +332,7 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // A file that CURRENT or the MANIFEST names and that is gone is damage too.
   if (!s.ok() && s.IsPathNotFound()) return Status::Corruption("open store " + path + ": " + s.ToString());
   if (!s.ok()) return FromRocks(s, "open store " + path);
-  std::map<std::string, rocksdb::Options> family_options;
-  for (const auto& n : names) family_options.emplace(n, rocksdb::Options(options, options_of(n)));
-  auto store = std::unique_ptr<Store>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw), handles,
-                                                       mode == OpenMode::kReadOnly, std::move(family_options)));
+  auto store = std::unique_ptr<Store>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw), handles, mode == OpenMode::kReadOnly));
   if (mode == OpenMode::kReadWrite && tuning.verify_checksums_on_open) {
     // Every table block against its checksum (XXH3): a flipped byte in an
     // SST file is found at start, not when a reader happens to touch it.

@@ -207,24 +207,18 @@ void ComputeFingerprint(std::string_view text, const std::vector<std::string>& n
   };
   for (size_t pos = 0; pos < text.size();) {
     const size_t at = pos;
-    // Most of a report: a CJK ideograph (U+4E00..U+9FFF: E4..E9 and two
-    // continuation bytes), which only folds to its simplified form (never a
-    // break, a space or a number separator). Decoded here in a few steps.
-    const auto b0 = static_cast<unsigned char>(text[pos]);
-    if (b0 - 0xE4u <= 0xE9u - 0xE4u && pos + 2 < text.size()) {
-      const auto b1 = static_cast<unsigned char>(text[pos + 1]);
-      const auto b2 = static_cast<unsigned char>(text[pos + 2]);
-      const char32_t cp = (char32_t{b0 & 0x0Fu} << 12) | (char32_t{b1 & 0x3Fu} << 6) | char32_t{b2 & 0x3Fu};
-      if (((b1 ^ 0x80u) | (b2 ^ 0x80u)) < 0x40u && cp >= kHanFirst) {
-        const char32_t simple = han.ToSimplified(cp);
-        if (simple >= kHanFirst && simple < kHanEnd) {
-          append(simple, at, pos + 3);
-          pos += 3;
-          continue;
-        }
+    char32_t c = text::DecodeUtf8(text, &pos);
+    // Most of a report: a CJK ideograph, which only folds to its simplified
+    // form (never a break, a space or a number separator).
+    if (c >= kHanFirst && c < kHanEnd) {
+      c = han.ToSimplified(c);
+      if (c >= kHanFirst && c < kHanEnd) {
+        append(c, at, pos);
+        continue;
       }
+    } else {
+      c = Fold(c, han);
     }
-    const char32_t c = Fold(text::DecodeUtf8(text, &pos), han);
     // A '.' or ',' between digits belongs to the number; elsewhere '.' and ',' end a clause.
     const bool between_digits = (c == U'.' || c == U',') && n > 0 && IsDigit(clause[n - 1]) &&
                                 pos < text.size() && IsDigit(static_cast<unsigned char>(text[pos]));

@@ -23,12 +23,15 @@ inline char32_t DecodeUtf8(std::string_view s, size_t* pos) {
     *pos = i + 1;
     return b0;
   }
-  if ((b0 & 0xF0) == 0xE0 && i + 2 < s.size()) {
+  if (i + 2 < s.size()) {
+    // One test for the lead and continuation bit patterns of a 3-byte form.
     const auto b1 = static_cast<unsigned char>(s[i + 1]);
     const auto b2 = static_cast<unsigned char>(s[i + 2]);
-    if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+    const uint32_t v = b0 | (uint32_t{b1} << 8) | (uint32_t{b2} << 16);
+    if ((v & 0xC0C0F0) == 0x8080E0) {
       const char32_t cp = (char32_t{b0 & 0x0Fu} << 12) | (char32_t{b1 & 0x3Fu} << 6) | char32_t{b2 & 0x3Fu};
-      if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+      // Not overlong (>= U+0800), not a surrogate.
+      if (cp >= 0x800 && (cp & 0xF800) != 0xD800) {
         *pos = i + 3;
         return cp;
       }

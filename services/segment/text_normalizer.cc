@@ -11,27 +11,9 @@
 namespace reportflow::segment {
 namespace {
 
-// Decodes one code point at s[*pos]; fast path for ASCII and 3-byte forms.
+// Decodes one code point at s[*pos] (text::DecodeUtf8, inline for ASCII and
+// 3-byte forms); a malformed sequence (U+FFFD not written as such) clears *valid.
 inline char32_t NextCodePoint(std::string_view s, size_t* pos, bool* valid) {
-  const auto b0 = static_cast<unsigned char>(s[*pos]);
-  if (b0 < 0x80) {
-    ++*pos;
-    return b0;
-  }
-  if (*pos + 2 < s.size()) {
-    // One test for the lead/continuation bit patterns of a 3-byte form.
-    const auto b1 = static_cast<unsigned char>(s[*pos + 1]);
-    const auto b2 = static_cast<unsigned char>(s[*pos + 2]);
-    const uint32_t v = b0 | (uint32_t{b1} << 8) | (uint32_t{b2} << 16);
-    if ((v & 0xC0C0F0) == 0x8080E0) {
-      const char32_t cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
-      // Not overlong (>= U+0800), not a surrogate.
-      if (cp >= 0x800 && (cp & 0xF800) != 0xD800) {
-        *pos += 3;
-        return cp;
-      }
-    }
-  }
   const size_t start = *pos;
   const char32_t cp = text::DecodeUtf8(s, pos);
   if (cp == 0xFFFD && *pos - start != 3) *valid = false;

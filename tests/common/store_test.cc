@@ -1,7 +1,10 @@
 #include "common/storage/store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+
+#include <rocksdb/db.h>
 
 #include "reportflow/ingest/v1/ingest.pb.h"
 #include "tests/testing/test_util.h"
@@ -123,6 +126,42 @@ TEST(StoreTest, RocksDbStorePersistsAcrossReopen) {
   EXPECT_FALSE(ro->Put("a", "k", "v").ok());
   EXPECT_EQ(OpenRocksDbStore((dir / "none").string(), {"a"}, OpenMode::kReadOnly).status().code(),
             StatusCode::kNotFound);
+}
+
+// Families a store does not have yet are created at open (all in one step):
+// a new store, and a store reopened with a family more than it was written
+// with, whose values stay; each family keeps its own options (blob files).
+TEST(StoreTest, RocksDbStoreCreatesMissingFamiliesAtOpen) {
+  testing::TempDir dir;
+  const std::string path = (dir / "db").string();
+  StoreTuning tuning;
+  tuning.blob_min_bytes = 64;
+  tuning.blob_families = {"big"};
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenRocksDbStore(path, {"a", "big"}, OpenMode::kReadWrite, tuning));
+    ASSERT_OK(store->Put("a", "k", "v"));
+    ASSERT_OK(store->Put("big", "k", std::string(100, 'x')));
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenRocksDbStore(path, {"a", "big", "c", "d"}, OpenMode::kReadWrite, tuning));
+    std::string v;
+    ASSERT_OK(store->Get("a", "k", &v));
+    EXPECT_EQ(v, "v");
+    ASSERT_OK(store->Put("c", "k", "cv"));
+    ASSERT_OK(store->Put("d", "k", "dv"));
+    ASSERT_OK(store->Flush());
+  }
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &families).ok());
+  std::sort(families.begin(), families.end());
+  EXPECT_EQ(families, (std::vector<std::string>{"a", "big", "c", "d", "default"}));
+  ASSERT_OK_AND_ASSIGN(auto ro, OpenRocksDbStore(path, {}, OpenMode::kReadOnly, tuning));
+  for (const auto& [cf, want] : std::vector<std::pair<std::string, std::string>>{
+           {"a", "v"}, {"big", std::string(100, 'x')}, {"c", "cv"}, {"d", "dv"}}) {
+    std::string v;
+    ASSERT_OK(ro->Get(cf, "k", &v));
+    EXPECT_EQ(v, want) << cf;
+  }
 }
 
 TEST(StoreTest, ReadOnlyOpenWorksWhileWriterHoldsTheStore) {

@@ -350,9 +350,9 @@ Status Aggregator::Checkpoint() {
   // reports (~30 MB) was written twice and waited behind memtable flushes.
   auto put_rollups = [this](std::span<const RollupTable::RollupId> ids, storage::TableFile* file) {
     Status status;
-    table_->ForEachDirtyRollup(ids, [&](const std::string& key, const apb::Rollup* r) {
+    table_->ForEachDirtyRollupSerialized(ids, [&](const std::string& key, const std::string_view* bytes) {
       if (!status.ok()) return;
-      status = r ? file->Put(key, r->SerializeAsString()) : file->Delete(key);
+      status = bytes ? file->Put(key, *bytes) : file->Delete(key);
     });
     return status;
   };

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <utility>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "common/base/macros.h"
 #include "common/stream/rollup_keys.h"
 #include "common/text/han_variants.h"
@@ -122,7 +125,7 @@ struct Statistics {
 Statistics StatisticsOf(const ValueHistogram& values, uint64_t count, apb::RollupStatistic statistic) {
   Statistics s;
   double sum = 0, compensation = 0;
-  values.ForEach([&](double value, uint64_t n) {
+  values.Visit([&](double value, uint64_t n) {
     const double term = value * static_cast<double>(n);
     const double t = sum + term;
     compensation += std::abs(sum) >= std::abs(term) ? (sum - t) + term : (term - t) + sum;
@@ -560,6 +563,133 @@ void RollupTable::ForEachDirtyRollup(std::span<const RollupId> ids,
     out.Clear();
     ToProto(id, &it->second, /*histogram=*/true, &out);
     fn(key, &out);
+  }
+}
+
+namespace {
+
+using google::protobuf::io::CodedOutputStream;
+using google::protobuf::internal::WireFormatLite;
+
+// Fields written as protobuf writes them, into a buffer sized beforehand: in
+// field order, proto3 defaults (0, empty, a double whose bits are all zero)
+// left out.
+struct WireWriter {
+  uint8_t* p;
+  void Tag(int field, WireFormatLite::WireType type) {
+    p = CodedOutputStream::WriteTagToArray(WireFormatLite::MakeTag(field, type), p);
+  }
+  void Varint(int field, uint64_t v) {
+    if (v == 0) return;
+    Tag(field, WireFormatLite::WIRETYPE_VARINT);
+    p = CodedOutputStream::WriteVarint64ToArray(v, p);
+  }
+  void Enum(int field, int32_t v) { Varint(field, static_cast<uint64_t>(static_cast<int64_t>(v))); }  // int32: sign-extended
+  void Double(int field, double v) {
+    const uint64_t bits = WireFormatLite::EncodeDouble(v);
+    if (bits == 0) return;
+    Tag(field, WireFormatLite::WIRETYPE_FIXED64);
+    p = CodedOutputStream::WriteLittleEndian64ToArray(bits, p);
+  }
+  void Length(int field, size_t n) {
+    Tag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+    p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(n), p);
+  }
+  void Bytes(int field, std::string_view v) {
+    if (v.empty()) return;
+    Length(field, v.size());
+    p = CodedOutputStream::WriteRawToArray(v.data(), static_cast<int>(v.size()), p);
+  }
+};
+
+// Bytes a length-delimited field of `n` bytes takes at most (tag of a field
+// number below 2048, length, the bytes).
+constexpr size_t kMaxFieldHead = 2 + 5;
+
+size_t KeySize(int32_t level, std::string_view name, int32_t year, std::string_view metric, std::string_view code,
+               int32_t source_level, std::string_view unit) {
+  auto varint = [](int32_t v) -> size_t {
+    return v == 0 ? 0 : 1 + CodedOutputStream::VarintSize64(static_cast<uint64_t>(static_cast<int64_t>(v)));
+  };
+  auto bytes = [](std::string_view v) -> size_t {
+    return v.empty() ? 0 : 1 + CodedOutputStream::VarintSize32(static_cast<uint32_t>(v.size())) + v.size();
+  };
+  return varint(level) + bytes(name) + varint(year) + bytes(metric) + bytes(code) + varint(source_level) + bytes(unit);
+}
+
+}  // namespace
+
+std::string_view RollupTable::SerializeStored(RollupId id, const Rollup& r, std::vector<uint8_t>* buffer) const {
+  const Region& region = regions_[static_cast<uint32_t>(id >> 32)];
+  const Series& series = series_[static_cast<uint32_t>(id)];
+  const size_t key_size = KeySize(region.level, region.name, region.year, series.metric_id, region.code,
+                                  region.source_level, series.unit);
+  size_t bound = kMaxFieldHead + key_size + 6 * 12 + 7 * 9 + kMaxFieldHead + series.unit.size() +
+                 2 * kMaxFieldHead + r.values.distinct() * (8 + 10);
+  for (const auto& [unit, n] : r.units) bound += 2 * kMaxFieldHead + units_[unit].size() + 11;
+  if (buffer->size() < bound) buffer->resize(std::max(bound, 2 * buffer->size()));
+  WireWriter o{buffer->data()};
+  o.Length(1, key_size);  // key = 1
+  o.Enum(1, region.level);
+  o.Bytes(2, region.name);
+  o.Enum(3, region.year);
+  o.Bytes(4, series.metric_id);
+  o.Bytes(5, region.code);
+  o.Enum(6, region.source_level);
+  o.Bytes(7, series.unit);
+  o.Varint(2, r.documents);
+  o.Varint(3, r.count);
+  // As SetStatistics: without values, statistics 0 and no unit or approx_share.
+  const bool has_values = r.count != 0 && !r.values.empty();
+  Statistics st;
+  if (has_values) st = StatisticsOf(r.values, r.count, static_cast<apb::RollupStatistic>(r.statistic));
+  o.Double(4, st.sum);
+  o.Double(5, st.min);
+  o.Double(6, st.max);
+  o.Double(7, st.mean);
+  o.Double(8, st.median);
+  o.Double(9, st.p90);
+  if (has_values) o.Double(10, static_cast<double>(r.approx_count) / static_cast<double>(r.count));
+  if (has_values) o.Bytes(13, series.unit);
+  o.Varint(14, r.approx_count);
+  for (const auto& [unit, n] : r.units) {  // map<string, uint64> units = 16: entries of key = 1, value = 2
+    const std::string& name = units_[unit];
+    // A map entry writes its key and value even when empty or 0.
+    o.Length(16, 1 + CodedOutputStream::VarintSize32(static_cast<uint32_t>(name.size())) + name.size() + 1 +
+                     CodedOutputStream::VarintSize64(n));
+    o.Length(1, name.size());
+    o.p = CodedOutputStream::WriteRawToArray(name.data(), static_cast<int>(name.size()), o.p);
+    o.Tag(2, WireFormatLite::WIRETYPE_VARINT);
+    o.p = CodedOutputStream::WriteVarint64ToArray(n, o.p);
+  }
+  if (!r.values.empty()) {  // packed: hist_values = 17, hist_counts = 18
+    o.Length(17, r.values.distinct() * sizeof(double));
+    size_t counts_size = 0;
+    r.values.Visit([&](double value, uint64_t n) {
+      o.p = CodedOutputStream::WriteLittleEndian64ToArray(WireFormatLite::EncodeDouble(value), o.p);
+      counts_size += CodedOutputStream::VarintSize64(n);
+    });
+    o.Length(18, counts_size);
+    r.values.Visit([&](double, uint64_t n) { o.p = CodedOutputStream::WriteVarint64ToArray(n, o.p); });
+  }
+  o.Enum(19, r.metric_kind);
+  o.Enum(20, r.statistic);
+  o.Varint(21, r.mentions);
+  return std::string_view(reinterpret_cast<const char*>(buffer->data()), static_cast<size_t>(o.p - buffer->data()));
+}
+
+void RollupTable::ForEachDirtyRollupSerialized(
+    std::span<const RollupId> ids, const std::function<void(const std::string&, const std::string_view*)>& fn) const {
+  std::vector<uint8_t> buffer;
+  for (RollupId id : ids) {
+    const std::string key = RollupKeyOf(id);
+    const auto it = rollups_.find(id);
+    if (it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0)) {
+      fn(key, nullptr);
+      continue;
+    }
+    const std::string_view bytes = SerializeStored(id, it->second, &buffer);
+    fn(key, &bytes);
   }
 }
 

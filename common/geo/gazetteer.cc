@@ -177,8 +177,27 @@ void Gazetteer::BuildIndex() {
     if (a.variant != b.variant) return a.variant < b.variant;
     return a.unit < b.unit;
   };
-  std::sort(full_index_.begin(), full_index_.end(), by_text);
-  std::sort(short_index_.begin(), short_index_.end(), by_text);
+  // Ordered by the first three characters packed in one integer (21 bits
+  // each; a shorter key's missing ones are 0, below any character), then by
+  // by_text: the same order, but most comparisons end at one integer, where
+  // by_text walks two strings (~100,000 keys at every start of segment and
+  // aggregate, on the first group's path in aggregate).
+  auto sort_index = [&](std::vector<Key>* index) {
+    std::vector<std::pair<uint64_t, Key>> keyed;
+    keyed.reserve(index->size());
+    for (const Key& k : *index) {
+      const U32View t = KeyText(k);
+      uint64_t prefix = 0;
+      for (size_t i = 0; i < 3; ++i) prefix = prefix << 21 | (i < t.size() ? (uint64_t{t[i]} & 0x1FFFFF) : 0);
+      keyed.emplace_back(prefix, k);
+    }
+    std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : by_text(a.second, b.second);
+    });
+    for (size_t i = 0; i < keyed.size(); ++i) (*index)[i] = keyed[i].second;
+  };
+  sort_index(&full_index_);
+  sort_index(&short_index_);
   full_index_.shrink_to_fit();
   short_index_.shrink_to_fit();
   filter_.assign(kFilterBits / 64, 0);

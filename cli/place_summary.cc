@@ -19,7 +19,8 @@ namespace cpb = ::reportflow::common::v1;
 Result<apb::PlacesSummary> ReadPlaceSummary(const std::string& data_dir, size_t max_listed) {
   ASSIGN_OR_RETURN(std::unique_ptr<DataReader> reader, DataReader::Open(data_dir, DataReader::Stores::kAggregateOnly));
   aggregate::PlaceTally tally(max_listed);
-  RETURN_IF_ERROR(reader->aggregator().ForEachContributionHead([&](const apb::DocContributionHead& h) { tally.Add(h); }));
+  RETURN_IF_ERROR(
+      reader->aggregator().ForEachContributionHeadBytes([&](std::string_view h) { return tally.AddSerialized(h); }));
   return tally.summary();
 }
 

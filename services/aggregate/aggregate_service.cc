@@ -554,7 +554,7 @@ struct AggregateService::Impl {
       return Status::OK();
     }
     PlaceTally tally(request.max_listed());
-    RETURN_IF_ERROR(aggregator->ForEachContributionHead([&](const apb::DocContributionHead& h) { tally.Add(h); }));
+    RETURN_IF_ERROR(aggregator->ForEachContributionHeadBytes([&](std::string_view h) { return tally.AddSerialized(h); }));
     apb::PlacesSummary reply = tally.summary();
     reply.set_request_id(request.request_id());
     Frames out;

@@ -880,6 +880,16 @@ Status Aggregator::ForEachContributionHead(const std::function<void(const apb::D
   return ScanProtos<apb::DocContributionHead>(*store_, heads ? kHeads : kContributions, fn);
 }
 
+Status Aggregator::ForEachContributionHeadBytes(const std::function<Status(std::string_view)>& fn) const {
+  ASSIGN_OR_RETURN(bool heads, HeadsComplete());
+  Status inner;
+  Status s = store_->Scan(heads ? kHeads : kContributions, "", [&](std::string_view, std::string_view value) {
+    inner = fn(value);
+    return inner.ok();
+  });
+  return s.ok() ? inner : s;
+}
+
 Status Aggregator::ForEachContribution(const std::function<void(const apb::DocContribution&)>& fn) const {
   return ScanProtos<apb::DocContribution>(*store_, kContributions, fn);
 }

@@ -190,6 +190,10 @@ class Aggregator {
   Status ForEachContribution(const std::function<void(const aggregate::v1::DocContribution&)>& fn) const;
   // Every contribution's head (id, source, metadata), without parsing its metrics.
   Status ForEachContributionHead(const std::function<void(const aggregate::v1::DocContributionHead&)>& fn) const;
+  // The same heads serialized, as stored (a DocContributionHead, or a whole
+  // DocContribution in a store without heads: the head's fields have the same
+  // tags); `fn` returns an error to stop.
+  Status ForEachContributionHeadBytes(const std::function<Status(std::string_view)>& fn) const;
   // Every rollup, with region_documents and coverage filled in.
   Status ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn) const;
   Status ForEachRegion(const std::function<void(const aggregate::v1::RegionCount&)>& fn) const;

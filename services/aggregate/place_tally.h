@@ -12,8 +12,10 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/base/status.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 
 namespace reportflow::aggregate {
@@ -24,6 +26,13 @@ class PlaceTally {
 
   // Counts one document (heads come in doc_id order from the store).
   void Add(const aggregate::v1::DocContributionHead& head);
+  // The same from a serialized head (or contribution): a placed or unnamed
+  // document is counted from its place status and unit level read off the
+  // bytes, and only an undecided one (a few per batch) is parsed whole. A
+  // tally of every document in the store is on `reportflow run`'s path at
+  // the end of a batch: parsing each head took ~2.8 us, 57 ms at 20,000
+  // reports. Corruption when the bytes do not parse.
+  Status AddSerialized(std::string_view head);
   // The tally, listing at most `max_listed` undecided documents in the order added.
   const aggregate::v1::PlacesSummary& summary() const { return summary_; }
 

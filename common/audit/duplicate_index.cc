@@ -30,11 +30,11 @@ std::array<size_t, DocumentFrequencies::kRows> DocumentFrequencies::Counters(uin
 }
 
 void DocumentFrequencies::Prefetch(uint64_t hash) const {
-  if (!counters_.empty()) __builtin_prefetch(counters_.data() + BlockOf(SketchMix(hash)));
+  if (!counters_.empty()) __builtin_prefetch(counters_.begin() + BlockOf(SketchMix(hash)));
 }
 
 void DocumentFrequencies::Count(std::span<const uint64_t> distinct, int delta) {
-  if (counters_.empty()) counters_.assign(static_cast<size_t>(kBlocks) * kBlockCounters, 0);
+  if (counters_.empty()) counters_ = PageArray<uint16_t>(static_cast<size_t>(kBlocks) * kBlockCounters, 0);
   ForEachPrefetched(distinct, kPrefetchAhead, [this](uint64_t h) { Prefetch(h); }, [&](uint64_t h) {
     for (size_t i : Counters(h)) {
       uint16_t& c = counters_[i];

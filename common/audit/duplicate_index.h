@@ -69,7 +69,7 @@ class DocumentFrequencies {
   // Asks the CPU for `hash`'s counters ahead of a Get, Weight or Count: one
   // block of the 8 MB sketch, a cache miss otherwise.
   void Prefetch(uint64_t hash) const;
-  size_t MemoryBytes() const { return counters_.capacity() * sizeof(uint16_t); }
+  size_t MemoryBytes() const { return counters_.size() * sizeof(uint16_t); }
 
   static constexpr int kRows = 4;
   static constexpr uint32_t kBlockCounters = 32;  // one 64-byte cache line
@@ -79,7 +79,7 @@ class DocumentFrequencies {
   // The kRows counters of `hash`, within one block.
   std::array<size_t, kRows> Counters(uint64_t hash) const;
   static size_t BlockOf(uint64_t mixed) { return static_cast<size_t>(mixed & (kBlocks - 1)) * kBlockCounters; }
-  std::vector<uint16_t> counters_;  // kBlocks x kBlockCounters, allocated on first Count
+  PageArray<uint16_t> counters_;  // kBlocks x kBlockCounters, allocated on first Count (8 MB, populated at once)
   size_t documents_ = 0;
 };
 

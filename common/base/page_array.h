@@ -9,12 +9,20 @@
 // of aggregate's peak memory (a rise of ~25 MB for a second at 100,000
 // reports). Unmapped, they leave at once. Not for small arrays: each costs a
 // system call and at least a page.
+//
+// The pages are populated by the mmap itself (MAP_POPULATE): the array is
+// filled at once anyway, and a page fault per page is the dearer way to get
+// them, on a virtual machine most of all (8 MB touched page by page: 26 ms;
+// populated: 2.8 ms; audit_bench, which grows the near-duplicate index of
+// 20,000 documents: 110,000 page faults -> 20,000). A zero fill is left to the
+// kernel, whose fresh pages are zero.
 // Thread-safety: as a std::vector.
 #pragma once
 
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstddef>
 #include <new>
 #include <type_traits>
@@ -31,11 +39,12 @@ class PageArray {
   // `n` copies of `fill`; throws std::bad_alloc when the system has no memory.
   PageArray(size_t n, const T& fill) {
     if (n == 0) return;
-    void* p = mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     data_ = static_cast<T*>(p);
     size_ = n;
-    std::fill(data_, data_ + n, fill);
+    static constexpr char kZero[sizeof(T)] = {};
+    if (std::memcmp(&fill, kZero, sizeof(T)) != 0) std::fill(data_, data_ + n, fill);
   }
   PageArray(PageArray&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
   PageArray& operator=(PageArray&& o) noexcept {

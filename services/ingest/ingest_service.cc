@@ -43,6 +43,19 @@ using messaging::Frames;
 using google::protobuf::util::TimeUtil;
 
 constexpr int64_t kLeaseCheckMillis = 100;
+
+// A worker's routing identity (binary: ZeroMQ's ROUTER makes it up) as a log
+// shows it: in hex.
+std::string PrintableIdentity(const std::string& identity) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * identity.size());
+  for (unsigned char c : identity) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
 constexpr int kMaxMessagesPerPass = 256;
 constexpr int kScanStepItems = 64;
 // Serialized documents kept between admission and first dispatch (Impl::handoff).
@@ -512,7 +525,8 @@ struct IngestService::Impl {
         continue;
       }
       all = false;
-      log->warn("{} worker {} unreachable: {}", StageName(o.assignments.front().stage), worker, s.ToString());
+      log->warn("{} worker {} unreachable: {}", StageName(o.assignments.front().stage), PrintableIdentity(worker),
+                s.ToString());
       for (const auto& a : o.assignments) dispatcher->Unsent(a);
       on_unsent(o);
     }
@@ -576,7 +590,7 @@ struct IngestService::Impl {
               m.dispatch_segment->Inc();
               if (log->should_log(spdlog::level::debug)) {  // a trace id is a hash: not built for nothing
                 log->debug("doc={} trace={} dispatched to segment worker {} (attempt {})", a.doc_id,
-                           TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
+                           TraceFor(a.doc_id, a.attempt), PrintableIdentity(a.worker), a.attempt);
               }
             }
           },
@@ -624,7 +638,7 @@ struct IngestService::Impl {
               });
               if (log->should_log(spdlog::level::debug)) {  // a trace id is a hash: not built for nothing
                 log->debug("doc={} trace={} dispatched to extract worker {} (attempt {})", a.doc_id,
-                           TraceFor(a.doc_id, a.attempt), a.worker, a.attempt);
+                           TraceFor(a.doc_id, a.attempt), PrintableIdentity(a.worker), a.attempt);
               }
             }
             m.dispatch_extract->Inc(o.assignments.size());

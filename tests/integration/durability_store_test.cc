@@ -444,6 +444,14 @@ TEST_F(DurabilityStoreTest, AnAckAfterAnIngestRestartRecordsTheExtractStore) {
     return false;
   };
   ASSERT_TRUE(WaitFor(dispatched)) << "X was never dispatched to extract";
+  {  // The worker is named in hex (its routing identity is binary): the log stays text.
+    const std::string text = ReadFileOrDie(ingest_log);
+    const std::string said = "dispatched to extract worker ";
+    const size_t from = text.find(said) + said.size();
+    const std::string worker = text.substr(from, text.find(' ', from) - from);
+    EXPECT_FALSE(worker.empty());
+    EXPECT_EQ(worker.find_first_not_of("0123456789abcdef"), std::string::npos) << worker;
+  }
   const std::set<pid_t> ingest = IngestPids(data);
   ASSERT_EQ(ingest.size(), 1u);
   ASSERT_EQ(kill(*ingest.begin(), SIGKILL), 0);

@@ -112,17 +112,23 @@ void BM_ContributeBatch(benchmark::State& state) {
 }
 BENCHMARK(BM_ContributeBatch)->Unit(benchmark::kMillisecond);
 
+// `table` filled once with the 20,000 contributions (outside the timing);
+// false, with the benchmark skipped, when the samples cannot be had.
+bool FilledTable(benchmark::State& state, reportflow::aggregate::RollupTable* table) {
+  const Contributions& c = Load();
+  if (!c.error.empty()) {
+    state.SkipWithError(c.error.c_str());
+    return false;
+  }
+  return Fill(c, table, state);
+}
+
 // A checkpoint's first step: every dirty rollup of the 20,000 contributions,
 // in the order of their store keys (RollupTable::DirtyRollups). Only the
 // ordering is timed; the table is filled once.
 void BM_CheckpointOrder(benchmark::State& state) {
-  const Contributions& c = Load();
-  if (!c.error.empty()) {
-    state.SkipWithError(c.error.c_str());
-    return;
-  }
   reportflow::aggregate::RollupTable table;
-  if (!Fill(c, &table, state)) return;
+  if (!FilledTable(state, &table)) return;
   size_t ordered = 0;
   for (auto _ : state) {
     const std::vector<reportflow::aggregate::RollupTable::RollupId> ids = table.DirtyRollups();
@@ -140,13 +146,8 @@ BENCHMARK(BM_CheckpointOrder)->Unit(benchmark::kMillisecond);
 // serialises it (ForEachDirtyRollup), direct:1 writes the same fields straight
 // from the table (ForEachDirtyRollupSerialized, what a checkpoint does).
 void BM_CheckpointSerialize(benchmark::State& state) {
-  const Contributions& c = Load();
-  if (!c.error.empty()) {
-    state.SkipWithError(c.error.c_str());
-    return;
-  }
   reportflow::aggregate::RollupTable table;
-  if (!Fill(c, &table, state)) return;
+  if (!FilledTable(state, &table)) return;
   const std::vector<reportflow::aggregate::RollupTable::RollupId> ids = table.DirtyRollups();
   size_t bytes = 0;
   const bool direct = state.range(0) == 1;

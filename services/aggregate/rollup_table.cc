@@ -550,20 +550,25 @@ void RollupTable::MarkAllDirty() {
   }
 }
 
-void RollupTable::ForEachDirtyRollup(std::span<const RollupId> ids,
-                                     const std::function<void(const std::string&, const apb::Rollup*)>& fn) const {
-  apb::Rollup out;
+template <typename Fn>
+void RollupTable::VisitDirty(std::span<const RollupId> ids, Fn&& fn) const {
   for (RollupId id : ids) {
     const std::string key = RollupKeyOf(id);
     const auto it = rollups_.find(id);
-    if (it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0)) {
-      fn(key, nullptr);
-      continue;
-    }
-    out.Clear();
-    ToProto(id, &it->second, /*histogram=*/true, &out);
-    fn(key, &out);
+    const bool removed = it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0);
+    fn(id, key, removed ? nullptr : &it->second);
   }
+}
+
+void RollupTable::ForEachDirtyRollup(std::span<const RollupId> ids,
+                                     const std::function<void(const std::string&, const apb::Rollup*)>& fn) const {
+  apb::Rollup out;
+  VisitDirty(ids, [&](RollupId id, const std::string& key, const Rollup* r) {
+    if (r == nullptr) return fn(key, nullptr);
+    out.Clear();
+    ToProto(id, r, /*histogram=*/true, &out);
+    fn(key, &out);
+  });
 }
 
 namespace {
@@ -681,16 +686,11 @@ std::string_view RollupTable::SerializeStored(RollupId id, const Rollup& r, std:
 void RollupTable::ForEachDirtyRollupSerialized(
     std::span<const RollupId> ids, const std::function<void(const std::string&, const std::string_view*)>& fn) const {
   std::vector<uint8_t> buffer;
-  for (RollupId id : ids) {
-    const std::string key = RollupKeyOf(id);
-    const auto it = rollups_.find(id);
-    if (it == rollups_.end() || (it->second.count == 0 && it->second.documents == 0)) {
-      fn(key, nullptr);
-      continue;
-    }
-    const std::string_view bytes = SerializeStored(id, it->second, &buffer);
+  VisitDirty(ids, [&](RollupId id, const std::string& key, const Rollup* r) {
+    if (r == nullptr) return fn(key, nullptr);
+    const std::string_view bytes = SerializeStored(id, *r, &buffer);
     fn(key, &bytes);
-  }
+  });
 }
 
 void RollupTable::ForEachDirtyRegion(const std::function<void(const std::string&, const apb::RegionCount*)>& region_fn) const {

@@ -245,6 +245,10 @@ class RollupTable {
   // `r` as a message: key, counters and statistics; the histogram with `histogram`.
   void ToProto(RollupId id, const Rollup* r, bool histogram, aggregate::v1::Rollup* out) const;
   void ToProto(const Region& region, aggregate::v1::RegionCount* out) const;
+  // Visits `ids` in order: fn(id, store key, the rollup or nullptr when it is
+  // gone or empty, i.e. removed).
+  template <typename Fn>
+  void VisitDirty(std::span<const RollupId> ids, Fn&& fn) const;
   // `r`'s stored form (ToProto with its histogram) serialized into `buffer`
   // (grown as needed, reused from call to call): the bytes written.
   std::string_view SerializeStored(RollupId id, const Rollup& r, std::vector<uint8_t>* buffer) const;

@@ -75,13 +75,7 @@ Status PlaceTally::AddSerialized(std::string_view head) {
   int unit_level = 0, status = 0;
   if (ReadPlaceStatus(head, &unit_level, &status) && status != cpb::PLACE_STATUS_AMBIGUOUS &&
       status != cpb::PLACE_STATUS_NOT_FOUND) {
-    summary_.set_documents(summary_.documents() + 1);
-    if (unit_level == cpb::REGION_LEVEL_COUNTY) summary_.set_county_level(summary_.county_level() + 1);
-    if (status == cpb::PLACE_STATUS_RESOLVED) {
-      summary_.set_resolved(summary_.resolved() + 1);
-    } else {
-      summary_.set_unnamed(summary_.unnamed() + 1);
-    }
+    Count(unit_level, status);  // not undecided: nothing to list
     return Status::OK();
   }
   aggregate::v1::DocContributionHead parsed;
@@ -94,12 +88,18 @@ Status PlaceTally::AddSerialized(std::string_view head) {
 
 void PlaceTally::Add(const aggregate::v1::DocContributionHead& head) {
   const cpb::DocumentMetadata& m = head.metadata();
+  if (Count(m.unit_level(), m.place().status()) && static_cast<size_t>(summary_.listed_size()) < max_listed_) {
+    *summary_.add_listed() = head;
+  }
+}
+
+bool PlaceTally::Count(int unit_level, int status) {
   summary_.set_documents(summary_.documents() + 1);
-  if (m.unit_level() == cpb::REGION_LEVEL_COUNTY) summary_.set_county_level(summary_.county_level() + 1);
-  switch (m.place().status()) {
+  if (unit_level == cpb::REGION_LEVEL_COUNTY) summary_.set_county_level(summary_.county_level() + 1);
+  switch (status) {
     case cpb::PLACE_STATUS_RESOLVED:
       summary_.set_resolved(summary_.resolved() + 1);
-      return;
+      return false;
     case cpb::PLACE_STATUS_AMBIGUOUS:
       summary_.set_ambiguous(summary_.ambiguous() + 1);
       break;
@@ -108,10 +108,10 @@ void PlaceTally::Add(const aggregate::v1::DocContributionHead& head) {
       break;
     default:
       summary_.set_unnamed(summary_.unnamed() + 1);
-      return;
+      return false;
   }
   summary_.set_undecided(summary_.undecided() + 1);
-  if (static_cast<size_t>(summary_.listed_size()) < max_listed_) *summary_.add_listed() = head;
+  return true;
 }
 
 }  // namespace reportflow::aggregate

@@ -37,6 +37,10 @@ class PlaceTally {
   const aggregate::v1::PlacesSummary& summary() const { return summary_; }
 
  private:
+  // Counts a document of this unit level and place status; true when it is
+  // undecided (ambiguous or not in the gazetteer).
+  bool Count(int unit_level, int status);
+
   size_t max_listed_;
   aggregate::v1::PlacesSummary summary_;
 };

@@ -410,9 +410,9 @@ Result<size_t> Aggregator::BoundMemory() {
   // already gone (a group changed them), so readers and the next start
   // still derive until the next whole checkpoint.
   ChunkedWriter writer(store_, checkpoint_batch_bytes_);
-  auto put = [&](const std::string& key, const apb::Rollup* r) -> Status {
-    if (r) {
-      writer.batch().PutProto(kRollups, key, *r);
+  auto put = [&](const std::string& key, const std::string_view* bytes) -> Status {
+    if (bytes) {
+      writer.batch().Put(kRollups, key, *bytes);
     } else {
       writer.batch().Delete(kRollups, key);
     }

@@ -103,11 +103,6 @@ double ValueHistogram::Quantile(double q) const {
   return max();
 }
 
-void ValueHistogram::ForEach(const std::function<void(double, uint64_t)>& fn) const {
-  for (const Block& b : blocks_) {
-    for (const Entry& e : b.entries) fn(e.value, e.count);
-  }
-}
 
 // ---------------------------------------------------------------- statistics
 
@@ -446,7 +441,7 @@ void RollupTable::ToProto(RollupId id, const Rollup* r, bool histogram, apb::Rol
   if (histogram) {
     out->mutable_hist_values()->Reserve(static_cast<int>(r->values.distinct()));
     out->mutable_hist_counts()->Reserve(static_cast<int>(r->values.distinct()));
-    r->values.ForEach([&](double value, uint64_t n) {
+    r->values.Visit([&](double value, uint64_t n) {
       out->add_hist_values(value);
       out->add_hist_counts(n);
     });
@@ -741,7 +736,7 @@ void RollupTable::FinishStored(apb::Rollup* stored) const {
     stored->clear_histogram();
     stored->clear_hist_values();
     stored->clear_hist_counts();
-    values.ForEach([&](double value, uint64_t n) {
+    values.Visit([&](double value, uint64_t n) {
       stored->add_hist_values(value);
       stored->add_hist_counts(n);
     });
@@ -794,7 +789,7 @@ Status RollupTable::ForEachRollup(const std::function<void(const apb::Rollup&)>&
 }
 
 Result<size_t> RollupTable::Evict(size_t target_bytes,
-                                  const std::function<Status(const std::string&, const apb::Rollup*)>& put,
+                                  const std::function<Status(const std::string&, const std::string_view*)>& put,
                                   const std::function<Status()>& flush) {
   if (!loader_ || bytes() <= target_bytes) return size_t{0};
   std::vector<std::pair<uint32_t, RollupId>> by_age;  // (epoch, id)
@@ -810,17 +805,18 @@ Result<size_t> RollupTable::Evict(size_t target_bytes,
     chosen.push_back(id);
     if (r.dirty) changed.push_back(id);
   }
-  for (RollupId id : SortedRollups(changed)) {
-    const std::string key = RollupKeyOf(id);
-    const Rollup& r = rollups_.at(id);
-    if (r.count == 0 && r.documents == 0) {
-      RETURN_IF_ERROR(put(key, nullptr));
-      continue;
+  Status written;
+  std::vector<uint8_t> buffer;
+  VisitDirty(SortedRollups(changed), [&](RollupId id, const std::string& key, const Rollup* r) {
+    if (!written.ok()) return;
+    if (r == nullptr) {
+      written = put(key, nullptr);
+      return;
     }
-    apb::Rollup out;
-    ToProto(id, &r, /*histogram=*/true, &out);
-    RETURN_IF_ERROR(put(key, &out));
-  }
+    const std::string_view bytes = SerializeStored(id, *r, &buffer);
+    written = put(key, &bytes);
+  });
+  RETURN_IF_ERROR(written);
   RETURN_IF_ERROR(flush());
   for (RollupId id : chosen) {
     auto it = rollups_.find(id);

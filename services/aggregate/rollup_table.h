@@ -62,9 +62,7 @@ class ValueHistogram {
   double Quantile(double q) const;
   double min() const { return blocks_.front().entries.front().value; }
   double max() const { return blocks_.back().entries.back().value; }
-  // Visits (value, count) in ascending value order.
-  void ForEach(const std::function<void(double value, uint64_t count)>& fn) const;
-  // The same, inlined for hot loops.
+  // Visits (value, count) in ascending value order: fn(double value, uint64_t count).
   template <typename Fn>
   void Visit(Fn&& fn) const {
     for (const Block& b : blocks_) {
@@ -154,13 +152,15 @@ class RollupTable {
   // (the visits only read the table): the dirty rollups in key order, a range
   // of them, the regions.
   std::vector<RollupId> DirtyRollups() const { return SortedRollups(dirty_rollups_); }
+  // (As messages: the reference the serialized form below is tested and
+  // benchmarked against; the service writes only the serialized form.)
   void ForEachDirtyRollup(std::span<const RollupId> ids,
                           const std::function<void(const std::string&, const aggregate::v1::Rollup*)>& fn) const;
   // The same visit with each rollup's stored form already serialized (the
   // wire format of aggregate.v1.Rollup, written directly from the table: the
   // message ToProto would build, without building it; nullptr: removed). A
-  // checkpoint writes every dirty rollup this way: building and serializing
-  // messages was most of its cost.
+  // checkpoint and an eviction write every dirty rollup this way: building
+  // and serializing messages was most of a checkpoint's cost.
   void ForEachDirtyRollupSerialized(
       std::span<const RollupId> ids,
       const std::function<void(const std::string& key, const std::string_view* bytes)>& fn) const;
@@ -171,12 +171,13 @@ class RollupTable {
 
   // Between groups: evicts rollups, least recently touched first, until
   // bytes() <= target_bytes. Those changed since the last checkpoint are
-  // first handed to `put` in their stored form (key, state; nullptr: removed),
-  // then `flush` must have made every put durable; on an error of either,
-  // nothing is evicted (the table is unchanged). Only a backed table evicts.
-  // Returns how many rollups were evicted.
+  // first handed to `put` in their stored form, serialized as a checkpoint
+  // writes it (key, bytes; nullptr: removed), then `flush` must have made
+  // every put durable; on an error of either, nothing is evicted (the table
+  // is unchanged). Only a backed table evicts. Returns how many rollups were
+  // evicted.
   Result<size_t> Evict(size_t target_bytes,
-                       const std::function<Status(const std::string& key, const aggregate::v1::Rollup* state)>& put,
+                       const std::function<Status(const std::string& key, const std::string_view* bytes)>& put,
                        const std::function<Status()>& flush);
 
   // ---- Reading: every rollup (with histogram, statistics, region_documents

@@ -924,7 +924,7 @@ TEST(ValueHistogramTest, QuantilesAndSumsEqualASortedArray) {
   std::set<double> distinct(sorted.begin(), sorted.end());
   EXPECT_EQ(h.distinct(), distinct.size());
   double last = -2;
-  h.ForEach([&](double v, uint64_t n) {
+  h.Visit([&](double v, uint64_t n) {
     EXPECT_LT(last, v);
     EXPECT_EQ(n, all.count(v));
     last = v;

@@ -134,6 +134,7 @@ audit::PairComparison AuditKeeper::Compare(const extract::v1::TextFingerprint& a
 void AuditKeeper::Forget() {
   loaded_ = false;
   index_ = audit::DuplicateIndex();
+  filters_ = audit::GramFilters();
   frequencies_ = audit::DocumentFrequencies();
   records_.reset();  // the file goes with its descriptor
   std::vector<SlotRecord>().swap(slots_);
@@ -146,6 +147,7 @@ Result<uint32_t> AuditKeeper::Index(const std::string& doc_id, const Hashes& h) 
   record.append(reinterpret_cast<const char*>(h.sequence.data()), h.sequence.size() * sizeof(uint32_t));
   ASSIGN_OR_RETURN(uint64_t offset, records_->Append(record));
   const uint32_t slot = index_.Add(h.shingles);
+  if (filters_.Add(h.sequence) != slot) return Status::Internal("audit: gram filters out of step with the index");
   if (slot >= slots_.size()) slots_.resize(slot + 1);
   slots_[slot] = {offset, static_cast<uint32_t>(h.sequence.size()), static_cast<uint32_t>(doc_id.size())};
   return slot;
@@ -287,6 +289,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector
   // Second pass, in arrival order: compare with the likeliest copies, then index.
   WeightMemo weight(frequencies_);
   std::vector<uint32_t> other_grams;
+  std::vector<uint64_t> keys;  // the document's grams as the filters look them up
   std::string other_id;
   for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
     Fresh& f = *it;
@@ -304,7 +307,15 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector
       return i;
     };
     for (size_t i = 0; i < weights.size(); ++i) own_grams[find(f.hashes.sequence[i])] = {f.hashes.sequence[i], weights[i]};
+    keys.clear();
+    for (uint32_t g : f.hashes.sequence) keys.push_back(audit::GramFilters::KeyOf(g));
     for (uint32_t slot : index_.Candidates(f.hashes.shingles, kMaxCandidates)) {
+      // The bound below, first from the candidate's filter (its grams may
+      // include more than it has, never fewer), so most candidates are
+      // dropped without reading them. A hair of slack for the order of
+      // summation: a pair exactly at the threshold is never dropped here.
+      const double may = filters_.SharedWeightBound(slot, keys, weights);
+      if (own + may <= 0 || 2 * may / (own + may) < options_.near_duplicate_similarity - 1e-9) continue;
       RETURN_IF_ERROR(ReadSlot(slot, &other_id, &other_grams));
       // The grams both have, in any order, weigh at least what the alignment
       // shares (S <= I), and the other document weighs at least S: below the
@@ -371,7 +382,7 @@ Status AuditKeeper::ForEachNearDuplicate(const std::function<void(const apb::Aud
 }
 
 size_t AuditKeeper::IndexMemoryBytes() const {
-  return index_.MemoryBytes() + frequencies_.MemoryBytes() + slots_.capacity() * sizeof(SlotRecord) +
+  return index_.MemoryBytes() + filters_.MemoryBytes() + frequencies_.MemoryBytes() + slots_.capacity() * sizeof(SlotRecord) +
          known_.MemoryBytes() + (records_ ? records_->MemoryBytes() : 0);
 }
 

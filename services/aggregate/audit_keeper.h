@@ -10,7 +10,9 @@
 // store's directory: the page cache holds them, not the heap. A new document is
 // compared exactly (common/audit/near_duplicate.h: AlignedSimilarity of the
 // clause grams, each weighted ln(N / df)) with the kMaxCandidates indexed
-// documents that share the most rare shingle weight with it; a pair at or
+// documents that share the most rare shingle weight with it (a candidate is
+// read back only when its Bloom filter of grams, common/audit/gram_filters.h,
+// lets it pass the first bound: about 1 in 100 do); a pair at or
 // above AuditOptions::near_duplicate_similarity is a finding, stored under
 // both documents, with its shared passages (only then are the two
 // fingerprints read). A document applied again with the same fingerprint is
@@ -41,6 +43,7 @@
 
 #include "common/audit/audit_options.h"
 #include "common/audit/duplicate_index.h"
+#include "common/audit/gram_filters.h"
 #include "common/audit/near_duplicate.h"
 #include "common/base/result.h"
 #include "common/storage/scratch_file.h"
@@ -87,7 +90,7 @@ class AuditKeeper {
   // copy and the other copies of that source rank first (README.md).
   static constexpr size_t kMaxCandidates = 6;
 
-  // Bytes held by the LSH index, the shingle counts and the id maps.
+  // Bytes held by the shingle index, the gram filters, the gram counts and the id maps.
   size_t IndexMemoryBytes() const;
   size_t indexed() const { return index_.live(); }
 
@@ -119,6 +122,7 @@ class AuditKeeper {
   audit::AuditOptions options_;
   bool loaded_ = false;
   audit::DuplicateIndex index_;
+  audit::GramFilters filters_;  // per slot, in step with index_
   audit::DocumentFrequencies frequencies_;
   std::string scratch_dir_;
   std::unique_ptr<storage::ScratchFile> records_;  // per slot: its doc_id, then its clause grams in text order

@@ -101,7 +101,8 @@ void DuplicateIndex::Shard::Grow() {
   // The old array is unmapped when `old` goes (PageArray: its pages leave at
   // once, not after the allocator's decay time, while the other shards grow).
   PageArray<Bucket> old = std::move(buckets);
-  buckets = PageArray<Bucket>(old.empty() ? 64 : old.size() + old.size() / 4, Bucket{});
+  const size_t n = old.size();
+  buckets = PageArray<Bucket>(n == 0 ? kFirstBuckets : n < kDoubleBelow ? 2 * n : n + n / 4, Bucket{});
   for (const Bucket& b : old) {
     if (b.value != kEmpty) buckets[Find(b.key, Mix(b.key))] = b;
   }

@@ -30,10 +30,16 @@
 // so a growth briefly holds two copies of one shard, not of the whole table;
 // each table is pages of its own (PageArray), so the old copy leaves at once.
 // The shards fill evenly, so they all grow within a short stretch of
-// documents: each grows by a quarter, not double, so that step is small and
-// the table 68-85% full (it was the largest part of aggregate's heap at
-// 100,000 reports: 48 MB at 1/2-3/4 full). Rehashing costs four times the
-// moves, a few nanoseconds per shingle kept; a lookup of an absent key (most
+// documents: once large (kDoubleBelow buckets, 512 KB) each grows by a
+// quarter, not double, so that step is small and the table 68-85% full (it
+// was the largest part of aggregate's heap at 100,000 reports: 48 MB at
+// 1/2-3/4 full). Rehashing then costs four times the moves. While small they
+// double, and there are few shards (16): each growth is a new mapping and
+// the old one's unmapping, tens of microseconds on a virtual machine
+// whatever the size (the other cores' TLBs are flushed), and 64 shards
+// growing by a quarter from 64 buckets took ~1,700 of them per 20,000
+// documents (audit_bench: 670 -> 410 ms per iteration with 16 shards from
+// 1,024 buckets, doubling below 65,536). A lookup of an absent key (most
 // are) probes about 11 buckets on average over that range (linear probing,
 // 1/2 (1 + 1/(1-load)^2)), 22 near its top: two or three cache lines.
 // Two shingles whose folded keys are equal share a bucket: a spurious
@@ -117,7 +123,7 @@ class DuplicateIndex {
     uint32_t value = kEmpty;
   };
   struct Shard {
-    PageArray<Bucket> buckets;  // 64, then 1.25x at each growth; at most 85% used
+    PageArray<Bucket> buckets;  // kFirstBuckets, doubling up to kDoubleBelow, then 1.25x; at most 85% used
     size_t used = 0;
     // The bucket of `key` (`mixed`: its hash), or the empty one where it would go.
     size_t Find(uint32_t key, uint64_t mixed) const;
@@ -125,7 +131,9 @@ class DuplicateIndex {
     size_t Home(uint64_t mixed) const;
     void Grow();
   };
-  static constexpr int kShardBits = 6;
+  static constexpr int kShardBits = 4;
+  static constexpr size_t kFirstBuckets = 1024;       // 8 KB
+  static constexpr size_t kDoubleBelow = size_t{1} << 16;  // 512 KB
   static constexpr size_t kShards = size_t{1} << kShardBits;
   static uint32_t KeyOf(uint64_t shingle);
   // Asks the CPU for the bucket `shingle` is looked up at first (a cache miss

@@ -12,7 +12,7 @@
 // clause grams, each weighted ln(N / df)) with the kMaxCandidates indexed
 // documents that share the most rare shingle weight with it (a candidate is
 // read back only when its Bloom filter of grams, common/audit/gram_filters.h,
-// lets it pass the first bound: about 1 in 100 do); a pair at or
+// lets it pass the first bound: about 1 in 15 do); a pair at or
 // above AuditOptions::near_duplicate_similarity is a finding, stored under
 // both documents, with its shared passages (only then are the two
 // fingerprints read). A document applied again with the same fingerprint is

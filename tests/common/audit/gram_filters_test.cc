@@ -64,7 +64,7 @@ TEST(GramFiltersTest, UnrelatedGramsPassRarely) {
   double passed = 0;
   for (uint32_t id = 0; id < filters.size(); ++id) passed += filters.SharedWeightBound(id, keys, ones);
   const double rate = passed / (static_cast<double>(probe.size()) * static_cast<double>(filters.size()));
-  EXPECT_LT(rate, 0.10);  // about 6% by the sizing; every one would pass if the filter were all ones
+  EXPECT_LT(rate, 0.20);  // about 15% by the sizing; every one would pass if the filter were all ones
   EXPECT_GT(filters.MemoryBytes(), 0u);
 }
 
@@ -79,7 +79,7 @@ TEST(GramFiltersTest, AnEmptyDocumentSharesNothing) {
 TEST(GramFiltersTest, FiltersSpanManyChunks) {
   GramFilters filters;
   std::vector<std::vector<uint32_t>> docs;
-  for (uint32_t d = 0; d < 3000; ++d) {  // ~3000 x 600 grams x 6 bits: several 512 KB chunks
+  for (uint32_t d = 0; d < 3000; ++d) {  // 3000 x 600 grams x 4 bits: several 512 KB chunks
     std::vector<uint32_t> grams;
     for (uint32_t i = 0; i < 600; ++i) grams.push_back(d * 1000 + i);
     ASSERT_EQ(filters.Add(grams), d);

@@ -289,7 +289,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector
   // Second pass, in arrival order: compare with the likeliest copies, then index.
   WeightMemo weight(frequencies_);
   std::vector<uint32_t> other_grams;
-  std::vector<uint64_t> keys;  // the document's grams as the filters look them up
+  std::vector<audit::GramFilters::Key> keys;  // the document's grams as the filters look them up
   std::string other_id;
   for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
     Fresh& f = *it;

@@ -9,8 +9,8 @@
 namespace reportflow::audit {
 namespace {
 
-std::vector<uint64_t> KeysOf(const std::vector<uint32_t>& grams) {
-  std::vector<uint64_t> keys;
+std::vector<GramFilters::Key> KeysOf(const std::vector<uint32_t>& grams) {
+  std::vector<GramFilters::Key> keys;
   for (uint32_t g : grams) keys.push_back(GramFilters::KeyOf(g));
   return keys;
 }
@@ -42,7 +42,7 @@ TEST(GramFiltersTest, TheBoundIsNeverBelowWhatTwoDocumentsShare) {
       g = rng() % 5000;
       weights.push_back(static_cast<float>(rng() % 100) / 10.0f);
     }
-    const std::vector<uint64_t> keys = KeysOf(grams);
+    const std::vector<GramFilters::Key> keys = KeysOf(grams);
     for (uint32_t id = 0; id < docs.size(); id += 7) {
       EXPECT_GE(filters.SharedWeightBound(id, keys, weights), ExactShared(grams, weights, docs[id]) - 1e-9);
     }
@@ -60,7 +60,7 @@ TEST(GramFiltersTest, UnrelatedGramsPassRarely) {
   std::vector<uint32_t> probe(1000);
   for (uint32_t& g : probe) g = rng() & ~1u;  // even: no filter holds one
   const std::vector<float> ones(probe.size(), 1.0f);
-  const std::vector<uint64_t> keys = KeysOf(probe);
+  const std::vector<GramFilters::Key> keys = KeysOf(probe);
   double passed = 0;
   for (uint32_t id = 0; id < filters.size(); ++id) passed += filters.SharedWeightBound(id, keys, ones);
   const double rate = passed / (static_cast<double>(probe.size()) * static_cast<double>(filters.size()));

@@ -118,6 +118,8 @@ struct WorkerRunner::Impl {
 
   // Puts of `writes` into the counted family whose keys the store does not
   // hold yet (a re-delivered document replaces its record: not counted twice).
+  // A put the handler marked absent_before (it had just looked the key up) is
+  // not looked up again.
   uint64_t NewCountedRecords(const storage::WriteBatch& writes) const {
     if (!counted) return 0;
     std::set<std::string_view> seen;
@@ -125,7 +127,7 @@ struct WorkerRunner::Impl {
     std::string ignored;
     for (const auto& op : writes.ops()) {
       if (!op.value || op.cf != options.counted_cf || !seen.insert(op.key).second) continue;
-      if (options.store->Get(op.cf, op.key, &ignored).code() == StatusCode::kNotFound) ++added;
+      if (op.absent_before || options.store->Get(op.cf, op.key, &ignored).code() == StatusCode::kNotFound) ++added;
     }
     return added;
   }

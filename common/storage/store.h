@@ -28,13 +28,17 @@ class WriteBatch {
     std::string cf;
     std::string key;
     std::optional<std::string> value;  // nullopt = delete
+    // The writer read `key` just before and found it absent: whoever counts
+    // the records a batch adds need not look it up again.
+    bool absent_before = false;
   };
   void Put(std::string_view cf, std::string_view key, std::string_view value) {
     ops_.push_back({std::string(cf), std::string(key), std::string(value)});
   }
-  // Serialises `msg` as the value.
-  void PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& msg) {
-    ops_.push_back({std::string(cf), std::string(key), msg.SerializeAsString()});
+  // Serialises `msg` as the value; `absent_before` as in Op.
+  void PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& msg,
+                bool absent_before = false) {
+    ops_.push_back({std::string(cf), std::string(key), msg.SerializeAsString(), absent_before});
   }
   void Delete(std::string_view cf, std::string_view key) {
     ops_.push_back({std::string(cf), std::string(key), std::nullopt});

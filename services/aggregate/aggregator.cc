@@ -836,6 +836,9 @@ Status Aggregator::GetContribution(const std::string& doc_id, apb::DocContributi
 }
 
 Result<bool> Aggregator::HeadsComplete() const {
+  // Once complete, always: every later contribution is written with its head.
+  // (The audit stage asks for each document's head, group after group.)
+  if (heads_complete_) return true;
   std::string mark;
   Status s = store_->Get(kMeta, kHeadsKey, &mark);
   if (s.code() == StatusCode::kNotFound) return false;

@@ -45,13 +45,14 @@ Status ExtractService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::En
   // Persisted with the group before anything is forwarded: a restarted stage
   // resumes without loss. Stored without the fingerprint: it is a function of
   // the text, which comes with every delivery, and half the bytes to store.
+  const bool absent_before = stored.code() == StatusCode::kNotFound;
   if (result->has_fingerprint()) {
     // Set aside and put back as it is (no copy, whatever arena holds it).
     extract::v1::TextFingerprint* fingerprint = result->unsafe_arena_release_fingerprint();
-    writes->PutProto(kExtractionsCf, in.doc_id(), *result);
+    writes->PutProto(kExtractionsCf, in.doc_id(), *result, absent_before);
     result->unsafe_arena_set_allocated_fingerprint(fingerprint);
   } else {
-    writes->PutProto(kExtractionsCf, in.doc_id(), *result);
+    writes->PutProto(kExtractionsCf, in.doc_id(), *result, absent_before);
   }
   return Status::OK();
 }

@@ -41,7 +41,7 @@ Status SegmentService::Handle(const pipeline::v1::Envelope& in, pipeline::v1::En
   // spans and metadata. The text is ingest's (documents family); readers join it.
   std::string text = std::move(*doc->mutable_text());
   doc->clear_text();
-  writes->PutProto(kSegmentedCf, in.doc_id(), *doc);
+  writes->PutProto(kSegmentedCf, in.doc_id(), *doc, /*absent_before=*/stored.code() == StatusCode::kNotFound);
   doc->set_text(std::move(text));
   return Status::OK();
 }

@@ -382,8 +382,8 @@ Status AuditKeeper::ForEachNearDuplicate(const std::function<void(const apb::Aud
 }
 
 size_t AuditKeeper::IndexMemoryBytes() const {
-  return index_.MemoryBytes() + filters_.MemoryBytes() + frequencies_.MemoryBytes() + slots_.capacity() * sizeof(SlotRecord) +
-         known_.MemoryBytes() + (records_ ? records_->MemoryBytes() : 0);
+  return index_.MemoryBytes() + filters_.MemoryBytes() + frequencies_.MemoryBytes() +
+         slots_.capacity() * sizeof(SlotRecord) + known_.MemoryBytes() + (records_ ? records_->MemoryBytes() : 0);
 }
 
 }  // namespace reportflow::aggregate

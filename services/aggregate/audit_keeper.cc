@@ -243,6 +243,7 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector
     const GroupDocument* doc;
     apb::AuditDocument stored;
     Hashes hashes;
+    uint64_t digest;  // of `stored` serialized; known_ gets it in the second pass, with the slot
   };
   std::vector<Fresh> fresh;
   fresh.reserve(docs.size());  // pending_ points into it
@@ -277,13 +278,12 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector
       }));
     }
     batch.Put(kAuditDocs, doc.doc_id, bytes);
-    known_.Insert(doc.doc_id).digest = digest;
     Hashes h;
     if (next.fingerprint().masked_size() > 0) {
       h = HashesOf(next.fingerprint());
       Count(h, +1);
     }
-    fresh.push_back({&doc, std::move(next), std::move(h)});
+    fresh.push_back({&doc, std::move(next), std::move(h), digest});
     pending_[doc.doc_id] = &fresh.back().stored;
   }
   // Second pass, in arrival order: compare with the likeliest copies, then index.
@@ -293,7 +293,10 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector
   std::string other_id;
   for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
     Fresh& f = *it;
-    if (f.hashes.sequence.empty()) continue;
+    if (f.hashes.sequence.empty()) {
+      known_.Insert(f.stored.doc_id()).digest = f.digest;
+      continue;
+    }
     const std::vector<float> weights = weight.Of(f.hashes.sequence);
     double own = 0;
     for (float w : weights) own += w;
@@ -345,7 +348,9 @@ Result<std::vector<apb::AuditFinding>> AuditKeeper::IndexGroup(const std::vector
       findings.push_back(std::move(finding));
     }
     ASSIGN_OR_RETURN(uint32_t slot, Index(f.stored.doc_id(), f.hashes));
-    known_.Insert(f.stored.doc_id()).slot = slot;
+    KnownDocuments::Known& known = known_.Insert(f.stored.doc_id());
+    known.digest = f.digest;
+    known.slot = slot;
   }
   RETURN_IF_ERROR(store_->Write(batch));
   return findings;

@@ -33,13 +33,18 @@ std::optional<PackedDocId> PackDocId(std::string_view doc_id) {
   return k;
 }
 
-void UnpackDocId(const PackedDocId& packed, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  out->resize(32);
-  for (size_t i = 0; i < 16; ++i) {
-    (*out)[2 * i] = kHex[packed[i] >> 4];
-    (*out)[2 * i + 1] = kHex[packed[i] & 15];
+void AppendHex(std::string_view bytes, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->reserve(out->size() + 2 * bytes.size());
+  for (unsigned char c : bytes) {
+    out->push_back(kHex[c >> 4]);
+    out->push_back(kHex[c & 15]);
   }
+}
+
+void UnpackDocId(const PackedDocId& packed, std::string* out) {
+  out->clear();
+  AppendHex(std::string_view(reinterpret_cast<const char*>(packed.data()), packed.size()), out);
 }
 
 std::string TraceIdFor(std::string_view seed) {

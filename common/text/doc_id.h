@@ -30,6 +30,10 @@ struct PackedDocIdHash {
   }
 };
 
+// `bytes` as lowercase hex digits, two per byte, appended to `out` (doc ids,
+// and binary identities such as ZeroMQ's routing ids where a log shows them).
+void AppendHex(std::string_view bytes, std::string* out);
+
 // A short random-looking id for traces (16 hex digits), from a seed string.
 std::string TraceIdFor(std::string_view seed);
 

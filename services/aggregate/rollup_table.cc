@@ -103,7 +103,6 @@ double ValueHistogram::Quantile(double q) const {
   return max();
 }
 
-
 // ---------------------------------------------------------------- statistics
 
 namespace {

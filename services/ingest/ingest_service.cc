@@ -43,19 +43,6 @@ using messaging::Frames;
 using google::protobuf::util::TimeUtil;
 
 constexpr int64_t kLeaseCheckMillis = 100;
-
-// A worker's routing identity (binary: ZeroMQ's ROUTER makes it up) as a log
-// shows it: in hex.
-std::string PrintableIdentity(const std::string& identity) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * identity.size());
-  for (unsigned char c : identity) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 constexpr int kMaxMessagesPerPass = 256;
 constexpr int kScanStepItems = 64;
 // Serialized documents kept between admission and first dispatch (Impl::handoff).
@@ -65,6 +52,14 @@ constexpr int64_t kWorkerSilenceMillis = 5000;
 // confirmation, may have been lost with a restarting aggregate).
 constexpr int64_t kWithdrawResendMillis = 1000;
 constexpr int64_t kEndOfWorkWaitMillis = 100;  // for aggregate's connection, when stopping
+
+// A worker's routing identity (binary: ZeroMQ's ROUTER makes it up) as a log
+// shows it: in hex.
+std::string PrintableIdentity(const std::string& identity) {
+  std::string out;
+  text::AppendHex(identity, &out);
+  return out;
+}
 
 }  // namespace
 

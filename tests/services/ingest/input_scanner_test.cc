@@ -3,6 +3,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -61,6 +65,65 @@ TEST(InputScannerTest, WalksFoldersInSortedOrder) {
   EXPECT_EQ(items[0].bytes, "one");
   EXPECT_EQ(items[1].bytes, "three");
   EXPECT_EQ(items[2].bytes, "two");
+}
+
+// The scanner opens (and, when cached, reads) the next files of a folder
+// ahead of their turn. What comes out is what reading each in turn gave: the
+// order, every byte, a FIFO rejected without blocking, a link followed, a
+// sub-folder walked in its place, a file over the read-ahead size read whole.
+// A file changed or removed during the walk comes out as it was before or
+// after the change, never a mix, and nothing else moves.
+TEST(InputScannerTest, ReadingAheadChangesNothingThatIsRead) {
+  testing::TempDir dir;
+  std::map<std::string, std::string> expected;  // by path below `dir`
+  for (int i = 0; i < 100; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "%03d.txt", i);
+    expected[name] = "report " + std::to_string(i) + std::string(static_cast<size_t>(i) * 37, 'x');
+    Write(dir / name, expected[name]);
+  }
+  std::string large(3u << 20, 'l');  // over the 1 MB read ahead
+  for (size_t i = 0; i < large.size(); i += 4093) large[i] = static_cast<char>('a' + i % 26);
+  Write(dir / "040_large.txt", large);
+  expected["040_large.txt"] = large;
+  ASSERT_EQ(mkfifo((dir / "050_fifo").c_str(), 0644), 0);
+  expected["050_fifo"] = "";
+  Write(dir / "060_sub/inner.txt", "inner");
+  expected["060_sub/inner.txt"] = "inner";
+  fs::create_symlink("001.txt", dir / "070_link.txt");
+  expected["070_link.txt"] = expected["001.txt"];
+  const std::string before = expected["002.txt"], after = "changed during the walk";
+
+  InputScanner scanner({dir.path().string()}, {});
+  std::vector<std::string> order;
+  ScanItem item;
+  while (scanner.Next(&item)) {
+    const std::string name = fs::path(item.source).lexically_relative(dir.path()).string();
+    order.push_back(name);
+    if (order.size() == 2) {  // 002.txt and 003.txt are read ahead by now
+      Write(dir / "002.txt", after);
+      fs::remove(dir / "003.txt");
+    }
+    if (name == "050_fifo") {
+      EXPECT_TRUE(item.rejected);
+      EXPECT_EQ(item.rejection.code(), v1::REJECTION_CODE_NOT_A_FILE);
+    } else if (name == "002.txt") {
+      ASSERT_FALSE(item.rejected);
+      EXPECT_TRUE(item.bytes == before || item.bytes == after);
+    } else if (name == "003.txt") {
+      if (item.rejected) {
+        EXPECT_EQ(item.rejection.code(), v1::REJECTION_CODE_UNREADABLE);
+      } else {
+        EXPECT_EQ(item.bytes, expected[name]);
+      }
+    } else {
+      ASSERT_FALSE(item.rejected) << name << ": " << item.rejection.reason();
+      EXPECT_EQ(item.bytes, expected[name]) << name;
+    }
+  }
+  std::vector<std::string> want;
+  for (const auto& [name, bytes] : expected) want.push_back(name);  // std::map: sorted as the walk goes
+  EXPECT_EQ(order, want);
 }
 
 TEST(InputScannerTest, ReportsMissingTooLargeAndSymlinkedFolders) {

@@ -113,7 +113,7 @@ uint32_t DuplicateIndex::Add(std::span<const uint64_t> shingles) {
   alive_.push_back(1);
   score_.push_back(0);
   ++live_;
-  const double cap = std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_));
+  const double cap = std::min<double>(kRareMaxDocs, std::max<double>(kRareMinDocs, kRareShare * static_cast<double>(live_)));
   // (A shard that grows meanwhile makes a prefetch useless, never wrong.)
   ForEachPrefetched(shingles, kPrefetchAhead, [this](uint64_t s) { Prefetch(s); }, [&](uint64_t s) {
     const uint32_t key = KeyOf(s);

@@ -270,6 +270,27 @@ TEST(DuplicateIndexTest, TextInManyDocumentsNamesNoCandidates) {
   EXPECT_EQ(df.documents(), 99u);
 }
 
+// Past 20,000 documents 1% would let a list grow with the corpus (1,000 at
+// 100,000), and every new document sharing it would walk it: a shingle in
+// more than kRareMaxDocs documents is common whatever their number. One in
+// kRareMaxDocs still names its documents.
+TEST(DuplicateIndexTest, ListsStopAtACeilingWhateverTheNumberOfDocuments) {
+  DuplicateIndex index;
+  const uint32_t n = 40000;  // 1% would be 400
+  uint64_t fresh = 1000;
+  const std::vector<uint64_t> at_ceiling = {1}, past_ceiling = {2};
+  for (uint32_t i = 0; i < n; ++i) {
+    std::vector<uint64_t> shingles = {fresh++};
+    // The shared shingles go to the last documents, when 1% of those indexed is above the ceiling.
+    if (i >= n - DuplicateIndex::kRareMaxDocs) shingles.push_back(1);
+    if (i >= n - DuplicateIndex::kRareMaxDocs - 1) shingles.push_back(2);
+    std::sort(shingles.begin(), shingles.end());
+    index.Add(shingles);
+  }
+  EXPECT_EQ(index.Candidates(at_ceiling, n).size(), DuplicateIndex::kRareMaxDocs);
+  EXPECT_TRUE(index.Candidates(past_ceiling, n).empty());
+}
+
 TEST(AuditOptionsTest, DefaultsAndRangeChecks) {
   config::v1::AuditConfig c;
   ASSERT_OK_AND_ASSIGN(AuditOptions d, AuditOptionsFromConfig(c));

@@ -90,6 +90,14 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
     auto it = std::lower_bound(by_code.begin(), by_code.end(), std::make_pair(code, UnitId{-1}));
     return it != by_code.end() && it->first == code ? it->second : kNone;
   };
+  // Sized once from the table (a line per unit, names of 3-byte characters
+  // mostly): growing them step by step copied them over and over, and
+  // loading the table is on the path of segment's start and of aggregate's
+  // first group.
+  const size_t lines = static_cast<size_t>(std::count(tsv.begin(), tsv.end(), '\n')) + 1;
+  g->units_.reserve(lines);
+  by_code.reserve(lines);
+  g->names_.reserve(tsv.size() / 3);
   size_t line_no = 0;
   for (size_t pos = 0; pos < tsv.size();) {
     size_t eol = tsv.find('\n', pos);
@@ -127,11 +135,12 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
                                        std::to_string(parent_code) + " not listed before it");
       }
     }
-    const std::u32string name = ToU32(line.substr(tab + 1));
+    const std::string_view name = line.substr(tab + 1);
     const UnitId id = static_cast<UnitId>(g->units_.size());
-    g->units_.push_back(Unit{code, static_cast<uint32_t>(g->names_.size()),
-                             static_cast<uint16_t>(name.size()), level, parent});
-    g->names_ += name;
+    const size_t name_offset = g->names_.size();
+    for (size_t i = 0; i < name.size();) g->names_.push_back(text::DecodeUtf8(name, &i));
+    g->units_.push_back(Unit{code, static_cast<uint32_t>(name_offset),
+                             static_cast<uint16_t>(g->names_.size() - name_offset), level, parent});
     // Codes of different levels never collide as numbers (2, 4, 6, 9 digits).
     by_code.emplace_back(code, id);
     if (by_code.size() >= 2 && by_code[by_code.size() - 2].first > code) {
@@ -144,13 +153,15 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
 }
 
 void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit) {
-  std::u32string folded;
-  Fold(key, &folded);
-  index->push_back(Key{static_cast<uint32_t>(keys_.size()), static_cast<uint16_t>(folded.size()), variant, unit});
-  keys_ += folded;
+  index->push_back(Key{static_cast<uint32_t>(keys_.size()), static_cast<uint16_t>(key.size()), variant, unit});
+  for (char32_t c : key) keys_.push_back(variants_->ToSimplified(c));
 }
 
 void Gazetteer::BuildIndex() {
+  // Every name once, a few twice (街 forms, short names).
+  keys_.reserve(names_.size() + names_.size() / 4);
+  full_index_.reserve(units_.size() + units_.size() / 4);
+  short_index_.reserve(units_.size() / 8);
   for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {
     const U32View n = name32(id);
     longest_name_ = std::max(longest_name_, n.size());

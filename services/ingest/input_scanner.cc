@@ -285,14 +285,19 @@ struct InputScanner::Impl {
       OpenedAhead a{i, std::move(fd), {}};
       std::string error;
       uint64_t too_large = 0;
-      if (ahead_bytes < kAheadBytes && ReadFileBounded(a.fd.get(), limits.max_file_bytes, kAheadFileBytes, &a.bytes,
-                                                       &error, &too_large) == ReadOutcome::kRead) {
+      // Past kAheadBytes held, nothing more is read now (1: any file with a byte is "not cached").
+      const uint64_t cached_below = ahead_bytes < kAheadBytes ? kAheadFileBytes : 1;
+      const ReadOutcome got = ReadFileBounded(a.fd.get(), limits.max_file_bytes, cached_below, &a.bytes, &error,
+                                              &too_large);
+      if (got == ReadOutcome::kRead) {
         a.fd.Reset();
         ahead_bytes += a.bytes.size();
-      } else {  // read in its turn (a failure is reported then)
-        a.bytes.clear();
-        ::posix_fadvise(a.fd.get(), 0, 0, POSIX_FADV_WILLNEED);
+      } else {
+        a.bytes.clear();  // a read that failed part way
       }
+      if (got == ReadOutcome::kNotCached) {  // read in its turn
+        ::posix_fadvise(a.fd.get(), 0, 0, POSIX_FADV_WILLNEED);
+      }  // kFailed (too large, not a regular file): read again in its turn, which reports it
       opened.push_back(std::move(a));
     }
   }
@@ -301,8 +306,9 @@ struct InputScanner::Impl {
   std::optional<OpenedAhead> TakeOpened(size_t index) {
     while (!opened.empty() && opened.front().index < index) PopOpened();
     if (opened.empty() || opened.front().index != index) return std::nullopt;
+    ahead_bytes -= opened.front().bytes.size();
     std::optional<OpenedAhead> a(std::move(opened.front()));
-    PopOpened();
+    opened.pop_front();
     return a;
   }
   void PopOpened() {

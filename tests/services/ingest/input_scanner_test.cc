@@ -92,6 +92,14 @@ TEST(InputScannerTest, ReadingAheadChangesNothingThatIsRead) {
   expected["060_sub/inner.txt"] = "inner";
   fs::create_symlink("001.txt", dir / "070_link.txt");
   expected["070_link.txt"] = expected["001.txt"];
+  // The next 32 files hold more than the 8 MB kept read ahead at once: past
+  // it, files are only asked for.
+  for (int i = 0; i < 40; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "080_many/%03d.txt", i);
+    expected[name] = std::string(400 << 10, static_cast<char>('a' + i % 26)) + std::to_string(i);
+    Write(dir / name, expected[name]);
+  }
   const std::string before = expected["002.txt"], after = "changed during the walk";
 
   InputScanner scanner({dir.path().string()}, {});

@@ -1,6 +1,11 @@
 #include "common/base/memory.h"
 
+#include <sys/mman.h>
+
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
 
 // jemalloc's control interface, declared weak: executables are linked with
 // jemalloc (reportflow_cc_binary), tests and sanitizer builds are not, and
@@ -14,6 +19,26 @@ void ReleaseFreedMemory() {
   if (mallctl == nullptr) return;
   // MALLCTL_ARENAS_ALL (4096): every arena, not only the calling thread's.
   (void)mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+}
+
+void PrewarmHeap(size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  constexpr size_t kBlock = size_t{1} << 20;
+  constexpr uintptr_t kPage = 4096;
+  std::vector<void*> blocks;
+  blocks.reserve(bytes / kBlock);
+  for (size_t done = 0; done + kBlock <= bytes; done += kBlock) {
+    void* p = std::malloc(kBlock);
+    if (p == nullptr) break;
+    blocks.push_back(p);
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + kBlock) & ~(kPage - 1);
+    if (madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) != 0) break;  // an older kernel
+  }
+  for (void* p : blocks) std::free(p);
+#else
+  (void)bytes;
+#endif
 }
 
 }  // namespace reportflow

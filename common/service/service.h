@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -81,7 +82,11 @@ bool IsPersistentFailure(const Status& s);
 // writes one byte to descriptor N once the service is created (its sockets
 // bound and connected, "started" logged) and closes it: the launcher waits
 // for that event instead of retrying a peer that is not listening yet.
+//
+// `prewarm_bytes`: heap faulted in at once before the service is created
+// (PrewarmHeap, common/base/memory.h), about what its main thread's working
+// set takes; 0 for none.
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
-                   const ServiceFactory& factory);
+                   const ServiceFactory& factory, size_t prewarm_bytes = 0);
 
 }  // namespace reportflow::service

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "common/base/memory.h"
 #include "common/config/config_loader.h"
 #include "common/logging/logging.h"
 #include "common/service/command_line.h"
@@ -68,7 +69,7 @@ Status PersistentFailure(const Status& cause) {
 bool IsPersistentFailure(const Status& s) { return !s.ok() && s.message().rfind(kPersistentPrefix, 0) == 0; }
 
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
-                   const ServiceFactory& factory) {
+                   const ServiceFactory& factory, size_t prewarm_bytes) {
   CLI::App app{description, "reportflow-" + name};
   app.set_version_flag("--version", VersionText("reportflow-" + name));
   std::string config_path, data_dir, log_level;
@@ -104,6 +105,7 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
     return 2;
   }
   auto log = logging::GetLogger(name);
+  PrewarmHeap(prewarm_bytes);
   auto created = factory(cfg);
   if (!created.ok()) {
     log->error("cannot start: {}", created.status().ToString());

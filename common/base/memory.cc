@@ -23,6 +23,8 @@ void ReleaseFreedMemory() {
 
 void PrewarmHeap(size_t bytes) {
 #ifdef MADV_POPULATE_WRITE
+  // glibc's malloc maps a 1 MB block on its own and unmaps it when freed: nothing would stay to reuse.
+  if (mallctl == nullptr) return;
   constexpr size_t kBlock = size_t{1} << 20;
   constexpr uintptr_t kPage = 4096;
   std::vector<void*> blocks;

@@ -22,7 +22,8 @@ void ReleaseFreedMemory();
 // ~72,000 faults of a 20k batch, ~9% of its CPU. The pages stay with the
 // allocator until its decay time (malloc_conf.cc) if nothing takes them. In
 // 1 MB blocks: jemalloc serves a small allocation from a free extent at most
-// 64 times its size. Does nothing without MADV_POPULATE_WRITE (Linux < 5.14).
+// 64 times its size. Does nothing without jemalloc (tests, sanitizer builds)
+// or without MADV_POPULATE_WRITE (Linux < 5.14).
 void PrewarmHeap(size_t bytes);
 
 }  // namespace reportflow

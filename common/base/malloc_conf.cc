@@ -10,7 +10,18 @@
 // 90,000 and 5-7% less CPU (pairs alternating on one build); 10 s was no
 // faster than 3 s, and aggregate's peak at 100k rose by 9 MB against 3 MB
 // (bench/README.md, "Issue 17, eighteenth session").
+//
+// One arena (narenas:1), not jemalloc's four per CPU. Each thread took its own
+// arena: the pages RocksDB's flush thread freed (a flushed memtable's blocks,
+// its file buffers) or ZeroMQ's I/O thread freed (received messages) stayed
+// in theirs, and the main thread faulted in fresh ones, so every service held
+// and touched more pages than it used at once. A page fault costs ~11.7 us on
+// the machine the benchmarks ran on (common/base/memory.h). With one arena,
+// a 20k batch took 46,000 faults instead of 60,000, and 5 alternating pairs:
+// CPU x0.956, wall x0.957, peaks 63/53/52/122 -> 57/48/47/116 MB (ingest,
+// segment, extract, aggregate). The services allocate mostly on their main
+// thread, and the thread caches serve small sizes without the arena's lock.
 extern "C" {
 // NOLINTNEXTLINE: the name is jemalloc's.
-const char* malloc_conf = "dirty_decay_ms:3000,muzzy_decay_ms:0";
+const char* malloc_conf = "dirty_decay_ms:3000,muzzy_decay_ms:0,narenas:1";
 }

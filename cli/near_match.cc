@@ -6,16 +6,8 @@
 #include "common/text/utf8.h"
 
 namespace reportflow::cli {
-namespace {
-std::u32string ToU32(const std::string& s) {
-  std::u32string out;
-  for (size_t pos = 0; pos < s.size();) out.push_back(text::DecodeUtf8(s, &pos));
-  return out;
-}
-}  // namespace
-
 size_t EditDistance(const std::string& a, const std::string& b) {
-  const std::u32string x = ToU32(a), y = ToU32(b);
+  const std::u32string x = text::ToUtf32(a), y = text::ToUtf32(b);
   std::vector<size_t> row(y.size() + 1);
   for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
   for (size_t i = 1; i <= x.size(); ++i) {
@@ -33,7 +25,7 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 std::vector<std::string> NearMatches(const std::string& query, const std::vector<std::string>& candidates,
                                      size_t max) {
   if (query.empty()) return {};
-  const size_t limit = std::max<size_t>(1, ToU32(query).size() / 3);
+  const size_t limit = std::max<size_t>(1, text::ToUtf32(query).size() / 3);
   std::vector<std::pair<size_t, size_t>> scored;  // (distance, index)
   std::set<std::string> seen;
   for (size_t i = 0; i < candidates.size(); ++i) {

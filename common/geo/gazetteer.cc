@@ -19,13 +19,6 @@ using U32View = std::u32string_view;
 
 bool EndsWith(U32View s, U32View w) { return s.size() >= w.size() && s.substr(s.size() - w.size()) == w; }
 
-std::u32string ToU32(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size() / 3 + 1);
-  for (size_t i = 0; i < s.size();) out.push_back(text::DecodeUtf8(s, &i));
-  return out;
-}
-
 // The 55 minority nationalities, as they appear in autonomous-unit names.
 constexpr U32View kEthnicGroups[] = {
     U"蒙古", U"回", U"藏", U"维吾尔", U"苗", U"彝", U"壮", U"布依", U"朝鲜", U"满", U"侗",
@@ -138,7 +131,7 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
     const std::string_view name = line.substr(tab + 1);
     const UnitId id = static_cast<UnitId>(g->units_.size());
     const size_t name_offset = g->names_.size();
-    for (size_t i = 0; i < name.size();) g->names_.push_back(text::DecodeUtf8(name, &i));
+    text::AppendUtf32(name, &g->names_);
     g->units_.push_back(Unit{code, static_cast<uint32_t>(name_offset),
                              static_cast<uint16_t>(g->names_.size() - name_offset), level, parent});
     // Codes of different levels never collide as numbers (2, 4, 6, 9 digits).
@@ -237,7 +230,7 @@ std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32str
 }
 
 std::vector<UnitId> Gazetteer::Find(std::u32string_view name) const { return Lookup(full_index_, name); }
-std::vector<UnitId> Gazetteer::Find(std::string_view utf8_name) const { return Find(ToU32(utf8_name)); }
+std::vector<UnitId> Gazetteer::Find(std::string_view utf8_name) const { return Find(text::ToUtf32(utf8_name)); }
 std::vector<UnitId> Gazetteer::FindStrong(std::u32string_view name) const {
   return Lookup(full_index_, name, 1);
 }
@@ -291,7 +284,7 @@ bool Gazetteer::IsRegionScope(std::string_view scope) const {
     }
     return false;
   }
-  const std::u32string name = ToU32(scope);
+  const std::u32string name = text::ToUtf32(scope);
   for (UnitId id : Find(name)) {
     if (level(id) != Level::kTownship) return true;
   }

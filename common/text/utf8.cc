@@ -78,4 +78,15 @@ std::string NormalizeNewlines(std::string_view s) {
   return out;
 }
 
+void AppendUtf32(std::string_view s, std::u32string* out) {
+  for (size_t pos = 0; pos < s.size();) out->push_back(DecodeUtf8(s, &pos));
+}
+
+std::u32string ToUtf32(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size() / 3 + 1);
+  AppendUtf32(s, &out);
+  return out;
+}
+
 }  // namespace reportflow::text

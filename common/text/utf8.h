@@ -43,6 +43,11 @@ inline char32_t DecodeUtf8(std::string_view s, size_t* pos) {
 // Appends the UTF-8 encoding of `cp` to `out`.
 void AppendUtf8(char32_t cp, std::string* out);
 
+// Appends the code points of `s` to `out`, decoded as DecodeUtf8 does
+// (invalid bytes as U+FFFD); ToUtf32 returns them.
+void AppendUtf32(std::string_view s, std::u32string* out);
+std::u32string ToUtf32(std::string_view s);
+
 // Removes a leading UTF-8 BOM and turns CRLF and lone CR into LF.
 std::string NormalizeNewlines(std::string_view s);
 

@@ -1,10 +1,12 @@
 #include "common/base/memory.h"
 
 #include <sys/mman.h>
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 // jemalloc's control interface, declared weak: executables are linked with
@@ -19,6 +21,21 @@ void ReleaseFreedMemory() {
   if (mallctl == nullptr) return;
   // MALLCTL_ARENAS_ALL (4096): every arena, not only the calling thread's.
   (void)mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+}
+
+void KeepFreedPages(int64_t ms) {
+  if (mallctl == nullptr) return;
+  ssize_t decay = ms;
+  // The default for arenas made later, then every arena there is (one with
+  // narenas:1, and the arena of huge allocations once made).
+  (void)mallctl("arenas.dirty_decay_ms", nullptr, nullptr, &decay, sizeof(decay));
+  unsigned arenas = 0;
+  size_t size = sizeof(arenas);
+  if (mallctl("arenas.narenas", &arenas, &size, nullptr, 0) != 0) return;
+  for (unsigned i = 0; i < arenas; ++i) {
+    const std::string name = "arena." + std::to_string(i) + ".dirty_decay_ms";
+    (void)mallctl(name.c_str(), nullptr, nullptr, &decay, sizeof(decay));
+  }
 }
 
 void PrewarmHeap(size_t bytes) {

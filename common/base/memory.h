@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace reportflow {
 
@@ -25,5 +26,14 @@ void ReleaseFreedMemory();
 // 64 times its size. Does nothing without jemalloc (tests, sanitizer builds)
 // or without MADV_POPULATE_WRITE (Linux < 5.14).
 void PrewarmHeap(size_t bytes);
+
+// Keeps the pages the allocator holds free for `ms` before handing them back
+// to the system (jemalloc's dirty decay time, 3 s in malloc_conf.cc), or for
+// as long as the process runs with -1. A longer time trades resident memory
+// for page faults: the memory a service frees and takes again at a steady
+// rate (ZeroMQ's messages, RocksDB's file buffers and memtable blocks) is
+// otherwise partly handed back and faulted in anew. Does nothing without
+// jemalloc (tests, sanitizer builds).
+void KeepFreedPages(int64_t ms);
 
 }  // namespace reportflow

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -83,10 +84,18 @@ bool IsPersistentFailure(const Status& s);
 // bound and connected, "started" logged) and closes it: the launcher waits
 // for that event instead of retrying a peer that is not listening yet.
 //
-// `prewarm_bytes`: heap faulted in at once before the service is created
-// (PrewarmHeap, common/base/memory.h), about what its main thread's working
-// set takes; 0 for none.
+// How a service's heap is kept (common/base/memory.h), set before the service
+// is created.
+struct HeapPolicy {
+  // Heap faulted in at once (PrewarmHeap), about what its main thread's
+  // working set takes; 0 for none.
+  size_t prewarm_bytes = 0;
+  // How long freed pages stay for reuse before going back to the system
+  // (KeepFreedPages; -1: while the process runs); 0 leaves malloc_conf's 3 s.
+  int64_t keep_freed_ms = 0;
+};
+
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
-                   const ServiceFactory& factory, size_t prewarm_bytes = 0);
+                   const ServiceFactory& factory, HeapPolicy heap = {});
 
 }  // namespace reportflow::service

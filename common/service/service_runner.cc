@@ -69,7 +69,7 @@ Status PersistentFailure(const Status& cause) {
 bool IsPersistentFailure(const Status& s) { return !s.ok() && s.message().rfind(kPersistentPrefix, 0) == 0; }
 
 int RunServiceMain(int argc, char** argv, const std::string& name, const std::string& description,
-                   const ServiceFactory& factory, size_t prewarm_bytes) {
+                   const ServiceFactory& factory, HeapPolicy heap) {
   CLI::App app{description, "reportflow-" + name};
   app.set_version_flag("--version", VersionText("reportflow-" + name));
   std::string config_path, data_dir, log_level;
@@ -105,7 +105,8 @@ int RunServiceMain(int argc, char** argv, const std::string& name, const std::st
     return 2;
   }
   auto log = logging::GetLogger(name);
-  PrewarmHeap(prewarm_bytes);
+  if (heap.keep_freed_ms != 0) KeepFreedPages(heap.keep_freed_ms);
+  PrewarmHeap(heap.prewarm_bytes);
   auto created = factory(cfg);
   if (!created.ok()) {
     log->error("cannot start: {}", created.status().ToString());

@@ -10,8 +10,10 @@ int main(int argc, char** argv) {
   // A PDF/.docx/HTML decode under a budget, started by ingest itself (decode_sandbox.h).
   if (argc > 1 && std::string_view(argv[1]) == ingest::kDecodeChildFlag) return ingest::RunDecodeChild(argc, argv);
   // Heap faulted in at once at start (PrewarmHeap): its memtables and the documents it admits.
-  constexpr size_t kPrewarmBytes = size_t{16} << 20;
+  // Freed pages kept while it runs (KeepFreedPages): what it frees (messages, file buffers, memtable
+  // blocks) it soon takes again, and what it holds is bounded by the window and its store's budget.
+  constexpr service::HeapPolicy kHeap{.prewarm_bytes = size_t{16} << 20, .keep_freed_ms = -1};
   return service::RunServiceMain(argc, argv, "ingest",
                                  "reportflow ingest service: reads reports, stores them, dispatches work",
-                                 service::FactoryOf<ingest::IngestService>(), kPrewarmBytes);
+                                 service::FactoryOf<ingest::IngestService>(), kHeap);
 }

@@ -2,18 +2,23 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <string_view>
+
+#include "common/files/folder_listing.h"
+#include "common/files/unique_fd.h"
 
 namespace reportflow::cli {
 namespace {
 namespace fs = std::filesystem;
 
-bool IsArchiveName(const fs::path& p) {
-  std::string name = p.filename().string();
+bool IsArchiveName(std::string_view file_name) {
+  std::string name(file_name.substr(file_name.rfind('/') + 1));
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   for (const char* ext : {".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz"}) {
     const std::string e(ext);
@@ -31,14 +36,14 @@ void Add(InputCensus* c, uint64_t size) {
 // Lists an archive's entries as ingest expands them (folders skipped, every
 // other entry one item of its stated size), reading headers only. False if
 // libarchive cannot read it (ingest then rejects it: one item).
-bool AddArchiveEntries(const fs::path& p, InputCensus* c) {
+bool AddArchiveEntries(int fd, InputCensus* c) {
   archive* a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_zip(a);
   archive_read_support_format_tar(a);
   archive_read_support_format_gnutar(a);
   std::vector<uint64_t> sizes;
-  bool ok = archive_read_open_filename(a, p.c_str(), 1 << 16) == ARCHIVE_OK;
+  bool ok = archive_read_open_fd(a, fd, 1 << 16) == ARCHIVE_OK;
   archive_entry* entry = nullptr;
   while (ok) {
     const int r = archive_read_next_header(a, &entry);
@@ -58,33 +63,29 @@ bool AddArchiveEntries(const fs::path& p, InputCensus* c) {
   return true;
 }
 
-// One lstat per file gives its type and size (a stat of a link's target
-// when it is one).
-void Visit(const fs::path& p, uint32_t depth, uint32_t max_depth, InputCensus* c) {
-  std::error_code ec;
+// One item, `name` in the folder open at `dir_fd` (AT_FDCWD and a path for a
+// root): one lstat gives its type and size (a stat of a link's target when it
+// is one), and a folder is listed through its descriptor, so no path is
+// resolved from the root again for each of its files.
+void Visit(int dir_fd, const char* name, uint32_t depth, uint32_t max_depth, InputCensus* c) {
   struct stat st;
-  if (::lstat(p.c_str(), &st) != 0) return Add(c, 0);
+  if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return Add(c, 0);
   if (S_ISLNK(st.st_mode)) {
-    if (::stat(p.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return Add(c, 0);  // rejected by ingest: one item
+    if (::fstatat(dir_fd, name, &st, 0) != 0 || S_ISDIR(st.st_mode)) return Add(c, 0);  // rejected by ingest: one item
   }
   if (S_ISDIR(st.st_mode)) {
     if (depth > max_depth) return Add(c, 0);
-    std::vector<fs::path> entries;
-    fs::directory_iterator it(p, ec);
-    if (ec) return Add(c, 0);
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      entries.push_back(it->path());
-    }
-    if (ec) return Add(c, 0);
-    std::sort(entries.begin(), entries.end());
-    for (const auto& e : entries) Visit(e, depth + 1, max_depth, c);
+    const files::UniqueFd dir(::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    Result<files::FolderListing> listing = files::FolderListing::Read(dir.get());
+    if (!listing.ok()) return Add(c, 0);
+    for (size_t i = 0; i < listing->size(); ++i) Visit(dir.get(), listing->c_name(i), depth + 1, max_depth, c);
     return;
   }
   if (!S_ISREG(st.st_mode)) return Add(c, 0);
-  if (IsArchiveName(p)) {
+  if (IsArchiveName(name)) {
     ++c->archives;
-    if (AddArchiveEntries(p, c)) return;
+    const files::UniqueFd file(::openat(dir_fd, name, O_RDONLY | O_CLOEXEC));
+    if (file.valid() && AddArchiveEntries(file.get(), c)) return;
     ++c->unlisted_archives;
   }
   Add(c, static_cast<uint64_t>(st.st_size));
@@ -119,7 +120,7 @@ InputCensus CountInputs(const std::vector<std::string>& paths, uint32_t max_dept
       Add(&c, 0);
       continue;
     }
-    Visit(path, 0, max_depth, &c);
+    Visit(AT_FDCWD, path.c_str(), 0, max_depth, &c);
   }
   c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return c;

@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <sys/stat.h>
@@ -11,18 +10,22 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
+#include "common/files/folder_listing.h"
+#include "common/files/unique_fd.h"
 #include "common/text/escaped_name.h"
 #include "services/ingest/zip_probe.h"
 
 namespace reportflow::ingest {
 namespace fs = std::filesystem;
 namespace pb = ::reportflow::ingest::v1;
+using files::UniqueFd;
 
 namespace {
 
@@ -77,31 +80,6 @@ bool UnsafeEntryName(const std::string& name) {
   }
   return false;
 }
-
-// An open file descriptor, closed when it goes.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      Reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 enum class ReadOutcome { kRead, kFailed, kNotCached };
 
@@ -175,17 +153,10 @@ bool LooksLikeArchive(std::string_view bytes) {
 struct InputScanner::Impl {
   struct DirFrame {
     fs::path dir;
-    // File names (not paths), packed: one buffer of the names, each ended by
-    // a NUL, and where each starts, in sorted order. A folder of 10^5 reports
-    // costs its names' bytes and 4 more each, not 10^5 fs::path objects with
-    // their component lists (~360 bytes each) nor 10^5 std::string (32 bytes
-    // each before their growth slack): ingest's peak RSS grew with the corpus.
-    // Each name is preceded by one byte: 'f' when the listing shows a
-    // regular file (not a link), '?' otherwise.
-    std::string names;
-    std::vector<uint32_t> entries;  // offsets into `names`
-    std::string_view Entry(size_t i) const { return std::string_view(names.data() + entries[i]); }
-    bool ListedAsFile(size_t i) const { return names[entries[i] - 1] == 'f'; }
+    // Its names, packed (files::FolderListing): a folder of 10^5 reports costs
+    // its names' bytes and 5 more each; ingest's peak RSS grew with the corpus
+    // while a listing was 10^5 fs::path objects.
+    files::FolderListing listing;
     size_t next = 0;
     uint32_t depth = 0;
     UniqueFd fd;  // the folder, for opening its files ahead
@@ -242,14 +213,14 @@ struct InputScanner::Impl {
       }
       if (!dirs.empty()) {
         DirFrame& top = dirs.back();
-        if (top.next >= top.entries.size()) {
+        if (top.next >= top.listing.size()) {
           dirs.pop_back();
           ForgetOpened();
           continue;
         }
         ReadAhead(top);
         const size_t index = top.next++;
-        const fs::path p = top.dir / top.Entry(index);
+        const fs::path p = top.dir / top.listing.name(index);
         if (VisitPath(p, top.depth + 1, item, TakeOpened(index))) return true;
         continue;
       }
@@ -277,10 +248,10 @@ struct InputScanner::Impl {
   void ReadAhead(const DirFrame& top) {
     if (!top.fd.valid()) return;
     opened_until = std::max(opened_until, top.next);
-    while (opened_until < top.entries.size() && opened_until < top.next + kReadAhead) {
+    while (opened_until < top.listing.size() && opened_until < top.next + kReadAhead) {
       const size_t i = opened_until++;
-      if (!top.ListedAsFile(i)) continue;
-      UniqueFd fd(::openat(top.fd.get(), top.Entry(i).data(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+      if (!top.listing.listed_as_file(i)) continue;
+      UniqueFd fd(::openat(top.fd.get(), top.listing.c_name(i), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
       if (!fd.valid()) continue;  // opened again when its turn comes, and its failure reported then
       OpenedAhead a{i, std::move(fd), {}};
       std::string error;
@@ -356,42 +327,16 @@ struct InputScanner::Impl {
       frame.dir = p;
       frame.depth = depth;
       frame.fd = UniqueFd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      // The listing reads its own descriptor (closedir closes it).
-      const int list_fd = frame.fd.valid() ? ::fcntl(frame.fd.get(), F_DUPFD_CLOEXEC, 0) : -1;
-      DIR* listing = list_fd >= 0 ? ::fdopendir(list_fd) : nullptr;
-      if (listing == nullptr) {
-        ec.assign(errno, std::generic_category());
-        if (list_fd >= 0) ::close(list_fd);
-        *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, "cannot list folder: " + ec.message());
+      if (!frame.fd.valid()) {
+        *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, std::string("cannot list folder: ") + std::strerror(errno));
         return true;
       }
-      for (;;) {
-        errno = 0;
-        const dirent* entry = ::readdir(listing);
-        if (entry == nullptr) {
-          if (errno != 0) ec.assign(errno, std::generic_category());
-          break;
-        }
-        const std::string_view name(entry->d_name);
-        if (name == "." || name == "..") continue;
-        if (frame.names.size() > UINT32_MAX - 4096) {
-          ec = std::make_error_code(std::errc::value_too_large);  // 4 GB of names in one folder
-          break;
-        }
-        frame.names += entry->d_type == DT_REG ? 'f' : '?';
-        frame.entries.push_back(static_cast<uint32_t>(frame.names.size()));
-        frame.names += name;
-        frame.names += '\0';  // file names never hold a NUL
-      }
-      ::closedir(listing);
-      if (ec) {
-        *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, "error while listing folder: " + ec.message());
+      Result<files::FolderListing> listing = files::FolderListing::Read(frame.fd.get());
+      if (!listing.ok()) {
+        *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, listing.status().message());
         return true;
       }
-      frame.names.shrink_to_fit();
-      frame.entries.shrink_to_fit();
-      std::sort(frame.entries.begin(), frame.entries.end(),
-                [&](uint32_t a, uint32_t b) { return std::string_view(frame.names.data() + a) < std::string_view(frame.names.data() + b); });
+      frame.listing = std::move(listing).value();
       dirs.push_back(std::move(frame));
       ForgetOpened();
       return false;

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
+#include "services/ingest/input_scanner.h"
 #include "tests/testing/test_util.h"
 
 namespace reportflow::cli {
@@ -158,6 +161,42 @@ TEST(InputCensusTest, CountsFilesAndBytesInScanOrder) {
   EXPECT_EQ(c.BytesOfFirst(1), 100u);
   EXPECT_EQ(c.BytesOfFirst(2), 120u);
   EXPECT_EQ(c.BytesOfFirst(99), 123u);
+}
+
+// Item i of the census is item i of ingest's scan (the bytes ingest has read
+// are a prefix sum): names whose byte order is not their case-blind order, a
+// folder whose name sorts among its siblings' files, links to a file and to
+// a folder, a FIFO, a folder nested too deep, an empty folder.
+TEST(InputCensusTest, SameItemsInTheSameOrderAsIngestsScan) {
+  testing::TempDir dir;
+  const std::filesystem::path in = dir / "in";
+  std::filesystem::create_directories(in / "a.b" / "deep" / "deeper");
+  std::filesystem::create_directories(in / "empty");
+  std::ofstream(in / "B.txt") << std::string(1, 'x');
+  std::ofstream(in / "a.txt") << std::string(2, 'x');
+  std::ofstream(in / "a0.txt") << std::string(4, 'x');
+  std::ofstream(in / "a.b" / "x.txt") << std::string(8, 'x');
+  std::ofstream(in / "a.b" / "deep" / "y.txt") << std::string(16, 'x');
+  std::ofstream(in / "a.b" / "deep" / "deeper" / "z.txt") << std::string(32, 'x');
+  std::filesystem::create_symlink(in / "a.txt", in / "link-to-file.txt");
+  std::filesystem::create_directory_symlink(in / "a.b", in / "link-to-folder");
+  ASSERT_EQ(::mkfifo((in / "pipe").c_str(), 0600), 0);
+
+  constexpr uint32_t kMaxDepth = 2;  // a.b/deep/deeper is nested one level too deep
+  const InputCensus census = CountInputs({in.string()}, kMaxDepth);
+  ingest::ScanLimits limits;
+  limits.max_depth = kMaxDepth;
+  ingest::InputScanner scanner({in.string()}, limits);
+  std::vector<uint64_t> scanned_prefix{0};
+  std::vector<std::string> sources;
+  ingest::ScanItem item;
+  while (scanner.Next(&item)) {
+    scanned_prefix.push_back(scanned_prefix.back() + item.bytes.size());
+    sources.push_back(item.source);
+  }
+  EXPECT_EQ(census.items, sources.size()) << ::testing::PrintToString(sources);
+  EXPECT_EQ(census.prefix_bytes, scanned_prefix) << ::testing::PrintToString(sources);
+  EXPECT_EQ(census.bytes, 1u + 2 + 4 + 8 + 16 + 2);  // the linked file counts as its target
 }
 
 }  // namespace

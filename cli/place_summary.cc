@@ -9,7 +9,6 @@
 #include "common/messaging/poll.h"
 #include "common/messaging/socket_factory.h"
 #include "common/stream/topics.h"
-#include "services/aggregate/place_tally.h"
 
 namespace reportflow::cli {
 
@@ -18,10 +17,7 @@ namespace cpb = ::reportflow::common::v1;
 
 Result<apb::PlacesSummary> ReadPlaceSummary(const std::string& data_dir, size_t max_listed) {
   ASSIGN_OR_RETURN(std::unique_ptr<DataReader> reader, DataReader::Open(data_dir, DataReader::Stores::kAggregateOnly));
-  aggregate::PlaceTally tally(max_listed);
-  RETURN_IF_ERROR(
-      reader->aggregator().ForEachContributionHeadBytes([&](std::string_view h) { return tally.AddSerialized(h); }));
-  return tally.summary();
+  return reader->aggregator().PlacesSummary(max_listed);
 }
 
 Result<apb::PlacesSummary> AskPlaceSummary(const config::PipelineConfig& cfg, size_t max_listed,

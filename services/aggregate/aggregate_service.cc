@@ -30,7 +30,6 @@
 #include "common/stream/topics.h"
 #include "services/aggregate/aggregator.h"
 #include "services/aggregate/audit_stage.h"
-#include "services/aggregate/place_tally.h"
 #include "services/aggregate/store_check.h"
 
 namespace reportflow::aggregate {
@@ -553,9 +552,7 @@ struct AggregateService::Impl {
       log->warn("dropped malformed places request: {}", s.ToString());
       return Status::OK();
     }
-    PlaceTally tally(request.max_listed());
-    RETURN_IF_ERROR(aggregator->ForEachContributionHeadBytes([&](std::string_view h) { return tally.AddSerialized(h); }));
-    apb::PlacesSummary reply = tally.summary();
+    ASSIGN_OR_RETURN(apb::PlacesSummary reply, aggregator->PlacesSummary(request.max_listed()));
     reply.set_request_id(request.request_id());
     Frames out;
     out.emplace_back(frames[0].data(), frames[0].size());

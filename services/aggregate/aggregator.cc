@@ -498,6 +498,7 @@ Status Aggregator::RemoveInGroup(const std::string& doc_id, bool* removed) {
   // Exactly the removal half of Replace(): what the document added, subtracted.
   RETURN_IF_ERROR(table_->Contribute(prev, -1));
   tally_.Remove(SegmentMetadata(prev));
+  if (place_counts_) place_counts_->Count(doc_id, prev.metadata(), -1);
   if (pending_.count(doc_id)) {
     g.places.Delete(kPlaces, doc_id);
     pending_.erase(doc_id);
@@ -606,6 +607,7 @@ Status Aggregator::GetForUpdate(const std::string& doc_id, apb::DocContribution*
 Status Aggregator::BeginChange(const GroupOptions& options) {
   RETURN_IF_ERROR(EnsureHeads());
   RETURN_IF_ERROR(LoadPlaces());
+  RETURN_IF_ERROR(LoadPlaceCounts());
   RETURN_IF_ERROR(EnsureLoaded());
   RETURN_IF_ERROR(LoadWithdrawn());
   BeginGroup(options.build_events);
@@ -628,6 +630,7 @@ void Aggregator::AbortGroup() {
   tally_ = geo::BatchTally();
   pending_.clear();
   places_loaded_ = false;
+  place_counts_.reset();
   sequence_loaded_ = false;
   withdrawn_loaded_ = false;
   documents_loaded_ = false;
@@ -796,6 +799,11 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
   // Batch evidence counts the places segment found, never those it decided.
   if (prev_or_null) tally_.Remove(SegmentMetadata(*prev_or_null));
   tally_.Add(SegmentMetadata(next));
+  // Kept when loaded (BeginChange loads it; otherwise it is counted from the store when asked).
+  if (place_counts_) {
+    if (prev_or_null) place_counts_->Count(doc_id, prev_or_null->metadata(), -1);
+    place_counts_->Count(doc_id, next.metadata(), +1);
+  }
   if (Ambiguous(SegmentMetadata(next))) {
     g.places.Put(kPlaces, doc_id, "");
     pending_.insert(doc_id);
@@ -883,14 +891,28 @@ Status Aggregator::ForEachContributionHead(const std::function<void(const apb::D
   return ScanProtos<apb::DocContributionHead>(*store_, heads ? kHeads : kContributions, fn);
 }
 
-Status Aggregator::ForEachContributionHeadBytes(const std::function<Status(std::string_view)>& fn) const {
+Status Aggregator::LoadPlaceCounts() const {
+  if (place_counts_) return Status::OK();
+  // Heads (or whole contributions, in a store without heads: the head's
+  // fields have the same tags), as stored.
   ASSIGN_OR_RETURN(bool heads, HeadsComplete());
+  PlaceTally counts;
   Status inner;
-  Status s = store_->Scan(heads ? kHeads : kContributions, "", [&](std::string_view, std::string_view value) {
-    inner = fn(value);
+  Status s = store_->Scan(heads ? kHeads : kContributions, "", [&](std::string_view key, std::string_view value) {
+    inner = counts.AddSerialized(key, value);
     return inner.ok();
   });
-  return s.ok() ? inner : s;
+  RETURN_IF_ERROR(s);
+  RETURN_IF_ERROR(inner);
+  place_counts_ = std::move(counts);
+  return Status::OK();
+}
+
+Result<apb::PlacesSummary> Aggregator::PlacesSummary(size_t max_listed) const {
+  RETURN_IF_ERROR(LoadPlaceCounts());
+  return place_counts_->Summary(max_listed, [this](const std::string& doc_id, apb::DocContributionHead* head) {
+    return GetContributionHead(doc_id, head);
+  });
 }
 
 Status Aggregator::ForEachContribution(const std::function<void(const apb::DocContribution&)>& fn) const {

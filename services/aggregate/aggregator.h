@@ -69,6 +69,7 @@
 #include "common/stream/encoded_event.h"
 #include "reportflow/aggregate/v1/aggregate.pb.h"
 #include "reportflow/extract/v1/extract.pb.h"
+#include "services/aggregate/place_tally.h"
 #include "services/aggregate/rollup_table.h"
 
 namespace reportflow::aggregate {
@@ -190,10 +191,10 @@ class Aggregator {
   Status ForEachContribution(const std::function<void(const aggregate::v1::DocContribution&)>& fn) const;
   // Every contribution's head (id, source, metadata), without parsing its metrics.
   Status ForEachContributionHead(const std::function<void(const aggregate::v1::DocContributionHead&)>& fn) const;
-  // The same heads serialized, as stored (a DocContributionHead, or a whole
-  // DocContribution in a store without heads: the head's fields have the same
-  // tags); `fn` returns an error to stop.
-  Status ForEachContributionHeadBytes(const std::function<Status(std::string_view)>& fn) const;
+  // How the stored documents were placed (place_tally.h), listing the first
+  // `max_listed` undecided ones: counted from the heads on first use, then
+  // kept as groups commit.
+  Result<aggregate::v1::PlacesSummary> PlacesSummary(size_t max_listed) const;
   // Every rollup, with region_documents and coverage filled in.
   Status ForEachRollup(const std::function<void(const aggregate::v1::Rollup&)>& fn) const;
   Status ForEachRegion(const std::function<void(const aggregate::v1::RegionCount&)>& fn) const;
@@ -218,6 +219,8 @@ class Aggregator {
   // changed under the current tally.
   Status RedecidePlaces();
   Status LoadPlaces();
+  // Fills place_counts_ from the stored heads unless it is current.
+  Status LoadPlaceCounts() const;
 
   // Moves the open group's rollups and region counts from `prev_or_null` to
   // `next` (serialized: `next_bytes`), records the contribution, its stream
@@ -290,6 +293,9 @@ class Aggregator {
   geo::BatchTally tally_;
   std::set<std::string> pending_;
   bool places_loaded_ = false;
+  // How the stored documents were placed, kept as groups change them (reset
+  // when a group is abandoned: counted again from the store).
+  mutable std::optional<PlaceTally> place_counts_;
   bool heads_complete_ = false;
   // Tombstones of withdrawn documents (few: quarantined ones), doc_id -> through_attempt.
   std::map<std::string, uint32_t> withdrawn_;

@@ -3,6 +3,8 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include "common/base/macros.h"
+
 namespace reportflow::aggregate {
 
 namespace cpb = ::reportflow::common::v1;
@@ -71,47 +73,58 @@ bool ReadPlaceStatus(std::string_view bytes, int* unit_level, int* status) {
 
 }  // namespace
 
-Status PlaceTally::AddSerialized(std::string_view head) {
+void PlaceTally::Count(std::string_view doc_id, const common::v1::DocumentMetadata& metadata, int sign) {
+  Count(doc_id, metadata.unit_level(), metadata.place().status(), sign);
+}
+
+Status PlaceTally::AddSerialized(std::string_view doc_id, std::string_view head) {
   int unit_level = 0, status = 0;
-  if (ReadPlaceStatus(head, &unit_level, &status) && status != cpb::PLACE_STATUS_AMBIGUOUS &&
-      status != cpb::PLACE_STATUS_NOT_FOUND) {
-    Count(unit_level, status);  // not undecided: nothing to list
+  if (ReadPlaceStatus(head, &unit_level, &status)) {
+    Count(doc_id, unit_level, status, +1);
     return Status::OK();
   }
   aggregate::v1::DocContributionHead parsed;
   if (!parsed.ParseFromArray(head.data(), static_cast<int>(head.size()))) {
-    return Status::Corruption("unparsable contribution head");
+    return Status::Corruption("unparsable contribution head of " + std::string(doc_id));
   }
-  Add(parsed);
+  Count(doc_id, parsed.metadata(), +1);
   return Status::OK();
 }
 
-void PlaceTally::Add(const aggregate::v1::DocContributionHead& head) {
-  const cpb::DocumentMetadata& m = head.metadata();
-  if (Count(m.unit_level(), m.place().status()) && static_cast<size_t>(summary_.listed_size()) < max_listed_) {
-    *summary_.add_listed() = head;
+Result<aggregate::v1::PlacesSummary> PlaceTally::Summary(size_t max_listed, const HeadReader& head_of) const {
+  aggregate::v1::PlacesSummary summary = counts_;
+  for (auto it = undecided_.begin(); it != undecided_.end() && static_cast<size_t>(summary.listed_size()) < max_listed;
+       ++it) {
+    RETURN_IF_ERROR(head_of(*it, summary.add_listed()));
   }
+  return summary;
 }
 
-bool PlaceTally::Count(int unit_level, int status) {
-  summary_.set_documents(summary_.documents() + 1);
-  if (unit_level == cpb::REGION_LEVEL_COUNTY) summary_.set_county_level(summary_.county_level() + 1);
+void PlaceTally::Count(std::string_view doc_id, int unit_level, int status, int sign) {
+  // Counts are unsigned: a count taken back (-1) was added before.
+  auto add = [sign](uint64_t n) { return static_cast<uint64_t>(static_cast<int64_t>(n) + sign); };
+  counts_.set_documents(add(counts_.documents()));
+  if (unit_level == cpb::REGION_LEVEL_COUNTY) counts_.set_county_level(add(counts_.county_level()));
   switch (status) {
     case cpb::PLACE_STATUS_RESOLVED:
-      summary_.set_resolved(summary_.resolved() + 1);
-      return false;
+      counts_.set_resolved(add(counts_.resolved()));
+      return;
     case cpb::PLACE_STATUS_AMBIGUOUS:
-      summary_.set_ambiguous(summary_.ambiguous() + 1);
+      counts_.set_ambiguous(add(counts_.ambiguous()));
       break;
     case cpb::PLACE_STATUS_NOT_FOUND:
-      summary_.set_not_found(summary_.not_found() + 1);
+      counts_.set_not_found(add(counts_.not_found()));
       break;
     default:
-      summary_.set_unnamed(summary_.unnamed() + 1);
-      return false;
+      counts_.set_unnamed(add(counts_.unnamed()));
+      return;
   }
-  summary_.set_undecided(summary_.undecided() + 1);
-  return true;
+  counts_.set_undecided(add(counts_.undecided()));
+  if (sign > 0) {
+    undecided_.emplace(doc_id);
+  } else if (auto it = undecided_.find(doc_id); it != undecided_.end()) {
+    undecided_.erase(it);
+  }
 }
 
 }  // namespace reportflow::aggregate

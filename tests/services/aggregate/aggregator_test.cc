@@ -361,6 +361,45 @@ TEST_F(AggregatorTest, BatchPlacementDoesNotDependOnArrivalOrder) {
   EXPECT_EQ(All(agg_).count("county/巫溪县/2023/a"), 0u);
 }
 
+// The places summary the aggregator keeps as groups change documents (new,
+// replaced, decided by the batch and undecided again, withdrawn) equals one
+// counted afresh from the store's heads after every step.
+TEST_F(AggregatorTest, ThePlacesSummaryKeptAsDocumentsChangeEqualsOneCountedFromTheStore) {
+  auto check = [&](const char* step) {
+    Result<apb::PlacesSummary> kept = agg_.PlacesSummary(10);
+    ASSERT_OK(kept.status());
+    Aggregator fresh(store_.get());
+    Result<apb::PlacesSummary> counted = fresh.PlacesSummary(10);
+    ASSERT_OK(counted.status());
+    EXPECT_EQ(kept->SerializeAsString(), counted->SerializeAsString())
+        << step << ": " << kept->ShortDebugString() << " vs " << counted->ShortDebugString();
+  };
+  check("empty");
+  ASSERT_OK(agg_.Apply("dahe", AmbiguousDahe()).status());
+  auto not_found = AmbiguousDahe();
+  not_found.mutable_metadata()->mutable_place()->set_status(common::v1::PLACE_STATUS_NOT_FOUND);
+  ASSERT_OK(agg_.Apply("nowhere", not_found).status());
+  check("two undecided");
+  EXPECT_EQ(agg_.PlacesSummary(10)->undecided(), 2u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(agg_.Apply("w" + std::to_string(i), InWuxi("乡" + std::to_string(i), "50023810" + std::to_string(i) + "000")).status());
+  }
+  check("the batch decides dahe");
+  EXPECT_EQ(agg_.PlacesSummary(10)->undecided(), 1u);
+  for (int i = 0; i < 5; ++i) {
+    auto moved = InWuxi("乡" + std::to_string(i), "11010100" + std::to_string(i) + "000");
+    moved.mutable_metadata()->set_county("东城区");
+    moved.mutable_metadata()->set_county_code("110101000000");
+    ASSERT_OK(agg_.Apply("w" + std::to_string(i), moved).status());
+  }
+  check("replaced, dahe undecided again");
+  EXPECT_EQ(agg_.PlacesSummary(10)->undecided(), 2u);
+  ASSERT_OK(agg_.Withdraw({{"nowhere", 1}, {"w0", 1}}).status());
+  check("withdrawn");
+  EXPECT_EQ(agg_.PlacesSummary(10)->documents(), 5u);
+  EXPECT_EQ(agg_.PlacesSummary(1)->listed_size(), 1);
+}
+
 TEST_F(AggregatorTest, TooFewOrSplitDocumentsDecideNothing) {
   for (int i = 0; i < 4; ++i) {
     ASSERT_OK(agg_.Apply("w" + std::to_string(i), InWuxi("乡" + std::to_string(i), "50023810" + std::to_string(i) + "000")).status());

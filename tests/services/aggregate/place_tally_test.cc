@@ -1,7 +1,7 @@
-// PlaceTally from serialized heads: a placed or unnamed document is counted
-// from the bytes alone, an undecided one parsed whole; the summary equals the
-// one from parsed heads, for heads and for whole contributions (a store
-// without heads), and bytes that do not parse are an error.
+// PlaceTally from serialized heads (a document's place read off the bytes)
+// equals the one from parsed metadata, for heads and for whole contributions
+// (a store without heads); counts taken back leave the tally of what remains;
+// bytes that do not parse are an error.
 #include "services/aggregate/place_tally.h"
 
 #include <string>
@@ -42,44 +42,82 @@ std::vector<apb::DocContribution> Documents() {
   return docs;
 }
 
+// The heads the tests list, by doc_id.
+PlaceTally::HeadReader HeadsOf(const std::vector<apb::DocContribution>& docs) {
+  return [&docs](const std::string& doc_id, apb::DocContributionHead* head) {
+    for (const apb::DocContribution& d : docs) {
+      if (d.doc_id() != doc_id) continue;
+      head->set_doc_id(d.doc_id());
+      *head->mutable_metadata() = d.metadata();
+      return Status::OK();
+    }
+    return Status::NotFound(doc_id);
+  };
+}
+
 TEST(PlaceTallyTest, SerializedHeadsCountAsParsedOnes) {
+  const std::vector<apb::DocContribution> docs = Documents();
   for (bool whole : {false, true}) {
-    PlaceTally parsed(3), serialized(3);
-    for (const apb::DocContribution& d : Documents()) {
+    PlaceTally parsed, serialized;
+    for (const apb::DocContribution& d : docs) {
       apb::DocContributionHead head;
       head.set_doc_id(d.doc_id());
       head.set_source(d.source());
       *head.mutable_metadata() = d.metadata();
       if (d.has_segment_metadata()) *head.mutable_segment_metadata() = d.segment_metadata();
       const std::string bytes = whole ? d.SerializeAsString() : head.SerializeAsString();
-      apb::DocContributionHead read;  // as a reader parses what is stored
-      ASSERT_TRUE(read.ParseFromString(bytes));
-      parsed.Add(read);
-      ASSERT_OK(serialized.AddSerialized(bytes));
+      parsed.Count(d.doc_id(), d.metadata(), +1);
+      ASSERT_OK(serialized.AddSerialized(d.doc_id(), bytes));
     }
-    EXPECT_EQ(serialized.summary().SerializeAsString(), parsed.summary().SerializeAsString())
-        << (whole ? "contributions" : "heads") << ": " << serialized.summary().ShortDebugString() << " vs "
-        << parsed.summary().ShortDebugString();
-    EXPECT_GT(parsed.summary().resolved(), 0u);
-    EXPECT_GT(parsed.summary().unnamed(), 0u);
-    EXPECT_GT(parsed.summary().county_level(), 0u);
-    EXPECT_EQ(parsed.summary().listed_size(), 3);
+    Result<apb::PlacesSummary> a = serialized.Summary(3, HeadsOf(docs));
+    Result<apb::PlacesSummary> b = parsed.Summary(3, HeadsOf(docs));
+    ASSERT_OK(a.status());
+    ASSERT_OK(b.status());
+    EXPECT_EQ(a->SerializeAsString(), b->SerializeAsString())
+        << (whole ? "contributions" : "heads") << ": " << a->ShortDebugString() << " vs " << b->ShortDebugString();
+    EXPECT_EQ(b->documents(), docs.size());
+    EXPECT_GT(b->resolved(), 0u);
+    EXPECT_GT(b->unnamed(), 0u);
+    EXPECT_GT(b->county_level(), 0u);
+    EXPECT_EQ(b->undecided(), b->ambiguous() + b->not_found());
+    ASSERT_EQ(b->listed_size(), 3);
+    // The first undecided documents in doc_id order.
+    EXPECT_LT(b->listed(0).doc_id(), b->listed(1).doc_id());
+    EXPECT_LT(b->listed(1).doc_id(), b->listed(2).doc_id());
   }
 }
 
+TEST(PlaceTallyTest, CountsTakenBackLeaveTheTallyOfWhatRemains) {
+  const std::vector<apb::DocContribution> docs = Documents();
+  PlaceTally all, half;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    all.Count(docs[i].doc_id(), docs[i].metadata(), +1);
+    if (i % 2 == 1) half.Count(docs[i].doc_id(), docs[i].metadata(), +1);
+  }
+  for (size_t i = 0; i < docs.size(); i += 2) all.Count(docs[i].doc_id(), docs[i].metadata(), -1);
+  Result<apb::PlacesSummary> a = all.Summary(100, HeadsOf(docs));
+  Result<apb::PlacesSummary> b = half.Summary(100, HeadsOf(docs));
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  EXPECT_EQ(a->SerializeAsString(), b->SerializeAsString()) << a->ShortDebugString() << " vs " << b->ShortDebugString();
+  EXPECT_EQ(b->documents(), docs.size() / 2);
+}
+
 TEST(PlaceTallyTest, BytesThatDoNotParseAreAnError) {
-  PlaceTally tally(3);
+  PlaceTally tally;
   const std::string head = [] {
     apb::DocContributionHead h;
     h.set_doc_id("doc");
     h.mutable_metadata()->mutable_place()->set_status(cpb::PLACE_STATUS_RESOLVED);
     return h.SerializeAsString();
   }();
-  EXPECT_EQ(tally.AddSerialized(head.substr(0, head.size() - 1)).code(), StatusCode::kCorruption);
-  EXPECT_EQ(tally.AddSerialized(std::string("\xff\xff\xff", 3)).code(), StatusCode::kCorruption);
-  EXPECT_EQ(tally.summary().documents(), 0u);
-  ASSERT_OK(tally.AddSerialized(head));
-  EXPECT_EQ(tally.summary().resolved(), 1u);
+  EXPECT_EQ(tally.AddSerialized("doc", head.substr(0, head.size() - 1)).code(), StatusCode::kCorruption);
+  EXPECT_EQ(tally.AddSerialized("doc", std::string("\xff\xff\xff", 3)).code(), StatusCode::kCorruption);
+  ASSERT_OK(tally.AddSerialized("doc", head));
+  Result<apb::PlacesSummary> s = tally.Summary(3, HeadsOf({}));
+  ASSERT_OK(s.status());
+  EXPECT_EQ(s->documents(), 1u);
+  EXPECT_EQ(s->resolved(), 1u);
 }
 
 }  // namespace

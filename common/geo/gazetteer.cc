@@ -10,8 +10,6 @@
 
 namespace reportflow::geo {
 
-// Defined in the generated default_gazetteer.cc (data/gazetteer/divisions.tsv).
-extern const std::string_view kDefaultGazetteerTsv;
 
 namespace {
 
@@ -78,6 +76,8 @@ void Gazetteer::Fold(std::u32string_view in, std::u32string* out) const {
 
 Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
   std::unique_ptr<Gazetteer> g(new Gazetteer());
+  g->owned_ = std::make_unique<Owned>();
+  Owned& o = *g->owned_;
   std::vector<std::pair<uint64_t, UnitId>> by_code;  // short code -> id, for parents
   auto find_code = [&](uint64_t code) -> UnitId {
     auto it = std::lower_bound(by_code.begin(), by_code.end(), std::make_pair(code, UnitId{-1}));
@@ -88,9 +88,9 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
   // loading the table is on the path of segment's start and of aggregate's
   // first group.
   const size_t lines = static_cast<size_t>(std::count(tsv.begin(), tsv.end(), '\n')) + 1;
-  g->units_.reserve(lines);
+  o.units.reserve(lines);
   by_code.reserve(lines);
-  g->names_.reserve(tsv.size() / 3);
+  o.names.reserve(tsv.size() / 3);
   size_t line_no = 0;
   for (size_t pos = 0; pos < tsv.size();) {
     size_t eol = tsv.find('\n', pos);
@@ -129,54 +129,62 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view tsv) {
       }
     }
     const std::string_view name = line.substr(tab + 1);
-    const UnitId id = static_cast<UnitId>(g->units_.size());
-    const size_t name_offset = g->names_.size();
-    text::AppendUtf32(name, &g->names_);
-    g->units_.push_back(Unit{code, static_cast<uint32_t>(name_offset),
-                             static_cast<uint16_t>(g->names_.size() - name_offset), level, parent});
+    const UnitId id = static_cast<UnitId>(o.units.size());
+    const size_t name_offset = o.names.size();
+    text::AppendUtf32(name, &o.names);
+    o.units.push_back(Unit{code, static_cast<uint32_t>(name_offset),
+                             static_cast<uint16_t>(o.names.size() - name_offset), level, parent});
     // Codes of different levels never collide as numbers (2, 4, 6, 9 digits).
     by_code.emplace_back(code, id);
     if (by_code.size() >= 2 && by_code[by_code.size() - 2].first > code) {
       std::sort(by_code.begin(), by_code.end());
     }
   }
-  if (g->units_.empty()) return Status::InvalidArgument("gazetteer: empty table");
+  if (o.units.empty()) return Status::InvalidArgument("gazetteer: empty table");
   g->BuildIndex();
   return g;
 }
 
 void Gazetteer::AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit) {
-  index->push_back(Key{static_cast<uint32_t>(keys_.size()), static_cast<uint16_t>(key.size()), variant, unit});
-  for (char32_t c : key) keys_.push_back(variants_->ToSimplified(c));
+  std::u32string& keys = owned_->keys;
+  index->push_back(Key{static_cast<uint32_t>(keys.size()), static_cast<uint16_t>(key.size()), variant, unit});
+  for (char32_t c : key) keys.push_back(variants_->ToSimplified(c));
 }
 
 void Gazetteer::BuildIndex() {
+  Owned& o = *owned_;
+  // The units and names are read through the views while the keys grow.
+  t_.units = o.units;
+  t_.names = o.names;
   // Every name once, a few twice (街 forms, short names).
-  keys_.reserve(names_.size() + names_.size() / 4);
-  full_index_.reserve(units_.size() + units_.size() / 4);
-  short_index_.reserve(units_.size() / 8);
-  for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {
+  o.keys.reserve(o.names.size() + o.names.size() / 4);
+  o.full_index.reserve(o.units.size() + o.units.size() / 4);
+  o.short_index.reserve(o.units.size() / 8);
+  uint64_t longest = 0;
+  for (UnitId id = 0; id < static_cast<UnitId>(o.units.size()); ++id) {
     const U32View n = name32(id);
-    longest_name_ = std::max(longest_name_, n.size());
-    AddKey(&full_index_, n, 0, id);
-    if (units_[id].level == Level::kTownship) {
-      if (EndsWith(n, U"街道") && n.size() >= 4) AddKey(&full_index_, n.substr(0, n.size() - 1), 1, id);
+    longest = std::max<uint64_t>(longest, n.size());
+    AddKey(&o.full_index, n, 0, id);
+    if (o.units[id].level == Level::kTownship) {
+      if (EndsWith(n, U"街道") && n.size() >= 4) AddKey(&o.full_index, n.substr(0, n.size() - 1), 1, id);
       for (U32View suf : {U"族乡", U"族镇", U"族苏木"}) {
         if (!EndsWith(n, suf)) continue;
         const U32View stem = StripEthnic(n.substr(0, n.size() - suf.size() + 1));
         if (stem.size() >= 2 && stem.size() + 1 < n.size() - suf.size() + 1) {
           std::u32string v(stem);
           v += n.substr(n.size() - suf.size() + 1);
-          AddKey(&full_index_, v, 2, id);
+          AddKey(&o.full_index, v, 2, id);
         }
       }
     } else {
       const std::u32string s = ShortRegionName(n);
-      if (s != n) AddKey(&short_index_, s, 1, id);
+      if (s != n) AddKey(&o.short_index, s, 1, id);
     }
   }
-  auto by_text = [this](const Key& a, const Key& b) {
-    const U32View ta = KeyText(a), tb = KeyText(b);
+  const U32View keys = o.keys;
+  auto text_of = [keys](const Key& k) { return keys.substr(k.offset, k.length); };
+  auto by_text = [&](const Key& a, const Key& b) {
+    const U32View ta = text_of(a), tb = text_of(b);
     if (ta != tb) return ta < tb;
     if (a.variant != b.variant) return a.variant < b.variant;
     return a.unit < b.unit;
@@ -190,7 +198,7 @@ void Gazetteer::BuildIndex() {
     std::vector<std::pair<uint64_t, Key>> keyed;
     keyed.reserve(index->size());
     for (const Key& k : *index) {
-      const U32View t = KeyText(k);
+      const U32View t = text_of(k);
       uint64_t prefix = 0;
       for (size_t i = 0; i < 3; ++i) prefix = prefix << 21 | (i < t.size() ? (uint64_t{t[i]} & 0x1FFFFF) : 0);
       keyed.emplace_back(prefix, k);
@@ -200,26 +208,35 @@ void Gazetteer::BuildIndex() {
     });
     for (size_t i = 0; i < keyed.size(); ++i) (*index)[i] = keyed[i].second;
   };
-  sort_index(&full_index_);
-  sort_index(&short_index_);
-  full_index_.shrink_to_fit();
-  short_index_.shrink_to_fit();
-  filter_.assign(kFilterBits / 64, 0);
-  for (const Key& k : full_index_) {
+  sort_index(&o.full_index);
+  sort_index(&o.short_index);
+  o.full_index.shrink_to_fit();
+  o.short_index.shrink_to_fit();
+  o.filter.assign(kFilterBits / 64, 0);
+  for (const Key& k : o.full_index) {
     if (k.length < 2) continue;
-    const uint32_t h = FilterHash(KeyText(k));
-    filter_[h >> 6] |= uint64_t{1} << (h & 63);
+    const uint32_t h = FilterHash(text_of(k));
+    o.filter[h >> 6] |= uint64_t{1} << (h & 63);
   }
-  keys_.shrink_to_fit();
+  o.keys.shrink_to_fit();
+  t_ = Tables{o.units, o.names, o.keys, o.full_index, o.short_index, o.filter, longest};
 }
 
-std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32string_view name,
+std::unique_ptr<Gazetteer> Gazetteer::OverTables(const Tables& tables) {
+  std::unique_ptr<Gazetteer> g(new Gazetteer());
+  g->t_ = tables;
+  return g;
+}
+
+
+
+std::vector<UnitId> Gazetteer::Lookup(std::span<const Key> index, std::u32string_view name,
                                       uint8_t max_variant) const {
   std::vector<UnitId> out;
   std::u32string folded;
   Fold(name, &folded);
   name = folded;
-  if (&index == &full_index_ && name.size() >= 2 && !MayContain(name)) return out;
+  if (index.data() == t_.full_index.data() && name.size() >= 2 && !MayContain(name)) return out;
   auto it = std::lower_bound(index.begin(), index.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
   for (; it != index.end() && KeyText(*it) == name; ++it) {
@@ -229,21 +246,21 @@ std::vector<UnitId> Gazetteer::Lookup(const std::vector<Key>& index, std::u32str
   return out;
 }
 
-std::vector<UnitId> Gazetteer::Find(std::u32string_view name) const { return Lookup(full_index_, name); }
+std::vector<UnitId> Gazetteer::Find(std::u32string_view name) const { return Lookup(t_.full_index, name); }
 std::vector<UnitId> Gazetteer::Find(std::string_view utf8_name) const { return Find(text::ToUtf32(utf8_name)); }
 std::vector<UnitId> Gazetteer::FindStrong(std::u32string_view name) const {
-  return Lookup(full_index_, name, 1);
+  return Lookup(t_.full_index, name, 1);
 }
-std::vector<UnitId> Gazetteer::FindShort(std::u32string_view name) const { return Lookup(short_index_, name); }
+std::vector<UnitId> Gazetteer::FindShort(std::u32string_view name) const { return Lookup(t_.short_index, name); }
 
 bool Gazetteer::Contains(std::u32string_view name) const {
   std::u32string folded;
   Fold(name, &folded);
   name = folded;
   if (name.size() >= 2 && !MayContain(name)) return false;
-  auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
+  auto it = std::lower_bound(t_.full_index.begin(), t_.full_index.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
-  return it != full_index_.end() && KeyText(*it) == name;
+  return it != t_.full_index.end() && KeyText(*it) == name;
 }
 
 template <typename Pred>
@@ -254,10 +271,10 @@ bool Gazetteer::AnyStrong(std::u32string_view name, Pred pred) const {
   for (size_t i = 0; i < name.size(); ++i) buf[i] = variants_->ToSimplified(name[i]);
   name = std::u32string_view(buf, name.size());
   if (name.size() >= 2 && !MayContain(name)) return false;
-  auto it = std::lower_bound(full_index_.begin(), full_index_.end(), name,
+  auto it = std::lower_bound(t_.full_index.begin(), t_.full_index.end(), name,
                              [this](const Key& k, U32View n) { return KeyText(k) < n; });
-  for (; it != full_index_.end() && KeyText(*it) == name; ++it) {
-    if (it->variant <= 1 && pred(units_[it->unit].level)) return true;
+  for (; it != t_.full_index.end() && KeyText(*it) == name; ++it) {
+    if (it->variant <= 1 && pred(t_.units[it->unit].level)) return true;
   }
   return false;
 }
@@ -279,8 +296,8 @@ bool Gazetteer::IsRegionScope(std::string_view scope) const {
     if (scope.size() != 2 && scope.size() != 4 && scope.size() != 6 && scope.size() != 12) return false;
     std::string code(scope);
     while (code.size() > 2 && code.size() % 2 == 0 && code.ends_with("00")) code.resize(code.size() - 2);
-    for (UnitId id = 0; id < static_cast<UnitId>(units_.size()); ++id) {
-      if (units_[id].level != Level::kTownship && Code12(id).starts_with(code)) return true;
+    for (UnitId id = 0; id < static_cast<UnitId>(t_.units.size()); ++id) {
+      if (t_.units[id].level != Level::kTownship && Code12(id).starts_with(code)) return true;
     }
     return false;
   }
@@ -298,7 +315,7 @@ std::string Gazetteer::name(UnitId id) const {
 }
 
 std::string Gazetteer::Code12(UnitId id) const {
-  const Unit& u = units_[id];
+  const Unit& u = t_.units[id];
   uint64_t scale = 1;
   switch (u.level) {
     case Level::kProvince: scale = 10000000000ULL; break;
@@ -312,44 +329,32 @@ std::string Gazetteer::Code12(UnitId id) const {
 }
 
 UnitId Gazetteer::ProvinceOf(UnitId id) const {
-  while (id != kNone && units_[id].level != Level::kProvince) id = units_[id].parent;
+  while (id != kNone && t_.units[id].level != Level::kProvince) id = t_.units[id].parent;
   return id;
 }
 
 UnitId Gazetteer::CityOf(UnitId id) const {
-  while (id != kNone && units_[id].level > Level::kCity) id = units_[id].parent;
-  if (id == kNone || units_[id].level != Level::kCity) return kNone;
+  while (id != kNone && t_.units[id].level > Level::kCity) id = t_.units[id].parent;
+  if (id == kNone || t_.units[id].level != Level::kCity) return kNone;
   const U32View n = name32(id);
-  if (n == U"市辖区" || n == U"县") return units_[id].parent;  // a municipality
+  if (n == U"市辖区" || n == U"县") return t_.units[id].parent;  // a municipality
   if (EndsWith(n, U"直辖县级行政区划")) return kNone;
   return id;
 }
 
 UnitId Gazetteer::CountyOf(UnitId id) const {
-  while (id != kNone && units_[id].level > Level::kCounty) id = units_[id].parent;
-  if (id == kNone || units_[id].level != Level::kCounty) return kNone;
+  while (id != kNone && t_.units[id].level > Level::kCounty) id = t_.units[id].parent;
+  if (id == kNone || t_.units[id].level != Level::kCounty) return kNone;
   // A city without counties lists itself as a county (441900 东莞市).
-  if (units_[id].code % 100 == 0) return kNone;
+  if (t_.units[id].code % 100 == 0) return kNone;
   return id;
 }
 
 bool Gazetteer::IsWithin(UnitId id, UnitId ancestor) const {
-  for (; id != kNone; id = units_[id].parent) {
+  for (; id != kNone; id = t_.units[id].parent) {
     if (id == ancestor) return true;
   }
   return false;
-}
-
-const Gazetteer& Gazetteer::Default() {
-  static const Gazetteer* const instance = [] {
-    Result<std::unique_ptr<Gazetteer>> g = Parse(kDefaultGazetteerTsv);
-    if (!g.ok()) {
-      std::cerr << "embedded gazetteer is corrupt: " << g.status() << std::endl;
-      std::abort();
-    }
-    return std::move(g).value().release();
-  }();
-  return *instance;
 }
 
 }  // namespace reportflow::geo

@@ -25,12 +25,12 @@
 //     entry with the city's own name and code NNNN00): no county (CountyOf
 //     returns kNone), the city is set.
 //
-// Thread-safety: immutable after construction; Default() is thread-safe and
-// loads the embedded table once per process, on first use.
+// Thread-safety: immutable after construction; Default() is thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,11 +52,41 @@ class Gazetteer {
   // (township) digits, parents listed before children; '#' lines are comments.
   static Result<std::unique_ptr<Gazetteer>> Parse(std::string_view tsv);
 
-  // The table compiled into the binary (scripts/gen-gazetteer.sh), parsed on
-  // first use. Aborts only if the embedded table is corrupt (a build error).
+  // The table compiled into the binary, parsed and indexed at build time
+  // (gazetteer_image_gen): its tables are read-only data of the executable,
+  // shared by every process that maps it. Parsing and indexing at each start
+  // took ~26 ms, on the path of segment's start and aggregate's first group.
   static const Gazetteer& Default();
 
-  size_t size() const { return units_.size(); }
+  // ---- The tables: rows of units and index keys, names and keys as UTF-32.
+  struct Unit {
+    uint64_t code;
+    uint32_t name_offset;  // into names
+    uint16_t name_length;
+    Level level;
+    UnitId parent;
+  };
+  struct Key {
+    uint32_t offset;  // into keys
+    uint16_t length;
+    uint8_t variant;  // 0 canonical name, 1 街 form, 2 ethnic township shortened
+    UnitId unit;
+  };
+  struct Tables {
+    std::span<const Unit> units;
+    std::u32string_view names;
+    std::u32string_view keys;         // folded (traditional -> simplified)
+    std::span<const Key> full_index;  // sorted by key text
+    std::span<const Key> short_index;  // sorted by key text
+    std::span<const uint64_t> filter;  // kFilterBits bits over full_index (MayContain)
+    uint64_t longest_name = 0;
+  };
+  const Tables& tables() const { return t_; }
+  // A gazetteer over tables it does not own (static data: Default()).
+  static std::unique_ptr<Gazetteer> OverTables(const Tables& tables);
+  static constexpr uint32_t kFilterBits = 1u << 20;
+
+  size_t size() const { return t_.units.size(); }
 
   // Every unit whose canonical name, or a township variant (X街, ethnic
   // township without its ethnic part), equals `name`. Canonical matches first.
@@ -76,23 +106,23 @@ class Gazetteer {
   bool HasRegion(std::u32string_view name) const;  // province, city or county
   // The longest canonical name of any unit, in characters: how far a scan
   // for known names need look.
-  size_t longest_name() const { return longest_name_; }
+  size_t longest_name() const { return t_.longest_name; }
 
   // True if `scope` names a province, city or county (full or short name,
   // traditional characters allowed) or is the code of one (2, 4 or 6 digits,
   // or 12 with trailing zeros): what segment.region accepts.
   bool IsRegionScope(std::string_view scope) const;
 
-  Level level(UnitId id) const { return units_[id].level; }
+  Level level(UnitId id) const { return t_.units[id].level; }
   std::string name(UnitId id) const;
   std::u32string_view name32(UnitId id) const {
-    return std::u32string_view(names_).substr(units_[id].name_offset, units_[id].name_length);
+    return t_.names.substr(t_.units[id].name_offset, t_.units[id].name_length);
   }
   // The 12-digit statistical code: 500238 -> "500238000000".
   std::string Code12(UnitId id) const;
-  UnitId parent(UnitId id) const { return units_[id].parent; }
+  UnitId parent(UnitId id) const { return t_.units[id].parent; }
   // The unit code as in the package (2, 4, 6 or 9 digits).
-  uint64_t short_code(UnitId id) const { return units_[id].code; }
+  uint64_t short_code(UnitId id) const { return t_.units[id].code; }
 
   // The unit of a level above (or equal to) `id`, following the pseudo-unit
   // rules above; kNone when there is none.
@@ -104,28 +134,16 @@ class Gazetteer {
   bool IsWithin(UnitId id, UnitId ancestor) const;
 
  private:
-  struct Unit {
-    uint64_t code;
-    uint32_t name_offset;
-    uint16_t name_length;
-    Level level;
-    UnitId parent;
-  };
-  struct Key {
-    uint32_t offset;  // into keys_
-    uint16_t length;
-    uint8_t variant;  // 0 canonical name, 1 街 form, 2 ethnic township shortened
-    UnitId unit;
-  };
   Gazetteer() = default;
   void BuildIndex();
   std::u32string_view KeyText(const Key& k) const {
-    return std::u32string_view(keys_).substr(k.offset, k.length);
+    return t_.keys.substr(k.offset, k.length);
   }
-  std::vector<UnitId> Lookup(const std::vector<Key>& index, std::u32string_view name,
+  std::vector<UnitId> Lookup(std::span<const Key> index, std::u32string_view name,
                              uint8_t max_variant = 2) const;
   template <typename Pred>
   bool AnyStrong(std::u32string_view name, Pred pred) const;
+  // While parsing: a key of `unit` added to the owned keys and `index`.
   void AddKey(std::vector<Key>* index, std::u32string_view key, uint8_t variant, UnitId unit);
 
   // Index keys and queries are folded the way report text is matched
@@ -136,7 +154,6 @@ class Gazetteer {
   // A one-hash filter over the folded keys of full_index_ (first, second and
   // last character and length): most text probes (RegionAt tries every
   // length at every position) are rejected without a binary search.
-  static constexpr uint32_t kFilterBits = 1u << 20;
   static uint32_t FilterHash(std::u32string_view folded) {
     uint64_t h = folded.size();
     h = h * 0x9E3779B97F4A7C15ull + folded[0];
@@ -147,17 +164,20 @@ class Gazetteer {
   // False only if no key of full_index_ equals `folded` (size >= 2).
   bool MayContain(std::u32string_view folded) const {
     const uint32_t h = FilterHash(folded);
-    return (filter_[h >> 6] >> (h & 63)) & 1;
+    return (t_.filter[h >> 6] >> (h & 63)) & 1;
   }
-  std::vector<uint64_t> filter_;
-  size_t longest_name_ = 0;
-
   const text::HanVariants* variants_ = &text::HanVariants::Get();
-  std::vector<Unit> units_;
-  std::u32string names_;
-  std::u32string keys_;
-  std::vector<Key> full_index_;   // sorted by key text
-  std::vector<Key> short_index_;  // sorted by key text
+  // What Parse() built, when the tables are this gazetteer's own.
+  struct Owned {
+    std::vector<Unit> units;
+    std::u32string names;
+    std::u32string keys;
+    std::vector<Key> full_index;
+    std::vector<Key> short_index;
+    std::vector<uint64_t> filter;
+  };
+  std::unique_ptr<Owned> owned_;
+  Tables t_;  // views of owned_ or of static data
 };
 
 // The short name of a county/city/province name (see above), or the name

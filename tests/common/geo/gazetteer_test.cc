@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <span>
 
 namespace reportflow::geo {
+
+extern const std::string_view kDefaultGazetteerTsv;  // gazetteer_tsv.cc
+
 namespace {
 
 const Gazetteer& G() { return Gazetteer::Default(); }
@@ -14,6 +19,47 @@ std::vector<std::string> Codes(const std::vector<UnitId>& ids) {
   std::vector<std::string> out;
   for (UnitId id : ids) out.push_back(G().Code12(id));
   return out;
+}
+
+// The tables compiled in at build time (gazetteer_image_gen) are, byte for
+// byte, what parsing and indexing the table gives at run time.
+TEST(GazetteerTest, TheCompiledTablesAreTheParsedOnes) {
+  auto parsed = Gazetteer::Parse(kDefaultGazetteerTsv);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const Gazetteer::Tables& want = (*parsed)->tables();
+  const Gazetteer::Tables& got = G().tables();
+  auto same_units = [](std::span<const Gazetteer::Unit> a, std::span<const Gazetteer::Unit> b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].code != b[i].code || a[i].name_offset != b[i].name_offset || a[i].name_length != b[i].name_length ||
+          a[i].level != b[i].level || a[i].parent != b[i].parent) {
+        return false;
+      }
+    }
+    return true;
+  };
+  auto same_keys = [](std::span<const Gazetteer::Key> a, std::span<const Gazetteer::Key> b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].offset != b[i].offset || a[i].length != b[i].length || a[i].variant != b[i].variant ||
+          a[i].unit != b[i].unit) {
+        return false;
+      }
+    }
+    return true;
+  };
+  EXPECT_TRUE(same_units(got.units, want.units));
+  EXPECT_EQ(got.names, want.names);
+  EXPECT_EQ(got.keys, want.keys);
+  EXPECT_TRUE(same_keys(got.full_index, want.full_index));
+  EXPECT_TRUE(same_keys(got.short_index, want.short_index));
+  EXPECT_TRUE(std::equal(got.filter.begin(), got.filter.end(), want.filter.begin(), want.filter.end()));
+  EXPECT_EQ(got.longest_name, want.longest_name);
+  EXPECT_EQ(got.units.size(), 44703u);
+  // Look-ups answer alike over either.
+  for (const char* name : {"东城街道", "巫溪县", "大桥乡", "花溪乡", "广西", "乾县"}) {
+    EXPECT_EQ(G().Find(std::string_view(name)), (*parsed)->Find(std::string_view(name))) << name;
+  }
 }
 
 TEST(GazetteerTest, HoldsTheWholeTable) {

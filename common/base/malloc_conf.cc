@@ -9,7 +9,10 @@
 // tens of microseconds. With 1 s, a 20k batch took 146,000 faults; with 3 s,
 // 90,000 and 5-7% less CPU (pairs alternating on one build); 10 s was no
 // faster than 3 s, and aggregate's peak at 100k rose by 9 MB against 3 MB
-// (bench/README.md, "Issue 17, eighteenth session").
+// (bench/README.md, "Issue 17, eighteenth session"). Ingest, segment and
+// extract keep freed pages longer, for as long as they run (HeapPolicy in
+// their main.cc, KeepFreedPages in memory.h): their memory is bounded, and
+// what they free they soon take again.
 //
 // One arena (narenas:1), not jemalloc's four per CPU. Each thread took its own
 // arena: the pages RocksDB's flush thread freed (a flushed memtable's blocks,

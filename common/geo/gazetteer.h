@@ -151,7 +151,7 @@ class Gazetteer {
   // so 乾县 is found from text that reads 乾县 (matched as 干县).
   void Fold(std::u32string_view in, std::u32string* out) const;
 
-  // A one-hash filter over the folded keys of full_index_ (first, second and
+  // A one-hash filter over the folded keys of the full index (first, second and
   // last character and length): most text probes (RegionAt tries every
   // length at every position) are rejected without a binary search.
   static uint32_t FilterHash(std::u32string_view folded) {
@@ -161,7 +161,7 @@ class Gazetteer {
     h = h * 0x9E3779B97F4A7C15ull + folded.back();
     return static_cast<uint32_t>((h * 0x9E3779B97F4A7C15ull) >> 44);
   }
-  // False only if no key of full_index_ equals `folded` (size >= 2).
+  // False only if no key of the full index equals `folded` (size >= 2).
   bool MayContain(std::u32string_view folded) const {
     const uint32_t h = FilterHash(folded);
     return (t_.filter[h >> 6] >> (h & 63)) & 1;

@@ -505,7 +505,6 @@ Status Aggregator::RemoveInGroup(const std::string& doc_id, bool* removed) {
   }
   g.contributions.erase(doc_id);
   g.removed.insert(doc_id);
-  --g.documents_delta;
   g.changed = true;
   *removed = true;
   // Without it the batch may point elsewhere: the places it decided may change.
@@ -538,16 +537,8 @@ Result<bool> Aggregator::Refuses(const std::string& doc_id, uint32_t attempt) {
 }
 
 Result<uint64_t> Aggregator::DocumentCount() {
-  if (!documents_loaded_) {
-    uint64_t n = 0;
-    RETURN_IF_ERROR(store_->Scan(kContributions, "", [&](std::string_view, std::string_view) {
-      ++n;
-      return true;
-    }));
-    documents_ = n;
-    documents_loaded_ = true;
-  }
-  return documents_;
+  RETURN_IF_ERROR(LoadPlaceCounts());
+  return place_counts_->documents();
 }
 
 Status Aggregator::ApplyInGroup(const GroupDocument& doc) {
@@ -633,7 +624,6 @@ void Aggregator::AbortGroup() {
   place_counts_.reset();
   sequence_loaded_ = false;
   withdrawn_loaded_ = false;
-  documents_loaded_ = false;
 }
 
 Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& after_commit) {
@@ -692,7 +682,6 @@ Result<AggregateChange> Aggregator::CommitGroup(const std::function<void()>& aft
       withdrawn_.erase(doc_id);
     }
   }
-  if (documents_loaded_) documents_ = static_cast<uint64_t>(static_cast<int64_t>(documents_) + g.documents_delta);
   change.sequences_used = last_seq - g.first_seq;
   if (after_commit) after_commit();
   if (g.build_events) {
@@ -772,7 +761,6 @@ Status Aggregator::Replace(const apb::DocContribution* prev_or_null, const apb::
   const std::string doc_id = next.doc_id();
   if (prev_or_null) RETURN_IF_ERROR(table_->Contribute(*prev_or_null, -1));
   RETURN_IF_ERROR(table_->Contribute(next, +1));
-  if (!prev_or_null) ++g.documents_delta;
   g.removed.erase(doc_id);
 
   g.changed = true;

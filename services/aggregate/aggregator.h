@@ -180,9 +180,10 @@ class Aggregator {
   // Whether `doc_id` is withdrawn for results of `attempt` (see Withdraw()).
   Result<bool> Refuses(const std::string& doc_id, uint32_t attempt);
 
-  // How many documents have a contribution (counted from the store on first
-  // use, then kept as groups commit): announced to ingest, which compares it
-  // with the documents its ledger has as complete here.
+  // How many documents have a contribution (the place tally's count: from
+  // the store's heads on first use, then kept as groups change documents):
+  // announced to ingest, which compares it with the documents its ledger has
+  // as complete here.
   Result<uint64_t> DocumentCount();
 
   Status GetContribution(const std::string& doc_id, aggregate::v1::DocContribution* out) const;
@@ -265,7 +266,6 @@ class Aggregator {
     std::set<std::string> removed;  // contributions deleted (Withdraw)
     // Tombstones to write (through_attempt) or lift (nullopt), by doc_id.
     std::map<std::string, std::optional<uint32_t>> withdrawn;
-    int64_t documents_delta = 0;  // contributions added minus removed
     storage::WriteBatch places;  // places family puts/deletes, in order
     std::vector<stream::EncodedEvent> events;  // metric events, in order
     // Reused to build each event: a document's metadata is set once for all
@@ -300,8 +300,6 @@ class Aggregator {
   // Tombstones of withdrawn documents (few: quarantined ones), doc_id -> through_attempt.
   std::map<std::string, uint32_t> withdrawn_;
   bool withdrawn_loaded_ = false;
-  uint64_t documents_ = 0;  // contributions in the store (DocumentCount())
-  bool documents_loaded_ = false;
   mutable uint64_t sequence_ = 0;  // cache of LastSequence()
   mutable bool sequence_loaded_ = false;
 };

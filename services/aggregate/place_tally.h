@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <set>
 #include <string>
@@ -37,6 +38,8 @@ class PlaceTally {
   // order, their heads read with `head_of`.
   using HeadReader = std::function<Status(const std::string& doc_id, aggregate::v1::DocContributionHead*)>;
   Result<aggregate::v1::PlacesSummary> Summary(size_t max_listed, const HeadReader& head_of) const;
+  // The documents counted.
+  uint64_t documents() const { return counts_.documents(); }
 
  private:
   void Count(std::string_view doc_id, int unit_level, int status, int sign);

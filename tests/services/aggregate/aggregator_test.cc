@@ -363,7 +363,8 @@ TEST_F(AggregatorTest, BatchPlacementDoesNotDependOnArrivalOrder) {
 
 // The places summary the aggregator keeps as groups change documents (new,
 // replaced, decided by the batch and undecided again, withdrawn) equals one
-// counted afresh from the store's heads after every step.
+// counted afresh from the store's heads after every step, and so does the
+// document count announced to ingest.
 TEST_F(AggregatorTest, ThePlacesSummaryKeptAsDocumentsChangeEqualsOneCountedFromTheStore) {
   auto check = [&](const char* step) {
     Result<apb::PlacesSummary> kept = agg_.PlacesSummary(10);
@@ -373,6 +374,10 @@ TEST_F(AggregatorTest, ThePlacesSummaryKeptAsDocumentsChangeEqualsOneCountedFrom
     ASSERT_OK(counted.status());
     EXPECT_EQ(kept->SerializeAsString(), counted->SerializeAsString())
         << step << ": " << kept->ShortDebugString() << " vs " << counted->ShortDebugString();
+    // The documents announced to ingest are the same count.
+    Result<uint64_t> documents = agg_.DocumentCount();
+    ASSERT_OK(documents.status());
+    EXPECT_EQ(*documents, counted->documents()) << step;
   };
   check("empty");
   ASSERT_OK(agg_.Apply("dahe", AmbiguousDahe()).status());

@@ -75,10 +75,10 @@ void Visit(int dir_fd, const char* name, uint32_t depth, uint32_t max_depth, Inp
   }
   if (S_ISDIR(st.st_mode)) {
     if (depth > max_depth) return Add(c, 0);
-    const files::UniqueFd dir(::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    Result<files::FolderListing> listing = files::FolderListing::Read(dir.get());
-    if (!listing.ok()) return Add(c, 0);
-    for (size_t i = 0; i < listing->size(); ++i) Visit(dir.get(), listing->c_name(i), depth + 1, max_depth, c);
+    Result<files::UniqueFd> dir = files::FolderListing::Open(dir_fd, name);
+    Result<files::FolderListing> listing = dir.ok() ? files::FolderListing::Read(dir->get()) : dir.status();
+    if (!listing.ok()) return Add(c, 0);  // rejected by ingest: one item
+    for (size_t i = 0; i < listing->size(); ++i) Visit(dir->get(), listing->c_name(i), depth + 1, max_depth, c);
     return;
   }
   if (!S_ISREG(st.st_mode)) return Add(c, 0);

@@ -10,6 +10,12 @@
 
 namespace reportflow::files {
 
+Result<UniqueFd> FolderListing::Open(int at_fd, const char* path) {
+  UniqueFd fd(::openat(at_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IoError(std::string("cannot list folder: ") + std::strerror(errno));
+  return fd;
+}
+
 Result<FolderListing> FolderListing::Read(int dir_fd) {
   const int list_fd = dir_fd >= 0 ? ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0) : -1;
   DIR* listing = list_fd >= 0 ? ::fdopendir(list_fd) : nullptr;  // closedir closes list_fd

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/files/unique_fd.h"
 
 namespace reportflow::files {
 
@@ -28,6 +29,10 @@ class FolderListing {
   // system's reason, when the folder cannot be listed ("cannot list folder:
   // ...") or its listing fails midway ("error while listing folder: ...").
   static Result<FolderListing> Read(int dir_fd);
+  // Opens the folder `path` (relative to the folder open at `at_fd`, or to
+  // the working directory with AT_FDCWD) to list it and open its files:
+  // IoError "cannot list folder: ..." when it cannot be opened.
+  static Result<UniqueFd> Open(int at_fd, const char* path);
 
   size_t size() const { return entries_.size(); }
   std::string_view name(size_t i) const { return std::string_view(names_.data() + entries_[i]); }

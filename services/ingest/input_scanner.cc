@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <string_view>
@@ -326,16 +325,14 @@ struct InputScanner::Impl {
       DirFrame frame;
       frame.dir = p;
       frame.depth = depth;
-      frame.fd = UniqueFd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!frame.fd.valid()) {
-        *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, std::string("cannot list folder: ") + std::strerror(errno));
-        return true;
-      }
-      Result<files::FolderListing> listing = files::FolderListing::Read(frame.fd.get());
+      Result<UniqueFd> fd = files::FolderListing::Open(AT_FDCWD, p.c_str());
+      Result<files::FolderListing> listing =
+          fd.ok() ? files::FolderListing::Read(fd->get()) : Result<files::FolderListing>(fd.status());
       if (!listing.ok()) {
         *item = Reject(Shown(p), pb::REJECTION_CODE_UNREADABLE, listing.status().message());
         return true;
       }
+      frame.fd = std::move(fd).value();
       frame.listing = std::move(listing).value();
       dirs.push_back(std::move(frame));
       ForgetOpened();

@@ -49,6 +49,18 @@ TEST(FolderListingTest, SaysWhyAFolderCannotBeListed) {
   Result<FolderListing> no_descriptor = FolderListing::Read(-1);
   ASSERT_FALSE(no_descriptor.ok());
   EXPECT_EQ(no_descriptor.status().message(), "cannot list folder: Bad file descriptor");
+  // Open names why a folder cannot be opened, and what it opens can be listed.
+  Result<UniqueFd> missing = FolderListing::Open(AT_FDCWD, (dir / "missing").c_str());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "cannot list folder: No such file or directory");
+  Result<UniqueFd> file_as_folder = FolderListing::Open(AT_FDCWD, (dir / "file").c_str());
+  ASSERT_FALSE(file_as_folder.ok());
+  EXPECT_EQ(file_as_folder.status().message(), "cannot list folder: Not a directory");
+  Result<UniqueFd> opened = FolderListing::Open(AT_FDCWD, dir.path().c_str());
+  ASSERT_TRUE(opened.ok());
+  Result<FolderListing> listed = FolderListing::Read(opened->get());
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/macros.h"
+#include "common/files/unique_fd.h"
 #include "common/service/service.h"
 #include "common/storage/store.h"
 
@@ -114,8 +115,10 @@ std::string SelfBinDir() {
 
 Status PipelineLauncher::Spawn(Child& child) {
   const std::string log_path = log_dir_ + "/" + child.instance + ".log";
-  // Everything the child needs is prepared before fork: between fork and exec
-  // only async-signal-safe calls are allowed (run may have threads by now).
+  // Everything the child needs is prepared before the clone: between it and
+  // the exec only async-signal-safe calls are allowed (run may have threads
+  // by now). The descriptors here close when Spawn returns (the child has its
+  // copies by then: the clone waits for the exec).
   static const std::string kReadyFlag = "--ready-fd", kReadyFdText = std::to_string(kReadyFd);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(child.binary.c_str()));
@@ -123,43 +126,34 @@ Status PipelineLauncher::Spawn(Child& child) {
   argv.push_back(const_cast<char*>(kReadyFlag.c_str()));
   argv.push_back(const_cast<char*>(kReadyFdText.c_str()));
   argv.push_back(nullptr);
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0) return Status::IoError("cannot open " + log_path + ": " + std::strerror(errno));
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_fd < 0) {
-    ::close(log_fd);
-    return Status::IoError(std::string("cannot open /dev/null: ") + std::strerror(errno));
-  }
+  const files::UniqueFd log_fd(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_fd.valid()) return Status::IoError("cannot open " + log_path + ": " + std::strerror(errno));
+  const files::UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null_fd.valid()) return Status::IoError(std::string("cannot open /dev/null: ") + std::strerror(errno));
   int ready[2];
   if (pipe2(ready, O_CLOEXEC | O_NONBLOCK) != 0) {
-    ::close(log_fd);
-    ::close(null_fd);
     return Status::IoError(std::string("cannot create a pipe: ") + std::strerror(errno));
   }
+  files::UniqueFd ready_read(ready[0]);
+  const files::UniqueFd ready_write(ready[1]);
   // Started as posix_spawn starts a process (clone with CLONE_VM |
   // CLONE_VFORK), not by fork: a fork copies run's page tables, and every
   // page run wrote afterwards took a copy-on-write fault (each fork took 5-11
   // ms on a virtual machine, and the four of them held up the last service's
   // start). Signals stay blocked until the child has reset run's handlers.
-  ExecArgs exec{child.binary.c_str(), argv.data(), null_fd, log_fd, ready[1], getpid(), {}};
+  ExecArgs exec{child.binary.c_str(), argv.data(), null_fd.get(), log_fd.get(), ready_write.get(), getpid(), {}};
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &exec.mask);
   constexpr size_t kStackBytes = 64 * 1024;
   const std::unique_ptr<char[]> stack(new char[kStackBytes]);
   const pid_t pid = clone(ExecService, stack.get() + kStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &exec);
-  const int fork_errno = errno;
+  const int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &exec.mask, nullptr);
-  ::close(log_fd);
-  ::close(null_fd);
-  ::close(ready[1]);
-  if (pid < 0) {
-    ::close(ready[0]);
-    return Status::Unavailable("cannot start " + child.binary + ": " + std::strerror(fork_errno));
-  }
+  if (pid < 0) return Status::Unavailable("cannot start " + child.binary + ": " + std::strerror(clone_errno));
   child.pid = pid;
   child.started = false;
-  child.ready_fd = ready[0];
+  child.ready_fd = ready_read.Release();
   child.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));  // -1 before Linux 5.3: waits fall back to slices
   return Status::OK();
 }

@@ -25,6 +25,8 @@ class UniqueFd {
   ~UniqueFd() { Reset(); }
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  // Gives the descriptor up without closing it (the caller owns it now).
+  int Release() { return std::exchange(fd_, -1); }
   void Reset() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;

@@ -65,6 +65,9 @@ class StderrLogger : public rocksdb::Logger {
 // linked into the store as they are ingested; one a crash left is removed at
 // the next read-write opening.
 constexpr std::string_view kTableFilePrefix = "ingest-";
+// A probed family's memtable Bloom filter: 2% of its write buffer (160 KB for
+// 8 MB), tens of bits per key for the records these families hold.
+constexpr double kProbedMemtableBloomRatio = 0.02;
 
 // A table file for RocksDB: an SST file written by SstFileWriter with the
 // column family's options (format, checksums, Bloom filter).
@@ -211,6 +214,11 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   options.create_missing_column_families = true;
   options.max_open_files = 256;
   options.keep_log_file_num = 2;
+  // Table files are opened on the opening thread. RocksDB otherwise starts
+  // (and joins) 15 threads per column family at every open, whether the family
+  // has table files or not: ~100 threads across the four services at every
+  // start, for at most 16 files per family (what an open loads).
+  options.max_file_opening_threads = 1;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.info_log = std::make_shared<StderrLogger>(path);
   // Memtables of all column families together stay under this budget (each
@@ -241,13 +249,11 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // spent for disk nobody is short of; rollups are rewritten but compact.
   cf_options.compression = rocksdb::kNoCompression;
   cf_options.bottommost_compression = rocksdb::kNoCompression;
-  // No Bloom filter over the memtables (RocksDB's default). Each memtable of
-  // every family would get one of 5% of write_buffer_size (400 KB, zeroed
-  // and faulted in when the memtable is created, whatever the family holds):
-  // aggregate's ten families spent ~55 ms of CPU on them at every start. The
-  // point reads they spared (a document's previous result, usually absent)
-  // did not show: 4 alternating pairs of 20k runs, CPU 44.0 s with them and
-  // 44.5 s without, noise; a 10-report run 30 ms faster without.
+  // No Bloom filter over the memtables by default. Each memtable of every
+  // family would get one of 5% of write_buffer_size (400 KB, zeroed and
+  // faulted in when the memtable is created, whatever the family holds):
+  // aggregate's ten families spent ~55 ms of CPU on them at every start.
+  // Only the families probed for absent keys have one (probed_families).
   // Most point reads are for keys that may not exist yet (a document's
   // previous contribution or result): a Bloom filter answers those without
   // reading data blocks.
@@ -286,10 +292,23 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
     blob_cf_options.blob_compression_type = rocksdb::kNoCompression;
     blob_cf_options.enable_blob_garbage_collection = false;
   }
+  const auto listed = [](const std::vector<std::string>& families, const std::string& family) {
+    return std::find(families.begin(), families.end(), family) != families.end();
+  };
+  const auto blobs = [&](const std::string& family) {
+    return tuning.blob_min_bytes > 0 && (tuning.blob_families.empty() || listed(tuning.blob_families, family));
+  };
+  // Families probed for keys that are usually absent (StoreTuning::
+  // probed_families) get a Bloom filter over their memtables: a miss is then
+  // answered by a few bits instead of a walk down a skiplist of random keys.
+  rocksdb::ColumnFamilyOptions probed_cf_options = cf_options, probed_blob_cf_options = blob_cf_options;
+  for (rocksdb::ColumnFamilyOptions* o : {&probed_cf_options, &probed_blob_cf_options}) {
+    o->memtable_prefix_bloom_size_ratio = kProbedMemtableBloomRatio;
+    o->memtable_whole_key_filtering = true;
+  }
   auto options_of = [&](const std::string& family) -> const rocksdb::ColumnFamilyOptions& {
-    const auto& listed = tuning.blob_families;
-    const bool blobs = listed.empty() || std::find(listed.begin(), listed.end(), family) != listed.end();
-    return blobs ? blob_cf_options : cf_options;
+    if (listed(tuning.probed_families, family)) return blobs(family) ? probed_blob_cf_options : probed_cf_options;
+    return blobs(family) ? blob_cf_options : cf_options;
   };
 
   std::vector<std::string> names = column_families;
@@ -374,7 +393,7 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
       all.verify_checksums = true;
       all.fill_cache = false;
       for (rocksdb::ColumnFamilyHandle* h : handles) {
-        if (&options_of(h->GetName()) != &blob_cf_options) continue;
+        if (!blobs(h->GetName())) continue;
         std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(all, h));
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
         }

@@ -111,6 +111,10 @@ struct StoreTuning {
   // garbage-collected (see rocksdb_store.cc), so a value replaced stays on
   // disk as garbage.
   std::vector<std::string> blob_families;
+  // The column families read by point lookups of keys that are usually absent
+  // (a document's previous result or ledger entry, looked up for every new
+  // document): their memtables get a whole-key Bloom filter.
+  std::vector<std::string> probed_families;
   // Read-write opening reads every table file once to check its block
   // checksums (RocksDB's VerifyChecksum), so damage is found at start.
   bool verify_checksums_on_open = true;

@@ -20,6 +20,8 @@ Result<storage::IdentifiedStore> OpenAggregateStore(const config::v1::PipelineCo
   // and the rest are rewritten, so they stay in the tables (blob files are
   // not garbage-collected).
   tuning.blob_families = {"contributions", "audit_docs"};
+  // Each document's previous contribution is looked up: usually there is none.
+  tuning.probed_families = {"contributions"};
   return storage::OpenIdentifiedStore(config.aggregate().store_path(), column_families, storage::OnDamage::kMoveAside,
                                       tuning);
 }

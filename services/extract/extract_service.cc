@@ -19,7 +19,7 @@ Result<std::unique_ptr<ExtractService>> ExtractService::Create(const config::v1:
   // Verified at open; a damaged store is moved aside and rebuilt from upstream (ingest re-sends).
   ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(config.extract().store_path(), {kExtractionsCf},
                                                              storage::OnDamage::kMoveAside,
-                                                             service::WorkerStoreTuning()));
+                                                             service::WorkerStoreTuning(kExtractionsCf)));
   svc->store_ = std::move(opened.store);
   service::WorkerOptions options{"extract", config.extract().worker_id(), config.endpoints().extract_work(),
                                  config.endpoints().aggregate_input(), svc->store_.get(), opened.id, opened.note,

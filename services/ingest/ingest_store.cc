@@ -53,6 +53,7 @@ Result<std::unique_ptr<IngestStore>> IngestStore::Open(const std::string& path, 
   tuning.memtable_budget_bytes = 16u << 20;
   tuning.write_buffer_bytes = 8u << 20;
   tuning.block_cache_bytes = 4u << 20;
+  tuning.probed_families = {kLedger};  // every file scanned is looked up first
   if (mode == storage::OpenMode::kReadOnly) {
     ASSIGN_OR_RETURN(auto store, storage::OpenRocksDbStore(path, ColumnFamilies(), mode, tuning));
     return std::make_unique<IngestStore>(std::move(store));

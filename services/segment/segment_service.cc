@@ -13,7 +13,7 @@ Result<std::unique_ptr<SegmentService>> SegmentService::Create(const config::v1:
   // Verified at open; a damaged store is moved aside and rebuilt from upstream (ingest re-sends).
   ASSIGN_OR_RETURN(auto opened, storage::OpenIdentifiedStore(config.segment().store_path(), {kSegmentedCf},
                                                              storage::OnDamage::kMoveAside,
-                                                             service::WorkerStoreTuning()));
+                                                             service::WorkerStoreTuning(kSegmentedCf)));
   svc->store_ = std::move(opened.store);
   service::WorkerOptions options{"segment", config.segment().worker_id(), config.endpoints().segment_work(), "",
                                  svc->store_.get(), opened.id, opened.note, kSegmentedCf};

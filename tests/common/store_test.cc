@@ -219,5 +219,69 @@ TEST(StoreTest, LargeValuesInBlobFilesAndTheirDamageIsFoundAtOpen) {
   EXPECT_EQ(OpenRocksDbStore(path, {"a"}, OpenMode::kReadWrite, tuning).status().code(), StatusCode::kCorruption);
 }
 
+// A probed family (StoreTuning::probed_families: a Bloom filter over its
+// memtables) answers point reads exactly, present and absent keys alike, from
+// the memtable, after a flush and after a reopen; its large values still go
+// to blob files, which opening still checks.
+TEST(StoreTest, ProbedFamiliesAnswerPointReadsExactly) {
+  testing::TempDir dir;
+  const std::string path = (dir / "db").string();
+  StoreTuning tuning;
+  tuning.blob_min_bytes = 1024;
+  tuning.blob_families = {"p"};
+  tuning.probed_families = {"p", "q"};
+  auto value_of = [](int i) { return i % 2 ? std::string(2048, static_cast<char>('a' + i % 26)) : std::to_string(i); };
+  auto check = [&](Store& store) {
+    std::string v;
+    for (int i = 0; i < 400; ++i) {
+      const std::string key = "k" + std::to_string(i);
+      for (const char* cf : {"p", "q"}) {
+        if (i % 4 == 3) {
+          EXPECT_EQ(store.Get(cf, key, &v).code(), StatusCode::kNotFound) << cf << " " << key;
+          continue;
+        }
+        ASSERT_OK(store.Get(cf, key, &v));
+        EXPECT_EQ(v, value_of(i)) << cf << " " << key;
+      }
+    }
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenRocksDbStore(path, {"p", "q"}, OpenMode::kReadWrite, tuning));
+    WriteBatch batch;
+    for (int i = 0; i < 400; ++i) {
+      const std::string key = "k" + std::to_string(i);
+      for (const char* cf : {"p", "q"}) batch.Put(cf, key, i % 4 == 3 ? "gone" : value_of(i));
+      if (i % 4 == 3) {
+        batch.Delete("p", key);
+        batch.Delete("q", key);
+      }
+    }
+    ASSERT_OK(store->Write(batch));
+    check(*store);
+    ASSERT_OK(store->Flush());
+    check(*store);
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenRocksDbStore(path, {"p", "q"}, OpenMode::kReadWrite, tuning));
+    check(*store);
+  }
+  std::filesystem::path blob;
+  for (const auto& e : std::filesystem::directory_iterator(path)) {
+    if (e.path().extension() == ".blob") blob = e.path();
+  }
+  ASSERT_FALSE(blob.empty()) << "no blob file in " << path;
+  {
+    std::fstream f(blob, std::ios::in | std::ios::out | std::ios::binary);
+    const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(blob) / 2);
+    f.seekg(middle);
+    char c = 0;
+    f.get(c);
+    f.seekp(middle);
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+  EXPECT_EQ(OpenRocksDbStore(path, {"p", "q"}, OpenMode::kReadWrite, tuning).status().code(),
+            StatusCode::kCorruption);
+}
+
 }  // namespace
 }  // namespace reportflow::storage

@@ -23,7 +23,7 @@ int ValueHistogram::Add(double value, int64_t delta) {
   if (delta == 0) return 0;
   // The first block whose largest value is >= value (else the last block).
   auto block = std::lower_bound(blocks_.begin(), blocks_.end(), value,
-                                [](const Block& b, double v) { return b.entries.back().value < v; });
+                                [](const Block& b, double v) { return b.max < v; });
   if (block == blocks_.end()) {
     if (delta < 0) return 0;
     if (blocks_.empty()) {
@@ -41,7 +41,11 @@ int ValueHistogram::Add(double value, int64_t delta) {
       block->total -= it->count;
       total_ -= it->count;
       entries.erase(it);
-      if (entries.empty()) blocks_.erase(block);
+      if (entries.empty()) {
+        blocks_.erase(block);
+      } else {
+        block->max = entries.back().value;
+      }
       return -1;
     }
     block->total = block->total - it->count + static_cast<uint64_t>(n);
@@ -64,6 +68,7 @@ int ValueHistogram::Add(double value, int64_t delta) {
     it = entries.begin() + at;
   }
   entries.insert(it, Entry{value, static_cast<uint32_t>(delta)});
+  block->max = entries.back().value;
   block->total += static_cast<uint64_t>(delta);
   total_ += static_cast<uint64_t>(delta);
   if (entries.size() > kBlockEntries) {
@@ -73,6 +78,8 @@ int ValueHistogram::Add(double value, int64_t delta) {
     upper.entries.assign(entries.begin() + static_cast<std::ptrdiff_t>(half), entries.end());
     entries.resize(half);
     entries.shrink_to_fit();  // else the lower half keeps the full block's capacity
+    upper.max = upper.entries.back().value;
+    block->max = entries.back().value;
     for (const Entry& e : upper.entries) upper.total += e.count;
     block->total -= upper.total;
     blocks_.insert(block + 1, std::move(upper));

@@ -176,6 +176,24 @@ TEST(StoreTest, ReadOnlyOpenWorksWhileWriterHoldsTheStore) {
   EXPECT_EQ(v, "v");
 }
 
+// Flips one byte in the middle of a blob file of the store at `path`; false
+// when the store has no blob file.
+bool FlipAByteOfABlobFile(const std::string& path) {
+  std::filesystem::path blob;
+  for (const auto& e : std::filesystem::directory_iterator(path)) {
+    if (e.path().extension() == ".blob") blob = e.path();
+  }
+  if (blob.empty()) return false;
+  std::fstream f(blob, std::ios::in | std::ios::out | std::ios::binary);
+  const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(blob) / 2);
+  f.seekg(middle);
+  char c = 0;
+  f.get(c);
+  f.seekp(middle);
+  f.put(static_cast<char>(c ^ 0x5a));
+  return true;
+}
+
 // Large values live in blob files (StoreTuning::blob_min_bytes): they read
 // back as written across a reopen, and a flipped byte in a blob file is damage
 // found when the store opens, as in a table file.
@@ -202,20 +220,7 @@ TEST(StoreTest, LargeValuesInBlobFilesAndTheirDamageIsFoundAtOpen) {
     ASSERT_OK(store->Get("a", "small", &v));
     EXPECT_EQ(v, "v");
   }
-  std::filesystem::path blob;
-  for (const auto& e : std::filesystem::directory_iterator(path)) {
-    if (e.path().extension() == ".blob") blob = e.path();
-  }
-  ASSERT_FALSE(blob.empty()) << "no blob file in " << path;
-  {
-    std::fstream f(blob, std::ios::in | std::ios::out | std::ios::binary);
-    const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(blob) / 2);
-    f.seekg(middle);
-    char c = 0;
-    f.get(c);
-    f.seekp(middle);
-    f.put(static_cast<char>(c ^ 0x5a));
-  }
+  ASSERT_TRUE(FlipAByteOfABlobFile(path)) << "no blob file in " << path;
   EXPECT_EQ(OpenRocksDbStore(path, {"a"}, OpenMode::kReadWrite, tuning).status().code(), StatusCode::kCorruption);
 }
 
@@ -265,20 +270,7 @@ TEST(StoreTest, ProbedFamiliesAnswerPointReadsExactly) {
     ASSERT_OK_AND_ASSIGN(auto store, OpenRocksDbStore(path, {"p", "q"}, OpenMode::kReadWrite, tuning));
     check(*store);
   }
-  std::filesystem::path blob;
-  for (const auto& e : std::filesystem::directory_iterator(path)) {
-    if (e.path().extension() == ".blob") blob = e.path();
-  }
-  ASSERT_FALSE(blob.empty()) << "no blob file in " << path;
-  {
-    std::fstream f(blob, std::ios::in | std::ios::out | std::ios::binary);
-    const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(blob) / 2);
-    f.seekg(middle);
-    char c = 0;
-    f.get(c);
-    f.seekp(middle);
-    f.put(static_cast<char>(c ^ 0x5a));
-  }
+  ASSERT_TRUE(FlipAByteOfABlobFile(path)) << "no blob file in " << path;
   EXPECT_EQ(OpenRocksDbStore(path, {"p", "q"}, OpenMode::kReadWrite, tuning).status().code(),
             StatusCode::kCorruption);
 }

@@ -39,7 +39,6 @@ int ValueHistogram::Add(double value, int64_t delta) {
     const int64_t n = static_cast<int64_t>(it->count) + delta;
     if (n <= 0) {
       block->total -= it->count;
-      total_ -= it->count;
       entries.erase(it);
       if (entries.empty()) {
         blocks_.erase(block);
@@ -49,7 +48,6 @@ int ValueHistogram::Add(double value, int64_t delta) {
       return -1;
     }
     block->total = block->total - it->count + static_cast<uint64_t>(n);
-    total_ = total_ - it->count + static_cast<uint64_t>(n);
     it->count = static_cast<uint32_t>(n);
     return 0;
   }
@@ -70,7 +68,6 @@ int ValueHistogram::Add(double value, int64_t delta) {
   entries.insert(it, Entry{value, static_cast<uint32_t>(delta)});
   block->max = entries.back().value;
   block->total += static_cast<uint64_t>(delta);
-  total_ += static_cast<uint64_t>(delta);
   if (entries.size() > kBlockEntries) {
     // Split the full block in two halves.
     Block upper;
@@ -93,9 +90,16 @@ size_t ValueHistogram::distinct() const {
   return n;
 }
 
+uint64_t ValueHistogram::total() const {
+  uint64_t n = 0;
+  for (const Block& b : blocks_) n += b.total;
+  return n;
+}
+
 double ValueHistogram::Quantile(double q) const {
-  if (total_ == 0) return 0;
-  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total_))));
+  const uint64_t all = total();
+  if (all == 0) return 0;
+  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(all))));
   uint64_t seen = 0;
   for (const Block& b : blocks_) {
     if (seen + b.total < rank) {

@@ -31,10 +31,13 @@ const HanVariants& HanVariants::Get() {
 }
 
 void HanVariants::Init() {
-  table_.resize(0x10000);
+  table_.resize(kBmp);
+  changed_.assign(kBmp / 64, 0);
   for (char32_t c = 0; c < table_.size(); ++c) table_[c] = c;
   for (const Variant& v : kVariants) {
-    if (v.traditional < table_.size()) table_[v.traditional] = v.simplified;
+    if (v.traditional >= kBmp || v.simplified == v.traditional) continue;
+    table_[v.traditional] = v.simplified;
+    changed_[v.traditional >> 6] |= uint64_t{1} << (v.traditional & 63);
   }
 }
 

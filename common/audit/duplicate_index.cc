@@ -30,7 +30,7 @@ std::array<size_t, DocumentFrequencies::kRows> DocumentFrequencies::Counters(uin
 }
 
 void DocumentFrequencies::Prefetch(uint64_t hash) const {
-  if (!counters_.empty()) __builtin_prefetch(counters_.begin() + BlockOf(SketchMix(hash)));
+  if (!counters_.empty()) PrefetchLine(counters_.begin() + BlockOf(SketchMix(hash)));
 }
 
 void DocumentFrequencies::Count(std::span<const uint64_t> distinct, int delta) {
@@ -85,7 +85,7 @@ size_t DuplicateIndex::Shard::Home(uint64_t mixed) const {
 void DuplicateIndex::Prefetch(uint64_t shingle) const {
   uint64_t mixed;
   const Shard& shard = ShardOf(KeyOf(shingle), &mixed);
-  if (!shard.buckets.empty()) __builtin_prefetch(&shard.buckets[shard.Home(mixed)]);
+  if (!shard.buckets.empty()) PrefetchLine(&shard.buckets[shard.Home(mixed)]);
 }
 
 size_t DuplicateIndex::Shard::Find(uint32_t key, uint64_t mixed) const {

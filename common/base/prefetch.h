@@ -11,6 +11,19 @@
 
 namespace reportflow {
 
+// Asks the CPU for the cache line at `p`, for reading soon. An instruction
+// the compiler keeps: GCC 12 dropped __builtin_prefetch where the look-ups
+// below were inlined into their loops (no prefetch was left in
+// DocumentFrequencies::Count, DuplicateIndex::Add or Candidates), while
+// keeping it in the same functions compiled on their own.
+inline void PrefetchLine(const void* p) {
+#if defined(__x86_64__)
+  asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
 // How far ahead the audit's look-ups prefetch: enough misses in flight to
 // overlap their waits, few enough that the lines are still cached when used.
 inline constexpr size_t kPrefetchAhead = 8;

@@ -26,7 +26,7 @@ inline void PrefetchLine(const void* p) {
 
 // How far ahead the audit's look-ups prefetch: enough misses in flight to
 // overlap their waits, few enough that the lines are still cached when used.
-inline constexpr size_t kPrefetchAhead = 8;
+inline constexpr size_t kPrefetchAhead = 16;
 
 // Calls prefetch(items[i + ahead]), then fn(items[i]), for each i in order
 // (the first `ahead` items are prefetched before the loop).

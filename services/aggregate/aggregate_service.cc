@@ -152,13 +152,19 @@ struct AggregateService::Impl {
 
   size_t MaxPendingAcks() const { return std::max<size_t>(1024, 4u * config.limits().max_in_flight()); }
 
-  // Documents applied and committed as one group at most: a quarter of
-  // ingest's window (limits.max_in_flight), from 16 to 512. Until a group is
-  // committed its documents hold their places in the window; a group as large
-  // as the window left ingest nothing to send, and segment and extract idle,
-  // while aggregate applied it (at 20k reports, 512 -> 128: wall x0.98,
-  // bench/README.md).
-  size_t MaxGroup() const { return std::clamp<size_t>(config.limits().max_in_flight() / 4, 16, 512); }
+  // Documents applied and committed as one group at most, from 16 to 512.
+  // Until a group is committed its documents hold their places in ingest's
+  // window (limits.max_in_flight); a group as large as the window left ingest
+  // nothing to send, and segment and extract idle, while aggregate applied it.
+  // So a quarter of the window (at 20k reports, 512 -> 128: wall x0.98,
+  // bench/README.md). While someone subscribes, the whole window: a group
+  // publishes each rollup it touched once, in its last state, so a smaller
+  // group publishes more events per document (a county's or a city's rollups
+  // once per group) and a subscriber fell behind more often.
+  size_t MaxGroup() const {
+    const size_t window = config.limits().max_in_flight();
+    return std::clamp<size_t>(subscriptions > 0 ? window : window / 4, 16, 512);
+  }
 
   // Sends waiting acks, up to kMaxAcksPerMessage per message, until the socket would block.
   void FlushAcks() {

@@ -43,7 +43,7 @@ namespace epb = ::reportflow::extract::v1;
 constexpr int64_t kHeartbeatMillis = 1000;  // stream heartbeat period
 constexpr int kSnapshotChunkRollups = 256;   // rollups per snapshot chunk
 constexpr uint32_t kStreamLingerMillis = 5000;  // at shutdown, for subscribers to drain the stream
-constexpr size_t kMaxAcksPerMessage = 512;
+constexpr size_t kMaxAcksPerMessage = 512;     // acknowledgements sent in one message at most
 // Work left unfinished this many times in a row (no group finished between)
 // stops the service (Unfinished). One failure may be passing (a store busy
 // for a moment); three in a row with nothing finishing between is a store or

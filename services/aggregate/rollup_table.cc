@@ -8,6 +8,7 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include "common/base/macros.h"
+#include "common/base/prefetch.h"
 #include "common/stream/rollup_keys.h"
 #include "common/text/han_variants.h"
 #include "services/aggregate/document_values.h"
@@ -341,7 +342,7 @@ Status RollupTable::Contribute(const apb::DocContribution& c, int sign) {
   }
   for (auto& [id, rollup] : lookups_) {
     ASSIGN_OR_RETURN(rollup, RollupFor(id));
-    __builtin_prefetch(rollup);
+    PrefetchLine(rollup);
   }
   const std::pair<RollupId, Rollup*>* next = lookups_.data();
   for (const DocValue& v : values) {

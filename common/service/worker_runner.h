@@ -57,13 +57,15 @@ using WorkHandler = std::function<Status(const pipeline::v1::Envelope& in, pipel
 // segment over a 100k-report run: cached blocks, 9.7 MB, and memtable arenas,
 // 2.8 MB, were most of what grew after the first seconds): the smaller they
 // are, the sooner a run reaches its plateau. Every new document is looked up
-// in `results_family` first (a stored result is reused): it is probed.
+// in `results_family` first (a stored result is reused): it is probed, and
+// what a probe reads is not cached.
 inline storage::StoreTuning WorkerStoreTuning(const std::string& results_family) {
   storage::StoreTuning tuning;
   tuning.memtable_budget_bytes = 8u << 20;
   tuning.write_buffer_bytes = 4u << 20;
   tuning.block_cache_bytes = 4u << 20;
   tuning.probed_families = {results_family};
+  tuning.read_once_families = {results_family};
   return tuning;
 }
 

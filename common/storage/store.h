@@ -115,6 +115,11 @@ struct StoreTuning {
   // (a document's previous result or ledger entry, looked up for every new
   // document): their memtables get a whole-key Bloom filter.
   std::vector<std::string> probed_families;
+  // The column families whose values are read back at most once (a probe's
+  // miss, a document delivered again, a fingerprint read for a pair found):
+  // their point reads leave the block cache to index and filter blocks and to
+  // the other families (rocksdb_store.cc).
+  std::vector<std::string> read_once_families;
   // Read-write opening reads every table file once to check its block
   // checksums (RocksDB's VerifyChecksum), so damage is found at start.
   bool verify_checksums_on_open = true;

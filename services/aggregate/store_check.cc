@@ -20,8 +20,12 @@ Result<storage::IdentifiedStore> OpenAggregateStore(const config::v1::PipelineCo
   // and the rest are rewritten, so they stay in the tables (blob files are
   // not garbage-collected).
   tuning.blob_families = {"contributions", "audit_docs"};
-  // Each document's previous contribution is looked up: usually there is none.
-  tuning.probed_families = {"contributions"};
+  // Each document's previous contribution and its head (the audit's place of
+  // it) are looked up: usually there is none.
+  tuning.probed_families = {"contributions", "heads"};
+  // Those and the audit's documents (a fingerprint, when a pair is found) are
+  // read back once; rollups, read back when evicted, keep the cache.
+  tuning.read_once_families = {"contributions", "heads", "audit_docs"};
   return storage::OpenIdentifiedStore(config.aggregate().store_path(), column_families, storage::OnDamage::kMoveAside,
                                       tuning);
 }

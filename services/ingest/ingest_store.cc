@@ -54,6 +54,9 @@ Result<std::unique_ptr<IngestStore>> IngestStore::Open(const std::string& path, 
   tuning.write_buffer_bytes = 8u << 20;
   tuning.block_cache_bytes = 4u << 20;
   tuning.probed_families = {kLedger};  // every file scanned is looked up first
+  // A document is read back once (dispatch without its handoff), a ledger
+  // entry mostly not at all (the Ledger keeps those it works on).
+  tuning.read_once_families = {kDocuments, kLedger};
   if (mode == storage::OpenMode::kReadOnly) {
     ASSIGN_OR_RETURN(auto store, storage::OpenRocksDbStore(path, ColumnFamilies(), mode, tuning));
     return std::make_unique<IngestStore>(std::move(store));

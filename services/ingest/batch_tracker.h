@@ -6,7 +6,7 @@
 // and every document is complete or quarantined; a document may belong to
 // several running batches (the same file submitted twice). Batch records and
 // rejections are written to the ingest store as they happen; progress lives
-// in memory (DocFlags: ~40 bytes per document).
+// in memory (DocFlags: ~28 bytes per document).
 //
 // Thread-safety: none (one ingest loop owns it). Time comes from the Clock.
 #pragma once

@@ -227,7 +227,9 @@ TEST(StoreTest, LargeValuesInBlobFilesAndTheirDamageIsFoundAtOpen) {
 // A probed family (StoreTuning::probed_families: a Bloom filter over its
 // memtables) answers point reads exactly, present and absent keys alike, from
 // the memtable, after a flush and after a reopen; its large values still go
-// to blob files, which opening still checks.
+// to blob files, which opening still checks. So does a family read once
+// (StoreTuning::read_once_families: its reads put no data block in the
+// block cache), from table files whose index and filter blocks are cached.
 TEST(StoreTest, ProbedFamiliesAnswerPointReadsExactly) {
   testing::TempDir dir;
   const std::string path = (dir / "db").string();
@@ -235,6 +237,7 @@ TEST(StoreTest, ProbedFamiliesAnswerPointReadsExactly) {
   tuning.blob_min_bytes = 1024;
   tuning.blob_families = {"p"};
   tuning.probed_families = {"p", "q"};
+  tuning.read_once_families = {"q"};
   auto value_of = [](int i) { return i % 2 ? std::string(2048, static_cast<char>('a' + i % 26)) : std::to_string(i); };
   auto check = [&](Store& store) {
     std::string v;

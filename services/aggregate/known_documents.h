@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/base/page_array.h"
+#include "common/base/scaled_index.h"
 #include "common/text/doc_id.h"
 
 namespace reportflow::aggregate {
@@ -69,7 +70,7 @@ class KnownDocuments {
     size_t Position(const text::PackedDocId& id, uint64_t h) const;
     // Its home: the hash without the shard's bits, scaled to the size.
     size_t Home(uint64_t h) const {
-      return static_cast<size_t>((static_cast<unsigned __int128>(h << kShardBits) * entries.size()) >> 64);
+      return ScaledIndex(h << kShardBits, entries.size());
     }
     size_t Next(size_t i) const { return i + 1 == entries.size() ? 0 : i + 1; }
     void Grow();

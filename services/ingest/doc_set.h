@@ -20,9 +20,9 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
-#include <vector>
 
 #include "common/base/page_array.h"
+#include "common/base/scaled_index.h"
 #include "common/text/doc_id.h"
 
 namespace reportflow::ingest {
@@ -126,12 +126,10 @@ class DocFlags {
   };
 #pragma pack(pop)
   static_assert(sizeof(Slot) == 17);
-  static constexpr size_t kFirstSlots = 240;  // one page
-  // The key's hash scaled to the table's size (not a power of two).
-  size_t Home(const DocSet::Key& key) const {
-    const uint64_t h = DocSet::KeyHash()(key);
-    return static_cast<size_t>((static_cast<unsigned __int128>(h) * slots_.size()) >> 64);
-  }
+  // One page: a batch's first table is an mmap of its own (PageArray is for
+  // large tables; a service sees few batches, one per `run` or `submit`).
+  static constexpr size_t kFirstSlots = 240;
+  size_t Home(const DocSet::Key& key) const { return ScaledIndex(DocSet::KeyHash()(key), slots_.size()); }
   size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
   const Slot* Find(const DocSet::Key& key) const {
     if (slots_.empty()) return nullptr;

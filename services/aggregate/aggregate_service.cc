@@ -297,6 +297,18 @@ struct AggregateService::Impl {
     return read;
   }
 
+  // What the parts that grow with the batch hold, once at the end of a run:
+  // an operator sizing a host (bench/README.md, "10^6 reports on 4 hosts")
+  // reads the cost per document here.
+  void LogMemory() const {
+    const auto mb = [](size_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+    const AuditKeeper::IndexMemory m = audit->IndexMemory();
+    log->info("memory: {} rollups, about {:.1f} MB; near-duplicate index of {} documents {:.1f} MB (shingles {:.1f}, "
+              "gram filters {:.1f}, frequencies {:.1f}, slots {:.1f}, known ids {:.1f}, scratch buffer {:.1f})",
+              aggregator->RollupCount(), mb(aggregator->MemoryBytes()), audit->indexed(), mb(m.total()),
+              mb(m.shingles), mb(m.gram_filters), mb(m.frequencies), mb(m.slots), mb(m.known_ids), mb(m.scratch));
+  }
+
   // The rollups in memory passed their budget: the least recently touched
   // are written (if changed) and evicted (Aggregator::BoundMemory). A failure
   // changes nothing committed: they stay in memory and the next group tries
@@ -622,6 +634,7 @@ struct AggregateService::Impl {
     }
     Heartbeat(/*closing=*/true);  // the final sequence, so subscribers can tell whether they saw everything
     log->info("stopping: {} documents applied, {} malformed messages dropped", applied, malformed);
+    LogMemory();
     // No group is left: the index's memory goes back to the system before the
     // checkpoint below builds its batches (on two threads, whose allocator
     // arenas would not reuse it).

@@ -386,9 +386,13 @@ Status AuditKeeper::ForEachNearDuplicate(const std::function<void(const apb::Aud
   return parse_error;
 }
 
-size_t AuditKeeper::IndexMemoryBytes() const {
-  return index_.MemoryBytes() + filters_.MemoryBytes() + frequencies_.MemoryBytes() +
-         slots_.capacity() * sizeof(SlotRecord) + known_.MemoryBytes() + (records_ ? records_->MemoryBytes() : 0);
+AuditKeeper::IndexMemory AuditKeeper::Memory() const {
+  return {.shingles = index_.MemoryBytes(),
+          .gram_filters = filters_.MemoryBytes(),
+          .frequencies = frequencies_.MemoryBytes(),
+          .slots = slots_.capacity() * sizeof(SlotRecord),
+          .known_ids = known_.MemoryBytes(),
+          .scratch = records_ ? records_->MemoryBytes() : 0};
 }
 
 }  // namespace reportflow::aggregate

@@ -90,8 +90,19 @@ class AuditKeeper {
   // copy and the other copies of that source rank first (README.md).
   static constexpr size_t kMaxCandidates = 6;
 
-  // Bytes held by the shingle index, the gram filters, the gram counts and the id maps.
-  size_t IndexMemoryBytes() const;
+  // Bytes held in memory by the index, by part: most grow with the documents
+  // indexed (about 0.5 KB each), the frequency sketch does not.
+  struct IndexMemory {
+    size_t shingles = 0;      // DuplicateIndex: the rare shingles' table and lists
+    size_t gram_filters = 0;  // GramFilters
+    size_t frequencies = 0;   // DocumentFrequencies (fixed)
+    size_t slots = 0;         // where each slot's record is in the scratch file
+    size_t known_ids = 0;     // KnownDocuments
+    size_t scratch = 0;       // the scratch file's write buffer
+    size_t total() const { return shingles + gram_filters + frequencies + slots + known_ids + scratch; }
+  };
+  IndexMemory Memory() const;
+  size_t IndexMemoryBytes() const { return Memory().total(); }
   size_t indexed() const { return index_.live(); }
 
  private:

@@ -50,6 +50,9 @@ class AuditStage {
   // shutdown, once no group is left, so the last checkpoint reuses its memory
   // instead of adding to it (AuditKeeper::ReleaseMemory()).
   void ReleaseMemory() { keeper_.ReleaseMemory(); }
+  // What the near-duplicate index holds in memory, and for how many documents.
+  AuditKeeper::IndexMemory IndexMemory() const { return keeper_.Memory(); }
+  size_t indexed() const { return keeper_.indexed(); }
 
  private:
   AuditStage(storage::Store* store, const Aggregator* aggregator, const audit::AuditOptions& options,

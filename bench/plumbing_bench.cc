@@ -2,6 +2,7 @@
 // decoding (ICU), the frame codec, and the RocksDB store.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -127,5 +128,58 @@ void BM_StorePutGet(benchmark::State& state) {
   fs::remove_all(dir);
 }
 BENCHMARK(BM_StorePutGet);
+
+// A point read in a column family of `keys` keys, nine in ten absent, with a
+// service's store tuning and a block cache of `cache_mb`: how the stores'
+// probes behave as they grow. Every family keyed by document holds one key
+// per document (ingest's documents and ledger, each worker's results,
+// aggregate's heads, contributions and audit documents), so 1,000,000 keys is
+// a store of 10^6 documents; 3,600,000 is the near-duplicate index of 100,000
+// documents as a family (36 rare shingles each) instead of a table in memory.
+// The keys are written in batches of 4,096 (as groups are), then flushed.
+void BM_ProbeLargeFamily(benchmark::State& state) {
+  const uint64_t keys = static_cast<uint64_t>(state.range(0));
+  const fs::path dir = fs::temp_directory_path() / ("reportflow-bench-probe-" + std::to_string(::getpid()));
+  reportflow::storage::StoreTuning tuning;
+  tuning.memtable_budget_bytes = 16u << 20;
+  tuning.write_buffer_bytes = 8u << 20;
+  tuning.block_cache_bytes = static_cast<size_t>(state.range(1)) << 20;
+  tuning.blob_min_bytes = 0;
+  tuning.probed_families = {"docs"};
+  auto store = std::move(reportflow::storage::OpenRocksDbStore(dir.string(), {"docs"},
+                                                               reportflow::storage::OpenMode::kReadWrite, tuning))
+                   .value();
+  // 16-byte keys spread at random, as packed document ids are.
+  const auto key_of = [](uint64_t i) {
+    uint64_t h[2] = {i * 0x9E3779B97F4A7C15ull, i};
+    h[0] ^= h[0] >> 29;
+    return std::string(reinterpret_cast<const char*>(h), sizeof h);
+  };
+  const std::string value(24, 'v');  // a blob reference's size
+  for (uint64_t first = 0; first < keys; first += 4096) {
+    reportflow::storage::WriteBatch batch;
+    for (uint64_t i = first; i < std::min(first + 4096, keys); ++i) batch.Put("docs", key_of(2 * i), value);
+    if (!store->Write(batch).ok()) state.SkipWithError("write failed");
+  }
+  if (!store->Flush().ok()) state.SkipWithError("flush failed");
+  uint64_t i = 0, found = 0;
+  std::string out;
+  for (auto _ : state) {
+    const uint64_t n = (i * 0x2545F4914F6CDD1Dull) % keys;
+    found += store->Get("docs", key_of(i % 10 == 0 ? 2 * n : 2 * n + 1), &out).ok();
+    ++i;
+  }
+  state.counters["found"] = static_cast<double>(found) / static_cast<double>(std::max<uint64_t>(i, 1));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  store.reset();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_ProbeLargeFamily)
+    ->ArgNames({"keys", "cache_mb"})
+    ->Args({100000, 4})
+    ->Args({1000000, 4})
+    ->Args({1000000, 8})
+    ->Args({3600000, 8})
+    ->Unit(benchmark::kNanosecond);
 
 }  // namespace

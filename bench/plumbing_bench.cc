@@ -146,6 +146,7 @@ void BM_ProbeLargeFamily(benchmark::State& state) {
   tuning.block_cache_bytes = static_cast<size_t>(state.range(1)) << 20;
   tuning.blob_min_bytes = 0;
   tuning.probed_families = {"docs"};
+  tuning.read_once_families = {"docs"};  // as the families probed for every new document are
   auto store = std::move(reportflow::storage::OpenRocksDbStore(dir.string(), {"docs"},
                                                                reportflow::storage::OpenMode::kReadWrite, tuning))
                    .value();

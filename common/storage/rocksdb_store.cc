@@ -299,8 +299,8 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // block of 10 bits per key: past ~420,000 keys it is larger than a cache
   // shard (512 KB: RocksDB's LRU cache splits 4-8 MB in shards of 512 KB),
   // so it was never kept and every point read loaded it again from the file
-  // (bench/plumbing_bench, BM_ProbeLargeFamily: 3.6 million keys, 0.6 ms per
-  // read). Compaction makes level-1 files of 64 MB, a million keys and more
+  // (bench/plumbing_bench, BM_ProbeLargeFamily: 0.15-0.18 ms per read at a
+  // million keys, 3 us partitioned). Compaction makes level-1 files of 64 MB, a million keys and more
   // in the families keyed by document once a store holds ~10^6 documents.
   table_options.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
   table_options.partition_filters = true;

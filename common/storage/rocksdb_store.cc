@@ -124,8 +124,11 @@ class RocksDbStore : public Store {
     // filled it: jemalloc heap profiles over a 100k-report run had the whole
     // cache in them (segment 3.9 MB of 4, ingest 3.7, aggregate 7.6 of 8;
     // at 10k 0.2, 0.2 and 1.1), so the cache made memory grow with the
-    // corpus up to its cap. Index and filter blocks are loaded into the cache
-    // when a table file is opened and stay there (this read finds them).
+    // corpus up to its cap. Filter and index partitions still go to the cache
+    // (their top level is pinned when a table file opens): a read of a million-
+    // key family found its filter partitions there (BM_ProbeLargeFamily under
+    // strace: 34,066 preads for ~125,000 reads, present keys' data blocks and
+    // the fill's compactions included).
     uncached_read_.fill_cache = false;
   }
   ~RocksDbStore() override {
@@ -300,8 +303,9 @@ Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& path, const s
   // shard (512 KB: RocksDB's LRU cache splits 4-8 MB in shards of 512 KB),
   // so it was never kept and every point read loaded it again from the file
   // (bench/plumbing_bench, BM_ProbeLargeFamily: 0.15-0.18 ms per read at a
-  // million keys, 3 us partitioned). Compaction makes level-1 files of 64 MB, a million keys and more
-  // in the families keyed by document once a store holds ~10^6 documents.
+  // million keys, 3 us partitioned). Compaction makes level-1 files of 64 MB:
+  // a million keys and more in the families keyed by document once a store
+  // holds ~10^6 documents.
   table_options.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
   table_options.partition_filters = true;
   table_options.pin_top_level_index_and_filter = true;
